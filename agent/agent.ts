@@ -1,0 +1,203 @@
+// The agent: runs a model at a configured rate, attributes energy to each inference through its
+// power sensor, and hands records to the durable outbox and the publisher in batches.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import { logger } from '../common/logger.js';
+import { EDGEWATT_VERSION } from '../common/version.js';
+import { type Encoding, quantizeRecord } from '../protocol/index.js';
+import { runInference } from './measure/runner.js';
+import { Outbox, type UnsequencedRecord } from './publish/outbox.js';
+import { Publisher } from './publish/publisher.js';
+import { type BackendName, loadRuntime } from './runtime/backend.js';
+import { randomInputPool } from './runtime/inputs.js';
+import { type LoadedModel, loadModel } from './runtime/model.js';
+import { createSensor, type PowerSensor } from './sensors/index.js';
+
+export interface AgentConfig {
+  broker: string;
+  fleet: string;
+  device: string;
+  /** `kind[:board]`, e.g. `simulated:rpi4`. */
+  sensor: string;
+  /** Path to model.json or its folder. */
+  model: string;
+  /** Inferences per second; 0 runs back to back. */
+  rate: number;
+  /** Stop after this many inferences; 0 runs until stopped. */
+  count: number;
+  /** Where the sequence counter and the outbox live; survives restarts. */
+  stateDir: string;
+  /** Records per batch at most, and the longest a record waits before its batch is sealed. */
+  batchMax: number;
+  flushMs: number;
+  encoding: Encoding;
+  backend?: BackendName;
+  batchSize: number;
+  username?: string;
+  password?: string;
+}
+
+export interface AgentStats {
+  inferences: number;
+  totalLatencyUs: number;
+  backend: BackendName;
+  modelId: string;
+  variant: string;
+  sensor: string;
+  startupMs: number;
+}
+
+const log = logger('agent');
+
+export class Agent {
+  private pending: UnsequencedRecord[] = [];
+  private readonly stopController = new AbortController();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private loop: Promise<void> = Promise.resolve();
+  readonly stats: AgentStats;
+
+  private constructor(
+    private readonly config: AgentConfig,
+    private readonly model: LoadedModel,
+    private readonly sensor: PowerSensor,
+    private readonly outbox: Outbox,
+    readonly publisher: Publisher,
+    backend: BackendName,
+    startupMs: number,
+  ) {
+    this.stats = {
+      inferences: 0,
+      totalLatencyUs: 0,
+      backend,
+      modelId: model.id,
+      variant: model.variant,
+      sensor: sensor.label,
+      startupMs,
+    };
+  }
+
+  static async start(config: AgentConfig): Promise<Agent> {
+    const startedAt = performance.now();
+    const sensor = createSensor(config.sensor);
+    const runtime = await loadRuntime(config.backend);
+    const model = await loadModel(runtime.tf, config.model);
+    await sensor.open();
+    const outbox = new Outbox(config.stateDir, config.device, config.encoding);
+    const board = config.sensor.split(':')[1];
+    const publisher = new Publisher(outbox, {
+      brokerUrl: config.broker,
+      fleet: config.fleet,
+      device: config.device,
+      username: config.username,
+      password: config.password,
+      describe: {
+        ...(board === undefined ? {} : { board }),
+        sensor: sensor.label,
+        backend: runtime.backend,
+        modelId: model.id,
+        variant: model.variant,
+        agentVersion: EDGEWATT_VERSION,
+      },
+    });
+    const agent = new Agent(config, model, sensor, outbox, publisher, runtime.backend, 0);
+    agent.loop = agent.run(runtime.tf, startedAt);
+    agent.flushTimer = setInterval(() => agent.seal(), config.flushMs);
+    log.info(
+      {
+        device: config.device,
+        backend: runtime.backend,
+        model: model.id.slice(0, 12),
+        nextSeq: outbox.nextSeq,
+      },
+      'agent started',
+    );
+    return agent;
+  }
+
+  private async run(tf: Awaited<ReturnType<typeof loadRuntime>>['tf'], startedAt: number): Promise<void> {
+    const inputs = randomInputPool(tf, this.model.inputShape, this.config.batchSize);
+    const signal = this.stopController.signal;
+    const periodMs = this.config.rate > 0 ? 1000 / this.config.rate : 0;
+    const loopStart = performance.now();
+    try {
+      for (let i = 0; !signal.aborted && (this.config.count === 0 || i < this.config.count); i++) {
+        const dueMs = loopStart + i * periodMs;
+        const waitMs = dueMs - performance.now();
+        // Yield to the event loop between inferences even at full speed, so MQTT keeps flowing.
+        await sleep(Math.max(0, waitMs), undefined, { signal }).catch(() => undefined);
+        if (signal.aborted) break;
+        const { input, label } = inputs.next();
+        const run = runInference(this.model, input);
+        if (this.stats.inferences === 0) this.stats.startupMs = performance.now() - startedAt;
+        const energy = await this.sensor.energyOf(run.window);
+        const durationUs = Math.max(1, Math.round(Number(run.window.endNs - run.window.startNs) / 1000));
+        const { seq: _seq, ...record } = quantizeRecord({
+          seq: 0,
+          startUs: run.startUs,
+          durationUs,
+          energyJ: energy.energyJ,
+          energyUncertaintyJ: energy.uncertaintyJ,
+          baselineW: energy.baselineW,
+          sampleCount: energy.sampleCount,
+          provenance: energy.provenance,
+          sensor: this.sensor.label,
+          modelId: this.model.id,
+          variant: this.model.variant,
+          backend: this.stats.backend,
+          batchSize: this.config.batchSize,
+          inputBytes: run.inputBytes,
+          outputBytes: run.outputBytes,
+          correct: label === null ? null : run.argmax === label,
+        });
+        this.pending.push(record);
+        this.stats.inferences++;
+        this.stats.totalLatencyUs += durationUs;
+        if (this.pending.length >= this.config.batchMax) this.seal();
+      }
+    } finally {
+      inputs.dispose();
+      this.seal();
+    }
+  }
+
+  /** Number and persist what is pending, then offer it to the broker. */
+  private seal(): void {
+    if (this.pending.length === 0) return;
+    const records = this.pending;
+    this.pending = [];
+    const batch = this.outbox.seal(records);
+    this.publisher.enqueue(batch.firstSeq, batch.count);
+  }
+
+  /** Resolves when the configured count is done (never, for count 0, until stopped). */
+  finished(): Promise<void> {
+    return this.loop;
+  }
+
+  get nextSeq(): number {
+    return this.outbox.nextSeq;
+  }
+
+  /** Graceful stop: finish the current inference, seal, wait for acknowledgements, say offline. */
+  async stop(drainTimeoutMs = 10_000): Promise<void> {
+    this.stopController.abort();
+    await this.loop;
+    clearInterval(this.flushTimer);
+    const drained = await this.publisher.drain(drainTimeoutMs);
+    if (!drained)
+      log.warn({ pending: this.outbox.pendingBatches }, 'stopping with unacknowledged batches on disk');
+    await this.publisher.close();
+    await this.sensor.close();
+    this.model.dispose();
+  }
+
+  /** As on power loss: stop now, flush nothing, no offline message. For tests of recovery. */
+  async kill(): Promise<void> {
+    this.stopController.abort();
+    clearInterval(this.flushTimer);
+    this.pending = [];
+    await this.publisher.kill();
+    await this.loop.catch(() => undefined);
+    this.model.dispose();
+  }
+}

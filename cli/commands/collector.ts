@@ -1,0 +1,39 @@
+// `edgewatt collector`: subscribe to the fleet and store every record once.
+
+import { Command } from 'commander';
+import { Collector } from '../../collector/collector.js';
+import { createStore } from '../../collector/store/index.js';
+import { logger } from '../../common/logger.js';
+import { resolveConfig } from '../config.js';
+import { collectorSchema } from '../schemas.js';
+import { untilSignal } from '../signals.js';
+
+const log = logger('cli.collector');
+
+export function collectorCommand(): Command {
+  return new Command('collector')
+    .description('subscribe to every device of the broker and store what they send')
+    .option('--broker <url>', 'MQTT broker URL (default: mqtt://127.0.0.1:1883)')
+    .option('--store <url>', 'where records go: sqlite:<path> (default: sqlite:.edgewatt/edgewatt.sqlite)')
+    .option(
+      '--client-id <id>',
+      'fixed MQTT client id: a persistent session, so the broker keeps messages while the collector is down',
+    )
+    .option('--username <name>', 'broker user name')
+    .option('--password <secret>', 'broker password (prefer EDGEWATT_PASSWORD)')
+    .option('--stats-interval <s>', 'log ingest counters every s seconds, 0 = never (default: 30)')
+    .option('--config <path>', 'JSON config file (section "collector")')
+    .action(async (_options, command: Command) => {
+      const config = resolveConfig(collectorSchema, 'collector', command);
+      const collector = new Collector(createStore(config.store), config);
+      await collector.start();
+      const timer =
+        config.statsInterval > 0
+          ? setInterval(() => log.info(collector.stats, 'ingest'), config.statsInterval * 1000)
+          : undefined;
+      await untilSignal();
+      clearInterval(timer);
+      await collector.stop();
+      log.info(collector.stats, 'collector stopped');
+    });
+}

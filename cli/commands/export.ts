@@ -1,0 +1,86 @@
+// `edgewatt export`: stored records as CSV or JSON Lines, for analysis elsewhere.
+
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { Command } from 'commander';
+import { createStore, type StoredRecord } from '../../collector/store/index.js';
+import { resolveConfig } from '../config.js';
+import { exportSchema } from '../schemas.js';
+
+export const EXPORT_FIELDS = [
+  'fleet',
+  'device',
+  'seq',
+  'startUs',
+  'durationUs',
+  'energyJ',
+  'energyUncertaintyJ',
+  'baselineW',
+  'sampleCount',
+  'provenance',
+  'sensor',
+  'modelId',
+  'variant',
+  'backend',
+  'batchSize',
+  'inputBytes',
+  'outputBytes',
+  'correct',
+  'receivedUs',
+] as const satisfies readonly (keyof StoredRecord)[];
+
+function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  const text = String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+async function write(out: Writable, chunk: string): Promise<void> {
+  if (!out.write(chunk)) await once(out, 'drain');
+}
+
+export async function exportRecords(
+  records: Iterable<StoredRecord>,
+  format: 'csv' | 'jsonl',
+  out: Writable,
+): Promise<number> {
+  let count = 0;
+  if (format === 'csv') await write(out, `${EXPORT_FIELDS.join(',')}\n`);
+  for (const record of records) {
+    const line =
+      format === 'csv'
+        ? EXPORT_FIELDS.map((field) => csvCell(record[field])).join(',')
+        : JSON.stringify(Object.fromEntries(EXPORT_FIELDS.map((field) => [field, record[field]])));
+    await write(out, `${line}\n`);
+    count++;
+  }
+  return count;
+}
+
+export function exportCommand(): Command {
+  return new Command('export')
+    .description(
+      'write stored records as CSV or JSON Lines (energies in J, times in µs since the Unix epoch)',
+    )
+    .option('--store <url>', 'store to read, e.g. sqlite:.edgewatt/edgewatt.sqlite (required)')
+    .option('--format <csv|jsonl>', 'output format (default: csv)')
+    .option('--out <path>', 'file to write (default: standard output)')
+    .option('--config <path>', 'JSON config file (section "export")')
+    .action(async (_options, command: Command) => {
+      const config = resolveConfig(exportSchema, 'export', command);
+      const store = createStore(config.store, { readOnly: true });
+      await store.connect();
+      const out = config.out === undefined ? process.stdout : createWriteStream(config.out);
+      try {
+        const count = await exportRecords(store.records(), config.format, out);
+        process.stderr.write(`exported ${count} records\n`);
+      } finally {
+        await store.close();
+        if (out !== process.stdout) {
+          out.end();
+          await once(out, 'finish');
+        }
+      }
+    });
+}

@@ -1,0 +1,33 @@
+// Plain-text tables for the terminal: columns padded to their widest cell, numbers right-aligned.
+
+export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((header, column) =>
+    Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const numeric = headers.map(
+    (_, column) => rows.length > 0 && rows.every((row) => /^-?\d/.test(row[column] ?? '')),
+  );
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, column) =>
+        numeric[column] ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0),
+      )
+      .join('  ')
+      .trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** Energy in the unit that keeps 3 significant digits readable (J, mJ, µJ). */
+export function formatEnergy(joules: number): string {
+  const abs = Math.abs(joules);
+  if (abs >= 1) return `${joules.toPrecision(3)} J`;
+  if (abs >= 1e-3) return `${(joules * 1e3).toPrecision(3)} mJ`;
+  return `${(joules * 1e6).toPrecision(3)} µJ`;
+}
+
+export function formatEnergyWithUncertainty(joules: number, uncertaintyJ: number): string {
+  const abs = Math.abs(joules);
+  const [scale, unit] = abs >= 1 ? [1, 'J'] : abs >= 1e-3 ? [1e3, 'mJ'] : [1e6, 'µJ'];
+  const digits = joules * scale >= 100 ? 0 : joules * scale >= 10 ? 1 : 2;
+  return `${(joules * scale).toFixed(digits)} ± ${(uncertaintyJ * scale).toFixed(digits)} ${unit}`;
+}

@@ -1,0 +1,249 @@
+// Embedded SQLite store (better-sqlite3): one file, WAL journal, one transaction per batch, and a
+// primary key on (fleet, device, seq) so a redelivered record is ignored, not duplicated.
+// Energies are stored as REAL in joules: the same IEEE double the decoder produced.
+
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { InferenceRecord, StatusMessage } from '../../protocol/index.js';
+import {
+  type DeviceSummary,
+  type QueryableStore,
+  StoreConfigError,
+  type StoredRecord,
+  type WriteResult,
+} from './store.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS inference (
+  fleet TEXT NOT NULL,
+  device TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  start_us INTEGER NOT NULL,
+  duration_us INTEGER NOT NULL,
+  energy_j REAL NOT NULL,
+  energy_uncertainty_j REAL NOT NULL,
+  baseline_w REAL NOT NULL,
+  sample_count INTEGER NOT NULL,
+  provenance TEXT NOT NULL CHECK (provenance IN ('measured', 'estimated')),
+  sensor TEXT NOT NULL,
+  model_id TEXT NOT NULL,
+  variant TEXT NOT NULL,
+  backend TEXT NOT NULL,
+  batch_size INTEGER NOT NULL,
+  input_bytes INTEGER NOT NULL,
+  output_bytes INTEGER NOT NULL,
+  correct INTEGER,
+  received_us INTEGER NOT NULL,
+  PRIMARY KEY (fleet, device, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS device (
+  fleet TEXT NOT NULL,
+  device TEXT NOT NULL,
+  state TEXT NOT NULL,
+  status_seq INTEGER NOT NULL,
+  status_at_us INTEGER NOT NULL,
+  board TEXT,
+  sensor TEXT,
+  backend TEXT,
+  model_id TEXT,
+  variant TEXT,
+  agent_version TEXT,
+  PRIMARY KEY (fleet, device)
+) WITHOUT ROWID;
+`;
+
+const COLUMNS = [
+  'fleet',
+  'device',
+  'seq',
+  'start_us',
+  'duration_us',
+  'energy_j',
+  'energy_uncertainty_j',
+  'baseline_w',
+  'sample_count',
+  'provenance',
+  'sensor',
+  'model_id',
+  'variant',
+  'backend',
+  'batch_size',
+  'input_bytes',
+  'output_bytes',
+  'correct',
+  'received_us',
+] as const;
+
+interface Row {
+  fleet: string;
+  device: string;
+  seq: number;
+  start_us: number;
+  duration_us: number;
+  energy_j: number;
+  energy_uncertainty_j: number;
+  baseline_w: number;
+  sample_count: number;
+  provenance: 'measured' | 'estimated';
+  sensor: string;
+  model_id: string;
+  variant: string;
+  backend: string;
+  batch_size: number;
+  input_bytes: number;
+  output_bytes: number;
+  correct: number | null;
+  received_us: number;
+}
+
+export class SqliteStore implements QueryableStore {
+  private db: Database.Database | undefined;
+  private insertBatch:
+    | ((fleet: string, device: string, records: readonly InferenceRecord[]) => WriteResult)
+    | undefined;
+
+  constructor(
+    readonly path: string,
+    private readonly options: { readOnly?: boolean } = {},
+  ) {}
+
+  async connect(): Promise<void> {
+    if (this.options.readOnly === true) {
+      if (!existsSync(this.path)) {
+        throw new StoreConfigError(`SQLite store ${this.path} does not exist; check the --store path`);
+      }
+      this.db = new Database(this.path, { readonly: true, fileMustExist: true });
+      return;
+    }
+    if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
+    const db = new Database(this.path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec(SCHEMA);
+    const insert = db.prepare(
+      `INSERT OR IGNORE INTO inference (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
+    );
+    this.insertBatch = db.transaction(
+      (fleet: string, device: string, records: readonly InferenceRecord[]) => {
+        const receivedUs = Math.round((performance.timeOrigin + performance.now()) * 1000);
+        let inserted = 0;
+        for (const r of records) {
+          inserted += insert.run({
+            fleet,
+            device,
+            seq: r.seq,
+            start_us: r.startUs,
+            duration_us: r.durationUs,
+            energy_j: r.energyJ,
+            energy_uncertainty_j: r.energyUncertaintyJ,
+            baseline_w: r.baselineW,
+            sample_count: r.sampleCount,
+            provenance: r.provenance,
+            sensor: r.sensor,
+            model_id: r.modelId,
+            variant: r.variant,
+            backend: r.backend,
+            batch_size: r.batchSize,
+            input_bytes: r.inputBytes,
+            output_bytes: r.outputBytes,
+            correct: r.correct === null ? null : r.correct ? 1 : 0,
+            received_us: receivedUs,
+          }).changes;
+        }
+        return { inserted, duplicates: records.length - inserted };
+      },
+    );
+    this.db = db;
+  }
+
+  private get open(): Database.Database {
+    if (this.db === undefined) throw new Error('SqliteStore used before connect()');
+    return this.db;
+  }
+
+  async writeBatch(fleet: string, device: string, records: readonly InferenceRecord[]): Promise<WriteResult> {
+    if (this.insertBatch === undefined) throw new Error('SqliteStore used before connect()');
+    return this.insertBatch(fleet, device, records);
+  }
+
+  async writeStatus(fleet: string, status: StatusMessage): Promise<void> {
+    this.open
+      .prepare(
+        `INSERT INTO device (fleet, device, state, status_seq, status_at_us, board, sensor, backend, model_id, variant, agent_version)
+         VALUES (@fleet, @device, @state, @seq, @atUs, @board, @sensor, @backend, @modelId, @variant, @agentVersion)
+         ON CONFLICT (fleet, device) DO UPDATE SET state = excluded.state, status_seq = excluded.status_seq,
+           status_at_us = excluded.status_at_us, board = COALESCE(excluded.board, board),
+           sensor = COALESCE(excluded.sensor, sensor), backend = COALESCE(excluded.backend, backend),
+           model_id = COALESCE(excluded.model_id, model_id), variant = COALESCE(excluded.variant, variant),
+           agent_version = COALESCE(excluded.agent_version, agent_version)
+         WHERE excluded.status_at_us >= status_at_us`,
+      )
+      .run({
+        fleet,
+        device: status.device,
+        state: status.state,
+        seq: status.seq,
+        atUs: status.atUs,
+        board: status.board ?? null,
+        sensor: status.sensor ?? null,
+        backend: status.backend ?? null,
+        modelId: status.modelId ?? null,
+        variant: status.variant ?? null,
+        agentVersion: status.agentVersion ?? null,
+      });
+  }
+
+  summary(): DeviceSummary[] {
+    return this.open
+      .prepare(
+        `SELECT i.fleet, i.device, d.board, d.state, i.model_id AS modelId, i.variant, i.backend, i.sensor, i.provenance,
+                COUNT(*) AS inferences, AVG(i.duration_us) AS meanDurationUs, AVG(i.energy_j) AS meanEnergyJ,
+                AVG(i.energy_uncertainty_j) AS meanUncertaintyJ
+         FROM inference i LEFT JOIN device d ON d.fleet = i.fleet AND d.device = i.device
+         GROUP BY i.fleet, i.device, i.model_id, i.variant, i.backend, i.sensor, i.provenance
+         ORDER BY i.fleet, i.device`,
+      )
+      .all() as DeviceSummary[];
+  }
+
+  *records(): Iterable<StoredRecord> {
+    const rows = this.open
+      .prepare(`SELECT ${COLUMNS.join(', ')} FROM inference ORDER BY fleet, device, seq`)
+      .iterate() as IterableIterator<Row>;
+    for (const row of rows) yield fromRow(row);
+  }
+
+  count(): number {
+    return (this.open.prepare('SELECT COUNT(*) AS n FROM inference').get() as { n: number }).n;
+  }
+
+  async close(): Promise<void> {
+    this.db?.close();
+    this.db = undefined;
+  }
+}
+
+function fromRow(row: Row): StoredRecord {
+  return {
+    fleet: row.fleet,
+    device: row.device,
+    seq: row.seq,
+    startUs: row.start_us,
+    durationUs: row.duration_us,
+    energyJ: row.energy_j,
+    energyUncertaintyJ: row.energy_uncertainty_j,
+    baselineW: row.baseline_w,
+    sampleCount: row.sample_count,
+    provenance: row.provenance,
+    sensor: row.sensor,
+    modelId: row.model_id,
+    variant: row.variant,
+    backend: row.backend,
+    batchSize: row.batch_size,
+    inputBytes: row.input_bytes,
+    outputBytes: row.output_bytes,
+    correct: row.correct === null ? null : row.correct === 1,
+    receivedUs: row.received_us,
+  };
+}

@@ -1,0 +1,51 @@
+// The store interface: connect, write, close. Stores decide how to keep records; de-duplication of
+// (fleet, device, seq) is their contract, because redelivery is normal under QoS 1.
+
+import type { InferenceRecord, StatusMessage } from '../../protocol/index.js';
+
+export interface WriteResult {
+  inserted: number;
+  duplicates: number;
+}
+
+export interface StoredRecord extends InferenceRecord {
+  fleet: string;
+  device: string;
+  /** When the collector stored it, microseconds since the Unix epoch. */
+  receivedUs: number;
+}
+
+export interface DeviceSummary {
+  fleet: string;
+  device: string;
+  board: string | null;
+  state: string | null;
+  modelId: string;
+  variant: string;
+  backend: string;
+  sensor: string;
+  provenance: string;
+  inferences: number;
+  meanDurationUs: number;
+  meanEnergyJ: number;
+  /** Mean of the per-record standard uncertainties (they are correlated, so they do not average down). */
+  meanUncertaintyJ: number;
+}
+
+export interface RecordStore {
+  connect(): Promise<void>;
+  writeBatch(fleet: string, device: string, records: readonly InferenceRecord[]): Promise<WriteResult>;
+  writeStatus(fleet: string, status: StatusMessage): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A store that can also be read back (export, the demo table). */
+export interface QueryableStore extends RecordStore {
+  summary(): DeviceSummary[];
+  records(): Iterable<StoredRecord>;
+  count(): number;
+}
+
+export class StoreConfigError extends Error {
+  override readonly name = 'StoreConfigError';
+}

@@ -1,0 +1,88 @@
+// Encode and decode messages. The payload says its own encoding, because MQTT 3.1.1 (the
+// embedded broker) has no content type: CBOR payloads start with the self-described CBOR tag
+// 55799 (bytes d9 d9 f7, RFC 8949 §3.4.6); JSON payloads are a JSON object (first byte `{`).
+
+import { Decoder, Encoder } from 'cbor-x';
+import { fail, type Result } from '../errors.js';
+import { MAX_PAYLOAD_BYTES } from '../limits.js';
+import type { Message, TopicPayloads } from '../messages.js';
+import { fromWire, toWire } from './wire.js';
+
+export type Encoding = 'cbor' | 'json';
+export const ENCODINGS: readonly Encoding[] = ['cbor', 'json'];
+
+const CBOR_MAGIC = Uint8Array.of(0xd9, 0xd9, 0xf7);
+const OPEN_BRACE = 0x7b;
+
+// Plain CBOR maps with text keys and minimal-length headers: no cbor-x record extension, so any
+// CBOR library (a microcontroller's included) can read and write these payloads.
+const cborEncoder = new Encoder({ useRecords: false, mapsAsObjects: true, variableMapSize: true });
+const cborDecoder = new Decoder({ useRecords: false, mapsAsObjects: true });
+
+/** Encodes a message; throws ProtocolError('invalid') if the message breaks the contract. */
+export function encodeMessage(message: Message, encoding: Encoding = 'cbor'): Uint8Array {
+  const wire = toWire(message);
+  if (encoding === 'json') return new TextEncoder().encode(JSON.stringify(wire));
+  const body = cborEncoder.encode(wire);
+  const payload = new Uint8Array(CBOR_MAGIC.length + body.length);
+  payload.set(CBOR_MAGIC, 0);
+  payload.set(body, CBOR_MAGIC.length);
+  return payload;
+}
+
+/** Which encoding a payload declares, or null if it declares none we know. */
+export function detectEncoding(payload: Uint8Array): Encoding | null {
+  if (payload.length >= 3 && payload[0] === 0xd9 && payload[1] === 0xd9 && payload[2] === 0xf7) return 'cbor';
+  for (const byte of payload) {
+    if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d) continue;
+    return byte === OPEN_BRACE ? 'json' : null;
+  }
+  return null;
+}
+
+/** Decodes untrusted bytes into a message; never throws. */
+export function decodeMessage(payload: Uint8Array): Result<Message> {
+  if (payload.length === 0) return fail('empty', 'payload is empty');
+  if (payload.length > MAX_PAYLOAD_BYTES) {
+    return fail(
+      'too-large',
+      `payload is ${payload.length} bytes; the limit is ${MAX_PAYLOAD_BYTES}: send smaller batches`,
+    );
+  }
+  const encoding = detectEncoding(payload);
+  if (encoding === null) {
+    const head = Buffer.from(payload.subarray(0, 4)).toString('hex');
+    return fail(
+      'unknown-encoding',
+      `payload starts with bytes ${head}: expected the CBOR self-describe tag d9d9f7 or a JSON object`,
+    );
+  }
+  let value: unknown;
+  try {
+    value =
+      encoding === 'cbor'
+        ? cborDecoder.decode(payload.subarray(CBOR_MAGIC.length))
+        : JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
+  } catch (error) {
+    return fail('malformed', `${encoding} payload cannot be parsed: ${(error as Error).message}`);
+  }
+  try {
+    return fromWire(value);
+  } catch (error) {
+    // fromWire is written not to throw; this is the boundary's last guard.
+    return fail('invalid', `payload could not be checked: ${(error as Error).message}`);
+  }
+}
+
+/** Decodes a payload that must be of one kind (the topic's). */
+export function decodeAs<K extends keyof TopicPayloads>(
+  kind: K,
+  payload: Uint8Array,
+): Result<TopicPayloads[K]> {
+  const decoded = decodeMessage(payload);
+  if (!decoded.ok) return decoded;
+  if (decoded.value.type !== kind) {
+    return fail('topic-mismatch', `payload is a ${decoded.value.type} message on a ${kind} topic`);
+  }
+  return decoded as Result<TopicPayloads[K]>;
+}

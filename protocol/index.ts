@@ -1,0 +1,8 @@
+// The wire contract between agents, bridges and collectors. Imports nothing else of ours.
+
+export * from './codec/index.js';
+export { quantizeRecord } from './codec/wire.js';
+export * from './errors.js';
+export * from './limits.js';
+export * from './messages.js';
+export * from './topics.js';
