@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { logger } from '../common/logger.js';
 import { EDGEWATT_VERSION } from '../common/version.js';
-import { type Encoding, quantizeRecord } from '../protocol/index.js';
+import { type Encoding, type InferenceRecord, quantizeRecord } from '../protocol/index.js';
 import { runInference } from './measure/runner.js';
 import { Outbox, type UnsequencedRecord } from './publish/outbox.js';
 import { Publisher } from './publish/publisher.js';
@@ -54,6 +54,7 @@ export class Agent {
   private readonly stopController = new AbortController();
   private flushTimer: NodeJS.Timeout | undefined;
   private loop: Promise<void> = Promise.resolve();
+  private readonly batchListeners: ((records: readonly InferenceRecord[]) => void)[] = [];
   readonly stats: AgentStats;
 
   private constructor(
@@ -167,6 +168,12 @@ export class Agent {
     this.pending = [];
     const batch = this.outbox.seal(records);
     this.publisher.enqueue(batch.firstSeq, batch.count);
+    for (const listener of this.batchListeners) listener(batch.records);
+  }
+
+  /** Calls `listener` with every batch of records once it is durable, before it is sent. */
+  onBatch(listener: (records: readonly InferenceRecord[]) => void): void {
+    this.batchListeners.push(listener);
   }
 
   /** Resolves when the configured count is done (never, for count 0, until stopped). */

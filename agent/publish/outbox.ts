@@ -23,6 +23,10 @@ export interface SealedBatch {
   payload: Uint8Array;
 }
 
+export interface SealResult extends SealedBatch {
+  records: InferenceRecord[];
+}
+
 const FILE_PATTERN = /^(\d{16})-(\d+)\.batch$/;
 const SEQ_FILE = 'seq.json';
 
@@ -69,7 +73,7 @@ export class Outbox {
   }
 
   /** Numbers the records, encodes them as one batch and makes it durable. */
-  seal(records: readonly UnsequencedRecord[]): SealedBatch {
+  seal(records: readonly UnsequencedRecord[]): SealResult {
     const firstSeq = this.nextSeqValue;
     const sequenced = records.map(
       (record, index) => ({ ...record, seq: firstSeq + index }) as InferenceRecord,
@@ -82,7 +86,7 @@ export class Outbox {
     writeFileAtomicSync(join(this.batchesDir, fileName(firstSeq, records.length)), payload);
     this.nextSeqValue = firstSeq + records.length;
     writeFileAtomicSync(join(this.dir, SEQ_FILE), JSON.stringify({ nextSeq: this.nextSeqValue }));
-    return { firstSeq, count: records.length, payload };
+    return { firstSeq, count: records.length, payload, records: sequenced };
   }
 
   read(firstSeq: number, count: number): SealedBatch {

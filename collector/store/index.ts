@@ -4,7 +4,14 @@
 import { SqliteStore } from './sqlite.js';
 import { type QueryableStore, StoreConfigError } from './store.js';
 
-export type { DeviceSummary, QueryableStore, RecordStore, StoredRecord, WriteResult } from './store.js';
+export type {
+  DeviceStatus,
+  DeviceSummary,
+  QueryableStore,
+  RecordStore,
+  StoredRecord,
+  WriteResult,
+} from './store.js';
 export { StoreConfigError } from './store.js';
 
 export interface StoreOptions {

@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { InferenceRecord, StatusMessage } from '../../protocol/index.js';
 import {
+  type DeviceStatus,
   type DeviceSummary,
   type QueryableStore,
   StoreConfigError,
@@ -205,6 +206,16 @@ export class SqliteStore implements QueryableStore {
          ORDER BY i.fleet, i.device`,
       )
       .all() as DeviceSummary[];
+  }
+
+  devices(): DeviceStatus[] {
+    return this.open
+      .prepare(
+        `SELECT fleet, device, state, status_seq AS statusSeq, status_at_us AS statusAtUs, board, sensor, backend,
+                model_id AS modelId, variant, agent_version AS agentVersion
+         FROM device ORDER BY fleet, device`,
+      )
+      .all() as DeviceStatus[];
   }
 
   *records(): Iterable<StoredRecord> {

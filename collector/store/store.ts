@@ -39,9 +39,24 @@ export interface RecordStore {
   close(): Promise<void>;
 }
 
+export interface DeviceStatus {
+  fleet: string;
+  device: string;
+  state: string;
+  statusSeq: number;
+  statusAtUs: number;
+  board: string | null;
+  sensor: string | null;
+  backend: string | null;
+  modelId: string | null;
+  variant: string | null;
+  agentVersion: string | null;
+}
+
 /** A store that can also be read back (export, the demo table). */
 export interface QueryableStore extends RecordStore {
   summary(): DeviceSummary[];
+  devices(): DeviceStatus[];
   records(): Iterable<StoredRecord>;
   count(): number;
 }

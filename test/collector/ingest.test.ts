@@ -1,0 +1,86 @@
+// The collector against a real (embedded) broker: bad input is counted by reason and never stops
+// ingest; a redelivered batch is stored once.
+
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTopic, encodeMessage, type InferenceRecord, PROTOCOL_VERSION } from '../../protocol/index.js';
+import { type Stack, startStack, tempDir, waitFor } from '../support/stack.js';
+
+const dir = tempDir();
+let stack: Stack;
+let publisher: mqtt.MqttClient;
+
+beforeAll(async () => {
+  stack = await startStack(join(dir.path, 'ingest.sqlite'));
+  publisher = await mqtt.connectAsync(stack.broker.url, { clientId: 'test-publisher' });
+});
+
+afterAll(async () => {
+  await publisher.endAsync();
+  await stack.stop();
+  dir.remove();
+});
+
+function record(seq: number): InferenceRecord {
+  return {
+    seq,
+    startUs: 1_763_700_000_000_000 + seq * 1000,
+    durationUs: 1500,
+    energyJ: 0.004_321_987,
+    energyUncertaintyJ: 0.000_5,
+    baselineW: 2.7,
+    sampleCount: 0,
+    provenance: 'estimated',
+    sensor: 'simulated:rpi4',
+    modelId: 'f'.repeat(64),
+    variant: 'dense',
+    backend: 'wasm',
+    batchSize: 1,
+    inputBytes: 3136,
+    outputBytes: 40,
+    correct: seq % 2 === 0,
+  };
+}
+
+const topic = (device: string, kind: 'inference' | 'status' = 'inference') =>
+  buildTopic({ fleet: 'lab', device, kind });
+const batch = (device: string, seqs: number[]) =>
+  Buffer.from(encodeMessage({ v: PROTOCOL_VERSION, type: 'inference', device, records: seqs.map(record) }));
+
+describe('collector ingest', () => {
+  it('counts each kind of bad input and keeps storing good input after it', async () => {
+    const stats = stack.collector.stats;
+    await publisher.publishAsync(topic('dev-1'), Buffer.from([0x00, 0x01]), { qos: 1 });
+    await publisher.publishAsync(topic('dev-1'), Buffer.from('{"v":1,"type":"inference"'), { qos: 1 });
+    await publisher.publishAsync(topic('dev-1'), Buffer.from('{"v":7,"type":"inference"}'), { qos: 1 });
+    await publisher.publishAsync(topic('dev-1'), batch('someone-else', [0]), { qos: 1 });
+    await publisher.publishAsync(topic('dev-1', 'status'), batch('dev-1', [0]), { qos: 1 });
+    await publisher.publishAsync('edgewatt/v1/lab/dev-1/nonsense', batch('dev-1', [0]), { qos: 1 });
+    await publisher.publishAsync(topic('dev-1'), batch('dev-1', [0, 1, 2]), { qos: 1 });
+    await waitFor('good batch stored', () => stack.store.count() === 3);
+    await stack.collector.idle();
+    expect(stats.rejected).toEqual({
+      'unknown-encoding': 1,
+      malformed: 1,
+      'unsupported-version': 1,
+      'device-mismatch': 1,
+      'topic-mismatch': 1,
+    });
+    // `nonsense` is not a kind the collector subscribes to: the broker never delivers it.
+    expect(stats.records).toBe(3);
+  });
+
+  it('stores a redelivered batch once and counts the duplicates', async () => {
+    const before = stack.collector.stats.duplicates;
+    await publisher.publishAsync(topic('dev-2'), batch('dev-2', [10, 11]), { qos: 1 });
+    await publisher.publishAsync(topic('dev-2'), batch('dev-2', [10, 11]), { qos: 1 });
+    await publisher.publishAsync(topic('dev-2'), batch('dev-2', [11, 12]), { qos: 1 });
+    await waitFor('duplicates counted', () => stack.collector.stats.duplicates - before === 3);
+    const stored = [...stack.store.records()].filter((r) => r.device === 'dev-2');
+    expect(stored.map((r) => r.seq)).toEqual([10, 11, 12]);
+    const { fleet, device, receivedUs: _r, ...first } = stored[0] ?? ({} as never);
+    expect({ fleet, device }).toEqual({ fleet: 'lab', device: 'dev-2' });
+    expect(first).toEqual(record(10));
+  });
+});

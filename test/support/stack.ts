@@ -1,0 +1,54 @@
+// Test support: temp dirs, the demo model written once per test file, and a running stack
+// (embedded broker + collector + SQLite file) that tests start and stop themselves.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadRuntime } from '../../agent/runtime/backend.js';
+import { type EmbeddedBroker, startEmbeddedBroker } from '../../collector/broker/embedded.js';
+import { Collector } from '../../collector/collector.js';
+import { SqliteStore } from '../../collector/store/sqlite.js';
+import { writeDemoModel } from '../../models/demo/demo-cnn.js';
+
+export function tempDir(prefix = 'edgewatt-test-'): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export async function demoModel(dir: string): Promise<string> {
+  const runtime = await loadRuntime('wasm');
+  return writeDemoModel(runtime.tf, join(dir, 'demo-cnn'));
+}
+
+export interface Stack {
+  broker: EmbeddedBroker;
+  store: SqliteStore;
+  collector: Collector;
+  stop(): Promise<void>;
+}
+
+export async function startStack(storePath: string): Promise<Stack> {
+  const broker = await startEmbeddedBroker();
+  const store = new SqliteStore(storePath);
+  const collector = new Collector(store, { broker: broker.url });
+  await collector.start();
+  return {
+    broker,
+    store,
+    collector,
+    async stop() {
+      await collector.stop();
+      await broker.close();
+    },
+  };
+}
+
+/** Polls `condition` every 20 ms until it holds or `timeoutMs` passes (then throws, saying what was awaited). */
+export async function waitFor(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
