@@ -129,7 +129,14 @@ export class Agent {
         if (signal.aborted) break;
         const { input, label } = inputs.next();
         const run = runInference(this.model, input);
-        if (this.stats.inferences === 0) this.stats.startupMs = performance.now() - startedAt;
+        if (this.stats.inferences === 0) {
+          this.stats.startupMs = performance.now() - startedAt;
+          // performance.now() counts from process start: the start-up a board's operator waits for.
+          log.info(
+            { startupMs: this.stats.startupMs, sinceProcessStartMs: performance.now(), rssBytes: process.memoryUsage().rss },
+            'first inference',
+          );
+        }
         const energy = await this.sensor.energyOf(run.window);
         const durationUs = Math.max(1, Math.round(Number(run.window.endNs - run.window.startNs) / 1000));
         const { seq: _seq, ...record } = quantizeRecord({
@@ -195,6 +202,10 @@ export class Agent {
       log.warn({ pending: this.outbox.pendingBatches }, 'stopping with unacknowledged batches on disk');
     await this.publisher.close();
     await this.sensor.close();
+    log.info(
+      { inferences: this.stats.inferences, rssBytes: process.memoryUsage().rss, sent: this.publisher.stats },
+      'agent stopped',
+    );
     this.model.dispose();
   }
 
