@@ -16,7 +16,7 @@ import { writeDemoModel } from '../../models/demo/demo-cnn.js';
 import { resolveConfig } from '../config.js';
 import { demoSchema } from '../schemas.js';
 import { untilSignal } from '../signals.js';
-import { formatEnergyWithUncertainty, renderTable } from '../table.js';
+import { formatEnergy, formatEnergyWithUncertainty, renderTable } from '../table.js';
 
 export const DEMO_DEVICES = [
   { device: 'pi4-kitchen', sensor: 'simulated:rpi4' },
@@ -35,6 +35,7 @@ export function demoTable(store: SqliteStore): string {
       String(row.inferences),
       `${(row.meanDurationUs / 1000).toFixed(2)} ms`,
       formatEnergyWithUncertainty(row.meanEnergyJ, row.meanUncertaintyJ),
+    formatEnergy(row.meanMarginalEnergyJ),
       `${row.provenance} (${row.sensor})`,
     ]);
   if (rows.length === 0) return '(no records stored yet)';
@@ -47,6 +48,7 @@ export function demoTable(store: SqliteStore): string {
       'inferences',
       'latency (this host)',
       'energy / inference (±1σ)',
+      'above idle',
       'source',
     ],
     rows,

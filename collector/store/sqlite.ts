@@ -200,6 +200,7 @@ export class SqliteStore implements QueryableStore {
       .prepare(
         `SELECT i.fleet, i.device, d.board, d.state, i.model_id AS modelId, i.variant, i.backend, i.sensor, i.provenance,
                 COUNT(*) AS inferences, AVG(i.duration_us) AS meanDurationUs, AVG(i.energy_j) AS meanEnergyJ,
+                AVG(i.energy_j - i.baseline_w * i.duration_us / 1e6) AS meanMarginalEnergyJ,
                 AVG(i.energy_uncertainty_j) AS meanUncertaintyJ
          FROM inference i LEFT JOIN device d ON d.fleet = i.fleet AND d.device = i.device
          GROUP BY i.fleet, i.device, i.model_id, i.variant, i.backend, i.sensor, i.provenance

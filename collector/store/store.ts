@@ -28,6 +28,8 @@ export interface DeviceSummary {
   inferences: number;
   meanDurationUs: number;
   meanEnergyJ: number;
+  /** Mean of energy − baseline × duration: what the inference added on top of idle. */
+  meanMarginalEnergyJ: number;
   /** Mean of the per-record standard uncertainties (they are correlated, so they do not average down). */
   meanUncertaintyJ: number;
 }
