@@ -133,7 +133,11 @@ export class Agent {
           this.stats.startupMs = performance.now() - startedAt;
           // performance.now() counts from process start: the start-up a board's operator waits for.
           log.info(
-            { startupMs: this.stats.startupMs, sinceProcessStartMs: performance.now(), rssBytes: process.memoryUsage().rss },
+            {
+              startupMs: this.stats.startupMs,
+              sinceProcessStartMs: performance.now(),
+              rssBytes: process.memoryUsage().rss,
+            },
             'first inference',
           );
         }

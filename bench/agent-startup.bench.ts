@@ -38,9 +38,24 @@ try {
     const child = spawn(
       process.execPath,
       [
-        'bin/edgewatt.js', 'agent', '--broker', broker.url, '--device', `bench-${i}`, '--sensor', 'simulated:rpi4',
-        '--model', modelPath, '--rate', '0', '--count', String(INFERENCES), '--state-dir', join(dir, `state-${i}`),
-        '--backend', 'wasm',
+        'bin/edgewatt.js',
+        'agent',
+        '--broker',
+        broker.url,
+        '--device',
+        `bench-${i}`,
+        '--sensor',
+        'simulated:rpi4',
+        '--model',
+        modelPath,
+        '--rate',
+        '0',
+        '--count',
+        String(INFERENCES),
+        '--state-dir',
+        join(dir, `state-${i}`),
+        '--backend',
+        'wasm',
       ],
       { env: { ...process.env, EDGEWATT_LOG_LEVEL: 'info' }, stdio: ['ignore', 'ignore', 'pipe'] },
     );
@@ -50,10 +65,14 @@ try {
     });
     const [code] = await once(child, 'exit');
     if (code !== 0) throw new Error(`agent exited with ${code}: ${stderr}`);
-    const lines = stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+    const lines = stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line));
     const first = lines.find((line) => line.msg === 'first inference');
     const stopped = lines.find((line) => line.msg === 'agent stopped');
-    if (first === undefined || stopped === undefined) throw new Error(`agent did not report start-up:\n${stderr}`);
+    if (first === undefined || stopped === undefined)
+      throw new Error(`agent did not report start-up:\n${stderr}`);
     runs.push({
       sinceProcessStartMs: first.sinceProcessStartMs,
       agentStartMs: first.startupMs,
@@ -68,10 +87,36 @@ try {
 
 const row = (label: string, values: number[], unit: string) =>
   `| ${label} | ${median(values).toFixed(0)} ${unit} | ${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)} ${unit} |`;
-console.log(`machine: ${machineLine()}; backend wasm; demo CNN (28×28×1 → 10, seeded); ${RUNS} fresh processes\n`);
+console.log(
+  `machine: ${machineLine()}; backend wasm; demo CNN (28×28×1 → 10, seeded); ${RUNS} fresh processes\n`,
+);
 console.log('| agent figure | median | range |');
 console.log('|---|---|---|');
-console.log(row('process start → first inference', runs.map((r) => r.sinceProcessStartMs), 'ms'));
-console.log(row('of which Agent.start → first inference (backend, model, sensor, MQTT)', runs.map((r) => r.agentStartMs), 'ms'));
-console.log(row('resident memory at first inference', runs.map((r) => r.rssAtFirstMiB), 'MiB'));
-console.log(row(`resident memory after ${INFERENCES} inferences`, runs.map((r) => r.rssAfterMiB), 'MiB'));
+console.log(
+  row(
+    'process start → first inference',
+    runs.map((r) => r.sinceProcessStartMs),
+    'ms',
+  ),
+);
+console.log(
+  row(
+    'of which Agent.start → first inference (backend, model, sensor, MQTT)',
+    runs.map((r) => r.agentStartMs),
+    'ms',
+  ),
+);
+console.log(
+  row(
+    'resident memory at first inference',
+    runs.map((r) => r.rssAtFirstMiB),
+    'MiB',
+  ),
+);
+console.log(
+  row(
+    `resident memory after ${INFERENCES} inferences`,
+    runs.map((r) => r.rssAfterMiB),
+    'MiB',
+  ),
+);

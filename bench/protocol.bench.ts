@@ -1,7 +1,13 @@
 // `npm run bench:protocol`: bytes per record on the wire (CBOR and JSON; batches of 1, 10, 100)
 // and encode / decode throughput in records per second. Target: ≤ 32 B/record at batch 100.
 
-import { decodeMessage, type Encoding, encodeMessage, type InferenceBatch, PROTOCOL_VERSION } from '../protocol/index.js';
+import {
+  decodeMessage,
+  type Encoding,
+  encodeMessage,
+  type InferenceBatch,
+  PROTOCOL_VERSION,
+} from '../protocol/index.js';
 import { machineLine } from './machine.js';
 import { realisticRecords } from './records.js';
 
@@ -10,7 +16,12 @@ const ENCODINGS: Encoding[] = ['cbor', 'json'];
 const MIN_RUN_MS = 1_000;
 
 function batchOf(size: number, seed: number): InferenceBatch {
-  return { v: PROTOCOL_VERSION, type: 'inference', device: 'pi4-kitchen', records: realisticRecords(size, seed) };
+  return {
+    v: PROTOCOL_VERSION,
+    type: 'inference',
+    device: 'pi4-kitchen',
+    records: realisticRecords(size, seed),
+  };
 }
 
 /** Runs `work` (which handles `recordsPerCall` records) for at least MIN_RUN_MS; returns records per second. */
@@ -29,7 +40,9 @@ const rows: string[] = [];
 for (const encoding of ENCODINGS) {
   for (const size of BATCH_SIZES) {
     // Bytes: mean over 20 different batches, so one lucky batch does not set the figure.
-    const payloads = Array.from({ length: 20 }, (_, seed) => encodeMessage(batchOf(size, seed + 1), encoding));
+    const payloads = Array.from({ length: 20 }, (_, seed) =>
+      encodeMessage(batchOf(size, seed + 1), encoding),
+    );
     const bytesPerRecord = payloads.reduce((sum, p) => sum + p.length, 0) / (payloads.length * size);
     const batch = batchOf(size, 99);
     const payload = encodeMessage(batch, encoding);
@@ -44,6 +57,8 @@ for (const encoding of ENCODINGS) {
 }
 
 console.log(`machine: ${machineLine()}\n`);
-console.log('| encoding | records/batch | bytes/record on the wire | encode records/s | decode+validate records/s |');
+console.log(
+  '| encoding | records/batch | bytes/record on the wire | encode records/s | decode+validate records/s |',
+);
 console.log('|---|---|---|---|---|');
 for (const row of rows) console.log(row);

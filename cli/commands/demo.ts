@@ -35,7 +35,7 @@ export function demoTable(store: SqliteStore): string {
       String(row.inferences),
       `${(row.meanDurationUs / 1000).toFixed(2)} ms`,
       formatEnergyWithUncertainty(row.meanEnergyJ, row.meanUncertaintyJ),
-    formatEnergy(row.meanMarginalEnergyJ),
+      formatEnergy(row.meanMarginalEnergyJ),
       `${row.provenance} (${row.sensor})`,
     ]);
   if (rows.length === 0) return '(no records stored yet)';
