@@ -49,11 +49,18 @@ export function buildTopic(address: TopicAddress): string {
     assertId('command name', address.command);
     return `${base}/cmd/${address.command}`;
   }
+  if (!(MESSAGE_KINDS as readonly string[]).includes(address.kind)) {
+    throw new TopicError(
+      `topic kind ${JSON.stringify(address.kind)} is unknown (known: ${MESSAGE_KINDS.join(', ')}, cmd)`,
+    );
+  }
   return `${base}/${address.kind}`;
 }
 
 /** The subscription filter for one kind across fleets and devices (`+` wildcards where not given). */
 export function topicFilter(kind: MessageKind, fleet?: string, device?: string): string {
+  if (!(MESSAGE_KINDS as readonly string[]).includes(kind))
+    throw new TopicError(`topic kind ${JSON.stringify(kind)} is unknown`);
   if (fleet !== undefined) assertId('fleet id', fleet);
   if (device !== undefined) assertId('device id', device);
   return `${TOPIC_ROOT}/${TOPIC_VERSION}/${fleet ?? '+'}/${device ?? '+'}/${kind}`;

@@ -17,13 +17,43 @@ const OPEN_BRACE = 0x7b;
 // Plain CBOR maps with text keys and minimal-length headers: no cbor-x record extension, so any
 // CBOR library (a microcontroller's included) can read and write these payloads.
 const cborEncoder = new Encoder({ useRecords: false, mapsAsObjects: true, variableMapSize: true });
-const cborDecoder = new Decoder({ useRecords: false, mapsAsObjects: true });
+// int64AsNumber: a 64-bit integer head (how any encoder writes integers ≥ 2^32, such as start
+// times in µs) decodes to a number, not a BigInt; the schema then refuses anything past 2^53.
+// The option is in cbor-x 1.6 but not in its typings, hence the widened object.
+const decoderOptions: ConstructorParameters<typeof Decoder>[0] & { int64AsNumber: boolean } = {
+  useRecords: false,
+  mapsAsObjects: true,
+  int64AsNumber: true,
+};
+const cborDecoder = new Decoder(decoderOptions);
+
+const UINT32_LIMIT = 2 ** 32;
+
+/**
+ * cbor-x writes integers of 2^32 and beyond as float64; CBOR has 64-bit integers for them, and a
+ * strictly typed decoder (a C struct on a microcontroller) expects one. BigInts make cbor-x use
+ * the integer head, at the same 9 bytes.
+ */
+function withLargeIntegersAsBigInt(value: unknown): unknown {
+  if (typeof value === 'number') {
+    return Number.isSafeInteger(value) && (value >= UINT32_LIMIT || value < -UINT32_LIMIT)
+      ? BigInt(value)
+      : value;
+  }
+  if (Array.isArray(value)) return value.map(withLargeIntegersAsBigInt);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, withLargeIntegersAsBigInt(item)]),
+    );
+  }
+  return value;
+}
 
 /** Encodes a message; throws ProtocolError('invalid') if the message breaks the contract. */
 export function encodeMessage(message: Message, encoding: Encoding = 'cbor'): Uint8Array {
   const wire = toWire(message);
   if (encoding === 'json') return new TextEncoder().encode(JSON.stringify(wire));
-  const body = cborEncoder.encode(wire);
+  const body = cborEncoder.encode(withLargeIntegersAsBigInt(wire));
   const payload = new Uint8Array(CBOR_MAGIC.length + body.length);
   payload.set(CBOR_MAGIC, 0);
   payload.set(body, CBOR_MAGIC.length);

@@ -127,7 +127,9 @@ function packColumn(records: readonly InferenceRecord[], field: ColumnField): Co
 /** Turns a batch into its wire object; throws ProtocolError('invalid') on a batch that breaks the contract. */
 export function toWire(message: Message): Record<string, unknown> {
   if (message.type === 'status') {
-    const checked = checkWire(wireStatus, { ...message, atUs: Math.round(message.atUs) });
+    // Optional fields left undefined are left out, not sent as CBOR `undefined`.
+    const present = Object.fromEntries(Object.entries(message).filter(([, value]) => value !== undefined));
+    const checked = checkWire(wireStatus, { ...present, atUs: Math.round(message.atUs) });
     if (!checked.ok) throw checked.error;
     return checked.value;
   }
@@ -159,7 +161,36 @@ export function toWire(message: Message): Record<string, unknown> {
   // friends off the wire at the source, where the mistake can still be fixed.
   const checked = checkWire(wireInference, wire);
   if (!checked.ok) throw checked.error;
+  // The two checks the decoder makes after the schema, so that nothing is sent it would refuse.
+  if (first.seq > Number.MAX_SAFE_INTEGER - (records.length - 1)) {
+    throw new ProtocolError(
+      'invalid',
+      `seq ${first.seq} overflows: the last of ${records.length} records would pass 2^53 - 1`,
+    );
+  }
+  records.forEach((record, index) => {
+    const startUs = Math.round(record.startUs);
+    if (!(startUs >= 0 && startUs <= Number.MAX_SAFE_INTEGER)) {
+      throw new ProtocolError('invalid', `records[${index}].startUs is ${record.startUs}, outside 0..2^53`);
+    }
+  });
   return wire;
+}
+
+/** A value for an error message: NaN, ±Infinity and BigInt shown as such; never throws. */
+function showValue(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  try {
+    return (
+      JSON.stringify(value, (_key, item: unknown) =>
+        typeof item === 'bigint' || (typeof item === 'number' && !Number.isFinite(item))
+          ? String(item)
+          : item,
+      ) ?? String(value)
+    );
+  } catch {
+    return String(value);
+  }
 }
 
 function describeIssues(error: z.ZodError): string {
@@ -169,8 +200,7 @@ function describeIssues(error: z.ZodError): string {
       const path = issue.path
         .map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`))
         .join('');
-      const got =
-        'input' in issue && issue.input !== undefined ? ` (got ${JSON.stringify(issue.input)})` : '';
+      const got = 'input' in issue && issue.input !== undefined ? ` (got ${showValue(issue.input)})` : '';
       return `${path.replace(/^\./, '') || '(message)'}: ${issue.message}${got}`;
     })
     .join('; ')
@@ -198,7 +228,9 @@ function expandInference(wire: WireInference): Result<InferenceBatch> {
       );
     }
   }
-  if (wire.seq + count - 1 > Number.MAX_SAFE_INTEGER) return fail('invalid', `seq ${wire.seq} overflows`);
+  if (wire.seq > Number.MAX_SAFE_INTEGER - (count - 1)) {
+    return fail('invalid', `seq ${wire.seq} overflows: the last of ${count} records would pass 2^53 - 1`);
+  }
   const records: InferenceRecord[] = new Array(count);
   let startUs = 0;
   for (let i = 0; i < count; i++) {
