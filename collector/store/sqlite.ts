@@ -168,6 +168,11 @@ export class SqliteStore implements QueryableStore {
     return this.insertBatch(fleet, device, records);
   }
 
+  /**
+   * The last status received wins. Not the newest `atUs`: a last will carries the time its
+   * connection began, yet it always comes after that connection's birth message, and the broker
+   * delivers one topic's messages in order.
+   */
   async writeStatus(fleet: string, status: StatusMessage): Promise<void> {
     this.open
       .prepare(
@@ -177,8 +182,7 @@ export class SqliteStore implements QueryableStore {
            status_at_us = excluded.status_at_us, board = COALESCE(excluded.board, board),
            sensor = COALESCE(excluded.sensor, sensor), backend = COALESCE(excluded.backend, backend),
            model_id = COALESCE(excluded.model_id, model_id), variant = COALESCE(excluded.variant, variant),
-           agent_version = COALESCE(excluded.agent_version, agent_version)
-         WHERE excluded.status_at_us >= status_at_us`,
+           agent_version = COALESCE(excluded.agent_version, agent_version)`,
       )
       .run({
         fleet,

@@ -92,6 +92,16 @@ describe('agent → broker → collector → SQLite', () => {
     await waitFor('offline status', () => state() === 'offline');
   });
 
+  it('has the broker mark a device offline through its last will when the agent dies', async () => {
+    stack = await startStack(join(dir.path, 'will.sqlite'));
+    const current = stack;
+    const state = () => current.store.devices().find((d) => d.device === 'pi4-w')?.state;
+    const agent = await Agent.start(agentConfig(current.broker.url, { device: 'pi4-w' }));
+    await waitFor('online status', () => state() === 'online');
+    await agent.kill();
+    await waitFor('offline status from the last will', () => state() === 'offline');
+  });
+
   it('loses and duplicates nothing when the agent is killed mid-stream and restarted', async () => {
     stack = await startStack(join(dir.path, 'restart.sqlite'));
     const current = stack;
