@@ -17,17 +17,20 @@ export function renderTable(headers: readonly string[], rows: readonly (readonly
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-/** Energy in the unit that keeps 3 significant digits readable (J, mJ, µJ). */
+/** The unit that keeps 3 significant digits readable (J, mJ, µJ), chosen after rounding. */
+function unitOf(joules: number): [number, string] {
+  const abs = Number(Math.abs(joules).toPrecision(3));
+  return abs >= 1 ? [1, 'J'] : abs >= 1e-3 ? [1e3, 'mJ'] : [1e6, 'µJ'];
+}
+
 export function formatEnergy(joules: number): string {
-  const abs = Math.abs(joules);
-  if (abs >= 1) return `${joules.toPrecision(3)} J`;
-  if (abs >= 1e-3) return `${(joules * 1e3).toPrecision(3)} mJ`;
-  return `${(joules * 1e6).toPrecision(3)} µJ`;
+  const [scale, unit] = unitOf(joules);
+  return `${(joules * scale).toPrecision(3)} ${unit}`;
 }
 
 export function formatEnergyWithUncertainty(joules: number, uncertaintyJ: number): string {
-  const abs = Math.abs(joules);
-  const [scale, unit] = abs >= 1 ? [1, 'J'] : abs >= 1e-3 ? [1e3, 'mJ'] : [1e6, 'µJ'];
-  const digits = joules * scale >= 100 ? 0 : joules * scale >= 10 ? 1 : 2;
+  const [scale, unit] = unitOf(joules);
+  const scaled = Math.abs(joules * scale);
+  const digits = scaled >= 100 ? 0 : scaled >= 10 ? 1 : 2;
   return `${(joules * scale).toFixed(digits)} ± ${(uncertaintyJ * scale).toFixed(digits)} ${unit}`;
 }

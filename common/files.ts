@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
@@ -15,6 +16,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await handle.close();
   }
   await rename(temp, path);
+  syncDirectorySync(dirname(path));
 }
 
 export function writeFileAtomicSync(path: string, data: Uint8Array | string): void {
@@ -27,4 +29,15 @@ export function writeFileAtomicSync(path: string, data: Uint8Array | string): vo
     closeSync(fd);
   }
   renameSync(temp, path);
+  syncDirectorySync(dirname(path));
+}
+
+/** Makes a rename in `dir` durable: without it, power loss can forget the new name. */
+function syncDirectorySync(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -49,12 +49,16 @@ export async function loadModel(tf: Tf, path: string): Promise<LoadedModel> {
   const jsonBytes = await readFile(jsonPath).catch((error: Error) => {
     throw new ModelLoadError(`cannot read ${jsonPath}: ${error.message}`);
   });
-  let json: ModelJson;
+  let parsed: unknown;
   try {
-    json = JSON.parse(jsonBytes.toString('utf8')) as ModelJson;
+    parsed = JSON.parse(jsonBytes.toString('utf8'));
   } catch (error) {
     throw new ModelLoadError(`${jsonPath} is not JSON: ${(error as Error).message}`);
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ModelLoadError(`${jsonPath} is not a TensorFlow.js model.json (it must hold a JSON object)`);
+  }
+  const json = parsed as ModelJson;
   if (json.modelTopology === undefined || !Array.isArray(json.weightsManifest)) {
     throw new ModelLoadError(
       `${jsonPath} is not a TensorFlow.js model.json (modelTopology and weightsManifest are required)`,

@@ -4,7 +4,7 @@
 // linear utilisation model is itself approximate. The uncertainty combines the sourced ranges
 // of the board's idle and load power (triangular distributions) with a 25 % model-form term.
 
-import type { BoardProfile, RangedFigure } from '../boards/index.js';
+import { BOARDS, type BoardProfile, type RangedFigure } from '../boards/index.js';
 import {
   type InferenceWindow,
   type PowerSensor,
@@ -64,7 +64,7 @@ export const simulatedSensorFactory: SensorFactory = {
   create(spec) {
     if (spec.board === undefined) {
       throw new SensorConfigError(
-        'sensor "simulated" needs a board profile: write --sensor simulated:<board>, e.g. simulated:rpi4',
+        `sensor "simulated" needs a board profile: write --sensor simulated:<board> with board one of ${BOARDS.map((b) => b.id).join(', ')}`,
       );
     }
     return new SimulatedSensor(spec.board);

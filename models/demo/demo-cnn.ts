@@ -9,24 +9,33 @@ import type { Tf } from '../../agent/runtime/backend.js';
 
 export const DEMO_MODEL_VARIANT = 'demo-cnn-untrained';
 
+// Layer names are fixed: tfjs would otherwise number them from a process-wide counter, and the
+// artifact (and so the model id) would depend on how many models the process built before.
 export function buildDemoCnn(tf: Tf, seed = 7) {
   const init = (offset: number) => tf.initializers.glorotUniform({ seed: seed + offset });
   return tf.sequential({
     name: 'demo_cnn',
     layers: [
       tf.layers.conv2d({
+        name: 'conv1',
         inputShape: [28, 28, 1],
         filters: 16,
         kernelSize: 3,
         activation: 'relu',
         kernelInitializer: init(0),
       }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', kernelInitializer: init(1) }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.flatten(),
-      tf.layers.dense({ units: 64, activation: 'relu', kernelInitializer: init(2) }),
-      tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(3) }),
+      tf.layers.maxPooling2d({ name: 'pool1', poolSize: 2 }),
+      tf.layers.conv2d({
+        name: 'conv2',
+        filters: 32,
+        kernelSize: 3,
+        activation: 'relu',
+        kernelInitializer: init(1),
+      }),
+      tf.layers.maxPooling2d({ name: 'pool2', poolSize: 2 }),
+      tf.layers.flatten({ name: 'flatten' }),
+      tf.layers.dense({ name: 'dense1', units: 64, activation: 'relu', kernelInitializer: init(2) }),
+      tf.layers.dense({ name: 'logits', units: 10, activation: 'softmax', kernelInitializer: init(3) }),
     ],
   });
 }

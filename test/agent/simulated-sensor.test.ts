@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import type { BoardProfile } from '../../agent/boards/index.js';
+import { boardById } from '../../agent/boards/index.js';
+import { SimulatedSensor, triangularSd } from '../../agent/sensors/simulated.js';
+
+const rpi4 = boardById('rpi4');
+
+/** A window of `durationS` seconds in which the process used `cpuUs` of CPU time. */
+function window(durationS: number, cpuUs: number) {
+  const startNs = 1_000_000_000n;
+  return { startNs, endNs: startNs + BigInt(Math.round(durationS * 1e9)), cpuUs };
+}
+
+/** A made-up board whose load range is `spread` watts either side of the central value. */
+function boardWithLoadSpread(spread: number): BoardProfile {
+  return {
+    ...rpi4,
+    id: `spread-${spread}`,
+    loadW: { central: 6, low: 6 - spread, high: 6 + spread, source: 'test' },
+  };
+}
+
+describe('triangularSd', () => {
+  it('matches the closed form for low 1, central 2, high 3 (sqrt(1/6))', () => {
+    expect(triangularSd({ low: 1, central: 2, high: 3, source: 'test' })).toBeCloseTo(Math.sqrt(1 / 6), 12);
+  });
+
+  it('matches the closed form for an asymmetric range (low 0, central 1, high 4)', () => {
+    // (0 + 16 + 1 - 0 - 0 - 4) / 18 = 13 / 18
+    expect(triangularSd({ low: 0, central: 1, high: 4, source: 'test' })).toBeCloseTo(Math.sqrt(13 / 18), 12);
+  });
+
+  it('is zero for a degenerate range', () => {
+    expect(triangularSd({ low: 2, central: 2, high: 2, source: 'test' })).toBe(0);
+  });
+});
+
+describe('SimulatedSensor.estimate', () => {
+  const sensor = new SimulatedSensor(rpi4);
+
+  it('gives exactly idle power × duration when no CPU time was used', () => {
+    const energy = sensor.estimate(window(0.5, 0));
+    expect(energy.energyJ).toBe(rpi4.idleW.central * 0.5);
+    expect(energy.baselineW).toBe(rpi4.idleW.central);
+  });
+
+  it('gives load power × duration at full utilisation (cpuUs = duration × cores)', () => {
+    const durationS = 0.25;
+    const energy = sensor.estimate(window(durationS, durationS * 1e6 * rpi4.cpuCores));
+    expect(energy.energyJ).toBeCloseTo(rpi4.loadW.central * durationS, 12);
+  });
+
+  it('interpolates linearly between idle and load power at half utilisation', () => {
+    const energy = sensor.estimate(window(1, 0.5e6 * rpi4.cpuCores));
+    expect(energy.energyJ).toBeCloseTo((rpi4.idleW.central + rpi4.loadW.central) / 2, 12);
+  });
+
+  it('caps utilisation at 1 when the CPU time exceeds duration × cores', () => {
+    const full = sensor.estimate(window(1, 1e6 * rpi4.cpuCores));
+    const over = sensor.estimate(window(1, 10e6 * rpi4.cpuCores));
+    expect(over.energyJ).toBe(full.energyJ);
+    expect(over.uncertaintyJ).toBe(full.uncertaintyJ);
+  });
+
+  it('scales energy and uncertainty with the duration', () => {
+    const short = sensor.estimate(window(0.1, 0.05e6));
+    const long = sensor.estimate(window(1, 0.5e6));
+    expect(long.energyJ).toBeCloseTo(short.energyJ * 10, 12);
+    expect(long.uncertaintyJ).toBeCloseTo(short.uncertaintyJ * 10, 12);
+  });
+
+  it('gives zero energy for an empty window instead of dividing by zero', () => {
+    const energy = sensor.estimate({ startNs: 5n, endNs: 5n, cpuUs: 100 });
+    expect(energy.energyJ).toBe(0);
+    expect(Number.isFinite(energy.uncertaintyJ)).toBe(true);
+  });
+
+  it('reports a positive uncertainty at idle, partial and full load', () => {
+    for (const cpuUs of [0, 0.3e6, 4e6]) {
+      expect(sensor.estimate(window(1, cpuUs)).uncertaintyJ).toBeGreaterThan(0);
+    }
+  });
+
+  it('reports an uncertainty that grows with the width of the board load range', () => {
+    const busy = window(1, 1e6 * rpi4.cpuCores);
+    const narrow = new SimulatedSensor(boardWithLoadSpread(0.5)).estimate(busy);
+    const wide = new SimulatedSensor(boardWithLoadSpread(3)).estimate(busy);
+    expect(wide.energyJ).toBeCloseTo(narrow.energyJ, 12);
+    expect(wide.uncertaintyJ).toBeGreaterThan(narrow.uncertaintyJ);
+  });
+
+  it('combines idle, load and 25 % model-form terms in quadrature', () => {
+    const u = 0.5;
+    const energy = sensor.estimate(window(1, u * 1e6 * rpi4.cpuCores));
+    const dynamicW = (rpi4.loadW.central - rpi4.idleW.central) * u;
+    const expected = Math.sqrt(
+      (triangularSd(rpi4.idleW) * (1 - u)) ** 2 +
+        (triangularSd(rpi4.loadW) * u) ** 2 +
+        (dynamicW * 0.25) ** 2,
+    );
+    expect(energy.uncertaintyJ).toBeCloseTo(expected, 12);
+  });
+
+  it("labels the estimate: provenance 'estimated', no samples", () => {
+    const energy = sensor.estimate(window(1, 1000));
+    expect(energy.provenance).toBe('estimated');
+    expect(energy.sampleCount).toBe(0);
+    expect(sensor.provenance).toBe('estimated');
+  });
+
+  it("is labelled 'simulated:<board>'", () => {
+    expect(sensor.label).toBe('simulated:rpi4');
+    expect(new SimulatedSensor(boardById('jetson-orin-nano')).label).toBe('simulated:jetson-orin-nano');
+  });
+
+  it('returns the same figures through the async PowerSensor interface', async () => {
+    await sensor.open();
+    const w = window(0.2, 50_000);
+    await expect(sensor.energyOf(w)).resolves.toEqual(sensor.estimate(w));
+    await sensor.close();
+  });
+});
