@@ -1,6 +1,7 @@
 // The collector process: subscribes to every device's inference and status topics at QoS 1 and
 // acknowledges a message only after the store has it, so nothing accepted is ever lost.
 
+import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import { logger } from '../common/logger.js';
 import { topicFilter } from '../protocol/index.js';
@@ -14,6 +15,14 @@ export interface CollectorConfig {
   clientId?: string;
   username?: string;
   password?: string;
+  /** MQTT 5 shared-subscription group: collectors of one group split the inference load. */
+  sharedGroup?: string;
+  /** PEM files for TLS to the broker (mqtts://): CA to trust, client certificate and key. */
+  ca?: string;
+  cert?: string;
+  key?: string;
+  /** MQTT 5 session expiry with a fixed client id: how long the broker keeps queuing for us. */
+  sessionExpirySeconds?: number;
 }
 
 export class Collector {
@@ -31,13 +40,22 @@ export class Collector {
 
   async start(): Promise<void> {
     await this.store.connect();
-    const client = await mqtt.connectAsync(this.config.broker, {
+    const { sharedGroup, ca, cert, key } = this.config;
+    // connect() (not connectAsync): the handler must be in place before a resumed session's
+    // queued messages arrive, or the library's default handler would acknowledge them unstored.
+    const client = mqtt.connect(this.config.broker, {
       clientId: this.config.clientId ?? `edgewatt-collector-${process.pid}`,
-      protocolVersion: 4,
+      protocolVersion: sharedGroup === undefined ? 4 : 5,
       clean: this.config.clientId === undefined,
+      ...(sharedGroup !== undefined && this.config.clientId !== undefined
+        ? { properties: { sessionExpiryInterval: this.config.sessionExpirySeconds ?? 7 * 86_400 } }
+        : {}),
       reconnectPeriod: 1000,
       username: this.config.username,
       password: this.config.password,
+      ...(ca === undefined ? {} : { ca: readFileSync(ca) }),
+      ...(cert === undefined ? {} : { cert: readFileSync(cert) }),
+      ...(key === undefined ? {} : { key: readFileSync(key) }),
     });
     client.handleMessage = (packet, done) => {
       this.inProgress++;
@@ -54,8 +72,14 @@ export class Collector {
           if (this.inProgress === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
         });
     };
+    await connected(client);
     client.on('error', (error) => log.warn({ err: error.message }, 'mqtt error'));
-    await client.subscribeAsync([topicFilter('inference'), topicFilter('status')], { qos: 1 });
+    // Status stays a plain subscription: brokers send retained messages to no shared subscriber.
+    const inference =
+      sharedGroup === undefined
+        ? topicFilter('inference')
+        : `$share/${sharedGroup}/${topicFilter('inference')}`;
+    await client.subscribeAsync([inference, topicFilter('status')], { qos: 1 });
     this.client = client;
     log.info({ broker: this.config.broker }, 'collector subscribed');
   }
@@ -75,4 +99,20 @@ export class Collector {
     await this.idle();
     await this.store.close();
   }
+}
+
+function connected(client: MqttClient): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onConnect = () => {
+      client.off('error', onError);
+      resolve();
+    };
+    const onError = (error: Error) => {
+      client.off('connect', onConnect);
+      client.end();
+      reject(error);
+    };
+    client.once('connect', onConnect);
+    client.once('error', onError);
+  });
 }

@@ -5,16 +5,25 @@ import { Collector } from '../../collector/collector.js';
 import { createStore } from '../../collector/store/index.js';
 import { logger } from '../../common/logger.js';
 import { resolveConfig } from '../config.js';
+import {
+  addCollectorDeployOptions,
+  brokerOptions,
+  collectorDeployFields,
+  storeOptions,
+} from '../schemas/collector-deploy.js';
 import { collectorSchema } from '../schemas.js';
 import { untilSignal } from '../signals.js';
 
 const log = logger('cli.collector');
 
 export function collectorCommand(): Command {
-  return new Command('collector')
+  return addCollectorDeployOptions(new Command('collector'))
     .description('subscribe to every device of the broker and store what they send')
     .option('--broker <url>', 'MQTT broker URL (default: mqtt://127.0.0.1:1883)')
-    .option('--store <url>', 'where records go: sqlite:<path> (default: sqlite:.edgewatt/edgewatt.sqlite)')
+    .option(
+      '--store <url>',
+      'where records go: sqlite:<path> or influxdb://host:port/db (default: sqlite:.edgewatt/edgewatt.sqlite)',
+    )
     .option(
       '--client-id <id>',
       'fixed MQTT client id: a persistent session, so the broker keeps messages while the collector is down',
@@ -24,8 +33,11 @@ export function collectorCommand(): Command {
     .option('--stats-interval <s>', 'log ingest counters every s seconds, 0 = never (default: 30)')
     .option('--config <path>', 'JSON config file (section "collector")')
     .action(async (_options, command: Command) => {
-      const config = resolveConfig(collectorSchema, 'collector', command);
-      const collector = new Collector(createStore(config.store), config);
+      const config = resolveConfig(collectorSchema.extend(collectorDeployFields), 'collector', command);
+      const collector = new Collector(createStore(config.store, storeOptions(config)), {
+        ...config,
+        ...brokerOptions(config),
+      });
       await collector.start();
       const timer =
         config.statsInterval > 0

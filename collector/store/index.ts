@@ -1,6 +1,7 @@
 // The store registry: a store URL's scheme picks the implementation (`sqlite:<path>` here;
 // InfluxDB joins with the deployment path). One line per store.
 
+import { InfluxStore, type InfluxStoreSettings } from './influx.js';
 import { SqliteStore } from './sqlite.js';
 import { type QueryableStore, StoreConfigError } from './store.js';
 
@@ -17,10 +18,13 @@ export { StoreConfigError } from './store.js';
 export interface StoreOptions {
   /** Open for reading only; the store must already exist. */
   readOnly?: boolean;
+  /** Credentials, TLS and spool of the InfluxDB store (ignored by the others). */
+  influx?: InfluxStoreSettings;
 }
 
 const STORES: Record<string, (rest: string, options: StoreOptions) => QueryableStore> = {
   sqlite: (path, options) => new SqliteStore(path, options),
+  influxdb: (rest, options) => new InfluxStore(rest, options.influx),
 };
 
 export function createStore(url: string, options: StoreOptions = {}): QueryableStore {

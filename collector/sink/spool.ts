@@ -1,0 +1,263 @@
+// Write-ahead spool: entries are appended to segment files and made durable (write + fdatasync,
+// grouped: every append waiting during one sync shares the next one) before append() resolves;
+// the runtime acknowledges MQTT messages only after that. A checkpoint file records how far the
+// sink has the data; on start, everything after it is read back. Bounded in bytes: a full spool
+// makes append() wait (back-pressure up to the broker), it never drops.
+
+import { mkdirSync, readdirSync, readFileSync, rmSync, truncateSync } from 'node:fs';
+import { type FileHandle, open, rename, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SpoolError } from './sink.js';
+
+export interface SpoolOptions {
+  dir: string;
+  /** Largest amount of not-yet-written data kept, bytes; append() waits beyond it. */
+  maxBytes: number;
+  /** A new segment file is started past this size. */
+  segmentBytes: number;
+  /** fdatasync after each group of appends (default true). Without it a power loss can lose acknowledged data. */
+  fsync: boolean;
+}
+
+/** Where a run of entries ends: segment number and byte offset just past it. */
+export interface SpoolCursor {
+  segment: number;
+  offset: number;
+}
+
+interface Chunk {
+  lines: string[];
+  bytes: number;
+  end: SpoolCursor;
+  atMs: number;
+}
+
+interface Waiting {
+  lines: readonly string[];
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+const SEGMENT = /^(\d{10})\.spool$/;
+const CHECKPOINT = 'checkpoint.json';
+const RECOVERY_CHUNK_LINES = 5000;
+
+const segmentName = (n: number) => `${String(n).padStart(10, '0')}.spool`;
+
+export class Spool {
+  private readonly chunks: Chunk[] = [];
+  private readonly waiting: Waiting[] = [];
+  private pendingBytesCount = 0;
+  private pendingLinesCount = 0;
+  private writing = false;
+  private handle: FileHandle | undefined;
+  private segment = 0;
+  private segmentSize = 0;
+  private roomWaiters: (() => void)[] = [];
+  private closed = false;
+  /** Entries read back from disk at open(): written before a crash, not confirmed by the sink. */
+  readonly recoveredLines: number;
+
+  private constructor(
+    private readonly options: SpoolOptions,
+    recovered: Chunk[],
+    nextSegment: number,
+  ) {
+    for (const chunk of recovered) this.push(chunk);
+    this.recoveredLines = this.pendingLinesCount;
+    this.segment = nextSegment;
+  }
+
+  static async open(options: SpoolOptions): Promise<Spool> {
+    mkdirSync(options.dir, { recursive: true });
+    const { chunks, lastSegment } = recover(options.dir);
+    const spool = new Spool(options, chunks, lastSegment + 1);
+    await spool.openSegment();
+    return spool;
+  }
+
+  get pendingLines(): number {
+    return this.pendingLinesCount;
+  }
+
+  get pendingBytes(): number {
+    return this.pendingBytesCount;
+  }
+
+  /** When the oldest pending entry was appended (ms, Date.now()), or undefined when empty. */
+  get oldestAtMs(): number | undefined {
+    return this.chunks[0]?.atMs;
+  }
+
+  /** Resolves once the lines are durable on disk (or rejects: then they are not, and must not be acknowledged). */
+  append(lines: readonly string[]): Promise<void> {
+    if (this.closed) return Promise.reject(new SpoolError('spool is closed; the collector is stopping'));
+    if (lines.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ lines, resolve, reject });
+      if (!this.writing) {
+        this.writing = true;
+        // Deferred a turn, so that appends made in the same turn share one write and one sync.
+        setImmediate(() => {
+          this.writeRounds().catch(() => undefined);
+        });
+      }
+    });
+  }
+
+  /** The oldest pending entries, whole chunks, about `maxLines` of them (at least one chunk). */
+  peek(maxLines: number): { lines: string[]; end: SpoolCursor } | undefined {
+    const first = this.chunks[0];
+    if (first === undefined) return undefined;
+    let lines = first.lines;
+    let end = first.end;
+    for (let i = 1; i < this.chunks.length; i++) {
+      const chunk = this.chunks[i] as Chunk;
+      if (lines.length + chunk.lines.length > maxLines) break;
+      lines = lines.concat(chunk.lines);
+      end = chunk.end;
+    }
+    return { lines, end };
+  }
+
+  /** The sink has everything up to `end`: forget it, persist the checkpoint, delete finished segments. */
+  async commit(end: SpoolCursor): Promise<void> {
+    while (this.chunks.length > 0) {
+      const chunk = this.chunks[0] as Chunk;
+      if (
+        chunk.end.segment > end.segment ||
+        (chunk.end.segment === end.segment && chunk.end.offset > end.offset)
+      )
+        break;
+      this.chunks.shift();
+      this.pendingBytesCount -= chunk.bytes;
+      this.pendingLinesCount -= chunk.lines.length;
+    }
+    // Atomic rename, no fsync: a checkpoint lost to power failure only means data is written twice,
+    // and writes are idempotent.
+    const path = join(this.options.dir, CHECKPOINT);
+    await writeFile(`${path}.tmp`, JSON.stringify(end));
+    await rename(`${path}.tmp`, path);
+    const oldestNeeded = this.chunks[0]?.end.segment ?? this.segment;
+    for (const name of readdirSync(this.options.dir)) {
+      const match = SEGMENT.exec(name);
+      if (match !== null && Number(match[1]) < Math.min(oldestNeeded, end.segment)) {
+        await unlink(join(this.options.dir, name)).catch(() => undefined);
+      }
+    }
+    for (const resolve of this.roomWaiters.splice(0)) resolve();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.writing) await new Promise((resolve) => setTimeout(resolve, 5));
+    await this.handle?.close();
+    this.handle = undefined;
+    for (const resolve of this.roomWaiters.splice(0)) resolve();
+  }
+
+  private push(chunk: Chunk): void {
+    this.chunks.push(chunk);
+    this.pendingBytesCount += chunk.bytes;
+    this.pendingLinesCount += chunk.lines.length;
+  }
+
+  private async openSegment(): Promise<void> {
+    await this.handle?.close();
+    this.handle = await open(join(this.options.dir, segmentName(this.segment)), 'a');
+    this.segmentSize = 0;
+  }
+
+  private async writeRounds(): Promise<void> {
+    try {
+      while (this.waiting.length > 0) {
+        const round = this.waiting.splice(0);
+        try {
+          await this.writeRound(round);
+          for (const w of round) w.resolve();
+        } catch (error) {
+          const failure = new SpoolError(
+            `spool write to ${this.options.dir} failed: ${(error as Error).message}`,
+          );
+          for (const w of round) w.reject(failure);
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private async writeRound(round: readonly Waiting[]): Promise<void> {
+    const lines: string[] = [];
+    for (const w of round) for (const line of w.lines) lines.push(line);
+    const buffer = Buffer.from(`${lines.join('\n')}\n`);
+    while (this.pendingBytesCount > 0 && this.pendingBytesCount + buffer.length > this.options.maxBytes) {
+      if (this.closed) throw new SpoolError('spool closed while waiting for room');
+      await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    }
+    if (this.segmentSize >= this.options.segmentBytes) {
+      this.segment++;
+      await this.openSegment();
+    }
+    const handle = this.handle;
+    if (handle === undefined) throw new SpoolError('spool is not open');
+    let written = 0;
+    while (written < buffer.length) {
+      const { bytesWritten } = await handle.write(buffer, written, buffer.length - written);
+      written += bytesWritten;
+    }
+    if (this.options.fsync) await handle.datasync();
+    this.segmentSize += buffer.length;
+    this.push({
+      lines,
+      bytes: buffer.length,
+      end: { segment: this.segment, offset: this.segmentSize },
+      atMs: Date.now(),
+    });
+  }
+}
+
+/** Reads back every entry after the checkpoint; a torn last line (crash mid-write) is cut off. */
+function recover(dir: string): { chunks: Chunk[]; lastSegment: number } {
+  let checkpoint: SpoolCursor = { segment: 0, offset: 0 };
+  try {
+    checkpoint = JSON.parse(readFileSync(join(dir, CHECKPOINT), 'utf8')) as SpoolCursor;
+  } catch {
+    // No checkpoint yet: everything in the segments is pending.
+  }
+  const segments = readdirSync(dir)
+    .map((name) => SEGMENT.exec(name))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+  const chunks: Chunk[] = [];
+  const now = Date.now();
+  for (const segment of segments) {
+    if (segment < checkpoint.segment) {
+      rmSync(join(dir, segmentName(segment)), { force: true });
+      continue;
+    }
+    const data = readFileSync(join(dir, segmentName(segment)));
+    const from = segment === checkpoint.segment ? checkpoint.offset : 0;
+    const complete = data.lastIndexOf(0x0a) + 1;
+    if (complete < data.length) {
+      // A torn tail was never acknowledged; cut it so the file holds whole lines only.
+      truncateSync(join(dir, segmentName(segment)), complete);
+    }
+    let lines: string[] = [];
+    let start = from;
+    let chunkStart = from;
+    while (start < complete) {
+      const newline = data.indexOf(0x0a, start);
+      const line = data.toString('utf8', start, newline);
+      if (line.length > 0 && !line.includes('\0')) lines.push(line);
+      start = newline + 1;
+      if (lines.length >= RECOVERY_CHUNK_LINES || start >= complete) {
+        chunks.push({ lines, bytes: start - chunkStart, end: { segment, offset: start }, atMs: now });
+        lines = [];
+        chunkStart = start;
+      }
+    }
+  }
+  return { chunks, lastSegment: segments.at(-1) ?? 0 };
+}

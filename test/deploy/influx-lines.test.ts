@@ -1,0 +1,100 @@
+// Line protocol of the InfluxDB store: fixed field types, tags from the message alone, and a
+// timestamp that identifies (device, seq) so a redelivery overwrites its own point.
+
+import { describe, expect, it } from 'vitest';
+import {
+  comparisonLine,
+  inferenceLine,
+  recordTimestampNs,
+  statusLine,
+} from '../../collector/store/influx-lines.js';
+import type { StatusMessage } from '../../protocol/index.js';
+import { makeRecord, T0_US } from '../protocol/fixtures.js';
+import { SAMPLE_COMPARISON } from './fixtures.js';
+
+
+function fieldsOf(line: string): Record<string, string> {
+  const [, fields] = line.split(' ');
+  return Object.fromEntries((fields ?? '').split(',').map((kv) => kv.split('=') as [string, string]));
+}
+
+describe('InfluxDB line protocol', () => {
+  it('writes every integer field with the i suffix and floats without, whatever the value', () => {
+    // energyJ of exactly 1 would be ambiguous in JSON; here it must still be a float (no suffix).
+    const line = inferenceLine('lab', 'pi4-a', makeRecord(7, { energyJ: 1, baselineW: 2, correct: true }));
+    const f = fieldsOf(line);
+    for (const key of [
+      'seq',
+      'duration_us',
+      'sample_count',
+      'batch_size',
+      'input_bytes',
+      'output_bytes',
+      'correct',
+    ])
+      expect(f[key], key).toMatch(/^-?\d+i$/);
+    for (const key of ['energy_j', 'marginal_energy_j', 'energy_uncertainty_j', 'baseline_w'])
+      expect(f[key], key).toMatch(/^-?[\d.]+(e-?\d+)?$/);
+    expect(f.energy_j).toBe('1');
+    expect(f.correct).toBe('1i');
+  });
+
+  it('leaves correct out when ground truth is unknown, and tags identity only', () => {
+    const line = inferenceLine('lab', 'pi4-a', makeRecord(3, { correct: null }));
+    expect(line).not.toContain('correct=');
+    expect(line.split(' ')[0]).toBe(
+      'inference,fleet=lab,device=pi4-a,model=e3b0c44298fc1c14,variant=dense,backend=wasm,sensor=ina219,provenance=measured',
+    );
+  });
+
+  it('gives two records that start in the same microsecond different timestamps, and a record always the same one', () => {
+    const a = makeRecord(41, { startUs: T0_US });
+    const b = makeRecord(42, { startUs: T0_US });
+    expect(recordTimestampNs(a)).not.toBe(recordTimestampNs(b));
+    expect(recordTimestampNs(a)).toBe(`${T0_US}041`);
+    expect(inferenceLine('lab', 'd', a)).toBe(inferenceLine('lab', 'd', { ...a }));
+    // 64-bit nanoseconds are built as text: no precision lost beyond 2^53.
+    expect(BigInt(recordTimestampNs(a))).toBe(BigInt(T0_US) * 1000n + 41n);
+  });
+
+  it('escapes tag values and string fields', () => {
+    const line = inferenceLine('lab', 'd', makeRecord(1, { variant: 'pruned 50,x=y', sensor: '' }));
+    expect(line).toContain('variant=pruned\\ 50\\,x\\=y');
+    expect(line).toContain('sensor=none');
+    const status: StatusMessage = {
+      v: 1,
+      type: 'status',
+      device: 'd',
+      state: 'online',
+      seq: 5,
+      atUs: T0_US,
+      variant: 'a "quoted" \\ name',
+    };
+    expect(statusLine('lab', status)).toContain('variant="a \\"quoted\\" \\\\ name"');
+  });
+
+  it('puts a last will 1 ns after the birth of the same connection, so the later state wins', () => {
+    const birth: StatusMessage = { v: 1, type: 'status', device: 'd', state: 'online', seq: 0, atUs: T0_US };
+    const will: StatusMessage = { ...birth, state: 'offline' };
+    expect(statusLine('lab', birth).endsWith(` ${T0_US}000`)).toBe(true);
+    expect(statusLine('lab', will).endsWith(` ${T0_US}001`)).toBe(true);
+    expect(fieldsOf(statusLine('lab', will)).online).toBe('0i');
+  });
+
+  it('writes a comparison result with both placements, their intervals, P(edge wins) and break-even', () => {
+    const line = comparisonLine(SAMPLE_COMPARISON);
+    expect(line.split(' ')[0]).toBe(
+      'comparison,fleet=lab,board=rpi4,model=ccd5caa4f0157a1b,variant=dense,scenario=eu-de-wifi,unit=inference',
+    );
+    const f = fieldsOf(line);
+    expect(f).toMatchObject({
+      edge_g_co2e: '0.0021',
+      edge_g_co2e_low: '0.0015',
+      offload_g_co2e_high: '0.0081',
+      p_edge_wins: '0.87',
+      break_even_per_s: '0.35',
+      samples: '10000i',
+    });
+    expect(comparisonLine({ ...SAMPLE_COMPARISON, breakEvenPerS: null })).not.toContain('break_even');
+  });
+});

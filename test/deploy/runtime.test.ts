@@ -1,0 +1,87 @@
+// The sink runtime with a scripted in-memory sink (the real sinks are tested against real
+// servers elsewhere): batches by size and interval, retries what the sink calls retryable in
+// order and without loss, drops and counts what it calls bad data.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { SinkRuntime } from '../../collector/sink/runtime.js';
+import type { FailureAction, Sink } from '../../collector/sink/sink.js';
+import { tempDir, waitFor } from '../support/stack.js';
+
+class ScriptedSink implements Sink {
+  readonly name = 'scripted';
+  readonly batches: string[][] = [];
+  failures: ('retry' | 'drop')[] = [];
+  async connect(): Promise<void> {}
+  async write(entries: readonly string[]): Promise<void> {
+    const failure = this.failures.shift();
+    if (failure !== undefined) throw Object.assign(new Error(`scripted ${failure}`), { action: failure });
+    this.batches.push([...entries]);
+  }
+  classify(error: unknown): FailureAction {
+    return (error as { action: FailureAction }).action;
+  }
+  async close(): Promise<void> {}
+}
+
+const dirs: { remove(): void }[] = [];
+const runtimes: SinkRuntime[] = [];
+afterEach(async () => {
+  for (const r of runtimes.splice(0)) await r.close(0);
+  for (const d of dirs.splice(0)) d.remove();
+});
+
+async function start(sink: Sink, batchLines = 10, flushIntervalMs = 50): Promise<SinkRuntime> {
+  const dir = tempDir('edgewatt-runtime-');
+  dirs.push(dir);
+  const runtime = new SinkRuntime(sink, {
+    spool: { dir: dir.path, maxBytes: 1 << 20, segmentBytes: 1 << 20, fsync: false },
+    batchLines,
+    flushIntervalMs,
+    retryInitialMs: 5,
+    retryMaxMs: 20,
+  });
+  await runtime.start();
+  runtimes.push(runtime);
+  return runtime;
+}
+
+describe('sink runtime', () => {
+  it('writes a partial batch once the flush interval passes', async () => {
+    const sink = new ScriptedSink();
+    const runtime = await start(sink, 1000, 80);
+    const before = Date.now();
+    await runtime.append(['a', 'b']);
+    await runtime.drained();
+    expect(Date.now() - before).toBeGreaterThanOrEqual(70);
+    expect(sink.batches).toEqual([['a', 'b']]);
+  });
+
+  it('writes full batches without waiting for the interval', async () => {
+    const sink = new ScriptedSink();
+    const runtime = await start(sink, 4, 60_000);
+    for (let i = 0; i < 3; i++) await runtime.append([`${i}a`, `${i}b`]);
+    await waitFor('two batches', () => sink.batches.length >= 1, 2000);
+    expect(sink.batches[0]).toEqual(['0a', '0b', '1a', '1b']);
+  });
+
+  it('retries retryable failures in order until they succeed, losing nothing', async () => {
+    const sink = new ScriptedSink();
+    sink.failures = ['retry', 'retry', 'retry'];
+    const runtime = await start(sink, 2, 10);
+    for (let i = 0; i < 6; i++) await runtime.append([`r${i}`]);
+    await runtime.drained();
+    expect(sink.batches.flat()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5']);
+    expect(runtime.stats).toMatchObject({ retries: 3, dropped: 0, written: 6, pendingLines: 0 });
+  });
+
+  it('drops and counts a batch the sink calls bad data, and goes on', async () => {
+    const sink = new ScriptedSink();
+    sink.failures = ['drop'];
+    const runtime = await start(sink, 1, 10);
+    await runtime.append(['bad']);
+    await runtime.append(['good']);
+    await runtime.drained();
+    expect(sink.batches.flat()).toEqual(['good']);
+    expect(runtime.stats).toMatchObject({ dropped: 1, written: 1, lastError: 'scripted drop' });
+  });
+});

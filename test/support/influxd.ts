@@ -1,0 +1,130 @@
+// Starts a real InfluxDB 1.x (`influxd -config <generated conf>`) on free 127.0.0.1 ports (HTTP
+// and the RPC bind-address) with its meta/data/wal dirs in a temp dir, reporting disabled.
+// stop() and start() again keep the data, for outage tests; remove() deletes everything.
+
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './ports.js';
+
+export const hasInfluxd = (() => {
+  try {
+    execFileSync('influxd', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+export interface Influxd {
+  port: number;
+  url: string;
+  dir: string;
+  /** Runs an InfluxQL query and returns the first result's series (throws on an error). */
+  query(db: string, q: string): Promise<InfluxSeries[]>;
+  stop(options?: { kill?: boolean }): Promise<void>;
+  start(): Promise<void>;
+  remove(): Promise<void>;
+}
+
+export interface InfluxSeries {
+  name: string;
+  tags?: Record<string, string>;
+  columns: string[];
+  values: unknown[][];
+}
+
+async function ping(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/ping`);
+    return res.status === 204;
+  } catch {
+    return false;
+  }
+}
+
+export async function startInfluxd(): Promise<Influxd> {
+  const dir = mkdtempSync(join(tmpdir(), 'edgewatt-influxd-'));
+  const port = await freePort();
+  const rpcPort = await freePort();
+  const confPath = join(dir, 'influxdb.conf');
+  writeFileSync(
+    confPath,
+    `reporting-disabled = true
+bind-address = "127.0.0.1:${rpcPort}"
+
+[meta]
+  dir = "${dir}/meta"
+
+[data]
+  dir = "${dir}/data"
+  wal-dir = "${dir}/wal"
+  query-log-enabled = false
+
+[http]
+  enabled = true
+  bind-address = "127.0.0.1:${port}"
+  log-enabled = false
+  max-body-size = 0
+
+[monitor]
+  store-enabled = false
+
+[continuous_queries]
+  enabled = false
+
+[logging]
+  level = "warn"
+`,
+  );
+  const url = `http://127.0.0.1:${port}`;
+  let child: ChildProcess | undefined;
+  let stderr = '';
+  const start = async () => {
+    stderr = '';
+    child = spawn('influxd', ['-config', confPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    const deadline = Date.now() + 20_000;
+    while (!(await ping(url))) {
+      if (child.exitCode !== null) throw new Error(`influxd exited with ${child.exitCode}: ${stderr}`);
+      if (Date.now() > deadline) throw new Error(`influxd did not answer /ping at ${url}: ${stderr}`);
+      await sleep(50);
+    }
+  };
+  const stop = async ({ kill = false } = {}) => {
+    const running = child;
+    child = undefined;
+    if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
+    const exited = once(running, 'exit');
+    running.kill(kill ? 'SIGKILL' : 'SIGTERM');
+    await exited;
+  };
+  await start();
+  return {
+    port,
+    url,
+    dir,
+    async query(db, q) {
+      const res = await fetch(`${url}/query?${new URLSearchParams({ db, q, epoch: 'ns' })}`);
+      const body = (await res.json()) as {
+        error?: string;
+        results?: { error?: string; series?: InfluxSeries[] }[];
+      };
+      const first = body.results?.[0];
+      const error = body.error ?? first?.error;
+      if (!res.ok || error !== undefined) throw new Error(`InfluxQL ${q} failed: ${error ?? res.status}`);
+      return first?.series ?? [];
+    },
+    stop,
+    start,
+    async remove() {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
