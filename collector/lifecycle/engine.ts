@@ -1,0 +1,223 @@
+// The comparison: resolve the scenario, draw every uncertain parameter once (common random numbers
+// for both placements), evaluate the model, and summarise totals, terms, difference, ratio, the
+// probability that edge is lower, functional units, break-even and the sensitivity ranking.
+
+import { type BreakEven, breakEven } from './breakeven.js';
+import type { Measurement } from './measured.js';
+import {
+  allocateTerms,
+  EDGE_TERMS,
+  type EdgeTerm,
+  evaluate,
+  OFFLOAD_TERMS,
+  type OffloadTerm,
+  PARAMETERS,
+  type ParameterArrays,
+  type ParameterId,
+  type TermArrays,
+} from './model.js';
+import { type MeasurementSource, type Origin, type ResolvedScenario, resolveScenario } from './resolve.js';
+import { drawInto, isConstant } from './sample.js';
+import type { Scenario } from './scenario.js';
+import { type Interval, interval, spearman } from './stats.js';
+
+export const UNIT = 'gCO2e per inference';
+/** Draws used for the rank correlations: plenty for ±0.01 on ρ, and keeps sorting cheap. */
+export const SENSITIVITY_DRAWS = 20_000;
+
+export interface Sensitivity {
+  parameter: ParameterId;
+  /** Spearman rank correlation of the parameter's draws with edge − offload. */
+  spearman: number;
+}
+
+export interface ProvenanceEntry {
+  origin: Origin;
+  central: number;
+  low: number;
+  high: number;
+  distribution: string;
+  source: string;
+  note?: string;
+  profile?: string;
+  sameAs?: ParameterId;
+}
+
+export interface Comparison {
+  unit: string;
+  label: string;
+  scenario: {
+    name: string | null;
+    samples: number;
+    seed: number;
+    allocation: string;
+    energyBasis: string;
+    networkModel: string;
+  };
+  edge: { total: Interval; terms: Record<EdgeTerm, Interval> };
+  offload: { total: Interval; terms: Record<OffloadTerm, Interval> };
+  /** edge − offload, g per inference: negative when edge is lower. */
+  difference: Interval;
+  /** edge ÷ offload. */
+  ratio: Interval;
+  probabilityEdgeLower: number;
+  breakEvenInferencesPerDay: BreakEven;
+  perCorrectInference: { edge: Interval; offload: Interval } | { reason: string };
+  per1000Inferences: { edge: Interval; offload: Interval; difference: Interval };
+  perDeviceDay: { unit: string; edge: Interval; offload: Interval; difference: Interval };
+  sensitivity: Sensitivity[];
+  provenance: Partial<Record<ParameterId, ProvenanceEntry>>;
+  measurement: Measurement | null;
+}
+
+export interface Draws {
+  n: number;
+  parameters: ParameterArrays;
+  terms: TermArrays;
+}
+
+/** Draws every parameter and evaluates the model: the Monte Carlo core (what the bench times). */
+export function simulate(resolved: ResolvedScenario, n: number, seed: number): Draws {
+  const parameters = {} as ParameterArrays;
+  for (const id of PARAMETERS) {
+    if (resolved.aliases[id] !== undefined) continue;
+    parameters[id] = drawInto(new Float64Array(n), resolved.values[id], seed, id);
+  }
+  for (const [alias, of] of Object.entries(resolved.aliases) as [ParameterId, ParameterId][]) {
+    parameters[alias] = parameters[of];
+  }
+  return { n, parameters, terms: evaluate(parameters, n, resolved.options, allocateTerms(n)) };
+}
+
+function scaled(i: Interval, factor: number): Interval {
+  return { central: i.central * factor, median: i.median * factor, p5: i.p5 * factor, p95: i.p95 * factor };
+}
+
+function combine(a: Float64Array, b: Float64Array, op: (x: number, y: number) => number): Float64Array {
+  const out = new Float64Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = op(a[i] as number, b[i] as number);
+  return out;
+}
+
+export function compareResolved(resolved: ResolvedScenario): Comparison {
+  const { scenario, values, aliases } = resolved;
+  const central = simulate(resolved, 1, scenario.seed);
+  const draws = simulate(resolved, scenario.samples, scenario.seed);
+  const at = (array: Float64Array) => array[0] as number;
+  const summary = (array: Float64Array, centralArray: Float64Array) => interval(array, at(centralArray));
+  const { terms, parameters } = draws;
+  const c = central.terms;
+
+  const difference = combine(terms.edgeTotal, terms.offloadTotal, (e, o) => e - o);
+  const ratio = combine(terms.edgeTotal, terms.offloadTotal, (e, o) => e / o);
+  let lower = 0;
+  for (let i = 0; i < draws.n; i++) if ((difference[i] as number) < 0) lower++;
+
+  const edgeTerms = Object.fromEntries(
+    EDGE_TERMS.map((t) => [t, summary(terms.edge[t], c.edge[t])]),
+  ) as Record<EdgeTerm, Interval>;
+  const offloadTerms = Object.fromEntries(
+    OFFLOAD_TERMS.map((t) => [t, summary(terms.offload[t], c.offload[t])]),
+  ) as Record<OffloadTerm, Interval>;
+  const edgeTotal = summary(terms.edgeTotal, c.edgeTotal);
+  const offloadTotal = summary(terms.offloadTotal, c.offloadTotal);
+  const differenceI = interval(difference, at(c.edgeTotal) - at(c.offloadTotal));
+
+  const perDay = parameters['workload.inferencesPerDay'];
+  const centralPerDay = at(central.parameters['workload.inferencesPerDay']);
+  const times = (x: number, y: number) => x * y;
+
+  const perCorrect = resolved.hasAccuracy
+    ? {
+        edge: interval(
+          combine(terms.edgeTotal, parameters['device.accuracy'], (g, a) => g / a),
+          at(c.edgeTotal) / values['device.accuracy'].central,
+        ),
+        offload: interval(
+          combine(terms.offloadTotal, parameters['datacenter.accuracy'], (g, a) => g / a),
+          at(c.offloadTotal) / values['datacenter.accuracy'].central,
+        ),
+      }
+    : { reason: 'give device.accuracy (or measured data with correct labels) and datacenter.accuracy' };
+
+  // Break-even at central values: the rate enters only the device embodied shares, as B / N.
+  const edgeEmb = at(c.edge.embodied);
+  const offEmb = at(c.offload.deviceEmbodied);
+  const be = breakEven(
+    {
+      edgeConstantG: at(c.edgeTotal) - edgeEmb,
+      offloadConstantG: at(c.offloadTotal) - offEmb,
+      edgePerDayG: edgeEmb * centralPerDay,
+      offloadPerDayG: offEmb * centralPerDay,
+    },
+    resolved.options.allocation,
+  );
+
+  const sensitivityN = Math.min(draws.n, SENSITIVITY_DRAWS);
+  const sensitivity: Sensitivity[] = [];
+  if (sensitivityN > 2) {
+    for (const id of PARAMETERS) {
+      if (aliases[id] !== undefined || values[id].origin === 'not-needed' || isConstant(values[id])) continue;
+      sensitivity.push({ parameter: id, spearman: spearman(parameters[id], difference, sensitivityN) });
+    }
+    sensitivity.sort((a, b) => Math.abs(b.spearman) - Math.abs(a.spearman));
+  }
+
+  const provenance: Partial<Record<ParameterId, ProvenanceEntry>> = {};
+  for (const id of PARAMETERS) {
+    const v = values[id];
+    if (v.origin === 'not-needed') continue;
+    provenance[id] = {
+      origin: v.origin,
+      central: v.central,
+      low: v.low,
+      high: v.high,
+      distribution: isConstant(v) ? 'fixed' : v.distribution,
+      source: v.source,
+      ...(v.note === undefined ? {} : { note: v.note }),
+      ...(v.profile === undefined ? {} : { profile: v.profile }),
+      ...(aliases[id] === undefined ? {} : { sameAs: aliases[id] }),
+    };
+  }
+
+  return {
+    unit: UNIT,
+    label: 'ESTIMATE: life-cycle model with sourced factor ranges; see docs/methodology.md',
+    scenario: {
+      name: scenario.name ?? null,
+      samples: scenario.samples,
+      seed: scenario.seed,
+      allocation: scenario.allocation,
+      energyBasis: scenario.energyBasis,
+      networkModel: scenario.network.model,
+    },
+    edge: { total: edgeTotal, terms: edgeTerms },
+    offload: { total: offloadTotal, terms: offloadTerms },
+    difference: differenceI,
+    ratio: interval(ratio, at(c.edgeTotal) / at(c.offloadTotal)),
+    probabilityEdgeLower: lower / draws.n,
+    breakEvenInferencesPerDay: be,
+    perCorrectInference: perCorrect,
+    per1000Inferences: {
+      edge: scaled(edgeTotal, 1000),
+      offload: scaled(offloadTotal, 1000),
+      difference: scaled(differenceI, 1000),
+    },
+    perDeviceDay: {
+      unit: 'gCO2e per device-day',
+      edge: interval(combine(terms.edgeTotal, perDay, times), at(c.edgeTotal) * centralPerDay),
+      offload: interval(combine(terms.offloadTotal, perDay, times), at(c.offloadTotal) * centralPerDay),
+      difference: interval(
+        combine(difference, perDay, times),
+        (at(c.edgeTotal) - at(c.offloadTotal)) * centralPerDay,
+      ),
+    },
+    sensitivity,
+    provenance,
+    measurement: resolved.measurement,
+  };
+}
+
+export function compare(scenario: Scenario, measurements?: MeasurementSource): Comparison {
+  return compareResolved(resolveScenario(scenario, measurements));
+}

@@ -1,0 +1,45 @@
+// The factor library: every sourced number the engine may use, read from data/factors.json (built
+// from the shared reference). A factor keeps its source, year and range; a value the reference does
+// not have is null here and is reported as UNSOURCED, never filled in.
+
+import data from './data/factors.json' with { type: 'json' };
+
+export type Distribution = 'fixed' | 'triangular' | 'uniform' | 'lognormal' | 'normal';
+
+export interface Factor {
+  id: string;
+  category: string;
+  description: string;
+  central: number | null;
+  low: number | null;
+  high: number | null;
+  unit: string;
+  distribution: string;
+  source: string;
+  year: number | null;
+  notes: string;
+  /** Parts the reference leaves blank: any of central, low, high, year. */
+  unsourced: string[];
+}
+
+export class UnknownFactorError extends Error {
+  override readonly name = 'UnknownFactorError';
+}
+
+const FACTORS: ReadonlyMap<string, Factor> = new Map(
+  (data.factors as Factor[]).map((factor) => [factor.id, factor]),
+);
+
+export function allFactors(): Factor[] {
+  return [...FACTORS.values()];
+}
+
+export function factorById(id: string): Factor {
+  const factor = FACTORS.get(id);
+  if (factor === undefined) {
+    throw new UnknownFactorError(
+      `unknown factor ${JSON.stringify(id)}; the ids are those of collector/lifecycle/data/factors.json`,
+    );
+  }
+  return factor;
+}

@@ -1,0 +1,100 @@
+// The readable form of a comparison, for `edgewatt compare` without --json: both placements with
+// their terms and intervals, the difference, the probability, the break-even, the top drivers and
+// where every value came from. Masses are printed with an SI prefix (g, mg, µg, ng).
+
+import type { Comparison, ProvenanceEntry } from './engine.js';
+import type { Interval } from './stats.js';
+
+const PREFIXES: readonly [number, string][] = [
+  [1e3, 'kg'],
+  [1, 'g'],
+  [1e-3, 'mg'],
+  [1e-6, 'µg'],
+  [1e-9, 'ng'],
+];
+
+export function grams(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (value === 0) return '0 g';
+  const magnitude = Math.abs(value);
+  const [scale, unit] = PREFIXES.find(([s]) => magnitude >= s * 0.9995) ?? [1e-9, 'ng'];
+  return `${(value / scale).toPrecision(3)} ${unit}`;
+}
+
+function row(label: string, i: Interval, show = grams): string {
+  return `${label.padEnd(26)}${show(i.central).padStart(11)}${show(i.median).padStart(12)}   [${show(i.p5)} … ${show(i.p95)}]`;
+}
+
+const times = (x: number) => `${x.toPrecision(3)}×`;
+const count = (x: number) => Math.round(x).toLocaleString('en-US');
+
+function origin(entry: ProvenanceEntry): string {
+  const range =
+    entry.distribution === 'fixed'
+      ? ''
+      : ` (${entry.distribution} ${entry.low.toPrecision(3)}…${entry.high.toPrecision(3)})`;
+  // The text keeps a factor's id (and a DERIVED formula's ids); --json has the full citation.
+  const from = entry.sameAs !== undefined ? `same as ${entry.sameAs}` : entry.source.split(' (')[0];
+  return `${entry.central.toPrecision(4)}${range} — ${from}${entry.note === undefined || entry.sameAs !== undefined ? '' : `; ${entry.note}`}`;
+}
+
+export function formatComparison(r: Comparison): string {
+  const s = r.scenario;
+  const lines: string[] = [];
+  lines.push(
+    `edgewatt compare${s.name === null ? '' : ` — ${s.name}`}`,
+    `${r.label}`,
+    `${s.samples.toLocaleString('en-US')} draws, seed ${s.seed}, allocation ${s.allocation}, energy ${s.energyBasis}, network ${s.networkModel}`,
+    '',
+    `${'gCO2e per inference'.padEnd(26)}${'central'.padStart(11)}${'median'.padStart(12)}   [p5 … p95]`,
+    row('EDGE total', r.edge.total),
+  );
+  for (const [term, i] of Object.entries(r.edge.terms)) lines.push(row(`  ${term}`, i));
+  lines.push(row('OFFLOAD total', r.offload.total));
+  for (const [term, i] of Object.entries(r.offload.terms)) lines.push(row(`  ${term}`, i));
+  lines.push(row('edge − offload', r.difference), row('edge ÷ offload', r.ratio, times), '');
+  lines.push(`P(edge lower) = ${(r.probabilityEdgeLower * 100).toFixed(1)} %`);
+  const be = r.breakEvenInferencesPerDay;
+  lines.push(
+    be.inferencesPerDay === null
+      ? `break-even: none — ${be.reason}`
+      : `break-even: ${count(be.inferencesPerDay)} inferences/day — ${be.reason}`,
+  );
+  if ('edge' in r.perCorrectInference) {
+    lines.push(
+      row('per correct: edge', r.perCorrectInference.edge),
+      row('per correct: offload', r.perCorrectInference.offload),
+    );
+  } else {
+    lines.push(`per correct inference: not computed — ${r.perCorrectInference.reason}`);
+  }
+  lines.push(
+    row('per 1,000: edge', r.per1000Inferences.edge),
+    row('per 1,000: offload', r.per1000Inferences.offload),
+    row('per device-day: edge', r.perDeviceDay.edge),
+    row('per device-day: offload', r.perDeviceDay.offload),
+    '',
+  );
+  const top = r.sensitivity.slice(0, 5);
+  lines.push(
+    top.length === 0
+      ? 'drivers: none (no uncertain parameter, or a single draw)'
+      : `drivers of edge − offload (Spearman ρ): ${top.map((d) => `${d.parameter} ${d.spearman >= 0 ? '+' : '−'}${Math.abs(d.spearman).toFixed(2)}`).join(', ')}`,
+  );
+  if (r.measurement !== null) {
+    const m = r.measurement;
+    lines.push(
+      `measured: ${m.records} records of ${m.fleet}/${m.device}, model ${m.modelId.slice(0, 12)}; energy is ${m.energyProvenance} (${m.sensors.join(', ')})`,
+    );
+  }
+  lines.push('', 'where the values came from:');
+  const groups = new Map<string, string[]>();
+  for (const [id, entry] of Object.entries(r.provenance)) {
+    if (entry === undefined) continue;
+    const key = entry.profile === undefined ? entry.origin : `${entry.origin} ${entry.profile}`;
+    groups.set(key, [...(groups.get(key) ?? []), `    ${id} = ${origin(entry)}`]);
+  }
+  for (const [key, entries] of [...groups].sort(([a], [b]) => a.localeCompare(b)))
+    lines.push(`  ${key}:`, ...entries);
+  return `${lines.join('\n')}\n`;
+}

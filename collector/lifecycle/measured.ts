@@ -1,0 +1,132 @@
+// Device figures from the collector's store: per-inference energy (gross and above-idle), latency and
+// accuracy of one device running one model, as mean ± standard error. The per-record sensor
+// uncertainty is correlated between records (same sensor, same calibration), so it does not average
+// down: it is added in quadrature to the statistical standard error of the mean.
+
+import type { QueryableStore } from '../store/index.js';
+import { Z95 } from './sample.js';
+import type { Uncertain } from './uncertain.js';
+
+export class MeasurementError extends Error {
+  override readonly name = 'MeasurementError';
+}
+
+export interface MeasurementQuery {
+  device: string;
+  model: string;
+  fleet?: string | undefined;
+}
+
+export interface MeanEstimate {
+  mean: number;
+  standardError: number;
+}
+
+export interface Measurement {
+  fleet: string;
+  device: string;
+  modelId: string;
+  records: number;
+  /** How the records' energy was obtained: by a power sensor, or estimated (simulated sensor). */
+  energyProvenance: 'measured' | 'estimated' | 'mixed';
+  sensors: string[];
+  energyJ: MeanEstimate & { sensorUncertaintyJ: number };
+  marginalEnergyJ: MeanEstimate;
+  latencyS: MeanEstimate;
+  /** Share of labelled records that were correct; null when no record says. */
+  accuracy: (MeanEstimate & { labelled: number }) | null;
+}
+
+class Running {
+  n = 0;
+  mean = 0;
+  m2 = 0;
+  add(x: number): void {
+    this.n++;
+    const delta = x - this.mean;
+    this.mean += delta / this.n;
+    this.m2 += delta * (x - this.mean);
+  }
+  estimate(): MeanEstimate {
+    const variance = this.n > 1 ? this.m2 / (this.n - 1) : 0;
+    return { mean: this.mean, standardError: Math.sqrt(variance / this.n) };
+  }
+}
+
+function modelMatches(stored: string, wanted: string): boolean {
+  return stored === wanted || (wanted.length >= 8 && stored.startsWith(wanted));
+}
+
+/** Reads one device/model's records from a connected store. */
+export function measure(store: QueryableStore, query: MeasurementQuery): Measurement {
+  const energy = new Running();
+  const marginal = new Running();
+  const latency = new Running();
+  let uncertaintySum = 0;
+  let labelled = 0;
+  let correct = 0;
+  const fleets = new Set<string>();
+  const models = new Set<string>();
+  const provenances = new Set<string>();
+  const sensors = new Set<string>();
+  for (const record of store.records()) {
+    if (record.device !== query.device || !modelMatches(record.modelId, query.model)) continue;
+    if (query.fleet !== undefined && record.fleet !== query.fleet) continue;
+    fleets.add(record.fleet);
+    models.add(record.modelId);
+    provenances.add(record.provenance);
+    sensors.add(record.sensor);
+    energy.add(record.energyJ);
+    marginal.add(record.energyJ - (record.baselineW * record.durationUs) / 1e6);
+    latency.add(record.durationUs / 1e6);
+    uncertaintySum += record.energyUncertaintyJ;
+    if (record.correct !== null) {
+      labelled++;
+      if (record.correct) correct++;
+    }
+  }
+  const where = `device ${JSON.stringify(query.device)}, model ${JSON.stringify(query.model)}${query.fleet === undefined ? '' : `, fleet ${JSON.stringify(query.fleet)}`}`;
+  if (energy.n === 0) {
+    throw new MeasurementError(
+      `device.measured: the store has no inference records for ${where}; check the ids with \`edgewatt export\``,
+    );
+  }
+  if (fleets.size > 1 || models.size > 1) {
+    throw new MeasurementError(
+      `device.measured: ${where} matches ${fleets.size} fleet(s) and ${models.size} model(s) (${[...models].join(', ')}); give device.measured.fleet or a longer model id`,
+    );
+  }
+  const p = labelled > 0 ? correct / labelled : 0;
+  return {
+    fleet: [...fleets][0] as string,
+    device: query.device,
+    modelId: [...models][0] as string,
+    records: energy.n,
+    energyProvenance:
+      provenances.size > 1 ? 'mixed' : (([...provenances][0] as 'measured' | 'estimated') ?? 'mixed'),
+    sensors: [...sensors].sort(),
+    energyJ: { ...energy.estimate(), sensorUncertaintyJ: uncertaintySum / energy.n },
+    marginalEnergyJ: marginal.estimate(),
+    latencyS: latency.estimate(),
+    accuracy: labelled > 0 ? { mean: p, standardError: Math.sqrt((p * (1 - p)) / labelled), labelled } : null,
+  };
+}
+
+/** A mean ± 1σ as a normal Uncertain whose [low, high] is its central 90 %. */
+export function normalAround(
+  mean: number,
+  sigma: number,
+  source: string,
+  note: string,
+  bounds?: { min: number; max: number },
+): Uncertain {
+  return {
+    central: mean,
+    low: mean - Z95 * sigma,
+    high: mean + Z95 * sigma,
+    distribution: sigma > 0 ? 'normal' : 'fixed',
+    source,
+    note,
+    ...(bounds === undefined ? {} : { bounds }),
+  };
+}

@@ -1,0 +1,281 @@
+// Turns a validated scenario into one uncertain value per model parameter, each with its origin:
+// the scenario's own value wins, then measured data from the store (device energy, latency,
+// accuracy), then the profile, then (for the offload device) the edge device's value. A value the
+// model needs and nobody supplies is an error naming the field and why the profile has none.
+
+import type { Measurement, MeasurementQuery } from './measured.js';
+import { normalAround } from './measured.js';
+import { type ModelOptions, PARAMETERS, type ParameterId } from './model.js';
+import type { NumericInput } from './numeric.js';
+import { BOARDS, GRID_REGIONS, LINKS, lookup, PUE_CLASSES, SERVERS } from './profiles/index.js';
+import { type Scenario, ScenarioError } from './scenario.js';
+import { isUnsourced, type ProfileValue, type Uncertain } from './uncertain.js';
+
+export type Origin = 'scenario' | 'measured' | 'profile' | 'inherited' | 'default' | 'not-needed';
+
+export interface ResolvedValue extends Uncertain {
+  origin: Origin;
+  /** The profile (or class, region) the value came from. */
+  profile?: string;
+}
+
+export interface ResolvedScenario {
+  scenario: Scenario;
+  options: ModelOptions;
+  values: Record<ParameterId, ResolvedValue>;
+  /** Parameters that are the very same quantity as another (offload device = edge device). */
+  aliases: Partial<Record<ParameterId, ParameterId>>;
+  measurement: Measurement | null;
+  hasAccuracy: boolean;
+}
+
+export type MeasurementSource = (query: MeasurementQuery) => Measurement;
+
+type Candidate = [Origin, ProfileValue | undefined, string?];
+
+export function toUncertain(input: NumericInput): Uncertain {
+  if (typeof input === 'number')
+    return { central: input, low: input, high: input, distribution: 'fixed', source: 'scenario' };
+  const low = input.low ?? input.central;
+  const high = input.high ?? input.central;
+  const spread = low !== input.central || high !== input.central;
+  return {
+    central: input.central,
+    low,
+    high,
+    distribution: input.distribution ?? (spread ? 'triangular' : 'fixed'),
+    source: 'scenario',
+  };
+}
+
+const given = (input: NumericInput | undefined): Uncertain | undefined =>
+  input === undefined ? undefined : toUncertain(input);
+
+export function resolveScenario(scenario: Scenario, source?: MeasurementSource): ResolvedScenario {
+  const problems: string[] = [];
+  const options: ModelOptions = { allocation: scenario.allocation, energyBasis: scenario.energyBasis };
+  const gross = options.energyBasis === 'gross';
+  const time = options.allocation === 'time';
+  const { device, network, datacenter, workload } = scenario;
+  const values = {} as Record<ParameterId, ResolvedValue>;
+
+  /** needed: true = an error if missing; false = optional (accuracy); 'unused' = the model ignores it here. */
+  const pick = (id: ParameterId, needed: boolean | 'unused', candidates: Candidate[]): void => {
+    const reasons: string[] = [];
+    if (needed === 'unused') candidates = [];
+    for (const [origin, value, profile] of candidates) {
+      if (value === undefined) continue;
+      if (isUnsourced(value)) {
+        reasons.push(`${profile ?? 'profile'}: ${value.unsourced}`);
+        continue;
+      }
+      values[id] = { ...value, origin, ...(profile === undefined ? {} : { profile }) };
+      return;
+    }
+    values[id] = {
+      central: Number.NaN,
+      low: Number.NaN,
+      high: Number.NaN,
+      distribution: 'fixed',
+      source: '',
+      origin: 'not-needed',
+    };
+    if (needed === true) {
+      const why = reasons.length > 0 ? ` (${reasons.join('; ')})` : ' (no profile gives it)';
+      problems.push(`${id}: no value${why}; give ${id} in the scenario`);
+    }
+  };
+
+  let measurement: Measurement | null = null;
+  if (device.measured !== undefined) {
+    if (source === undefined) {
+      problems.push(
+        'device.measured: no store to read measurements from; pass --store (CLI) or start the API with one',
+      );
+    } else {
+      measurement = source(device.measured);
+    }
+  }
+  const board = device.profile === undefined ? undefined : lookup(BOARDS, device.profile, 'device.profile');
+  const link = network.profile === undefined ? undefined : lookup(LINKS, network.profile, 'network.profile');
+  const server =
+    datacenter.profile === undefined ? undefined : lookup(SERVERS, datacenter.profile, 'datacenter.profile');
+  const region = (id: string | undefined): ProfileValue | undefined =>
+    id === undefined ? undefined : lookup(GRID_REGIONS, id, 'region').gPerKWh;
+  const measuredFrom =
+    measurement === null
+      ? ''
+      : `store: ${measurement.records} records of ${measurement.device} / ${measurement.modelId.slice(0, 12)}, energy ${measurement.energyProvenance} (${measurement.sensors.join(', ')})`;
+
+  pick('workload.inferencesPerDay', true, [['scenario', given(workload.inferencesPerDay)]]);
+  pick('workload.inputBytes', true, [['scenario', given(workload.inputBytes)]]);
+  pick('workload.outputBytes', true, [['scenario', given(workload.outputBytes)]]);
+
+  pick('device.gPerKWh', true, [
+    ['scenario', given(device.gPerKWh)],
+    ['profile', region(device.region), device.region],
+  ]);
+  const m = measurement;
+  const energy = m === null ? undefined : gross ? m.energyJ : m.marginalEnergyJ;
+  pick('device.energyJ', true, [
+    ['scenario', given(device.energyJ)],
+    [
+      'measured',
+      energy === undefined || m === null
+        ? undefined
+        : normalAround(
+            energy.mean,
+            Math.hypot(energy.standardError, m.energyJ.sensorUncertaintyJ),
+            measuredFrom,
+            `${gross ? 'gross' : 'above-idle'} energy: mean ± √(SE² + sensor uncertainty²), n = ${m.records}`,
+          ),
+    ],
+  ]);
+  pick('device.latencyS', time || 'unused', [
+    ['scenario', given(device.latencyS)],
+    [
+      'measured',
+      m === null
+        ? undefined
+        : normalAround(m.latencyS.mean, m.latencyS.standardError, measuredFrom, 'mean duration ± SE'),
+    ],
+  ]);
+  const ownOffload = scenario.offloadDevice !== undefined;
+  pick('device.idleW', (gross && !ownOffload) || 'unused', [
+    ['scenario', given(device.idleW)],
+    ['profile', board?.idleW, board?.id],
+  ]);
+  pick('device.embodiedKg', true, [
+    ['scenario', given(device.embodiedKg)],
+    ['profile', board?.embodiedKg, board?.id],
+  ]);
+  pick('device.lifetimeYears', true, [
+    ['scenario', given(device.lifetimeYears)],
+    ['profile', board?.lifetimeYears, board?.id],
+  ]);
+  pick('device.accuracy', false, [
+    ['scenario', given(device.accuracy)],
+    [
+      'measured',
+      m?.accuracy == null
+        ? undefined
+        : normalAround(
+            m.accuracy.mean,
+            m.accuracy.standardError,
+            measuredFrom,
+            `share correct of ${m.accuracy.labelled} labelled records ± SE`,
+            { min: 1e-9, max: 1 },
+          ),
+    ],
+  ]);
+
+  const aliases: Partial<Record<ParameterId, ParameterId>> = {};
+  const off = scenario.offloadDevice;
+  if (off === undefined) {
+    aliases['offloadDevice.idleW'] = 'device.idleW';
+    aliases['offloadDevice.embodiedKg'] = 'device.embodiedKg';
+    aliases['offloadDevice.lifetimeYears'] = 'device.lifetimeYears';
+    for (const [alias, of] of Object.entries(aliases) as [ParameterId, ParameterId][]) {
+      values[alias] = { ...values[of], origin: values[of].origin, note: `the edge device itself (${of})` };
+    }
+  } else {
+    const offBoard =
+      off.profile === undefined ? undefined : lookup(BOARDS, off.profile, 'offloadDevice.profile');
+    const inherit = (id: ParameterId): Candidate => [
+      'inherited',
+      values[id].origin === 'not-needed' ? undefined : { ...values[id], note: `inherited from ${id}` },
+    ];
+    pick('offloadDevice.idleW', gross || 'unused', [
+      ['scenario', given(off.idleW)],
+      ['profile', offBoard?.idleW, offBoard?.id],
+      inherit('device.idleW'),
+    ]);
+    pick('offloadDevice.embodiedKg', true, [
+      ['scenario', given(off.embodiedKg)],
+      ['profile', offBoard?.embodiedKg, offBoard?.id],
+      inherit('device.embodiedKg'),
+    ]);
+    pick('offloadDevice.lifetimeYears', true, [
+      ['scenario', given(off.lifetimeYears)],
+      ['profile', offBoard?.lifetimeYears, offBoard?.id],
+      inherit('device.lifetimeYears'),
+    ]);
+  }
+
+  pick('network.uplinkUJPerBit', true, [
+    ['scenario', given(network.uplinkUJPerBit)],
+    ['profile', link?.uplinkUJPerBit, link?.id],
+  ]);
+  pick('network.downlinkUJPerBit', true, [
+    ['scenario', given(network.downlinkUJPerBit)],
+    ['profile', link?.downlinkUJPerBit, link?.id],
+  ]);
+  pick('network.requestOverheadJ', true, [
+    ['scenario', given(network.requestOverheadJ)],
+    ['profile', link?.requestOverheadJ, link?.id],
+  ]);
+  pick('network.kWhPerGB', true, [
+    ['scenario', given(network.kWhPerGB)],
+    [
+      'profile',
+      link?.kWhPerGB[network.model],
+      link === undefined ? undefined : `${link.id} (${network.model})`,
+    ],
+  ]);
+  pick('network.rttS', gross || time || 'unused', [
+    ['scenario', given(network.rttS)],
+    ['profile', link?.rttS, link?.id],
+  ]);
+
+  pick('datacenter.gPerKWh', true, [
+    ['scenario', given(datacenter.gPerKWh)],
+    ['profile', region(datacenter.region), datacenter.region],
+  ]);
+  const pueClass = (id: string) => lookup(PUE_CLASSES, id, 'datacenter.pue').pue;
+  pick('datacenter.pue', true, [
+    typeof datacenter.pue === 'string'
+      ? ['profile', pueClass(datacenter.pue), `PUE class ${datacenter.pue}`]
+      : ['scenario', given(datacenter.pue)],
+    [
+      'profile',
+      server === undefined ? undefined : pueClass(server.pueClass),
+      server === undefined ? undefined : `PUE class ${server.pueClass} (default of ${server.id})`,
+    ],
+    ['default', pueClass('industry-average'), 'PUE class industry-average (default)'],
+  ]);
+  pick('datacenter.energyJ', true, [['scenario', given(datacenter.energyJ)]]);
+  pick('datacenter.powerW', true, [
+    ['scenario', given(datacenter.powerW)],
+    ['profile', server?.powerW, server?.id],
+  ]);
+  pick('datacenter.embodiedKg', true, [
+    ['scenario', given(datacenter.embodiedKg)],
+    ['profile', server?.embodiedKg, server?.id],
+  ]);
+  pick('datacenter.lifetimeYears', true, [
+    ['scenario', given(datacenter.lifetimeYears)],
+    ['profile', server?.lifetimeYears, server?.id],
+  ]);
+  pick('datacenter.utilization', true, [
+    ['scenario', given(datacenter.utilization)],
+    ['profile', server?.utilization, server?.id],
+  ]);
+  pick('datacenter.accuracy', false, [['scenario', given(datacenter.accuracy)]]);
+
+  if (device.region !== undefined && device.gPerKWh !== undefined)
+    problems.push('device: give region or gPerKWh, not both');
+  if (datacenter.region !== undefined && datacenter.gPerKWh !== undefined)
+    problems.push('datacenter: give region or gPerKWh, not both');
+  if (problems.length > 0) {
+    throw new ScenarioError(
+      `scenario: ${problems.length} problem(s):\n${problems.map((p) => `  ${p}`).join('\n')}`,
+      problems,
+    );
+  }
+  for (const id of PARAMETERS)
+    if (values[id] === undefined) throw new Error(`internal: ${id} was not resolved`);
+  const hasAccuracy =
+    values['device.accuracy'].origin !== 'not-needed' &&
+    values['datacenter.accuracy'].origin !== 'not-needed';
+  return { scenario, options, values, aliases, measurement, hasAccuracy };
+}
