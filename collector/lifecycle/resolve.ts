@@ -81,7 +81,8 @@ export function resolveScenario(scenario: Scenario, source?: MeasurementSource):
       origin: 'not-needed',
     };
     if (needed === true) {
-      const why = reasons.length > 0 ? ` (${reasons.join('; ')})` : ' (no profile gives it)';
+      const section = id.split('.')[0];
+      const why = reasons.length > 0 ? ` (${reasons.join('; ')})` : ` (no ${section} profile value for it)`;
       problems.push(`${id}: no value${why}; give ${id} in the scenario`);
     }
   };

@@ -1,0 +1,62 @@
+// `edgewatt compare`: edge vs datacenter offload for one scenario file, in gCO2e per inference with
+// Monte Carlo intervals; readable text or the JSON of the HTTP API.
+
+import { readFile } from 'node:fs/promises';
+import { Command } from 'commander';
+import {
+  compare,
+  formatComparison,
+  type MeasurementSource,
+  parseScenario,
+} from '../../collector/lifecycle/index.js';
+import { measure } from '../../collector/lifecycle/measured.js';
+import { createStore, type QueryableStore } from '../../collector/store/index.js';
+import { resolveConfig } from '../config.js';
+import { compareSchema } from '../schemas/compare.js';
+
+export class ScenarioFileError extends Error {
+  override readonly name = 'ScenarioFileError';
+}
+
+export function compareCommand(): Command {
+  return new Command('compare')
+    .description(
+      'compare the life-cycle carbon of edge inference with datacenter offload (estimate, with intervals)',
+    )
+    .option(
+      '--scenario <file>',
+      'scenario file, YAML or JSON (see examples/scenarios/ and docs/methodology.md)',
+    )
+    .option('--json', 'print the result as JSON instead of text')
+    .option(
+      '--store <url>',
+      'store read for `measured` device values (default: sqlite:.edgewatt/edgewatt.sqlite)',
+    )
+    .option('--config <path>', 'JSON config file (section "compare")')
+    .action(async (_options, command: Command) => {
+      const config = resolveConfig(compareSchema, 'compare', command);
+      let text: string;
+      try {
+        text = await readFile(config.scenario, 'utf8');
+      } catch (error) {
+        throw new ScenarioFileError(
+          `--scenario ${config.scenario}: cannot be read (${(error as Error).message})`,
+        );
+      }
+      const scenario = parseScenario(text, config.scenario);
+      let store: QueryableStore | undefined;
+      let measurements: MeasurementSource | undefined;
+      if (scenario.device.measured !== undefined) {
+        const opened = createStore(config.store, { readOnly: true });
+        await opened.connect();
+        store = opened;
+        measurements = (query) => measure(opened, query);
+      }
+      try {
+        const result = compare(scenario, measurements);
+        process.stdout.write(config.json ? `${JSON.stringify(result, null, 2)}\n` : formatComparison(result));
+      } finally {
+        await store?.close();
+      }
+    });
+}
