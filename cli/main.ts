@@ -5,6 +5,7 @@ import { setLogLevel } from '../common/logger.js';
 import { EDGEWATT_VERSION } from '../common/version.js';
 import { agentCommand } from './commands/agent.js';
 import { collectorCommand } from './commands/collector.js';
+import { compareCommand } from './commands/compare.js';
 import { demoCommand } from './commands/demo.js';
 import { exportCommand } from './commands/export.js';
 
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     });
   for (const command of [agentCommand(), collectorCommand(), demoCommand(), exportCommand()])
     program.addCommand(command);
+  program.addCommand(compareCommand());
   return program;
 }
 
