@@ -9,11 +9,9 @@ import { z } from 'zod';
 import type { CollectorConfig } from '../../collector/collector.js';
 import type { StoreOptions } from '../../collector/store/index.js';
 
-const pemFile = z
-  .string()
-  .refine((path) => existsSync(path), {
-    error: (issue) => `file ${JSON.stringify(issue.input)} does not exist`,
-  });
+const pemFile = z.string().refine((path) => existsSync(path), {
+  error: (issue) => `file ${JSON.stringify(issue.input)} does not exist`,
+});
 const positive = (name: string) =>
   z.preprocess(
     (value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),

@@ -12,7 +12,6 @@ import type { StatusMessage } from '../../protocol/index.js';
 import { makeRecord, T0_US } from '../protocol/fixtures.js';
 import { SAMPLE_COMPARISON } from './fixtures.js';
 
-
 function fieldsOf(line: string): Record<string, string> {
   const [, fields] = line.split(' ');
   return Object.fromEntries((fields ?? '').split(',').map((kv) => kv.split('=') as [string, string]));

@@ -1,0 +1,146 @@
+// Fleet overview: which devices are online and reporting, inferences per second, energy per
+// inference by device and model, and power (during inference and idle baseline).
+
+import { DashboardBuilder, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
+import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/table';
+import { PanelBuilder as TimeSeriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
+import { MEASUREMENTS } from '../collector/store/influx-lines.js';
+import { DATASOURCE, influxql } from './influxql.js';
+
+const I = MEASUREMENTS.inference;
+const S = MEASUREMENTS.status;
+
+export function fleetDashboard(): DashboardBuilder {
+  return new DashboardBuilder('edgewatt — fleet overview')
+    .uid('edgewatt-fleet')
+    .tags(['edgewatt'])
+    .refresh('30s')
+    .time({ from: 'now-1h', to: 'now' })
+    .timezone('browser')
+    .withRow(new RowBuilder('Fleet'))
+    .withPanel(
+      new StatPanel()
+        .title('Devices online')
+        .description(
+          'Devices whose last status message says online (birth), not offline (last will or clean stop).',
+        )
+        .datasource(DATASOURCE)
+        .span(6)
+        .height(5)
+        .withTarget(
+          influxql(
+            `SELECT sum("online") FROM (SELECT last("online") AS "online" FROM "${S}" GROUP BY "fleet", "device")`,
+          ).refId('A'),
+        ),
+    )
+    .withPanel(
+      new StatPanel()
+        .title('Devices reporting')
+        .description('Devices with at least one inference in the time range.')
+        .datasource(DATASOURCE)
+        .span(6)
+        .height(5)
+        .withTarget(
+          influxql(
+            `SELECT count("n") FROM (SELECT count("seq") AS "n" FROM "${I}" WHERE $timeFilter GROUP BY "fleet", "device")`,
+          ).refId('A'),
+        ),
+    )
+    .withPanel(
+      new StatPanel()
+        .title('Inferences in range')
+        .datasource(DATASOURCE)
+        .span(6)
+        .height(5)
+        .withTarget(influxql(`SELECT count("seq") FROM "${I}" WHERE $timeFilter`).refId('A')),
+    )
+    .withPanel(
+      new StatPanel()
+        .title('Estimated share of energy figures')
+        .description('Share of records whose energy is a model-based estimate, not a sensor reading.')
+        .datasource(DATASOURCE)
+        .unit('percentunit')
+        .span(6)
+        .height(5)
+        .withTarget(
+          influxql(`SELECT count("seq") FROM "${I}" WHERE $timeFilter AND "provenance" = 'estimated'`).refId(
+            'A',
+          ),
+        )
+        .withTarget(influxql(`SELECT count("seq") FROM "${I}" WHERE $timeFilter`).refId('B')),
+    )
+    .withPanel(
+      new TimeSeriesPanel()
+        .title('Inferences per second')
+        .datasource(DATASOURCE)
+        .unit('reqps')
+        .span(12)
+        .withTarget(
+          influxql(
+            `SELECT count("seq") / ($__interval_ms / 1000) FROM "${I}" WHERE $timeFilter GROUP BY time($__interval), "device" fill(0)`,
+          )
+            .alias('$tag_device')
+            .refId('A'),
+        ),
+    )
+    .withPanel(
+      new TimeSeriesPanel()
+        .title('Energy per inference by device and model')
+        .description('Mean gross energy per inference; estimates are labelled by the provenance tag.')
+        .datasource(DATASOURCE)
+        .unit('joule')
+        .span(12)
+        .withTarget(
+          influxql(
+            `SELECT mean("energy_j") FROM "${I}" WHERE $timeFilter GROUP BY time($__interval), "device", "model", "variant", "provenance" fill(none)`,
+          )
+            .alias('$tag_device $tag_variant ($tag_provenance)')
+            .refId('A'),
+        ),
+    )
+    .withRow(new RowBuilder('Power'))
+    .withPanel(
+      new TimeSeriesPanel()
+        .title('Power during inference')
+        .description('Energy over inference time in each interval: the mean power while running the model.')
+        .datasource(DATASOURCE)
+        .unit('watt')
+        .span(12)
+        .withTarget(
+          influxql(
+            `SELECT sum("energy_j") / (sum("duration_us") / 1000000) FROM "${I}" WHERE $timeFilter GROUP BY time($__interval), "device" fill(none)`,
+          )
+            .alias('$tag_device')
+            .refId('A'),
+        ),
+    )
+    .withPanel(
+      new TimeSeriesPanel()
+        .title('Idle baseline power')
+        .datasource(DATASOURCE)
+        .unit('watt')
+        .span(12)
+        .withTarget(
+          influxql(
+            `SELECT mean("baseline_w") FROM "${I}" WHERE $timeFilter GROUP BY time($__interval), "device" fill(none)`,
+          )
+            .alias('$tag_device')
+            .refId('A'),
+        ),
+    )
+    .withRow(new RowBuilder('Devices'))
+    .withPanel(
+      new TablePanel()
+        .title('Device status')
+        .datasource(DATASOURCE)
+        .span(24)
+        .withTarget(
+          influxql(
+            `SELECT last("state") AS "state", last("seq") AS "next seq", last("backend") AS "backend", last("sensor") AS "sensor" FROM "${S}" GROUP BY "fleet", "device"`,
+          )
+            .table()
+            .refId('A'),
+        ),
+    );
+}
