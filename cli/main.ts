@@ -6,6 +6,7 @@ import { EDGEWATT_VERSION } from '../common/version.js';
 import { agentCommand } from './commands/agent.js';
 import { collectorCommand } from './commands/collector.js';
 import { compareCommand } from './commands/compare.js';
+import { dashboardsCommand } from './commands/dashboards.js';
 import { demoCommand } from './commands/demo.js';
 import { exportCommand } from './commands/export.js';
 
@@ -21,7 +22,13 @@ export function buildProgram(): Command {
       const level = thisCommand.opts<{ logLevel?: string }>().logLevel;
       if (level !== undefined) setLogLevel(level);
     });
-  for (const command of [agentCommand(), collectorCommand(), demoCommand(), exportCommand()])
+  for (const command of [
+    agentCommand(),
+    collectorCommand(),
+    demoCommand(),
+    exportCommand(),
+    dashboardsCommand(),
+  ])
     program.addCommand(command);
   program.addCommand(compareCommand());
   return program;
