@@ -62,6 +62,10 @@ export const simulatedSensorFactory: SensorFactory = {
   kind: 'simulated',
   description: 'estimate from a board profile and the CPU time the inference used (labelled estimated)',
   create(spec) {
+    if (Object.keys(spec.options).length > 0)
+      throw new SensorConfigError(
+        `sensor "simulated" takes no options (got ${Object.keys(spec.options).join(', ')}); write --sensor simulated:<board>`,
+      );
     if (spec.board === undefined) {
       throw new SensorConfigError(
         `sensor "simulated" needs a board profile: write --sensor simulated:<board> with board one of ${BOARDS.map((b) => b.id).join(', ')}`,

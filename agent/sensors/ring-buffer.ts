@@ -1,0 +1,105 @@
+// A bounded ring of timestamped samples in a SharedArrayBuffer: the sampling worker writes, the
+// agent thread reads, and neither waits for the other. The oldest samples are overwritten (and
+// counted) when the reader falls more than `capacity` samples behind.
+
+import type { SampleSeries } from '../measure/integrate.js';
+
+const HEADER_SLOTS = 2; // [0] samples written in total, [1] reserved
+const STOP_INDEX = 0;
+
+export interface RingBufferShared {
+  header: SharedArrayBuffer;
+  data: SharedArrayBuffer;
+  control: SharedArrayBuffer;
+  capacity: number;
+}
+
+export class SampleRing {
+  private readonly header: BigInt64Array;
+  private readonly data: Float64Array;
+  /** Int32 control word: the writer sleeps on it (Atomics.wait) and stops when it is 1. */
+  readonly control: Int32Array;
+  readonly capacity: number;
+
+  constructor(readonly shared: RingBufferShared) {
+    this.header = new BigInt64Array(shared.header);
+    this.data = new Float64Array(shared.data);
+    this.control = new Int32Array(shared.control);
+    this.capacity = shared.capacity;
+  }
+
+  static create(capacity: number): SampleRing {
+    return new SampleRing({
+      header: new SharedArrayBuffer(HEADER_SLOTS * 8),
+      data: new SharedArrayBuffer(capacity * 2 * 8),
+      control: new SharedArrayBuffer(4),
+      capacity,
+    });
+  }
+
+  /** Samples written since creation (including overwritten ones). */
+  get written(): number {
+    return Number(Atomics.load(this.header, 0));
+  }
+
+  /** Samples lost because the ring was full: written − capacity, when positive. */
+  get overwritten(): number {
+    return Math.max(0, this.written - this.capacity);
+  }
+
+  push(tNs: number, value: number): void {
+    const n = this.written;
+    const slot = (n % this.capacity) * 2;
+    this.data[slot] = tNs;
+    this.data[slot + 1] = value;
+    Atomics.store(this.header, 0, BigInt(n + 1));
+  }
+
+  /** Time of the newest sample, or -Infinity when there is none. */
+  latestNs(): number {
+    const n = this.written;
+    if (n === 0) return Number.NEGATIVE_INFINITY;
+    return this.data[((n - 1) % this.capacity) * 2] ?? Number.NEGATIVE_INFINITY;
+  }
+
+  /** Copies the samples with t ≥ fromNs (plus the one just before, for edge interpolation). */
+  series(fromNs = Number.NEGATIVE_INFINITY): SampleSeries {
+    const end = this.written;
+    let start = Math.max(0, end - this.capacity);
+    // Binary search for the first sample at or after fromNs; keep one before it.
+    let lo = start;
+    let hi = end - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.data[(mid % this.capacity) * 2] ?? 0) < fromNs) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    start = Math.max(start, lo - 1);
+    const length = end - start;
+    const tNs = new Float64Array(length);
+    const value = new Float64Array(length);
+    for (let i = 0; i < length; i++) {
+      const slot = ((start + i) % this.capacity) * 2;
+      tNs[i] = this.data[slot] ?? 0;
+      value[i] = this.data[slot + 1] ?? 0;
+    }
+    // Samples the writer overwrote while we copied are dropped from the front.
+    const lost = Math.max(0, this.written - this.capacity - start);
+    if (lost > 0) return { tNs: tNs.subarray(lost), value: value.subarray(lost), length: length - lost };
+    return { tNs, value, length };
+  }
+
+  requestStop(): void {
+    Atomics.store(this.control, STOP_INDEX, 1);
+    Atomics.notify(this.control, STOP_INDEX);
+  }
+
+  get stopRequested(): boolean {
+    return Atomics.load(this.control, STOP_INDEX) === 1;
+  }
+
+  /** Sleeps up to `ms` (sub-millisecond allowed) unless a stop is requested. Worker threads only. */
+  sleep(ms: number): void {
+    if (ms > 0) Atomics.wait(this.control, STOP_INDEX, 0, ms);
+  }
+}

@@ -1,0 +1,117 @@
+// The PowerSensor of every sample-based sensor: starts the sampling worker, measures the idle
+// baseline before the first inference, and turns a window into energy by integrating the samples
+// around it (agent/measure), waiting briefly for the sample that closes the window.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Provenance } from '../../protocol/index.js';
+import { differenceCounter, integratePower, type SampleSeries } from '../measure/integrate.js';
+import { counterWindowUncertainty, powerWindowUncertainty } from '../measure/uncertainty.js';
+import type { SampleFeed, SourceMeta } from './sampler.js';
+import type { InferenceWindow, PowerSensor, WindowEnergy } from './sensor.js';
+
+export interface SampledSensorOptions {
+  /** Idle time sampled at open() for the baseline, milliseconds (0 = no baseline, baselineW 0). */
+  baselineMs: number;
+  /** Longest wait for the sample after a window's end, as a multiple of the period (at least 20 ms). */
+  closeWaitPeriods?: number;
+}
+
+export interface SeriesEnergy {
+  energyJ: number;
+  uncertaintyJ: number;
+  sampleCount: number;
+  covered: boolean;
+}
+
+export class SensorNotOpenError extends Error {
+  override readonly name = 'SensorNotOpenError';
+}
+
+/** Energy and uncertainty of [startNs, endNs] from a series of samples of the given kind. */
+export function seriesEnergy(
+  series: SampleSeries,
+  meta: SourceMeta,
+  startNs: number,
+  endNs: number,
+): SeriesEnergy {
+  if (meta.quantity === 'power') {
+    const w = integratePower(series, startNs, endNs);
+    const u = powerWindowUncertainty(series, startNs, endNs, w.energyJ, meta.accuracy);
+    return { energyJ: w.energyJ, uncertaintyJ: u.totalJ, sampleCount: w.sampleCount, covered: w.covered };
+  }
+  const w = differenceCounter(series, startNs, endNs, meta.counterRangeJ);
+  const u = counterWindowUncertainty(series, startNs, endNs, w.energyJ, meta.accuracy, meta.counterRangeJ);
+  return { energyJ: w.energyJ, uncertaintyJ: u.totalJ, sampleCount: w.sampleCount, covered: w.covered };
+}
+
+export class SampledSensor implements PowerSensor {
+  private meta: SourceMeta | undefined;
+  baselineW = 0;
+  /** Windows whose end came before any closing sample arrived (the last value was held). */
+  uncoveredWindows = 0;
+
+  constructor(
+    readonly label: string,
+    readonly provenance: Provenance,
+    private readonly feed: SampleFeed,
+    private readonly options: SampledSensorOptions,
+  ) {}
+
+  get samplePeriodS(): number | undefined {
+    return this.meta === undefined ? undefined : this.meta.periodMs / 1000;
+  }
+
+  get ring() {
+    return this.feed.ring;
+  }
+
+  async open(): Promise<void> {
+    this.meta = await this.feed.start();
+    if (this.options.baselineMs > 0) this.baselineW = await this.measureBaseline(this.options.baselineMs);
+  }
+
+  /** Mean power over the next `ms` milliseconds; call it only while no inference runs. */
+  async measureBaseline(ms: number): Promise<number> {
+    const startNs = Number(process.hrtime.bigint());
+    await sleep(ms);
+    const endNs = Number(process.hrtime.bigint());
+    await this.waitForSampleAfter(endNs);
+    const meta = this.requireMeta();
+    const energy = seriesEnergy(this.feed.ring.series(startNs), meta, startNs, endNs);
+    return energy.energyJ / ((endNs - startNs) / 1e9);
+  }
+
+  private requireMeta(): SourceMeta {
+    if (this.meta === undefined) throw new SensorNotOpenError(`sensor ${this.label} is used before open()`);
+    return this.meta;
+  }
+
+  private async waitForSampleAfter(endNs: number): Promise<void> {
+    const meta = this.requireMeta();
+    const limitMs = Math.max(20, meta.periodMs * (this.options.closeWaitPeriods ?? 5));
+    const deadline = performance.now() + limitMs;
+    while (this.feed.ring.latestNs() < endNs && performance.now() < deadline) {
+      await sleep(Math.max(0.2, meta.periodMs / 4));
+    }
+  }
+
+  async energyOf(window: InferenceWindow): Promise<WindowEnergy> {
+    const meta = this.requireMeta();
+    const startNs = Number(window.startNs);
+    const endNs = Number(window.endNs);
+    await this.waitForSampleAfter(endNs);
+    const energy = seriesEnergy(this.feed.ring.series(startNs), meta, startNs, endNs);
+    if (!energy.covered) this.uncoveredWindows++;
+    return {
+      energyJ: energy.energyJ,
+      uncertaintyJ: energy.uncertaintyJ,
+      baselineW: this.baselineW,
+      sampleCount: energy.sampleCount,
+      provenance: this.provenance,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.feed.stop();
+  }
+}

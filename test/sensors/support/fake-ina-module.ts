@@ -1,0 +1,28 @@
+// A bus module for the sampling worker (busModule=<this file>): an INA219 at 0x40 and an INA226
+// at 0x41, each with a 0.1 Ω shunt, on a 5 V rail whose current follows a known function of the
+// monotonic clock, so a test or bench can compare sampled energy with the true integral.
+
+import { FakeI2cBus, FakeInaChip } from './fake-ina.js';
+
+export const BUS_V = 5;
+
+/** True current at a monotonic time: 0.5 A plus a 0.2 A, 50 Hz sine. */
+export function trueCurrentA(tNs: number): number {
+  return 0.5 + 0.2 * Math.sin((2 * Math.PI * 50 * tNs) / 1e9);
+}
+
+class LiveBus extends FakeI2cBus {
+  override readWordSync(address: number, command: number): number {
+    this.chips.get(address)?.measure(BUS_V, trueCurrentA(Number(process.hrtime.bigint())));
+    return super.readWordSync(address, command);
+  }
+}
+
+export function openBus(_busNumber: number): FakeI2cBus {
+  return new LiveBus(
+    new Map([
+      [0x40, new FakeInaChip('ina219', 0.1)],
+      [0x41, new FakeInaChip('ina226', 0.1)],
+    ]),
+  );
+}
