@@ -13,6 +13,7 @@ import {
 } from '../schemas/collector-deploy.js';
 import { collectorSchema } from '../schemas.js';
 import { untilSignal } from '../signals.js';
+import { startHttpApi } from './compare.js';
 
 const log = logger('cli.collector');
 
@@ -31,6 +32,14 @@ export function collectorCommand(): Command {
     .option('--username <name>', 'broker user name')
     .option('--password <secret>', 'broker password (prefer EDGEWATT_PASSWORD)')
     .option('--stats-interval <s>', 'log ingest counters every s seconds, 0 = never (default: 30)')
+    .option(
+      '--http <host:port>',
+      'serve the HTTP API (GET/POST /v1/compare) there, e.g. 127.0.0.1:8787 (default: off)',
+    )
+    .option(
+      '--scenarios <dir>',
+      'stored scenarios for GET /v1/compare?scenario=<name> (default: .edgewatt/scenarios)',
+    )
     .option('--config <path>', 'JSON config file (section "collector")')
     .action(async (_options, command: Command) => {
       const config = resolveConfig(collectorSchema.extend(collectorDeployFields), 'collector', command);
@@ -39,6 +48,7 @@ export function collectorCommand(): Command {
         ...brokerOptions(config),
       });
       await collector.start();
+      const api = await startHttpApi(command, config.store);
       const timer =
         config.statsInterval > 0
           ? setInterval(() => log.info(collector.stats, 'ingest'), config.statsInterval * 1000)
@@ -46,6 +56,7 @@ export function collectorCommand(): Command {
       await untilSignal();
       clearInterval(timer);
       await collector.stop();
+      await api?.close();
       log.info(collector.stats, 'collector stopped');
     });
 }

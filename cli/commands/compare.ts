@@ -3,6 +3,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
+import { type ApiServer, parseListen, startApi } from '../../collector/api/server.js';
 import {
   compare,
   formatComparison,
@@ -12,7 +13,7 @@ import {
 import { measure } from '../../collector/lifecycle/measured.js';
 import { createStore, type QueryableStore } from '../../collector/store/index.js';
 import { resolveConfig } from '../config.js';
-import { compareSchema } from '../schemas/compare.js';
+import { collectorHttpSchema, compareSchema } from '../schemas/compare.js';
 
 export class ScenarioFileError extends Error {
   override readonly name = 'ScenarioFileError';
@@ -59,4 +60,12 @@ export function compareCommand(): Command {
         await store?.close();
       }
     });
+}
+
+/** For `edgewatt collector --http <host:port>`: starts the HTTP API when the option is set. */
+export async function startHttpApi(command: Command, storeUrl: string): Promise<ApiServer | undefined> {
+  const config = resolveConfig(collectorHttpSchema, 'collector', command);
+  const listen = config.http === undefined ? null : parseListen(config.http);
+  if (listen === null) return undefined;
+  return startApi({ ...listen, scenariosDir: config.scenarios, storeUrl });
 }

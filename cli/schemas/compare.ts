@@ -2,6 +2,7 @@
 // --config file (section "compare"); the environment delivers text, so booleans are parsed strictly.
 
 import { z } from 'zod';
+import { parseListen } from '../../collector/api/server.js';
 
 const flag = z.preprocess(
   (value) => {
@@ -18,4 +19,16 @@ export const compareSchema = z.object({
     .min(1, 'give the scenario file (YAML or JSON), e.g. examples/scenarios/pi4-wifi-gpu.yaml'),
   json: flag.default(false),
   store: z.string().default('sqlite:.edgewatt/edgewatt.sqlite'),
+});
+
+/** `edgewatt collector --http`: where the HTTP API listens (off unless given) and its scenarios folder. */
+export const collectorHttpSchema = z.object({
+  http: z
+    .string()
+    .refine(
+      (text) => parseListen(text) !== null,
+      'expected host:port, [v6-host]:port or a port, e.g. 127.0.0.1:8787',
+    )
+    .optional(),
+  scenarios: z.string().min(1).default('.edgewatt/scenarios'),
 });

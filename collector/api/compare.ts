@@ -1,0 +1,125 @@
+// Route group: the life-cycle comparison. GET /v1/compare?scenario=<name> runs a stored scenario
+// from the scenarios folder; POST /v1/compare runs the scenario in the body (JSON, or YAML with a
+// YAML content type). GET /v1/scenarios lists the stored names. Bad input → 400 with every problem.
+
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import {
+  compare,
+  MeasurementError,
+  type MeasurementSource,
+  measure,
+  parseScenario,
+  type Scenario,
+  ScenarioError,
+  validateScenario,
+} from '../lifecycle/index.js';
+import { createStore, type QueryableStore, StoreConfigError } from '../store/index.js';
+import type { ApiContext } from './server.js';
+
+/** A request runs on the collector's event loop: keep one comparison well under a second. */
+export const API_MAX_SAMPLES = 200_000;
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const EXTENSIONS = ['.yaml', '.yml', '.json'];
+
+async function storedScenario(dir: string, name: string): Promise<{ text: string; file: string } | null> {
+  for (const ext of EXTENSIONS) {
+    const file = join(dir, `${name}${ext}`);
+    try {
+      return { text: await readFile(file, 'utf8'), file };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  return null;
+}
+
+async function run(scenario: Scenario, context: ApiContext, reply: FastifyReply) {
+  if (scenario.samples > API_MAX_SAMPLES) {
+    return reply.code(400).send({
+      error: `samples: ${scenario.samples} is more than the API runs (${API_MAX_SAMPLES}); use edgewatt compare for larger runs`,
+    });
+  }
+  let store: QueryableStore | undefined;
+  let measurements: MeasurementSource | undefined;
+  try {
+    if (scenario.device.measured !== undefined && context.storeUrl !== undefined) {
+      const opened = createStore(context.storeUrl, { readOnly: true });
+      await opened.connect();
+      store = opened;
+      measurements = (query) => measure(opened, query);
+    }
+    return reply.send(compare(scenario, measurements));
+  } catch (error) {
+    if (error instanceof ScenarioError)
+      return reply.code(400).send({ error: error.message, problems: error.problems });
+    if (error instanceof MeasurementError || error instanceof StoreConfigError) {
+      return reply.code(400).send({ error: error.message });
+    }
+    throw error;
+  } finally {
+    await store?.close();
+  }
+}
+
+export function compareRoutes(app: FastifyInstance, context: ApiContext): void {
+  const yamlParser = (_req: unknown, body: string, done: (err: Error | null, value?: unknown) => void) =>
+    done(null, body);
+  app.addContentTypeParser(
+    ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'],
+    { parseAs: 'string' },
+    yamlParser,
+  );
+
+  app.get('/v1/scenarios', async () => {
+    let names: string[] = [];
+    try {
+      names = (await readdir(context.scenariosDir))
+        .filter((file) => EXTENSIONS.some((ext) => file.endsWith(ext)))
+        .map((file) => file.replace(/\.(yaml|yml|json)$/, ''))
+        .filter((name) => NAME.test(name))
+        .sort();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    return { scenariosDir: context.scenariosDir, scenarios: names };
+  });
+
+  app.get<{ Querystring: { scenario?: string } }>('/v1/compare', async (request, reply) => {
+    const name = request.query.scenario;
+    if (name === undefined || !NAME.test(name)) {
+      return reply.code(400).send({
+        error:
+          'give ?scenario=<name> (letters, digits, . _ -) of a file in the scenarios folder, or POST the scenario',
+      });
+    }
+    const found = await storedScenario(context.scenariosDir, name);
+    if (found === null) {
+      return reply
+        .code(404)
+        .send({ error: `no scenario ${JSON.stringify(name)} in ${context.scenariosDir}` });
+    }
+    try {
+      return await run(parseScenario(found.text, found.file), context, reply);
+    } catch (error) {
+      if (error instanceof ScenarioError)
+        return reply.code(400).send({ error: error.message, problems: error.problems });
+      throw error;
+    }
+  });
+
+  app.post('/v1/compare', async (request, reply) => {
+    try {
+      const scenario =
+        typeof request.body === 'string'
+          ? parseScenario(request.body, 'body')
+          : validateScenario(request.body, 'body');
+      return await run(scenario, context, reply);
+    } catch (error) {
+      if (error instanceof ScenarioError)
+        return reply.code(400).send({ error: error.message, problems: error.problems });
+      throw error;
+    }
+  });
+}

@@ -1,0 +1,61 @@
+// The collector's HTTP API (fastify), on 127.0.0.1 unless told otherwise. Routes live in one file per
+// group (compare.ts, ...) and are registered from the single ROUTE_GROUPS array below: adding a group
+// is one file plus one line there.
+
+import Fastify, { type FastifyInstance } from 'fastify';
+import { logger } from '../../common/logger.js';
+import { compareRoutes } from './compare.js';
+
+const log = logger('collector.api');
+
+/** What route groups may use. Add optional fields here when a new group needs more. */
+export interface ApiContext {
+  /** Folder of stored scenarios (`<name>.yaml`, `.yml` or `.json`) for GET /v1/compare?scenario=<name>. */
+  scenariosDir: string;
+  /** Store read (read-only) for `measured` device values; none = scenarios with `measured` are refused. */
+  storeUrl?: string | undefined;
+}
+
+export type RouteGroup = (app: FastifyInstance, context: ApiContext) => void | Promise<void>;
+
+export const ROUTE_GROUPS: readonly RouteGroup[] = [compareRoutes];
+
+export interface ApiOptions extends ApiContext {
+  host?: string;
+  /** 0 = any free port. */
+  port?: number;
+}
+
+export interface ApiServer {
+  app: FastifyInstance;
+  /** http://host:port of the listening socket. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function buildApi(context: ApiContext): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  for (const register of ROUTE_GROUPS) await register(app, context);
+  return app;
+}
+
+export async function startApi(options: ApiOptions): Promise<ApiServer> {
+  const app = await buildApi(options);
+  const host = options.host ?? '127.0.0.1';
+  await app.listen({ host, port: options.port ?? 8787 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  log.info({ url, scenariosDir: options.scenariosDir }, 'HTTP API listening');
+  return { app, url, close: () => app.close() };
+}
+
+/** Parses `host:port`, `[v6]:port` or `port` (host 127.0.0.1). Null when it is neither. */
+export function parseListen(text: string): { host: string; port: number } | null {
+  const match = /^(?:\[([^\]]+)\]|([^:\s]*)):(\d{1,5})$/.exec(text) ?? /^()()(\d{1,5})$/.exec(text);
+  if (match === null) return null;
+  const port = Number(match[3]);
+  if (port > 65535) return null;
+  const host = match[1] ?? match[2] ?? '';
+  return { host: host === '' ? '127.0.0.1' : host, port };
+}
