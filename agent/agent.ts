@@ -6,8 +6,10 @@ import { logger } from '../common/logger.js';
 import { EDGEWATT_VERSION } from '../common/version.js';
 import { type Encoding, type InferenceRecord, quantizeRecord } from '../protocol/index.js';
 import { runInference } from './measure/runner.js';
-import { Outbox, type UnsequencedRecord } from './publish/outbox.js';
-import { Publisher } from './publish/publisher.js';
+import type { UnsequencedRecord } from './publish/outbox.js';
+import { Publisher, type PublisherOptions } from './publish/publisher.js';
+import type { Spool, SpoolOptions } from './publish/spool.js';
+import { openSpool } from './publish/spools.js';
 import { type BackendName, loadRuntime } from './runtime/backend.js';
 import { randomInputPool } from './runtime/inputs.js';
 import { type LoadedModel, loadModel } from './runtime/model.js';
@@ -35,6 +37,10 @@ export interface AgentConfig {
   batchSize: number;
   username?: string;
   password?: string;
+  /** Spool kind (`file`, `sqlite`), byte bound and fsync policy; defaults: file, 64 MiB, always. */
+  spool?: SpoolOptions & { kind?: string };
+  /** CA (and client certificate) PEM text for an mqtts:// broker. */
+  tls?: PublisherOptions['tls'];
 }
 
 export interface AgentStats {
@@ -61,7 +67,7 @@ export class Agent {
     private readonly config: AgentConfig,
     private readonly model: LoadedModel,
     private readonly sensor: PowerSensor,
-    private readonly outbox: Outbox,
+    private readonly outbox: Spool,
     readonly publisher: Publisher,
     backend: BackendName,
     startupMs: number,
@@ -83,7 +89,13 @@ export class Agent {
     const runtime = await loadRuntime(config.backend);
     const model = await loadModel(runtime.tf, config.model);
     await sensor.open();
-    const outbox = new Outbox(config.stateDir, config.device, config.encoding);
+    const outbox = openSpool(
+      config.spool?.kind ?? 'file',
+      config.stateDir,
+      config.device,
+      config.encoding,
+      config.spool,
+    );
     const board = config.sensor.split(':')[1];
     const publisher = new Publisher(outbox, {
       brokerUrl: config.broker,
@@ -91,6 +103,8 @@ export class Agent {
       device: config.device,
       username: config.username,
       password: config.password,
+      stateDir: config.stateDir,
+      tls: config.tls,
       describe: {
         ...(board === undefined ? {} : { board }),
         sensor: sensor.label,
@@ -203,8 +217,12 @@ export class Agent {
     clearInterval(this.flushTimer);
     const drained = await this.publisher.drain(drainTimeoutMs);
     if (!drained)
-      log.warn({ pending: this.outbox.pendingBatches }, 'stopping with unacknowledged batches on disk');
+      log.warn(
+        { pending: this.outbox.stats().pendingBatches },
+        'stopping with unacknowledged batches on disk',
+      );
     await this.publisher.close();
+    this.outbox.close();
     await this.sensor.close();
     log.info(
       { inferences: this.stats.inferences, rssBytes: process.memoryUsage().rss, sent: this.publisher.stats },
@@ -220,6 +238,7 @@ export class Agent {
     this.pending = [];
     await this.publisher.kill();
     await this.loop.catch(() => undefined);
+    this.outbox.close();
     this.model.dispose();
   }
 }

@@ -71,6 +71,12 @@ export interface StatusMessage {
   variant?: string;
   /** edgewatt version of the agent. */
   agentVersion?: string;
+  /**
+   * Connection counter of the device, larger for every new connection (persisted across restarts).
+   * A status whose birth is lower than one already seen is stale: a late last will of an old
+   * connection must not mark a reconnected device offline. Absent from older agents.
+   */
+  birth?: number;
 }
 
 export type Message = InferenceBatch | StatusMessage;

@@ -1,12 +1,25 @@
-// Sends sealed batches from the outbox to the broker at QoS 1, a bounded number in flight, and
-// deletes each from disk once acknowledged. Owns the device's status: a retained `online` birth
-// message on every connect and a retained `offline` last will.
+// Sends sealed batches from the spool to the broker at QoS 1, oldest first, a bounded number in
+// flight and at a bounded rate, and forgets each once the broker has acknowledged it. One MQTT
+// connection at a time: when it is lost, what was in flight goes back to the queue in sequence
+// order and a new connection is tried after an exponential back-off with full jitter. Owns the
+// device's status: a retained `online` birth on every connect, a retained `offline` last will,
+// both carrying the connection's birth counter so that a late will can be told apart.
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
+import { writeFileAtomicSync } from '../../common/files.js';
 import { logger } from '../../common/logger.js';
-import { buildTopic, encodeMessage, PROTOCOL_VERSION, type StatusMessage } from '../../protocol/index.js';
+import {
+  buildTopic,
+  decodeAs,
+  encodeMessage,
+  PROTOCOL_VERSION,
+  type StatusMessage,
+} from '../../protocol/index.js';
 import { wallClockUs } from '../measure/runner.js';
-import type { Outbox } from './outbox.js';
+import { type Backoff, backoffDelayMs, DEFAULT_BACKOFF } from './backoff.js';
+import type { Spool, SpoolEntry } from './spool.js';
 
 const log = logger('agent.publish');
 
@@ -18,106 +31,275 @@ export interface PublisherOptions {
   describe: Pick<StatusMessage, 'board' | 'sensor' | 'backend' | 'modelId' | 'variant' | 'agentVersion'>;
   username?: string;
   password?: string;
-  /** Batches offered to the broker at once; the rest wait on disk. */
+  /** Batches offered to the broker at once; the rest wait in the spool. */
   maxInFlight?: number;
+  /** Batches sent per second at most (a backlog drains at this pace; keep it under the collector's limit). */
+  maxBatchesPerSecond?: number;
+  /** Where the birth counter is kept across restarts; without it the counter starts from the clock. */
+  stateDir?: string;
+  reconnect?: Partial<Backoff>;
+  keepaliveS?: number;
+  /** PEM text for mqtts:// brokers: the CA to trust, and a client certificate if the broker asks. */
+  tls?: { ca?: string; cert?: string; key?: string };
 }
 
+export interface PublisherStats {
+  batchesSent: number;
+  recordsSent: number;
+  bytesSent: number;
+  connects: number;
+  connectionLosses: number;
+  /** Births published again because a stale last will had replaced the retained status. */
+  birthsReasserted: number;
+  birth: number;
+}
+
+const BIRTH_FILE = 'birth.json';
+
 export class Publisher {
-  private readonly client: MqttClient;
-  private readonly queue: { firstSeq: number; count: number }[] = [];
-  private inFlight = 0;
+  private client: MqttClient | undefined;
+  private generation = 0;
+  private connected = false;
+  /** Waiting to be sent, ordered by firstSeq. */
+  private queue: SpoolEntry[] = [];
+  private readonly inFlight = new Map<number, SpoolEntry>();
   private drainWaiters: (() => void)[] = [];
   private closing = false;
-  readonly stats = { batchesSent: 0, recordsSent: 0, bytesSent: 0 };
+  private failedAttempts = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private pumpTimer: NodeJS.Timeout | undefined;
+  private tokens: number;
+  private tokensAtMs = performance.now();
+  private readonly statusTopic: string;
+  private readonly inferenceTopic: string;
+  readonly stats: PublisherStats = {
+    batchesSent: 0,
+    recordsSent: 0,
+    bytesSent: 0,
+    connects: 0,
+    connectionLosses: 0,
+    birthsReasserted: 0,
+    birth: 0,
+  };
 
   constructor(
-    private readonly outbox: Outbox,
+    private readonly spool: Spool,
     private readonly options: PublisherOptions,
   ) {
-    const statusTopic = buildTopic({ fleet: options.fleet, device: options.device, kind: 'status' });
-    this.client = mqtt.connect(options.brokerUrl, {
-      clientId: `edgewatt-agent-${options.fleet}-${options.device}`,
-      protocolVersion: 4,
-      reconnectPeriod: 1000,
-      connectTimeout: 10_000,
-      username: options.username,
-      password: options.password,
-      will: { topic: statusTopic, payload: Buffer.from(this.status('offline')), qos: 1, retain: true },
-    });
-    this.client.on('connect', () => {
-      log.info({ broker: options.brokerUrl }, 'connected');
-      this.client
-        .publishAsync(statusTopic, Buffer.from(this.status('online')), { qos: 1, retain: true })
-        .catch((error: Error) => {
-          log.warn({ err: error.message }, 'birth message not sent');
-        });
-    });
-    this.client.on('error', (error) => log.warn({ err: error.message }, 'mqtt error'));
-    for (const pending of outbox.list()) this.queue.push(pending);
+    this.statusTopic = buildTopic({ fleet: options.fleet, device: options.device, kind: 'status' });
+    this.inferenceTopic = buildTopic({ fleet: options.fleet, device: options.device, kind: 'inference' });
+    this.tokens = this.ratePerS;
+    this.queue = spool.list().map(({ firstSeq, count }) => ({ firstSeq, count }));
     if (this.queue.length > 0)
       log.info({ batches: this.queue.length }, 'resending batches left from a previous run');
-    this.pump();
+    this.stats.birth = this.readBirth();
+    this.connect();
   }
 
-  private status(state: StatusMessage['state']): Uint8Array {
-    return encodeMessage({
-      v: PROTOCOL_VERSION,
-      type: 'status',
-      device: this.options.device,
-      state,
-      seq: this.outbox.nextSeq,
-      atUs: wallClockUs(),
-      ...this.options.describe,
+  private get ratePerS(): number {
+    return this.options.maxBatchesPerSecond ?? 50;
+  }
+
+  private readBirth(): number {
+    if (this.options.stateDir === undefined) return Math.floor(Date.now() / 1000);
+    try {
+      const parsed = JSON.parse(readFileSync(join(this.options.stateDir, BIRTH_FILE), 'utf8')) as {
+        birth?: unknown;
+      };
+      return typeof parsed.birth === 'number' && Number.isSafeInteger(parsed.birth) ? parsed.birth : 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Every connection attempt gets a larger birth, made durable before the broker hears of it. */
+  private nextBirth(): number {
+    this.stats.birth++;
+    if (this.options.stateDir !== undefined) {
+      writeFileAtomicSync(
+        join(this.options.stateDir, BIRTH_FILE),
+        JSON.stringify({ birth: this.stats.birth }),
+      );
+    }
+    return this.stats.birth;
+  }
+
+  private status(state: StatusMessage['state'], birth: number): Buffer {
+    return Buffer.from(
+      encodeMessage({
+        v: PROTOCOL_VERSION,
+        type: 'status',
+        device: this.options.device,
+        state,
+        seq: this.spool.nextSeq,
+        atUs: wallClockUs(),
+        ...this.options.describe,
+        birth,
+      }),
+    );
+  }
+
+  private connect(): void {
+    if (this.closing) return;
+    const birth = this.nextBirth();
+    const generation = ++this.generation;
+    const client = mqtt.connect(this.options.brokerUrl, {
+      clientId: `edgewatt-agent-${this.options.fleet}-${this.options.device}`,
+      protocolVersion: 4,
+      clean: true,
+      // Reconnection is ours (back-off, jitter, in-order requeue), not mqtt.js's fixed period.
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      keepalive: this.options.keepaliveS ?? 30,
+      username: this.options.username,
+      password: this.options.password,
+      ...this.options.tls,
+      will: { topic: this.statusTopic, payload: this.status('offline', birth), qos: 1, retain: true },
+    });
+    this.client = client;
+    client.on('connect', () => {
+      if (generation !== this.generation) return;
+      this.connected = true;
+      this.failedAttempts = 0;
+      this.stats.connects++;
+      log.info({ broker: this.options.brokerUrl, birth, pending: this.queue.length }, 'connected');
+      this.publishBirth(client, birth);
+      client.subscribe(this.statusTopic, { qos: 1 }, (error) => {
+        if (error) log.warn({ err: error.message }, 'cannot watch own status topic; a late will stays');
+      });
+      this.pump();
+    });
+    client.on('message', (_topic, payload) => {
+      if (generation === this.generation) this.onOwnStatus(client, payload, birth);
+    });
+    client.on('error', (error) => log.warn({ err: error.message }, 'mqtt error'));
+    client.on('close', () => {
+      if (generation === this.generation) this.onConnectionLost(client);
     });
   }
 
-  /** Queue a batch that the outbox has just made durable. */
+  private publishBirth(client: MqttClient, birth: number): void {
+    client.publish(this.statusTopic, this.status('online', birth), { qos: 1, retain: true }, (error) => {
+      if (error) log.warn({ err: error.message }, 'birth message not sent');
+    });
+  }
+
+  /** A stale `offline` (a late will of an older connection) replaced our retained birth: say it again. */
+  private onOwnStatus(client: MqttClient, payload: Buffer, birth: number): void {
+    const decoded = decodeAs('status', payload);
+    if (!decoded.ok || this.closing || !this.connected) return;
+    const status = decoded.value;
+    if (status.state === 'offline' && (status.birth === undefined || status.birth < birth)) {
+      this.stats.birthsReasserted++;
+      log.info(
+        { staleBirth: status.birth, birth },
+        'stale last will on our status topic; publishing birth again',
+      );
+      this.publishBirth(client, birth);
+    }
+  }
+
+  private onConnectionLost(client: MqttClient): void {
+    const wasConnected = this.connected;
+    this.connected = false;
+    this.generation++;
+    void endClient(client, true);
+    // What was in flight may or may not have reached the broker: send it again, in order (the
+    // collector stores each (device, seq) once).
+    this.requeue([...this.inFlight.values()]);
+    this.inFlight.clear();
+    if (this.closing) {
+      this.notifyIfDrained();
+      return;
+    }
+    if (wasConnected) this.stats.connectionLosses++;
+    const delayMs = backoffDelayMs(this.failedAttempts++, { ...DEFAULT_BACKOFF, ...this.options.reconnect });
+    log.warn(
+      { broker: this.options.brokerUrl, retryInMs: Math.round(delayMs), pending: this.queue.length },
+      wasConnected ? 'connection lost' : 'cannot connect',
+    );
+    this.reconnectTimer = setTimeout(() => this.connect(), delayMs);
+  }
+
+  private requeue(entries: SpoolEntry[]): void {
+    if (entries.length === 0) return;
+    this.queue = [...entries, ...this.queue].sort((a, b) => a.firstSeq - b.firstSeq);
+  }
+
+  /** Queue a batch that the spool has just made durable. */
   enqueue(firstSeq: number, count: number): void {
     this.queue.push({ firstSeq, count });
     this.pump();
   }
 
+  private takeToken(): number {
+    const nowMs = performance.now();
+    this.tokens = Math.min(this.ratePerS, this.tokens + ((nowMs - this.tokensAtMs) / 1000) * this.ratePerS);
+    this.tokensAtMs = nowMs;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return 0;
+    }
+    return ((1 - this.tokens) / this.ratePerS) * 1000;
+  }
+
   private pump(): void {
+    const client = this.client;
     const limit = this.options.maxInFlight ?? 16;
-    const topic = buildTopic({ fleet: this.options.fleet, device: this.options.device, kind: 'inference' });
-    while (!this.closing && this.inFlight < limit) {
-      const next = this.queue.shift();
+    while (!this.closing && this.connected && client !== undefined && this.inFlight.size < limit) {
+      const next = this.queue[0];
       if (next === undefined) break;
-      const batch = this.outbox.read(next.firstSeq, next.count);
-      this.inFlight++;
-      this.client
-        .publishAsync(topic, Buffer.from(batch.payload), { qos: 1 })
-        .then(() => {
-          this.outbox.acknowledge(batch.firstSeq, batch.count);
+      const waitMs = this.takeToken();
+      if (waitMs > 0) {
+        if (this.pumpTimer === undefined) {
+          this.pumpTimer = setTimeout(() => {
+            this.pumpTimer = undefined;
+            this.pump();
+          }, waitMs);
+        }
+        break;
+      }
+      this.queue.shift();
+      const batch = this.spool.load(next.firstSeq, next.count);
+      if (batch === undefined) continue; // dropped by the spool's bound meanwhile (counted there)
+      this.inFlight.set(next.firstSeq, next);
+      const generation = this.generation;
+      client.publish(this.inferenceTopic, Buffer.from(batch.payload), { qos: 1 }, (error) => {
+        // A callback of a connection already given up: its batch was requeued then.
+        if (generation !== this.generation) return;
+        this.inFlight.delete(next.firstSeq);
+        if (error) {
+          log.warn({ firstSeq: next.firstSeq, err: error.message }, 'batch not acknowledged; will retry');
+          this.requeue([next]);
+        } else {
+          this.spool.acknowledge(next.firstSeq, next.count);
           this.stats.batchesSent++;
-          this.stats.recordsSent += batch.count;
+          this.stats.recordsSent += next.count;
           this.stats.bytesSent += batch.payload.length;
-        })
-        .catch((error: Error) => {
-          // Still on disk: the next start sends it again.
-          log.warn(
-            { firstSeq: batch.firstSeq, err: error.message },
-            'batch not acknowledged; kept in the outbox',
-          );
-        })
-        .finally(() => {
-          this.inFlight--;
-          this.pump();
-          this.notifyIfDrained();
-        });
+        }
+        this.pump();
+      });
     }
     this.notifyIfDrained();
   }
 
+  get pending(): number {
+    return this.queue.length + this.inFlight.size;
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
   private notifyIfDrained(): void {
-    if (this.inFlight === 0 && (this.queue.length === 0 || this.closing)) {
+    if (this.inFlight.size === 0 && (this.queue.length === 0 || this.closing)) {
       for (const resolve of this.drainWaiters.splice(0)) resolve();
     }
   }
 
-  /** Resolves when every queued batch is acknowledged, or after timeoutMs (then they stay on disk). */
+  /** Resolves when every queued batch is acknowledged, or after timeoutMs (then they stay in the spool). */
   async drain(timeoutMs: number): Promise<boolean> {
-    if (this.inFlight === 0 && this.queue.length === 0) return true;
+    if (this.inFlight.size === 0 && this.queue.length === 0) return true;
     let timer: NodeJS.Timeout | undefined;
     const drained = new Promise<boolean>((resolve) => this.drainWaiters.push(() => resolve(true)));
     const timedOut = new Promise<boolean>((resolve) => {
@@ -128,26 +310,51 @@ export class Publisher {
     return result;
   }
 
-  /** Graceful: announce `offline` and disconnect. */
-  async close(): Promise<void> {
+  private stopTimers(): void {
     this.closing = true;
-    const statusTopic = buildTopic({
-      fleet: this.options.fleet,
-      device: this.options.device,
-      kind: 'status',
-    });
-    if (this.client.connected) {
-      await this.client
-        .publishAsync(statusTopic, Buffer.from(this.status('offline')), { qos: 1, retain: true })
+    clearTimeout(this.reconnectTimer);
+    clearTimeout(this.pumpTimer);
+  }
+
+  /** Graceful: announce `offline` (with this connection's birth) and disconnect. */
+  async close(): Promise<void> {
+    this.stopTimers();
+    const client = this.client;
+    if (client === undefined) return;
+    if (this.connected) {
+      await client
+        .publishAsync(this.statusTopic, this.status('offline', this.stats.birth), { qos: 1, retain: true })
         .catch(() => undefined);
     }
-    await this.client.endAsync();
+    this.generation++;
+    await endClient(client, !this.connected);
+    this.connected = false;
+    this.notifyIfDrained();
   }
 
   /** Abrupt, as on power loss: no offline message, nothing flushed (the broker sends the will). */
   async kill(): Promise<void> {
-    this.closing = true;
-    this.client.stream?.destroy();
-    await this.client.endAsync(true);
+    this.stopTimers();
+    this.generation++;
+    this.connected = false;
+    this.client?.stream?.destroy();
+    if (this.client !== undefined) await endClient(this.client, true);
+    this.notifyIfDrained();
   }
+}
+
+/**
+ * Ends a client once. mqtt.js never calls back when `end()` is called on a client whose stream is
+ * already closed (its cleanup waits for a 'close' event that came before), hence the guard.
+ */
+async function endClient(client: MqttClient, force: boolean): Promise<void> {
+  const ended = client as MqttClient & { edgewattEnded?: Promise<void> };
+  ended.edgewattEnded ??= new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 2_000);
+    client.end(force, () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  await ended.edgewattEnded;
 }

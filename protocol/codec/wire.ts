@@ -81,6 +81,7 @@ const wireStatus = z.strictObject({
   modelId: text.optional(),
   variant: text.optional(),
   agentVersion: text.optional(),
+  birth: uint.optional(),
 });
 
 const COLUMN_FIELDS = [
