@@ -120,6 +120,24 @@ export function differenceCounter(
   };
 }
 
+/**
+ * Averaging sources: value k is the mean power over (t[k−1], t[k]]. Returns the running energy at
+ * each sample time (joules), starting one period before the first sample, so that differencing it
+ * with interpolation at the edges integrates exactly those means (the MLPerf Tiny method).
+ */
+export function averagesToCounter(series: SampleSeries, periodNs: number): SampleSeries {
+  const n = series.length;
+  const tNs = new Float64Array(n + 1);
+  const value = new Float64Array(n + 1);
+  tNs[0] = (series.tNs[0] ?? 0) - periodNs;
+  for (let k = 0; k < n; k++) {
+    const t = series.tNs[k] ?? 0;
+    tNs[k + 1] = t;
+    value[k + 1] = (value[k] ?? 0) + ((series.value[k] ?? 0) * (t - (tNs[k] ?? 0))) / 1e9;
+  }
+  return { tNs, value, length: n + 1 };
+}
+
 /** Mean power over [startNs, endNs], watts (the idle baseline when nothing runs there). */
 export function meanPower(series: SampleSeries, startNs: number, endNs: number): number {
   if (endNs <= startNs) return valueAt(series, startNs);

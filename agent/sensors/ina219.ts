@@ -96,7 +96,8 @@ export class Ina219Source implements SampleSource {
   readonly quantity = 'power' as const;
   readonly counterRangeJ = Number.POSITIVE_INFINITY;
   readonly accuracy: SensorAccuracy;
-  readonly delayNs: number;
+  readonly delayNs = 0;
+  readonly averaging = true;
   readonly defaultPeriodMs: number;
   overflows = 0;
 
@@ -108,7 +109,6 @@ export class Ina219Source implements SampleSource {
     io.write(INA219_REG.config, setup.config);
     io.write(INA219_REG.calibration, setup.calibration);
     this.accuracy = { gainErrorRel: CHIP_GAIN_ERROR + shuntTolerance, quantum: setup.powerLsbW };
-    this.delayNs = (setup.conversionUs * 1000) / 2;
     this.defaultPeriodMs = Math.max(1, setup.conversionUs / 1000);
   }
 

@@ -86,7 +86,8 @@ export class Ina226Source implements SampleSource {
   readonly quantity = 'power' as const;
   readonly counterRangeJ = Number.POSITIVE_INFINITY;
   readonly accuracy: SensorAccuracy;
-  readonly delayNs: number;
+  readonly delayNs = 0;
+  readonly averaging = true;
   readonly defaultPeriodMs: number;
   overflows = 0;
 
@@ -103,7 +104,6 @@ export class Ina226Source implements SampleSource {
     io.write(INA226_REG.config, setup.config);
     io.write(INA226_REG.calibration, setup.calibration);
     this.accuracy = { gainErrorRel: CHIP_GAIN_ERROR + shuntTolerance, quantum: setup.powerLsbW };
-    this.delayNs = (setup.cycleUs * 1000) / 2;
     this.defaultPeriodMs = Math.max(1, setup.cycleUs / 1000);
   }
 

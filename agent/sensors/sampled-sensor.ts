@@ -4,7 +4,12 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Provenance } from '../../protocol/index.js';
-import { differenceCounter, integratePower, type SampleSeries } from '../measure/integrate.js';
+import {
+  averagesToCounter,
+  differenceCounter,
+  integratePower,
+  type SampleSeries,
+} from '../measure/integrate.js';
 import { counterWindowUncertainty, powerWindowUncertainty } from '../measure/uncertainty.js';
 import type { SampleFeed, SourceMeta } from './sampler.js';
 import type { InferenceWindow, PowerSensor, WindowEnergy } from './sensor.js';
@@ -34,6 +39,11 @@ export function seriesEnergy(
   startNs: number,
   endNs: number,
 ): SeriesEnergy {
+  if (meta.quantity === 'power' && meta.averaging) {
+    const w = differenceCounter(averagesToCounter(series, meta.periodMs * 1e6), startNs, endNs, Infinity);
+    const u = powerWindowUncertainty(series, startNs, endNs, w.energyJ, meta.accuracy);
+    return { energyJ: w.energyJ, uncertaintyJ: u.totalJ, sampleCount: w.sampleCount, covered: w.covered };
+  }
   if (meta.quantity === 'power') {
     const w = integratePower(series, startNs, endNs);
     const u = powerWindowUncertainty(series, startNs, endNs, w.energyJ, meta.accuracy);
@@ -67,12 +77,14 @@ export class SampledSensor implements PowerSensor {
 
   async open(): Promise<void> {
     this.meta = await this.feed.start();
+    // The first sample may come some milliseconds after the worker says it is ready.
+    await this.waitForSampleAfter(Number.NEGATIVE_INFINITY, 1000);
     if (this.options.baselineMs > 0) this.baselineW = await this.measureBaseline(this.options.baselineMs);
   }
 
   /** Mean power over the next `ms` milliseconds; call it only while no inference runs. */
   async measureBaseline(ms: number): Promise<number> {
-    const startNs = Number(process.hrtime.bigint());
+    const startNs = Math.max(Number(process.hrtime.bigint()), this.feed.ring.latestNs());
     await sleep(ms);
     const endNs = Number(process.hrtime.bigint());
     await this.waitForSampleAfter(endNs);
@@ -86,11 +98,14 @@ export class SampledSensor implements PowerSensor {
     return this.meta;
   }
 
-  private async waitForSampleAfter(endNs: number): Promise<void> {
+  private async waitForSampleAfter(endNs: number, limitMs?: number): Promise<void> {
     const meta = this.requireMeta();
-    const limitMs = Math.max(20, meta.periodMs * (this.options.closeWaitPeriods ?? 5));
+    limitMs ??= Math.max(20, meta.periodMs * (this.options.closeWaitPeriods ?? 5));
     const deadline = performance.now() + limitMs;
-    while (this.feed.ring.latestNs() < endNs && performance.now() < deadline) {
+    while (
+      (this.feed.ring.latestNs() < endNs || this.feed.ring.written === 0) &&
+      performance.now() < deadline
+    ) {
       await sleep(Math.max(0.2, meta.periodMs / 4));
     }
   }

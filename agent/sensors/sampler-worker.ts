@@ -28,6 +28,7 @@ async function main(): Promise<void> {
       counterRangeJ: source.counterRangeJ,
       accuracy: source.accuracy,
       delayNs: source.delayNs,
+      averaging: source.averaging === true,
       periodMs,
     },
   });

@@ -12,6 +12,7 @@ export interface SourceMeta {
   counterRangeJ: number;
   accuracy: SensorAccuracy;
   delayNs: number;
+  averaging: boolean;
   periodMs: number;
 }
 

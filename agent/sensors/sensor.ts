@@ -57,8 +57,14 @@ export interface SampleSource {
   /** Where an energy counter wraps, joules (Infinity for power sources). */
   readonly counterRangeJ: number;
   readonly accuracy: SensorAccuracy;
-  /** The value describes the moment this long before the read (half the ADC averaging window), ns. */
+  /** The value describes the moment this long before the read, ns (0 for averaging sources). */
   readonly delayNs: number;
+  /**
+   * True when each value is the mean power since about one period before the read (an ADC that
+   * averages over its conversion cycle, read once per cycle): it is then integrated as energy per
+   * interval (value × time since the previous sample), not as a point to interpolate between.
+   */
+  readonly averaging?: boolean;
   /** Sampling period used when none is configured, milliseconds. */
   readonly defaultPeriodMs: number;
   read(): number;

@@ -6,9 +6,9 @@ import { FakeI2cBus, FakeInaChip } from './fake-ina.js';
 
 export const BUS_V = 5;
 
-/** True current at a monotonic time: 0.5 A plus a 0.2 A, 50 Hz sine. */
+/** True current at a monotonic time: 0.5 A plus a 0.2 A, 5 Hz sine. */
 export function trueCurrentA(tNs: number): number {
-  return 0.5 + 0.2 * Math.sin((2 * Math.PI * 50 * tNs) / 1e9);
+  return 0.5 + 0.2 * Math.sin((2 * Math.PI * 5 * tNs) / 1e9);
 }
 
 class LiveBus extends FakeI2cBus {
