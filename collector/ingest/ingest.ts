@@ -157,10 +157,11 @@ export class Ingest {
       const seen = this.births.get(key) ?? -1;
       if (message.birth < seen) {
         this.stats.staleStatuses++;
-        log.info(
-          { device: key, birth: message.birth, current: seen },
-          'stale status (late last will) ignored',
-        );
+        if (this.stats.staleStatuses <= 10 || this.stats.staleStatuses % 1000 === 0)
+          log.info(
+            { device: key, birth: message.birth, current: seen },
+            'stale status (late last will) ignored',
+          );
         return { kind: 'stale-status' };
       }
       remember(this.births, key, message.birth);
