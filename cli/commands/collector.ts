@@ -1,6 +1,7 @@
 // `edgewatt collector`: subscribe to the fleet and store every record once.
 
 import { Command } from 'commander';
+import { collectorMetricsSource } from '../../collector/api/metrics.js';
 import { Collector } from '../../collector/collector.js';
 import { createStore } from '../../collector/store/index.js';
 import { logger } from '../../common/logger.js';
@@ -11,6 +12,7 @@ import {
   collectorDeployFields,
   storeOptions,
 } from '../schemas/collector-deploy.js';
+import { addIngestOptions, configureIngest, ingestFields } from '../schemas/ingest.js';
 import { collectorSchema } from '../schemas.js';
 import { untilSignal } from '../signals.js';
 import { startHttpApi } from './compare.js';
@@ -18,7 +20,7 @@ import { startHttpApi } from './compare.js';
 const log = logger('cli.collector');
 
 export function collectorCommand(): Command {
-  return addCollectorDeployOptions(new Command('collector'))
+  return addIngestOptions(addCollectorDeployOptions(new Command('collector')))
     .description('subscribe to every device of the broker and store what they send')
     .option('--broker <url>', 'MQTT broker URL (default: mqtt://127.0.0.1:1883)')
     .option(
@@ -42,13 +44,21 @@ export function collectorCommand(): Command {
     )
     .option('--config <path>', 'JSON config file (section "collector")')
     .action(async (_options, command: Command) => {
-      const config = resolveConfig(collectorSchema.extend(collectorDeployFields), 'collector', command);
-      const collector = new Collector(createStore(config.store, storeOptions(config)), {
+      const config = resolveConfig(
+        collectorSchema.extend({ ...collectorDeployFields, ...ingestFields }),
+        'collector',
+        command,
+      );
+      const store = createStore(config.store, storeOptions(config));
+      const collector = new Collector(store, {
         ...config,
         ...brokerOptions(config),
       });
+      configureIngest(collector.ingest, config);
       await collector.start();
-      const api = await startHttpApi(command, config.store);
+      const api = await startHttpApi(command, config.store, {
+        metrics: collectorMetricsSource(collector.ingest, store),
+      });
       const timer =
         config.statsInterval > 0
           ? setInterval(() => log.info(collector.stats, 'ingest'), config.statsInterval * 1000)
@@ -56,6 +66,7 @@ export function collectorCommand(): Command {
       await untilSignal();
       clearInterval(timer);
       await collector.stop();
+      collector.ingest.deadLetter.close();
       await api?.close();
       log.info(collector.stats, 'collector stopped');
     });

@@ -3,7 +3,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { type ApiServer, parseListen, startApi } from '../../collector/api/server.js';
+import { type ApiContext, type ApiServer, parseListen, startApi } from '../../collector/api/server.js';
 import {
   compare,
   formatComparison,
@@ -63,9 +63,13 @@ export function compareCommand(): Command {
 }
 
 /** For `edgewatt collector --http <host:port>`: starts the HTTP API when the option is set. */
-export async function startHttpApi(command: Command, storeUrl: string): Promise<ApiServer | undefined> {
+export async function startHttpApi(
+  command: Command,
+  storeUrl: string,
+  extra: Pick<ApiContext, 'metrics'> = {},
+): Promise<ApiServer | undefined> {
   const config = resolveConfig(collectorHttpSchema, 'collector', command);
   const listen = config.http === undefined ? null : parseListen(config.http);
   if (listen === null) return undefined;
-  return startApi({ ...listen, scenariosDir: config.scenarios, storeUrl });
+  return startApi({ ...listen, scenariosDir: config.scenarios, storeUrl, ...extra });
 }

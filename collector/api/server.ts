@@ -5,6 +5,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { logger } from '../../common/logger.js';
 import { compareRoutes } from './compare.js';
+import { type MetricsSnapshot, metricsRoutes } from './metrics.js';
 
 const log = logger('collector.api');
 
@@ -14,11 +15,13 @@ export interface ApiContext {
   scenariosDir: string;
   /** Store read (read-only) for `measured` device values; none = scenarios with `measured` are refused. */
   storeUrl?: string | undefined;
+  /** Counters of the running collector, for GET /metrics (Prometheus); none = no /metrics route. */
+  metrics?: (() => MetricsSnapshot) | undefined;
 }
 
 export type RouteGroup = (app: FastifyInstance, context: ApiContext) => void | Promise<void>;
 
-export const ROUTE_GROUPS: readonly RouteGroup[] = [compareRoutes];
+export const ROUTE_GROUPS: readonly RouteGroup[] = [compareRoutes, metricsRoutes];
 
 export interface ApiOptions extends ApiContext {
   host?: string;

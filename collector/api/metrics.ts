@@ -1,0 +1,169 @@
+// `GET /metrics` in the Prometheus text exposition format (version 0.0.4): what the collector
+// received, stored, refused by reason, duplicates, its store's buffer, drops and write errors, and
+// when each device was last seen. renderMetrics is pure; the route asks the context for a snapshot.
+
+import type { FastifyInstance } from 'fastify';
+import type { IngestStats, RejectReason } from '../ingest/ingest.js';
+
+/** Buffer figures of a store that buffers (the InfluxDB sink runtime); absent for SQLite. */
+export interface StoreBufferStats {
+  pendingLines: number;
+  pendingBytes: number;
+  dropped: number;
+  retries: number;
+}
+
+export interface MetricsSnapshot {
+  ingest: IngestStats;
+  /** `fleet/device` → µs since the epoch of the last message stored for it. */
+  lastSeenUs: ReadonlyMap<string, number>;
+  /** Rows held in the dead-letter table now. */
+  deadLetterEntries?: number;
+  store?: StoreBufferStats;
+}
+
+/** Every reason is exported, at 0 when it never happened, so a rate() over it is always defined. */
+export const REJECT_REASONS: readonly RejectReason[] = [
+  'too-large',
+  'empty',
+  'unknown-encoding',
+  'malformed',
+  'invalid',
+  'unsupported-version',
+  'bad-topic',
+  'topic-mismatch',
+  'device-mismatch',
+  'unexpected-kind',
+  'rate-limited',
+  'store-failed',
+];
+
+type Labels = Record<string, string>;
+
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+function sample(name: string, value: number, labels: Labels = {}): string {
+  const pairs = Object.entries(labels).map(([key, text]) => `${key}="${escapeLabel(text)}"`);
+  return `${name}${pairs.length > 0 ? `{${pairs.join(',')}}` : ''} ${Number.isFinite(value) ? value : 0}`;
+}
+
+function family(name: string, type: 'counter' | 'gauge', help: string, samples: string[]): string[] {
+  return [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...samples];
+}
+
+export function renderMetrics(snapshot: MetricsSnapshot): string {
+  const { ingest } = snapshot;
+  const counter = (name: string, help: string, value: number) =>
+    family(name, 'counter', help, [sample(name, value)]);
+  const lines = [
+    ...counter('edgewatt_messages_received_total', 'MQTT messages handed to ingest.', ingest.received),
+    ...counter('edgewatt_received_bytes_total', 'Payload bytes handed to ingest.', ingest.receivedBytes),
+    ...counter('edgewatt_batches_stored_total', 'Inference batches written to the store.', ingest.batches),
+    ...counter('edgewatt_records_stored_total', 'Inference records newly stored.', ingest.records),
+    ...counter(
+      'edgewatt_duplicate_records_total',
+      'Redelivered records the store already had (ignored).',
+      ingest.duplicates,
+    ),
+    ...counter('edgewatt_status_messages_total', 'Status messages stored.', ingest.statuses),
+    ...counter(
+      'edgewatt_stale_status_messages_total',
+      'Status messages ignored because a newer birth was seen (late last wills).',
+      ingest.staleStatuses,
+    ),
+    ...family(
+      'edgewatt_rejected_messages_total',
+      'counter',
+      'Messages refused, by reason; each is acknowledged and dead-lettered.',
+      REJECT_REASONS.map((reason) =>
+        sample('edgewatt_rejected_messages_total', ingest.rejected[reason] ?? 0, { reason }),
+      ),
+    ),
+    ...counter(
+      'edgewatt_dead_lettered_total',
+      'Messages written to the dead-letter table.',
+      ingest.deadLettered,
+    ),
+    ...counter(
+      'edgewatt_store_write_errors_total',
+      'Store writes that failed (the message was left unacknowledged for redelivery).',
+      ingest.storeErrors,
+    ),
+  ];
+  if (snapshot.deadLetterEntries !== undefined) {
+    lines.push(
+      ...family('edgewatt_dead_letter_entries', 'gauge', 'Rows in the dead-letter table now.', [
+        sample('edgewatt_dead_letter_entries', snapshot.deadLetterEntries),
+      ]),
+    );
+  }
+  if (snapshot.store !== undefined) {
+    const { store } = snapshot;
+    lines.push(
+      ...family(
+        'edgewatt_store_buffer_entries',
+        'gauge',
+        'Entries buffered for the store, not yet written.',
+        [sample('edgewatt_store_buffer_entries', store.pendingLines)],
+      ),
+      ...family('edgewatt_store_buffer_bytes', 'gauge', 'Bytes buffered for the store, not yet written.', [
+        sample('edgewatt_store_buffer_bytes', store.pendingBytes),
+      ]),
+      ...counter(
+        'edgewatt_store_dropped_total',
+        'Entries the store refused as bad data (dropped).',
+        store.dropped,
+      ),
+      ...counter('edgewatt_store_retries_total', 'Failed store writes that were retried.', store.retries),
+    );
+  }
+  const seen = [...snapshot.lastSeenUs].sort(([a], [b]) => a.localeCompare(b));
+  lines.push(
+    ...family(
+      'edgewatt_device_last_seen_seconds',
+      'gauge',
+      'When a message of the device was last stored, seconds since the Unix epoch.',
+      seen.map(([key, atUs]) => {
+        const slash = key.indexOf('/');
+        return sample('edgewatt_device_last_seen_seconds', atUs / 1e6, {
+          fleet: key.slice(0, slash),
+          device: key.slice(slash + 1),
+        });
+      }),
+    ),
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** Route group for collector/api/server.ts: GET /metrics when the context has a metrics source. */
+export function metricsRoutes(
+  app: FastifyInstance,
+  context: { metrics?: (() => MetricsSnapshot) | undefined },
+): void {
+  const source = context.metrics;
+  if (source === undefined) return;
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', PROMETHEUS_CONTENT_TYPE);
+    return renderMetrics(source());
+  });
+}
+
+/** The metrics source of a running collector: its ingest, and its store's buffer when it has one. */
+export function collectorMetricsSource(
+  ingest: { stats: IngestStats; lastSeenUs: ReadonlyMap<string, number>; deadLetter: { size(): number } },
+  store: object,
+): () => MetricsSnapshot {
+  return () => {
+    const buffered = (store as { sinkStats?: StoreBufferStats }).sinkStats;
+    return {
+      ingest: ingest.stats,
+      lastSeenUs: ingest.lastSeenUs,
+      deadLetterEntries: ingest.deadLetter.size(),
+      ...(buffered === undefined ? {} : { store: buffered }),
+    };
+  };
+}
