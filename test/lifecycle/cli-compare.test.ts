@@ -1,0 +1,76 @@
+// `edgewatt compare` as a real process (bin/edgewatt.js on the built dist/): text and JSON output of
+// an example scenario, and a bad scenario that exits 1 naming the field.
+
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/process.js';
+import { EXAMPLES, tempDir } from './helpers.js';
+
+const EXAMPLE = join(EXAMPLES, 'pi4-wifi-gpu.yaml');
+
+describe('edgewatt compare (process)', () => {
+  const dir = tempDir();
+  afterAll(() => dir.remove());
+
+  it('prints a readable comparison', async () => {
+    const run = runCli(['compare', '--scenario', EXAMPLE]);
+    expect((await run.exited).code).toBe(0);
+    const out = run.stdout();
+    for (const part of [
+      'EDGE total',
+      'OFFLOAD total',
+      'deviceRadio',
+      'P(edge lower)',
+      'break-even',
+      'drivers',
+      'ESTIMATE',
+    ]) {
+      expect(out).toContain(part);
+    }
+  });
+
+  it('--json prints the documented shape', async () => {
+    const run = runCli(['compare', '--scenario', EXAMPLE, '--json']);
+    expect((await run.exited).code).toBe(0);
+    const body = JSON.parse(run.stdout());
+    expect(Object.keys(body)).toEqual(
+      expect.arrayContaining([
+        'unit',
+        'edge',
+        'offload',
+        'difference',
+        'ratio',
+        'probabilityEdgeLower',
+        'breakEvenInferencesPerDay',
+        'perCorrectInference',
+        'sensitivity',
+        'provenance',
+      ]),
+    );
+    expect(Object.keys(body.edge.terms)).toEqual(['operational', 'embodied']);
+    expect(body.edge.total).toEqual({
+      central: expect.any(Number),
+      median: expect.any(Number),
+      p5: expect.any(Number),
+      p95: expect.any(Number),
+    });
+  });
+
+  it('a bad scenario exits 1 and names the field', async () => {
+    const file = join(dir.path, 'bad.yaml');
+    writeFileSync(
+      file,
+      'workload: { inferencesPerDay: 1, inputBytes: 1, outputBytes: 1 }\ndevice: { profile: rpi4, colour: red }\ndatacenter: {}\n',
+    );
+    const run = runCli(['compare', '--scenario', file]);
+    expect((await run.exited).code).toBe(1);
+    expect(run.stderr()).toContain('device.colour: unknown field');
+  });
+
+  it('a missing file exits 1 with the path', async () => {
+    const run = runCli(['compare', '--scenario', join(dir.path, 'none.yaml')]);
+    expect((await run.exited).code).toBe(1);
+    expect(run.stderr()).toMatch(/--scenario .*none\.yaml: cannot be read/);
+  });
+});
