@@ -8,7 +8,9 @@ import { collectorCommand } from './commands/collector.js';
 import { compareCommand } from './commands/compare.js';
 import { dashboardsCommand } from './commands/dashboards.js';
 import { demoCommand } from './commands/demo.js';
+import { doctorCommand } from './commands/doctor.js';
 import { exportCommand } from './commands/export.js';
+import { measureCommand } from './commands/measure.js';
 
 export function buildProgram(): Command {
   const program = new Command('edgewatt')
@@ -31,6 +33,8 @@ export function buildProgram(): Command {
   ])
     program.addCommand(command);
   program.addCommand(compareCommand());
+  program.addCommand(doctorCommand());
+  program.addCommand(measureCommand());
   return program;
 }
 

@@ -1,0 +1,25 @@
+// `edgewatt doctor`: what board this is, which power sensors it has and which the agent will use.
+
+import { Command } from 'commander';
+import { defaultProbeEnv, doctorJson, formatDoctor, runDoctor } from '../../agent/doctor/doctor.js';
+import { runCommand } from '../../agent/sensors/pi5-pmic.js';
+
+export function doctorCommand(): Command {
+  return new Command('doctor')
+    .description(
+      'recognise the board, list the power sensors found (and why others cannot be used), say which the agent will use',
+    )
+    .option('--json', 'print the report as JSON')
+    .option('--root <path>', 'file-system root to inspect (default: /; for testing with a fake tree)')
+    .option('--vcgencmd <path>', 'vcgencmd to run for the Pi 5 PMIC (default: vcgencmd on PATH)')
+    .action(async (options: { json?: boolean; root?: string; vcgencmd?: string }) => {
+      const env = defaultProbeEnv(options.root ?? '/');
+      const vcgencmd = options.vcgencmd;
+      if (vcgencmd !== undefined)
+        env.run = (command, args) => runCommand(command === 'vcgencmd' ? vcgencmd : command, args);
+      const report = await runDoctor(env);
+      process.stdout.write(
+        options.json ? `${JSON.stringify(doctorJson(report), null, 2)}\n` : formatDoctor(report),
+      );
+    });
+}
