@@ -19,7 +19,7 @@ import {
 import { type MeasurementSource, type Origin, type ResolvedScenario, resolveScenario } from './resolve.js';
 import { drawInto, isConstant } from './sample.js';
 import type { Scenario } from './scenario.js';
-import { type Interval, interval, spearman } from './stats.js';
+import { type Interval, interval, spearmanAgainst } from './stats.js';
 
 export const UNIT = 'gCO2e per inference';
 /** Draws used for the rank correlations: plenty for ±0.01 on ρ, and keeps sorting cheap. */
@@ -154,14 +154,20 @@ export function compareResolved(resolved: ResolvedScenario): Comparison {
   );
 
   const sensitivityN = Math.min(draws.n, SENSITIVITY_DRAWS);
-  const sensitivity: Sensitivity[] = [];
-  if (sensitivityN > 2) {
-    for (const id of PARAMETERS) {
-      if (aliases[id] !== undefined || values[id].origin === 'not-needed' || isConstant(values[id])) continue;
-      sensitivity.push({ parameter: id, spearman: spearman(parameters[id], difference, sensitivityN) });
-    }
-    sensitivity.sort((a, b) => Math.abs(b.spearman) - Math.abs(a.spearman));
-  }
+  const uncertain =
+    sensitivityN > 2
+      ? PARAMETERS.filter(
+          (id) => aliases[id] === undefined && values[id].origin !== 'not-needed' && !isConstant(values[id]),
+        )
+      : [];
+  const rhos = spearmanAgainst(
+    uncertain.map((id) => parameters[id]),
+    difference,
+    sensitivityN,
+  );
+  const sensitivity: Sensitivity[] = uncertain
+    .map((parameter, i) => ({ parameter, spearman: rhos[i] as number }))
+    .sort((a, b) => Math.abs(b.spearman) - Math.abs(a.spearman));
 
   const provenance: Partial<Record<ParameterId, ProvenanceEntry>> = {};
   for (const id of PARAMETERS) {

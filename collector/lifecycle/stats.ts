@@ -117,3 +117,9 @@ export function pearson(x: Float64Array, y: Float64Array, n = x.length): number 
 export function spearman(x: Float64Array, y: Float64Array, n = x.length): number {
   return pearson(ranks(x, n), ranks(y, n), n);
 }
+
+/** Spearman's ρ of several x against one y, ranking y once. */
+export function spearmanAgainst(xs: readonly Float64Array[], y: Float64Array, n: number): number[] {
+  const yRanks = ranks(y, n);
+  return xs.map((x) => pearson(ranks(x, n), yRanks, n));
+}
