@@ -11,6 +11,7 @@ import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
 import { exportCommand } from './commands/export.js';
 import { measureCommand } from './commands/measure.js';
+import { modelCommand } from './commands/model.js';
 
 export function buildProgram(): Command {
   const program = new Command('edgewatt')
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   program.addCommand(compareCommand());
   program.addCommand(doctorCommand());
   program.addCommand(measureCommand());
+  program.addCommand(modelCommand());
   return program;
 }
 

@@ -1,11 +1,24 @@
 // Loads a TensorFlow.js model (layers or graph format) from a model.json on disk and identifies
 // it by the SHA-256 of its artifact (model.json and weight files, in manifest order), so every
-// record names exactly the bytes that ran.
+// record names exactly the bytes that ran. Before the model is built, the artifact is checked
+// against its manifest.json (hash) and manifest.sig (ed25519, with the trusted keys): a tampered
+// or, when keys are trusted, unsigned artifact is refused with a ModelVerificationError.
 
-import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Tf } from './backend.js';
+import { ModelLoadError, ModelVerificationError } from './errors.js';
+import {
+  artifactId,
+  MANIFEST_FILE,
+  type ModelManifest,
+  manifestSchema,
+  SIGNATURE_FILE,
+  sha256,
+} from './manifest.js';
+import { parseSignature, type TrustedKey, verifyManifestSignature } from './signature.js';
+
+export { isModelVerificationError, ModelLoadError, ModelVerificationError } from './errors.js';
 
 type Tensor = ReturnType<Tf['tensor']>;
 
@@ -17,19 +30,27 @@ export interface LoadedModel {
   /** Shape of one input, without the batch dimension. */
   inputShape: number[];
   outputSize: number;
+  /** The verified manifest, or null for an artifact without one (accepted only when unsigned is allowed). */
+  manifest: ModelManifest | null;
+  /** Key id of the trusted key whose signature verified, or null when none was checked. */
+  signedBy: string | null;
   predict(input: Tensor): Tensor;
   dispose(): void;
 }
 
-export class ModelLoadError extends Error {
-  override readonly name = 'ModelLoadError';
+/** Which artifacts to accept: with `requireSigned`, only those signed by one of `keys`. */
+export interface ModelTrust {
+  keys: readonly TrustedKey[];
+  requireSigned: boolean;
 }
 
-interface ModelJson {
+export const TRUST_ANY: ModelTrust = { keys: [], requireSigned: false };
+
+export interface ModelJson {
   format?: string;
   modelTopology?: unknown;
   weightsManifest?: { paths: string[]; weights: unknown[] }[];
-  userDefinedMetadata?: { edgewatt?: { variant?: string } };
+  userDefinedMetadata?: { edgewatt?: { variant?: string; architecture?: string } };
   generatedBy?: string;
   convertedBy?: string | null;
   signature?: unknown;
@@ -44,7 +65,19 @@ async function resolveModelJson(path: string): Promise<string> {
   return info.isDirectory() ? join(path, 'model.json') : path;
 }
 
-export async function loadModel(tf: Tf, path: string): Promise<LoadedModel> {
+export interface Artifact {
+  jsonPath: string;
+  json: ModelJson;
+  jsonBytes: Buffer;
+  weightSpecs: unknown[];
+  weightFiles: Buffer[];
+  /** SHA-256 hex of model.json and the weight files. */
+  id: string;
+  bytes: number;
+}
+
+/** Reads model.json and its weight files and computes the artifact id; builds nothing. */
+export async function readArtifact(path: string): Promise<Artifact> {
   const jsonPath = await resolveModelJson(path);
   const jsonBytes = await readFile(jsonPath).catch((error: Error) => {
     throw new ModelLoadError(`cannot read ${jsonPath}: ${error.message}`);
@@ -64,8 +97,7 @@ export async function loadModel(tf: Tf, path: string): Promise<LoadedModel> {
       `${jsonPath} is not a TensorFlow.js model.json (modelTopology and weightsManifest are required)`,
     );
   }
-  const hash = createHash('sha256').update(jsonBytes);
-  const weightChunks: Buffer[] = [];
+  const weightFiles: Buffer[] = [];
   const weightSpecs: unknown[] = [];
   for (const group of json.weightsManifest) {
     weightSpecs.push(...group.weights);
@@ -73,24 +105,126 @@ export async function loadModel(tf: Tf, path: string): Promise<LoadedModel> {
       const chunk = await readFile(join(dirname(jsonPath), file)).catch((error: Error) => {
         throw new ModelLoadError(`weight file ${file} of ${jsonPath} cannot be read: ${error.message}`);
       });
-      hash.update(chunk);
-      weightChunks.push(chunk);
+      weightFiles.push(chunk);
     }
   }
-  const weights = Buffer.concat(weightChunks);
-  const artifacts = {
-    modelTopology: json.modelTopology,
+  return {
+    jsonPath,
+    json,
+    jsonBytes,
     weightSpecs,
+    weightFiles,
+    id: artifactId(jsonBytes, weightFiles),
+    bytes: weightFiles.reduce((sum, chunk) => sum + chunk.byteLength, jsonBytes.byteLength),
+  };
+}
+
+const readOptional = (path: string) => readFile(path).catch(() => null);
+
+/**
+ * Reads and checks an artifact against manifest.json and manifest.sig in its folder, before
+ * anything of it is parsed or built: the signature first (a changed manifest byte fails as a bad
+ * signature), then each file's SHA-256 as the manifest lists it, then the artifact id.
+ */
+export async function verifyArtifact(
+  path: string,
+  trust: ModelTrust,
+): Promise<{ artifact: Artifact; manifest: ModelManifest | null; signedBy: string | null }> {
+  const dir = dirname(await resolveModelJson(path));
+  const manifestPath = join(dir, MANIFEST_FILE);
+  const signaturePath = join(dir, SIGNATURE_FILE);
+  const manifestBytes = await readOptional(manifestPath);
+  if (manifestBytes === null) {
+    if (trust.requireSigned) {
+      throw new ModelVerificationError(
+        'unsigned',
+        `${dir} has no ${MANIFEST_FILE}: the model is unsigned and only signed models are accepted ` +
+          '(sign it with "edgewatt model sign", or run without --trusted-key to accept unsigned models)',
+      );
+    }
+    return { artifact: await readArtifact(path), manifest: null, signedBy: null };
+  }
+  let signedBy: string | null = null;
+  if (trust.requireSigned || trust.keys.length > 0) {
+    const signatureBytes = await readOptional(signaturePath);
+    if (signatureBytes === null) {
+      if (trust.requireSigned) {
+        throw new ModelVerificationError(
+          'unsigned',
+          `${dir} has no ${SIGNATURE_FILE}: the model is unsigned and only signed models are accepted ` +
+            '(sign it with "edgewatt model sign")',
+        );
+      }
+    } else {
+      const signature = parseSignature(signatureBytes, signaturePath);
+      signedBy = verifyManifestSignature(manifestBytes, signature, trust.keys, manifestPath).keyId;
+    }
+  }
+  const manifest = parseManifest(manifestBytes, manifestPath);
+  for (const file of manifest.files) {
+    const filePath = join(dir, file.path);
+    const bytes = await readOptional(filePath);
+    const digest = bytes === null ? null : sha256(bytes);
+    if (digest !== file.sha256) {
+      throw new ModelVerificationError(
+        'hash-mismatch',
+        `${filePath}: ${digest === null ? 'missing' : `SHA-256 ${digest}`}, but ${manifestPath} says ${file.sha256}; ` +
+          'the file changed after the manifest was made. Refusing the model; get a fresh copy',
+      );
+    }
+  }
+  const artifact = await readArtifact(path);
+  if (manifest.id !== artifact.id) {
+    throw new ModelVerificationError(
+      'hash-mismatch',
+      `${artifact.jsonPath}: the artifact's SHA-256 is ${artifact.id}, but ${manifestPath} says ${manifest.id}; ` +
+        'model.json or a weight file changed after the manifest was made. Refusing the model; get a fresh copy',
+    );
+  }
+  return { artifact, manifest, signedBy };
+}
+
+function parseManifest(bytes: Buffer, manifestPath: string): ModelManifest {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    throw new ModelVerificationError('malformed', `${manifestPath} is not JSON: ${(error as Error).message}`);
+  }
+  const result = manifestSchema.safeParse(parsed);
+  if (!result.success) {
+    throw new ModelVerificationError(
+      'malformed',
+      `${manifestPath} is not an edgewatt model manifest: ${result.error.issues
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .join('; ')}`,
+    );
+  }
+  return result.data;
+}
+
+/** An IOHandler that hands the artifact's bytes to tf.loadLayersModel / tf.loadGraphModel. */
+export function memoryHandler(tf: Tf, artifact: Artifact) {
+  const { json } = artifact;
+  const weights = Buffer.concat(artifact.weightFiles);
+  return tf.io.fromMemory({
+    modelTopology: json.modelTopology,
+    weightSpecs: artifact.weightSpecs,
     weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
     format: json.format,
     generatedBy: json.generatedBy,
     convertedBy: json.convertedBy,
     userDefinedMetadata: json.userDefinedMetadata,
     signature: json.signature,
-  } as Parameters<Tf['io']['fromMemory']>[0];
-  const handler = tf.io.fromMemory(artifacts);
-  const variant = json.userDefinedMetadata?.edgewatt?.variant ?? basename(dirname(jsonPath));
-  const id = hash.digest('hex');
+  } as Parameters<Tf['io']['fromMemory']>[0]);
+}
+
+export async function loadModel(tf: Tf, path: string, trust: ModelTrust = TRUST_ANY): Promise<LoadedModel> {
+  const { artifact, manifest, signedBy } = await verifyArtifact(path, trust);
+  const { json, jsonPath, id } = artifact;
+  const handler = memoryHandler(tf, artifact);
+  const variant =
+    manifest?.variant ?? json.userDefinedMetadata?.edgewatt?.variant ?? basename(dirname(jsonPath));
 
   if (json.format === 'graph-model') {
     const model = await tf.loadGraphModel(handler);
@@ -99,6 +233,8 @@ export async function loadModel(tf: Tf, path: string): Promise<LoadedModel> {
       id,
       variant,
       format: 'graph-model',
+      manifest,
+      signedBy,
       inputShape: concreteShape(shape.slice(1), jsonPath),
       outputSize: concreteShape((model.outputs[0]?.shape ?? []).slice(1), jsonPath).reduce(
         (a, b) => a * b,
@@ -115,6 +251,8 @@ export async function loadModel(tf: Tf, path: string): Promise<LoadedModel> {
     id,
     variant,
     format: 'layers-model',
+    manifest,
+    signedBy,
     inputShape,
     outputSize: outputShape.reduce((a, b) => a * b, 1),
     predict: (input) => model.predict(input) as Tensor,
