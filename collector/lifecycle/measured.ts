@@ -53,8 +53,9 @@ class Running {
   }
 }
 
-function modelMatches(stored: string, wanted: string): boolean {
-  return stored === wanted || (wanted.length >= 8 && stored.startsWith(wanted));
+/** A model is named by its id (artifact hash), a prefix of 8+ characters, or its variant name. */
+function modelMatches(modelId: string, variant: string, wanted: string): boolean {
+  return modelId === wanted || (wanted.length >= 8 && modelId.startsWith(wanted)) || variant === wanted;
 }
 
 /** Reads one device/model's records from a connected store. */
@@ -70,7 +71,8 @@ export function measure(store: QueryableStore, query: MeasurementQuery): Measure
   const provenances = new Set<string>();
   const sensors = new Set<string>();
   for (const record of store.records()) {
-    if (record.device !== query.device || !modelMatches(record.modelId, query.model)) continue;
+    if (record.device !== query.device || !modelMatches(record.modelId, record.variant, query.model))
+      continue;
     if (query.fleet !== undefined && record.fleet !== query.fleet) continue;
     fleets.add(record.fleet);
     models.add(record.modelId);

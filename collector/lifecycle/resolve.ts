@@ -11,7 +11,15 @@ import { BOARDS, GRID_REGIONS, LINKS, lookup, PUE_CLASSES, SERVERS } from './pro
 import { type Scenario, ScenarioError } from './scenario.js';
 import { isUnsourced, type ProfileValue, type Uncertain } from './uncertain.js';
 
-export type Origin = 'scenario' | 'measured' | 'profile' | 'inherited' | 'default' | 'not-needed';
+/** `store-estimate`: read from the store, but the records' energy came from a simulated sensor. */
+export type Origin =
+  | 'scenario'
+  | 'measured'
+  | 'store-estimate'
+  | 'profile'
+  | 'inherited'
+  | 'default'
+  | 'not-needed';
 
 export interface ResolvedValue extends Uncertain {
   origin: Origin;
@@ -121,7 +129,7 @@ export function resolveScenario(scenario: Scenario, source?: MeasurementSource):
   pick('device.energyJ', true, [
     ['scenario', given(device.energyJ)],
     [
-      'measured',
+      m?.energyProvenance === 'measured' ? 'measured' : 'store-estimate',
       energy === undefined || m === null
         ? undefined
         : normalAround(

@@ -23,7 +23,7 @@ const oneOf = (what: string, ids: () => string[]) =>
 
 const measured = z.strictObject({
   device: z.string().min(1, 'give the device id as stored by the collector'),
-  model: z.string().min(1, 'give the model id (artifact hash, or its first 8+ characters)'),
+  model: z.string().min(1, 'give the model id (artifact hash, its first 8+ characters, or the variant name)'),
   fleet: z.string().min(1).optional(),
 });
 

@@ -2,12 +2,19 @@
 // energy (gross and above idle), latency, accuracy from the `correct` labels, and provenance in the
 // result saying which values were measured and which came from profiles.
 
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compare, MeasurementError, measure, validateScenario } from '../../collector/lifecycle/index.js';
+import {
+  compare,
+  MeasurementError,
+  measure,
+  parseScenario,
+  validateScenario,
+} from '../../collector/lifecycle/index.js';
 import { SqliteStore } from '../../collector/store/sqlite.js';
 import type { InferenceRecord } from '../../protocol/index.js';
-import { tempDir } from './helpers.js';
+import { EXAMPLES, tempDir } from './helpers.js';
 
 const MODEL = 'ab'.repeat(32);
 const OTHER = 'cd'.repeat(32);
@@ -47,6 +54,12 @@ describe('measured device values from the SQLite store', () => {
       ENERGIES.map((e, i) => record(i, e)),
     );
     await store.writeBatch('lab', 'pi4-02', [record(0, 5, { modelId: OTHER })]);
+    const estimated = {
+      provenance: 'estimated' as const,
+      sensor: 'simulated:rpi4',
+      variant: 'demo-cnn-untrained',
+    };
+    await store.writeBatch('demo', 'pi4-kitchen', [record(0, 0.006, estimated), record(1, 0.007, estimated)]);
   });
   afterAll(async () => {
     await store.close();
@@ -118,6 +131,15 @@ describe('measured device values from the SQLite store', () => {
     const result = compare(scenario, (query) => measure(store, query));
     const mean = ENERGIES.reduce((s, x) => s + x, 0) / ENERGIES.length;
     expect(result.provenance['device.energyJ']?.central).toBeCloseTo(mean - 0.005, 12);
+  });
+
+  it('examples/scenarios/pi4-measured.yaml: estimated store energy is labelled store-estimate, not measured', () => {
+    const scenario = parseScenario(readFileSync(join(EXAMPLES, 'pi4-measured.yaml'), 'utf8'), 'pi4-measured');
+    const result = compare({ ...scenario, samples: 500 }, (query) => measure(store, query));
+    expect(result.provenance['device.energyJ']?.origin).toBe('store-estimate');
+    expect(result.provenance['device.energyJ']?.central).toBeCloseTo(0.0065, 12);
+    expect(result.measurement?.energyProvenance).toBe('estimated');
+    expect(result.measurement?.sensors).toEqual(['simulated:rpi4']);
   });
 
   it('an unknown device or model is an error that names the field and the ids', () => {
