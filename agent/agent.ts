@@ -12,7 +12,8 @@ import type { Spool, SpoolOptions } from './publish/spool.js';
 import { openSpool } from './publish/spools.js';
 import { type BackendName, loadRuntime } from './runtime/backend.js';
 import { randomInputPool } from './runtime/inputs.js';
-import { type LoadedModel, loadModel } from './runtime/model.js';
+import { type LoadedModel, loadModel, ModelLoadError, type ModelTrust, TRUST_ANY } from './runtime/model.js';
+import { trustFromKeyFiles } from './runtime/trust.js';
 import { createSensor, type PowerSensor } from './sensors/index.js';
 
 export interface AgentConfig {
@@ -23,6 +24,8 @@ export interface AgentConfig {
   sensor: string;
   /** Path to model.json or its folder. */
   model: string;
+  /** Trusted ed25519 public keys (PEM files); when given, only models signed by one of them run. */
+  trustedKeys?: string[];
   /** Inferences per second; 0 runs back to back. */
   rate: number;
   /** Stop after this many inferences; 0 runs until stopped. */
@@ -57,6 +60,7 @@ const log = logger('agent');
 
 export class Agent {
   private pending: UnsequencedRecord[] = [];
+  private trust: ModelTrust = TRUST_ANY;
   private readonly stopController = new AbortController();
   private flushTimer: NodeJS.Timeout | undefined;
   private loop: Promise<void> = Promise.resolve();
@@ -65,7 +69,7 @@ export class Agent {
 
   private constructor(
     private readonly config: AgentConfig,
-    private readonly model: LoadedModel,
+    private model: LoadedModel,
     private readonly sensor: PowerSensor,
     private readonly outbox: Spool,
     readonly publisher: Publisher,
@@ -87,7 +91,8 @@ export class Agent {
     const startedAt = performance.now();
     const sensor = createSensor(config.sensor);
     const runtime = await loadRuntime(config.backend);
-    const model = await loadModel(runtime.tf, config.model);
+    const trust = trustFromKeyFiles(config.trustedKeys ?? []);
+    const model = await loadModel(runtime.tf, config.model, trust);
     await sensor.open();
     const outbox = openSpool(
       config.spool?.kind ?? 'file',
@@ -115,6 +120,7 @@ export class Agent {
       },
     });
     const agent = new Agent(config, model, sensor, outbox, publisher, runtime.backend, 0);
+    agent.trust = trust;
     agent.loop = agent.run(runtime.tf, startedAt);
     agent.flushTimer = setInterval(() => agent.seal(), config.flushMs);
     log.info(
@@ -142,7 +148,8 @@ export class Agent {
         await sleep(Math.max(0, waitMs), undefined, { signal }).catch(() => undefined);
         if (signal.aborted) break;
         const { input, label } = inputs.next();
-        const run = runInference(this.model, input);
+        const model = this.model;
+        const run = runInference(model, input);
         if (this.stats.inferences === 0) {
           this.stats.startupMs = performance.now() - startedAt;
           // performance.now() counts from process start: the start-up a board's operator waits for.
@@ -167,8 +174,8 @@ export class Agent {
           sampleCount: energy.sampleCount,
           provenance: energy.provenance,
           sensor: this.sensor.label,
-          modelId: this.model.id,
-          variant: this.model.variant,
+          modelId: model.id,
+          variant: model.variant,
           backend: this.stats.backend,
           batchSize: this.config.batchSize,
           inputBytes: run.inputBytes,
@@ -184,6 +191,38 @@ export class Agent {
       inputs.dispose();
       this.seal();
     }
+  }
+
+  /**
+   * Loads and verifies another model and runs it from the next inference on. A model that fails
+   * loading or verification (unsigned, tampered) is refused with that error, and the agent keeps
+   * running the model it had.
+   */
+  async swapModel(path: string): Promise<LoadedModel> {
+    const { tf } = await loadRuntime(this.config.backend);
+    const next = await loadModel(tf, path, this.trust).catch((error: unknown) => {
+      log.error(
+        { path, err: error, keeping: this.model.id.slice(0, 12) },
+        'model refused; keeping the current one',
+      );
+      throw error;
+    });
+    if (next.inputShape.join(',') !== this.model.inputShape.join(',')) {
+      next.dispose();
+      throw new ModelLoadError(
+        `model ${path} takes input [${next.inputShape.join(', ')}], the running one [${this.model.inputShape.join(', ')}]; keeping the running model`,
+      );
+    }
+    const previous = this.model;
+    this.model = next;
+    this.stats.modelId = next.id;
+    this.stats.variant = next.variant;
+    previous.dispose();
+    log.info(
+      { model: next.id.slice(0, 12), variant: next.variant, signedBy: next.signedBy },
+      'model swapped',
+    );
+    return next;
   }
 
   /** Number and persist what is pending, then offer it to the broker. */

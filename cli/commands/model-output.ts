@@ -15,6 +15,19 @@ export function progressBar(label: string): { onProgress: (p: TrainProgress) => 
   });
   let started = false;
   let epoch = 0;
+  if (process.stderr.isTTY !== true) {
+    // No terminal to redraw (CI, a log file): a plain line every tenth of an epoch instead.
+    return {
+      onProgress(p) {
+        const step = Math.max(1, Math.round(p.batches / 10));
+        if (p.batch % step === 0 || p.batch === p.batches)
+          process.stderr.write(
+            `${label} epoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} accuracy ${p.accuracy.toFixed(4)}\n`,
+          );
+      },
+      stop() {},
+    };
+  }
   return {
     onProgress(p) {
       const payload = {

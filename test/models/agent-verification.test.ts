@@ -1,0 +1,113 @@
+// The agent with trusted keys: runs only signed models, reports the model id and variant in every
+// record, refuses a tampered or unsigned model at start and on a swap, and keeps running the
+// model it had when a swap is refused.
+
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Agent, type AgentConfig } from '../../agent/agent.js';
+import { loadRuntime } from '../../agent/runtime/backend.js';
+import { ModelVerificationError } from '../../agent/runtime/model.js';
+import { generateKeys } from '../../models/sign/keys.js';
+import type { InferenceRecord } from '../../protocol/index.js';
+import { type Stack, startStack, tempDir, waitFor } from '../support/stack.js';
+import { writeTinyModel } from './support.js';
+
+const dir = tempDir('edgewatt-agent-verify-');
+let stack: Stack;
+let publicKey = '';
+let idA = '';
+let idB = '';
+
+beforeAll(async () => {
+  const { tf } = await loadRuntime('wasm');
+  const keys = await generateKeys(join(dir.path, 'fleet'));
+  publicKey = keys.publicKeyPath;
+  idA = await writeTinyModel(tf, join(dir.path, 'a'), {
+    variant: 'tiny-a',
+    privateKeyPath: keys.privateKeyPath,
+  });
+  idB = await writeTinyModel(tf, join(dir.path, 'b'), {
+    variant: 'tiny-b',
+    privateKeyPath: keys.privateKeyPath,
+    seed: 2,
+  });
+  await writeTinyModel(tf, join(dir.path, 'unsigned'), { variant: 'tiny-unsigned' });
+  cpSync(join(dir.path, 'b'), join(dir.path, 'b-tampered'), { recursive: true });
+  const weights = readFileSync(join(dir.path, 'b-tampered', 'weights.bin'));
+  weights[7] = (weights[7] ?? 0) ^ 0x80;
+  writeFileSync(join(dir.path, 'b-tampered', 'weights.bin'), weights);
+  stack = await startStack(join(dir.path, 'store.sqlite'));
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  dir.remove();
+});
+
+function config(device: string, model: string): AgentConfig {
+  return {
+    broker: stack.broker.url,
+    fleet: 'test',
+    device,
+    sensor: 'simulated:rpi4',
+    model,
+    trustedKeys: [publicKey],
+    rate: 200,
+    count: 0,
+    stateDir: join(dir.path, 'state', device),
+    batchMax: 5,
+    flushMs: 50,
+    encoding: 'cbor',
+    backend: 'wasm',
+    batchSize: 1,
+  };
+}
+
+describe('agent with --trusted-key', () => {
+  it('refuses to start with an unsigned model, saying so', async () => {
+    const error = await Agent.start(config('pi-unsigned', join(dir.path, 'unsigned'))).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ModelVerificationError);
+    expect((error as ModelVerificationError).reason).toBe('unsigned');
+  });
+
+  it('refuses to start with a tampered model', async () => {
+    const error = await Agent.start(config('pi-tampered', join(dir.path, 'b-tampered'))).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ModelVerificationError);
+    expect((error as ModelVerificationError).reason).toBe('hash-mismatch');
+  });
+
+  it('keeps running its model when a swap is refused, and runs the new one after a valid swap', async () => {
+    const agent = await Agent.start(config('pi-swap', join(dir.path, 'a')));
+    const records: InferenceRecord[] = [];
+    agent.onBatch((batch) => records.push(...batch));
+    try {
+      await waitFor('5 records of model A', () => records.length >= 5);
+      await expect(agent.swapModel(join(dir.path, 'b-tampered'))).rejects.toThrow(ModelVerificationError);
+      await expect(agent.swapModel(join(dir.path, 'unsigned'))).rejects.toThrow(/unsigned/);
+      const afterRefusal = records.length;
+      await waitFor('5 more records after the refusals', () => records.length >= afterRefusal + 5);
+      expect(new Set(records.map((r) => r.modelId))).toEqual(new Set([idA]));
+      expect(agent.stats.modelId).toBe(idA);
+
+      const swapped = await agent.swapModel(join(dir.path, 'b'));
+      expect(swapped.id).toBe(idB);
+      const afterSwap = records.length;
+      await waitFor(
+        '5 records of model B',
+        () => records.slice(afterSwap).filter((r) => r.modelId === idB).length >= 5,
+      );
+      const latest = records[records.length - 1];
+      expect(latest?.modelId).toBe(idB);
+      expect(latest?.variant).toBe('tiny-b');
+      // Every record names exactly one of the two verified artifacts, never a refused one.
+      expect(records.every((r) => r.modelId === idA || r.modelId === idB)).toBe(true);
+    } finally {
+      await agent.stop(5000);
+    }
+  });
+});

@@ -1,0 +1,66 @@
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadRuntime, type Tf } from '../../agent/runtime/backend.js';
+import { accuracyOn } from '../../models/analysis/evaluate.js';
+import { buildCnn } from '../../models/arch/cnn.js';
+import { type ImageSet, loadSplit } from '../../models/data/fashion-mnist.js';
+import { seededRandom, shuffledIndices, train } from '../../models/train/trainer.js';
+
+const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'fashion-mnist');
+
+let tf: Tf;
+let trainSet: ImageSet;
+let testSet: ImageSet;
+
+beforeAll(async () => {
+  tf = (await loadRuntime('wasm')).tf;
+  trainSet = await loadSplit(FIXTURE, 'train');
+  testSet = await loadSplit(FIXTURE, 't10k');
+});
+
+describe('training on the committed Fashion-MNIST subset', () => {
+  // The stated figure: the small CNN, 3 epochs over the 2,000 fixture images, reaches at least
+  // 75 % on the 500 fixture test images (chance is 10 %). Measured here: see docs/models.md.
+  it('reaches at least 75 % test accuracy with the small CNN in 3 epochs', async () => {
+    const model = buildCnn(tf, undefined, 1);
+    const before = accuracyOn(tf, model, testSet).accuracy;
+    const epochs = await train(tf, model, trainSet, {
+      epochs: 3,
+      batchSize: 64,
+      learningRate: 0.002,
+      decay: 0.7,
+      seed: 1,
+    });
+    const after = accuracyOn(tf, model, testSet);
+    model.dispose();
+    console.info(
+      `fixture training: test accuracy ${(before * 100).toFixed(1)} % → ${(after.accuracy * 100).toFixed(1)} %, ` +
+        `epochs ${epochs.map((e) => `${(e.durationMs / 1000).toFixed(1)} s`).join(', ')}`,
+    );
+    expect(after.examples).toBe(500);
+    expect(before).toBeLessThan(0.3);
+    expect(after.accuracy).toBeGreaterThanOrEqual(0.75);
+    expect(epochs[2]?.loss).toBeLessThan(epochs[0]?.loss ?? 0);
+  }, 120_000);
+
+  it('is reproducible: the same seed gives the same weights', async () => {
+    const small: ImageSet = { ...trainSet, count: 256 };
+    const weightsAfterTraining = async () => {
+      const model = buildCnn(tf, { conv1: 4, conv2: 8, dense1: 8 }, 9);
+      await train(tf, model, small, { epochs: 1, batchSize: 64, learningRate: 0.002, seed: 4 });
+      const values = model.getWeights().map((w) => Array.from(w.dataSync()));
+      model.dispose();
+      return values;
+    };
+    expect(await weightsAfterTraining()).toEqual(await weightsAfterTraining());
+  });
+});
+
+describe('seeded shuffling', () => {
+  it('gives a permutation that depends on the seed only', () => {
+    const a = shuffledIndices(100, seededRandom(1));
+    expect([...a].sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect([...shuffledIndices(100, seededRandom(1))]).toEqual([...a]);
+    expect([...shuffledIndices(100, seededRandom(2))]).not.toEqual([...a]);
+  });
+});
