@@ -94,6 +94,11 @@ export class SampleRing {
     Atomics.notify(this.control, STOP_INDEX);
   }
 
+  /** Lets a new writer run after a stop (a sensor opened again). */
+  clearStop(): void {
+    Atomics.store(this.control, STOP_INDEX, 0);
+  }
+
   get stopRequested(): boolean {
     return Atomics.load(this.control, STOP_INDEX) === 1;
   }

@@ -8,6 +8,7 @@ import type { WorkerData, WorkerMessage } from './sampler.js';
 import { openSource } from './sources.js';
 
 const data = workerData as WorkerData;
+const CATCH_UP_PERIODS = 5;
 const ring = new SampleRing(data.shared);
 const post = (message: WorkerMessage) => parentPort?.postMessage(message);
 
@@ -47,8 +48,9 @@ async function main(): Promise<void> {
       }
       next += periodNs;
       const after = Number(process.hrtime.bigint());
-      // Fell behind (a slow read): skip the missed slots instead of bursting to catch up.
-      if (after > next) next = after + periodNs - ((after - next) % periodNs);
+      // Late by a few periods (the thread was descheduled): catch up. Far behind (a stalled bus):
+      // drop the missed slots rather than burst through them.
+      if (after - next > CATCH_UP_PERIODS * periodNs) next = after;
       ring.sleep((next - after) / 1e6);
     }
   } finally {

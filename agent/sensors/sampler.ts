@@ -65,15 +65,17 @@ export class WorkerSampler implements SampleFeed {
   }
 
   start(): Promise<SourceMeta> {
+    this.ring.clearStop();
     const worker = createWorker({ spec: this.spec, periodMs: this.periodMs, shared: this.ring.shared });
     this.worker = worker;
-    // Samples must not keep the agent process alive on their own.
-    worker.unref();
     this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
     return new Promise((resolve, reject) => {
       worker.on('message', (message: WorkerMessage) => {
-        if (message.type === 'ready') resolve(message.meta);
-        else if (message.type === 'error')
+        // Once sampling runs, the worker must not keep the agent process alive on its own.
+        if (message.type === 'ready') {
+          worker.unref();
+          resolve(message.meta);
+        } else if (message.type === 'error')
           reject(new SamplerError(`sensor ${JSON.stringify(this.spec)}: ${message.message}`));
         else this.stats = { samples: message.samples, readErrors: message.readErrors };
       });
@@ -88,6 +90,8 @@ export class WorkerSampler implements SampleFeed {
 
   async stop(): Promise<void> {
     if (this.worker === undefined) return;
+    // Held until it has exited, or an otherwise idle process would end before the worker does.
+    this.worker.ref();
     this.ring.requestStop();
     await this.exited;
     this.worker = undefined;
