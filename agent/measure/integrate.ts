@@ -121,7 +121,8 @@ export function differenceCounter(
 }
 
 /**
- * Averaging sources: value k is the mean power over (t[k−1], t[k]]. Returns the running energy at
+ * Averaging sources: value k is the mean power over (t[k−1], t[k]] when samples are one period
+ * apart (gaps longer than 1.5 periods are interpolated). Returns the running energy at
  * each sample time (joules), starting one period before the first sample, so that differencing it
  * with interpolation at the edges integrates exactly those means (the MLPerf Tiny method).
  */
@@ -132,8 +133,13 @@ export function averagesToCounter(series: SampleSeries, periodNs: number): Sampl
   tNs[0] = (series.tNs[0] ?? 0) - periodNs;
   for (let k = 0; k < n; k++) {
     const t = series.tNs[k] ?? 0;
+    const gapNs = t - (tNs[k] ?? 0);
+    const v = series.value[k] ?? 0;
+    // A value averages one conversion period only: across a longer gap (the sampler was held
+    // up), interpolate between the neighbours instead of stretching that one average.
+    const meanW = k > 0 && gapNs > 1.5 * periodNs ? ((series.value[k - 1] ?? 0) + v) / 2 : v;
     tNs[k + 1] = t;
-    value[k + 1] = (value[k] ?? 0) + ((series.value[k] ?? 0) * (t - (tNs[k] ?? 0))) / 1e9;
+    value[k + 1] = (value[k] ?? 0) + (meanW * gapNs) / 1e9;
   }
   return { tNs, value, length: n + 1 };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  averagesToCounter,
   differenceCounter,
   integratePower,
   median,
@@ -102,6 +103,32 @@ describe('counters', () => {
     expect(aligned.quantisationJ).toBeCloseTo(Math.SQRT2 / Math.sqrt(12), 12);
     const half = counterWindowUncertainty(s, 0.5 * MS, 2 * MS, 15, { gainErrorRel: 0, quantum: 1 }, Infinity);
     expect(half.samplingJ).toBeCloseTo((0.25 * 10) / Math.sqrt(3), 12);
+  });
+});
+
+describe('averaging sources', () => {
+  it('counts each value over the period before it (energy per interval, not points)', () => {
+    // Means 1 W, 3 W over (0, 1 ms], (1 ms, 2 ms]: 4 mJ; the first sample covers the period before it.
+    const c = averagesToCounter(
+      series([
+        [1 * MS, 1],
+        [2 * MS, 3],
+      ]),
+      1 * MS,
+    );
+    expect(differenceCounter(c, 0, 2 * MS, Infinity).energyJ).toBeCloseTo(0.004, 12);
+    expect(differenceCounter(c, 1.5 * MS, 2 * MS, Infinity).energyJ).toBeCloseTo(0.0015, 12);
+  });
+
+  it('interpolates across a gap of more than 1.5 periods instead of stretching one average', () => {
+    const c = averagesToCounter(
+      series([
+        [1 * MS, 1],
+        [11 * MS, 3],
+      ]),
+      1 * MS,
+    );
+    expect(differenceCounter(c, 1 * MS, 11 * MS, Infinity).energyJ).toBeCloseTo(0.02, 12);
   });
 });
 
