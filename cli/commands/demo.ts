@@ -13,6 +13,7 @@ import { Collector } from '../../collector/collector.js';
 import { SqliteStore } from '../../collector/store/sqlite.js';
 import { setLogLevel } from '../../common/logger.js';
 import { writeDemoModel } from '../../models/demo/demo-cnn.js';
+import { findZoo } from '../../models/zoo/index.js';
 import { resolveConfig } from '../config.js';
 import { demoSchema } from '../schemas.js';
 import { untilSignal } from '../signals.js';
@@ -89,8 +90,18 @@ export async function runDemo(
     rmSync(join(dataDir, stale), { recursive: true, force: true });
   }
   const runtime = await loadRuntime(config.backend);
-  const modelDir = join(dataDir, 'models', 'demo-cnn');
-  if (!existsSync(join(modelDir, 'model.json'))) await writeDemoModel(runtime.tf, modelDir);
+  // The committed zoo (trained base + pruned variants, signed) when present; else the untrained model.
+  const zoo = findZoo();
+  const modelDir = zoo?.base.dir ?? join(dataDir, 'models', 'demo-cnn');
+  if (zoo === null && !existsSync(join(modelDir, 'model.json'))) await writeDemoModel(runtime.tf, modelDir);
+  const lineup = [
+    ...DEMO_DEVICES.map((d) => ({ ...d, model: modelDir })),
+    ...(zoo?.variants ?? []).map((v) => ({
+      device: `pi4-${v.variant}`,
+      sensor: 'simulated:rpi4',
+      model: v.dir,
+    })),
+  ];
 
   const broker = await startEmbeddedBroker();
   const store = new SqliteStore(storePath);
@@ -100,14 +111,15 @@ export async function runDemo(
   let timer: NodeJS.Timeout | undefined;
   try {
     await collector.start();
-    for (const { device, sensor } of DEMO_DEVICES) {
+    for (const { device, sensor, model } of lineup) {
       agents.push(
         await Agent.start({
           broker: broker.url,
           fleet: 'demo',
           device,
           sensor,
-          model: modelDir,
+          model,
+          trustedKeys: zoo === null ? undefined : [zoo.publicKeyPath],
           rate: config.rate,
           count: 0,
           stateDir: join(dataDir, 'agents', device),
@@ -123,8 +135,13 @@ export async function runDemo(
       `edgewatt demo: broker ${broker.url}, store sqlite:${storePath}, ${agents.length} agents on ${runtime.backend} ` +
         `(${runtime.skipped.map((s) => `${s.backend} unavailable`).join(', ') || 'first choice'}). ` +
         `${config.duration > 0 ? `Stops after ${config.duration} s.` : 'Ctrl-C stops.'}\n` +
-        "All three agents run on this machine: latency is measured here; energy is ESTIMATED from each board's\n" +
-        'power profile and the CPU time each inference used (there is no power sensor here). The demo model is untrained.\n\n',
+        "All agents run on this machine: latency is measured here; energy is ESTIMATED from each board's\n" +
+        'power profile and the CPU time each inference used (there is no power sensor here). ' +
+        (zoo === null
+          ? 'The demo model is untrained (models/zoo not found).\n\n'
+          : `Models: ${zoo.base.variant} (trained on Fashion-MNIST) and its pruned variants ` +
+            `${zoo.variants.map((v) => v.variant).join(', ')} on the rpi4 profile, from ${zoo.dir}, ` +
+            `signatures verified with ${zoo.publicKeyPath}.\n\n`),
     );
     timer = setInterval(() => {
       const elapsedS = ((performance.now() - startedMs) / 1000).toFixed(0);

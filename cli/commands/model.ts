@@ -27,6 +27,10 @@ import {
 import { progressBar, resultsTable } from './model-output.js';
 
 const out = (text: string) => process.stdout.write(text);
+
+class ModelsRefusedError extends Error {
+  override readonly name = 'ModelsRefusedError';
+}
 const commandLine = () => `edgewatt ${process.argv.slice(2).join(' ')}`;
 
 function trainingOptions(command: Command): Command {
@@ -282,7 +286,8 @@ export function modelCommand(): Command {
           out(`REFUSED ${dir}: ${(error as Error).message}\n`);
         }
       }
-      if (failed > 0) process.exitCode = 1;
+      if (failed > 0)
+        throw new ModelsRefusedError(`${failed} of ${paths.length} model(s) refused (see above)`);
     });
 
   return model;

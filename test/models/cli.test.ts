@@ -1,0 +1,116 @@
+// `edgewatt model ...` as a real process on the committed fixture: train, prune, sign, verify,
+// evaluate; and `verify` failing on a tampered copy.
+
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/process.js';
+import { tempDir } from '../support/stack.js';
+
+const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'fashion-mnist');
+const dir = tempDir('edgewatt-model-cli-');
+afterAll(() => dir.remove());
+
+async function edgewatt(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const run = runCli(args);
+  const { code } = await run.exited;
+  return { code, out: run.stdout(), err: run.stderr() };
+}
+
+const small = ['--data', FIXTURE, '--train-limit', '256', '--test-limit', '100', '--batch-size', '64'];
+
+describe('edgewatt model', () => {
+  it('trains, prunes, signs, verifies and evaluates a model', async () => {
+    const key = join(dir.path, 'k');
+    expect((await edgewatt(['model', 'keygen', '--out', key])).code).toBe(0);
+    const base = join(dir.path, 'base');
+    const trained = await edgewatt([
+      'model',
+      'train',
+      '--arch',
+      'cnn',
+      '--epochs',
+      '1',
+      '--out',
+      base,
+      ...small,
+    ]);
+    expect(trained.code, trained.err).toBe(0);
+    expect(trained.out).toMatch(
+      /cnn-base [0-9a-f]{12}: 2\.528 M multiply-adds, 121930 parameters, test accuracy/,
+    );
+    // Without a TTY the progress is a plain line per tenth of an epoch, on stderr.
+    expect(trained.err).toMatch(/cnn epoch 1\/1 batch 4\/4 loss \d\.\d{4} accuracy \d\.\d{4}/);
+
+    const pruned = join(dir.path, 'p50');
+    const prune = await edgewatt([
+      'model',
+      'prune',
+      '--model',
+      base,
+      '--out',
+      pruned,
+      '--target',
+      '0.5',
+      '--multiple',
+      '8',
+      '--fine-tune-epochs',
+      '1',
+      '--key',
+      `${key}.key.pem`,
+      ...small,
+    ]);
+    expect(prune.code, prune.err).toBe(0);
+    expect(prune.out).toContain('kept channels {"conv1":24,"conv2":40,"dense1":40}');
+    const manifest = JSON.parse(readFileSync(join(pruned, 'manifest.json'), 'utf8'));
+    expect(manifest.parent).toBe(JSON.parse(readFileSync(join(base, 'manifest.json'), 'utf8')).id);
+    expect(manifest.pruning.flopsReduction).toBeGreaterThanOrEqual(0.5);
+    expect(manifest.variant).toBe('cnn-p50-x8');
+    expect(existsSync(join(pruned, 'manifest.sig'))).toBe(true);
+
+    const verified = await edgewatt(['model', 'verify', pruned, '--trusted-key', `${key}.pub.pem`]);
+    expect(verified.code, verified.out).toBe(0);
+    expect(verified.out).toMatch(/^OK .*cnn-p50-x8 [0-9a-f]{64}, signed by [0-9a-f]{16}/m);
+
+    // The base was not signed: verify refuses it; so does it a tampered copy of the pruned model.
+    const tampered = join(dir.path, 'p50-tampered');
+    cpSync(pruned, tampered, { recursive: true });
+    const weights = readFileSync(join(tampered, 'weights.bin'));
+    weights[0] = (weights[0] ?? 0) ^ 1;
+    writeFileSync(join(tampered, 'weights.bin'), weights);
+    const refused = await edgewatt(['model', 'verify', base, tampered, '--trusted-key', `${key}.pub.pem`]);
+    expect(refused.code).toBe(1);
+    expect(refused.out).toMatch(/REFUSED .*base: .*no manifest\.sig/);
+    expect(refused.out).toMatch(/REFUSED .*p50-tampered: .*weights\.bin: SHA-256/);
+
+    const results = join(dir.path, 'results.json');
+    const evaluated = await edgewatt([
+      'model',
+      'eval',
+      base,
+      pruned,
+      '--data',
+      FIXTURE,
+      '--test-limit',
+      '100',
+      '--rounds',
+      '1',
+      '--runs',
+      '10',
+      '--out',
+      results,
+    ]);
+    expect(evaluated.code, evaluated.err).toBe(0);
+    expect(evaluated.out).toMatch(/cnn-p50-x8 .* −5\d % /);
+    const table = JSON.parse(readFileSync(results, 'utf8'));
+    expect(table.variants).toHaveLength(2);
+    expect(table.variants[1].flopsReductionVsParent).toBeGreaterThanOrEqual(0.5);
+    expect(table.variants[1].energy[0].provenance).toBe('estimated');
+  }, 120_000);
+
+  it('says what is wrong with a bad target', async () => {
+    const run = await edgewatt(['model', 'prune', '--model', 'x', '--out', 'y', '--target', '1.5']);
+    expect(run.code).toBe(1);
+    expect(run.err).toMatch(/--target .*1\.5.*must be below 1/);
+  });
+});
