@@ -1,24 +1,23 @@
 // Route group: the life-cycle comparison. GET /v1/compare?scenario=<name> runs a stored scenario
 // from the scenarios folder; POST /v1/compare runs the scenario in the body (JSON, or YAML with a
 // YAML content type). GET /v1/scenarios lists the stored names. Bad input → 400 with every problem.
+// The Monte Carlo runs on a worker thread (compare-runner.ts), off the collector's event loop.
 
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import {
-  compare,
   MeasurementError,
-  type MeasurementSource,
-  measure,
   parseScenario,
   type Scenario,
   ScenarioError,
   validateScenario,
 } from '../lifecycle/index.js';
-import { createStore, type QueryableStore, StoreConfigError } from '../store/index.js';
+import { StoreConfigError } from '../store/index.js';
+import { CompareRunner } from './compare-runner.js';
 import type { ApiContext } from './server.js';
 
-/** A request runs on the collector's event loop: keep one comparison well under a second. */
+/** Bounds one request's CPU time and memory (a 200,000-draw run takes well under a second). */
 export const API_MAX_SAMPLES = 200_000;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const EXTENSIONS = ['.yaml', '.yml', '.json'];
@@ -35,22 +34,19 @@ async function storedScenario(dir: string, name: string): Promise<{ text: string
   return null;
 }
 
-async function run(scenario: Scenario, context: ApiContext, reply: FastifyReply) {
+async function run(scenario: Scenario, context: ApiContext, runner: CompareRunner, reply: FastifyReply) {
   if (scenario.samples > API_MAX_SAMPLES) {
     return reply.code(400).send({
       error: `samples: ${scenario.samples} is more than the API runs (${API_MAX_SAMPLES}); use edgewatt compare for larger runs`,
     });
   }
-  let store: QueryableStore | undefined;
-  let measurements: MeasurementSource | undefined;
+  if (scenario.device.measured !== undefined && context.storeUrl === undefined) {
+    return reply.code(400).send({
+      error: 'device.measured: no store to read measurements from; start the collector API with its store',
+    });
+  }
   try {
-    if (scenario.device.measured !== undefined && context.storeUrl !== undefined) {
-      const opened = createStore(context.storeUrl, { readOnly: true });
-      await opened.connect();
-      store = opened;
-      measurements = (query) => measure(opened, query);
-    }
-    return reply.send(compare(scenario, measurements));
+    return reply.send(await runner.run(scenario, context.storeUrl));
   } catch (error) {
     if (error instanceof ScenarioError)
       return reply.code(400).send({ error: error.message, problems: error.problems });
@@ -58,12 +54,12 @@ async function run(scenario: Scenario, context: ApiContext, reply: FastifyReply)
       return reply.code(400).send({ error: error.message });
     }
     throw error;
-  } finally {
-    await store?.close();
   }
 }
 
 export function compareRoutes(app: FastifyInstance, context: ApiContext): void {
+  const runner = new CompareRunner();
+  app.addHook('onClose', async () => runner.close());
   const yamlParser = (_req: unknown, body: string, done: (err: Error | null, value?: unknown) => void) =>
     done(null, body);
   app.addContentTypeParser(
@@ -101,7 +97,7 @@ export function compareRoutes(app: FastifyInstance, context: ApiContext): void {
         .send({ error: `no scenario ${JSON.stringify(name)} in ${context.scenariosDir}` });
     }
     try {
-      return await run(parseScenario(found.text, found.file), context, reply);
+      return await run(parseScenario(found.text, found.file), context, runner, reply);
     } catch (error) {
       if (error instanceof ScenarioError)
         return reply.code(400).send({ error: error.message, problems: error.problems });
@@ -115,7 +111,7 @@ export function compareRoutes(app: FastifyInstance, context: ApiContext): void {
         typeof request.body === 'string'
           ? parseScenario(request.body, 'body')
           : validateScenario(request.body, 'body');
-      return await run(scenario, context, reply);
+      return await run(scenario, context, runner, reply);
     } catch (error) {
       if (error instanceof ScenarioError)
         return reply.code(400).send({ error: error.message, problems: error.problems });

@@ -6,22 +6,60 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiServer, parseListen, startApi } from '../../collector/api/server.js';
 import { compare, parseScenario } from '../../collector/lifecycle/index.js';
+import { SqliteStore } from '../../collector/store/sqlite.js';
+import type { InferenceRecord } from '../../protocol/index.js';
 import { EXAMPLES, tempDir } from './helpers.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies are checked field by field below
 const json = async (response: Response): Promise<any> => response.json();
 
+function record(seq: number, energyJ: number): InferenceRecord {
+  return {
+    seq,
+    startUs: 1_700_000_000_000_000 + seq * 1000,
+    durationUs: 2000,
+    energyJ,
+    energyUncertaintyJ: 0.0001,
+    baselineW: 2.7,
+    sampleCount: 3,
+    provenance: 'measured',
+    sensor: 'ina219',
+    modelId: 'ef'.repeat(32),
+    variant: 'demo-cnn-untrained',
+    backend: 'wasm',
+    batchSize: 1,
+    inputBytes: 3136,
+    outputBytes: 40,
+    correct: null,
+  };
+}
+
 describe('HTTP API /v1/compare', () => {
   const dir = tempDir();
   let api: ApiServer;
+  let withStore: ApiServer;
   const exampleText = readFileSync(join(EXAMPLES, 'pi4-wifi-gpu.yaml'), 'utf8');
 
   beforeAll(async () => {
     copyFileSync(join(EXAMPLES, 'pi4-wifi-gpu.yaml'), join(dir.path, 'pi4.yaml'));
     api = await startApi({ host: '127.0.0.1', port: 0, scenariosDir: dir.path });
+    const store = new SqliteStore(join(dir.path, 'store.sqlite'));
+    await store.connect();
+    await store.writeBatch(
+      'lab',
+      'pi4-kitchen',
+      [0.006, 0.007, 0.0065].map((energyJ, seq) => record(seq, energyJ)),
+    );
+    await store.close();
+    withStore = await startApi({
+      port: 0,
+      scenariosDir: dir.path,
+      storeUrl: `sqlite:${join(dir.path, 'store.sqlite')}`,
+    });
   });
   afterAll(async () => {
     await api.close();
+    await withStore.close();
     dir.remove();
   });
 
@@ -94,9 +132,49 @@ describe('HTTP API /v1/compare', () => {
     expect((await json(measuredWithoutStore)).error).toMatch(/device\.measured: no store/);
   });
 
+  it('reads measured values from the collector store it was started with (SQLite, on the worker)', async () => {
+    const response = await fetch(`${withStore.url}/v1/compare`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/yaml' },
+      body: readFileSync(join(EXAMPLES, 'pi4-measured.yaml'), 'utf8').replace(
+        'samples: 20000',
+        'samples: 100',
+      ),
+    });
+    expect(response.status).toBe(200);
+    const body = await json(response);
+    expect(body.provenance['device.energyJ'].origin).toBe('measured');
+    expect(body.provenance['device.energyJ'].central).toBeCloseTo(0.0065, 12);
+    expect(body.measurement.records).toBe(3);
+    const unknown = await fetch(`${withStore.url}/v1/compare`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/yaml' },
+      body: readFileSync(join(EXAMPLES, 'pi4-measured.yaml'), 'utf8').replace(
+        'device: pi4-kitchen',
+        'device: nobody',
+      ),
+    });
+    expect(unknown.status).toBe(400);
+    expect((await json(unknown)).error).toMatch(/no inference records for device "nobody"/);
+  });
+
   it('GET /v1/scenarios lists the stored names', async () => {
     const response = await fetch(`${api.url}/v1/scenarios`);
     expect(await json(response)).toEqual({ scenariosDir: dir.path, scenarios: ['pi4'] });
+  });
+
+  it('runs the Monte Carlo off the event loop: a light request answers while a heavy one computes', async () => {
+    const heavy = fetch(`${api.url}/v1/compare`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/yaml' },
+      body: readFileSync(join(EXAMPLES, 'pi4-wifi-gpu-profiles.yaml'), 'utf8').replace(
+        'samples: 20000',
+        'samples: 200000',
+      ),
+    }).then(() => 'heavy');
+    const light = fetch(`${api.url}/v1/scenarios`).then(() => 'light');
+    expect(await Promise.race([heavy, light])).toBe('light');
+    expect(await heavy).toBe('heavy');
   });
 
   it('parseListen reads host:port, [v6]:port and a bare port', () => {

@@ -1,0 +1,90 @@
+// Runs comparisons on one long-lived worker thread, one at a time in arrival order, and turns the
+// worker's error replies back into the engine's typed errors. A crashed worker fails the requests
+// in flight and is replaced on the next request.
+
+import { Worker } from 'node:worker_threads';
+import type { Comparison, Scenario } from '../lifecycle/index.js';
+import { MeasurementError, ScenarioError } from '../lifecycle/index.js';
+import { StoreConfigError } from '../store/index.js';
+
+export interface WorkerRequest {
+  id: number;
+  scenario: Scenario;
+  storeUrl: string | undefined;
+}
+
+export type WorkerReply =
+  | { id: number; ok: true; result: Comparison }
+  | { id: number; ok: false; name: string; message: string; problems: string[]; stack: string };
+
+interface Pending {
+  resolve: (result: Comparison) => void;
+  reject: (error: Error) => void;
+}
+
+/** Under tsx or vitest the module is TypeScript: the worker registers tsx before importing it. */
+function createWorker(): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./compare-worker.js', import.meta.url));
+  const entry = new URL('./compare-worker.ts', import.meta.url).href;
+  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(bootstrap, { eval: true });
+}
+
+function toError(reply: Extract<WorkerReply, { ok: false }>): Error {
+  switch (reply.name) {
+    case 'ScenarioError':
+      return new ScenarioError(reply.message, reply.problems);
+    case 'MeasurementError':
+      return new MeasurementError(reply.message);
+    case 'StoreConfigError':
+      return new StoreConfigError(reply.message);
+    default: {
+      const error = new Error(`compare worker: ${reply.message}`);
+      error.stack = reply.stack;
+      return error;
+    }
+  }
+}
+
+export class CompareRunner {
+  private worker: Worker | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+
+  run(scenario: Scenario, storeUrl: string | undefined): Promise<Comparison> {
+    const worker = this.ensureWorker();
+    const id = this.nextId++;
+    return new Promise<Comparison>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage({ id, scenario, storeUrl } satisfies WorkerRequest);
+    });
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker !== undefined) return this.worker;
+    const worker = createWorker();
+    worker.on('message', (reply: WorkerReply) => {
+      const waiting = this.pending.get(reply.id);
+      if (waiting === undefined) return;
+      this.pending.delete(reply.id);
+      if (reply.ok) waiting.resolve(reply.result);
+      else waiting.reject(toError(reply));
+    });
+    const fail = (error: Error) => {
+      if (this.worker === worker) this.worker = undefined;
+      for (const waiting of this.pending.values()) waiting.reject(error);
+      this.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`compare worker exited with code ${code}`)));
+    worker.unref();
+    this.worker = worker;
+    return worker;
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    if (worker !== undefined) await worker.terminate();
+  }
+}

@@ -1,0 +1,27 @@
+// Worker thread of the compare route: a Monte Carlo run takes from milliseconds to a second of CPU,
+// and the collector's event loop must keep acknowledging MQTT messages meanwhile.
+
+import { parentPort } from 'node:worker_threads';
+import type { WorkerReply, WorkerRequest } from './compare-runner.js';
+import { runComparison } from './run-compare.js';
+
+const port = parentPort;
+if (port === null) throw new Error('compare-worker.ts runs only as a worker thread');
+
+port.on('message', (request: WorkerRequest) => {
+  runComparison(request.scenario, request.storeUrl).then(
+    (result) => port.postMessage({ id: request.id, ok: true, result } satisfies WorkerReply),
+    (error: unknown) => {
+      const e = error instanceof Error ? error : new Error(String(error));
+      const problems = (e as { problems?: unknown }).problems;
+      port.postMessage({
+        id: request.id,
+        ok: false,
+        name: e.name,
+        message: e.message,
+        problems: Array.isArray(problems) ? (problems as string[]) : [],
+        stack: e.stack ?? '',
+      } satisfies WorkerReply);
+    },
+  );
+});
