@@ -6,6 +6,7 @@ import { logger } from '../common/logger.js';
 import { EDGEWATT_VERSION } from '../common/version.js';
 import { type Encoding, type InferenceRecord, quantizeRecord } from '../protocol/index.js';
 import { runInference } from './measure/runner.js';
+import { WindowPlanner } from './measure/windows.js';
 import type { UnsequencedRecord } from './publish/outbox.js';
 import { Publisher, type PublisherOptions } from './publish/publisher.js';
 import type { Spool, SpoolOptions } from './publish/spool.js';
@@ -14,7 +15,7 @@ import { type BackendName, loadRuntime } from './runtime/backend.js';
 import { randomInputPool } from './runtime/inputs.js';
 import { type LoadedModel, loadModel, ModelLoadError, type ModelTrust, TRUST_ANY } from './runtime/model.js';
 import { trustFromKeyFiles } from './runtime/trust.js';
-import { createSensor, type PowerSensor } from './sensors/index.js';
+import { createSensor, type PowerSensor, parseSensorSpec } from './sensors/index.js';
 
 export interface AgentConfig {
   broker: string;
@@ -66,6 +67,8 @@ export class Agent {
   private loop: Promise<void> = Promise.resolve();
   private readonly batchListeners: ((records: readonly InferenceRecord[]) => void)[] = [];
   readonly stats: AgentStats;
+  /** Single or batched windows, and the median energy per inference over recent windows. */
+  readonly windows: WindowPlanner;
 
   private constructor(
     private readonly config: AgentConfig,
@@ -76,6 +79,7 @@ export class Agent {
     backend: BackendName,
     startupMs: number,
   ) {
+    this.windows = new WindowPlanner(sensor);
     this.stats = {
       inferences: 0,
       totalLatencyUs: 0,
@@ -101,7 +105,7 @@ export class Agent {
       config.encoding,
       config.spool,
     );
-    const board = config.sensor.split(':')[1];
+    const board = parseSensorSpec(config.sensor)?.boardId;
     const publisher = new Publisher(outbox, {
       brokerUrl: config.broker,
       fleet: config.fleet,
@@ -147,45 +151,51 @@ export class Agent {
         // Yield to the event loop between inferences even at full speed, so MQTT keeps flowing.
         await sleep(Math.max(0, waitMs), undefined, { signal }).catch(() => undefined);
         if (signal.aborted) break;
-        const { input, label } = inputs.next();
         const model = this.model;
-        const run = runInference(model, input);
-        if (this.stats.inferences === 0) {
-          this.stats.startupMs = performance.now() - startedAt;
-          // performance.now() counts from process start: the start-up a board's operator waits for.
-          log.info(
-            {
-              startupMs: this.stats.startupMs,
-              sinceProcessStartMs: performance.now(),
-              rssBytes: process.memoryUsage().rss,
-            },
-            'first inference',
-          );
+        // One window of one inference, or of N back to back when one is too short for the sensor.
+        const budget = this.config.count === 0 ? Number.POSITIVE_INFINITY : this.config.count - i;
+        const window = await this.windows.measure(() => {
+          const { input, label } = inputs.next();
+          return { run: runInference(model, input), label };
+        }, budget);
+        i += window.length - 1;
+        for (const { run, label, energy } of window) {
+          if (this.stats.inferences === 0) {
+            this.stats.startupMs = performance.now() - startedAt;
+            // performance.now() counts from process start: the start-up a board's operator waits for.
+            log.info(
+              {
+                startupMs: this.stats.startupMs,
+                sinceProcessStartMs: performance.now(),
+                rssBytes: process.memoryUsage().rss,
+              },
+              'first inference',
+            );
+          }
+          const durationUs = Math.max(1, Math.round(Number(run.window.endNs - run.window.startNs) / 1000));
+          const { seq: _seq, ...record } = quantizeRecord({
+            seq: 0,
+            startUs: run.startUs,
+            durationUs,
+            energyJ: energy.energyJ,
+            energyUncertaintyJ: energy.uncertaintyJ,
+            baselineW: energy.baselineW,
+            sampleCount: energy.sampleCount,
+            provenance: energy.provenance,
+            sensor: this.sensor.label,
+            modelId: model.id,
+            variant: model.variant,
+            backend: this.stats.backend,
+            batchSize: this.config.batchSize,
+            inputBytes: run.inputBytes,
+            outputBytes: run.outputBytes,
+            correct: label === null ? null : run.argmax === label,
+          });
+          this.pending.push(record);
+          this.stats.inferences++;
+          this.stats.totalLatencyUs += durationUs;
+          if (this.pending.length >= this.config.batchMax) this.seal();
         }
-        const energy = await this.sensor.energyOf(run.window);
-        const durationUs = Math.max(1, Math.round(Number(run.window.endNs - run.window.startNs) / 1000));
-        const { seq: _seq, ...record } = quantizeRecord({
-          seq: 0,
-          startUs: run.startUs,
-          durationUs,
-          energyJ: energy.energyJ,
-          energyUncertaintyJ: energy.uncertaintyJ,
-          baselineW: energy.baselineW,
-          sampleCount: energy.sampleCount,
-          provenance: energy.provenance,
-          sensor: this.sensor.label,
-          modelId: model.id,
-          variant: model.variant,
-          backend: this.stats.backend,
-          batchSize: this.config.batchSize,
-          inputBytes: run.inputBytes,
-          outputBytes: run.outputBytes,
-          correct: label === null ? null : run.argmax === label,
-        });
-        this.pending.push(record);
-        this.stats.inferences++;
-        this.stats.totalLatencyUs += durationUs;
-        if (this.pending.length >= this.config.batchMax) this.seal();
       }
     } finally {
       inputs.dispose();

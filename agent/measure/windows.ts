@@ -1,0 +1,98 @@
+// How the agent measures: one window per inference while an inference spans enough sensor
+// samples, else windows of N back-to-back inferences (the batched method), N chosen from the
+// observed inference time and the sensor's sampling period. Each inference gets its window's
+// energy divided by N; per-window figures and their median are kept for the agent's summary.
+
+import { logger } from '../../common/logger.js';
+import type { PowerSensor, WindowEnergy } from '../sensors/sensor.js';
+import { type AttributionMethod, inferencesPerWindow } from './batched.js';
+import { median } from './integrate.js';
+import type { InferenceRun } from './runner.js';
+
+export interface AttributedInference<L> {
+  run: InferenceRun;
+  label: L;
+  energy: WindowEnergy;
+  method: AttributionMethod;
+  /** Inferences in the window this energy came from (1 for a single window). */
+  windowInferences: number;
+}
+
+/** Per-inference energies of the last windows kept for the median (bounded). */
+const KEPT_WINDOWS = 101;
+const log = logger('measure');
+
+export class WindowPlanner {
+  private n = 1;
+  private readonly recent: number[] = [];
+  windows = 0;
+
+  constructor(private readonly sensor: PowerSensor) {}
+
+  get inferencesPerWindow(): number {
+    return this.n;
+  }
+
+  get method(): AttributionMethod {
+    return this.n > 1 ? 'batched' : 'single';
+  }
+
+  /** Median over the recent windows of energy per inference, joules (NaN before the first). */
+  get medianPerInferenceJ(): number {
+    return median(this.recent);
+  }
+
+  /**
+   * Runs one window: `runOne` once, or N times back to back, at most `budget` times, and
+   * attributes the window's energy to its inferences.
+   */
+  async measure<L>(
+    runOne: () => { run: InferenceRun; label: L },
+    budget = Infinity,
+  ): Promise<AttributedInference<L>[]> {
+    const n = Math.max(1, Math.min(this.n, budget));
+    const runs: { run: InferenceRun; label: L }[] = [];
+    for (let i = 0; i < n; i++) runs.push(runOne());
+    const first = runs[0]?.run.window;
+    const last = runs[runs.length - 1]?.run.window;
+    if (first === undefined || last === undefined) return [];
+    const window = {
+      startNs: first.startNs,
+      endNs: last.endNs,
+      cpuUs: runs.reduce((sum, r) => sum + r.run.window.cpuUs, 0),
+    };
+    const energy = await this.sensor.energyOf(window);
+    const perInference: WindowEnergy = {
+      ...energy,
+      energyJ: energy.energyJ / n,
+      uncertaintyJ: energy.uncertaintyJ / n,
+    };
+    this.remember(perInference.energyJ);
+    this.plan(Number(window.endNs - window.startNs) / 1e9 / n);
+    const method: AttributionMethod = n > 1 ? 'batched' : 'single';
+    return runs.map(({ run, label }) => ({ run, label, energy: perInference, method, windowInferences: n }));
+  }
+
+  private remember(perInferenceJ: number): void {
+    this.windows++;
+    this.recent.push(perInferenceJ);
+    if (this.recent.length > KEPT_WINDOWS) this.recent.shift();
+  }
+
+  private plan(inferenceS: number): void {
+    const next = inferencesPerWindow(inferenceS, this.sensor.samplePeriodS);
+    // Only move N when it changes by more than a quarter, so windows stay comparable.
+    if (next !== this.n && (this.n === 1 || Math.abs(next - this.n) > this.n / 4)) {
+      log.info(
+        {
+          from: this.n,
+          to: next,
+          inferenceUs: Math.round(inferenceS * 1e6),
+          samplePeriodS: this.sensor.samplePeriodS,
+        },
+        next > 1 ? 'batched method: N inferences per window' : 'single-inference windows',
+      );
+      this.n = next;
+    }
+  }
+}
