@@ -3,15 +3,9 @@
 
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
+import { runComparison } from '../../collector/api/run-compare.js';
 import { type ApiContext, type ApiServer, parseListen, startApi } from '../../collector/api/server.js';
-import {
-  compare,
-  formatComparison,
-  type MeasurementSource,
-  parseScenario,
-} from '../../collector/lifecycle/index.js';
-import { measure } from '../../collector/lifecycle/measured.js';
-import { createStore, type QueryableStore } from '../../collector/store/index.js';
+import { formatComparison, parseScenario } from '../../collector/lifecycle/index.js';
 import { resolveConfig } from '../config.js';
 import { collectorHttpSchema, compareSchema } from '../schemas/compare.js';
 
@@ -30,6 +24,11 @@ export function compareCommand(): Command {
     )
     .option('--json', 'print the result as JSON instead of text')
     .option(
+      '--samples <n>',
+      "Monte Carlo draws, overriding the scenario's `samples` (1 = central values only)",
+    )
+    .option('--seed <n>', "random seed, overriding the scenario's `seed`")
+    .option(
       '--store <url>',
       'store read for `measured` device values (default: sqlite:.edgewatt/edgewatt.sqlite)',
     )
@@ -44,21 +43,15 @@ export function compareCommand(): Command {
           `--scenario ${config.scenario}: cannot be read (${(error as Error).message})`,
         );
       }
-      const scenario = parseScenario(text, config.scenario);
-      let store: QueryableStore | undefined;
-      let measurements: MeasurementSource | undefined;
-      if (scenario.device.measured !== undefined) {
-        const opened = createStore(config.store, { readOnly: true });
-        await opened.connect();
-        store = opened;
-        measurements = (query) => measure(opened, query);
-      }
-      try {
-        const result = compare(scenario, measurements);
-        process.stdout.write(config.json ? `${JSON.stringify(result, null, 2)}\n` : formatComparison(result));
-      } finally {
-        await store?.close();
-      }
+      const parsed = parseScenario(text, config.scenario);
+      const scenario = {
+        ...parsed,
+        samples: config.samples ?? parsed.samples,
+        seed: config.seed ?? parsed.seed,
+      };
+      // The store is opened (read-only) only when the scenario reads `measured` values.
+      const result = await runComparison(scenario, config.store);
+      process.stdout.write(config.json ? `${JSON.stringify(result, null, 2)}\n` : formatComparison(result));
     });
 }
 

@@ -13,11 +13,23 @@ const flag = z.preprocess(
   z.boolean({ error: (issue) => `expected true or false, got ${JSON.stringify(issue.input)}` }),
 );
 
+const integer = (min: number, max: number) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
+    z
+      .number({ error: (issue) => `expected a whole number, got ${JSON.stringify(issue.input)}` })
+      .int()
+      .min(min)
+      .max(max),
+  );
+
 export const compareSchema = z.object({
   scenario: z
     .string()
     .min(1, 'give the scenario file (YAML or JSON), e.g. examples/scenarios/pi4-wifi-gpu.yaml'),
   json: flag.default(false),
+  samples: integer(1, 1_000_000).optional(),
+  seed: integer(0, 2 ** 32 - 1).optional(),
   store: z.string().default('sqlite:.edgewatt/edgewatt.sqlite'),
 });
 

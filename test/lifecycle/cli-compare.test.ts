@@ -4,6 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SqliteStore } from '../../collector/store/sqlite.js';
 import { runCli } from '../support/process.js';
 import { EXAMPLES, tempDir } from './helpers.js';
 
@@ -55,6 +56,57 @@ describe('edgewatt compare (process)', () => {
       p5: expect.any(Number),
       p95: expect.any(Number),
     });
+  });
+
+  it('--samples and --seed override the scenario; --samples 1 gives the central values', async () => {
+    const run = runCli(['compare', '--scenario', EXAMPLE, '--json', '--samples', '1', '--seed', '9']);
+    expect((await run.exited).code).toBe(0);
+    const body = JSON.parse(run.stdout());
+    expect(body.scenario).toMatchObject({ samples: 1, seed: 9 });
+    expect(body.edge.total.p5).toBe(body.edge.total.central);
+    const bad = runCli(['compare', '--scenario', EXAMPLE, '--samples', '0']);
+    expect((await bad.exited).code).toBe(1);
+    expect(bad.stderr()).toMatch(/--samples from --samples = "0"/);
+  });
+
+  it('--store feeds `measured` device values from a SQLite store', async () => {
+    const path = join(dir.path, 'm.sqlite');
+    const store = new SqliteStore(path);
+    await store.connect();
+    await store.writeBatch(
+      'demo',
+      'pi4-kitchen',
+      [0.006, 0.007].map((energyJ, seq) => ({
+        seq,
+        startUs: 1_700_000_000_000_000 + seq,
+        durationUs: 1500,
+        energyJ,
+        energyUncertaintyJ: 0.0006,
+        baselineW: 2.7,
+        sampleCount: 0,
+        provenance: 'estimated' as const,
+        sensor: 'simulated:rpi4',
+        modelId: '12'.repeat(32),
+        variant: 'demo-cnn-untrained',
+        backend: 'wasm',
+        batchSize: 1,
+        inputBytes: 3136,
+        outputBytes: 40,
+        correct: null,
+      })),
+    );
+    await store.close();
+    const run = runCli([
+      'compare',
+      '--scenario',
+      join(EXAMPLES, 'pi4-measured.yaml'),
+      '--store',
+      `sqlite:${path}`,
+    ]);
+    expect((await run.exited).code).toBe(0);
+    expect(run.stdout()).toContain('measured: 2 records of demo/pi4-kitchen');
+    expect(run.stdout()).toContain('energy is estimated (simulated:rpi4)');
+    expect(run.stdout()).toMatch(/store-estimate:\n\s+device\.energyJ = 0\.006500/);
   });
 
   it('a bad scenario exits 1 and names the field', async () => {
