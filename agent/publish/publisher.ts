@@ -160,7 +160,10 @@ export class Publisher {
     client.on('connect', () => {
       if (generation !== this.generation) return;
       this.connected = true;
-      this.failedAttempts = 0;
+      // The back-off restarts only once the connection proves useful (an acknowledged batch, or
+      // nothing to send): a broker that accepts the connection and then drops it on every batch
+      // (an ACL that denies the topic, with mosquitto 2.0.11 and MQTT 3.1.1) is not hammered.
+      if (this.queue.length === 0) this.failedAttempts = 0;
       this.stats.connects++;
       log.info({ broker: this.options.brokerUrl, birth, pending: this.queue.length }, 'connected');
       this.publishBirth(client, birth);
@@ -273,6 +276,7 @@ export class Publisher {
           this.requeue([next]);
         } else {
           this.spool.acknowledge(next.firstSeq, next.count);
+          this.failedAttempts = 0;
           this.stats.batchesSent++;
           this.stats.recordsSent += next.count;
           this.stats.bytesSent += batch.payload.length;
