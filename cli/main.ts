@@ -11,7 +11,6 @@ import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
 import { exportCommand } from './commands/export.js';
 import { measureCommand } from './commands/measure.js';
-import { modelCommand } from './commands/model.js';
 
 export function buildProgram(): Command {
   const program = new Command('edgewatt')
@@ -36,7 +35,6 @@ export function buildProgram(): Command {
   program.addCommand(compareCommand());
   program.addCommand(doctorCommand());
   program.addCommand(measureCommand());
-  program.addCommand(modelCommand());
   return program;
 }
 
