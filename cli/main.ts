@@ -11,6 +11,8 @@ import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
 import { exportCommand } from './commands/export.js';
 import { measureCommand } from './commands/measure.js';
+import { modelCommand } from './commands/model.js';
+import { provisionDeviceCommand } from './commands/provision-device.js';
 
 export function buildProgram(): Command {
   const program = new Command('edgewatt')
@@ -35,6 +37,8 @@ export function buildProgram(): Command {
   program.addCommand(compareCommand());
   program.addCommand(doctorCommand());
   program.addCommand(measureCommand());
+  program.addCommand(modelCommand());
+  program.addCommand(provisionDeviceCommand());
   return program;
 }
 
