@@ -6,10 +6,13 @@
 export type EdgeLowerWhen = 'above' | 'below' | 'always' | 'never' | 'equal';
 
 export interface BreakEven {
+  /** N* at central values. */
   inferencesPerDay: number | null;
   /** Where edge is lower: above or below N*, at every rate, at none, or the totals are equal. */
   edgeLowerWhen: EdgeLowerWhen | null;
   reason: string;
+  /** N* of every Monte Carlo draw: the share of draws whose lines cross, and N* over those. */
+  draws?: { crossing: number; median: number | null; p5: number | null; p95: number | null };
 }
 
 export interface RateLines {
@@ -61,4 +64,25 @@ export function breakEven(lines: RateLines, allocation: 'dedicated' | 'time'): B
         : 'it is lower both per inference and in embodied carbon per day'
     }`,
   };
+}
+
+/** N* of each draw (NaN where the lines do not cross), from the evaluated terms and rates. */
+export function breakEvenDraws(
+  edgeTotal: Float64Array,
+  edgeEmbodied: Float64Array,
+  offloadTotal: Float64Array,
+  offloadDeviceEmbodied: Float64Array,
+  inferencesPerDay: Float64Array,
+  n: number,
+): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const rate = inferencesPerDay[i] as number;
+    const eEmb = edgeEmbodied[i] as number;
+    const oEmb = offloadDeviceEmbodied[i] as number;
+    const dA = (edgeTotal[i] as number) - eEmb - ((offloadTotal[i] as number) - oEmb);
+    const crossing = ((oEmb - eEmb) * rate) / dA;
+    out[i] = Number.isFinite(crossing) && crossing > 0 ? crossing : Number.NaN;
+  }
+  return out;
 }

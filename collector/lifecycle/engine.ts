@@ -2,7 +2,7 @@
 // for both placements), evaluate the model, and summarise totals, terms, difference, ratio, the
 // probability that edge is lower, functional units, break-even and the sensitivity ranking.
 
-import { type BreakEven, breakEven } from './breakeven.js';
+import { type BreakEven, breakEven, breakEvenDraws } from './breakeven.js';
 import type { Measurement } from './measured.js';
 import {
   allocateTerms,
@@ -19,7 +19,7 @@ import {
 import { type MeasurementSource, type Origin, type ResolvedScenario, resolveScenario } from './resolve.js';
 import { drawInto, isConstant } from './sample.js';
 import type { Scenario } from './scenario.js';
-import { type Interval, interval, spearmanAgainst } from './stats.js';
+import { type Interval, interval, percentiles, spearmanAgainst } from './stats.js';
 
 export const UNIT = 'gCO2e per inference';
 /** Draws used for the rank correlations: plenty for ±0.01 on ρ, and keeps sorting cheap. */
@@ -99,6 +99,21 @@ function combine(a: Float64Array, b: Float64Array, op: (x: number, y: number) =>
   return out;
 }
 
+function breakEvenOverDraws({ n, terms, parameters }: Draws): NonNullable<BreakEven['draws']> {
+  const all = breakEvenDraws(
+    terms.edgeTotal,
+    terms.edge.embodied,
+    terms.offloadTotal,
+    terms.offload.deviceEmbodied,
+    parameters['workload.inferencesPerDay'],
+    n,
+  );
+  const crossing = all.filter((x) => !Number.isNaN(x));
+  if (crossing.length === 0) return { crossing: 0, median: null, p5: null, p95: null };
+  const [p5, median, p95] = percentiles(crossing, [0.05, 0.5, 0.95]) as [number, number, number];
+  return { crossing: crossing.length / n, median, p5, p95 };
+}
+
 export function compareResolved(resolved: ResolvedScenario): Comparison {
   const { scenario, values, aliases } = resolved;
   const central = simulate(resolved, 1, scenario.seed);
@@ -152,6 +167,7 @@ export function compareResolved(resolved: ResolvedScenario): Comparison {
     },
     resolved.options.allocation,
   );
+  if (resolved.options.allocation === 'dedicated' && draws.n > 1) be.draws = breakEvenOverDraws(draws);
 
   const sensitivityN = Math.min(draws.n, SENSITIVITY_DRAWS);
   const uncertain =

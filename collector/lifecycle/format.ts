@@ -60,6 +60,14 @@ export function formatComparison(r: Comparison): string {
       ? `break-even: none — ${be.reason}`
       : `break-even: ${count(be.inferencesPerDay)} inferences/day — ${be.reason}`,
   );
+  if (be.draws !== undefined) {
+    const d = be.draws;
+    lines.push(
+      d.median === null || d.p5 === null || d.p95 === null
+        ? '  over the draws: the lines cross in none'
+        : `  over the draws: they cross in ${(d.crossing * 100).toFixed(1)} %, at ${count(d.median)} [${count(d.p5)} … ${count(d.p95)}] inferences/day`,
+    );
+  }
   if ('edge' in r.perCorrectInference) {
     lines.push(
       row('per correct: edge', r.perCorrectInference.edge),

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compare, parseScenario, type Scenario, validateScenario } from '../../collector/lifecycle/index.js';
 import { dedicatedShare } from '../../collector/lifecycle/model.js';
-import { EXAMPLES } from './helpers.js';
+import { EXAMPLES, workedExample } from './helpers.js';
 
 const example = (): Scenario =>
   parseScenario(readFileSync(join(EXAMPLES, 'pi4-wifi-gpu-profiles.yaml'), 'utf8'), 'example');
@@ -140,6 +140,17 @@ describe('properties', () => {
     });
     expect(time.breakEvenInferencesPerDay.inferencesPerDay).toBeNull();
     expect(time.breakEvenInferencesPerDay.reason).toMatch(/time/);
+  });
+
+  it('with fixed inputs every draw has the central break-even; with ranges the draws spread around it', () => {
+    const { yaml } = workedExample();
+    const fixed = compare({ ...parseScenario(yaml), samples: 50 }).breakEvenInferencesPerDay;
+    expect(fixed.draws).toMatchObject({ crossing: 1 });
+    expect(fixed.draws?.median).toBeCloseTo(fixed.inferencesPerDay as number, 6);
+    expect(fixed.draws?.p5).toBeCloseTo(fixed.inferencesPerDay as number, 6);
+    const spread = compare(example()).breakEvenInferencesPerDay.draws;
+    expect(spread?.p5).toBeLessThan(spread?.median as number);
+    expect(spread?.p95).toBeGreaterThan(spread?.median as number);
   });
 
   it('at the break-even rate the two central totals are equal', () => {
