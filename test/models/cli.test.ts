@@ -4,6 +4,8 @@
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadRuntime } from '../../agent/runtime/backend.js';
+import { writeDemoModel } from '../../models/demo/demo-cnn.js';
 import { runCli } from '../support/process.js';
 import { tempDir } from '../support/stack.js';
 
@@ -107,6 +109,33 @@ describe('edgewatt model', () => {
     expect(table.variants[1].flopsReductionVsParent).toBeGreaterThanOrEqual(0.5);
     expect(table.variants[1].energy[0].provenance).toBe('estimated');
   }, 120_000);
+
+  it('edgewatt agent --trusted-key refuses an unsigned model at start, saying why', async () => {
+    const key = join(dir.path, 'agent-key');
+    const keygen = await edgewatt(['model', 'keygen', '--out', key]);
+    expect(keygen.code, keygen.err).toBe(0);
+    const { tf } = await loadRuntime('wasm');
+    const unsigned = await writeDemoModel(tf, join(dir.path, 'unsigned-demo'));
+    const run = await edgewatt([
+      'agent',
+      '--device',
+      'pi-x',
+      '--sensor',
+      'simulated:rpi4',
+      '--model',
+      unsigned,
+      '--trusted-key',
+      `${key}.pub.pem`,
+      '--broker',
+      'mqtt://127.0.0.1:1',
+      '--state-dir',
+      join(dir.path, 'agent-state'),
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.err).toMatch(
+      /has no manifest\.json: the model is unsigned and only signed models are accepted/,
+    );
+  });
 
   it('says what is wrong with a bad target', async () => {
     const run = await edgewatt(['model', 'prune', '--model', 'x', '--out', 'y', '--target', '1.5']);
