@@ -12,8 +12,8 @@ export type AttributionMethod = 'single' | 'batched';
 export const MIN_SAMPLES_PER_WINDOW = 20;
 /**
  * Sample periods a batched window spans. Each edge of a window can be off by up to a quarter
- * period of the power step there (the sensor cannot see where in a period the step fell), so a
- * window of 100 periods keeps that under 0.5 % of the step, 1 % in the worst case of both edges.
+ * period of the power step there (the sensor cannot see where in a period the step fell), so both
+ * edges together by (ΔP / P) / (2 × periods): 0.5 % of the step's relative size at 100 periods.
  */
 export const BATCHED_WINDOW_PERIODS = 100;
 

@@ -83,7 +83,8 @@ export class ReplaySource implements SampleSource {
   ) {
     this.firstNs = trace.tNs[0] ?? 0;
     this.spanNs = (trace.tNs[trace.length - 1] ?? 0) - this.firstNs;
-    this.defaultPeriodMs = Math.max(0.1, this.spanNs / Math.max(1, trace.length - 1) / 1e6);
+    // The trace's own period, within 1 ms … 100 ms (a sparse trace is still sampled often).
+    this.defaultPeriodMs = Math.min(100, Math.max(1, this.spanNs / Math.max(1, trace.length - 1) / 1e6));
     this.startNs = clockNs();
   }
 

@@ -3,6 +3,7 @@
 // around it (agent/measure), waiting briefly for the sample that closes the window.
 
 import { setTimeout as sleep } from 'node:timers/promises';
+import { logger } from '../../common/logger.js';
 import type { Provenance } from '../../protocol/index.js';
 import {
   averagesToCounter,
@@ -27,6 +28,8 @@ export interface SeriesEnergy {
   sampleCount: number;
   covered: boolean;
 }
+
+const log = logger('sensor');
 
 export class SensorNotOpenError extends Error {
   override readonly name = 'SensorNotOpenError';
@@ -128,5 +131,14 @@ export class SampledSensor implements PowerSensor {
 
   async close(): Promise<void> {
     await this.feed.stop();
+    log.info(
+      {
+        sensor: this.label,
+        samples: this.feed.ring.written,
+        overwritten: this.feed.ring.overwritten,
+        uncoveredWindows: this.uncoveredWindows,
+      },
+      'sensor closed',
+    );
   }
 }
