@@ -11,27 +11,45 @@ export interface Interval {
 }
 
 /**
- * Rearranges a[lo..hi] so that a[k] is the k-th smallest, smaller values left of it and larger ones
- * right. Three-way partition: runs of equal values (constant parameters) cost one pass, not n².
+ * Rearranges a[left..right] so that a[k] is the k-th smallest, nothing larger left of it and nothing
+ * smaller right of it: Floyd & Rivest's SELECT (CACM 1975, algorithm 489), which first recurses on
+ * a small sample around k to find tight bounds, so large arrays need about n + min(k, n − k)
+ * comparisons. Runs of equal values (constant parameters) stay linear.
  */
-function select(a: Float64Array, k: number, lo: number, hi: number): void {
-  while (hi > lo) {
-    const x = a[lo] as number;
-    const y = a[(lo + hi) >>> 1] as number;
-    const z = a[hi] as number;
-    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
-    let lt = lo;
-    let gt = hi;
-    let i = lo;
-    while (i <= gt) {
-      const v = a[i] as number;
-      if (v < pivot) swap(a, lt++, i++);
-      else if (v > pivot) swap(a, i, gt--);
-      else i++;
+function select(a: Float64Array, k: number, left: number, right: number): void {
+  while (right > left) {
+    if (right - left > 600) {
+      const n = right - left + 1;
+      const i = k - left + 1;
+      const z = Math.log(n);
+      const s = 0.5 * Math.exp((2 * z) / 3);
+      const sd = 0.5 * Math.sqrt((z * s * (n - s)) / n) * (i - n / 2 < 0 ? -1 : 1);
+      select(
+        a,
+        k,
+        Math.max(left, Math.floor(k - (i * s) / n + sd)),
+        Math.min(right, Math.floor(k + ((n - i) * s) / n + sd)),
+      );
     }
-    if (k < lt) hi = lt - 1;
-    else if (k > gt) lo = gt + 1;
-    else return;
+    const t = a[k] as number;
+    let i = left;
+    let j = right;
+    swap(a, left, k);
+    if ((a[right] as number) > t) swap(a, left, right);
+    while (i < j) {
+      swap(a, i, j);
+      i++;
+      j--;
+      while ((a[i] as number) < t) i++;
+      while ((a[j] as number) > t) j--;
+    }
+    if (a[left] === t) swap(a, left, j);
+    else {
+      j++;
+      swap(a, j, right);
+    }
+    if (j <= k) left = j + 1;
+    if (k <= j) right = j - 1;
   }
 }
 
@@ -74,19 +92,31 @@ export function interval(values: Float64Array, central: number, n = values.lengt
   return { central, median, p5, p95 };
 }
 
-/** Ranks 1..n, ties sharing their average rank. */
+/**
+ * Ranks 1..n, ties sharing their average rank. The values are sorted with the typed array's native
+ * numeric sort (no comparator callback), and each value's rank is found by binary search: the first
+ * and last positions of its value average to the tie rank.
+ */
 export function ranks(values: Float64Array, n = values.length): Float64Array {
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((x, y) => (values[x] as number) - (values[y] as number));
+  const sorted = values.slice(0, n).sort();
   const out = new Float64Array(n);
-  let i = 0;
-  while (i < n) {
-    let j = i;
-    while (j + 1 < n && values[order[j + 1] as number] === values[order[i] as number]) j++;
-    const rank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) out[order[k] as number] = rank;
-    i = j + 1;
+  for (let i = 0; i < n; i++) {
+    const v = values[i] as number;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((sorted[mid] as number) < v) lo = mid + 1;
+      else hi = mid;
+    }
+    const first = lo;
+    hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((sorted[mid] as number) <= v) lo = mid + 1;
+      else hi = mid;
+    }
+    out[i] = (first + lo - 1) / 2 + 1;
   }
   return out;
 }
