@@ -23,11 +23,16 @@ export interface CollectorConfig {
   key?: string;
   /** MQTT 5 session expiry with a fixed client id: how long the broker keeps queuing for us. */
   sessionExpirySeconds?: number;
+  /**
+   * Members of the shared group this process runs (default 1). MQTT.js handles one message per
+   * connection at a time, so several members let the store group many messages into one write.
+   */
+  connections?: number;
 }
 
 export class Collector {
   readonly ingest: Ingest;
-  private client: MqttClient | undefined;
+  private readonly clients: MqttClient[] = [];
   private inProgress = 0;
   private idleWaiters: (() => void)[] = [];
 
@@ -40,11 +45,19 @@ export class Collector {
 
   async start(): Promise<void> {
     await this.store.connect();
+    const members = this.config.sharedGroup === undefined ? 1 : (this.config.connections ?? 1);
+    for (let member = 0; member < members; member++)
+      this.clients.push(await this.connectMember(member, members));
+    log.info({ broker: this.config.broker, members }, 'collector subscribed');
+  }
+
+  private async connectMember(member: number, members: number): Promise<MqttClient> {
     const { sharedGroup, ca, cert, key } = this.config;
+    const baseId = this.config.clientId ?? `edgewatt-collector-${process.pid}`;
     // connect() (not connectAsync): the handler must be in place before a resumed session's
     // queued messages arrive, or the library's default handler would acknowledge them unstored.
     const client = mqtt.connect(this.config.broker, {
-      clientId: this.config.clientId ?? `edgewatt-collector-${process.pid}`,
+      clientId: members > 1 ? `${baseId}-${member}` : baseId,
       protocolVersion: sharedGroup === undefined ? 4 : 5,
       clean: this.config.clientId === undefined,
       ...(sharedGroup !== undefined && this.config.clientId !== undefined
@@ -79,9 +92,8 @@ export class Collector {
       sharedGroup === undefined
         ? topicFilter('inference')
         : `$share/${sharedGroup}/${topicFilter('inference')}`;
-    await client.subscribeAsync([inference, topicFilter('status')], { qos: 1 });
-    this.client = client;
-    log.info({ broker: this.config.broker }, 'collector subscribed');
+    await client.subscribeAsync(member === 0 ? [inference, topicFilter('status')] : [inference], { qos: 1 });
+    return client;
   }
 
   get stats() {
@@ -95,7 +107,7 @@ export class Collector {
   }
 
   async stop(): Promise<void> {
-    if (this.client !== undefined) await this.client.endAsync();
+    await Promise.all(this.clients.splice(0).map((client) => client.endAsync()));
     await this.idle();
     await this.store.close();
   }

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import type { CollectorConfig } from '../../collector/collector.js';
 import type { StoreOptions } from '../../collector/store/index.js';
+import { ConfigError } from '../config.js';
 
 const pemFile = z.string().refine((path) => existsSync(path), {
   error: (issue) => `file ${JSON.stringify(issue.input)} does not exist`,
@@ -31,6 +32,7 @@ export const collectorDeployFields = {
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ . - (no / + #)')
     .optional(),
   sessionExpiry: positive('session expiry').optional(),
+  connections: positive('connections').default(1),
   ca: pemFile.optional(),
   cert: pemFile.optional(),
   key: pemFile.optional(),
@@ -54,6 +56,10 @@ export function addCollectorDeployOptions(command: Command): Command {
       'MQTT 5 shared subscription group: collectors of one group split the load',
     )
     .option('--session-expiry <s>', 'MQTT 5 session expiry with --client-id (default: 7 days)')
+    .option(
+      '--connections <n>',
+      'members of the shared group in this process (client ids <client-id>-0..n-1); more = more messages per spool sync (default: 1)',
+    )
     .option('--ca <file>', 'CA certificate (PEM) to trust for mqtts://')
     .option('--cert <file>', 'client certificate (PEM) for the broker')
     .option('--key <file>', 'client key (PEM) for the broker')
@@ -76,7 +82,13 @@ export function addCollectorDeployOptions(command: Command): Command {
 type DeployConfig = z.infer<z.ZodObject<typeof collectorDeployFields>> & { clientId?: string };
 
 export function brokerOptions(config: DeployConfig): Partial<CollectorConfig> {
+  if (config.connections > 1 && config.sharedGroup === undefined) {
+    throw new ConfigError(
+      `--connections ${config.connections} needs --shared-group: without a shared subscription every connection would get every message`,
+    );
+  }
   return {
+    connections: config.connections,
     sharedGroup: config.sharedGroup,
     sessionExpirySeconds: config.sessionExpiry,
     ca: config.ca,

@@ -18,6 +18,8 @@ export interface RuntimeOptions {
   /** Back-off after a failed write: first delay, doubled each time up to the cap, ±25 % jitter. */
   retryInitialMs: number;
   retryMaxMs: number;
+  /** Batches written at the same time (committed in order). */
+  writeConcurrency: number;
 }
 
 export const DEFAULT_RUNTIME = {
@@ -25,6 +27,7 @@ export const DEFAULT_RUNTIME = {
   flushIntervalMs: 1000,
   retryInitialMs: 200,
   retryMaxMs: 30_000,
+  writeConcurrency: 2,
   spoolMaxBytes: 256 * 2 ** 20,
   segmentBytes: 16 * 2 ** 20,
 } as const;
@@ -132,22 +135,33 @@ export class SinkRuntime {
         await this.waitForWork(waitMs);
         continue;
       }
-      const batch = spool.peek(this.options.batchLines);
-      if (batch === undefined) continue;
-      try {
-        if (batch.lines.length > 0) await this.sink.write(batch.lines);
-        this.counters.written += batch.lines.length;
-        attempt = 0;
-      } catch (error) {
+      // Several batches in flight: while InfluxDB parses one, the next is on the wire. They are
+      // committed in order; a batch after a failed one is simply written again (idempotent).
+      const batches = spool.peekBatches(this.options.batchLines, this.options.writeConcurrency);
+      const outcomes = await Promise.allSettled(
+        batches.map((b) => (b.lines.length > 0 ? this.sink.write(b.lines) : Promise.resolve())),
+      );
+      const failedAt = outcomes.findIndex((o) => o.status === 'rejected');
+      const done = failedAt < 0 ? batches.length : failedAt;
+      for (let i = 0; i < done; i++)
+        this.counters.written += (batches[i] as (typeof batches)[number]).lines.length;
+      let commitThrough = done - 1;
+      const failed = outcomes[failedAt];
+      if (failed !== undefined && failed.status === 'rejected') {
+        const error: unknown = failed.reason;
         const message = (error as Error).message;
+        const batch = batches[failedAt] as (typeof batches)[number];
         this.lastError = message;
         if (this.sink.classify(error) === 'drop') {
           this.counters.dropped += batch.lines.length;
+          commitThrough = failedAt;
           log.error(
             { sink: this.sink.name, entries: batch.lines.length, err: message },
             'sink refused a batch as bad data; dropped and counted',
           );
         } else {
+          if (commitThrough >= 0)
+            await spool.commit((batches[commitThrough] as (typeof batches)[number]).end);
           this.counters.retries++;
           const delayMs =
             Math.min(this.options.retryMaxMs, this.options.retryInitialMs * 2 ** attempt) *
@@ -162,7 +176,8 @@ export class SinkRuntime {
           continue;
         }
       }
-      await spool.commit(batch.end);
+      attempt = 0;
+      if (commitThrough >= 0) await spool.commit((batches[commitThrough] as (typeof batches)[number]).end);
       if (spool.pendingLines === 0) for (const resolve of this.drainWaiters.splice(0)) resolve();
     }
   }

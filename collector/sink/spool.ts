@@ -107,17 +107,27 @@ export class Spool {
 
   /** The oldest pending entries, whole chunks, about `maxLines` of them (at least one chunk). */
   peek(maxLines: number): { lines: string[]; end: SpoolCursor } | undefined {
-    const first = this.chunks[0];
-    if (first === undefined) return undefined;
-    let lines = first.lines;
-    let end = first.end;
-    for (let i = 1; i < this.chunks.length; i++) {
-      const chunk = this.chunks[i] as Chunk;
-      if (lines.length + chunk.lines.length > maxLines) break;
-      lines = lines.concat(chunk.lines);
-      end = chunk.end;
+    return this.peekBatches(maxLines, 1)[0];
+  }
+
+  /** Up to `count` consecutive batches from the oldest pending entry on, each as peek() makes them. */
+  peekBatches(maxLines: number, count: number): { lines: string[]; end: SpoolCursor }[] {
+    const batches: { lines: string[]; end: SpoolCursor }[] = [];
+    let i = 0;
+    while (batches.length < count && i < this.chunks.length) {
+      const first = this.chunks[i++] as Chunk;
+      let lines = first.lines;
+      let end = first.end;
+      while (i < this.chunks.length) {
+        const chunk = this.chunks[i] as Chunk;
+        if (lines.length + chunk.lines.length > maxLines) break;
+        lines = lines.concat(chunk.lines);
+        end = chunk.end;
+        i++;
+      }
+      batches.push({ lines, end });
     }
-    return { lines, end };
+    return batches;
   }
 
   /** The sink has everything up to `end`: forget it, persist the checkpoint, delete finished segments. */

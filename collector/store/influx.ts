@@ -81,6 +81,7 @@ export class InfluxStore implements QueryableStore {
       flushIntervalMs: settings.flushIntervalMs ?? DEFAULT_RUNTIME.flushIntervalMs,
       retryInitialMs: DEFAULT_RUNTIME.retryInitialMs,
       retryMaxMs: settings.retryMaxMs ?? DEFAULT_RUNTIME.retryMaxMs,
+      writeConcurrency: DEFAULT_RUNTIME.writeConcurrency,
     });
   }
 

@@ -30,7 +30,12 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) d.remove();
 });
 
-async function start(sink: Sink, batchLines = 10, flushIntervalMs = 50): Promise<SinkRuntime> {
+async function start(
+  sink: Sink,
+  batchLines = 10,
+  flushIntervalMs = 50,
+  writeConcurrency = 1,
+): Promise<SinkRuntime> {
   const dir = tempDir('edgewatt-runtime-');
   dirs.push(dir);
   const runtime = new SinkRuntime(sink, {
@@ -39,6 +44,7 @@ async function start(sink: Sink, batchLines = 10, flushIntervalMs = 50): Promise
     flushIntervalMs,
     retryInitialMs: 5,
     retryMaxMs: 20,
+    writeConcurrency,
   });
   await runtime.start();
   runtimes.push(runtime);
@@ -72,6 +78,17 @@ describe('sink runtime', () => {
     await runtime.drained();
     expect(sink.batches.flat()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5']);
     expect(runtime.stats).toMatchObject({ retries: 3, dropped: 0, written: 6, pendingLines: 0 });
+  });
+
+  it('with several writes in flight, rewrites what followed a failed batch and still loses nothing', async () => {
+    const sink = new ScriptedSink();
+    sink.failures = ['retry'];
+    const runtime = await start(sink, 2, 10, 3);
+    for (let i = 0; i < 6; i++) await runtime.append([`c${i}`]);
+    await runtime.drained();
+    const written = sink.batches.flat();
+    expect(new Set(written)).toEqual(new Set(['c0', 'c1', 'c2', 'c3', 'c4', 'c5']));
+    expect(runtime.stats).toMatchObject({ retries: 1, dropped: 0, pendingLines: 0 });
   });
 
   it('drops and counts a batch the sink calls bad data, and goes on', async () => {

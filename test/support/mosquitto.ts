@@ -4,7 +4,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitForPort } from './ports.js';
 
@@ -47,6 +47,8 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     confPath,
     [
       `listener ${port} 127.0.0.1`,
+      // Run as root, mosquitto would switch to user "mosquitto", which cannot write this temp dir.
+      `user ${userInfo().username}`,
       'allow_anonymous true',
       `persistence ${options.persistence === false ? 'false' : 'true'}`,
       `persistence_location ${dir}/`,

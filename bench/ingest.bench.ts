@@ -1,0 +1,258 @@
+// `npm run bench:ingest`: simulated devices publish CBOR batches of 50 through a real Mosquitto to
+// the collector (a real `edgewatt collector` process) into a real InfluxDB. Prints sustained
+// records/s end to end, and in the same run the raw rates of Mosquitto delivery to a do-nothing
+// subscriber and of line-protocol writes into the same InfluxDB, the ratios, and the collector's
+// memory and CPU. Everything runs on this machine, so all of them share its cores.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import mqtt from 'mqtt';
+import { inferenceLine } from '../collector/store/influx-lines.js';
+import { type Influxd, startInfluxd } from '../test/support/influxd.js';
+import { startMosquitto } from '../test/support/mosquitto.js';
+import { tempDir } from '../test/support/stack.js';
+import { machineLine } from './machine.js';
+import { realisticRecords } from './records.js';
+
+const DEVICES = Number(process.env.EDGEWATT_BENCH_DEVICES ?? 100);
+const BATCHES = Number(process.env.EDGEWATT_BENCH_BATCHES ?? 200);
+const BATCH_SIZE = 50;
+const TOTAL = DEVICES * BATCHES * BATCH_SIZE;
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+function publisher(broker: string): {
+  child: ChildProcess;
+  ready: Promise<void>;
+  result: Promise<{ seconds: number }>;
+} {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      here('./ingest-publisher.ts'),
+      broker,
+      String(DEVICES),
+      String(BATCHES),
+      String(BATCH_SIZE),
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  let onReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    onReady = resolve;
+  });
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    if (out.includes('ready\n')) onReady();
+  });
+  const result = once(child, 'exit').then(() => JSON.parse(out.split('\n').filter(Boolean).at(-1) ?? '{}'));
+  return { child, ready, result };
+}
+
+async function count(influx: Influxd, db: string): Promise<number> {
+  try {
+    const series = await influx.query(db, 'SELECT count("seq") FROM "inference"');
+    return Number(series[0]?.values[0]?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+async function rawMosquitto(broker: string): Promise<number> {
+  let received = 0;
+  const sub = await mqtt.connectAsync(broker, { clientId: 'bench-null-sub', clean: true });
+  sub.on('message', () => {
+    received++;
+  });
+  await sub.subscribeAsync('edgewatt/v1/+/+/inference', { qos: 1 });
+  const pub = publisher(broker);
+  await pub.ready;
+  const started = performance.now();
+  pub.child.stdin?.write('go\n');
+  while (received < DEVICES * BATCHES) await sleep(5);
+  const seconds = (performance.now() - started) / 1000;
+  await pub.result;
+  await sub.endAsync();
+  return TOTAL / seconds;
+}
+
+async function rawInflux(influx: Influxd, concurrency: number): Promise<number> {
+  const db = `raw${concurrency}`;
+  await fetch(`${influx.url}/query?q=${encodeURIComponent(`CREATE DATABASE ${db}`)}`, { method: 'POST' });
+  const template = realisticRecords(BATCH_SIZE, 7, 0);
+  const bodies: string[] = [];
+  const perBody = 5000;
+  let lines: string[] = [];
+  for (let b = 0; b < BATCHES; b++)
+    for (let d = 0; d < DEVICES; d++)
+      for (let i = 0; i < BATCH_SIZE; i++) {
+        const r = template[i] as (typeof template)[number];
+        lines.push(
+          inferenceLine('bench', `sim-${String(d).padStart(4, '0')}`, {
+            ...r,
+            seq: b * BATCH_SIZE + i,
+            startUs: r.startUs + (b * BATCH_SIZE + d) * 1000 + i,
+          }),
+        );
+        if (lines.length === perBody) {
+          bodies.push(lines.join('\n'));
+          lines = [];
+        }
+      }
+  if (lines.length > 0) bodies.push(lines.join('\n'));
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++] as string;
+        const res = await fetch(`${influx.url}/write?db=${db}&precision=n`, { method: 'POST', body });
+        if (res.status !== 204) throw new Error(`raw write failed: ${res.status} ${await res.text()}`);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const stored = await count(influx, db);
+  if (stored !== TOTAL) throw new Error(`raw write stored ${stored} of ${TOTAL}`);
+  return TOTAL / seconds;
+}
+
+function procStats(pid: number): { rssBytes: number; cpuS: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  const ticks = Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  return { rssBytes: rssKb * 1024, cpuS: ticks / 100 };
+}
+
+interface Variant {
+  label: string;
+  fsync: boolean;
+  connections: number;
+}
+
+const VARIANTS: Variant[] = [
+  { label: 'spool fsync on, 1 connection', fsync: true, connections: 1 },
+  { label: 'spool fsync on, 8 shared-group connections (recommended)', fsync: true, connections: 8 },
+  { label: 'spool fsync off, 8 shared-group connections', fsync: false, connections: 8 },
+];
+
+async function endToEnd(broker: string, influx: Influxd, spoolDir: string, variant: Variant) {
+  const { fsync, connections } = variant;
+  const db = `e2e_${fsync ? 'sync' : 'nosync'}_${connections}`;
+  const collector = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      here('./ingest-collector.ts'),
+      '--broker',
+      broker,
+      '--store',
+      `influxdb://127.0.0.1:${influx.port}/${db}`,
+      '--client-id',
+      `bench-collector-${db}`,
+      '--spool-dir',
+      join(spoolDir, db),
+      '--spool-fsync',
+      String(fsync),
+      '--shared-group',
+      `bench-${db}`,
+      '--connections',
+      String(connections),
+      '--stats-interval',
+      '0',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, EDGEWATT_LOG_LEVEL: 'info' } },
+  );
+  let log = '';
+  collector.stderr?.on('data', (chunk: Buffer) => {
+    log += chunk.toString();
+  });
+  while (!log.includes('collector subscribed')) {
+    if (collector.exitCode !== null) throw new Error(`collector exited: ${log}`);
+    await sleep(20);
+  }
+  const pid = collector.pid as number;
+  const pub = publisher(broker);
+  await pub.ready;
+  const cpuBefore = procStats(pid).cpuS;
+  let peakRss = 0;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, procStats(pid).rssBytes);
+  }, 100);
+  const started = performance.now();
+  pub.child.stdin?.write('go\n');
+  let stored = 0;
+  while ((stored = await count(influx, db)) < TOTAL) {
+    if (performance.now() - started > 600_000)
+      throw new Error(`only ${stored} of ${TOTAL} stored after 10 min`);
+    await sleep(250);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  const cpuS = procStats(pid).cpuS - cpuBefore;
+  const publishSeconds = (await pub.result).seconds;
+  collector.kill('SIGTERM');
+  await once(collector, 'exit');
+  return { rate: TOTAL / seconds, seconds, publishSeconds, peakRss, cpuShare: cpuS / seconds, stored };
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+async function main(): Promise<void> {
+  console.log(`Measured on: ${machineLine()}`);
+  console.log(
+    `${DEVICES} simulated devices × ${BATCHES} batches × ${BATCH_SIZE} records = ${fmt(TOTAL)} records per run\n`,
+  );
+  const dir = tempDir('edgewatt-bench-ingest-');
+  const mosquitto = await startMosquitto({ persistence: false });
+  const influx = await startInfluxd();
+  try {
+    const mqttRate = await rawMosquitto(mosquitto.url);
+    console.log(`raw Mosquitto → do-nothing subscriber: ${fmt(mqttRate)} records/s`);
+    const influx1 = await rawInflux(influx, 1);
+    const influx4 = await rawInflux(influx, 4);
+    console.log(
+      `raw line protocol → InfluxDB, 5,000 points per write: ${fmt(influx1)} records/s (1 in flight), ${fmt(influx4)} records/s (4 in flight)`,
+    );
+    const runs: { variant: Variant; result: Awaited<ReturnType<typeof endToEnd>> }[] = [];
+    for (const variant of VARIANTS) {
+      const result = await endToEnd(mosquitto.url, influx, dir.path, variant);
+      console.log(`end to end (${variant.label}): ${fmt(result.rate)} records/s`);
+      runs.push({ variant, result });
+    }
+    const rawInfluxBest = Math.max(influx1, influx4);
+    const slower = Math.min(mqttRate, rawInfluxBest);
+    console.log('\n| path | records/s | ratio to the slower raw rate |');
+    console.log('|---|---|---|');
+    console.log(
+      `| raw Mosquitto delivery to a do-nothing subscriber | ${fmt(mqttRate)} | ${(mqttRate / slower).toFixed(2)} |`,
+    );
+    console.log(
+      `| raw line-protocol writes into InfluxDB (best of 1 and 4 in flight) | ${fmt(rawInfluxBest)} | ${(rawInfluxBest / slower).toFixed(2)} |`,
+    );
+    for (const { variant, result } of runs)
+      console.log(
+        `| end to end, ${variant.label} | **${fmt(result.rate)}** | ${(result.rate / slower).toFixed(2)} |`,
+      );
+    console.log('');
+    for (const { variant, result } of runs) {
+      console.log(
+        `collector (${variant.label}): peak RSS ${(result.peakRss / 2 ** 20).toFixed(0)} MiB, CPU ${(result.cpuShare * 100).toFixed(0)} % of one core; publishers done after ${result.publishSeconds.toFixed(1)} s, all stored after ${result.seconds.toFixed(1)} s`,
+      );
+    }
+  } finally {
+    await mosquitto.remove();
+    await influx.remove();
+    dir.remove();
+  }
+}
+
+await main();
