@@ -5,6 +5,7 @@
 // Run: npm run bench:lifecycle
 
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { compareResolved, parseScenario, resolveScenario, simulate } from '../collector/lifecycle/index.js';
 import { isConstant } from '../collector/lifecycle/sample.js';
 import { machineLine } from './machine.js';
@@ -16,7 +17,10 @@ const RUNS = 7;
 const scenario = { ...parseScenario(readFileSync(FILE, 'utf8'), 'bench'), samples: SAMPLES };
 const resolved = resolveScenario(scenario);
 const uncertain = Object.entries(resolved.values).filter(
-  ([id, v]) => v.origin !== 'not-needed' && !isConstant(v) && resolved.aliases[id as keyof typeof resolved.aliases] === undefined,
+  ([id, v]) =>
+    v.origin !== 'not-needed' &&
+    !isConstant(v) &&
+    resolved.aliases[id as keyof typeof resolved.aliases] === undefined,
 );
 
 function median(values: number[]): number {
@@ -48,6 +52,12 @@ const rate = (s: number[]) => Math.round(SAMPLES / median(s)).toLocaleString('en
 const range = (s: number[]) =>
   `${Math.round(SAMPLES / Math.max(...s)).toLocaleString('en-US')}–${Math.round(SAMPLES / Math.min(...s)).toLocaleString('en-US')}`;
 console.log(`Measured on: ${machineLine()}`);
+// Other processes on the machine slow a single-core figure down: the load average says how busy it was.
+console.log(
+  `load average at the end (1/5/15 min): ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / ')}`,
+);
 console.log(
   `scenario examples/scenarios/pi4-wifi-gpu-profiles.yaml: ${uncertain.length} uncertain parameters (${[
     ...new Set(uncertain.map(([, v]) => v.distribution)),
@@ -56,7 +66,9 @@ console.log(
 console.log('');
 console.log('| life-cycle Monte Carlo | samples/s (median) | range | ms per 1 M samples |');
 console.log('|---|---|---|---|');
-console.log(`| core: draw + evaluate both placements | ${rate(core)} | ${range(core)} | ${(median(core) * 1000).toFixed(0)} |`);
+console.log(
+  `| core: draw + evaluate both placements | ${rate(core)} | ${range(core)} | ${(median(core) * 1000).toFixed(0)} |`,
+);
 console.log(
   `| whole comparison (percentiles, units, sensitivity) | ${rate(whole)} | ${range(whole)} | ${(median(whole) * 1000).toFixed(0)} |`,
 );
