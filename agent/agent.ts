@@ -271,10 +271,16 @@ export class Agent {
         'stopping with unacknowledged batches on disk',
       );
     await this.publisher.close();
+    const spool = this.outbox.stats(); // pending and dropped (oldest first past the byte bound)
     this.outbox.close();
     await this.sensor.close();
     log.info(
-      { inferences: this.stats.inferences, rssBytes: process.memoryUsage().rss, sent: this.publisher.stats },
+      {
+        inferences: this.stats.inferences,
+        rssBytes: process.memoryUsage().rss,
+        sent: this.publisher.stats,
+        spool,
+      },
       'agent stopped',
     );
     this.model.dispose();

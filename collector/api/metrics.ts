@@ -17,6 +17,8 @@ export interface MetricsSnapshot {
   ingest: IngestStats;
   /** `fleet/device` → µs since the epoch of the last message stored for it. */
   lastSeenUs: ReadonlyMap<string, number>;
+  /** Per `fleet/device`: lowest and highest seq stored by this collector, and records stored between. */
+  seqSpan?: ReadonlyMap<string, { lowSeq: number; highSeq: number; stored: number }>;
   /** Rows held in the dead-letter table now. */
   deadLetterEntries?: number;
   store?: StoreBufferStats;
@@ -119,19 +121,35 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
       ...counter('edgewatt_store_retries_total', 'Failed store writes that were retried.', store.retries),
     );
   }
+  const labelsOf = (key: string) => {
+    const slash = key.indexOf('/');
+    return { fleet: key.slice(0, slash), device: key.slice(slash + 1) };
+  };
+  if (snapshot.seqSpan !== undefined) {
+    lines.push(
+      ...family(
+        'edgewatt_device_missing_records',
+        'gauge',
+        "Sequence numbers between the lowest and highest stored for the device that this collector has not stored: dropped by the agent's full spool, or not arrived yet.",
+        [...snapshot.seqSpan]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([key, span]) =>
+            sample(
+              'edgewatt_device_missing_records',
+              span.highSeq - span.lowSeq + 1 - span.stored,
+              labelsOf(key),
+            ),
+          ),
+      ),
+    );
+  }
   const seen = [...snapshot.lastSeenUs].sort(([a], [b]) => a.localeCompare(b));
   lines.push(
     ...family(
       'edgewatt_device_last_seen_seconds',
       'gauge',
       'When a message of the device was last stored, seconds since the Unix epoch.',
-      seen.map(([key, atUs]) => {
-        const slash = key.indexOf('/');
-        return sample('edgewatt_device_last_seen_seconds', atUs / 1e6, {
-          fleet: key.slice(0, slash),
-          device: key.slice(slash + 1),
-        });
-      }),
+      seen.map(([key, atUs]) => sample('edgewatt_device_last_seen_seconds', atUs / 1e6, labelsOf(key))),
     ),
   );
   return `${lines.join('\n')}\n`;
@@ -154,7 +172,12 @@ export function metricsRoutes(
 
 /** The metrics source of a running collector: its ingest, and its store's buffer when it has one. */
 export function collectorMetricsSource(
-  ingest: { stats: IngestStats; lastSeenUs: ReadonlyMap<string, number>; deadLetter: { size(): number } },
+  ingest: {
+    stats: IngestStats;
+    lastSeenUs: ReadonlyMap<string, number>;
+    seqSpan: MetricsSnapshot['seqSpan'];
+    deadLetter: { size(): number };
+  },
   store: object,
 ): () => MetricsSnapshot {
   return () => {
@@ -162,6 +185,7 @@ export function collectorMetricsSource(
     return {
       ingest: ingest.stats,
       lastSeenUs: ingest.lastSeenUs,
+      seqSpan: ingest.seqSpan,
       deadLetterEntries: ingest.deadLetter.size(),
       ...(buffered === undefined ? {} : { store: buffered }),
     };

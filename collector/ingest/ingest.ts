@@ -71,6 +71,12 @@ export class Ingest {
   };
   /** Last time each `fleet/device` had a message stored, µs since the epoch. */
   readonly lastSeenUs = new Map<string, number>();
+  /**
+   * Per `fleet/device`: the lowest and highest seq this collector stored and how many records it
+   * stored in between; missing = high − low + 1 − stored: records dropped by the agent's full spool,
+   * or not arrived yet. Meaningful for one collector per device (not across a shared group).
+   */
+  readonly seqSpan = new Map<string, { lowSeq: number; highSeq: number; stored: number }>();
   private readonly births = new Map<string, number>();
   private readonly storeFailures = new Map<string, number>();
   private limiter!: DeviceRateLimiter;
@@ -178,6 +184,14 @@ export class Ingest {
       this.stats.records += result.inserted;
       this.stats.duplicates += result.duplicates;
       remember(this.lastSeenUs, key, Math.round(this.nowMs() * 1000));
+      const first = message.records[0]?.seq ?? 0;
+      const last = first + message.records.length - 1;
+      const span = this.seqSpan.get(key);
+      remember(this.seqSpan, key, {
+        lowSeq: Math.min(span?.lowSeq ?? first, first),
+        highSeq: Math.max(span?.highSeq ?? last, last),
+        stored: (span?.stored ?? 0) + result.inserted,
+      });
       return { kind: 'stored', ...result };
     } catch (error) {
       this.stats.storeErrors++;

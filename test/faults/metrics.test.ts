@@ -59,6 +59,7 @@ beforeAll(async () => {
   await ingest.handle(topic('pi-1'), batch('pi-1', [0, 1, 2]));
   await ingest.handle(topic('pi-1'), batch('pi-1', [2, 3]));
   await ingest.handle(topic('pi-2'), batch('pi-2', [0]));
+  await ingest.handle(topic('pi-2'), batch('pi-2', [5, 6])); // 1..4 dropped by the agent's spool
   await ingest.handle(topic('pi-2'), new Uint8Array([1, 2, 3]));
   await ingest.handle(topic('pi-2'), batch('pi-1', [9]));
   await ingest.handle(topic('pi-2'), new TextEncoder().encode('{"v":1'));
@@ -72,10 +73,12 @@ afterAll(async () => {
 describe('renderMetrics', () => {
   it('exposes what ingest counted, every rejection reason, and last seen per device', () => {
     const samples = parse(renderMetrics(collectorMetricsSource(ingest, store)()));
-    expect(samples.get('edgewatt_messages_received_total')).toBe(7);
-    expect(samples.get('edgewatt_records_stored_total')).toBe(5);
+    expect(samples.get('edgewatt_messages_received_total')).toBe(8);
+    expect(samples.get('edgewatt_records_stored_total')).toBe(7);
     expect(samples.get('edgewatt_duplicate_records_total')).toBe(1);
-    expect(samples.get('edgewatt_batches_stored_total')).toBe(3);
+    expect(samples.get('edgewatt_batches_stored_total')).toBe(4);
+    expect(samples.get('edgewatt_device_missing_records{fleet="lab",device="pi-1"}')).toBe(0);
+    expect(samples.get('edgewatt_device_missing_records{fleet="lab",device="pi-2"}')).toBe(4);
     expect(samples.get('edgewatt_rejected_messages_total{reason="unknown-encoding"}')).toBe(1);
     expect(samples.get('edgewatt_rejected_messages_total{reason="device-mismatch"}')).toBe(1);
     expect(samples.get('edgewatt_rejected_messages_total{reason="malformed"}')).toBe(1);
@@ -112,7 +115,7 @@ describe('GET /metrics', () => {
     const response = await app.inject({ method: 'GET', url: '/metrics' });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
-    expect(parse(response.body).get('edgewatt_records_stored_total')).toBe(5);
+    expect(parse(response.body).get('edgewatt_records_stored_total')).toBe(7);
     await app.close();
     const bare = await buildApi({ scenariosDir: dir.path });
     expect((await bare.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(404);

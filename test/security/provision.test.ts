@@ -4,10 +4,14 @@
 
 import { execFileSync } from 'node:child_process';
 import { pbkdf2Sync } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ACL_TEMPLATE, mosquittoPasswordHash } from '../../cli/commands/provision-files.js';
+import { resolveConfig } from '../../cli/config.js';
+import { agentReliabilityFields } from '../../cli/schemas/agent-reliability.js';
+import { agentSchema } from '../../cli/schemas.js';
 import { tempDir } from '../support/stack.js';
 import { provision } from './provision-helper.js';
 
@@ -91,6 +95,35 @@ describe('edgewatt provision-device', () => {
     expect(acl.match(/# edgewatt device lab\/a\n/g)).toHaveLength(1);
     expect(acl.match(/# edgewatt device lab\/b\n/g)).toHaveLength(1);
     expect(acl.match(/^user lab\.a$/gm)).toHaveLength(1);
+  });
+
+  it('writes an agent config that `edgewatt agent --config` accepts as it is', async () => {
+    const out = join(dir.path, 'p');
+    const ca = join(dir.path, 'ca.crt');
+    writeFileSync(ca, 'PEM');
+    await provision(
+      out,
+      'pi5-07',
+      '--fleet',
+      'lab',
+      '--sensor',
+      'simulated:rpi5',
+      '--model',
+      '/opt/m',
+      '--ca',
+      ca,
+    );
+    const command = new Command('agent').option('--config <path>').exitOverride();
+    command.parse(['--config', join(out, 'lab.pi5-07.agent.json')], { from: 'user' });
+    const config = resolveConfig(agentSchema.extend(agentReliabilityFields), 'agent', command, {});
+    expect(config).toMatchObject({
+      fleet: 'lab',
+      device: 'pi5-07',
+      username: 'lab.pi5-07',
+      ca,
+      spool: 'file',
+    });
+    expect(config.password).toHaveLength(32);
   });
 
   it('refuses a device id that is not a valid id', async () => {
