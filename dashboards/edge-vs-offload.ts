@@ -7,7 +7,7 @@ import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat'
 import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeSeriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
 import { MEASUREMENTS } from '../collector/store/influx-lines.js';
-import { DATASOURCE, influxql } from './influxql.js';
+import { DATASOURCE, influxql, lastValue } from './influxql.js';
 
 const C = MEASUREMENTS.comparison;
 const KEY = '"board", "model", "variant", "scenario"';
@@ -48,6 +48,7 @@ export function edgeVsOffloadDashboard(): DashboardBuilder {
     )
     .withPanel(
       new StatPanel()
+        .reduceOptions(lastValue())
         .title('Probability that edge wins')
         .datasource(DATASOURCE)
         .unit('percentunit')
@@ -63,6 +64,7 @@ export function edgeVsOffloadDashboard(): DashboardBuilder {
     )
     .withPanel(
       new StatPanel()
+        .reduceOptions(lastValue())
         .title('Break-even inference rate')
         .description('Inferences per second above which running on the edge emits less than offloading.')
         .datasource(DATASOURCE)

@@ -6,7 +6,7 @@ import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat'
 import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeSeriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
 import { MEASUREMENTS } from '../collector/store/influx-lines.js';
-import { DATASOURCE, influxql } from './influxql.js';
+import { DATASOURCE, influxql, lastValue } from './influxql.js';
 
 const I = MEASUREMENTS.inference;
 const S = MEASUREMENTS.status;
@@ -21,6 +21,7 @@ export function fleetDashboard(): DashboardBuilder {
     .withRow(new RowBuilder('Fleet'))
     .withPanel(
       new StatPanel()
+        .reduceOptions(lastValue())
         .title('Devices online')
         .description(
           'Devices whose last status message says online (birth), not offline (last will or clean stop).',
@@ -36,6 +37,7 @@ export function fleetDashboard(): DashboardBuilder {
     )
     .withPanel(
       new StatPanel()
+        .reduceOptions(lastValue())
         .title('Devices reporting')
         .description('Devices with at least one inference in the time range.')
         .datasource(DATASOURCE)
@@ -49,6 +51,7 @@ export function fleetDashboard(): DashboardBuilder {
     )
     .withPanel(
       new StatPanel()
+        .reduceOptions(lastValue())
         .title('Inferences in range')
         .datasource(DATASOURCE)
         .span(6)
@@ -57,18 +60,19 @@ export function fleetDashboard(): DashboardBuilder {
     )
     .withPanel(
       new StatPanel()
-        .title('Estimated share of energy figures')
-        .description('Share of records whose energy is a model-based estimate, not a sensor reading.')
+        .reduceOptions(lastValue())
+        .title('Records by provenance')
+        .description(
+          'Measured (read from a power sensor) vs estimated (a model of the board): estimates are labelled, never mixed.',
+        )
         .datasource(DATASOURCE)
-        .unit('percentunit')
         .span(6)
         .height(5)
         .withTarget(
-          influxql(`SELECT count("seq") FROM "${I}" WHERE $timeFilter AND "provenance" = 'estimated'`).refId(
-            'A',
-          ),
-        )
-        .withTarget(influxql(`SELECT count("seq") FROM "${I}" WHERE $timeFilter`).refId('B')),
+          influxql(`SELECT count("seq") FROM "${I}" WHERE $timeFilter GROUP BY "provenance"`)
+            .alias('$tag_provenance')
+            .refId('A'),
+        ),
     )
     .withPanel(
       new TimeSeriesPanel()

@@ -33,9 +33,23 @@ export interface BuiltFile {
 export function buildDashboards(): { path: string; json: Record<string, unknown> }[] {
   return Object.entries(DASHBOARDS).map(([file, make]) => ({
     path: `dashboards/${file}`,
-    // JSON round trip: drops the SDK's marker functions, leaves what Grafana reads.
-    json: JSON.parse(JSON.stringify(make().build())) as Record<string, unknown>,
+    json: finish(make().build()),
   }));
+}
+
+/**
+ * JSON round trip (drops the SDK's marker functions), then what Grafana expects of a file it
+ * provisions: every panel with a unique id, and lists for templating and annotations.
+ */
+function finish(dashboard: object): Record<string, unknown> {
+  const json = JSON.parse(JSON.stringify(dashboard)) as Record<string, unknown> & {
+    panels?: { id?: number }[];
+  };
+  let id = 0;
+  for (const panel of json.panels ?? []) panel.id = ++id;
+  json.templating = { list: [] };
+  json.annotations = { list: [] };
+  return json;
 }
 
 export function buildProvisioning(options: ProvisioningOptions): BuiltFile[] {

@@ -2,7 +2,7 @@
 // query type, so this is its documented extension point: a Dataquery variant with a builder.
 
 import type { Builder, Dataquery } from '@grafana/grafana-foundation-sdk/cog';
-import type { DataSourceRef } from '@grafana/grafana-foundation-sdk/common';
+import { type DataSourceRef, ReduceDataOptionsBuilder } from '@grafana/grafana-foundation-sdk/common';
 
 /** The provisioned data source; its uid is fixed so dashboards can name it. */
 export const DATASOURCE: DataSourceRef = { type: 'influxdb', uid: 'edgewatt-influxdb' };
@@ -53,3 +53,6 @@ export class InfluxQLBuilder implements Builder<Dataquery> {
 }
 
 export const influxql = (query: string) => new InfluxQLBuilder(query);
+
+/** Stat panels show the last non-null value of each series (the SDK leaves the reducer empty). */
+export const lastValue = () => new ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false);

@@ -52,12 +52,12 @@ async function streamingAgents(db: string, devices: string[], rate: number) {
           batchMax: 20,
           flushMs: 200,
         }),
-      ),
+      ).then((agent) => {
+        agent.onBatch((records) => produced.push(...records.map((r) => `${device}/${r.seq}`)));
+        return agent;
+      }),
     ),
   );
-  agents.forEach((agent, i) => {
-    agent.onBatch((records) => produced.push(...records.map((r) => `${devices[i]}/${r.seq}`)));
-  });
   return { produced, stop: () => Promise.all(agents.map((a) => a.stop())) };
 }
 

@@ -86,12 +86,13 @@ describe.skipIf(!ready)('agents → Mosquitto → three collectors in one shared
             ] as string,
             count: 60,
           }),
-        ),
+        ).then((agent) => {
+          // Attached at once: the first batch is sealed a few milliseconds after start.
+          agent.onBatch((records) => produced.push(...records.map((r) => `${device}/${r.seq}`)));
+          return agent;
+        }),
       ),
     );
-    agents.forEach((agent, i) => {
-      agent.onBatch((records) => produced.push(...records.map((r) => `${devices[i]}/${r.seq}`)));
-    });
     // The same batch published twice, as a device resends what was not acknowledged: round robin
     // hands the two copies to different members of the group.
     const gt = groundTruthRecords();

@@ -23,6 +23,8 @@ export interface MosquittoOptions {
   extraConfig?: string;
   /** Keep sessions and queued messages across restarts (default true). */
   persistence?: boolean;
+  /** Replaces the generated config (e.g. a deploy/ file adapted to the port and temp dir). */
+  config?: (port: number, dir: string) => string;
 }
 
 export interface Mosquitto {
@@ -45,22 +47,23 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   const logPath = join(dir, 'mosquitto.log');
   writeFileSync(
     confPath,
-    [
-      `listener ${port} 127.0.0.1`,
-      // Run as root, mosquitto would switch to user "mosquitto", which cannot write this temp dir.
-      `user ${userInfo().username}`,
-      'allow_anonymous true',
-      `persistence ${options.persistence === false ? 'false' : 'true'}`,
-      `persistence_location ${dir}/`,
-      // Unbounded queues for the tests: a lost message must be our bug, never a broker limit.
-      'max_queued_messages 0',
-      'max_queued_bytes 0',
-      `log_dest file ${logPath}`,
-      'log_type error',
-      'log_type warning',
-      'log_type notice',
-      options.extraConfig ?? '',
-    ].join('\n'),
+    options.config?.(port, dir) ??
+      [
+        `listener ${port} 127.0.0.1`,
+        // Run as root, mosquitto would switch to user "mosquitto", which cannot write this temp dir.
+        `user ${userInfo().username}`,
+        'allow_anonymous true',
+        `persistence ${options.persistence === false ? 'false' : 'true'}`,
+        `persistence_location ${dir}/`,
+        // Unbounded queues for the tests: a lost message must be our bug, never a broker limit.
+        'max_queued_messages 0',
+        'max_queued_bytes 0',
+        `log_dest file ${logPath}`,
+        'log_type error',
+        'log_type warning',
+        'log_type notice',
+        options.extraConfig ?? '',
+      ].join('\n'),
   );
   let child: ChildProcess | undefined;
   const start = async () => {
