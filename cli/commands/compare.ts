@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { runComparison } from '../../collector/api/run-compare.js';
 import { type ApiContext, type ApiServer, parseListen, startApi } from '../../collector/api/server.js';
-import { formatComparison, parseScenario } from '../../collector/lifecycle/index.js';
+import { catalog, formatCatalog, formatComparison, parseScenario } from '../../collector/lifecycle/index.js';
 import { resolveConfig } from '../config.js';
 import { collectorHttpSchema, compareSchema } from '../schemas/compare.js';
 
@@ -23,6 +23,7 @@ export function compareCommand(): Command {
       'scenario file, YAML or JSON (see examples/scenarios/ and docs/methodology.md)',
     )
     .option('--json', 'print the result as JSON instead of text')
+    .option('--profiles', 'list the boards, links, servers, PUE classes and grid regions a scenario can name')
     .option(
       '--samples <n>',
       "Monte Carlo draws, overriding the scenario's `samples` (1 = central values only)",
@@ -35,6 +36,15 @@ export function compareCommand(): Command {
     .option('--config <path>', 'JSON config file (section "compare")')
     .action(async (_options, command: Command) => {
       const config = resolveConfig(compareSchema, 'compare', command);
+      if (config.profiles) {
+        process.stdout.write(config.json ? `${JSON.stringify(catalog(), null, 2)}\n` : formatCatalog());
+        return;
+      }
+      if (config.scenario === undefined) {
+        throw new ScenarioFileError(
+          '--scenario: give the scenario file (YAML or JSON), or --profiles to list what it can name',
+        );
+      }
       let text: string;
       try {
         text = await readFile(config.scenario, 'utf8');

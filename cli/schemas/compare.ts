@@ -26,8 +26,10 @@ const integer = (min: number, max: number) =>
 export const compareSchema = z.object({
   scenario: z
     .string()
-    .min(1, 'give the scenario file (YAML or JSON), e.g. examples/scenarios/pi4-wifi-gpu.yaml'),
+    .min(1, 'give the scenario file (YAML or JSON), e.g. examples/scenarios/pi4-wifi-gpu.yaml')
+    .optional(),
   json: flag.default(false),
+  profiles: flag.default(false),
   samples: integer(1, 1_000_000).optional(),
   seed: integer(0, 2 ** 32 - 1).optional(),
   store: z.string().default('sqlite:.edgewatt/edgewatt.sqlite'),

@@ -1,12 +1,14 @@
 // Route group: the life-cycle comparison. GET /v1/compare?scenario=<name> runs a stored scenario
 // from the scenarios folder; POST /v1/compare runs the scenario in the body (JSON, or YAML with a
-// YAML content type). GET /v1/scenarios lists the stored names. Bad input → 400 with every problem.
-// The Monte Carlo runs on a worker thread (compare-runner.ts), off the collector's event loop.
+// YAML content type). GET /v1/scenarios lists the stored names, GET /v1/profiles the profiles and
+// regions a scenario can name. Bad input → 400 with every problem. The Monte Carlo runs on a worker
+// thread (compare-runner.ts), off the collector's event loop.
 
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import {
+  catalog,
   MeasurementError,
   parseScenario,
   type Scenario,
@@ -67,6 +69,8 @@ export function compareRoutes(app: FastifyInstance, context: ApiContext): void {
     { parseAs: 'string' },
     yamlParser,
   );
+
+  app.get('/v1/profiles', async () => catalog());
 
   app.get('/v1/scenarios', async () => {
     let names: string[] = [];

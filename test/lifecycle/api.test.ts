@@ -158,6 +158,13 @@ describe('HTTP API /v1/compare', () => {
     expect((await json(unknown)).error).toMatch(/no inference records for device "nobody"/);
   });
 
+  it('GET /v1/profiles lists what a scenario can name, UNSOURCED values included', async () => {
+    const body = await json(await fetch(`${api.url}/v1/profiles`));
+    expect(Object.keys(body.boards)).toEqual(['rpi4', 'rpi5', 'jetson-nano', 'jetson-orin-nano', 'esp32']);
+    expect(body.links['5g'].uplinkUJPerBit.unsourced).toMatch(/UNSOURCED/);
+    expect(body.regions.BE.gPerKWh).toMatchObject({ central: 118, low: 118, high: 153 });
+  });
+
   it('GET /v1/scenarios lists the stored names', async () => {
     const response = await fetch(`${api.url}/v1/scenarios`);
     expect(await json(response)).toEqual({ scenariosDir: dir.path, scenarios: ['pi4'] });

@@ -120,6 +120,18 @@ describe('edgewatt compare (process)', () => {
     expect(run.stderr()).toContain('device.colour: unknown field');
   });
 
+  it('--profiles lists boards, links, servers, PUE classes and regions with sources', async () => {
+    const run = runCli(['compare', '--profiles']);
+    expect((await run.exited).code).toBe(0);
+    expect(run.stdout()).toMatch(
+      /rpi4 — Raspberry Pi 4 Model B\n\s+idleW: 2\.700 \(1\.60…3\.00, triangular\) — pwr_pi4_idle/,
+    );
+    expect(run.stdout()).toContain('lifetimeYears: UNSOURCED');
+    const none = runCli(['compare']);
+    expect((await none.exited).code).toBe(1);
+    expect(none.stderr()).toContain('--scenario: give the scenario file');
+  });
+
   it('a missing file exits 1 with the path', async () => {
     const run = runCli(['compare', '--scenario', join(dir.path, 'none.yaml')]);
     expect((await run.exited).code).toBe(1);
