@@ -27,6 +27,8 @@ export const manifestSchema = z.strictObject({
       channelMultiple: z.number().int().min(1),
       keptChannels: z.record(z.string(), z.number().int().min(1)),
       fineTuneEpochs: z.number().int().min(0),
+      /** Test accuracy right after the channels were removed, before fine-tuning. */
+      accuracyBeforeFineTune: z.number().min(0).max(1).optional(),
     })
     .nullable(),
   /** Multiply-adds of one inference (conv and dense layers). */

@@ -129,7 +129,10 @@ export function modelCommand(): Command {
       .description('remove the lowest-L1 channels to a FLOPs target, fine-tune, and write the smaller model')
       .option('--model <dir>', 'trained model folder (required)')
       .option('--out <dir>', 'folder for the pruned model (required)')
-      .option('--target <fraction>', 'fraction of multiply-adds to remove, e.g. 0.5 (required)')
+      .option(
+        '--target <fraction>',
+        'fraction of multiply-adds to remove, e.g. 0.5; 0 = fine-tune only, the control (required)',
+      )
       .option('--multiple <n>', 'round kept channel counts to a multiple of n, e.g. 8 or 16 (default: 1)')
       .option('--fine-tune-epochs <n>', 'epochs of fine-tuning after pruning (default: 1)')
       .option('--variant <name>', 'variant name (default: <arch>-p<target %>[-x<multiple>])'),
@@ -160,6 +163,7 @@ export function modelCommand(): Command {
       .option('--targets <list>', 'FLOPs reductions, comma-separated (default: 0.1,0.2,...,0.7)')
       .option('--multiple <n>', 'round kept channel counts to a multiple of n (default: 1)')
       .option('--fine-tune-epochs <n>', 'epochs of fine-tuning per variant (default: 1)')
+      .option('--control', 'also fine-tune the unpruned model the same way (variant <arch>-ft)')
       .option('--results <file>', 'write the results JSON here')
       .option('--rounds <n>', 'interleaved latency rounds (default: 5)')
       .option('--runs <n>', 'inferences per model per round (default: 100)'),
@@ -167,10 +171,16 @@ export function modelCommand(): Command {
     const config = resolveConfig(modelSweepSchema, 'model', command);
     const runtime = await loadRuntime(config.backend);
     const dirs = [config.model];
-    for (const target of config.targets) {
-      const base = (await loadLayers(runtime.tf, config.model)).architecture;
-      const dir = `${config.outDir}/${base}-p${Math.round(target * 100)}${config.multiple > 1 ? `-x${config.multiple}` : ''}`;
-      const bar = progressBar(`p${Math.round(target * 100)}`);
+    const parent = await loadLayers(runtime.tf, config.model);
+    const base = parent.architecture;
+    parent.model.dispose();
+    for (const target of [...(config.control ? [0] : []), ...config.targets]) {
+      const name =
+        target === 0
+          ? 'ft'
+          : `p${Math.round(target * 100)}${config.multiple > 1 ? `-x${config.multiple}` : ''}`;
+      const dir = `${config.outDir}/${base}-${name}`;
+      const bar = progressBar(name);
       const outcome = await pruneVariant(
         runtime.tf,
         pruneRequest({ ...config, out: dir, target, variant: undefined }, runtime.backend),

@@ -40,13 +40,18 @@ export const modelPruneSchema = z.object({
   ...common,
   model: z.string().min(1, 'give the trained model folder to prune'),
   out: z.string().min(1, 'give the folder to write the pruned model to'),
-  target: fraction,
+  /** 0 is allowed here: fine-tuning without pruning, the control for the pruned variants. */
+  target: numberFrom(
+    number().min(0, 'must be 0 (fine-tune only) or above').lt(1, 'must be below 1 (e.g. 0.5 for 50 %)'),
+  ),
   multiple: numberFrom(number().int().min(1).max(128)).default(1),
   fineTuneEpochs: numberFrom(number().int().min(0).max(100)).default(1),
   learningRate: numberFrom(number().gt(0).max(1)).default(0.0005),
 });
 
 export const modelSweepSchema = modelPruneSchema.omit({ out: true, target: true, variant: true }).extend({
+  /** Also fine-tune the unpruned model the same way (variant <arch>-ft), as a control. */
+  control: z.preprocess((value) => value === true || value === 'true', z.boolean()).default(false),
   outDir: z.string().min(1, 'give the folder for the pruned variants'),
   targets: z
     .preprocess(

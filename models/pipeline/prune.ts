@@ -10,6 +10,7 @@ import { buildManifest, writeManifest } from '../artifact/manifest.js';
 import { loadLayers, saveArtifact } from '../artifact/save.js';
 import { loadSplit } from '../data/fashion-mnist.js';
 import { applyPlan, planPruning } from '../prune/plan.js';
+import { removeChannels } from '../prune/surgery.js';
 import { type EpochResult, type TrainProgress, train } from '../train/trainer.js';
 import { loadTestSet } from './train.js';
 
@@ -18,7 +19,7 @@ export interface PruneRequest {
   dataDir: string;
   out: string;
   variant?: string;
-  /** Fraction of multiply-adds to remove, 0–1. */
+  /** Fraction of multiply-adds to remove, 0–1; 0 fine-tunes the parent unpruned (a control). */
   targetFlopsReduction: number;
   /** Round kept channel counts to this multiple (1 = no rounding; 8 or 16 for SIMD/accelerators). */
   channelMultiple: number;
@@ -47,8 +48,15 @@ export async function pruneVariant(
 ): Promise<PruneOutcome> {
   const parent = await loadLayers(tf, request.model);
   const testSet = await loadTestSet(request.dataDir, request.testLimit);
-  const plan = await planPruning(tf, parent.model, request.targetFlopsReduction, request.channelMultiple);
-  const pruned = await applyPlan(tf, parent.model, plan);
+  const plan =
+    request.targetFlopsReduction > 0
+      ? await planPruning(tf, parent.model, request.targetFlopsReduction, request.channelMultiple)
+      : null;
+  // Target 0: the same fine-tuning on an unpruned copy, to tell pruning from extra training.
+  const pruned =
+    plan === null
+      ? await removeChannels(tf, parent.model, new Map())
+      : await applyPlan(tf, parent.model, plan);
   const accuracyBeforeFineTune = accuracyOn(tf, pruned, testSet).accuracy;
   let epochs: EpochResult[] = [];
   let trainExamples = 0;
@@ -74,13 +82,15 @@ export async function pruneVariant(
   const percent = Math.round(request.targetFlopsReduction * 100);
   const variant =
     request.variant ??
-    `${parent.architecture}-p${percent}${request.channelMultiple > 1 ? `-x${request.channelMultiple}` : ''}`;
+    (plan === null
+      ? `${parent.architecture}-ft`
+      : `${parent.architecture}-p${percent}${request.channelMultiple > 1 ? `-x${request.channelMultiple}` : ''}`);
   const saved = await saveArtifact(tf, pruned, request.out, { variant, architecture: parent.architecture });
   const manifest = buildManifest(saved, {
     variant,
     architecture: parent.architecture,
     parent: parent.artifact.id,
-    pruning: {
+    pruning: plan && {
       method: 'l1-structured',
       targetFlopsReduction: request.targetFlopsReduction,
       flopsReduction: plan.flopsReduction,
@@ -88,6 +98,7 @@ export async function pruneVariant(
       channelMultiple: request.channelMultiple,
       keptChannels: plan.keepCounts,
       fineTuneEpochs: request.fineTuneEpochs,
+      accuracyBeforeFineTune,
     },
     flops: cost.macs,
     params: cost.params,

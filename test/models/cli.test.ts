@@ -68,7 +68,28 @@ describe('edgewatt model', () => {
     expect(manifest.parent).toBe(JSON.parse(readFileSync(join(base, 'manifest.json'), 'utf8')).id);
     expect(manifest.pruning.flopsReduction).toBeGreaterThanOrEqual(0.5);
     expect(manifest.variant).toBe('cnn-p50-x8');
+    expect(manifest.pruning.accuracyBeforeFineTune).toBeGreaterThanOrEqual(0);
     expect(existsSync(join(pruned, 'manifest.sig'))).toBe(true);
+
+    // Target 0 is the control: the same fine-tuning without pruning.
+    const control = join(dir.path, 'ft');
+    const ft = await edgewatt([
+      'model',
+      'prune',
+      '--model',
+      base,
+      '--out',
+      control,
+      '--target',
+      '0',
+      ...small,
+    ]);
+    expect(ft.code, ft.err).toBe(0);
+    const controlManifest = JSON.parse(readFileSync(join(control, 'manifest.json'), 'utf8'));
+    expect(controlManifest.variant).toBe('cnn-ft');
+    expect(controlManifest.pruning).toBeNull();
+    expect(controlManifest.flops).toBe(2_528_000);
+    expect(controlManifest.parent).toBe(manifest.parent);
 
     const verified = await edgewatt(['model', 'verify', pruned, '--trusted-key', `${key}.pub.pem`]);
     expect(verified.code, verified.out).toBe(0);
