@@ -197,7 +197,12 @@ export function resolveScenario(scenario: Scenario, source?: MeasurementSource):
     pick('offloadDevice.idleW', gross || 'unused', [
       ['scenario', given(off.idleW)],
       ['profile', offBoard?.idleW, offBoard?.id],
-      inherit('device.idleW'),
+      // device.idleW itself is not resolved when another device offloads: take its sources directly.
+      [
+        'inherited',
+        device.idleW !== undefined ? given(device.idleW) : board?.idleW,
+        board === undefined || device.idleW !== undefined ? undefined : board.id,
+      ],
     ]);
     pick('offloadDevice.embodiedKg', true, [
       ['scenario', given(off.embodiedKg)],

@@ -97,6 +97,21 @@ describe('scenario validation', () => {
     );
   });
 
+  it('a separate offloading device inherits what it does not give from the edge device', () => {
+    const result = compare(parseScenario(`samples: 1\n${BASE}offloadDevice: { embodiedKg: 2 }\n`));
+    expect(result.provenance['offloadDevice.embodiedKg']).toMatchObject({ origin: 'scenario', central: 2 });
+    expect(result.provenance['offloadDevice.idleW']).toMatchObject({
+      origin: 'inherited',
+      central: 2.7,
+      profile: 'rpi4',
+    });
+    expect(result.provenance['offloadDevice.lifetimeYears']).toMatchObject({
+      origin: 'inherited',
+      central: 5,
+    });
+    expect(result.provenance['device.idleW']).toBeUndefined();
+  });
+
   it('reports YAML syntax errors with the line', () => {
     expect(() => parseScenario('samples: 1\ndevice: [\n', 'x.yaml')).toThrow(
       /x\.yaml: not valid YAML or JSON at line/,
