@@ -2,8 +2,6 @@
 
 import { Command } from 'commander';
 import { loadRuntime } from '../../agent/runtime/backend.js';
-import { verifyArtifact } from '../../agent/runtime/model.js';
-import { loadTrustedKey } from '../../agent/runtime/signature.js';
 import { countCost } from '../../models/analysis/flops.js';
 import { ARCHITECTURE_NAMES, architectureByName } from '../../models/arch/index.js';
 import { buildMobileNetV1 } from '../../models/arch/mobilenet-v1.js';
@@ -12,25 +10,20 @@ import { writeSubset } from '../../models/data/subset.js';
 import { type PruneRequest, pruneVariant } from '../../models/pipeline/prune.js';
 import { measureArtifacts, writeResults } from '../../models/pipeline/results.js';
 import { loadTestSet, trainVariant } from '../../models/pipeline/train.js';
-import { generateKeys, readPrivateKey, signArtifactDir } from '../../models/sign/keys.js';
+import { readPrivateKey, signArtifactDir } from '../../models/sign/keys.js';
 import { resolveConfig } from '../config.js';
 import {
-  modelKeygenSchema,
   modelPruneSchema,
   modelResultsSchema,
-  modelSignSchema,
   modelSubsetSchema,
   modelSweepSchema,
   modelTrainSchema,
-  modelVerifySchema,
 } from '../schemas/model.js';
+import { addKeyCommands } from './model-keys.js';
 import { progressBar, resultsTable } from './model-output.js';
 
 const out = (text: string) => process.stdout.write(text);
 
-class ModelsRefusedError extends Error {
-  override readonly name = 'ModelsRefusedError';
-}
 const commandLine = () => `edgewatt ${process.argv.slice(2).join(' ')}`;
 
 function trainingOptions(command: Command): Command {
@@ -250,55 +243,7 @@ export function modelCommand(): Command {
       for (const { file, bytes } of written) out(`${config.out}/${file}: ${bytes} bytes\n`);
     });
 
-  model
-    .command('keygen')
-    .description('make an ed25519 key pair: <out>.key.pem (private, mode 0600) and <out>.pub.pem')
-    .option('--out <prefix>', 'path prefix of the two files (required)')
-    .action(async (_options, command: Command) => {
-      const config = resolveConfig(modelKeygenSchema, 'model', command);
-      const keys = await generateKeys(config.out);
-      out(
-        `private key ${keys.privateKeyPath} (keep it secret), public key ${keys.publicKeyPath}, key id ${keys.keyId}\n`,
-      );
-      out(`agents trust it with: edgewatt agent --trusted-key ${keys.publicKeyPath} ...\n`);
-    });
-
-  model
-    .command('sign')
-    .description("sign models' manifest.json with an ed25519 private key (writes manifest.sig)")
-    .argument('<models...>', 'model folders')
-    .option('--key <pem>', 'private key from "edgewatt model keygen" (required)')
-    .action(async (paths: string[], _options, command: Command) => {
-      const config = resolveConfig(modelSignSchema, 'model', command);
-      const key = await readPrivateKey(config.key);
-      for (const dir of paths) {
-        await verifyArtifact(dir, { keys: [], requireSigned: false });
-        const signature = await signArtifactDir(dir, key);
-        out(`${dir}: signed by ${signature.keyId}\n`);
-      }
-    });
-
-  model
-    .command('verify')
-    .description('check models as the agent does: hash against manifest, signature by a trusted key')
-    .argument('<models...>', 'model folders')
-    .option('--trusted-key <pem>', 'trusted public key; comma-separate several (required)')
-    .action(async (paths: string[], _options, command: Command) => {
-      const config = resolveConfig(modelVerifySchema, 'model', command);
-      const keys = config.trustedKey.map(loadTrustedKey);
-      let failed = 0;
-      for (const dir of paths) {
-        try {
-          const { artifact, manifest, signedBy } = await verifyArtifact(dir, { keys, requireSigned: true });
-          out(`OK ${dir}: ${manifest?.variant} ${artifact.id}, signed by ${signedBy}\n`);
-        } catch (error) {
-          failed++;
-          out(`REFUSED ${dir}: ${(error as Error).message}\n`);
-        }
-      }
-      if (failed > 0)
-        throw new ModelsRefusedError(`${failed} of ${paths.length} model(s) refused (see above)`);
-    });
+  addKeyCommands(model);
 
   return model;
 }
