@@ -2,13 +2,17 @@
 // SQLite store after good and bad input, and served by the collector's HTTP API.
 
 import { join } from 'node:path';
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectorMetricsSource, REJECT_REASONS, renderMetrics } from '../../collector/api/metrics.js';
 import { buildApi } from '../../collector/api/server.js';
+import { startEmbeddedBroker } from '../../collector/broker/embedded.js';
+import { SqliteDeadLetter } from '../../collector/ingest/dead-letter.js';
 import { Ingest } from '../../collector/ingest/ingest.js';
 import { SqliteStore } from '../../collector/store/sqlite.js';
 import { buildTopic, encodeMessage, type InferenceRecord } from '../../protocol/index.js';
-import { tempDir } from '../support/stack.js';
+import { runCli } from '../support/process.js';
+import { tempDir, waitFor } from '../support/stack.js';
 
 const dir = tempDir('edgewatt-metrics-');
 let store: SqliteStore;
@@ -121,4 +125,62 @@ describe('GET /metrics', () => {
     expect((await bare.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(404);
     await bare.close();
   });
+});
+
+describe('edgewatt collector --http (a real process)', () => {
+  it('serves /metrics and keeps refused messages in its dead-letter file', async () => {
+    const broker = await startEmbeddedBroker();
+    const deadLetterPath = join(dir.path, 'cli-dead-letter.sqlite');
+    const collector = runCli(
+      [
+        'collector',
+        '--broker',
+        broker.url,
+        '--store',
+        `sqlite:${join(dir.path, 'cli.sqlite')}`,
+        '--http',
+        '127.0.0.1:0',
+        '--dead-letter',
+        deadLetterPath,
+        '--rate-limit',
+        '1000',
+      ],
+      { EDGEWATT_LOG_LEVEL: 'info' },
+    );
+    try {
+      await waitFor('HTTP API listening', () => /HTTP API listening/.test(collector.stderr()), 20_000);
+      const url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(collector.stderr())?.[1];
+      await waitFor('collector subscribed', () => /collector subscribed/.test(collector.stderr()), 20_000);
+      const publisher = await mqtt.connectAsync(broker.url);
+      await publisher.publishAsync(topic('cli-dev'), Buffer.from(batch('cli-dev', [0, 1])), { qos: 1 });
+      await publisher.publishAsync(topic('cli-dev'), Buffer.from([0xde, 0xad]), { qos: 1 });
+      await publisher.endAsync();
+      let samples = new Map<string, number>();
+      await waitFor(
+        'metrics show the batch and the refusal',
+        () => {
+          void fetch(`${url}/metrics`)
+            .then((response) => response.text())
+            .then((text) => {
+              samples = parse(text);
+            })
+            .catch(() => undefined);
+          return samples.get('edgewatt_dead_lettered_total') === 1;
+        },
+        20_000,
+      );
+      expect(samples.get('edgewatt_records_stored_total')).toBe(2);
+      expect(samples.get('edgewatt_rejected_messages_total{reason="unknown-encoding"}')).toBe(1);
+      collector.child.kill('SIGINT');
+      expect((await collector.exited).code, collector.stderr()).toBe(0);
+      const kept = new SqliteDeadLetter(deadLetterPath);
+      expect(kept.recent(5)).toMatchObject([
+        { reason: 'unknown-encoding', topic: topic('cli-dev'), payloadBytes: 2 },
+      ]);
+      kept.close();
+    } finally {
+      collector.child.kill('SIGKILL');
+      await broker.close();
+    }
+  }, 60_000);
 });
