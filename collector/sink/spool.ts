@@ -2,9 +2,19 @@
 // grouped: every append waiting during one sync shares the next one) before append() resolves;
 // the runtime acknowledges MQTT messages only after that. A checkpoint file records how far the
 // sink has the data; on start, everything after it is read back. Bounded in bytes: a full spool
-// makes append() wait (back-pressure up to the broker), it never drops.
+// makes append() wait (back-pressure up to the broker), it never drops. Only the newest part of
+// what is pending stays in memory (memoryBytes); older entries are read back from disk when due.
 
-import { mkdirSync, readdirSync, readFileSync, rmSync, truncateSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  truncateSync,
+} from 'node:fs';
 import { type FileHandle, open, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SpoolError } from './sink.js';
@@ -17,6 +27,8 @@ export interface SpoolOptions {
   segmentBytes: number;
   /** fdatasync after each group of appends (default true). Without it a power loss can lose acknowledged data. */
   fsync: boolean;
+  /** Pending entries kept in memory as well, bytes (default 32 MiB); the rest is read from disk when due. */
+  memoryBytes?: number;
 }
 
 /** Where a run of entries ends: segment number and byte offset just past it. */
@@ -26,8 +38,11 @@ export interface SpoolCursor {
 }
 
 interface Chunk {
-  lines: string[];
+  /** The entries, or undefined when they are only on disk (between start and end). */
+  lines: string[] | undefined;
+  count: number;
   bytes: number;
+  start: SpoolCursor;
   end: SpoolCursor;
   atMs: number;
 }
@@ -49,6 +64,7 @@ export class Spool {
   private readonly waiting: Waiting[] = [];
   private pendingBytesCount = 0;
   private pendingLinesCount = 0;
+  private memoryBytesCount = 0;
   private writing = false;
   private handle: FileHandle | undefined;
   private segment = 0;
@@ -116,16 +132,18 @@ export class Spool {
     let i = 0;
     while (batches.length < count && i < this.chunks.length) {
       const first = this.chunks[i++] as Chunk;
-      let lines = first.lines;
+      const parts = [this.linesOf(first)];
+      let count = first.count;
       let end = first.end;
       while (i < this.chunks.length) {
         const chunk = this.chunks[i] as Chunk;
-        if (lines.length + chunk.lines.length > maxLines) break;
-        lines = lines.concat(chunk.lines);
+        if (count + chunk.count > maxLines) break;
+        parts.push(this.linesOf(chunk));
+        count += chunk.count;
         end = chunk.end;
         i++;
       }
-      batches.push({ lines, end });
+      batches.push({ lines: parts.length === 1 ? (parts[0] as string[]) : parts.flat(), end });
     }
     return batches;
   }
@@ -141,7 +159,8 @@ export class Spool {
         break;
       this.chunks.shift();
       this.pendingBytesCount -= chunk.bytes;
-      this.pendingLinesCount -= chunk.lines.length;
+      this.pendingLinesCount -= chunk.count;
+      if (chunk.lines !== undefined) this.memoryBytesCount -= chunk.bytes;
     }
     // Atomic rename, no fsync: a checkpoint lost to power failure only means data is written twice,
     // and writes are idempotent.
@@ -166,10 +185,38 @@ export class Spool {
     for (const resolve of this.roomWaiters.splice(0)) resolve();
   }
 
+  /** Bytes of pending entries held in memory. */
+  get memoryBytes(): number {
+    return this.memoryBytesCount;
+  }
+
   private push(chunk: Chunk): void {
+    if (chunk.lines !== undefined) {
+      if (this.memoryBytesCount + chunk.bytes > (this.options.memoryBytes ?? 32 * 2 ** 20))
+        chunk.lines = undefined;
+      else this.memoryBytesCount += chunk.bytes;
+    }
     this.chunks.push(chunk);
     this.pendingBytesCount += chunk.bytes;
-    this.pendingLinesCount += chunk.lines.length;
+    this.pendingLinesCount += chunk.count;
+  }
+
+  /** A chunk's entries: from memory, or read back from its segment file. */
+  private linesOf(chunk: Chunk): string[] {
+    if (chunk.lines !== undefined) return chunk.lines;
+    const buffer = Buffer.allocUnsafe(chunk.end.offset - chunk.start.offset);
+    const fd = openSync(join(this.options.dir, segmentName(chunk.start.segment)), 'r');
+    try {
+      let read = 0;
+      while (read < buffer.length) {
+        const n = readSync(fd, buffer, read, buffer.length - read, chunk.start.offset + read);
+        if (n === 0) throw new SpoolError(`spool segment ${chunk.start.segment} is shorter than recorded`);
+        read += n;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return splitLines(buffer.toString('utf8'));
   }
 
   private async openSegment(): Promise<void> {
@@ -217,10 +264,13 @@ export class Spool {
       written += bytesWritten;
     }
     if (this.options.fsync) await handle.datasync();
+    const start = { segment: this.segment, offset: this.segmentSize };
     this.segmentSize += buffer.length;
     this.push({
       lines,
+      count: lines.length,
       bytes: buffer.length,
+      start,
       end: { segment: this.segment, offset: this.segmentSize },
       atMs: Date.now(),
     });
@@ -254,20 +304,31 @@ function recover(dir: string): { chunks: Chunk[]; lastSegment: number } {
       // A torn tail was never acknowledged; cut it so the file holds whole lines only.
       truncateSync(join(dir, segmentName(segment)), complete);
     }
-    let lines: string[] = [];
+    // Recovered entries stay on disk; only their boundaries are kept (about every 5,000 lines).
+    let count = 0;
     let start = from;
     let chunkStart = from;
     while (start < complete) {
-      const newline = data.indexOf(0x0a, start);
-      const line = data.toString('utf8', start, newline);
-      if (line.length > 0 && !line.includes('\0')) lines.push(line);
-      start = newline + 1;
-      if (lines.length >= RECOVERY_CHUNK_LINES || start >= complete) {
-        chunks.push({ lines, bytes: start - chunkStart, end: { segment, offset: start }, atMs: now });
-        lines = [];
+      start = data.indexOf(0x0a, start) + 1;
+      count++;
+      if (count >= RECOVERY_CHUNK_LINES || start >= complete) {
+        chunks.push({
+          lines: undefined,
+          count,
+          bytes: start - chunkStart,
+          start: { segment, offset: chunkStart },
+          end: { segment, offset: start },
+          atMs: now,
+        });
+        count = 0;
         chunkStart = start;
       }
     }
   }
   return { chunks, lastSegment: segments.at(-1) ?? 0 };
+}
+
+/** Entries of a stretch of segment file; empty lines and lines with NUL (a torn write) are skipped. */
+function splitLines(text: string): string[] {
+  return text.split('\n').filter((line) => line.length > 0 && !line.includes('\0'));
 }

@@ -73,6 +73,19 @@ describe('write-ahead spool', () => {
     expect((await Spool.open(opts)).recoveredLines).toBe(0);
   });
 
+  it('keeps only the newest entries in memory and reads older ones back from disk, equal', async () => {
+    const spool = await Spool.open(options({ memoryBytes: 60 }));
+    for (let i = 0; i < 10; i++) await spool.append(lines(i * 3, 3));
+    expect(spool.memoryBytes).toBeLessThanOrEqual(60);
+    const all: string[] = [];
+    for (let batch = spool.peek(4); batch !== undefined; batch = spool.peek(4)) {
+      all.push(...batch.lines);
+      await spool.commit(batch.end);
+    }
+    expect(all).toEqual(lines(0, 30));
+    expect(spool.memoryBytes).toBe(0);
+  });
+
   it('makes append wait while the spool is full, and go on once a commit makes room', async () => {
     const spool = await Spool.open(options({ maxBytes: 100 }));
     await spool.append(['x'.repeat(80)]);
