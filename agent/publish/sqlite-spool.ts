@@ -2,9 +2,10 @@
 // is one transaction holding the batch, the sequence counter and the drops it caused, so a crash
 // leaves either all of them or none. Fewer files and fsyncs than one file per batch on an SD card.
 
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { logger } from '../../common/logger.js';
 import {
   type Encoding,
   encodeMessage,
@@ -23,6 +24,8 @@ import {
   type SpoolStats,
   type UnsequencedRecord,
 } from './spool.js';
+
+const log = logger('agent.spool');
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS batch (
@@ -57,6 +60,7 @@ export class SqliteSpool implements Spool {
     // FULL syncs the WAL at every commit; OFF leaves it to the kernel (survives kill -9, not power loss).
     this.db.pragma(`synchronous = ${(options.fsync ?? 'always') === 'always' ? 'FULL' : 'OFF'}`);
     this.db.exec(SCHEMA);
+    this.adoptFileSpool(stateDir);
     const last = this.db.prepare('SELECT MAX(first_seq + count) AS next FROM batch').get() as {
       next: number | null;
     };
@@ -97,6 +101,30 @@ export class SqliteSpool implements Spool {
       }
       return dropped;
     });
+  }
+
+  /**
+   * A device switched from the file spool keeps what it had not sent: batches left in
+   * `<stateDir>/outbox/` are moved into the table (one transaction), then their files removed.
+   */
+  private adoptFileSpool(stateDir: string): void {
+    const dir = join(stateDir, 'outbox');
+    if (!existsSync(dir)) return;
+    const files = readdirSync(dir)
+      .map((file) => /^(\d{16})-(\d+)\.batch$/.exec(file))
+      .filter((match): match is RegExpExecArray => match !== null);
+    if (files.length === 0) return;
+    const insert = this.db.prepare(
+      'INSERT OR IGNORE INTO batch (first_seq, count, bytes, payload) VALUES (?, ?, ?, ?)',
+    );
+    this.db.transaction(() => {
+      for (const match of files) {
+        const payload = readFileSync(join(dir, match[0]));
+        insert.run(Number(match[1]), Number(match[2]), payload.length, payload);
+      }
+    })();
+    for (const match of files) rmSync(join(dir, match[0]), { force: true });
+    log.info({ batches: files.length }, 'moved unsent batches from the file spool into the SQLite spool');
   }
 
   private counter(name: string): number {
