@@ -56,8 +56,28 @@ export class Xoshiro128 {
     return (this.nextUint32() + 0.5) / TWO_POW_32;
   }
 
+  /** Fills with uniforms in (0, 1); the state lives in locals for the loop (the hot path). */
   fillUniform(out: Float64Array): Float64Array {
-    for (let i = 0; i < out.length; i++) out[i] = (this.nextUint32() + 0.5) / TWO_POW_32;
+    let a = this.a;
+    let b = this.b;
+    let c = this.c;
+    let d = this.d;
+    for (let i = 0; i < out.length; i++) {
+      const x = Math.imul(b, 5);
+      const r = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+      const t = b << 9;
+      c ^= a;
+      d ^= b;
+      b ^= c;
+      a ^= d;
+      c ^= t;
+      d = (d << 11) | (d >>> 21);
+      out[i] = (r + 0.5) / TWO_POW_32;
+    }
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    this.d = d;
     return out;
   }
 }
@@ -68,34 +88,37 @@ function rotl(x: number, k: number): number {
 
 /** Triangular(low, mode, high) by inverse CDF. */
 export function fillTriangular(rng: Xoshiro128, out: Float64Array, low: number, mode: number, high: number) {
+  rng.fillUniform(out);
   const width = high - low;
   const split = (mode - low) / width;
   const left = width * (mode - low);
   const right = width * (high - mode);
   for (let i = 0; i < out.length; i++) {
-    const u = rng.next();
+    const u = out[i] as number;
     out[i] = u < split ? low + Math.sqrt(u * left) : high - Math.sqrt((1 - u) * right);
   }
   return out;
 }
 
 export function fillUniformRange(rng: Xoshiro128, out: Float64Array, low: number, high: number) {
+  rng.fillUniform(out);
   const width = high - low;
-  for (let i = 0; i < out.length; i++) out[i] = low + rng.next() * width;
+  for (let i = 0; i < out.length; i++) out[i] = low + (out[i] as number) * width;
   return out;
 }
 
-/** Standard normals by Box-Muller, two per pair of uniforms. */
+/** Standard normals by Box-Muller: uniforms (u1, u2) of each pair become two normals. */
 export function fillStandardNormal(rng: Xoshiro128, out: Float64Array): Float64Array {
+  rng.fillUniform(out);
   const n = out.length;
   let i = 0;
   for (; i + 1 < n; i += 2) {
-    const r = Math.sqrt(-2 * Math.log(rng.next()));
-    const theta = 2 * Math.PI * rng.next();
+    const r = Math.sqrt(-2 * Math.log(out[i] as number));
+    const theta = 2 * Math.PI * (out[i + 1] as number);
     out[i] = r * Math.cos(theta);
     out[i + 1] = r * Math.sin(theta);
   }
-  if (i < n) out[i] = Math.sqrt(-2 * Math.log(rng.next())) * Math.cos(2 * Math.PI * rng.next());
+  if (i < n) out[i] = Math.sqrt(-2 * Math.log(out[i] as number)) * Math.cos(2 * Math.PI * rng.next());
   return out;
 }
 
