@@ -85,7 +85,7 @@ describe('edgewatt doctor (process)', () => {
   it('prints JSON for a fake Jetson Nano tree', async () => {
     const root = copyTree('jetson-nano-iio');
     const run = runCli(['doctor', '--json', '--root', root]);
-    expect((await run.exited).code).toBe(0);
+    expect((await run.exited).code, run.stderr()).toBe(0);
     const report = JSON.parse(run.stdout());
     expect(report.board.model).toBe('NVIDIA Jetson Nano Developer Kit');
     expect(report.board.jetpack).toBe('4');
@@ -103,7 +103,7 @@ describe('edgewatt doctor (process)', () => {
     );
     chmodSync(script, 0o755);
     const run = runCli(['doctor', '--root', copyTree('rpi5-pmic'), '--vcgencmd', script]);
-    expect((await run.exited).code).toBe(0);
+    expect((await run.exited).code, run.stderr()).toBe(0);
     expect(run.stdout()).toContain('usable   pi5-pmic: 12 PMIC rails');
     expect(run.stdout()).toContain('agent will use: --sensor pi5-pmic:rpi5 (measured)');
   });
