@@ -6,8 +6,8 @@ describe('SampleRing', () => {
     const ring = SampleRing.create(16);
     for (let i = 0; i < 10; i++) ring.push(i * 100, i);
     const s = ring.series(450);
-    expect([...s.tNs.slice(0, s.length)]).toEqual([400, 500, 600, 700, 800, 900]);
-    expect([...s.value.slice(0, s.length)]).toEqual([4, 5, 6, 7, 8, 9]);
+    expect(Array.from(s.tNs).slice(0, s.length)).toEqual([400, 500, 600, 700, 800, 900]);
+    expect(Array.from(s.value).slice(0, s.length)).toEqual([4, 5, 6, 7, 8, 9]);
     expect(ring.latestNs()).toBe(900);
   });
 
@@ -17,8 +17,8 @@ describe('SampleRing', () => {
     expect(ring.written).toBe(10);
     expect(ring.overwritten).toBe(6);
     const s = ring.series();
-    expect([...s.tNs.slice(0, s.length)]).toEqual([6, 7, 8, 9]);
-    expect([...s.value.slice(0, s.length)]).toEqual([12, 14, 16, 18]);
+    expect(Array.from(s.tNs).slice(0, s.length)).toEqual([6, 7, 8, 9]);
+    expect(Array.from(s.value).slice(0, s.length)).toEqual([12, 14, 16, 18]);
   });
 
   it('is empty before the first sample', () => {
