@@ -1,6 +1,7 @@
 // Runs comparisons on one long-lived worker thread, one at a time in arrival order, and turns the
-// worker's error replies back into the engine's typed errors. A crashed worker fails the requests
-// in flight and is replaced on the next request.
+// worker's error replies back into the engine's typed errors. The queue is bounded: past
+// MAX_QUEUED waiting runs a request is refused (and counted) instead of piling up. A crashed worker
+// fails the requests in flight and is replaced on the next request.
 
 import { Worker } from 'node:worker_threads';
 import type { Comparison, Scenario } from '../lifecycle/index.js';
@@ -16,6 +17,13 @@ export interface WorkerRequest {
 export type WorkerReply =
   | { id: number; ok: true; result: Comparison }
   | { id: number; ok: false; name: string; message: string; problems: string[]; stack: string };
+
+/** Runs waiting or running at once; more are refused with RunnerBusyError. */
+export const MAX_QUEUED = 8;
+
+export class RunnerBusyError extends Error {
+  override readonly name = 'RunnerBusyError';
+}
 
 interface Pending {
   resolve: (result: Comparison) => void;
@@ -50,8 +58,18 @@ export class CompareRunner {
   private worker: Worker | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  /** Requests refused because MAX_QUEUED runs were already waiting. */
+  refusedBusy = 0;
+
+  constructor(private readonly maxQueued = MAX_QUEUED) {}
 
   run(scenario: Scenario, storeUrl: string | undefined): Promise<Comparison> {
+    if (this.pending.size >= this.maxQueued) {
+      this.refusedBusy++;
+      return Promise.reject(
+        new RunnerBusyError(`${this.pending.size} comparisons are already queued; retry in a moment`),
+      );
+    }
     const worker = this.ensureWorker();
     const id = this.nextId++;
     return new Promise<Comparison>((resolve, reject) => {

@@ -16,7 +16,7 @@ import {
   validateScenario,
 } from '../lifecycle/index.js';
 import { StoreConfigError } from '../store/index.js';
-import { CompareRunner } from './compare-runner.js';
+import { CompareRunner, RunnerBusyError } from './compare-runner.js';
 import type { ApiContext } from './server.js';
 
 /** Bounds one request's CPU time and memory (a 200,000-draw run takes well under a second). */
@@ -55,12 +55,13 @@ async function run(scenario: Scenario, context: ApiContext, runner: CompareRunne
     if (error instanceof MeasurementError || error instanceof StoreConfigError) {
       return reply.code(400).send({ error: error.message });
     }
+    if (error instanceof RunnerBusyError)
+      return reply.code(503).header('retry-after', '1').send({ error: error.message });
     throw error;
   }
 }
 
-export function compareRoutes(app: FastifyInstance, context: ApiContext): void {
-  const runner = new CompareRunner();
+export function compareRoutes(app: FastifyInstance, context: ApiContext, runner = new CompareRunner()): void {
   app.addHook('onClose', async () => runner.close());
   const yamlParser = (_req: unknown, body: string, done: (err: Error | null, value?: unknown) => void) =>
     done(null, body);

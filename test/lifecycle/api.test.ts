@@ -3,7 +3,10 @@
 
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compareRoutes } from '../../collector/api/compare.js';
+import { CompareRunner } from '../../collector/api/compare-runner.js';
 import { type ApiServer, parseListen, startApi } from '../../collector/api/server.js';
 import { compare, parseScenario } from '../../collector/lifecycle/index.js';
 import { SqliteStore } from '../../collector/store/sqlite.js';
@@ -182,6 +185,28 @@ describe('HTTP API /v1/compare', () => {
     const light = fetch(`${api.url}/v1/scenarios`).then(() => 'light');
     expect(await Promise.race([heavy, light])).toBe('light');
     expect(await heavy).toBe('heavy');
+  });
+
+  it('a full queue is refused with 503 and counted, not queued without bound', async () => {
+    const app = Fastify();
+    const runner = new CompareRunner(1);
+    compareRoutes(app, { scenariosDir: dir.path }, runner);
+    const body = readFileSync(join(EXAMPLES, 'pi4-wifi-gpu-profiles.yaml'), 'utf8').replace(
+      'samples: 20000',
+      'samples: 50000',
+    );
+    const post = () =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/compare',
+        headers: { 'content-type': 'application/yaml' },
+        payload: body,
+      });
+    const [first, second] = await Promise.all([post(), post()]);
+    expect([first.statusCode, second.statusCode].sort()).toEqual([200, 503]);
+    expect(runner.refusedBusy).toBe(1);
+    expect((first.statusCode === 503 ? first : second).headers['retry-after']).toBe('1');
+    await app.close();
   });
 
   it('parseListen reads host:port, [v6]:port and a bare port', () => {
