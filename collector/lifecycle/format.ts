@@ -26,6 +26,13 @@ function row(label: string, i: Interval, show = grams): string {
 }
 
 const times = (x: number) => `${x.toPrecision(3)}×`;
+/** A share as a percentage that never rounds a rare event to 0 % or a near-certain one to 100 %. */
+export const percent = (share: number): string =>
+  share > 0 && share < 0.001
+    ? '< 0.1 %'
+    : share < 1 && share > 0.999
+      ? '> 99.9 %'
+      : `${(share * 100).toFixed(1)} %`;
 const count = (x: number) => Math.round(x).toLocaleString('en-US');
 
 function origin(entry: ProvenanceEntry): string {
@@ -53,7 +60,7 @@ export function formatComparison(r: Comparison): string {
   lines.push(row('OFFLOAD total', r.offload.total));
   for (const [term, i] of Object.entries(r.offload.terms)) lines.push(row(`  ${term}`, i));
   lines.push(row('edge − offload', r.difference), row('edge ÷ offload', r.ratio, times), '');
-  lines.push(`P(edge lower) = ${(r.probabilityEdgeLower * 100).toFixed(1)} %`);
+  lines.push(`P(edge lower) = ${percent(r.probabilityEdgeLower)}`);
   const be = r.breakEvenInferencesPerDay;
   lines.push(
     be.inferencesPerDay === null
@@ -65,7 +72,7 @@ export function formatComparison(r: Comparison): string {
     lines.push(
       d.median === null || d.p5 === null || d.p95 === null
         ? '  over the draws: the lines cross in none'
-        : `  over the draws: they cross in ${(d.crossing * 100).toFixed(1)} %, at ${count(d.median)} [${count(d.p5)} … ${count(d.p95)}] inferences/day`,
+        : `  over the draws: they cross in ${percent(d.crossing)}, at ${count(d.median)} [${count(d.p5)} … ${count(d.p95)}] inferences/day`,
     );
   }
   if ('edge' in r.perCorrectInference) {
