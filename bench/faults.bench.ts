@@ -1,7 +1,7 @@
 // Fault-injection figures (issue 7): per scenario, records produced, stored, lost, duplicated and
 // the time to recover, with real mosquitto, agents and a SQLite collector (the scenarios of
 // test/faults/); and what the spool's fsync policy costs per sealed batch on this disk.
-// Usage: npm run bench:faults [-- --cut-s 60] [-- --only spool]
+// Usage: npm run bench:faults [-- --cut-s 60] [-- --only spool|away]
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { FSYNC_POLICIES } from '../agent/publish/spool.js';
 import { openSpool, SPOOL_KINDS } from '../agent/publish/spools.js';
 import { setLogLevel } from '../common/logger.js';
-import { agentKilled, agentsCutOff, brokerRestart, type FaultResult } from '../test/faults/scenarios.js';
+import {
+  agentKilled,
+  agentsCutOff,
+  brokerKilledWhileCollectorAway,
+  brokerRestart,
+  type FaultResult,
+} from '../test/faults/scenarios.js';
 import { spoolRecords } from '../test/spool/records.js';
 import { demoModel } from '../test/support/stack.js';
 import { machineLine } from './machine.js';
@@ -20,7 +26,7 @@ const argValue = (name: string) => {
   return at < 0 ? undefined : process.argv[at + 1];
 };
 const cutS = Number(argValue('--cut-s') ?? 60);
-const only = argValue('--only');
+const only = argValue('--only'); // spool | away
 
 function spoolCost(dir: string): void {
   const BATCHES = 400;
@@ -79,10 +85,14 @@ try {
       '| scenario | produced | stored | lost | duplicated | redeliveries ignored | time to recover |',
     );
     console.log('|---|---|---|---|---|---|---|');
-    console.log(row(await brokerRestart(join(dir, 's1'), modelPath, { downMs: 5000 })));
-    console.log(row(await brokerRestart(join(dir, 's1k'), modelPath, { downMs: 5000, kill: true })));
-    console.log(row(await agentKilled(join(dir, 's4'), modelPath)));
-    console.log(row(await agentsCutOff(join(dir, 's5'), modelPath, cutS * 1000)));
+    if (only !== 'away') {
+      console.log(row(await brokerRestart(join(dir, 's1'), modelPath, { downMs: 5000 })));
+      console.log(row(await brokerRestart(join(dir, 's1k'), modelPath, { downMs: 5000, kill: true })));
+      console.log(row(await agentKilled(join(dir, 's4'), modelPath)));
+      console.log(row(await agentsCutOff(join(dir, 's5'), modelPath, cutS * 1000)));
+    }
+    console.log(row(await brokerKilledWhileCollectorAway(join(dir, 'x1'), modelPath, false)));
+    console.log(row(await brokerKilledWhileCollectorAway(join(dir, 'x2'), modelPath, true)));
     console.log(
       "\ntime to recover: from the end of the fault (broker back, agent restarted, link restored) to the last produced record stored; it includes the agents' reconnect back-off (full jitter, 0.5 s doubling to 30 s).",
     );
