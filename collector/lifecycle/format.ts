@@ -45,6 +45,16 @@ function origin(entry: ProvenanceEntry): string {
   return `${entry.central.toPrecision(4)}${range} — ${from}${entry.note === undefined || entry.sameAs !== undefined ? '' : `; ${entry.note}`}`;
 }
 
+/** One line first: which placement is lower, how sure, and by how much. */
+function verdict(r: Comparison): string {
+  const p = r.probabilityEdgeLower;
+  const d = r.difference;
+  if (d.p5 === 0 && d.p95 === 0) return '→ the two placements are equal in (at least) 90 % of draws';
+  const lower = p >= 0.5 ? 'edge' : 'offload';
+  const share = p >= 0.5 ? p : 1 - p;
+  return `→ ${lower} is lower in ${percent(share)} of draws; edge − offload = ${grams(d.median)} [${grams(d.p5)} … ${grams(d.p95)}] per inference`;
+}
+
 export function formatComparison(r: Comparison): string {
   const s = r.scenario;
   const lines: string[] = [];
@@ -52,6 +62,7 @@ export function formatComparison(r: Comparison): string {
     `edgewatt compare${s.name === null ? '' : ` — ${s.name}`}`,
     `${r.label}`,
     `${s.samples.toLocaleString('en-US')} draws, seed ${s.seed}, allocation ${s.allocation}, energy ${s.energyBasis}, network ${s.networkModel}`,
+    verdict(r),
     '',
     `${'gCO2e per inference'.padEnd(26)}${'central'.padStart(11)}${'median'.padStart(12)}   [p5 … p95]`,
     row('EDGE total', r.edge.total),

@@ -18,6 +18,7 @@ describe('edgewatt compare (process)', () => {
     const run = runCli(['compare', '--scenario', EXAMPLE]);
     expect((await run.exited).code).toBe(0);
     const out = run.stdout();
+    expect(out).toMatch(/→ offload is lower in 100\.0 % of draws; edge − offload = 224 µg \[/);
     for (const part of [
       'EDGE total',
       'OFFLOAD total',
