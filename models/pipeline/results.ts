@@ -29,6 +29,11 @@ export interface VariantResult {
   /** Relative to the parent when the parent is among the measured models. */
   flopsReductionVsParent: number | null;
   accuracyChangePointsVsParent: number | null;
+  /**
+   * Against the control: the parent fine-tuned the same way without pruning (a measured sibling
+   * with the same parent and no pruning), so that extra training is not counted as pruning's gain.
+   */
+  accuracyChangePointsVsControl: number | null;
   pruning: ModelManifest['pruning'];
   latency: Omit<LatencyResult, 'windows'>;
   energy: EnergyEstimate[];
@@ -111,6 +116,7 @@ export async function measureArtifacts(
       testExamples: accuracy.examples,
       flopsReductionVsParent: null,
       accuracyChangePointsVsParent: null,
+      accuracyChangePointsVsControl: null,
       pruning: item.manifest?.pruning ?? null,
       latency: latencySummary,
       energy: estimateEnergy(latencies[i] as LatencyResult),
@@ -121,6 +127,9 @@ export async function measureArtifacts(
     if (parent === undefined) continue;
     result.flopsReductionVsParent = 1 - result.flops / parent.flops;
     result.accuracyChangePointsVsParent = (result.accuracy - parent.accuracy) * 100;
+    const control = results.find((c) => c !== result && c.parent === result.parent && c.pruning === null);
+    if (control !== undefined && result.pruning !== null)
+      result.accuracyChangePointsVsControl = (result.accuracy - control.accuracy) * 100;
   }
   for (const item of loaded) item.model.dispose();
   return results;
