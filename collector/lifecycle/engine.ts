@@ -17,7 +17,7 @@ import {
   type TermArrays,
 } from './model.js';
 import { type MeasurementSource, type Origin, type ResolvedScenario, resolveScenario } from './resolve.js';
-import { drawInto, isConstant } from './sample.js';
+import { isConstant, ParameterSampler } from './sample.js';
 import type { Scenario } from './scenario.js';
 import { type Interval, interval, percentiles, spearmanAgainst } from './stats.js';
 
@@ -72,21 +72,61 @@ export interface Comparison {
 
 export interface Draws {
   n: number;
-  parameters: ParameterArrays;
+  /** The draws kept after the run: every parameter in full, or those (and as many) asked for. */
+  parameters: Partial<ParameterArrays>;
   terms: TermArrays;
 }
 
-/** Draws every parameter and evaluates the model: the Monte Carlo core (what the bench times). */
-export function simulate(resolved: ResolvedScenario, n: number, seed: number): Draws {
-  const parameters = {} as ParameterArrays;
+/** Draws are made and evaluated in blocks of this many, so the parameters never exist in full. */
+export const BLOCK = 65_536;
+
+/** Which parameters' draws to keep after the run, and how many of them (from the first). */
+export type Keep = Partial<Record<ParameterId, number>> | 'all';
+
+/**
+ * Draws every parameter and evaluates the model: the Monte Carlo core (what the bench times). Runs
+ * in blocks (each parameter's stream continues across blocks, so the draws are the same as in one
+ * go); only the parameters in `keep` are kept, which bounds memory by the terms, not the inputs.
+ */
+export function simulate(resolved: ResolvedScenario, n: number, seed: number, keep: Keep = 'all'): Draws {
+  const block = keep === 'all' ? n : Math.min(n, BLOCK);
+  const samplers = new Map<ParameterId, ParameterSampler>();
+  const buffers = {} as ParameterArrays;
   for (const id of PARAMETERS) {
     if (resolved.aliases[id] !== undefined) continue;
-    parameters[id] = drawInto(new Float64Array(n), resolved.values[id], seed, id);
+    samplers.set(id, new ParameterSampler(resolved.values[id], seed, id, n));
+    buffers[id] = new Float64Array(block);
   }
   for (const [alias, of] of Object.entries(resolved.aliases) as [ParameterId, ParameterId][]) {
-    parameters[alias] = parameters[of];
+    buffers[alias] = buffers[of];
   }
-  return { n, parameters, terms: evaluate(parameters, n, resolved.options, allocateTerms(n)) };
+  const kept: Partial<ParameterArrays> = {};
+  const keepLength = (id: ParameterId) => (keep === 'all' ? n : Math.min(n, keep[id] ?? 0));
+  for (const id of PARAMETERS)
+    if (keepLength(id) > 0 && keep !== 'all') kept[id] = new Float64Array(keepLength(id));
+  const terms = allocateTerms(n);
+  for (let start = 0; start < n; start += block) {
+    const count = Math.min(block, n - start);
+    const view =
+      count === block
+        ? buffers
+        : (Object.fromEntries(
+            PARAMETERS.map((id) => [id, buffers[id].subarray(0, count)]),
+          ) as ParameterArrays);
+    for (const [id, sampler] of samplers) sampler.fill(view[id]);
+    evaluate(view, count, resolved.options, terms, start);
+    if (keep === 'all') continue;
+    for (const [id, array] of Object.entries(kept) as [ParameterId, Float64Array][]) {
+      if (start < array.length) array.set(view[id].subarray(0, Math.min(count, array.length - start)), start);
+    }
+  }
+  return { n, parameters: keep === 'all' ? buffers : kept, terms };
+}
+
+function kept(draws: Draws, id: ParameterId): Float64Array {
+  const array = draws.parameters[id];
+  if (array === undefined) throw new Error(`internal: the draws of ${id} were not kept`);
+  return array;
 }
 
 function scaled(i: Interval, factor: number): Interval {
@@ -99,13 +139,14 @@ function combine(a: Float64Array, b: Float64Array, op: (x: number, y: number) =>
   return out;
 }
 
-function breakEvenOverDraws({ n, terms, parameters }: Draws): NonNullable<BreakEven['draws']> {
+function breakEvenOverDraws(draws: Draws): NonNullable<BreakEven['draws']> {
+  const { n, terms } = draws;
   const all = breakEvenDraws(
     terms.edgeTotal,
     terms.edge.embodied,
     terms.offloadTotal,
     terms.offload.deviceEmbodied,
-    parameters['workload.inferencesPerDay'],
+    kept(draws, 'workload.inferencesPerDay'),
     n,
   );
   const crossing = all.filter((x) => !Number.isNaN(x));
@@ -116,11 +157,25 @@ function breakEvenOverDraws({ n, terms, parameters }: Draws): NonNullable<BreakE
 
 export function compareResolved(resolved: ResolvedScenario): Comparison {
   const { scenario, values, aliases } = resolved;
+  const sensitivityN = Math.min(scenario.samples, SENSITIVITY_DRAWS);
+  const uncertain =
+    sensitivityN > 2
+      ? PARAMETERS.filter(
+          (id) => aliases[id] === undefined && values[id].origin !== 'not-needed' && !isConstant(values[id]),
+        )
+      : [];
+  // Keep in full only what the summaries below use per draw; the sensitivity needs its first draws.
+  const keep: Partial<Record<ParameterId, number>> = {
+    'workload.inferencesPerDay': scenario.samples,
+    'device.accuracy': resolved.hasAccuracy ? scenario.samples : 0,
+    'datacenter.accuracy': resolved.hasAccuracy ? scenario.samples : 0,
+  };
+  for (const id of uncertain) keep[id] = Math.max(keep[id] ?? 0, sensitivityN);
   const central = simulate(resolved, 1, scenario.seed);
-  const draws = simulate(resolved, scenario.samples, scenario.seed);
+  const draws = simulate(resolved, scenario.samples, scenario.seed, keep);
   const at = (array: Float64Array) => array[0] as number;
   const summary = (array: Float64Array, centralArray: Float64Array) => interval(array, at(centralArray));
-  const { terms, parameters } = draws;
+  const { terms } = draws;
   const c = central.terms;
 
   const difference = combine(terms.edgeTotal, terms.offloadTotal, (e, o) => e - o);
@@ -138,18 +193,18 @@ export function compareResolved(resolved: ResolvedScenario): Comparison {
   const offloadTotal = summary(terms.offloadTotal, c.offloadTotal);
   const differenceI = interval(difference, at(c.edgeTotal) - at(c.offloadTotal));
 
-  const perDay = parameters['workload.inferencesPerDay'];
-  const centralPerDay = at(central.parameters['workload.inferencesPerDay']);
+  const perDay = kept(draws, 'workload.inferencesPerDay');
+  const centralPerDay = at(kept(central, 'workload.inferencesPerDay'));
   const times = (x: number, y: number) => x * y;
 
   const perCorrect = resolved.hasAccuracy
     ? {
         edge: interval(
-          combine(terms.edgeTotal, parameters['device.accuracy'], (g, a) => g / a),
+          combine(terms.edgeTotal, kept(draws, 'device.accuracy'), (g, a) => g / a),
           at(c.edgeTotal) / values['device.accuracy'].central,
         ),
         offload: interval(
-          combine(terms.offloadTotal, parameters['datacenter.accuracy'], (g, a) => g / a),
+          combine(terms.offloadTotal, kept(draws, 'datacenter.accuracy'), (g, a) => g / a),
           at(c.offloadTotal) / values['datacenter.accuracy'].central,
         ),
       }
@@ -169,15 +224,8 @@ export function compareResolved(resolved: ResolvedScenario): Comparison {
   );
   if (resolved.options.allocation === 'dedicated' && draws.n > 1) be.draws = breakEvenOverDraws(draws);
 
-  const sensitivityN = Math.min(draws.n, SENSITIVITY_DRAWS);
-  const uncertain =
-    sensitivityN > 2
-      ? PARAMETERS.filter(
-          (id) => aliases[id] === undefined && values[id].origin !== 'not-needed' && !isConstant(values[id]),
-        )
-      : [];
   const rhos = spearmanAgainst(
-    uncertain.map((id) => parameters[id]),
+    uncertain.map((id) => kept(draws, id)),
     difference,
     sensitivityN,
   );

@@ -98,8 +98,17 @@ export function allocateTerms(n: number): TermArrays {
   };
 }
 
-/** Evaluates every term for draws [0, n). Arrays may be longer than n (reused buffers). */
-export function evaluate(p: ParameterArrays, n: number, options: ModelOptions, out = allocateTerms(n)) {
+/**
+ * Evaluates every term for parameter draws [0, n), writing results at [offset, offset + n) of `out`
+ * (the Monte Carlo runs in blocks). Arrays may be longer than needed.
+ */
+export function evaluate(
+  p: ParameterArrays,
+  n: number,
+  options: ModelOptions,
+  out = allocateTerms(n),
+  offset = 0,
+) {
   const dedicated = options.allocation === 'dedicated';
   const gross = options.energyBasis === 'gross';
   const lifeS = DAYS_PER_YEAR * SECONDS_PER_DAY;
@@ -150,16 +159,17 @@ export function evaluate(p: ParameterArrays, n: number, options: ModelOptions, o
       ((dcEmb[i] as number) * 1000 * ((dcE[i] as number) / (dcP[i] as number))) /
       ((dcLife[i] as number) * lifeS * (util[i] as number));
     const deviceEmbodied = (offEmb[i] as number) * 1000 * shareOffload;
-    edge.operational[i] = operational;
-    edge.embodied[i] = embodied;
-    offload.deviceRadio[i] = radio;
-    offload.deviceWait[i] = wait;
-    offload.network[i] = network;
-    offload.datacenter[i] = dc;
-    offload.datacenterEmbodied[i] = dcEmbodied;
-    offload.deviceEmbodied[i] = deviceEmbodied;
-    edgeTotal[i] = operational + embodied;
-    offloadTotal[i] = radio + wait + network + dc + dcEmbodied + deviceEmbodied;
+    const o = offset + i;
+    edge.operational[o] = operational;
+    edge.embodied[o] = embodied;
+    offload.deviceRadio[o] = radio;
+    offload.deviceWait[o] = wait;
+    offload.network[o] = network;
+    offload.datacenter[o] = dc;
+    offload.datacenterEmbodied[o] = dcEmbodied;
+    offload.deviceEmbodied[o] = deviceEmbodied;
+    edgeTotal[o] = operational + embodied;
+    offloadTotal[o] = radio + wait + network + dc + dcEmbodied + deviceEmbodied;
   }
   return out;
 }
