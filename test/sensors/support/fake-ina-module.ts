@@ -11,9 +11,18 @@ export function trueCurrentA(tNs: number): number {
   return 0.5 + 0.2 * Math.sin((2 * Math.PI * 5 * tNs) / 1e9);
 }
 
+/** Like the chip, the registers change once per conversion, not on every read. */
+const CONVERSION_NS = 500_000;
+
 class LiveBus extends FakeI2cBus {
+  private convertedNs = Number.NEGATIVE_INFINITY;
+
   override readWordSync(address: number, command: number): number {
-    this.chips.get(address)?.measure(BUS_V, trueCurrentA(Number(process.hrtime.bigint())));
+    const nowNs = Number(process.hrtime.bigint());
+    if (nowNs - this.convertedNs >= CONVERSION_NS) {
+      this.convertedNs = nowNs;
+      for (const chip of this.chips.values()) chip.measure(BUS_V, trueCurrentA(nowNs));
+    }
     return super.readWordSync(address, command);
   }
 }
