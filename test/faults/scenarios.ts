@@ -97,12 +97,15 @@ function compare(scenario: string, rig: Rig, produced: readonly string[], recove
 
 async function streaming(broker: string, modelPath: string, dir: string, devices: string[]) {
   const produced: string[] = [];
+  // Each listener goes on as soon as its agent is started: a batch sealed before it would be
+  // stored but not counted as produced.
   const agents = await Promise.all(
-    devices.map((device) => Agent.start(agentConfig(broker, modelPath, dir, device))),
+    devices.map(async (device) => {
+      const agent = await Agent.start(agentConfig(broker, modelPath, dir, device));
+      agent.onBatch((records) => produced.push(...records.map((r) => `${device}/${r.seq}`)));
+      return agent;
+    }),
   );
-  agents.forEach((agent, i) => {
-    agent.onBatch((records) => produced.push(...records.map((r) => `${devices[i]}/${r.seq}`)));
-  });
   return { agents, produced, stop: () => Promise.all(agents.map((a) => a.stop(30_000))) };
 }
 
