@@ -5,7 +5,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compare, parseScenario, type Scenario, validateScenario } from '../../collector/lifecycle/index.js';
+import { BLOCK } from '../../collector/lifecycle/engine.js';
+import {
+  compare,
+  parseScenario,
+  resolveScenario,
+  type Scenario,
+  simulate,
+  validateScenario,
+} from '../../collector/lifecycle/index.js';
 import { dedicatedShare } from '../../collector/lifecycle/model.js';
 import { EXAMPLES, workedExample } from './helpers.js';
 
@@ -95,6 +103,17 @@ describe('properties', () => {
     const c = compare({ ...example(), seed: 8 });
     expect(JSON.stringify(b)).toBe(JSON.stringify(a));
     expect(c.edge.total.median).not.toBe(a.edge.total.median);
+  });
+
+  it('drawing in blocks gives exactly the draws of one go (odd lengths and lognormal pairs included)', () => {
+    const resolved = resolveScenario({ ...example(), samples: 2 * BLOCK + 3 });
+    const n = 2 * BLOCK + 3;
+    const whole = simulate(resolved, n, 7, 'all');
+    const blocked = simulate(resolved, n, 7, { 'device.embodiedKg': n });
+    expect(blocked.terms.edgeTotal).toEqual(whole.terms.edgeTotal);
+    expect(blocked.terms.offloadTotal).toEqual(whole.terms.offloadTotal);
+    expect(blocked.parameters['device.embodiedKg']).toEqual(whole.parameters['device.embodiedKg']);
+    expect(blocked.parameters['network.rttS']).toBeUndefined();
   });
 
   it('a factor shared by both placements cancels in the difference (same draws on both sides)', () => {
