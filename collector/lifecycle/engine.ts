@@ -193,20 +193,22 @@ export function compareResolved(resolved: ResolvedScenario): Comparison {
   const offloadTotal = summary(terms.offloadTotal, c.offloadTotal);
   const differenceI = interval(difference, at(c.edgeTotal) - at(c.offloadTotal));
 
-  const perDay = kept(draws, 'workload.inferencesPerDay');
   const centralPerDay = at(kept(central, 'workload.inferencesPerDay'));
-  const times = (x: number, y: number) => x * y;
 
+  // A total divided or multiplied per draw by a quantity that is constant is just rescaled: rescale
+  // its interval instead of building and selecting another million-value array.
+  const perDraw = (total: Float64Array, totalI: Interval, id: ParameterId, op: 'divide' | 'multiply') => {
+    const v = values[id];
+    const factor = op === 'divide' ? 1 / v.central : v.central;
+    if (isConstant(v)) return scaled(totalI, factor);
+    const by = kept(draws, id);
+    const central = totalI.central * factor;
+    return interval(combine(total, by, op === 'divide' ? (g, a) => g / a : (g, a) => g * a), central);
+  };
   const perCorrect = resolved.hasAccuracy
     ? {
-        edge: interval(
-          combine(terms.edgeTotal, kept(draws, 'device.accuracy'), (g, a) => g / a),
-          at(c.edgeTotal) / values['device.accuracy'].central,
-        ),
-        offload: interval(
-          combine(terms.offloadTotal, kept(draws, 'datacenter.accuracy'), (g, a) => g / a),
-          at(c.offloadTotal) / values['datacenter.accuracy'].central,
-        ),
+        edge: perDraw(terms.edgeTotal, edgeTotal, 'device.accuracy', 'divide'),
+        offload: perDraw(terms.offloadTotal, offloadTotal, 'datacenter.accuracy', 'divide'),
       }
     : { reason: 'give device.accuracy (or measured data with correct labels) and datacenter.accuracy' };
 
@@ -275,12 +277,9 @@ export function compareResolved(resolved: ResolvedScenario): Comparison {
     },
     perDeviceDay: {
       unit: 'gCO2e per device-day',
-      edge: interval(combine(terms.edgeTotal, perDay, times), at(c.edgeTotal) * centralPerDay),
-      offload: interval(combine(terms.offloadTotal, perDay, times), at(c.offloadTotal) * centralPerDay),
-      difference: interval(
-        combine(difference, perDay, times),
-        (at(c.edgeTotal) - at(c.offloadTotal)) * centralPerDay,
-      ),
+      edge: perDraw(terms.edgeTotal, edgeTotal, 'workload.inferencesPerDay', 'multiply'),
+      offload: perDraw(terms.offloadTotal, offloadTotal, 'workload.inferencesPerDay', 'multiply'),
+      difference: perDraw(difference, differenceI, 'workload.inferencesPerDay', 'multiply'),
     },
     sensitivity,
     provenance,
