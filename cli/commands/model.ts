@@ -140,8 +140,10 @@ export function modelCommand(): Command {
     ).finally(bar.stop);
     const pruning = outcome.manifest.pruning;
     out(
-      `kept channels ${JSON.stringify(pruning?.keptChannels)}; FLOPs −${((pruning?.flopsReduction ?? 0) * 100).toFixed(1)} %; ` +
-        `accuracy before fine-tuning ${(outcome.accuracyBeforeFineTune * 100).toFixed(2)} %\n`,
+      pruning === null
+        ? `control: fine-tuned without pruning; accuracy before ${(outcome.accuracyBeforeFineTune * 100).toFixed(2)} %\n`
+        : `kept channels ${JSON.stringify(pruning.keptChannels)}; FLOPs −${(pruning.flopsReduction * 100).toFixed(1)} %; ` +
+            `accuracy before fine-tuning ${(outcome.accuracyBeforeFineTune * 100).toFixed(2)} %\n`,
     );
     out(summary(outcome.manifest));
     await signIfKey(config.out, config.key);
