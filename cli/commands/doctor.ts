@@ -3,6 +3,8 @@
 import { Command } from 'commander';
 import { defaultProbeEnv, doctorJson, formatDoctor, runDoctor } from '../../agent/doctor/doctor.js';
 import { runCommand } from '../../agent/sensors/pi5-pmic.js';
+import { resolveConfig } from '../config.js';
+import { doctorSchema } from '../schemas/sensors.js';
 
 export function doctorCommand(): Command {
   return new Command('doctor')
@@ -12,14 +14,14 @@ export function doctorCommand(): Command {
     .option('--json', 'print the report as JSON')
     .option('--root <path>', 'file-system root to inspect (default: /; for testing with a fake tree)')
     .option('--vcgencmd <path>', 'vcgencmd to run for the Pi 5 PMIC (default: vcgencmd on PATH)')
-    .action(async (options: { json?: boolean; root?: string; vcgencmd?: string }) => {
-      const env = defaultProbeEnv(options.root ?? '/');
-      const vcgencmd = options.vcgencmd;
-      if (vcgencmd !== undefined)
-        env.run = (command, args) => runCommand(command === 'vcgencmd' ? vcgencmd : command, args);
+    .option('--config <path>', 'JSON config file (section "doctor")')
+    .action(async (_options, command: Command) => {
+      const config = resolveConfig(doctorSchema, 'doctor', command);
+      const env = defaultProbeEnv(config.root);
+      env.run = (name, args) => runCommand(name === 'vcgencmd' ? config.vcgencmd : name, args);
       const report = await runDoctor(env);
       process.stdout.write(
-        options.json ? `${JSON.stringify(doctorJson(report), null, 2)}\n` : formatDoctor(report),
+        config.json ? `${JSON.stringify(doctorJson(report), null, 2)}\n` : formatDoctor(report),
       );
     });
 }

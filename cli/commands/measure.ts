@@ -3,6 +3,8 @@
 
 import { Command } from 'commander';
 import { type MlperfReplay, readMlperfRun, replayMlperfRun } from '../../agent/measure/mlperf.js';
+import { resolveConfig } from '../config.js';
+import { measureReplaySchema } from '../schemas/sensors.js';
 import { renderTable } from '../table.js';
 
 function formatReplay(replay: MlperfReplay): string {
@@ -37,9 +39,11 @@ export function measureCommand(): Command {
     .description('energy per inference of MLPerf Tiny EnergyRunner run folders, per window and median (µJ)')
     .argument('<run-folder...>', 'folders holding trace1-energy.bin, trace1-timestamps.json and results.txt')
     .option('--json', 'print JSON')
-    .action((folders: string[], options: { json?: boolean }) => {
+    .option('--config <path>', 'JSON config file (section "measure")')
+    .action((folders: string[], _options, command: Command) => {
+      const config = resolveConfig(measureReplaySchema, 'measure', command);
       const replays = folders.map((folder) => replayMlperfRun(readMlperfRun(folder)));
-      if (options.json)
+      if (config.json)
         process.stdout.write(`${JSON.stringify(replays.length === 1 ? replays[0] : replays, null, 2)}\n`);
       else for (const replay of replays) process.stdout.write(`${formatReplay(replay)}\n`);
     });
