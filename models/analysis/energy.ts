@@ -8,37 +8,45 @@ import type { LatencyResult } from './evaluate.js';
 
 export interface EnergyEstimate {
   board: string;
-  /** Mean gross energy per inference (board idle power included), joules. */
+  /** Median over the measured windows of the gross energy per inference (idle included), joules. */
   energyJ: number;
-  /** Mean energy above the idle baseline, joules: what the inference itself adds. */
+  /** Median energy above the idle baseline, joules: what the inference itself adds. */
   marginalJ: number;
-  /** Mean standard uncertainty of the gross energy (k = 1), joules. */
+  /** Median standard uncertainty of the gross energy (k = 1), joules. */
   uncertaintyJ: number;
   provenance: 'estimated';
   method: string;
 }
 
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+};
+
+/**
+ * Medians, not means: on a shared machine a few windows stretched by other processes would
+ * dominate a mean (idle power × a long window) and hide the difference between variants.
+ */
 export function estimateEnergy(latency: LatencyResult): EnergyEstimate[] {
   return BOARDS.map((board) => {
     const sensor = new SimulatedSensor(board);
-    let energyJ = 0;
-    let marginalJ = 0;
-    let uncertaintyJ = 0;
+    const gross: number[] = [];
+    const marginal: number[] = [];
+    const uncertainty: number[] = [];
     for (const window of latency.windows) {
       const estimate = sensor.estimate(window);
       const durationS = Number(window.endNs - window.startNs) / 1e9;
-      energyJ += estimate.energyJ;
-      marginalJ += estimate.energyJ - estimate.baselineW * durationS;
-      uncertaintyJ += estimate.uncertaintyJ;
+      gross.push(estimate.energyJ);
+      marginal.push(estimate.energyJ - estimate.baselineW * durationS);
+      uncertainty.push(estimate.uncertaintyJ);
     }
-    const n = Math.max(1, latency.windows.length);
     return {
       board: board.id,
-      energyJ: energyJ / n,
-      marginalJ: marginalJ / n,
-      uncertaintyJ: uncertaintyJ / n,
+      energyJ: median(gross),
+      marginalJ: median(marginal),
+      uncertaintyJ: median(uncertainty),
       provenance: 'estimated',
-      method: `simulated:${board.id} on this host's latency and CPU time`,
+      method: `simulated:${board.id} on this host's latency and CPU time; median over the measured inferences`,
     };
   });
 }

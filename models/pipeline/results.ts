@@ -152,7 +152,8 @@ export async function writeResults(
       'accuracy = top-1 on the test set named in dataset (the full 10,000 images unless stated).',
       'latency = one image at batch size 1 on this machine and backend, predict + read-back; median, p10, p90.',
       "energy = ESTIMATED per inference for each board profile from this host's latency and CPU time " +
-        '(simulated sensor: idle + (load − idle) × utilisation); no power sensor was read. marginalJ is above idle.',
+        '(simulated sensor: idle + (load − idle) × utilisation), median over the measured inferences; ' +
+        'no power sensor was read. marginalJ is the part above idle.',
     ],
     variants,
     zalandoBaselines: zalandoBaselines(),
