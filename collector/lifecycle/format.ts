@@ -71,7 +71,7 @@ export function formatComparison(r: Comparison): string {
   lines.push(row('OFFLOAD total', r.offload.total));
   for (const [term, i] of Object.entries(r.offload.terms)) lines.push(row(`  ${term}`, i));
   lines.push(row('edge − offload', r.difference), row('edge ÷ offload', r.ratio, times), '');
-  lines.push(`P(edge lower) = ${percent(r.probabilityEdgeLower)}`);
+  lines.push(`P(edge lower): ${percent(r.probabilityEdgeLower)}`);
   const be = r.breakEvenInferencesPerDay;
   lines.push(
     be.inferencesPerDay === null
