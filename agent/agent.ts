@@ -159,7 +159,7 @@ export class Agent {
           return { run: runInference(model, input), label };
         }, budget);
         i += window.length - 1;
-        for (const { run, label, energy } of window) {
+        for (const { run, label, energy, method, windowInferences } of window) {
           if (this.stats.inferences === 0) {
             this.stats.startupMs = performance.now() - startedAt;
             // performance.now() counts from process start: the start-up a board's operator waits for.
@@ -190,6 +190,8 @@ export class Agent {
             inputBytes: run.inputBytes,
             outputBytes: run.outputBytes,
             correct: label === null ? null : run.argmax === label,
+            method,
+            windowInferences,
           });
           this.pending.push(record);
           this.stats.inferences++;

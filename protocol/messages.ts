@@ -40,7 +40,17 @@ export interface InferenceRecord {
   outputBytes: number;
   /** Whether the answer was right, when ground truth is known; otherwise null. */
   correct: boolean | null;
+  /**
+   * How energyJ was attributed: `single` (one inference in the sensor window) or `batched` (a window
+   * of `windowInferences` back-to-back inferences, its energy divided by N, as MLPerf Tiny does).
+   * Absent means single. Optional on the wire: publishers that do not batch leave it out.
+   */
+  method?: AttributionMethod;
+  /** Inferences in the measured window (1 for single). Absent means 1. */
+  windowInferences?: number;
 }
+
+export type AttributionMethod = 'single' | 'batched';
 
 /** A batch of consecutive records from one device (`inference` topic). */
 export interface InferenceBatch {

@@ -27,6 +27,8 @@ export const EXPORT_FIELDS = [
   'inputBytes',
   'outputBytes',
   'correct',
+  'method',
+  'windowInferences',
   'receivedUs',
 ] as const satisfies readonly (keyof StoredRecord)[];
 

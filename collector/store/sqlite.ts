@@ -35,6 +35,8 @@ CREATE TABLE IF NOT EXISTS inference (
   input_bytes INTEGER NOT NULL,
   output_bytes INTEGER NOT NULL,
   correct INTEGER,
+  method TEXT CHECK (method IN ('single', 'batched')),
+  window_inferences INTEGER,
   received_us INTEGER NOT NULL,
   PRIMARY KEY (fleet, device, seq)
 ) WITHOUT ROWID;
@@ -73,8 +75,16 @@ const COLUMNS = [
   'input_bytes',
   'output_bytes',
   'correct',
+  'method',
+  'window_inferences',
   'received_us',
 ] as const;
+
+/** Columns added after the first release, added to older files when they are opened. */
+const ADDED_COLUMNS: readonly [name: string, definition: string][] = [
+  ['method', "TEXT CHECK (method IN ('single', 'batched'))"],
+  ['window_inferences', 'INTEGER'],
+];
 
 interface Row {
   fleet: string;
@@ -95,6 +105,8 @@ interface Row {
   input_bytes: number;
   output_bytes: number;
   correct: number | null;
+  method: 'single' | 'batched' | null;
+  window_inferences: number | null;
   received_us: number;
 }
 
@@ -122,6 +134,12 @@ export class SqliteStore implements QueryableStore {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.exec(SCHEMA);
+    const existing = new Set(
+      (db.prepare('PRAGMA table_info(inference)').all() as { name: string }[]).map((c) => c.name),
+    );
+    for (const [name, definition] of ADDED_COLUMNS) {
+      if (!existing.has(name)) db.exec(`ALTER TABLE inference ADD COLUMN ${name} ${definition}`);
+    }
     const insert = db.prepare(
       `INSERT OR IGNORE INTO inference (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
     );
@@ -149,6 +167,8 @@ export class SqliteStore implements QueryableStore {
             input_bytes: r.inputBytes,
             output_bytes: r.outputBytes,
             correct: r.correct === null ? null : r.correct ? 1 : 0,
+            method: r.method ?? null,
+            window_inferences: r.windowInferences ?? null,
             received_us: receivedUs,
           }).changes;
         }
@@ -241,7 +261,7 @@ export class SqliteStore implements QueryableStore {
 }
 
 function fromRow(row: Row): StoredRecord {
-  return {
+  const record: StoredRecord = {
     fleet: row.fleet,
     device: row.device,
     seq: row.seq,
@@ -262,4 +282,7 @@ function fromRow(row: Row): StoredRecord {
     correct: row.correct === null ? null : row.correct === 1,
     receivedUs: row.received_us,
   };
+  if (row.method !== null) record.method = row.method;
+  if (row.window_inferences !== null) record.windowInferences = row.window_inferences;
+  return record;
 }

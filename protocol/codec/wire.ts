@@ -65,6 +65,9 @@ const wireInference = z.strictObject({
   inputBytes: column(uint),
   outputBytes: column(uint),
   correct: column(z.boolean().nullable()),
+  // Optional columns: absent means every record is a single-inference window.
+  method: column(z.enum(['single', 'batched'])).optional(),
+  windowInferences: column(positiveInt).optional(),
 });
 type WireInference = z.infer<typeof wireInference>;
 
@@ -120,9 +123,13 @@ function wireValue(record: InferenceRecord, field: ColumnField): ColumnValue {
 }
 
 function packColumn(records: readonly InferenceRecord[], field: ColumnField): ColumnValue | ColumnValue[] {
-  const first = records[0] === undefined ? null : wireValue(records[0], field);
-  const values = records.map((record) => wireValue(record, field));
-  return values.every((value) => value === first) ? first : values;
+  return packValues(records.map((record) => wireValue(record, field)));
+}
+
+/** One value when all are equal, else the array. */
+function packValues<T extends ColumnValue>(values: readonly T[]): T | T[] {
+  const first = values[0];
+  return values.every((value) => value === first) && first !== undefined ? first : [...values];
 }
 
 /** Turns a batch into its wire object; throws ProtocolError('invalid') on a batch that breaks the contract. */
@@ -158,6 +165,10 @@ export function toWire(message: Message): Record<string, unknown> {
     startUs,
   };
   for (const field of COLUMN_FIELDS) wire[field] = packColumn(records, field);
+  if (records.some((record) => record.method !== undefined || record.windowInferences !== undefined)) {
+    wire.method = packValues(records.map((record) => record.method ?? 'single'));
+    wire.windowInferences = packValues(records.map((record) => record.windowInferences ?? 1));
+  }
   // Checking what we send with the same schema as what we receive keeps NaN, negative energy and
   // friends off the wire at the source, where the mistake can still be fixed.
   const checked = checkWire(wireInference, wire);
@@ -220,7 +231,7 @@ function at<T>(column: T | T[], index: number): T {
 
 function expandInference(wire: WireInference): Result<InferenceBatch> {
   const count = wire.startUs.length;
-  for (const field of COLUMN_FIELDS) {
+  for (const field of [...COLUMN_FIELDS, 'method', 'windowInferences'] as const) {
     const column = wire[field];
     if (Array.isArray(column) && column.length !== count) {
       return fail(
@@ -254,6 +265,11 @@ function expandInference(wire: WireInference): Result<InferenceBatch> {
       outputBytes: at(wire.outputBytes, i),
       correct: at(wire.correct, i),
     };
+    if (wire.method !== undefined)
+      records[i] = { ...records[i], method: at(wire.method, i) } as InferenceRecord;
+    if (wire.windowInferences !== undefined) {
+      records[i] = { ...records[i], windowInferences: at(wire.windowInferences, i) } as InferenceRecord;
+    }
     if (startUs < 0 || !Number.isSafeInteger(startUs)) {
       return fail('invalid', `startUs of record ${i} decodes to ${startUs}, outside 0..2^53`);
     }

@@ -231,3 +231,33 @@ describe('status messages with optional fields left undefined', () => {
     expect(Buffer.from(encodeMessage(status, 'cbor')).toString('hex')).not.toContain('626f617264');
   });
 });
+
+describe('attribution method columns (optional)', () => {
+  it('round-trip batched records with their window size, in both encodings', () => {
+    const records = [0, 1, 2, 3].map((i) => ({
+      ...makeRecord(i),
+      method: i < 2 ? ('batched' as const) : ('single' as const),
+      windowInferences: i < 2 ? 40 : 1,
+    }));
+    for (const encoding of ENCODINGS) {
+      expect(decodeBatch(encodeMessage(makeBatch(records), encoding)).records).toEqual(records);
+    }
+  });
+
+  it('are left out when no record says how it was attributed, and then decode as absent', () => {
+    const records = [makeRecord(0), makeRecord(1)];
+    const wire = JSON.parse(new TextDecoder().decode(encodeMessage(makeBatch(records), 'json'))) as object;
+    expect('method' in wire).toBe(false);
+    expect(decodeBatch(encodeMessage(makeBatch(records))).records[0]).not.toHaveProperty('method');
+  });
+
+  it('reject an unknown method and a window of zero inferences', () => {
+    const base = JSON.parse(new TextDecoder().decode(encodeMessage(makeBatch([makeRecord(0)]), 'json')));
+    const bad = (patch: object) =>
+      decodeMessage(new TextEncoder().encode(JSON.stringify({ ...base, ...patch })));
+    const unknown = bad({ method: 'guessed' });
+    expect(unknown.ok === false && unknown.error.message).toMatch(/method/);
+    const zero = bad({ method: 'batched', windowInferences: 0 });
+    expect(zero.ok === false && zero.error.message).toMatch(/windowInferences/);
+  });
+});
