@@ -4,7 +4,9 @@
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -37,16 +39,40 @@ export interface InfluxSeries {
   values: unknown[][];
 }
 
-async function ping(url: string): Promise<boolean> {
+/** GET with node:http(s), trusting `ca` when given (fetch cannot take a CA). */
+function get(url: string, ca?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = url.startsWith('https:') ? httpsGet : httpGet;
+    const req = request(url, ca === undefined ? {} : { ca: readFileSync(ca) }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+  });
+}
+
+async function ping(url: string, ca?: string): Promise<boolean> {
   try {
-    const res = await fetch(`${url}/ping`);
-    return res.status === 204;
+    return (await get(`${url}/ping`, ca)).status === 204;
   } catch {
     return false;
   }
 }
 
-export async function startInfluxd(): Promise<Influxd> {
+export interface InfluxdOptions {
+  /** Extra lines for the [http] section (auth-enabled, https-enabled, certificates...). */
+  http?: string;
+  /** Scheme and credentials the helper itself uses for /ping and query(). */
+  https?: boolean;
+  ca?: string;
+  auth?: { username: string; password: string };
+}
+
+export async function startInfluxd(options: InfluxdOptions = {}): Promise<Influxd> {
   const dir = mkdtempSync(join(tmpdir(), 'edgewatt-influxd-'));
   const port = await freePort();
   const rpcPort = await freePort();
@@ -69,6 +95,7 @@ bind-address = "127.0.0.1:${rpcPort}"
   bind-address = "127.0.0.1:${port}"
   log-enabled = false
   max-body-size = 0
+${options.http ?? ''}
 
 [monitor]
   store-enabled = false
@@ -80,7 +107,7 @@ bind-address = "127.0.0.1:${rpcPort}"
   level = "warn"
 `,
   );
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.https === true ? 'https' : 'http'}://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
   let stderr = '';
   const start = async () => {
@@ -90,7 +117,7 @@ bind-address = "127.0.0.1:${rpcPort}"
       stderr = (stderr + chunk.toString()).slice(-4000);
     });
     const deadline = Date.now() + 20_000;
-    while (!(await ping(url))) {
+    while (!(await ping(url, options.ca))) {
       if (child.exitCode !== null) throw new Error(`influxd exited with ${child.exitCode}: ${stderr}`);
       if (Date.now() > deadline) throw new Error(`influxd did not answer /ping at ${url}: ${stderr}`);
       await sleep(50);
@@ -110,14 +137,20 @@ bind-address = "127.0.0.1:${rpcPort}"
     url,
     dir,
     async query(db, q) {
-      const res = await fetch(`${url}/query?${new URLSearchParams({ db, q, epoch: 'ns' })}`);
-      const body = (await res.json()) as {
+      const auth: Record<string, string> =
+        options.auth === undefined ? {} : { u: options.auth.username, p: options.auth.password };
+      const res = await get(
+        `${url}/query?${new URLSearchParams({ db, q, epoch: 'ns', ...auth })}`,
+        options.ca,
+      );
+      const body = JSON.parse(res.body) as {
         error?: string;
         results?: { error?: string; series?: InfluxSeries[] }[];
       };
       const first = body.results?.[0];
       const error = body.error ?? first?.error;
-      if (!res.ok || error !== undefined) throw new Error(`InfluxQL ${q} failed: ${error ?? res.status}`);
+      if (res.status >= 300 || error !== undefined)
+        throw new Error(`InfluxQL ${q} failed: ${error ?? res.status}`);
       return first?.series ?? [];
     },
     stop,

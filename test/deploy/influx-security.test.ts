@@ -1,0 +1,176 @@
+// The InfluxDB store against a real influxd with authentication and TLS (CA and server
+// certificate made by openssl in the test): right credentials and a trusted CA write; a wrong
+// password or an untrusted server keeps everything in the spool (retried, nothing dropped) until
+// fixed.
+
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InfluxStore, type InfluxStoreSettings } from '../../collector/store/influx.js';
+import { makeRecord } from '../protocol/fixtures.js';
+import { hasInfluxd, type Influxd, startInfluxd } from '../support/influxd.js';
+import { tempDir, waitFor } from '../support/stack.js';
+
+const hasOpenssl = (() => {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const ready = hasInfluxd && hasOpenssl;
+if (!ready) console.warn('SKIPPED InfluxDB auth/TLS tests: needs `influxd` and `openssl`');
+
+const dir = tempDir('edgewatt-influx-tls-');
+const file = (name: string) => join(dir.path, name);
+let influx: Influxd;
+const ADMIN = { username: 'edgewatt', password: 'influx-secret' };
+
+function certificates(): void {
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=edgewatt test CA',
+    '-keyout',
+    file('ca.key'),
+    '-out',
+    file('ca.crt'),
+  );
+  openssl(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-keyout',
+    file('server.key'),
+    '-out',
+    file('server.csr'),
+  );
+  writeFileSync(file('san.ext'), 'subjectAltName = IP:127.0.0.1, DNS:localhost\n');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    file('server.csr'),
+    '-CA',
+    file('ca.crt'),
+    '-CAkey',
+    file('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-extfile',
+    file('san.ext'),
+    '-out',
+    file('server.crt'),
+  );
+  // A CA nobody signed the server with, for the refusal case.
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=other CA',
+    '-keyout',
+    file('other.key'),
+    '-out',
+    file('other.crt'),
+  );
+}
+
+beforeAll(async () => {
+  if (!ready) return;
+  certificates();
+  influx = await startInfluxd({
+    http: `  auth-enabled = true\n  https-enabled = true\n  https-certificate = "${file('server.crt')}"\n  https-private-key = "${file('server.key')}"`,
+    https: true,
+    ca: file('ca.crt'),
+    auth: ADMIN,
+  });
+  // The first user may be created without credentials; it is the admin.
+  await influx.query(
+    '_internal',
+    `CREATE USER "${ADMIN.username}" WITH PASSWORD '${ADMIN.password}' WITH ALL PRIVILEGES`,
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await influx?.remove();
+  dir.remove();
+});
+
+function store(db: string, settings: InfluxStoreSettings): InfluxStore {
+  return new InfluxStore(`127.0.0.1:${influx.port}/${db}`, {
+    spoolDir: file(`spool-${db}`),
+    flushIntervalMs: 50,
+    retryMaxMs: 200,
+    ...settings,
+  });
+}
+
+const records = Array.from({ length: 10 }, (_, i) => makeRecord(i));
+
+describe.skipIf(!ready)(
+  'InfluxDB store with authentication and TLS (real influxd, openssl certificates)',
+  () => {
+    it('writes over https with the right credentials and the CA', async () => {
+      const s = store('secure', { ca: file('ca.crt'), username: ADMIN.username, password: ADMIN.password });
+      await s.connect();
+      await s.writeBatch('lab', 'pi4-t', records);
+      await s.drained();
+      const rows = await influx.query('secure', 'SELECT count("seq") FROM "inference"');
+      expect(rows[0]?.values[0]?.[1]).toBe(10);
+      await s.close();
+    });
+
+    it('keeps the records when the password is wrong, and writes them once it is right', async () => {
+      const wrong = store('authfix', { ca: file('ca.crt'), username: ADMIN.username, password: 'typo' });
+      await wrong.connect();
+      await wrong.writeBatch('lab', 'pi4-u', records);
+      await waitFor('refused writes', () => wrong.sinkStats.retries >= 2, 10_000);
+      expect(wrong.sinkStats).toMatchObject({ dropped: 0, written: 0, pendingLines: 10 });
+      expect(wrong.sinkStats.lastError).toMatch(/auth|401|user/i);
+      await wrong.runtime.close(0);
+      // Restarted with the right password on the same spool: what was accepted is written.
+      const right = store('authfix', {
+        ca: file('ca.crt'),
+        username: ADMIN.username,
+        password: ADMIN.password,
+      });
+      await right.connect();
+      await right.drained();
+      const rows = await influx.query('authfix', 'SELECT count("seq") FROM "inference"');
+      expect(rows[0]?.values[0]?.[1]).toBe(10);
+      await right.close();
+    });
+
+    it('does not talk to a server its CA did not sign', async () => {
+      const s = store('untrusted', {
+        ca: file('other.crt'),
+        username: ADMIN.username,
+        password: ADMIN.password,
+      });
+      await s.connect();
+      await s.writeBatch('lab', 'pi4-v', records);
+      await waitFor('refused connections', () => s.sinkStats.retries >= 2, 10_000);
+      expect(s.sinkStats).toMatchObject({ dropped: 0, written: 0, pendingLines: 10 });
+      expect(s.sinkStats.lastError).toMatch(/certificate|self.signed|verify/i);
+      await s.runtime.close(0);
+    });
+  },
+);
