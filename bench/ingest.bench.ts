@@ -246,7 +246,7 @@ async function main(): Promise<void> {
       `| raw line-protocol writes into InfluxDB (best of 1 and 4 in flight) | ${fmt(rawInfluxBest)} | ${(rawInfluxBest / slower).toFixed(2)} |`,
     );
     console.log(
-      `| (for scale: raw writes of the same points with 2 fields instead of 11, 4 in flight) | ${fmt(influxMinimal)} | ${(influxMinimal / slower).toFixed(2)} |`,
+      `| (for scale: raw writes of the same points with 2 fields instead of 12, 4 in flight) | ${fmt(influxMinimal)} | ${(influxMinimal / slower).toFixed(2)} |`,
     );
     for (const { variant, result } of runs)
       console.log(

@@ -79,13 +79,15 @@ export function recordTimestampNs(record: Pick<InferenceRecord, 'startUs' | 'seq
 export function inferenceLine(fleet: string, device: string, r: InferenceRecord): string {
   const tags =
     `${MEASUREMENTS.inference},fleet=${tag(fleet)},device=${tag(device)},model=${modelTag(r.modelId)}` +
-    `,variant=${tag(r.variant)},backend=${tag(r.backend)},sensor=${tag(r.sensor)},provenance=${tag(r.provenance)}`;
+    `,variant=${tag(r.variant)},backend=${tag(r.backend)},sensor=${tag(r.sensor)},provenance=${tag(r.provenance)}` +
+    `,method=${r.method ?? 'single'}`;
   const marginalJ = r.energyJ - (r.baselineW * r.durationUs) / 1e6;
   let fields =
     `seq=${int(r.seq)},duration_us=${int(r.durationUs)},energy_j=${float(r.energyJ)}` +
     `,marginal_energy_j=${float(marginalJ)},energy_uncertainty_j=${float(r.energyUncertaintyJ)}` +
     `,baseline_w=${float(r.baselineW)},sample_count=${int(r.sampleCount)},batch_size=${int(r.batchSize)}` +
-    `,input_bytes=${int(r.inputBytes)},output_bytes=${int(r.outputBytes)}`;
+    `,input_bytes=${int(r.inputBytes)},output_bytes=${int(r.outputBytes)}` +
+    `,window_inferences=${int(r.windowInferences ?? 1)}`;
   // Accuracy as 0/1 integers so mean() gives it; absent (not false) when ground truth is unknown.
   if (r.correct !== null) fields += `,correct=${r.correct ? '1i' : '0i'}`;
   return `${tags} ${fields} ${recordTimestampNs(r)}`;

@@ -42,7 +42,7 @@ describe('InfluxDB line protocol', () => {
     const line = inferenceLine('lab', 'pi4-a', makeRecord(3, { correct: null }));
     expect(line).not.toContain('correct=');
     expect(line.split(' ')[0]).toBe(
-      'inference,fleet=lab,device=pi4-a,model=e3b0c44298fc1c14,variant=dense,backend=wasm,sensor=ina219,provenance=measured',
+      'inference,fleet=lab,device=pi4-a,model=e3b0c44298fc1c14,variant=dense,backend=wasm,sensor=ina219,provenance=measured,method=single',
     );
   });
 
@@ -54,6 +54,13 @@ describe('InfluxDB line protocol', () => {
     expect(inferenceLine('lab', 'd', a)).toBe(inferenceLine('lab', 'd', { ...a }));
     // 64-bit nanoseconds are built as text: no precision lost beyond 2^53.
     expect(BigInt(recordTimestampNs(a))).toBe(BigInt(T0_US) * 1000n + 41n);
+  });
+
+  it('tags how energy was attributed, single unless the record says batched, with the window size', () => {
+    expect(inferenceLine('lab', 'd', makeRecord(1))).toContain(',method=single ');
+    const batched = inferenceLine('lab', 'd', makeRecord(1, { method: 'batched', windowInferences: 20 }));
+    expect(batched).toContain(',method=batched ');
+    expect(fieldsOf(batched).window_inferences).toBe('20i');
   });
 
   it('escapes tag values and string fields', () => {

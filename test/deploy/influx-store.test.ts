@@ -63,6 +63,7 @@ describe.skipIf(!hasInfluxd)('InfluxDB store (real influxd)', () => {
       batch_size: 'integer',
       input_bytes: 'integer',
       output_bytes: 'integer',
+      window_inferences: 'integer',
       correct: 'integer',
     });
     const rows = await influx.query(
