@@ -6,13 +6,18 @@ import { Agent } from '../../agent/agent.js';
 import { logger } from '../../common/logger.js';
 import { resolveConfig } from '../config.js';
 import { addAgentModelOptions, agentModelFields, modelTrustConfig } from '../schemas/agent-models.js';
+import {
+  addAgentReliabilityOptions,
+  agentReliabilityFields,
+  reliabilityConfig,
+} from '../schemas/agent-reliability.js';
 import { agentSchema } from '../schemas.js';
 import { untilSignal } from '../signals.js';
 
 const log = logger('cli.agent');
 
 export function agentCommand(): Command {
-  return addAgentModelOptions(new Command('agent'))
+  return addAgentModelOptions(addAgentReliabilityOptions(new Command('agent')))
     .description('run a TensorFlow.js model at a set rate and publish per-inference energy over MQTT')
     .option('--broker <url>', 'MQTT broker URL (default: mqtt://127.0.0.1:1883)')
     .option('--fleet <id>', 'fleet id (default: default)')
@@ -37,10 +42,15 @@ export function agentCommand(): Command {
     .option('--password <secret>', 'broker password (prefer EDGEWATT_PASSWORD)')
     .option('--config <path>', 'JSON config file (section "agent")')
     .action(async (_options, command: Command) => {
-      const config = resolveConfig(agentSchema.extend(agentModelFields), 'agent', command);
+      const config = resolveConfig(
+        agentSchema.extend(agentReliabilityFields).extend(agentModelFields),
+        'agent',
+        command,
+      );
       const agent = await Agent.start({
         ...config,
         ...modelTrustConfig(config),
+        ...reliabilityConfig(config),
         stateDir: config.stateDir ?? join('.edgewatt', 'agent', config.fleet, config.device),
       });
       const reason = await untilSignal(agent.finished());
