@@ -167,7 +167,9 @@ export class Publisher {
       this.stats.connects++;
       log.info({ broker: this.options.brokerUrl, birth, pending: this.queue.length }, 'connected');
       this.publishBirth(client, birth);
-      client.subscribe(this.statusTopic, { qos: 1 }, (error) => {
+      // QoS 0: watching needs no acknowledgement, and our own `offline` echoed back while the client
+      // ends would otherwise be PUBACKed after the end ("write after end").
+      client.subscribe(this.statusTopic, { qos: 0 }, (error) => {
         if (error) log.warn({ err: error.message }, 'cannot watch own status topic; a late will stays');
       });
       this.pump();
