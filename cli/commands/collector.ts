@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { collectorMetricsSource } from '../../collector/api/metrics.js';
 import { Collector } from '../../collector/collector.js';
+import { canWriteComparisons } from '../../collector/lifecycle/record-comparison.js';
 import { createStore } from '../../collector/store/index.js';
 import { logger } from '../../common/logger.js';
 import { resolveConfig } from '../config.js';
@@ -58,6 +59,9 @@ export function collectorCommand(): Command {
       await collector.start();
       const api = await startHttpApi(command, config.store, {
         metrics: collectorMetricsSource(collector.ingest, store),
+        recordComparison: canWriteComparisons(store)
+          ? (results) => store.writeComparison(results)
+          : undefined,
       });
       const timer =
         config.statsInterval > 0

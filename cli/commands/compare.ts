@@ -2,10 +2,13 @@
 // Monte Carlo intervals; readable text or the JSON of the HTTP API.
 
 import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { Command } from 'commander';
 import { runComparison } from '../../collector/api/run-compare.js';
 import { type ApiContext, type ApiServer, parseListen, startApi } from '../../collector/api/server.js';
 import { catalog, formatCatalog, formatComparison, parseScenario } from '../../collector/lifecycle/index.js';
+import { checkRecordUrl, recordComparisons } from '../../collector/lifecycle/record-comparison.js';
+import { toComparisonResult } from '../../collector/lifecycle/to-comparison-result.js';
 import { resolveConfig } from '../config.js';
 import { collectorHttpSchema, compareSchema } from '../schemas/compare.js';
 
@@ -33,6 +36,10 @@ export function compareCommand(): Command {
       '--store <url>',
       'store read for `measured` device values (default: sqlite:.edgewatt/edgewatt.sqlite)',
     )
+    .option(
+      '--record <url>',
+      'also write the result (per inference) to this store, e.g. influxdb://127.0.0.1:8086/edgewatt, for Grafana',
+    )
     .option('--config <path>', 'JSON config file (section "compare")')
     .action(async (_options, command: Command) => {
       const config = resolveConfig(compareSchema, 'compare', command);
@@ -53,6 +60,8 @@ export function compareCommand(): Command {
           `--scenario ${config.scenario}: cannot be read (${(error as Error).message})`,
         );
       }
+      // Refuse a store that cannot hold comparisons before running the Monte Carlo.
+      if (config.record !== undefined) checkRecordUrl(config.record, '--record');
       const parsed = parseScenario(text, config.scenario);
       const scenario = {
         ...parsed,
@@ -60,8 +69,16 @@ export function compareCommand(): Command {
         seed: config.seed ?? parsed.seed,
       };
       // The store is opened (read-only) only when the scenario reads `measured` values.
+      const atUs = Date.now() * 1000;
       const result = await runComparison(scenario, config.store);
       process.stdout.write(config.json ? `${JSON.stringify(result, null, 2)}\n` : formatComparison(result));
+      if (config.record !== undefined) {
+        const scenarioName = basename(config.scenario).replace(/\.(ya?ml|json)$/i, '');
+        await recordComparisons(config.record, [
+          toComparisonResult(result, scenario, { atUs, scenarioName }),
+        ]);
+        process.stderr.write(`recorded the comparison (measurement \`comparison\`) in ${config.record}\n`);
+      }
     });
 }
 
@@ -69,7 +86,7 @@ export function compareCommand(): Command {
 export async function startHttpApi(
   command: Command,
   storeUrl: string,
-  extra: Pick<ApiContext, 'metrics'> = {},
+  extra: Pick<ApiContext, 'metrics' | 'recordComparison'> = {},
 ): Promise<ApiServer | undefined> {
   const config = resolveConfig(collectorHttpSchema, 'collector', command);
   const listen = config.http === undefined ? null : parseListen(config.http);

@@ -33,6 +33,8 @@ export const compareSchema = z.object({
   samples: integer(1, 1_000_000).optional(),
   seed: integer(0, 2 ** 32 - 1).optional(),
   store: z.string().default('sqlite:.edgewatt/edgewatt.sqlite'),
+  /** Store the result is also written to (measurement `comparison`); InfluxDB only. */
+  record: z.string().min(1, 'give a store URL, e.g. influxdb://127.0.0.1:8086/edgewatt').optional(),
 });
 
 /** `edgewatt collector --http`: where the HTTP API listens (off unless given) and its scenarios folder. */

@@ -2,7 +2,8 @@
 // from the scenarios folder; POST /v1/compare runs the scenario in the body (JSON, or YAML with a
 // YAML content type). GET /v1/scenarios lists the stored names, GET /v1/profiles the profiles and
 // regions a scenario can name. Bad input → 400 with every problem. The Monte Carlo runs on a worker
-// thread (compare-runner.ts), off the collector's event loop.
+// thread (compare-runner.ts), off the collector's event loop. POST /v1/compare?record=true also
+// writes the result to the collector's store (measurement `comparison`) when it can hold it.
 
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import {
   ScenarioError,
   validateScenario,
 } from '../lifecycle/index.js';
+import { toComparisonResult } from '../lifecycle/to-comparison-result.js';
 import { StoreConfigError } from '../store/index.js';
 import { CompareRunner, RunnerBusyError } from './compare-runner.js';
 import type { ApiContext } from './server.js';
@@ -36,7 +38,18 @@ async function storedScenario(dir: string, name: string): Promise<{ text: string
   return null;
 }
 
-async function run(scenario: Scenario, context: ApiContext, runner: CompareRunner, reply: FastifyReply) {
+async function run(
+  scenario: Scenario,
+  context: ApiContext,
+  runner: CompareRunner,
+  reply: FastifyReply,
+  record = false,
+) {
+  if (record && context.recordComparison === undefined) {
+    return reply.code(400).send({
+      error: `record=true: the collector's store (${context.storeUrl ?? 'none'}) cannot hold comparison results; run the collector with --store influxdb://<host>:<port>/<db>, or drop record=true`,
+    });
+  }
   if (scenario.samples > API_MAX_SAMPLES) {
     return reply.code(400).send({
       error: `samples: ${scenario.samples} is more than the API runs (${API_MAX_SAMPLES}); use edgewatt compare for larger runs`,
@@ -48,7 +61,17 @@ async function run(scenario: Scenario, context: ApiContext, runner: CompareRunne
     });
   }
   try {
-    return reply.send(await runner.run(scenario, context.storeUrl));
+    const atUs = Date.now() * 1000;
+    const result = await runner.run(scenario, context.storeUrl);
+    if (record && context.recordComparison !== undefined) {
+      const point = toComparisonResult(result, scenario, { atUs, scenarioName: 'api' });
+      await context.recordComparison([point]);
+      return reply.send({
+        ...result,
+        recorded: { measurement: 'comparison', atUs, scenario: point.scenario },
+      });
+    }
+    return reply.send(result);
   } catch (error) {
     if (error instanceof ScenarioError)
       return reply.code(400).send({ error: error.message, problems: error.problems });
@@ -110,13 +133,17 @@ export function compareRoutes(app: FastifyInstance, context: ApiContext, runner 
     }
   });
 
-  app.post('/v1/compare', async (request, reply) => {
+  app.post<{ Querystring: { record?: string } }>('/v1/compare', async (request, reply) => {
+    const record = request.query.record;
+    if (record !== undefined && record !== 'true' && record !== 'false') {
+      return reply.code(400).send({ error: `record: expected true or false, got ${JSON.stringify(record)}` });
+    }
     try {
       const scenario =
         typeof request.body === 'string'
           ? parseScenario(request.body, 'body')
           : validateScenario(request.body, 'body');
-      return await run(scenario, context, runner, reply);
+      return await run(scenario, context, runner, reply, record === 'true');
     } catch (error) {
       if (error instanceof ScenarioError)
         return reply.code(400).send({ error: error.message, problems: error.problems });

@@ -4,6 +4,7 @@
 
 import Fastify, { type FastifyInstance } from 'fastify';
 import { logger } from '../../common/logger.js';
+import type { ComparisonResult } from '../store/influx-lines.js';
 import { compareRoutes } from './compare.js';
 import { type MetricsSnapshot, metricsRoutes } from './metrics.js';
 
@@ -17,6 +18,8 @@ export interface ApiContext {
   storeUrl?: string | undefined;
   /** Counters of the running collector, for GET /metrics (Prometheus); none = no /metrics route. */
   metrics?: (() => MetricsSnapshot) | undefined;
+  /** Writes comparisons to the collector's store, for POST /v1/compare?record=true; none = refused. */
+  recordComparison?: ((results: readonly ComparisonResult[]) => Promise<void>) | undefined;
 }
 
 export type RouteGroup = (app: FastifyInstance, context: ApiContext) => void | Promise<void>;
