@@ -1,0 +1,203 @@
+// Life-cycle comparisons into a real InfluxDB: `edgewatt compare --record influxdb://...` (the built
+// CLI as a child process) and POST /v1/compare?record=true write measurement `comparison` with the
+// values the engine printed; then every panel query of the edge-vs-offload dashboard returns data.
+// A store that cannot hold comparisons (SQLite) is refused with the flag and the value.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApi } from '../../collector/api/server.js';
+import { recordComparisons } from '../../collector/lifecycle/record-comparison.js';
+import { InfluxStore } from '../../collector/store/influx.js';
+import { buildDashboards } from '../../dashboards/index.js';
+import { hasInfluxd, type Influxd, type InfluxSeries, startInfluxd } from '../support/influxd.js';
+import { freePort } from '../support/ports.js';
+import { runCli } from '../support/process.js';
+import { tempDir } from '../support/stack.js';
+import { SAMPLE_COMPARISON } from './fixtures.js';
+import { panelQueries, substituteMacros } from './panels.js';
+
+const EXAMPLES = join(import.meta.dirname, '../../examples/scenarios');
+const DB = 'edgewatt';
+
+if (!hasInfluxd) console.warn('SKIPPED compare --record tests: needs `influxd` (Debian package influxdb)');
+
+/** The series' rows as objects (column → value), tags folded in. */
+function rows(series: InfluxSeries[]): Record<string, unknown>[] {
+  return series.flatMap((s) =>
+    s.values.map((row) => ({
+      ...s.tags,
+      ...Object.fromEntries(s.columns.map((column, i) => [column, row[i]])),
+    })),
+  );
+}
+
+const close = (actual: unknown, expected: number) => {
+  expect(typeof actual).toBe('number');
+  expect(Math.abs((actual as number) - expected)).toBeLessThanOrEqual(Math.abs(expected) * 1e-12);
+};
+
+describe('edgewatt compare --record with a store that cannot hold comparisons', () => {
+  it('exits non-zero naming --record and the value, before running', async () => {
+    const run = runCli([
+      'compare',
+      '--scenario',
+      join(EXAMPLES, 'pi4-wifi-gpu.yaml'),
+      '--samples',
+      '10',
+      '--record',
+      'sqlite:nowhere.sqlite',
+    ]);
+    const { code } = await run.exited;
+    expect(code).not.toBe(0);
+    expect(run.stderr()).toContain(
+      '--record "sqlite:nowhere.sqlite": this store cannot hold comparison results',
+    );
+    expect(run.stdout()).toBe('');
+  }, 30_000);
+});
+
+describe('recording to an InfluxDB that does not answer', () => {
+  it('fails after the timeout, saying where the result is kept', async () => {
+    const port = await freePort();
+    await expect(
+      recordComparisons(`influxdb://127.0.0.1:${port}/${DB}`, [{ ...SAMPLE_COMPARISON, atUs: 1 }], {
+        timeoutMs: 300,
+      }),
+    ).rejects.toThrow(
+      /--record influxdb:\/\/127\.0\.0\.1:\d+\/edgewatt: the comparison did not reach the store within 0\.3 s .*it is kept in \S*edgewatt-record-/,
+    );
+  }, 30_000);
+});
+
+describe.skipIf(!hasInfluxd)('comparisons recorded in a real InfluxDB', () => {
+  const dir = tempDir('edgewatt-record-');
+  const startedAtMs = Date.now();
+  let influx: Influxd;
+
+  beforeAll(async () => {
+    influx = await startInfluxd();
+  }, 60_000);
+  afterAll(async () => {
+    await influx?.remove();
+    dir.remove();
+  });
+
+  it('compare --record writes the printed result as one `comparison` point', async () => {
+    const url = `influxdb://127.0.0.1:${influx.port}/${DB}`;
+    const run = runCli(
+      [
+        'compare',
+        '--scenario',
+        join(EXAMPLES, 'pi4-wifi-gpu.yaml'),
+        '--samples',
+        '500',
+        '--json',
+        '--record',
+        url,
+      ],
+      { TMPDIR: dir.path },
+    );
+    const { code } = await run.exited;
+    expect(run.stderr()).toContain(`recorded the comparison (measurement \`comparison\`) in ${url}`);
+    expect(code).toBe(0);
+    // biome-ignore lint/suspicious/noExplicitAny: the printed JSON, checked field by field
+    const printed: any = JSON.parse(run.stdout());
+
+    const stored = rows(await influx.query(DB, 'SELECT * FROM comparison'));
+    expect(stored).toHaveLength(1);
+    const point = stored[0] as Record<string, unknown>;
+    expect(point).toMatchObject({
+      fleet: 'none',
+      board: 'rpi4',
+      model: 'none',
+      variant: 'none',
+      scenario: 'pi4-wifi-gpu',
+      unit: 'inference',
+      samples: 500,
+      interval_level: 0.9,
+    });
+    expect(point.device ?? null, 'no device tag without measured data').toBeNull();
+    close(point.edge_g_co2e, printed.edge.total.central);
+    close(point.edge_g_co2e_low, printed.edge.total.p5);
+    close(point.edge_g_co2e_high, printed.edge.total.p95);
+    close(point.offload_g_co2e, printed.offload.total.central);
+    close(point.offload_g_co2e_low, printed.offload.total.p5);
+    close(point.offload_g_co2e_high, printed.offload.total.p95);
+    close(point.p_edge_wins, printed.probabilityEdgeLower);
+    expect(printed.breakEvenInferencesPerDay.edgeLowerWhen).toBe('above');
+    close(point.break_even_per_s, printed.breakEvenInferencesPerDay.inferencesPerDay / 86_400);
+    const atMs = Number(point.time) / 1e6; // the helper asks for epoch=ns
+    expect(atMs).toBeGreaterThanOrEqual(startedAtMs - 1000);
+    expect(atMs).toBeLessThanOrEqual(Date.now());
+  }, 60_000);
+
+  it('POST /v1/compare?record=true writes through the collector store; without a capable store it is 400', async () => {
+    const store = new InfluxStore(`127.0.0.1:${influx.port}/${DB}`, {
+      spoolDir: join(dir.path, 'spool'),
+      flushIntervalMs: 50,
+    });
+    await store.connect();
+    const api = await startApi({
+      port: 0,
+      scenariosDir: dir.path,
+      recordComparison: (results) => store.writeComparison(results),
+    });
+    const plain = await startApi({ port: 0, scenariosDir: dir.path, storeUrl: 'sqlite:x.sqlite' });
+    try {
+      const body = `name: api-pi5\n${readFileSync(join(EXAMPLES, 'pi5-wifi-time-marginal.yaml'), 'utf8')
+        .replace(/^name: .*$/m, '')
+        .replace(/^samples: .*$/m, 'samples: 300')}`;
+      const post = (base: string, query: string) =>
+        fetch(`${base}/v1/compare${query}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/yaml' },
+          body,
+        });
+
+      const refused = await post(plain.url, '?record=true');
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { error: string }).error).toContain(
+        "record=true: the collector's store (sqlite:x.sqlite) cannot hold comparison results",
+      );
+      expect((await post(api.url, '?record=maybe')).status).toBe(400);
+
+      const response = await post(api.url, '?record=true');
+      expect(response.status).toBe(200);
+      // biome-ignore lint/suspicious/noExplicitAny: the JSON body, checked field by field
+      const result: any = await response.json();
+      expect(result.recorded).toMatchObject({ measurement: 'comparison', scenario: 'api-pi5' });
+      await store.drained();
+      const stored = rows(await influx.query(DB, `SELECT * FROM comparison WHERE "scenario" = 'api-pi5'`));
+      expect(stored).toHaveLength(1);
+      expect(stored[0]).toMatchObject({ board: 'rpi5', samples: 300, unit: 'inference' });
+      close(stored[0]?.edge_g_co2e, result.edge.total.central);
+      close(stored[0]?.p_edge_wins, result.probabilityEdgeLower);
+      expect(stored[0]?.break_even_per_s, '`time` allocation has no break-even rate').toBeNull();
+
+      // Without ?record nothing more is written.
+      expect((await post(api.url, '')).status).toBe(200);
+      await store.drained();
+      expect(rows(await influx.query(DB, 'SELECT * FROM comparison'))).toHaveLength(2);
+    } finally {
+      await api.close();
+      await plain.close();
+      await store.close();
+    }
+  }, 60_000);
+
+  it('every panel query of the edge-vs-offload dashboard returns data from these comparisons', async () => {
+    const dashboard = buildDashboards().find((d) => d.path.includes('edge-vs-offload'));
+    expect(dashboard, 'the edge-vs-offload dashboard exists').toBeDefined();
+    const queries = panelQueries(dashboard?.json ?? {});
+    expect(queries.length).toBeGreaterThanOrEqual(5);
+    const range = { fromMs: startedAtMs - 60_000, toMs: Date.now() + 60_000 };
+    const empty: string[] = [];
+    for (const q of queries) {
+      const series = await influx.query(DB, substituteMacros(q.query, range));
+      const hasValue = series.some((s) => s.values.some((row) => row.slice(1).some((v) => v !== null)));
+      if (!hasValue) empty.push(`${q.panel}: ${q.query}`);
+    }
+    expect(empty).toEqual([]);
+  });
+});
