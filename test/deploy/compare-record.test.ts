@@ -7,11 +7,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi } from '../../collector/api/server.js';
+import { startEmbeddedBroker } from '../../collector/broker/embedded.js';
 import { recordComparisons } from '../../collector/lifecycle/record-comparison.js';
 import { InfluxStore } from '../../collector/store/influx.js';
 import { buildDashboards } from '../../dashboards/index.js';
 import { hasInfluxd, type Influxd, type InfluxSeries, startInfluxd } from '../support/influxd.js';
-import { freePort } from '../support/ports.js';
+import { freePort, waitForPort } from '../support/ports.js';
 import { runCli } from '../support/process.js';
 import { tempDir } from '../support/stack.js';
 import { SAMPLE_COMPARISON } from './fixtures.js';
@@ -30,6 +31,14 @@ function rows(series: InfluxSeries[]): Record<string, unknown>[] {
       ...Object.fromEntries(s.columns.map((column, i) => [column, row[i]])),
     })),
   );
+}
+
+async function waitForAsync(condition: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 const close = (actual: unknown, expected: number) => {
@@ -183,6 +192,44 @@ describe.skipIf(!hasInfluxd)('comparisons recorded in a real InfluxDB', () => {
       await api.close();
       await plain.close();
       await store.close();
+    }
+  }, 60_000);
+
+  it('`edgewatt collector --store influxdb://... --http` records POST /v1/compare?record=true', async () => {
+    const broker = await startEmbeddedBroker(0);
+    const port = await freePort();
+    const run = runCli([
+      'collector',
+      '--broker',
+      broker.url,
+      '--store',
+      `influxdb://127.0.0.1:${influx.port}/${DB}`,
+      '--spool-dir',
+      join(dir.path, 'collector-spool'),
+      '--flush-ms',
+      '50',
+      '--http',
+      `127.0.0.1:${port}`,
+    ]);
+    try {
+      await waitForPort(port, 'collector HTTP API');
+      const body = readFileSync(join(EXAMPLES, 'mcu-lte-cpu.yaml'), 'utf8').replace(
+        /^samples: .*$/m,
+        'samples: 200',
+      );
+      const response = await fetch(`http://127.0.0.1:${port}/v1/compare?record=true`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/yaml' },
+        body,
+      });
+      expect(response.status).toBe(200);
+      const { recorded } = (await response.json()) as { recorded: { scenario: string } };
+      const query = `SELECT * FROM comparison WHERE "scenario" = '${recorded.scenario}' AND "samples" = 200`;
+      await waitForAsync(async () => rows(await influx.query(DB, query)).length === 1);
+    } finally {
+      run.child.kill('SIGINT');
+      await run.exited;
+      await broker.close();
     }
   }, 60_000);
 
