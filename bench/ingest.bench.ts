@@ -195,8 +195,8 @@ async function endToEnd(broker: string, influx: Influxd, spoolDir: string, varia
   }, 100);
   const started = performance.now();
   pub.child.stdin?.write('go\n');
-  let stored = 0;
-  while ((stored = await count(influx, db)) < TOTAL) {
+  let stored = await count(influx, db);
+  for (; stored < TOTAL; stored = await count(influx, db)) {
     if (performance.now() - started > 600_000)
       throw new Error(`only ${stored} of ${TOTAL} stored after 10 min`);
     await sleep(250);
