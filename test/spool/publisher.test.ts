@@ -115,6 +115,8 @@ describe('publisher and a broker that goes away', () => {
     broker = await startEmbeddedBroker(port);
     const received = tap(broker);
     expect(await pub.drain(10_000)).toBe(true);
+    // aedes emits 'publish' after it has acknowledged: let the last few reach the tap.
+    await waitFor('every batch seen by the broker', () => received.length >= sealed.length);
     expect(received).toEqual(sealed);
     expect(spool.stats().pendingBatches).toBe(0);
     expect(pub.stats.recordsSent).toBe(80);
@@ -134,6 +136,7 @@ describe('publisher and a broker that goes away', () => {
     broker = await startEmbeddedBroker(port);
     const after = tap(broker);
     expect(await pub.drain(10_000)).toBe(true);
+    await waitFor('every batch seen by the broker', () => after.length >= 20);
     expect(pub.stats).toMatchObject({ connectionLosses: 1, connects: 2, recordsSent: 60 });
     expect(before).toEqual(Array.from({ length: 10 }, (_, i) => i * 2));
     expect(after).toEqual(Array.from({ length: 20 }, (_, i) => 20 + i * 2));
