@@ -47,7 +47,7 @@ async function run(
 ) {
   if (record && context.recordComparison === undefined) {
     return reply.code(400).send({
-      error: `record=true: the collector's store (${context.storeUrl ?? 'none'}) cannot hold comparison results; run the collector with --store influxdb://<host>:<port>/<db>, or drop record=true`,
+      error: `record=true: the collector's store (${context.storeUrl ?? 'none'}) cannot hold comparison results; run the collector with --store influxdb://<host>:<port>/<db> or sqlite:<path>, or drop record=true`,
     });
   }
   if (scenario.samples > API_MAX_SAMPLES) {

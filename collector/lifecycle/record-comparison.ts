@@ -1,5 +1,5 @@
-// Writes life-cycle comparison results to a store that can hold them (today: InfluxDB, measurement
-// `comparison`), for `edgewatt compare --record <url>` and the HTTP API's `?record=true`. Stores
+// Writes life-cycle comparison results to a store that can hold them (InfluxDB measurement or
+// SQLite table `comparison`), for `edgewatt compare --record <url>` and the HTTP API's `?record=true`. Stores
 // that cannot hold them are refused up front, before any Monte Carlo run.
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,7 +17,7 @@ export const canWriteComparisons = <T extends object>(store: T): store is T & Co
   typeof (store as Partial<ComparisonWriter>).writeComparison === 'function';
 
 /** Schemes whose stores implement writeComparison (checked without opening the store). */
-export const COMPARISON_SCHEMES = ['influxdb'] as const;
+export const COMPARISON_SCHEMES = ['influxdb', 'sqlite'] as const;
 
 export class RecordError extends Error {
   override readonly name = 'RecordError';
@@ -28,7 +28,7 @@ export function checkRecordUrl(url: string, flag: string): void {
   const scheme = url.slice(0, Math.max(0, url.indexOf(':')));
   if (!(COMPARISON_SCHEMES as readonly string[]).includes(scheme)) {
     throw new StoreConfigError(
-      `${flag} ${JSON.stringify(url)}: this store cannot hold comparison results; give an InfluxDB store, e.g. ${flag} influxdb://127.0.0.1:8086/edgewatt (SQLite keeps inference records only)`,
+      `${flag} ${JSON.stringify(url)}: this store cannot hold comparison results; give one of ${COMPARISON_SCHEMES.map((s) => `${s}:`).join(', ')}, e.g. ${flag} influxdb://127.0.0.1:8086/edgewatt`,
     );
   }
 }
@@ -40,9 +40,9 @@ export interface RecordOptions {
 }
 
 /**
- * Opens the store, writes, waits until the results are in the store itself (not just in a local
- * spool) and closes it. The spool is a fresh temp folder, so two runs never share one; when the
- * store does not take the results within the timeout, the error says so and names that folder.
+ * Opens the store, writes, waits until the results are in the store itself (for InfluxDB: not just
+ * in the local spool) and closes it. The InfluxDB spool is a fresh temp folder, so two runs never
+ * share one; when InfluxDB does not take the results within the timeout, the error names that folder.
  */
 export async function recordComparisons(
   url: string,
@@ -51,7 +51,8 @@ export async function recordComparisons(
 ): Promise<void> {
   const flag = options.flag ?? '--record';
   checkRecordUrl(url, flag);
-  const spoolDir = mkdtempSync(join(tmpdir(), 'edgewatt-record-'));
+  // InfluxDB writes go through a write-ahead spool: a fresh one per run, never a collector's.
+  const spoolDir = url.startsWith('influxdb:') ? mkdtempSync(join(tmpdir(), 'edgewatt-record-')) : undefined;
   const store: QueryableStore = createStore(url, {
     influx: { spoolDir, flushIntervalMs: 50, retryMaxMs: 1000 },
   });
@@ -76,6 +77,6 @@ export async function recordComparisons(
     written = true;
   } finally {
     await store.close();
-    if (written) rmSync(spoolDir, { recursive: true, force: true });
+    if (written && spoolDir !== undefined) rmSync(spoolDir, { recursive: true, force: true });
   }
 }

@@ -1,11 +1,14 @@
 // Embedded SQLite store (better-sqlite3): one file, WAL journal, one transaction per batch, and a
 // primary key on (fleet, device, seq) so a redelivered record is ignored, not duplicated.
-// Energies are stored as REAL in joules: the same IEEE double the decoder produced.
+// Energies are stored as REAL in joules: the same IEEE double the decoder produced. Life-cycle
+// comparison results go to a `comparison` table (sqlite-comparison.ts).
 
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { InferenceRecord, StatusMessage } from '../../protocol/index.js';
+import type { ComparisonResult } from './influx-lines.js';
+import { COMPARISON_SCHEMA, insertComparisons, selectComparisons } from './sqlite-comparison.js';
 import {
   type DeviceStatus,
   type DeviceSummary,
@@ -134,6 +137,7 @@ export class SqliteStore implements QueryableStore {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.exec(SCHEMA);
+    db.exec(COMPARISON_SCHEMA);
     const existing = new Set(
       (db.prepare('PRAGMA table_info(inference)').all() as { name: string }[]).map((c) => c.name),
     );
@@ -252,6 +256,15 @@ export class SqliteStore implements QueryableStore {
 
   count(): number {
     return (this.open.prepare('SELECT COUNT(*) AS n FROM inference').get() as { n: number }).n;
+  }
+
+  /** Writes life-cycle comparison results (table `comparison`, see sqlite-comparison.ts). */
+  async writeComparison(results: readonly ComparisonResult[]): Promise<void> {
+    insertComparisons(this.open, results);
+  }
+
+  comparisons(): ComparisonResult[] {
+    return selectComparisons(this.open);
   }
 
   async close(): Promise<void> {

@@ -10,6 +10,7 @@ import { startApi } from '../../collector/api/server.js';
 import { startEmbeddedBroker } from '../../collector/broker/embedded.js';
 import { recordComparisons } from '../../collector/lifecycle/record-comparison.js';
 import { InfluxStore } from '../../collector/store/influx.js';
+import { SqliteStore } from '../../collector/store/sqlite.js';
 import { buildDashboards } from '../../dashboards/index.js';
 import { hasInfluxd, type Influxd, type InfluxSeries, startInfluxd } from '../support/influxd.js';
 import { freePort, waitForPort } from '../support/ports.js';
@@ -46,8 +47,8 @@ const close = (actual: unknown, expected: number) => {
   expect(Math.abs((actual as number) - expected)).toBeLessThanOrEqual(Math.abs(expected) * 1e-12);
 };
 
-describe('edgewatt compare --record with a store that cannot hold comparisons', () => {
-  it('exits non-zero naming --record and the value, before running', async () => {
+describe('edgewatt compare --record without InfluxDB', () => {
+  it('exits non-zero naming --record and the value of a store that cannot hold comparisons', async () => {
     const run = runCli([
       'compare',
       '--scenario',
@@ -55,14 +56,55 @@ describe('edgewatt compare --record with a store that cannot hold comparisons', 
       '--samples',
       '10',
       '--record',
-      'sqlite:nowhere.sqlite',
+      'mysql://127.0.0.1/edgewatt',
     ]);
     const { code } = await run.exited;
     expect(code).not.toBe(0);
     expect(run.stderr()).toContain(
-      '--record "sqlite:nowhere.sqlite": this store cannot hold comparison results',
+      '--record "mysql://127.0.0.1/edgewatt": this store cannot hold comparison results',
     );
     expect(run.stdout()).toBe('');
+  }, 30_000);
+
+  it('writes the printed result to a SQLite file (table `comparison`)', async () => {
+    const sqliteDir = tempDir('edgewatt-record-sqlite-');
+    try {
+      const path = join(sqliteDir.path, 'c.sqlite');
+      const run = runCli([
+        'compare',
+        '--scenario',
+        join(EXAMPLES, 'pi4-wifi-gpu.yaml'),
+        '--samples',
+        '300',
+        '--json',
+        '--record',
+        `sqlite:${path}`,
+      ]);
+      expect((await run.exited).code).toBe(0);
+      // biome-ignore lint/suspicious/noExplicitAny: the printed JSON, checked field by field
+      const printed: any = JSON.parse(run.stdout());
+      const store = new SqliteStore(path, { readOnly: true });
+      await store.connect();
+      const stored = store.comparisons();
+      await store.close();
+      expect(stored).toHaveLength(1);
+      expect(stored[0]).toMatchObject({
+        board: 'rpi4',
+        scenario: 'pi4-wifi-gpu',
+        unit: 'inference',
+        samples: 300,
+        intervalLevel: 0.9,
+        edge: {
+          meanG: printed.edge.total.central,
+          lowG: printed.edge.total.p5,
+          highG: printed.edge.total.p95,
+        },
+        probabilityEdgeWins: printed.probabilityEdgeLower,
+        breakEvenPerS: printed.breakEvenInferencesPerDay.inferencesPerDay / 86_400,
+      });
+    } finally {
+      sqliteDir.remove();
+    }
   }, 30_000);
 });
 
@@ -152,7 +194,7 @@ describe.skipIf(!hasInfluxd)('comparisons recorded in a real InfluxDB', () => {
       scenariosDir: dir.path,
       recordComparison: (results) => store.writeComparison(results),
     });
-    const plain = await startApi({ port: 0, scenariosDir: dir.path, storeUrl: 'sqlite:x.sqlite' });
+    const plain = await startApi({ port: 0, scenariosDir: dir.path });
     try {
       const body = `name: api-pi5\n${readFileSync(join(EXAMPLES, 'pi5-wifi-time-marginal.yaml'), 'utf8')
         .replace(/^name: .*$/m, '')
@@ -167,7 +209,7 @@ describe.skipIf(!hasInfluxd)('comparisons recorded in a real InfluxDB', () => {
       const refused = await post(plain.url, '?record=true');
       expect(refused.status).toBe(400);
       expect(((await refused.json()) as { error: string }).error).toContain(
-        "record=true: the collector's store (sqlite:x.sqlite) cannot hold comparison results",
+        "record=true: the collector's store (none) cannot hold comparison results",
       );
       expect((await post(api.url, '?record=maybe')).status).toBe(400);
 

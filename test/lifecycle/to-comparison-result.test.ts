@@ -124,11 +124,37 @@ describe('toComparisonResult', () => {
 
 describe('recording comparisons', () => {
   it('refuses a store that cannot hold comparisons, naming the flag and the value', async () => {
-    expect(() => checkRecordUrl('sqlite:x.sqlite', '--record')).toThrow(StoreConfigError);
-    expect(() => checkRecordUrl('sqlite:x.sqlite', '--record')).toThrow(
-      /--record "sqlite:x\.sqlite": this store cannot hold comparison results; give an InfluxDB store/,
+    const url = 'mysql://127.0.0.1/edgewatt';
+    expect(() => checkRecordUrl(url, '--record')).toThrow(StoreConfigError);
+    expect(() => checkRecordUrl(url, '--record')).toThrow(
+      /--record "mysql:\/\/127\.0\.0\.1\/edgewatt": this store cannot hold comparison results; give one of influxdb:, sqlite:/,
     );
-    await expect(recordComparisons('sqlite:x.sqlite', [])).rejects.toThrow(/--record "sqlite:x\.sqlite"/);
+    await expect(recordComparisons(url, [])).rejects.toThrow(/--record "mysql:/);
     expect(() => checkRecordUrl('influxdb://127.0.0.1:8086/edgewatt', '--record')).not.toThrow();
+    expect(() => checkRecordUrl('sqlite:x.sqlite', '--record')).not.toThrow();
+  });
+
+  it('writes to a SQLite file (table `comparison`) and reads the same results back', async () => {
+    const dir = tempDir();
+    try {
+      const scenario = example('pi4-wifi-gpu.yaml', 300);
+      const result = toComparisonResult(compare(scenario), scenario, {
+        atUs: 1_700_000_000_000_000,
+        scenarioName: 'pi4',
+      });
+      const measured = { ...result, atUs: result.atUs + 1, device: 'pi4-kitchen', breakEvenPerS: null };
+      const path = join(dir.path, 'nested', 'c.sqlite');
+      await recordComparisons(`sqlite:${path}`, [result, measured]);
+      await recordComparisons(`sqlite:${path}`, [{ ...result, samples: 301 }]); // same key: overwrites
+      const store = new SqliteStore(path, { readOnly: true });
+      await store.connect();
+      try {
+        expect(store.comparisons()).toEqual([{ ...result, samples: 301 }, measured]);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      dir.remove();
+    }
   });
 });
