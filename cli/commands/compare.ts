@@ -38,7 +38,7 @@ export function compareCommand(): Command {
     )
     .option(
       '--record <url>',
-      'also write the result (per inference) to this store, e.g. influxdb://127.0.0.1:8086/edgewatt, for Grafana',
+      'also write the result (per inference) to this store: influxdb://host:port/db (for Grafana) or sqlite:<path>',
     )
     .option('--config <path>', 'JSON config file (section "compare")')
     .action(async (_options, command: Command) => {
