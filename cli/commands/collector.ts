@@ -43,6 +43,10 @@ export function collectorCommand(): Command {
       '--scenarios <dir>',
       'stored scenarios for GET /v1/compare?scenario=<name> (default: .edgewatt/scenarios)',
     )
+    .option(
+      '--api-token <secret>',
+      'bearer token for API routes that write (POST /v1/compare?record=true); without it they are refused (prefer EDGEWATT_API_TOKEN)',
+    )
     .option('--config <path>', 'JSON config file (section "collector")')
     .action(async (_options, command: Command) => {
       const config = resolveConfig(

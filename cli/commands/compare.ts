@@ -91,5 +91,11 @@ export async function startHttpApi(
   const config = resolveConfig(collectorHttpSchema, 'collector', command);
   const listen = config.http === undefined ? null : parseListen(config.http);
   if (listen === null) return undefined;
-  return startApi({ ...listen, scenariosDir: config.scenarios, storeUrl, ...extra });
+  return startApi({
+    ...listen,
+    scenariosDir: config.scenarios,
+    storeUrl,
+    apiToken: config.apiToken,
+    ...extra,
+  });
 }

@@ -47,4 +47,6 @@ export const collectorHttpSchema = z.object({
     )
     .optional(),
   scenarios: z.string().min(1).default('.edgewatt/scenarios'),
+  /** Bearer token that routes which write (POST /v1/compare?record=true) require; none = they are refused. */
+  apiToken: z.string().min(16, 'use at least 16 characters, e.g. `openssl rand -hex 24`').optional(),
 });

@@ -5,6 +5,7 @@
 // thread (compare-runner.ts), off the collector's event loop. POST /v1/compare?record=true also
 // writes the result to the collector's store (measurement `comparison`) when it can hold it.
 
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -34,6 +35,29 @@ async function storedScenario(dir: string, name: string): Promise<{ text: string
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
+  }
+  return null;
+}
+
+/**
+ * Whether a request may write: the collector must have a token and the request must carry it
+ * (`Authorization: Bearer <token>`), compared in constant time. Null when allowed, else the refusal.
+ */
+export function writeRefusal(
+  context: ApiContext,
+  authorization: string | undefined,
+): { status: 401 | 403; error: string } | null {
+  if (context.apiToken === undefined) {
+    return {
+      status: 403,
+      error:
+        'record=true writes to the store, and this collector has no API token: start it with --api-token <secret> (or EDGEWATT_API_TOKEN) and send Authorization: Bearer <secret>',
+    };
+  }
+  const given = /^Bearer (.+)$/.exec(authorization ?? '')?.[1] ?? '';
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  if (!timingSafeEqual(digest(given), digest(context.apiToken))) {
+    return { status: 401, error: "record=true needs Authorization: Bearer <the collector's --api-token>" };
   }
   return null;
 }
@@ -137,6 +161,10 @@ export function compareRoutes(app: FastifyInstance, context: ApiContext, runner 
     const record = request.query.record;
     if (record !== undefined && record !== 'true' && record !== 'false') {
       return reply.code(400).send({ error: `record: expected true or false, got ${JSON.stringify(record)}` });
+    }
+    if (record === 'true') {
+      const refusal = writeRefusal(context, request.headers.authorization);
+      if (refusal !== null) return reply.code(refusal.status).send({ error: refusal.error });
     }
     try {
       const scenario =

@@ -20,6 +20,8 @@ export interface ApiContext {
   metrics?: (() => MetricsSnapshot) | undefined;
   /** Writes comparisons to the collector's store, for POST /v1/compare?record=true; none = refused. */
   recordComparison?: ((results: readonly ComparisonResult[]) => Promise<void>) | undefined;
+  /** Bearer token that routes which write require (`Authorization: Bearer <token>`); none = writes refused. */
+  apiToken?: string | undefined;
 }
 
 export type RouteGroup = (app: FastifyInstance, context: ApiContext) => void | Promise<void>;

@@ -19,6 +19,7 @@ import { tempDir } from '../support/stack.js';
 import { SAMPLE_COMPARISON } from './fixtures.js';
 import { panelQueries, substituteMacros } from './panels.js';
 
+const TOKEN = 'test-api-token-0123456789';
 const EXAMPLES = join(import.meta.dirname, '../../examples/scenarios');
 const DB = 'edgewatt';
 
@@ -183,7 +184,7 @@ describe.skipIf(!hasInfluxd)('comparisons recorded in a real InfluxDB', () => {
     expect(atMs).toBeLessThanOrEqual(Date.now());
   }, 60_000);
 
-  it('POST /v1/compare?record=true writes through the collector store; without a capable store it is 400', async () => {
+  it('POST /v1/compare?record=true writes through the collector store, with the API token only; without a capable store it is 400', async () => {
     const store = new InfluxStore(`127.0.0.1:${influx.port}/${DB}`, {
       spoolDir: join(dir.path, 'spool'),
       flushIntervalMs: 50,
@@ -193,18 +194,34 @@ describe.skipIf(!hasInfluxd)('comparisons recorded in a real InfluxDB', () => {
       port: 0,
       scenariosDir: dir.path,
       recordComparison: (results) => store.writeComparison(results),
+      apiToken: TOKEN,
     });
-    const plain = await startApi({ port: 0, scenariosDir: dir.path });
+    const plain = await startApi({ port: 0, scenariosDir: dir.path, apiToken: TOKEN });
+    const tokenless = await startApi({
+      port: 0,
+      scenariosDir: dir.path,
+      recordComparison: (results) => store.writeComparison(results),
+    });
     try {
       const body = `name: api-pi5\n${readFileSync(join(EXAMPLES, 'pi5-wifi-time-marginal.yaml'), 'utf8')
         .replace(/^name: .*$/m, '')
         .replace(/^samples: .*$/m, 'samples: 300')}`;
-      const post = (base: string, query: string) =>
+      const post = (base: string, query: string, token: string | null = TOKEN) =>
         fetch(`${base}/v1/compare${query}`, {
           method: 'POST',
-          headers: { 'content-type': 'application/yaml' },
+          headers: {
+            'content-type': 'application/yaml',
+            ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+          },
           body,
         });
+
+      // Writing needs the token: none configured → 403, missing or wrong → 401.
+      const noToken = await post(tokenless.url, '?record=true');
+      expect(noToken.status).toBe(403);
+      expect(((await noToken.json()) as { error: string }).error).toContain('--api-token');
+      expect((await post(api.url, '?record=true', null)).status).toBe(401);
+      expect((await post(api.url, '?record=true', `${TOKEN}x`)).status).toBe(401);
 
       const refused = await post(plain.url, '?record=true');
       expect(refused.status).toBe(400);
@@ -233,6 +250,7 @@ describe.skipIf(!hasInfluxd)('comparisons recorded in a real InfluxDB', () => {
     } finally {
       await api.close();
       await plain.close();
+      await tokenless.close();
       await store.close();
     }
   }, 60_000);
@@ -252,6 +270,8 @@ describe.skipIf(!hasInfluxd)('comparisons recorded in a real InfluxDB', () => {
       '50',
       '--http',
       `127.0.0.1:${port}`,
+      '--api-token',
+      TOKEN,
     ]);
     try {
       await waitForPort(port, 'collector HTTP API');
@@ -261,7 +281,7 @@ describe.skipIf(!hasInfluxd)('comparisons recorded in a real InfluxDB', () => {
       );
       const response = await fetch(`http://127.0.0.1:${port}/v1/compare?record=true`, {
         method: 'POST',
-        headers: { 'content-type': 'application/yaml' },
+        headers: { 'content-type': 'application/yaml', authorization: `Bearer ${TOKEN}` },
         body,
       });
       expect(response.status).toBe(200);
