@@ -23,8 +23,8 @@ export function agentCommand(): Command {
     .option('--fleet <id>', 'fleet id (default: default)')
     .option('--device <id>', 'device id, unique in the fleet (required)')
     .option(
-      '--sensor <kind[:board]>',
-      'power source, e.g. simulated:rpi4, simulated:rpi5, simulated:jetson-orin-nano (required)',
+      '--sensor <kind[:board][:key=value,...]>',
+      'power source (required): ina219, ina226, jetson-ina3221, rapl, pi5-pmic, replay or simulated, e.g. jetson-ina3221:jetson-orin-nano, ina219:rpi4:address=0x41,shuntOhms=0.1, simulated:rpi4 (an estimate); `edgewatt doctor` says which to use',
     )
     .option('--model <path>', 'TensorFlow.js model.json or its folder (required)')
     .option('--rate <per-s>', 'inferences per second, 0 = back to back (default: 10)')
