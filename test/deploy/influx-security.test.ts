@@ -4,11 +4,11 @@
 // fixed.
 
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InfluxStore, type InfluxStoreSettings } from '../../collector/store/influx.js';
 import { makeRecord } from '../protocol/fixtures.js';
+import { makeTestCertificates } from '../support/certificates.js';
 import { hasInfluxd, type Influxd, startInfluxd } from '../support/influxd.js';
 import { tempDir, waitFor } from '../support/stack.js';
 
@@ -28,74 +28,9 @@ const file = (name: string) => join(dir.path, name);
 let influx: Influxd;
 const ADMIN = { username: 'edgewatt', password: 'influx-secret' };
 
-function certificates(): void {
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=edgewatt test CA',
-    '-keyout',
-    file('ca.key'),
-    '-out',
-    file('ca.crt'),
-  );
-  openssl(
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    '/CN=127.0.0.1',
-    '-keyout',
-    file('server.key'),
-    '-out',
-    file('server.csr'),
-  );
-  writeFileSync(file('san.ext'), 'subjectAltName = IP:127.0.0.1, DNS:localhost\n');
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    file('server.csr'),
-    '-CA',
-    file('ca.crt'),
-    '-CAkey',
-    file('ca.key'),
-    '-CAcreateserial',
-    '-days',
-    '1',
-    '-extfile',
-    file('san.ext'),
-    '-out',
-    file('server.crt'),
-  );
-  // A CA nobody signed the server with, for the refusal case.
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=other CA',
-    '-keyout',
-    file('other.key'),
-    '-out',
-    file('other.crt'),
-  );
-}
-
 beforeAll(async () => {
   if (!ready) return;
-  certificates();
+  makeTestCertificates(dir.path, { withOtherCa: true });
   influx = await startInfluxd({
     http: `  auth-enabled = true\n  https-enabled = true\n  https-certificate = "${file('server.crt')}"\n  https-private-key = "${file('server.key')}"`,
     https: true,

@@ -4,7 +4,6 @@
 // whose device differs from the topic's. And TLS to the broker with a CA and a server certificate
 // that the test generates with openssl.
 
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -18,6 +17,7 @@ import { Collector } from '../../collector/collector.js';
 import { SqliteStore } from '../../collector/store/sqlite.js';
 import { buildTopic, encodeMessage, type InferenceRecord } from '../../protocol/index.js';
 import { spoolRecords } from '../spool/records.js';
+import { makeTestCertificates } from '../support/certificates.js';
 import { hasMosquitto, type Mosquitto, startMosquitto } from '../support/mosquitto.js';
 import { waitForPort } from '../support/ports.js';
 import { tempDir, waitFor } from '../support/stack.js';
@@ -34,57 +34,6 @@ let tlsPort = 0;
 let store: SqliteStore;
 let collector: Collector;
 const creds: Record<string, { username: string; password: string }> = {};
-
-function generateCertificates(): { ca: string; cert: string; key: string } {
-  const file = (name: string) => join(dir.path, name);
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=edgewatt test CA',
-    '-keyout',
-    file('ca.key'),
-    '-out',
-    file('ca.crt'),
-  );
-  openssl(
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    '/CN=127.0.0.1',
-    '-keyout',
-    file('server.key'),
-    '-out',
-    file('server.csr'),
-  );
-  writeFileSync(file('san.ext'), 'subjectAltName = IP:127.0.0.1, DNS:localhost\n');
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    file('server.csr'),
-    '-CA',
-    file('ca.crt'),
-    '-CAkey',
-    file('ca.key'),
-    '-CAcreateserial',
-    '-days',
-    '1',
-    '-extfile',
-    file('san.ext'),
-    '-out',
-    file('server.crt'),
-  );
-  return { ca: file('ca.crt'), cert: file('server.crt'), key: file('server.key') };
-}
 
 /**
  * A free port under Linux's ephemeral range (32768+), so that the broker helper, which asks the
@@ -137,7 +86,7 @@ beforeAll(async () => {
     passwdFile,
     `${readFileSync(passwdFile, 'utf8')}${COLLECTOR.username}:${mosquittoPasswordHash(COLLECTOR.password)}\n`,
   );
-  const certs = generateCertificates();
+  const certs = makeTestCertificates(dir.path);
   tlsPort = await portBelowEphemeralRange();
   broker = await startMosquitto({
     extraConfig: [
