@@ -4,7 +4,14 @@
 
 import type { SampleSeries } from '../measure/integrate.js';
 
-const HEADER_SLOTS = 2; // [0] samples written in total, [1] reserved
+// Header: a float64 count of samples written in total (exact to 2^53), then an int32 that the
+// writer stores with Atomics after each sample. That atomic store/load pair orders the plain
+// writes (a BigInt64 counter would allocate a BigInt per sample, and the garbage costs more CPU
+// than the sampling; aligned float64 accesses never tear).
+// A third float64 holds the sampling thread's own CPU time, seconds (NaN where unknown).
+const HEADER_BYTES = 24;
+const PUBLISH_INDEX = 2; // int32 index of the publish word (byte 8)
+const CPU_SLOT = 2; // float64 index of the writer thread's CPU seconds (byte 16)
 const STOP_INDEX = 0;
 
 export interface RingBufferShared {
@@ -15,31 +22,45 @@ export interface RingBufferShared {
 }
 
 export class SampleRing {
-  private readonly header: BigInt64Array;
+  private readonly count: Float64Array;
+  private readonly publish: Int32Array;
   private readonly data: Float64Array;
   /** Int32 control word: the writer sleeps on it (Atomics.wait) and stops when it is 1. */
   readonly control: Int32Array;
   readonly capacity: number;
 
   constructor(readonly shared: RingBufferShared) {
-    this.header = new BigInt64Array(shared.header);
+    this.count = new Float64Array(shared.header);
+    this.publish = new Int32Array(shared.header);
     this.data = new Float64Array(shared.data);
     this.control = new Int32Array(shared.control);
     this.capacity = shared.capacity;
   }
 
   static create(capacity: number): SampleRing {
-    return new SampleRing({
-      header: new SharedArrayBuffer(HEADER_SLOTS * 8),
+    const ring = new SampleRing({
+      header: new SharedArrayBuffer(HEADER_BYTES),
       data: new SharedArrayBuffer(capacity * 2 * 8),
       control: new SharedArrayBuffer(4),
       capacity,
     });
+    ring.writerCpuS = Number.NaN;
+    return ring;
   }
 
   /** Samples written since creation (including overwritten ones). */
   get written(): number {
-    return Number(Atomics.load(this.header, 0));
+    Atomics.load(this.publish, PUBLISH_INDEX);
+    return this.count[0] ?? 0;
+  }
+
+  /** CPU time the writer (sampling) thread has used, seconds; NaN when the platform cannot tell. */
+  get writerCpuS(): number {
+    return this.count[CPU_SLOT] ?? Number.NaN;
+  }
+
+  set writerCpuS(seconds: number) {
+    this.count[CPU_SLOT] = seconds;
   }
 
   /** Samples lost because the ring was full: written − capacity, when positive. */
@@ -52,7 +73,8 @@ export class SampleRing {
     const slot = (n % this.capacity) * 2;
     this.data[slot] = tNs;
     this.data[slot + 1] = value;
-    Atomics.store(this.header, 0, BigInt(n + 1));
+    this.count[0] = n + 1;
+    Atomics.store(this.publish, PUBLISH_INDEX, (n + 1) | 0);
   }
 
   /** Time of the newest sample, or -Infinity when there is none. */

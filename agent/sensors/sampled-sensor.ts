@@ -62,6 +62,7 @@ export class SampledSensor implements PowerSensor {
   baselineW = 0;
   /** Windows whose end came before any closing sample arrived (the last value was held). */
   uncoveredWindows = 0;
+  private openedAtMs = 0;
 
   constructor(
     readonly label: string,
@@ -80,6 +81,7 @@ export class SampledSensor implements PowerSensor {
 
   async open(): Promise<void> {
     this.meta = await this.feed.start();
+    this.openedAtMs = performance.now();
     // The first sample may come some milliseconds after the worker says it is ready.
     await this.waitForSampleAfter(Number.NEGATIVE_INFINITY, 1000);
     if (this.options.baselineMs > 0) this.baselineW = await this.measureBaseline(this.options.baselineMs);
@@ -129,11 +131,22 @@ export class SampledSensor implements PowerSensor {
     };
   }
 
+  /**
+   * Share of one core that the sampling thread has used since open() (its own CPU time, from
+   * /proc/thread-self on Linux), or NaN when unknown. This is the agent's own cost of measuring.
+   */
+  samplingCpuShare(): number {
+    const elapsedS = (performance.now() - this.openedAtMs) / 1000;
+    return this.feed.ring.writerCpuS / elapsedS;
+  }
+
   async close(): Promise<void> {
     await this.feed.stop();
+    const cpuShare = this.samplingCpuShare();
     log.info(
       {
         sensor: this.label,
+        samplingCpuPercent: Number.isFinite(cpuShare) ? Number((cpuShare * 100).toFixed(2)) : null,
         samples: this.feed.ring.written,
         overwritten: this.feed.ring.overwritten,
         uncoveredWindows: this.uncoveredWindows,

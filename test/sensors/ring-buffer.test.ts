@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { monotonicNs } from '../../agent/sensors/clock.js';
 import { SampleRing } from '../../agent/sensors/ring-buffer.js';
+import { WorkerSampler } from '../../agent/sensors/sampler.js';
 
 describe('SampleRing', () => {
   it('returns the samples from a time on, with the one just before it for edge interpolation', () => {
@@ -42,5 +44,48 @@ describe('SampleRing', () => {
     expect(ring.stopRequested).toBe(true);
     ring.clearStop();
     expect(ring.stopRequested).toBe(false);
+  });
+
+  it('counts past 2^32 samples without a BigInt (the count is an exact float64)', () => {
+    const ring = SampleRing.create(4);
+    const beyond = 2 ** 32 + 5;
+    new Float64Array(ring.shared.header)[0] = beyond;
+    ring.push(1, 2);
+    expect(ring.written).toBe(beyond + 1);
+    expect(ring.latestNs()).toBe(1);
+  });
+
+  it('carries the writer thread CPU time, NaN until the writer reports it', () => {
+    const ring = SampleRing.create(4);
+    expect(ring.writerCpuS).toBeNaN();
+    const reader = new SampleRing(ring.shared);
+    ring.writerCpuS = 0.25;
+    expect(reader.writerCpuS).toBe(0.25);
+  });
+});
+
+describe('monotonicNs', () => {
+  it('reads the same clock as process.hrtime.bigint(), to within a few microseconds', () => {
+    for (let i = 0; i < 20; i++) {
+      const before = Number(process.hrtime.bigint());
+      const now = monotonicNs();
+      const after = Number(process.hrtime.bigint());
+      expect(now).toBeGreaterThanOrEqual(before - 5_000);
+      expect(now).toBeLessThanOrEqual(after + 5_000);
+    }
+  });
+});
+
+describe.skipIf(process.platform !== 'linux')('the sampling worker', () => {
+  it('publishes its own CPU time (Linux /proc/thread-self) on stop', async () => {
+    const busModule = new URL('./support/fake-ina-module.ts', import.meta.url).pathname;
+    const sampler = new WorkerSampler(`ina219:busModule=${busModule}`, 1);
+    await sampler.start();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sampler.stop();
+    expect(sampler.ring.written).toBeGreaterThan(50);
+    // Positive, and less than the wall time the worker ran (a few seconds at most under load).
+    expect(sampler.ring.writerCpuS).toBeGreaterThan(0);
+    expect(sampler.ring.writerCpuS).toBeLessThan(5);
   });
 });

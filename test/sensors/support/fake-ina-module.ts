@@ -2,6 +2,7 @@
 // at 0x41, each with a 0.1 Ω shunt, on a 5 V rail whose current follows a known function of the
 // monotonic clock, so a test or bench can compare sampled energy with the true integral.
 
+import { monotonicNs } from '../../../agent/sensors/clock.js';
 import { FakeI2cBus, FakeInaChip } from './fake-ina.js';
 
 export const BUS_V = 5;
@@ -18,7 +19,7 @@ class LiveBus extends FakeI2cBus {
   private convertedNs = Number.NEGATIVE_INFINITY;
 
   override readWordSync(address: number, command: number): number {
-    const nowNs = Number(process.hrtime.bigint());
+    const nowNs = monotonicNs();
     if (nowNs - this.convertedNs >= CONVERSION_NS) {
       this.convertedNs = nowNs;
       for (const chip of this.chips.values()) chip.measure(BUS_V, trueCurrentA(nowNs));
