@@ -25,8 +25,10 @@ export interface AgentConfig {
   sensor: string;
   /** Path to model.json or its folder. */
   model: string;
-  /** Trusted ed25519 public keys (PEM files); when given, only models signed by one of them run. */
+  /** Trusted ed25519 public keys (PEM files): only models signed by one of them run. */
   trustedKeys?: string[];
+  /** Also run unsigned models (development only); without it and without keys, start fails. */
+  allowUnsigned?: boolean;
   /** Inferences per second; 0 runs back to back. */
   rate: number;
   /** Stop after this many inferences; 0 runs until stopped. */
@@ -93,9 +95,9 @@ export class Agent {
 
   static async start(config: AgentConfig): Promise<Agent> {
     const startedAt = performance.now();
+    const trust = trustFromKeyFiles(config.trustedKeys ?? [], config.allowUnsigned === true);
     const sensor = createSensor(config.sensor);
     const runtime = await loadRuntime(config.backend);
-    const trust = trustFromKeyFiles(config.trustedKeys ?? []);
     const model = await loadModel(runtime.tf, config.model, trust);
     await sensor.open();
     const outbox = openSpool(

@@ -7,9 +7,8 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadRuntime } from '../agent/runtime/backend.js';
 import { startEmbeddedBroker } from '../collector/broker/embedded.js';
-import { writeDemoModel } from '../models/demo/demo-cnn.js';
+import { demoModel, demoTrustedKey } from '../test/support/stack.js';
 import { machineLine } from './machine.js';
 
 const RUNS = 5;
@@ -29,8 +28,7 @@ function median(values: number[]): number {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'edgewatt-bench-'));
-const runtime = await loadRuntime('wasm');
-const modelPath = await writeDemoModel(runtime.tf, join(dir, 'demo-cnn'));
+const modelPath = await demoModel(dir);
 const broker = await startEmbeddedBroker();
 const runs: Run[] = [];
 try {
@@ -48,6 +46,8 @@ try {
         'simulated:rpi4',
         '--model',
         modelPath,
+        '--trusted-key',
+        demoTrustedKey(modelPath),
         '--rate',
         '0',
         '--count',

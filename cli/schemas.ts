@@ -24,6 +24,16 @@ const numberFrom = (schema: z.ZodNumber) =>
     const parsed = Number(value);
     return Number.isNaN(parsed) ? value : parsed;
   }, schema);
+/** A boolean that may arrive as text: true/false or 1/0 only, anything else is an error. */
+export const booleanFlag = z.preprocess(
+  (value) => {
+    if (value === 'true' || value === '1') return true;
+    if (value === 'false' || value === '0') return false;
+    return value;
+  },
+  z.boolean({ error: (issue) => `expected true or false, got ${JSON.stringify(issue.input)}` }),
+);
+
 const number = () => z.number({ error: (issue) => `expected a number, got ${JSON.stringify(issue.input)}` });
 
 export const agentSchema = z.object({

@@ -139,7 +139,7 @@ export async function verifyArtifact(
       throw new ModelVerificationError(
         'unsigned',
         `${dir} has no ${MANIFEST_FILE}: the model is unsigned and only signed models are accepted ` +
-          '(sign it with "edgewatt model sign", or run without --trusted-key to accept unsigned models)',
+          '(sign it with "edgewatt model sign"; --allow-unsigned runs unsigned models, for development only)',
       );
     }
     return { artifact: await readArtifact(path), manifest: null, signedBy: null };

@@ -119,7 +119,8 @@ export async function runDemo(
           device,
           sensor,
           model,
-          trustedKeys: zoo === null ? undefined : [zoo.publicKeyPath],
+          // Without the zoo, the demo's own untrained model is generated here, unsigned.
+          ...(zoo === null ? { allowUnsigned: true } : { trustedKeys: [zoo.publicKeyPath] }),
           rate: config.rate,
           count: 0,
           stateDir: join(dataDir, 'agents', device),

@@ -38,6 +38,7 @@ export const provisionSchema = z.object({
     .optional(),
   sensor: z.string().min(1).optional(),
   model: z.string().min(1).optional(),
+  trustedKey: z.string().min(1).optional(),
   ca: z.string().min(1).optional(),
 });
 
@@ -56,6 +57,10 @@ export function provisionDeviceCommand(): Command {
     .option('--username <name>', 'broker user name (default: <fleet>.<device>)')
     .option('--sensor <kind[:board]>', "written into the agent's config")
     .option('--model <path>', "written into the agent's config")
+    .option(
+      '--trusted-key <pem>',
+      "public key (path on the board) that signs the fleet's models, written into the agent's config",
+    )
     .option('--ca <file>', 'CA certificate path the agent will trust for mqtts://')
     .option('--config <path>', 'JSON config file (section "provision-device")')
     .action(async (device: string, _options, command: Command) => {
@@ -87,6 +92,7 @@ export function provisionDeviceCommand(): Command {
           password,
           ...(config.sensor === undefined ? {} : { sensor: config.sensor }),
           ...(config.model === undefined ? {} : { model: config.model }),
+          ...(config.trustedKey === undefined ? {} : { trustedKey: config.trustedKey }),
           ...(config.ca === undefined ? {} : { ca: config.ca }),
         },
       };

@@ -1,11 +1,17 @@
-// Agent options of model verification: the ed25519 public keys whose signatures the agent
-// trusts. Given one or more, the agent runs only models whose manifest one of them signed and
-// refuses unsigned or tampered ones; given none, unsigned models run too. Also EDGEWATT_TRUSTED_KEY
-// (comma-separated) and the config-file key "trustedKey" (a string or a list).
+// Agent options of model verification. The agent runs only signed models: by default those
+// signed with the bundled zoo key (models/zoo/zoo.pub.pem), or with the keys given by
+// --trusted-key (comma-separated; EDGEWATT_TRUSTED_KEY; config key "trustedKey", a string or a
+// list). --allow-unsigned (EDGEWATT_ALLOW_UNSIGNED, "allowUnsigned") is the explicit opt-out for
+// development; a manifest that is present must still match the bytes.
 
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { AgentConfig } from '../../agent/agent.js';
+import { logger } from '../../common/logger.js';
+import { findZoo } from '../../models/zoo/index.js';
+import { booleanFlag } from '../schemas.js';
+
+const log = logger('cli.agent');
 
 export const agentModelFields = {
   trustedKey: z
@@ -14,16 +20,30 @@ export const agentModelFields = {
       z.array(z.string().min(1)),
     )
     .default([]),
+  allowUnsigned: booleanFlag.default(false),
 };
 
 export function addAgentModelOptions(command: Command): Command {
-  return command.option(
-    '--trusted-key <pem>',
-    'trust models signed with this ed25519 public key (from "edgewatt model keygen"); comma-separate several. ' +
-      'When given, unsigned or tampered models are refused',
-  );
+  return command
+    .option(
+      '--trusted-key <pem>',
+      'run only models signed with this ed25519 public key (from "edgewatt model keygen"); comma-separate several ' +
+        '(default: the bundled zoo key, models/zoo/zoo.pub.pem)',
+    )
+    .option(
+      '--allow-unsigned',
+      'also run models without a signature (development only; a manifest, when present, must still match)',
+    );
 }
 
-export function modelTrustConfig(config: { trustedKey: string[] }): Pick<AgentConfig, 'trustedKeys'> {
-  return { trustedKeys: config.trustedKey };
+export function modelTrustConfig(config: {
+  trustedKey: string[];
+  allowUnsigned: boolean;
+}): Pick<AgentConfig, 'trustedKeys' | 'allowUnsigned'> {
+  if (config.allowUnsigned)
+    log.warn('--allow-unsigned: models without a signature will run (development only)');
+  if (config.trustedKey.length > 0 || config.allowUnsigned)
+    return { trustedKeys: config.trustedKey, allowUnsigned: config.allowUnsigned };
+  const zoo = findZoo();
+  return { trustedKeys: zoo === null ? [] : [zoo.publicKeyPath], allowUnsigned: false };
 }

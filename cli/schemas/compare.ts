@@ -3,15 +3,9 @@
 
 import { z } from 'zod';
 import { parseListen } from '../../collector/api/server.js';
+import { booleanFlag } from '../schemas.js';
 
-const flag = z.preprocess(
-  (value) => {
-    if (value === 'true' || value === '1') return true;
-    if (value === 'false' || value === '0') return false;
-    return value;
-  },
-  z.boolean({ error: (issue) => `expected true or false, got ${JSON.stringify(issue.input)}` }),
-);
+const flag = booleanFlag;
 
 const integer = (min: number, max: number) =>
   z.preprocess(

@@ -2,15 +2,9 @@
 // EDGEWATT_* variables or a --config file; the environment delivers text, so booleans are strict.
 
 import { z } from 'zod';
+import { booleanFlag } from '../schemas.js';
 
-const flag = z.preprocess(
-  (value) => {
-    if (value === 'true' || value === '1') return true;
-    if (value === 'false' || value === '0') return false;
-    return value;
-  },
-  z.boolean({ error: (issue) => `expected true or false, got ${JSON.stringify(issue.input)}` }),
-);
+const flag = booleanFlag;
 
 export const doctorSchema = z.object({
   json: flag.default(false),

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { AgentConfig } from '../../agent/agent.js';
 import type { ComparisonResult } from '../../collector/store/influx-lines.js';
 import type { Influxd } from '../support/influxd.js';
+import { demoTrustedKey } from '../support/stack.js';
 
 export const SAMPLE_COMPARISON: ComparisonResult = {
   atUs: 1_763_700_000_000_000,
@@ -33,6 +34,7 @@ export function agentConfig(
     fleet: 'field',
     sensor: 'simulated:rpi4',
     model: modelPath,
+    trustedKeys: [demoTrustedKey(modelPath)],
     rate: 200,
     count: 0,
     stateDir: join(stateRoot, overrides.device),

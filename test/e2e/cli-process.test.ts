@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/process.js';
-import { demoModel, type Stack, startStack, tempDir, waitFor } from '../support/stack.js';
+import { demoModel, demoTrustedKey, type Stack, startStack, tempDir, waitFor } from '../support/stack.js';
 
 const dir = tempDir();
 let modelPath = '';
@@ -66,6 +66,8 @@ describe('edgewatt agent and export', () => {
       'simulated:rpi4',
       '--model',
       modelPath,
+      '--trusted-key',
+      demoTrustedKey(modelPath),
       '--rate',
       '200',
       '--batch-max',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, type AgentConfig } from '../../agent/agent.js';
 import type { InferenceRecord } from '../../protocol/index.js';
-import { demoModel, type Stack, startStack, tempDir, waitFor } from '../support/stack.js';
+import { demoModel, demoTrustedKey, type Stack, startStack, tempDir, waitFor } from '../support/stack.js';
 
 const dir = tempDir();
 let modelPath = '';
@@ -28,6 +28,7 @@ function agentConfig(brokerUrl: string, overrides: Partial<AgentConfig> = {}): A
     device: 'pi4-a',
     sensor: 'simulated:rpi4',
     model: modelPath,
+    trustedKeys: [demoTrustedKey(modelPath)],
     rate: 200,
     count: 0,
     stateDir: join(dir.path, 'state', overrides.device ?? 'pi4-a'),

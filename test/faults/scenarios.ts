@@ -12,7 +12,7 @@ import { Agent, type AgentConfig } from '../../agent/agent.js';
 import { Collector } from '../../collector/collector.js';
 import { SqliteStore } from '../../collector/store/sqlite.js';
 import { type Mosquitto, startMosquitto } from '../support/mosquitto.js';
-import { waitFor } from '../support/stack.js';
+import { demoTrustedKey, waitFor } from '../support/stack.js';
 import { startLink } from './proxy.js';
 
 export interface FaultResult {
@@ -64,6 +64,7 @@ export function agentConfig(broker: string, modelPath: string, dir: string, devi
     device,
     sensor: 'simulated:rpi4',
     model: modelPath,
+    trustedKeys: [demoTrustedKey(modelPath)],
     rate: 100,
     count: 0,
     stateDir: join(dir, 'agents', device),
@@ -196,6 +197,8 @@ export async function agentKilled(dir: string, modelPath: string): Promise<Fault
     'simulated:rpi4',
     '--model',
     modelPath,
+    '--trusted-key',
+    demoTrustedKey(modelPath),
     '--backend',
     'wasm',
     '--rate',

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, type AgentConfig } from '../../agent/agent.js';
 import { loadRuntime } from '../../agent/runtime/backend.js';
 import { ModelVerificationError } from '../../agent/runtime/model.js';
+import { ModelTrustConfigError } from '../../agent/runtime/trust.js';
 import { generateKeys } from '../../models/sign/keys.js';
 import type { InferenceRecord } from '../../protocol/index.js';
 import { type Stack, startStack, tempDir, waitFor } from '../support/stack.js';
@@ -63,6 +64,35 @@ function config(device: string, model: string): AgentConfig {
     batchSize: 1,
   };
 }
+
+describe('agent model trust policy', () => {
+  it('refuses to start without a trusted key unless unsigned models are explicitly allowed', async () => {
+    const { trustedKeys: _keys, ...noKeys } = config('pi-nokey', join(dir.path, 'a'));
+    const error = await Agent.start(noKeys).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelTrustConfigError);
+    expect((error as Error).message).toMatch(/no trusted key.*--trusted-key <pem>.*--allow-unsigned/);
+
+    const agent = await Agent.start({
+      ...noKeys,
+      device: 'pi-dev',
+      model: join(dir.path, 'unsigned'),
+      count: 3,
+      allowUnsigned: true,
+    });
+    await agent.finished();
+    await agent.stop();
+    expect(agent.stats.inferences).toBe(3);
+  });
+
+  it('with allowUnsigned and a key, still refuses a tampered model', async () => {
+    const error = await Agent.start({
+      ...config('pi-dev-tampered', join(dir.path, 'b-tampered')),
+      allowUnsigned: true,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelVerificationError);
+    expect((error as ModelVerificationError).reason).toBe('hash-mismatch');
+  });
+});
 
 describe('agent with --trusted-key', () => {
   it('refuses to start with an unsigned model, saying so', async () => {

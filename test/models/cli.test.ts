@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadRuntime } from '../../agent/runtime/backend.js';
 import { writeDemoModel } from '../../models/demo/demo-cnn.js';
+import { findZoo } from '../../models/zoo/index.js';
 import { runCli } from '../support/process.js';
-import { tempDir } from '../support/stack.js';
+import { startStack, tempDir, waitFor } from '../support/stack.js';
 
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'fashion-mnist');
 const dir = tempDir('edgewatt-model-cli-');
@@ -163,4 +164,46 @@ describe('edgewatt model', () => {
     expect(run.code).toBe(1);
     expect(run.err).toMatch(/--target .*1\.5.*must be below 1/);
   });
+
+  it('runs only signed models by default (the bundled zoo key); --allow-unsigned is the explicit opt-out', async () => {
+    const zoo = findZoo();
+    expect(zoo, 'models/zoo is committed').not.toBeNull();
+    const { tf } = await loadRuntime('wasm');
+    const unsigned = await writeDemoModel(tf, join(dir.path, 'unsigned-default'));
+    const stack = await startStack(join(dir.path, 'default-trust.sqlite'));
+    const agent = (device: string, model: string, ...extra: string[]) =>
+      edgewatt([
+        'agent',
+        ...['--broker', stack.broker.url, '--fleet', 'trust', '--device', device],
+        ...['--sensor', 'simulated:rpi4', '--model', model, '--rate', '0', '--count', '5'],
+        ...['--state-dir', join(dir.path, 'state', device), '--backend', 'wasm'],
+        ...extra,
+      ]);
+    try {
+      const refused = await agent('pi-unsigned', unsigned);
+      expect(refused.code).toBe(1);
+      expect(refused.err).toMatch(/the model is unsigned and only signed models are accepted/);
+      expect(refused.err).toMatch(/--allow-unsigned/);
+
+      const zooRun = await agent('pi-zoo', zoo?.base.dir ?? '');
+      expect(zooRun.code, zooRun.err).toBe(0);
+
+      const optedOut = await agent('pi-dev', unsigned, '--allow-unsigned');
+      expect(optedOut.code, optedOut.err).toBe(0);
+      expect(optedOut.err).toMatch(/--allow-unsigned: models without a signature will run/);
+
+      const stored = (device: string) =>
+        stack.store
+          .summary()
+          .filter((row) => row.device === device)
+          .reduce((sum, row) => sum + row.inferences, 0);
+      await waitFor('records of both agents', () => stored('pi-zoo') === 5 && stored('pi-dev') === 5, 10_000);
+      const devices = new Map(['pi-unsigned', 'pi-zoo', 'pi-dev'].map((device) => [device, stored(device)]));
+      expect(devices.get('pi-unsigned')).toBe(0);
+      expect(devices.get('pi-zoo')).toBe(5);
+      expect(devices.get('pi-dev')).toBe(5);
+    } finally {
+      await stack.stop();
+    }
+  }, 120_000);
 });

@@ -10,6 +10,7 @@ import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ACL_TEMPLATE, mosquittoPasswordHash } from '../../cli/commands/provision-files.js';
 import { resolveConfig } from '../../cli/config.js';
+import { agentModelFields } from '../../cli/schemas/agent-models.js';
 import { agentReliabilityFields } from '../../cli/schemas/agent-reliability.js';
 import { agentSchema } from '../../cli/schemas.js';
 import { tempDir } from '../support/stack.js';
@@ -110,18 +111,27 @@ describe('edgewatt provision-device', () => {
       'simulated:rpi5',
       '--model',
       '/opt/m',
+      '--trusted-key',
+      '/opt/fleet.pub.pem',
       '--ca',
       ca,
     );
     const command = new Command('agent').option('--config <path>').exitOverride();
     command.parse(['--config', join(out, 'lab.pi5-07.agent.json')], { from: 'user' });
-    const config = resolveConfig(agentSchema.extend(agentReliabilityFields), 'agent', command, {});
+    const config = resolveConfig(
+      agentSchema.extend(agentReliabilityFields).extend(agentModelFields),
+      'agent',
+      command,
+      {},
+    );
     expect(config).toMatchObject({
       fleet: 'lab',
       device: 'pi5-07',
       username: 'lab.pi5-07',
       ca,
       spool: 'file',
+      trustedKey: ['/opt/fleet.pub.pem'],
+      allowUnsigned: false,
     });
     expect(config.password).toHaveLength(32);
   });

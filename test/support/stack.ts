@@ -3,22 +3,62 @@
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadRuntime } from '../../agent/runtime/backend.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../collector/broker/embedded.js';
 import { Collector } from '../../collector/collector.js';
 import { SqliteStore } from '../../collector/store/sqlite.js';
-import { writeDemoModel } from '../../models/demo/demo-cnn.js';
+import { countCost } from '../../models/analysis/flops.js';
+import { buildManifest, writeManifest } from '../../models/artifact/manifest.js';
+import { saveArtifact } from '../../models/artifact/save.js';
+import { buildDemoCnn, DEMO_MODEL_VARIANT } from '../../models/demo/demo-cnn.js';
+import { generateKeys, readPrivateKey, signArtifactDir } from '../../models/sign/keys.js';
 
 export function tempDir(prefix = 'edgewatt-test-'): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
+const DEMO_KEY = 'demo-key';
+
+/**
+ * Writes the demo CNN to <dir>/demo-cnn with its manifest, signed with a fresh key pair
+ * <dir>/demo-key(.pub).pem, as the agent requires; returns the model.json path. Agents trust the
+ * key with `trustedKeys: [demoTrustedKey(modelPath)]` (or `--trusted-key`).
+ */
 export async function demoModel(dir: string): Promise<string> {
-  const runtime = await loadRuntime('wasm');
-  return writeDemoModel(runtime.tf, join(dir, 'demo-cnn'));
+  const { tf } = await loadRuntime('wasm');
+  const modelDir = join(dir, 'demo-cnn');
+  const model = buildDemoCnn(tf);
+  const saved = await saveArtifact(tf, model, modelDir, {
+    variant: DEMO_MODEL_VARIANT,
+    architecture: 'demo-cnn',
+  });
+  const cost = countCost(model);
+  model.dispose();
+  await writeManifest(
+    modelDir,
+    buildManifest(saved, {
+      variant: DEMO_MODEL_VARIANT,
+      architecture: 'demo-cnn',
+      parent: null,
+      pruning: null,
+      flops: cost.macs,
+      params: cost.params,
+      accuracy: null,
+      inputShape: [28, 28, 1],
+      training: null,
+    }),
+  );
+  const keys = await generateKeys(join(dir, DEMO_KEY));
+  await signArtifactDir(modelDir, await readPrivateKey(keys.privateKeyPath));
+  return join(modelDir, 'model.json');
+}
+
+/** The public key that signed a model written by demoModel(). */
+export function demoTrustedKey(modelPath: string): string {
+  return join(dirname(dirname(modelPath)), `${DEMO_KEY}.pub.pem`);
 }
 
 export interface Stack {
