@@ -28,7 +28,8 @@ export function modelsDashboard(): DashboardBuilder {
         .span(24)
         .withTarget(
           influxql(
-            `SELECT count("seq") AS "inferences", mean("energy_j") AS "energy J", mean("marginal_energy_j") AS "above idle J", mean("duration_us") / 1000 AS "latency ms", percentile("duration_us", 95) / 1000 AS "p95 latency ms", mean("correct") AS "accuracy" FROM "${I}" WHERE $timeFilter GROUP BY ${BY_VARIANT}`,
+            // Energy above idle is derived per point (energy − baseline × duration), hence the subquery.
+            `SELECT count("seq") AS "inferences", mean("energy_j") AS "energy J", mean("above_idle_j") AS "above idle J", mean("duration_us") / 1000 AS "latency ms", percentile("duration_us", 95) / 1000 AS "p95 latency ms", mean("correct") AS "accuracy" FROM (SELECT "seq", "energy_j", "energy_j" - "baseline_w" * "duration_us" / 1000000 AS "above_idle_j", "duration_us", "correct" FROM "${I}" WHERE $timeFilter GROUP BY ${BY_VARIANT}) GROUP BY ${BY_VARIANT}`,
           )
             .table()
             .refId('A'),

@@ -9,6 +9,7 @@ import type { InferenceRecord, StatusMessage } from '../../protocol/index.js';
 
 export const MEASUREMENTS = {
   inference: 'inference',
+  inferenceIo: 'inference_io',
   status: 'device_status',
   comparison: 'comparison',
 } as const;
@@ -76,21 +77,84 @@ export function recordTimestampNs(record: Pick<InferenceRecord, 'startUs' | 'seq
   return `${record.startUs}${String(record.seq % 1000).padStart(3, '0')}`;
 }
 
-export function inferenceLine(fleet: string, device: string, r: InferenceRecord): string {
-  const tags =
-    `${MEASUREMENTS.inference},fleet=${tag(fleet)},device=${tag(device)},model=${modelTag(r.modelId)}` +
-    `,variant=${tag(r.variant)},backend=${tag(r.backend)},sensor=${tag(r.sensor)},provenance=${tag(r.provenance)}` +
-    `,method=${r.method ?? 'single'}`;
-  const marginalJ = r.energyJ - (r.baselineW * r.durationUs) / 1e6;
+/**
+ * The tag set of a record's point, tags in key order (InfluxDB sorts them otherwise, per point).
+ * A batch's records nearly always share it, so inferenceLines() builds it once per change.
+ */
+function inferenceTags(fleet: string, device: string, r: InferenceRecord): string {
+  return (
+    `${MEASUREMENTS.inference},backend=${tag(r.backend)},device=${tag(device)},fleet=${tag(fleet)}` +
+    `,method=${r.method ?? 'single'},model=${modelTag(r.modelId)},provenance=${tag(r.provenance)}` +
+    `,sensor=${tag(r.sensor)},variant=${tag(r.variant)}`
+  );
+}
+
+/**
+ * The fields that change from one inference to the next. InfluxDB's write cost grows with the
+ * fields of a point (bench:ingest), so derivable and per-call values are not repeated here:
+ * energy above idle is energy_j − baseline_w × duration_us / 1e6 (dashboards compute it), and
+ * batch size and tensor bytes go to `inference_io`, one point per run of equal values.
+ */
+function inferenceFields(r: InferenceRecord): string {
   let fields =
     `seq=${int(r.seq)},duration_us=${int(r.durationUs)},energy_j=${float(r.energyJ)}` +
-    `,marginal_energy_j=${float(marginalJ)},energy_uncertainty_j=${float(r.energyUncertaintyJ)}` +
-    `,baseline_w=${float(r.baselineW)},sample_count=${int(r.sampleCount)},batch_size=${int(r.batchSize)}` +
-    `,input_bytes=${int(r.inputBytes)},output_bytes=${int(r.outputBytes)}` +
-    `,window_inferences=${int(r.windowInferences ?? 1)}`;
+    `,energy_uncertainty_j=${float(r.energyUncertaintyJ)},baseline_w=${float(r.baselineW)}` +
+    `,sample_count=${int(r.sampleCount)}`;
+  // Only batched windows hold more than one inference; absent means 1.
+  if (r.method === 'batched') fields += `,window_inferences=${int(r.windowInferences ?? 1)}`;
   // Accuracy as 0/1 integers so mean() gives it; absent (not false) when ground truth is unknown.
   if (r.correct !== null) fields += `,correct=${r.correct ? '1i' : '0i'}`;
-  return `${tags} ${fields} ${recordTimestampNs(r)}`;
+  return fields;
+}
+
+export function inferenceLine(fleet: string, device: string, r: InferenceRecord): string {
+  return `${inferenceTags(fleet, device, r)} ${inferenceFields(r)} ${recordTimestampNs(r)}`;
+}
+
+const sameTags = (a: InferenceRecord, b: InferenceRecord): boolean =>
+  a.modelId === b.modelId &&
+  a.variant === b.variant &&
+  a.backend === b.backend &&
+  a.sensor === b.sensor &&
+  a.provenance === b.provenance &&
+  a.method === b.method;
+
+const sameIo = (a: InferenceRecord, b: InferenceRecord): boolean =>
+  a.batchSize === b.batchSize && a.inputBytes === b.inputBytes && a.outputBytes === b.outputBytes;
+
+/**
+ * The points of one batch message: a point per record in `inference`, and in `inference_io` a
+ * point per run of records with equal (batch size, input bytes, output bytes) — usually one per
+ * message — at the run's first record's timestamp, with `first_seq` and `records`: the values of
+ * any record are those of the run that holds its seq. Redelivered, a message gives the same points.
+ */
+export function inferenceLines(fleet: string, device: string, records: readonly InferenceRecord[]): string[] {
+  const lines: string[] = [];
+  let tagsOf: InferenceRecord | undefined;
+  let tags = '';
+  let runStart = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as InferenceRecord;
+    if (tagsOf === undefined || !sameTags(tagsOf, r)) {
+      tagsOf = r;
+      tags = inferenceTags(fleet, device, r);
+    }
+    lines.push(`${tags} ${inferenceFields(r)} ${recordTimestampNs(r)}`);
+    const next = records[i + 1];
+    if (next === undefined || !sameIo(r, next)) {
+      lines.push(ioLine(fleet, device, records[runStart] as InferenceRecord, i + 1 - runStart));
+      runStart = i + 1;
+    }
+  }
+  return lines;
+}
+
+function ioLine(fleet: string, device: string, first: InferenceRecord, records: number): string {
+  return (
+    `${MEASUREMENTS.inferenceIo},device=${tag(device)},fleet=${tag(fleet)},model=${modelTag(first.modelId)},variant=${tag(first.variant)}` +
+    ` batch_size=${int(first.batchSize)},input_bytes=${int(first.inputBytes)},output_bytes=${int(first.outputBytes)}` +
+    `,first_seq=${int(first.seq)},records=${int(records)} ${recordTimestampNs(first)}`
+  );
 }
 
 /**

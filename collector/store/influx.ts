@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { InferenceRecord, StatusMessage } from '../../protocol/index.js';
 import { InfluxSink } from '../sink/influxdb.js';
 import { DEFAULT_RUNTIME, SinkRuntime, type SinkStats } from '../sink/runtime.js';
-import { type ComparisonResult, comparisonLine, inferenceLine, statusLine } from './influx-lines.js';
+import { type ComparisonResult, comparisonLine, inferenceLines, statusLine } from './influx-lines.js';
 import {
   type DeviceStatus,
   type DeviceSummary,
@@ -94,10 +94,7 @@ export class InfluxStore implements QueryableStore {
    * overwritten one, so `duplicates` is always 0 here: a redelivery overwrites its own point.
    */
   async writeBatch(fleet: string, device: string, records: readonly InferenceRecord[]): Promise<WriteResult> {
-    const lines = new Array<string>(records.length);
-    for (let i = 0; i < records.length; i++)
-      lines[i] = inferenceLine(fleet, device, records[i] as InferenceRecord);
-    await this.runtime.append(lines);
+    await this.runtime.append(inferenceLines(fleet, device, records));
     return { inserted: records.length, duplicates: 0 };
   }
 

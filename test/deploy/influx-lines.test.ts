@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   comparisonLine,
   inferenceLine,
+  inferenceLines,
   recordTimestampNs,
   statusLine,
 } from '../../collector/store/influx-lines.js';
@@ -22,17 +23,9 @@ describe('InfluxDB line protocol', () => {
     // energyJ of exactly 1 would be ambiguous in JSON; here it must still be a float (no suffix).
     const line = inferenceLine('lab', 'pi4-a', makeRecord(7, { energyJ: 1, baselineW: 2, correct: true }));
     const f = fieldsOf(line);
-    for (const key of [
-      'seq',
-      'duration_us',
-      'sample_count',
-      'batch_size',
-      'input_bytes',
-      'output_bytes',
-      'correct',
-    ])
+    for (const key of ['seq', 'duration_us', 'sample_count', 'correct'])
       expect(f[key], key).toMatch(/^-?\d+i$/);
-    for (const key of ['energy_j', 'marginal_energy_j', 'energy_uncertainty_j', 'baseline_w'])
+    for (const key of ['energy_j', 'energy_uncertainty_j', 'baseline_w'])
       expect(f[key], key).toMatch(/^-?[\d.]+(e-?\d+)?$/);
     expect(f.energy_j).toBe('1');
     expect(f.correct).toBe('1i');
@@ -42,7 +35,7 @@ describe('InfluxDB line protocol', () => {
     const line = inferenceLine('lab', 'pi4-a', makeRecord(3, { correct: null }));
     expect(line).not.toContain('correct=');
     expect(line.split(' ')[0]).toBe(
-      'inference,fleet=lab,device=pi4-a,model=e3b0c44298fc1c14,variant=dense,backend=wasm,sensor=ina219,provenance=measured,method=single',
+      'inference,backend=wasm,device=pi4-a,fleet=lab,method=single,model=e3b0c44298fc1c14,provenance=measured,sensor=ina219,variant=dense',
     );
   });
 
@@ -57,10 +50,26 @@ describe('InfluxDB line protocol', () => {
   });
 
   it('tags how energy was attributed, single unless the record says batched, with the window size', () => {
-    expect(inferenceLine('lab', 'd', makeRecord(1))).toContain(',method=single ');
+    expect(inferenceLine('lab', 'd', makeRecord(1))).toContain(',method=single,');
     const batched = inferenceLine('lab', 'd', makeRecord(1, { method: 'batched', windowInferences: 20 }));
-    expect(batched).toContain(',method=batched ');
+    expect(batched).toContain(',method=batched,');
     expect(fieldsOf(batched).window_inferences).toBe('20i');
+    expect(fieldsOf(inferenceLine('lab', 'd', makeRecord(1))).window_inferences).toBeUndefined();
+  });
+
+  it('writes a batch as its record points plus one inference_io point per run of equal tensor sizes', () => {
+    const batch = [1, 2, 3, 4].map((seq) => makeRecord(seq, seq >= 3 ? { inputBytes: 99 } : {}));
+    const lines = inferenceLines('lab', 'd', batch);
+    expect(lines.filter((l) => l.startsWith('inference,'))).toEqual(
+      batch.map((r) => inferenceLine('lab', 'd', r)),
+    );
+    const io = lines.filter((l) => l.startsWith('inference_io,'));
+    expect(io).toHaveLength(2);
+    expect(fieldsOf(io[0] ?? '')).toMatchObject({ first_seq: '1i', records: '2i' });
+    expect(fieldsOf(io[1] ?? '')).toMatchObject({ first_seq: '3i', records: '2i', input_bytes: '99i' });
+    expect(io[1]?.split(' ')[2]).toBe(recordTimestampNs(batch[2] as (typeof batch)[number]));
+    // A redelivered message gives the very same points.
+    expect(inferenceLines('lab', 'd', batch)).toEqual(lines);
   });
 
   it('escapes tag values and string fields', () => {

@@ -47,7 +47,14 @@ describe.skipIf(!hasInfluxd)('InfluxDB store (real influxd)', () => {
   it('stores records with fixed field types, and reads them back equal', async () => {
     const s = store('types');
     await s.connect();
-    const sent = records(0, 25);
+    // A batched-window record too, and the tensor sizes change at seq 20 (a new model input).
+    const sent = records(0, 25).map((r) =>
+      r.seq >= 20
+        ? { ...r, inputBytes: 6272, outputBytes: 80 }
+        : r.seq === 5
+          ? { ...r, method: 'batched' as const, windowInferences: 20 }
+          : r,
+    );
     await s.writeBatch('lab', 'pi4-a', sent);
     await s.drained();
     const fields = await influx.query('types', 'SHOW FIELD KEYS FROM "inference"');
@@ -56,15 +63,38 @@ describe.skipIf(!hasInfluxd)('InfluxDB store (real influxd)', () => {
       seq: 'integer',
       duration_us: 'integer',
       energy_j: 'float',
-      marginal_energy_j: 'float',
       energy_uncertainty_j: 'float',
       baseline_w: 'float',
       sample_count: 'integer',
+      window_inferences: 'integer',
+      correct: 'integer',
+    });
+    const ioFields = await influx.query('types', 'SHOW FIELD KEYS FROM "inference_io"');
+    expect(Object.fromEntries((ioFields[0]?.values ?? []).map((v) => [v[0], v[1]]))).toEqual({
       batch_size: 'integer',
       input_bytes: 'integer',
       output_bytes: 'integer',
-      window_inferences: 'integer',
-      correct: 'integer',
+      first_seq: 'integer',
+      records: 'integer',
+    });
+    // Every record's tensor sizes are those of the io run that holds its seq.
+    const io = await influx.query(
+      'types',
+      'SELECT "first_seq", "records", "batch_size", "input_bytes", "output_bytes" FROM "inference_io"',
+    );
+    const runs = (io[0]?.values ?? []).map((v) => v.slice(1) as number[]);
+    expect(runs).toEqual([
+      [0, 20, 1, sent[0]?.inputBytes, sent[0]?.outputBytes],
+      [20, 5, 1, 6272, 80],
+    ]);
+    const energy = await influx.query(
+      'types',
+      'SELECT "energy_j" - "baseline_w" * "duration_us" / 1000000 AS "above_idle_j" FROM "inference" WHERE "device" = \'pi4-a\'',
+    );
+    const aboveIdle = (energy[0]?.values ?? []).map((v) => v[1] as number);
+    aboveIdle.forEach((j, i) => {
+      const r = sent[i] as InferenceRecord;
+      expect(j).toBeCloseTo(r.energyJ - (r.baselineW * r.durationUs) / 1e6, 12);
     });
     const rows = await influx.query(
       'types',
@@ -129,7 +159,7 @@ describe.skipIf(!hasInfluxd)('InfluxDB store (real influxd)', () => {
     await influx.stop();
     for (let i = 1; i < 6; i++) await s.writeBatch('lab', 'pi4-c', records(i * 50, 50));
     await waitFor('failed writes', () => s.sinkStats.retries >= 2, 10_000);
-    expect(s.sinkStats.pendingLines).toBe(250);
+    expect(s.sinkStats.pendingLines).toBe(5 * 51); // 50 record points + 1 inference_io point per batch
     await influx.start();
     await s.drained();
     expect(await count('outage')).toBe(300);
