@@ -14,6 +14,7 @@ import {
   type StatusMessage,
 } from '../messages.js';
 import { idProblem } from '../topics.js';
+import { certainlyValidInference } from './fast-check.js';
 
 const NJ_PER_J = 1e9;
 const UW_PER_W = 1e6;
@@ -70,6 +71,11 @@ const wireInference = z.strictObject({
   windowInferences: column(positiveInt).optional(),
 });
 type WireInference = z.infer<typeof wireInference>;
+
+/** The schema's own verdict on an inference batch's wire shape (tests compare the fast check with it). */
+export function schemaAcceptsInference(value: unknown): boolean {
+  return wireInference.safeParse(value).success;
+}
 
 const wireStatus = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
@@ -293,6 +299,8 @@ export function fromWire(value: unknown): Result<Message> {
     );
   }
   if (type === 'inference') {
+    // The common case, a valid batch, skips the schema; anything else gets the schema's verdict.
+    if (certainlyValidInference(value)) return expandInference(value as WireInference);
     const checked = checkWire(wireInference, value);
     return checked.ok ? expandInference(checked.value) : checked;
   }
