@@ -13,8 +13,9 @@ import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { inferenceLines } from '../collector/store/influx-lines.js';
 import { type Influxd, startInfluxd } from '../test/support/influxd.js';
-import { startMosquitto } from '../test/support/mosquitto.js';
+import { type Mosquitto, startMosquitto } from '../test/support/mosquitto.js';
 import { tempDir } from '../test/support/stack.js';
+import { freePort } from '../test/support/ports.js';
 import { machineLine } from './machine.js';
 import { realisticRecords } from './records.js';
 
@@ -145,18 +146,39 @@ interface Variant {
   connections: number;
 }
 
+const RECOMMENDED = Number(process.env.EDGEWATT_BENCH_CONNECTIONS ?? 8);
 const VARIANTS: Variant[] = [
   { label: 'spool fsync on, 1 connection', fsync: true, connections: 1 },
-  { label: 'spool fsync on, 8 shared-group connections (recommended)', fsync: true, connections: 8 },
-  { label: 'spool fsync off, 8 shared-group connections', fsync: false, connections: 8 },
+  {
+    label: `spool fsync on, ${RECOMMENDED} shared-group connections (recommended)`,
+    fsync: true,
+    connections: RECOMMENDED,
+  },
+  { label: `spool fsync off, ${RECOMMENDED} shared-group connections`, fsync: false, connections: RECOMMENDED },
 ];
 
-async function endToEnd(broker: string, influx: Influxd, spoolDir: string, variant: Variant) {
+/** The collector's own counters (GET /metrics): records accepted, and points still buffered. */
+async function collectorProgress(metricsUrl: string): Promise<{ accepted: number; buffered: number }> {
+  try {
+    const text = await (await fetch(metricsUrl)).text();
+    const value = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+    return { accepted: value('edgewatt_records_stored_total'), buffered: value('edgewatt_store_buffer_entries') };
+  } catch {
+    return { accepted: 0, buffered: Number.NaN };
+  }
+}
+
+async function endToEnd(mosquitto: Mosquitto, influx: Influxd, spoolDir: string, variant: Variant) {
+  const broker = mosquitto.url;
   const { fsync, connections } = variant;
   const db = `e2e_${fsync ? 'sync' : 'nosync'}_${connections}`;
+  const httpPort = await freePort();
+  // EDGEWATT_BENCH_PROFILE=<dir>: write a V8 CPU profile of each collector run there.
+  const profile = process.env.EDGEWATT_BENCH_PROFILE;
   const collector = spawn(
     process.execPath,
     [
+      ...(profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profile]),
       '--import',
       'tsx',
       here('./ingest-collector.ts'),
@@ -176,6 +198,8 @@ async function endToEnd(broker: string, influx: Influxd, spoolDir: string, varia
       String(connections),
       '--stats-interval',
       '0',
+      '--http',
+      `127.0.0.1:${httpPort}`,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, EDGEWATT_LOG_LEVEL: 'info' } },
   );
@@ -191,25 +215,45 @@ async function endToEnd(broker: string, influx: Influxd, spoolDir: string, varia
   const pub = publisher(broker);
   await pub.ready;
   const cpuBefore = procStats(pid).cpuS;
+  // The servers' CPU over the same interval, to show where the two cores went.
+  const serverPids = { influxd: influx.pid() as number, mosquitto: mosquitto.pid() as number };
+  const serverCpuBefore = { influxd: procStats(serverPids.influxd).cpuS, mosquitto: procStats(serverPids.mosquitto).cpuS };
   let peakRss = 0;
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, procStats(pid).rssBytes);
   }, 100);
   const started = performance.now();
   pub.child.stdin?.write('go\n');
-  let stored = await count(influx, db);
-  for (; stored < TOTAL; stored = await count(influx, db)) {
+  // Done when the collector has accepted every record and its store buffer is empty (its
+  // /metrics, cheap to poll); then InfluxDB itself must hold every record.
+  const metricsUrl = `http://127.0.0.1:${httpPort}/metrics`;
+  for (;;) {
+    const { accepted, buffered } = await collectorProgress(metricsUrl);
+    if (accepted >= TOTAL && buffered === 0) break;
     if (performance.now() - started > 600_000)
-      throw new Error(`only ${stored} of ${TOTAL} stored after 10 min`);
-    await sleep(250);
+      throw new Error(`only ${accepted} of ${TOTAL} accepted (${buffered} buffered) after 10 min`);
+    await sleep(20);
   }
   const seconds = (performance.now() - started) / 1000;
+  const stored = await count(influx, db);
+  if (stored !== TOTAL) throw new Error(`InfluxDB holds ${stored} of ${TOTAL} records after the collector drained`);
   clearInterval(sampler);
   const cpuS = procStats(pid).cpuS - cpuBefore;
+  const influxdShare = (procStats(serverPids.influxd).cpuS - serverCpuBefore.influxd) / seconds;
+  const mosquittoShare = (procStats(serverPids.mosquitto).cpuS - serverCpuBefore.mosquitto) / seconds;
   const publishSeconds = (await pub.result).seconds;
   collector.kill('SIGTERM');
   await once(collector, 'exit');
-  return { rate: TOTAL / seconds, seconds, publishSeconds, peakRss, cpuShare: cpuS / seconds, stored };
+  return {
+    rate: TOTAL / seconds,
+    seconds,
+    publishSeconds,
+    peakRss,
+    cpuShare: cpuS / seconds,
+    influxdShare,
+    mosquittoShare,
+    stored,
+  };
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -233,7 +277,7 @@ async function main(): Promise<void> {
     );
     const runs: { variant: Variant; result: Awaited<ReturnType<typeof endToEnd>> }[] = [];
     for (const variant of VARIANTS) {
-      const result = await endToEnd(mosquitto.url, influx, dir.path, variant);
+      const result = await endToEnd(mosquitto, influx, dir.path, variant);
       console.log(`end to end (${variant.label}): ${fmt(result.rate)} records/s`);
       runs.push({ variant, result });
     }
@@ -257,7 +301,7 @@ async function main(): Promise<void> {
     console.log('');
     for (const { variant, result } of runs) {
       console.log(
-        `collector (${variant.label}): peak RSS ${(result.peakRss / 2 ** 20).toFixed(0)} MiB, CPU ${(result.cpuShare * 100).toFixed(0)} % of one core; publishers done after ${result.publishSeconds.toFixed(1)} s, all stored after ${result.seconds.toFixed(1)} s`,
+        `collector (${variant.label}): peak RSS ${(result.peakRss / 2 ** 20).toFixed(0)} MiB, CPU ${(result.cpuShare * 100).toFixed(0)} % of one core (meanwhile influxd ${(result.influxdShare * 100).toFixed(0)} %, mosquitto ${(result.mosquittoShare * 100).toFixed(0)} %); publishers done after ${result.publishSeconds.toFixed(1)} s, all stored after ${result.seconds.toFixed(1)} s`,
       );
     }
   } finally {

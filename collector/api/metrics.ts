@@ -9,6 +9,7 @@ import type { IngestStats, RejectReason } from '../ingest/ingest.js';
 export interface StoreBufferStats {
   pendingLines: number;
   pendingBytes: number;
+  written: number;
   dropped: number;
   retries: number;
 }
@@ -113,6 +114,11 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
       ...family('edgewatt_store_buffer_bytes', 'gauge', 'Bytes buffered for the store, not yet written.', [
         sample('edgewatt_store_buffer_bytes', store.pendingBytes),
       ]),
+      ...counter(
+        'edgewatt_store_written_total',
+        'Entries the store confirmed written (InfluxDB points, including inference_io points).',
+        store.written,
+      ),
       ...counter(
         'edgewatt_store_dropped_total',
         'Entries the store refused as bad data (dropped).',

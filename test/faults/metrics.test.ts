@@ -103,10 +103,11 @@ describe('renderMetrics', () => {
     const text = renderMetrics({
       ingest: ingest.stats,
       lastSeenUs: new Map([['odd/dev"ice\\x', 2_000_000]]),
-      store: { pendingLines: 12, pendingBytes: 3400, dropped: 2, retries: 5 },
+      store: { pendingLines: 12, pendingBytes: 3400, written: 40, dropped: 2, retries: 5 },
     });
     const samples = parse(text);
     expect(samples.get('edgewatt_store_buffer_entries')).toBe(12);
+    expect(samples.get('edgewatt_store_written_total')).toBe(40);
     expect(samples.get('edgewatt_store_dropped_total')).toBe(2);
     expect(samples.get('edgewatt_store_retries_total')).toBe(5);
     expect(text).toContain('edgewatt_device_last_seen_seconds{fleet="odd",device="dev\\"ice\\\\x"} 2');

@@ -30,6 +30,8 @@ export interface Influxd {
   stop(options?: { kill?: boolean }): Promise<void>;
   start(): Promise<void>;
   remove(): Promise<void>;
+  /** Process id of the running influxd, undefined when stopped. */
+  pid(): number | undefined;
 }
 
 export interface InfluxSeries {
@@ -133,6 +135,7 @@ ${options.http ?? ''}
   };
   await start();
   return {
+    pid: () => child?.pid,
     port,
     url,
     dir,

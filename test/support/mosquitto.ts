@@ -32,6 +32,8 @@ export interface Mosquitto {
   url: string;
   dir: string;
   log(): string;
+  /** Process id of the running broker, undefined when stopped. */
+  pid(): number | undefined;
   /** Stops the process (SIGTERM; SIGKILL with `kill: true`). */
   stop(options?: { kill?: boolean }): Promise<void>;
   /** Starts it again on the same port and directory (after stop). */
@@ -96,5 +98,6 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },
+    pid: () => child?.pid,
   };
 }
