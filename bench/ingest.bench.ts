@@ -179,6 +179,8 @@ async function endToEnd(mosquitto: Mosquitto, influx: Influxd, spoolDir: string,
     process.execPath,
     [
       ...(profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profile]),
+      // EDGEWATT_BENCH_NODE_FLAGS: extra Node/V8 flags for the collector (e.g. GC sizing).
+      ...(process.env.EDGEWATT_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
       '--import',
       'tsx',
       here('./ingest-collector.ts'),
