@@ -10,11 +10,8 @@ import {
   type ModelVerificationError,
 } from '../../agent/runtime/model.js';
 import { loadTrustedKey } from '../../agent/runtime/signature.js';
-import { countCost } from '../../models/analysis/flops.js';
-import { buildCnn } from '../../models/arch/cnn.js';
-import { buildManifest, writeManifest } from '../../models/artifact/manifest.js';
-import { saveArtifact } from '../../models/artifact/save.js';
-import { generateKeys, readPrivateKey, signArtifactDir } from '../../models/sign/keys.js';
+import { generateKeys } from '../../models/sign/keys.js';
+import { writeTinyModel } from './support.js';
 
 let tf: Tf;
 let root: string;
@@ -30,25 +27,7 @@ beforeAll(async () => {
   trust = { keys: [loadTrustedKey(keys.publicKeyPath)], requireSigned: true };
   otherTrust = { keys: [loadTrustedKey(other.publicKeyPath)], requireSigned: true };
   signedDir = join(root, 'signed');
-  const model = buildCnn(tf, { conv1: 4, conv2: 8, dense1: 8 });
-  const saved = await saveArtifact(tf, model, signedDir, { variant: 'cnn-tiny', architecture: 'cnn' });
-  const cost = countCost(model);
-  model.dispose();
-  await writeManifest(
-    signedDir,
-    buildManifest(saved, {
-      variant: 'cnn-tiny',
-      architecture: 'cnn',
-      parent: null,
-      pruning: null,
-      flops: cost.macs,
-      params: cost.params,
-      accuracy: null,
-      inputShape: [28, 28, 1],
-      training: null,
-    }),
-  );
-  await signArtifactDir(signedDir, await readPrivateKey(keys.privateKeyPath));
+  await writeTinyModel(tf, signedDir, { variant: 'cnn-tiny', privateKeyPath: keys.privateKeyPath });
 });
 
 afterAll(() => {

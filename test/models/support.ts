@@ -5,23 +5,32 @@ import { countCost } from '../../models/analysis/flops.js';
 import { buildCnn, type CnnWidths } from '../../models/arch/cnn.js';
 import { buildManifest, writeManifest } from '../../models/artifact/manifest.js';
 import { saveArtifact } from '../../models/artifact/save.js';
+
+type LayersModel = ReturnType<Tf['sequential']>;
+
 import { readPrivateKey, signArtifactDir } from '../../models/sign/keys.js';
 
-/** Writes a seeded small CNN with its manifest to `dir`; signs it when a private key is given. */
-export async function writeTinyModel(
+/**
+ * Saves a model to `dir` with its manifest (no accuracy, no training record) and signs it when a
+ * private key is given; disposes the model. Returns the artifact id.
+ */
+export async function saveWithManifest(
   tf: Tf,
+  model: LayersModel,
   dir: string,
-  options: { variant: string; privateKeyPath?: string; widths?: CnnWidths; seed?: number },
+  options: { variant: string; architecture: string; privateKeyPath?: string },
 ): Promise<string> {
-  const model = buildCnn(tf, options.widths ?? { conv1: 4, conv2: 8, dense1: 8 }, options.seed ?? 1);
-  const saved = await saveArtifact(tf, model, dir, { variant: options.variant, architecture: 'cnn' });
+  const saved = await saveArtifact(tf, model, dir, {
+    variant: options.variant,
+    architecture: options.architecture,
+  });
   const cost = countCost(model);
   model.dispose();
   await writeManifest(
     dir,
     buildManifest(saved, {
       variant: options.variant,
-      architecture: 'cnn',
+      architecture: options.architecture,
       parent: null,
       pruning: null,
       flops: cost.macs,
@@ -34,4 +43,14 @@ export async function writeTinyModel(
   if (options.privateKeyPath !== undefined)
     await signArtifactDir(dir, await readPrivateKey(options.privateKeyPath));
   return saved.id;
+}
+
+/** Writes a seeded small CNN with its manifest to `dir`; signs it when a private key is given. */
+export async function writeTinyModel(
+  tf: Tf,
+  dir: string,
+  options: { variant: string; privateKeyPath?: string; widths?: CnnWidths; seed?: number },
+): Promise<string> {
+  const model = buildCnn(tf, options.widths ?? { conv1: 4, conv2: 8, dense1: 8 }, options.seed ?? 1);
+  return saveWithManifest(tf, model, dir, { ...options, architecture: 'cnn' });
 }

@@ -9,11 +9,9 @@ import { loadRuntime } from '../../agent/runtime/backend.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../collector/broker/embedded.js';
 import { Collector } from '../../collector/collector.js';
 import { SqliteStore } from '../../collector/store/sqlite.js';
-import { countCost } from '../../models/analysis/flops.js';
-import { buildManifest, writeManifest } from '../../models/artifact/manifest.js';
-import { saveArtifact } from '../../models/artifact/save.js';
 import { buildDemoCnn, DEMO_MODEL_VARIANT } from '../../models/demo/demo-cnn.js';
-import { generateKeys, readPrivateKey, signArtifactDir } from '../../models/sign/keys.js';
+import { generateKeys } from '../../models/sign/keys.js';
+import { saveWithManifest } from '../models/support.js';
 
 export function tempDir(prefix = 'edgewatt-test-'): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
@@ -30,29 +28,12 @@ const DEMO_KEY = 'demo-key';
 export async function demoModel(dir: string): Promise<string> {
   const { tf } = await loadRuntime('wasm');
   const modelDir = join(dir, 'demo-cnn');
-  const model = buildDemoCnn(tf);
-  const saved = await saveArtifact(tf, model, modelDir, {
+  const keys = await generateKeys(join(dir, DEMO_KEY));
+  await saveWithManifest(tf, buildDemoCnn(tf), modelDir, {
     variant: DEMO_MODEL_VARIANT,
     architecture: 'demo-cnn',
+    privateKeyPath: keys.privateKeyPath,
   });
-  const cost = countCost(model);
-  model.dispose();
-  await writeManifest(
-    modelDir,
-    buildManifest(saved, {
-      variant: DEMO_MODEL_VARIANT,
-      architecture: 'demo-cnn',
-      parent: null,
-      pruning: null,
-      flops: cost.macs,
-      params: cost.params,
-      accuracy: null,
-      inputShape: [28, 28, 1],
-      training: null,
-    }),
-  );
-  const keys = await generateKeys(join(dir, DEMO_KEY));
-  await signArtifactDir(modelDir, await readPrivateKey(keys.privateKeyPath));
   return join(modelDir, 'model.json');
 }
 
