@@ -229,8 +229,11 @@ async function endToEnd(mosquitto: Mosquitto, influx: Influxd, spoolDir: string,
   // Done when the collector has accepted every record and its store buffer is empty (its
   // /metrics, cheap to poll); then InfluxDB itself must hold every record.
   const metricsUrl = `http://127.0.0.1:${httpPort}/metrics`;
+  // The largest store buffer seen: high means InfluxDB writes were the limit, low means intake.
+  let peakBuffered = 0;
   for (;;) {
     const { accepted, buffered } = await collectorProgress(metricsUrl);
+    if (buffered > peakBuffered) peakBuffered = buffered;
     if (accepted >= TOTAL && buffered === 0) break;
     if (performance.now() - started > 600_000)
       throw new Error(`only ${accepted} of ${TOTAL} accepted (${buffered} buffered) after 10 min`);
@@ -254,6 +257,7 @@ async function endToEnd(mosquitto: Mosquitto, influx: Influxd, spoolDir: string,
     cpuShare: cpuS / seconds,
     influxdShare,
     mosquittoShare,
+    peakBuffered,
     stored,
   };
 }
@@ -303,7 +307,7 @@ async function main(): Promise<void> {
     console.log('');
     for (const { variant, result } of runs) {
       console.log(
-        `collector (${variant.label}): peak RSS ${(result.peakRss / 2 ** 20).toFixed(0)} MiB, CPU ${(result.cpuShare * 100).toFixed(0)} % of one core (meanwhile influxd ${(result.influxdShare * 100).toFixed(0)} %, mosquitto ${(result.mosquittoShare * 100).toFixed(0)} %); publishers done after ${result.publishSeconds.toFixed(1)} s, all stored after ${result.seconds.toFixed(1)} s`,
+        `collector (${variant.label}): peak RSS ${(result.peakRss / 2 ** 20).toFixed(0)} MiB, CPU ${(result.cpuShare * 100).toFixed(0)} % of one core (meanwhile influxd ${(result.influxdShare * 100).toFixed(0)} %, mosquitto ${(result.mosquittoShare * 100).toFixed(0)} %); publishers done after ${result.publishSeconds.toFixed(1)} s, all stored after ${result.seconds.toFixed(1)} s; store buffer peaked at ${fmt(result.peakBuffered)} points`,
       );
     }
   } finally {
