@@ -8,7 +8,7 @@ import type { RequestOptions } from 'node:https';
 import { InfluxDB } from 'influx';
 import { Pool, RequestError } from 'influx/lib/src/pool.js';
 import { logger } from '../../common/logger.js';
-import type { FailureAction, Sink } from './sink.js';
+import type { FailureAction, Sink, SinkBatch } from './sink.js';
 
 const log = logger('collector.sink.influxdb');
 
@@ -75,14 +75,17 @@ export class InfluxSink implements Sink {
     this.databaseReady = true;
   }
 
-  async write(entries: readonly string[]): Promise<void> {
+  async write(batch: SinkBatch): Promise<void> {
     if (!this.databaseReady) await this.ensureDatabase();
     try {
       await this.pool.discard({
         method: 'POST',
         path: '/write',
         query: { db: this.target.database, precision: 'n' },
-        body: entries.join('\n'),
+        // The spool's bytes as they are. pool.d.ts types the body as a string, but pool.js only
+        // passes it to Buffer.from() (for content-length: a copy, no encoding) and req.write(),
+        // which both take a Buffer.
+        body: batch.body as unknown as string,
         auth: this.auth,
       });
     } catch (error) {

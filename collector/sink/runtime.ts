@@ -139,12 +139,11 @@ export class SinkRuntime {
       // committed in order; a batch after a failed one is simply written again (idempotent).
       const batches = spool.peekBatches(this.options.batchLines, this.options.writeConcurrency);
       const outcomes = await Promise.allSettled(
-        batches.map((b) => (b.lines.length > 0 ? this.sink.write(b.lines) : Promise.resolve())),
+        batches.map((b) => (b.lines > 0 ? this.sink.write(b) : Promise.resolve())),
       );
       const failedAt = outcomes.findIndex((o) => o.status === 'rejected');
       const done = failedAt < 0 ? batches.length : failedAt;
-      for (let i = 0; i < done; i++)
-        this.counters.written += (batches[i] as (typeof batches)[number]).lines.length;
+      for (let i = 0; i < done; i++) this.counters.written += (batches[i] as (typeof batches)[number]).lines;
       let commitThrough = done - 1;
       const failed = outcomes[failedAt];
       if (failed !== undefined && failed.status === 'rejected') {
@@ -153,10 +152,10 @@ export class SinkRuntime {
         const batch = batches[failedAt] as (typeof batches)[number];
         this.lastError = message;
         if (this.sink.classify(error) === 'drop') {
-          this.counters.dropped += batch.lines.length;
+          this.counters.dropped += batch.lines;
           commitThrough = failedAt;
           log.error(
-            { sink: this.sink.name, entries: batch.lines.length, err: message },
+            { sink: this.sink.name, entries: batch.lines, err: message },
             'sink refused a batch as bad data; dropped and counted',
           );
         } else {

@@ -3,7 +3,8 @@
 // the runtime acknowledges MQTT messages only after that. A checkpoint file records how far the
 // sink has the data; on start, everything after it is read back. Bounded in bytes: a full spool
 // makes append() wait (back-pressure up to the broker), it never drops. Only the newest part of
-// what is pending stays in memory (memoryBytes); older entries are read back from disk when due.
+// what is pending stays in memory (memoryBytes), as the very bytes written to disk, so a batch's
+// body is encoded once; older entries are read back from disk when due.
 
 import {
   closeSync,
@@ -17,7 +18,7 @@ import {
 } from 'node:fs';
 import { type FileHandle, open, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SpoolError } from './sink.js';
+import { type SinkBatch, SpoolError } from './sink.js';
 
 export interface SpoolOptions {
   dir: string;
@@ -37,9 +38,15 @@ export interface SpoolCursor {
   offset: number;
 }
 
+/** A run of whole chunks: their bytes (newline-terminated entries), entry count and where they end. */
+export interface SpoolBatch extends SinkBatch {
+  end: SpoolCursor;
+}
+
 interface Chunk {
-  /** The entries, or undefined when they are only on disk (between start and end). */
-  lines: string[] | undefined;
+  /** The bytes written to disk (entries, each ending in a newline), or undefined when they are only on disk (between start and end). */
+  body: Buffer | undefined;
+  /** Entries in the chunk. */
   count: number;
   bytes: number;
   start: SpoolCursor;
@@ -122,28 +129,40 @@ export class Spool {
   }
 
   /** The oldest pending entries, whole chunks, about `maxLines` of them (at least one chunk). */
-  peek(maxLines: number): { lines: string[]; end: SpoolCursor } | undefined {
+  peek(maxLines: number): SpoolBatch | undefined {
     return this.peekBatches(maxLines, 1)[0];
   }
 
   /** Up to `count` consecutive batches from the oldest pending entry on, each as peek() makes them. */
-  peekBatches(maxLines: number, count: number): { lines: string[]; end: SpoolCursor }[] {
-    const batches: { lines: string[]; end: SpoolCursor }[] = [];
+  peekBatches(maxLines: number, count: number): SpoolBatch[] {
+    const batches: SpoolBatch[] = [];
     let i = 0;
     while (batches.length < count && i < this.chunks.length) {
       const first = this.chunks[i++] as Chunk;
-      const parts = [this.linesOf(first)];
-      let count = first.count;
+      const parts = [this.bodyOf(first)];
+      let chunkLines = first.count;
       let end = first.end;
       while (i < this.chunks.length) {
         const chunk = this.chunks[i] as Chunk;
-        if (count + chunk.count > maxLines) break;
-        parts.push(this.linesOf(chunk));
-        count += chunk.count;
+        if (chunkLines + chunk.count > maxLines) break;
+        parts.push(this.bodyOf(chunk));
+        chunkLines += chunk.count;
         end = chunk.end;
         i++;
       }
-      batches.push({ lines: parts.length === 1 ? (parts[0] as string[]) : parts.flat(), end });
+      let lines = 0;
+      let bytes = 0;
+      for (const part of parts) {
+        lines += part.lines;
+        bytes += part.body.length;
+      }
+      // One chunk is sent as it is; several are copied once into one body.
+      const bodies = parts.map((p) => p.body);
+      batches.push({
+        body: bodies.length === 1 ? (bodies[0] as Buffer) : Buffer.concat(bodies, bytes),
+        lines,
+        end,
+      });
     }
     return batches;
   }
@@ -160,7 +179,7 @@ export class Spool {
       this.chunks.shift();
       this.pendingBytesCount -= chunk.bytes;
       this.pendingLinesCount -= chunk.count;
-      if (chunk.lines !== undefined) this.memoryBytesCount -= chunk.bytes;
+      if (chunk.body !== undefined) this.memoryBytesCount -= chunk.bytes;
     }
     // Atomic rename, no fsync: a checkpoint lost to power failure only means data is written twice,
     // and writes are idempotent.
@@ -191,9 +210,9 @@ export class Spool {
   }
 
   private push(chunk: Chunk): void {
-    if (chunk.lines !== undefined) {
+    if (chunk.body !== undefined) {
       if (this.memoryBytesCount + chunk.bytes > (this.options.memoryBytes ?? 32 * 2 ** 20))
-        chunk.lines = undefined;
+        chunk.body = undefined;
       else this.memoryBytesCount += chunk.bytes;
     }
     this.chunks.push(chunk);
@@ -201,9 +220,9 @@ export class Spool {
     this.pendingLinesCount += chunk.count;
   }
 
-  /** A chunk's entries: from memory, or read back from its segment file. */
-  private linesOf(chunk: Chunk): string[] {
-    if (chunk.lines !== undefined) return chunk.lines;
+  /** A chunk's bytes and entry count: from memory (trusted), or read back from its segment file (checked). */
+  private bodyOf(chunk: Chunk): SinkBatch {
+    if (chunk.body !== undefined) return { body: chunk.body, lines: chunk.count };
     const buffer = Buffer.allocUnsafe(chunk.end.offset - chunk.start.offset);
     const fd = openSync(join(this.options.dir, segmentName(chunk.start.segment)), 'r');
     try {
@@ -216,7 +235,7 @@ export class Spool {
     } finally {
       closeSync(fd);
     }
-    return splitLines(buffer.toString('utf8'));
+    return wholeLines(buffer);
   }
 
   private async openSegment(): Promise<void> {
@@ -245,9 +264,20 @@ export class Spool {
   }
 
   private async writeRound(round: readonly Waiting[]): Promise<void> {
-    const lines: string[] = [];
-    for (const w of round) for (const line of w.lines) lines.push(line);
-    const buffer = Buffer.from(`${lines.join('\n')}\n`);
+    // One string per append, encoded once straight into the round's buffer (its own memory, not
+    // a slice of Node's shared pool); these bytes go to disk and stay in memory as the chunk.
+    const texts: string[] = [];
+    let count = 0;
+    let size = 0;
+    for (const w of round) {
+      const text = `${w.lines.join('\n')}\n`;
+      texts.push(text);
+      size += Buffer.byteLength(text);
+      count += w.lines.length;
+    }
+    const buffer = Buffer.allocUnsafeSlow(size);
+    let at = 0;
+    for (const text of texts) at += buffer.write(text, at);
     while (this.pendingBytesCount > 0 && this.pendingBytesCount + buffer.length > this.options.maxBytes) {
       if (this.closed) throw new SpoolError('spool closed while waiting for room');
       await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
@@ -267,8 +297,8 @@ export class Spool {
     const start = { segment: this.segment, offset: this.segmentSize };
     this.segmentSize += buffer.length;
     this.push({
-      lines,
-      count: lines.length,
+      body: buffer,
+      count,
       bytes: buffer.length,
       start,
       end: { segment: this.segment, offset: this.segmentSize },
@@ -313,7 +343,7 @@ function recover(dir: string): { chunks: Chunk[]; lastSegment: number } {
       count++;
       if (count >= RECOVERY_CHUNK_LINES || start >= complete) {
         chunks.push({
-          lines: undefined,
+          body: undefined,
           count,
           bytes: start - chunkStart,
           start: { segment, offset: chunkStart },
@@ -328,7 +358,30 @@ function recover(dir: string): { chunks: Chunk[]; lastSegment: number } {
   return { chunks, lastSegment: segments.at(-1) ?? 0 };
 }
 
-/** Entries of a stretch of segment file; empty lines and lines with NUL (a torn write) are skipped. */
-function splitLines(text: string): string[] {
-  return text.split('\n').filter((line) => line.length > 0 && !line.includes('\0'));
+/**
+ * The entries of a stretch of segment file read back from disk, each ending in a newline: empty
+ * lines and lines with NUL (a torn write) are skipped; a clean stretch is returned as it is.
+ */
+function wholeLines(data: Buffer): SinkBatch {
+  let lines = 0;
+  let clean = data.indexOf(0) < 0;
+  for (let at = 0; at < data.length; ) {
+    const newline = data.indexOf(0x0a, at);
+    if (newline === at || newline < 0) clean = false;
+    if (newline < 0) break;
+    lines++;
+    at = newline + 1;
+  }
+  if (clean) return { body: data, lines };
+  const kept: Buffer[] = [];
+  for (let at = 0; at < data.length; ) {
+    let newline = data.indexOf(0x0a, at);
+    if (newline < 0) newline = data.length;
+    const line = data.subarray(at, newline);
+    if (line.length > 0 && line.indexOf(0) < 0) kept.push(line, NEWLINE);
+    at = newline + 1;
+  }
+  return { body: Buffer.concat(kept), lines: kept.length / 2 };
 }
+
+const NEWLINE = Buffer.from('\n');

@@ -4,7 +4,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { SinkRuntime } from '../../collector/sink/runtime.js';
-import type { FailureAction, Sink } from '../../collector/sink/sink.js';
+import type { FailureAction, Sink, SinkBatch } from '../../collector/sink/sink.js';
 import { tempDir, waitFor } from '../support/stack.js';
 
 class ScriptedSink implements Sink {
@@ -12,10 +12,15 @@ class ScriptedSink implements Sink {
   readonly batches: string[][] = [];
   failures: ('retry' | 'drop')[] = [];
   async connect(): Promise<void> {}
-  async write(entries: readonly string[]): Promise<void> {
+  /** Batches whose line count did not match the entries in their body (must stay 0). */
+  miscounted = 0;
+  async write(batch: SinkBatch): Promise<void> {
     const failure = this.failures.shift();
     if (failure !== undefined) throw Object.assign(new Error(`scripted ${failure}`), { action: failure });
-    this.batches.push([...entries]);
+    const text = batch.body.toString('utf8');
+    const entries = text.endsWith('\n') ? text.slice(0, -1).split('\n') : [text];
+    if (entries.length !== batch.lines) this.miscounted++;
+    this.batches.push(entries);
   }
   classify(error: unknown): FailureAction {
     return (error as { action: FailureAction }).action;
@@ -78,6 +83,7 @@ describe('sink runtime', () => {
     await runtime.drained();
     expect(sink.batches.flat()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5']);
     expect(runtime.stats).toMatchObject({ retries: 3, dropped: 0, written: 6, pendingLines: 0 });
+    expect(sink.miscounted).toBe(0);
   });
 
   it('with several writes in flight, rewrites what followed a failed batch and still loses nothing', async () => {
