@@ -27,7 +27,7 @@ export const DEFAULT_RUNTIME = {
   flushIntervalMs: 1000,
   retryInitialMs: 200,
   retryMaxMs: 30_000,
-  writeConcurrency: 2,
+  writeConcurrency: 4,
   spoolMaxBytes: 256 * 2 ** 20,
   segmentBytes: 16 * 2 ** 20,
 } as const;
