@@ -4,10 +4,9 @@
 // voltage register) marks a math overflow, and that sample is dropped and counted.
 
 import { z } from 'zod';
-import type { SensorAccuracy } from '../measure/uncertainty.js';
-import { openI2cBus, RegisterIo } from './i2c.js';
-import { InaOverflowError, inaOptions, inaProbe } from './ina-common.js';
-import type { RailReading, SampleSource } from './sensor.js';
+import type { RegisterIo } from './i2c.js';
+import { inaOptions, inaProbe } from './ina-common.js';
+import { type InaChip, InaSource, openInaSource } from './ina-source.js';
 import { SensorConfigError } from './sensor.js';
 import { sampledSensorFactory } from './sources.js';
 import { numberOption } from './spec.js';
@@ -92,59 +91,25 @@ export function ina219Setup(options: Ina219Options): Ina219Setup {
   };
 }
 
-export class Ina219Source implements SampleSource {
-  readonly quantity = 'power' as const;
-  readonly counterRangeJ = Number.POSITIVE_INFINITY;
-  readonly accuracy: SensorAccuracy;
-  readonly delayNs = 0;
-  readonly averaging = true;
-  readonly defaultPeriodMs: number;
-  overflows = 0;
+const INA219_CHIP: InaChip = { kind: 'ina219', registers: INA219_REG, gainErrorRel: CHIP_GAIN_ERROR };
 
-  constructor(
-    private readonly io: RegisterIo,
-    readonly setup: Ina219Setup,
-    shuntTolerance: number,
-  ) {
-    io.write(INA219_REG.config, setup.config);
-    io.write(INA219_REG.calibration, setup.calibration);
-    this.accuracy = { gainErrorRel: CHIP_GAIN_ERROR + shuntTolerance, quantum: setup.powerLsbW };
-    this.defaultPeriodMs = Math.max(1, setup.conversionUs / 1000);
+export class Ina219Source extends InaSource<Ina219Setup> {
+  constructor(io: RegisterIo, setup: Ina219Setup, shuntTolerance: number) {
+    super(io, setup, INA219_CHIP, shuntTolerance, setup.conversionUs);
   }
 
-  /** Bus voltage in volts; throws InaOverflowError when the chip flags a math overflow. */
+  /** OVF is bit 0 of the bus voltage register. */
+  protected overflowFlagged(): boolean {
+    return (this.io.read(INA219_REG.bus) & 0x1) !== 0;
+  }
+
+  /** Bus voltage in volts (bits 15..3, 4 mV). */
   busVoltageV(): number {
-    const raw = this.io.read(INA219_REG.bus);
-    if (raw & 0x1) {
-      this.overflows++;
-      throw new InaOverflowError('ina219', this.io.address);
-    }
-    return (raw >> 3) * 0.004;
-  }
-
-  currentA(): number {
-    return this.io.readSigned(INA219_REG.current) * this.setup.currentLsbA;
+    return (this.io.read(INA219_REG.bus) >> 3) * 0.004;
   }
 
   shuntVoltageV(): number {
     return this.io.readSigned(INA219_REG.shunt) * 10e-6;
-  }
-
-  read(): number {
-    this.busVoltageV();
-    return this.io.read(INA219_REG.power) * this.setup.powerLsbW;
-  }
-
-  rails(): RailReading[] {
-    const voltageV = this.busVoltageV();
-    const currentA = this.currentA();
-    return [
-      { name: 'input', voltageV, currentA, powerW: this.io.read(INA219_REG.power) * this.setup.powerLsbW },
-    ];
-  }
-
-  close(): void {
-    this.io.close();
   }
 }
 
@@ -156,8 +121,7 @@ export const ina219SensorFactory = sampledSensorFactory({
   options: ina219Options,
   async open(options) {
     const setup = ina219Setup(options);
-    const io = new RegisterIo(await openI2cBus(options.bus, options.busModule), options.address);
-    return new Ina219Source(io, setup, options.shuntTolerance);
+    return openInaSource(options, (io) => new Ina219Source(io, setup, options.shuntTolerance));
   },
   probe: inaProbe('ina219'),
 });

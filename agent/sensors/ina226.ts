@@ -4,10 +4,9 @@
 // Mask/Enable (0x06). The manufacturer ID (0xFE = 0x5449 "TI") is checked at open.
 
 import { z } from 'zod';
-import type { SensorAccuracy } from '../measure/uncertainty.js';
-import { openI2cBus, RegisterIo } from './i2c.js';
-import { InaOverflowError, inaOptions, inaProbe } from './ina-common.js';
-import type { RailReading, SampleSource } from './sensor.js';
+import type { RegisterIo } from './i2c.js';
+import { inaOptions, inaProbe } from './ina-common.js';
+import { type InaChip, InaSource, openInaSource } from './ina-source.js';
 import { SensorConfigError } from './sensor.js';
 import { sampledSensorFactory } from './sources.js';
 import { numberOption } from './spec.js';
@@ -82,69 +81,31 @@ export function ina226Setup(options: Ina226Options): Ina226Setup {
   };
 }
 
-export class Ina226Source implements SampleSource {
-  readonly quantity = 'power' as const;
-  readonly counterRangeJ = Number.POSITIVE_INFINITY;
-  readonly accuracy: SensorAccuracy;
-  readonly delayNs = 0;
-  readonly averaging = true;
-  readonly defaultPeriodMs: number;
-  overflows = 0;
+const INA226_CHIP: InaChip = { kind: 'ina226', registers: INA226_REG, gainErrorRel: CHIP_GAIN_ERROR };
 
-  constructor(
-    private readonly io: RegisterIo,
-    readonly setup: Ina226Setup,
-    shuntTolerance: number,
-  ) {
+export class Ina226Source extends InaSource<Ina226Setup> {
+  constructor(io: RegisterIo, setup: Ina226Setup, shuntTolerance: number) {
+    // The ID is checked before anything is written to a chip that may not be an INA226.
     const id = io.read(INA226_REG.manufacturerId);
     if (id !== INA226_MANUFACTURER_ID)
       throw new SensorConfigError(
         `ina226 at 0x${io.address.toString(16)}: manufacturer ID 0x${id.toString(16)} is not 0x5449 (TI); check the address, or use ina219 for that chip`,
       );
-    io.write(INA226_REG.config, setup.config);
-    io.write(INA226_REG.calibration, setup.calibration);
-    this.accuracy = { gainErrorRel: CHIP_GAIN_ERROR + shuntTolerance, quantum: setup.powerLsbW };
-    this.defaultPeriodMs = Math.max(1, setup.cycleUs / 1000);
+    super(io, setup, INA226_CHIP, shuntTolerance, setup.cycleUs);
   }
 
-  private checkOverflow(): void {
-    if (this.io.read(INA226_REG.maskEnable) & MASK_OVF) {
-      this.overflows++;
-      throw new InaOverflowError('ina226', this.io.address);
-    }
+  /** OVF is bit 2 of Mask/Enable. */
+  protected overflowFlagged(): boolean {
+    return (this.io.read(INA226_REG.maskEnable) & MASK_OVF) !== 0;
   }
 
+  /** Bus voltage in volts (1.25 mV LSB). */
   busVoltageV(): number {
     return this.io.read(INA226_REG.bus) * 0.00125;
   }
 
-  currentA(): number {
-    return this.io.readSigned(INA226_REG.current) * this.setup.currentLsbA;
-  }
-
   shuntVoltageV(): number {
     return this.io.readSigned(INA226_REG.shunt) * 2.5e-6;
-  }
-
-  read(): number {
-    this.checkOverflow();
-    return this.io.read(INA226_REG.power) * this.setup.powerLsbW;
-  }
-
-  rails(): RailReading[] {
-    this.checkOverflow();
-    return [
-      {
-        name: 'input',
-        voltageV: this.busVoltageV(),
-        currentA: this.currentA(),
-        powerW: this.io.read(INA226_REG.power) * this.setup.powerLsbW,
-      },
-    ];
-  }
-
-  close(): void {
-    this.io.close();
   }
 }
 
@@ -157,13 +118,7 @@ export const ina226SensorFactory = sampledSensorFactory({
   options: ina226Options,
   async open(options) {
     const setup = ina226Setup(options);
-    const io = new RegisterIo(await openI2cBus(options.bus, options.busModule), options.address);
-    try {
-      return new Ina226Source(io, setup, options.shuntTolerance);
-    } catch (error) {
-      io.close();
-      throw error;
-    }
+    return openInaSource(options, (io) => new Ina226Source(io, setup, options.shuntTolerance));
   },
   probe: inaProbe('ina226'),
 });
