@@ -1,3 +1,7 @@
+// MLPerf Tiny replay checked against the submitters' published medians on the run folders copied
+// into test/fixtures (so it runs everywhere, CI included), and the format parsing. The check over
+// all 34 runs of ../shared/reference (27 MB, outside the repository) is `npm run bench:mlperf`.
+
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +16,6 @@ import {
 } from '../../agent/measure/mlperf.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/mlperf-tiny/', import.meta.url));
-const SHARED = fileURLToPath(new URL('../../../shared/reference/mlperf-tiny-v1.0/', import.meta.url));
 const TOLERANCE = 0.001; // 0.1 %, as the issue asks
 
 function runFolders(root: string): string[] {
@@ -50,26 +53,6 @@ describe('MLPerf Tiny replay on the fixtures copied into the repository', () => 
       }
     },
   );
-});
-
-const hasShared = (() => {
-  try {
-    return statSync(SHARED).isDirectory();
-  } catch {
-    return false;
-  }
-})();
-if (!hasShared) console.warn(`skipping the check over every MLPerf Tiny run: ${SHARED} is absent`);
-
-describe.skipIf(!hasShared)('MLPerf Tiny replay on every run folder in ../shared', () => {
-  const folders = hasShared ? runFolders(SHARED) : [];
-  it('finds run folders', () => {
-    expect(folders.length).toBeGreaterThan(0);
-  });
-  it.each(folders.map((f) => [f.split('/').at(-1), f]))('%s agrees within 0.1 %%', (_name, folder) => {
-    const replay = replayMlperfRun(readMlperfRun(folder as string));
-    expect(Math.abs(replay.relativeDifference ?? 1)).toBeLessThan(TOLERANCE);
-  });
 });
 
 describe('MLPerf Tiny format parsing', () => {
