@@ -2,22 +2,13 @@
 // from the shared reference). A factor keeps its source, year and range; a value the reference does
 // not have is null here and is reported as UNSOURCED, never filled in.
 
+import type { ReferenceFactor } from './data/build-factors.js';
 import data from './data/factors.json' with { type: 'json' };
 
 export type Distribution = 'fixed' | 'triangular' | 'uniform' | 'lognormal' | 'normal';
 
-export interface Factor {
-  id: string;
-  category: string;
-  description: string;
-  central: number | null;
-  low: number | null;
-  high: number | null;
-  unit: string;
-  distribution: string;
-  source: string;
-  year: number | null;
-  notes: string;
+/** A reference factor as the factor file keeps it, plus what the reference leaves blank. */
+export interface Factor extends ReferenceFactor {
   /** Parts the reference leaves blank: any of central, low, high, year. */
   unsourced: string[];
 }

@@ -1,11 +1,10 @@
-// Shared pieces of the deployment tests: a sample life-cycle comparison, agent configs for the
-// real Agent with the demo model, and reading back which (device, seq) InfluxDB holds.
+// Shared pieces of the deployment tests: a sample life-cycle comparison, the agent config of
+// test/support (re-exported), and reading back which (device, seq) InfluxDB holds.
 
-import { join } from 'node:path';
-import type { AgentConfig } from '../../agent/agent.js';
 import type { ComparisonResult } from '../../collector/store/influx-lines.js';
 import type { Influxd } from '../support/influxd.js';
-import { demoTrustedKey } from '../support/stack.js';
+
+export { agentConfig } from '../support/stack.js';
 
 export const SAMPLE_COMPARISON: ComparisonResult = {
   atUs: 1_763_700_000_000_000,
@@ -22,30 +21,6 @@ export const SAMPLE_COMPARISON: ComparisonResult = {
   intervalLevel: 0.9,
   samples: 10_000,
 };
-
-export function agentConfig(
-  broker: string,
-  modelPath: string,
-  stateRoot: string,
-  overrides: Partial<AgentConfig> & { device: string },
-): AgentConfig {
-  return {
-    broker,
-    fleet: 'field',
-    sensor: 'simulated:rpi4',
-    model: modelPath,
-    trustedKeys: [demoTrustedKey(modelPath)],
-    rate: 200,
-    count: 0,
-    stateDir: join(stateRoot, overrides.device),
-    batchMax: 10,
-    flushMs: 100,
-    encoding: 'cbor',
-    backend: 'wasm',
-    batchSize: 1,
-    ...overrides,
-  };
-}
 
 /** Every stored (device, seq) of the database as `device/seq` strings, duplicates kept. */
 export async function storedKeys(influx: Influxd, db: string): Promise<string[]> {

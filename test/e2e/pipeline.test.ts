@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, type AgentConfig } from '../../agent/agent.js';
 import type { InferenceRecord } from '../../protocol/index.js';
-import { demoModel, demoTrustedKey, type Stack, startStack, tempDir, waitFor } from '../support/stack.js';
+import {
+  demoModel,
+  type Stack,
+  startStack,
+  tempDir,
+  agentConfig as testAgentConfig,
+  waitFor,
+} from '../support/stack.js';
 
 const dir = tempDir();
 let modelPath = '';
@@ -22,23 +29,11 @@ afterEach(async () => {
 });
 
 function agentConfig(brokerUrl: string, overrides: Partial<AgentConfig> = {}): AgentConfig {
-  return {
-    broker: brokerUrl,
+  return testAgentConfig(brokerUrl, modelPath, join(dir.path, 'state'), {
     fleet: 'test',
     device: 'pi4-a',
-    sensor: 'simulated:rpi4',
-    model: modelPath,
-    trustedKeys: [demoTrustedKey(modelPath)],
-    rate: 200,
-    count: 0,
-    stateDir: join(dir.path, 'state', overrides.device ?? 'pi4-a'),
-    batchMax: 10,
-    flushMs: 100,
-    encoding: 'cbor',
-    backend: 'wasm',
-    batchSize: 1,
     ...overrides,
-  };
+  });
 }
 
 function storedSeqs(s: Stack, device: string): number[] {

@@ -12,7 +12,7 @@ import { Agent, type AgentConfig } from '../../agent/agent.js';
 import { Collector } from '../../collector/collector.js';
 import { SqliteStore } from '../../collector/store/sqlite.js';
 import { type Mosquitto, startMosquitto } from '../support/mosquitto.js';
-import { demoTrustedKey, waitFor } from '../support/stack.js';
+import { demoTrustedKey, agentConfig as testAgentConfig, waitFor } from '../support/stack.js';
 import { startLink } from './proxy.js';
 
 export interface FaultResult {
@@ -58,22 +58,13 @@ export async function startRig(dir: string, name: string, extraConfig = ''): Pro
 }
 
 export function agentConfig(broker: string, modelPath: string, dir: string, device: string): AgentConfig {
-  return {
-    broker,
+  return testAgentConfig(broker, modelPath, join(dir, 'agents'), {
     fleet: 'faults',
     device,
-    sensor: 'simulated:rpi4',
-    model: modelPath,
-    trustedKeys: [demoTrustedKey(modelPath)],
     rate: 100,
-    count: 0,
-    stateDir: join(dir, 'agents', device),
     batchMax: 20,
     flushMs: 200,
-    encoding: 'cbor',
-    backend: 'wasm',
-    batchSize: 1,
-  };
+  });
 }
 
 function storedKeys(store: SqliteStore): string[] {

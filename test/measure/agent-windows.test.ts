@@ -9,7 +9,7 @@ import { Agent, type AgentConfig } from '../../agent/agent.js';
 import { WindowPlanner } from '../../agent/measure/windows.js';
 import type { PowerSensor } from '../../agent/sensors/sensor.js';
 import type { InferenceRecord } from '../../protocol/index.js';
-import { demoModel, demoTrustedKey, type Stack, startStack, tempDir } from '../support/stack.js';
+import { agentConfig, demoModel, type Stack, startStack, tempDir } from '../support/stack.js';
 
 const busModule = fileURLToPath(new URL('../sensors/support/fake-ina-module.ts', import.meta.url));
 const dir = tempDir();
@@ -27,23 +27,13 @@ afterEach(async () => {
 });
 
 function config(brokerUrl: string, overrides: Partial<AgentConfig>): AgentConfig {
-  return {
-    broker: brokerUrl,
+  return agentConfig(brokerUrl, modelPath, join(dir.path, 'state'), {
     fleet: 'test',
     device: 'pi4-ina',
-    sensor: 'simulated:rpi4',
-    model: modelPath,
-    trustedKeys: [demoTrustedKey(modelPath)],
     rate: 0,
-    count: 0,
-    stateDir: join(dir.path, 'state', overrides.device ?? 'pi4-ina'),
     batchMax: 50,
-    flushMs: 100,
-    encoding: 'cbor',
-    backend: 'wasm',
-    batchSize: 1,
     ...overrides,
-  };
+  });
 }
 
 describe('agent with a sampled sensor', () => {

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { AgentConfig } from '../../agent/agent.js';
 import { loadRuntime } from '../../agent/runtime/backend.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../collector/broker/embedded.js';
 import { Collector } from '../../collector/collector.js';
@@ -35,6 +36,34 @@ export async function demoModel(dir: string): Promise<string> {
     privateKeyPath: keys.privateKeyPath,
   });
   return join(modelDir, 'model.json');
+}
+
+/**
+ * An agent config for tests: the real Agent on a signed model (demoModel()) with a simulated
+ * sensor, its state in <stateRoot>/<device>; overrides win.
+ */
+export function agentConfig(
+  broker: string,
+  modelPath: string,
+  stateRoot: string,
+  overrides: Partial<AgentConfig> & { device: string },
+): AgentConfig {
+  return {
+    broker,
+    fleet: 'field',
+    sensor: 'simulated:rpi4',
+    model: modelPath,
+    trustedKeys: [demoTrustedKey(modelPath)],
+    rate: 200,
+    count: 0,
+    stateDir: join(stateRoot, overrides.device),
+    batchMax: 10,
+    flushMs: 100,
+    encoding: 'cbor',
+    backend: 'wasm',
+    batchSize: 1,
+    ...overrides,
+  };
 }
 
 /** The public key that signed a model written by demoModel(). */
