@@ -5,16 +5,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { logger } from '../common/logger.js';
 import { EDGEWATT_VERSION } from '../common/version.js';
 import { type Encoding, type InferenceRecord, quantizeRecord } from '../protocol/index.js';
+import { ModelLoadError, type ModelTrust, TRUST_ANY, trustFromKeyFiles } from '../protocol/manifest/index.js';
+import { type BackendName, loadRuntime } from '../runtime/backend.js';
+import { randomInputPool } from '../runtime/inputs.js';
+import { type LoadedModel, loadModel } from '../runtime/model.js';
 import { runInference } from './measure/runner.js';
 import { WindowPlanner } from './measure/windows.js';
 import type { UnsequencedRecord } from './publish/outbox.js';
 import { Publisher, type PublisherOptions } from './publish/publisher.js';
 import type { Spool, SpoolOptions } from './publish/spool.js';
 import { openSpool } from './publish/spools.js';
-import { type BackendName, loadRuntime } from './runtime/backend.js';
-import { randomInputPool } from './runtime/inputs.js';
-import { type LoadedModel, loadModel, ModelLoadError, type ModelTrust, TRUST_ANY } from './runtime/model.js';
-import { trustFromKeyFiles } from './runtime/trust.js';
 import { createSensor, type PowerSensor, parseSensorSpec } from './sensors/index.js';
 
 export interface AgentConfig {

@@ -5,7 +5,6 @@
 // 3. Time to plan and apply structured pruning.
 
 import { join } from 'node:path';
-import { loadRuntime } from '../agent/runtime/backend.js';
 import { formatEnergy } from '../cli/table.js';
 import { estimateEnergy } from '../models/analysis/energy.js';
 import { countCost } from '../models/analysis/flops.js';
@@ -16,6 +15,7 @@ import { interleavedLatency } from '../models/pipeline/results.js';
 import { applyPlan, planPruning } from '../models/prune/plan.js';
 import { train } from '../models/train/trainer.js';
 import { findZoo } from '../models/zoo/index.js';
+import { loadRuntime } from '../runtime/backend.js';
 import { machineLine } from './machine.js';
 
 const FIXTURE = join(import.meta.dirname, '..', 'test', 'fixtures', 'fashion-mnist');

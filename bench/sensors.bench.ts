@@ -13,12 +13,12 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { median } from '../agent/measure/integrate.js';
 import { runInference } from '../agent/measure/runner.js';
-import { loadRuntime } from '../agent/runtime/backend.js';
-import { randomInputPool } from '../agent/runtime/inputs.js';
-import { loadModel } from '../agent/runtime/model.js';
 import { createSensor } from '../agent/sensors/index.js';
 import type { SampledSensor } from '../agent/sensors/sampled-sensor.js';
 import { writeDemoModel } from '../models/demo/demo-cnn.js';
+import { loadRuntime } from '../runtime/backend.js';
+import { randomInputPool } from '../runtime/inputs.js';
+import { loadModel } from '../runtime/model.js';
 import { machineLine } from './machine.js';
 
 const busModule = fileURLToPath(new URL('../test/sensors/support/fake-ina-module.ts', import.meta.url));

@@ -2,8 +2,8 @@
 // numbers are parsed from text (strictly); ids are checked with the protocol's own rule.
 
 import { z } from 'zod';
-import { BACKENDS } from '../agent/runtime/backend.js';
 import { ENCODINGS, idProblem } from '../protocol/index.js';
+import { BACKENDS } from '../runtime/backend.js';
 
 const id = z.string().superRefine((value, ctx) => {
   const problem = idProblem(value);

@@ -2,8 +2,8 @@
 // time this process spent. The inference runs synchronously (predict + dataSync) so the window
 // holds exactly the model's work and nothing of ours.
 
-import type { Tf } from '../runtime/backend.js';
-import type { LoadedModel } from '../runtime/model.js';
+import type { Tf } from '../../runtime/backend.js';
+import type { LoadedModel } from '../../runtime/model.js';
 import type { InferenceWindow } from '../sensors/index.js';
 
 type Tensor = ReturnType<Tf['tensor']>;

@@ -4,25 +4,14 @@
 // by agent/measure; the simulated one computes an estimate from a board profile.
 
 import type { Provenance } from '../../protocol/index.js';
+import type { InferenceWindow, WindowEstimate } from '../../runtime/estimate.js';
 import type { BoardProfile } from '../boards/index.js';
 import type { SensorAccuracy } from '../measure/uncertainty.js';
 
-/** What happened during one inference, as the runtime saw it. */
-export interface InferenceWindow {
-  /** Monotonic clock at start and end, nanoseconds (process.hrtime.bigint()). */
-  startNs: bigint;
-  endNs: bigint;
-  /** CPU time this process spent inside the window (user + system), microseconds. */
-  cpuUs: number;
-}
+export type { InferenceWindow };
 
-export interface WindowEnergy {
-  /** Gross energy over the window, joules. */
-  energyJ: number;
-  /** Standard uncertainty (k = 1), joules. */
-  uncertaintyJ: number;
-  /** Idle baseline power, watts. */
-  baselineW: number;
+/** Energy of a window (gross, its uncertainty, the idle baseline) with how it was obtained. */
+export interface WindowEnergy extends WindowEstimate {
   sampleCount: number;
   provenance: Provenance;
 }

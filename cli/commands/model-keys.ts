@@ -2,9 +2,8 @@
 // verification the agent makes before it runs a model.
 
 import type { Command } from 'commander';
-import { verifyArtifact } from '../../agent/runtime/model.js';
-import { loadTrustedKey } from '../../agent/runtime/signature.js';
 import { generateKeys, readPrivateKey, signArtifactDir } from '../../models/sign/keys.js';
+import { loadTrustedKey, verifyArtifact } from '../../protocol/manifest/index.js';
 import { resolveConfig } from '../config.js';
 import { modelKeygenSchema, modelSignSchema, modelVerifySchema } from '../schemas/model.js';
 

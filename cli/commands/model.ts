@@ -1,7 +1,6 @@
 // `edgewatt model ...`: train, prune, measure, sign and verify model artifacts (see docs/models.md).
 
 import { Command } from 'commander';
-import { loadRuntime } from '../../agent/runtime/backend.js';
 import { countCost } from '../../models/analysis/flops.js';
 import { ARCHITECTURE_NAMES, architectureByName } from '../../models/arch/index.js';
 import { buildMobileNetV1 } from '../../models/arch/mobilenet-v1.js';
@@ -11,6 +10,7 @@ import { type PruneRequest, pruneVariant } from '../../models/pipeline/prune.js'
 import { measureArtifacts, writeResults } from '../../models/pipeline/results.js';
 import { loadTestSet, trainVariant } from '../../models/pipeline/train.js';
 import { readPrivateKey, signArtifactDir } from '../../models/sign/keys.js';
+import { loadRuntime } from '../../runtime/backend.js';
 import { resolveConfig } from '../config.js';
 import {
   modelPruneSchema,

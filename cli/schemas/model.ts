@@ -2,8 +2,8 @@
 // from the environment or the command line and are parsed strictly.
 
 import { z } from 'zod';
-import { BACKENDS } from '../../agent/runtime/backend.js';
 import { DEFAULT_DATASET_DIR } from '../../models/data/fashion-mnist.js';
+import { BACKENDS } from '../../runtime/backend.js';
 
 const numberFrom = (schema: z.ZodNumber) =>
   z.preprocess((value) => {

@@ -1,9 +1,9 @@
 // Estimated energy per inference on each board profile, from latency windows measured on this
-// machine and the simulated sensor's model (idle + (load − idle) × CPU utilisation). An ESTIMATE:
-// this host's timing stands in for the board's, and no power sensor is read. Labelled as such.
+// machine and the simulated sensor's model, runtime/estimate.ts (idle + (load − idle) × CPU utilisation).
+// An ESTIMATE: this host's timing stands in for the board's, and no power sensor is read. Labelled as such.
 
 import { BOARDS } from '../../agent/boards/index.js';
-import { SimulatedSensor } from '../../agent/sensors/simulated.js';
+import { estimateWindowEnergy } from '../../runtime/estimate.js';
 import type { LatencyResult } from './evaluate.js';
 
 export interface EnergyEstimate {
@@ -29,12 +29,11 @@ const median = (values: number[]) => {
  */
 export function estimateEnergy(latency: LatencyResult): EnergyEstimate[] {
   return BOARDS.map((board) => {
-    const sensor = new SimulatedSensor(board);
     const gross: number[] = [];
     const marginal: number[] = [];
     const uncertainty: number[] = [];
     for (const window of latency.windows) {
-      const estimate = sensor.estimate(window);
+      const estimate = estimateWindowEnergy(board, window);
       const durationS = Number(window.endNs - window.startNs) / 1e9;
       gross.push(estimate.energyJ);
       marginal.push(estimate.energyJ - estimate.baselineW * durationS);

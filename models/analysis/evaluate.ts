@@ -2,7 +2,7 @@
 // table), and single-input latency on this machine (median and spread over many runs, after a
 // warm-up), with the CPU time each inference used so that a board's energy can be estimated.
 
-import type { Tf } from '../../agent/runtime/backend.js';
+import type { Tf } from '../../runtime/backend.js';
 import type { ImageSet } from '../data/fashion-mnist.js';
 import { batchTensors } from '../train/trainer.js';
 

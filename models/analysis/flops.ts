@@ -4,7 +4,7 @@
 // convolutions (standard, depthwise, separable) and dense layers count; pooling, activations,
 // normalisation and additions are left out. "FLOPs" in edgewatt means these multiply-adds.
 
-import type { Tf } from '../../agent/runtime/backend.js';
+import type { Tf } from '../../runtime/backend.js';
 
 type LayersModel = ReturnType<Tf['sequential']>;
 type Layer = LayersModel['layers'][number];

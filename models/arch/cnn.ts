@@ -2,7 +2,7 @@
 // layer, softmax over 10 classes. Widths are parameters so that the same builder describes a base
 // model and, for tests, any pruned shape. Layer names are fixed (see models/demo/demo-cnn.ts).
 
-import type { Tf } from '../../agent/runtime/backend.js';
+import type { Tf } from '../../runtime/backend.js';
 
 export interface CnnWidths {
   conv1: number;

@@ -4,7 +4,7 @@
 // through WASM's slow Tile kernel (6× the rest of a training step here), and at this depth Adam
 // trains without it. Depthwise layers use stride 1 (the stem and the pooling downsample).
 
-import type { Tf } from '../../agent/runtime/backend.js';
+import type { Tf } from '../../runtime/backend.js';
 
 type Layer = ReturnType<Tf['sequential']>['layers'][number];
 

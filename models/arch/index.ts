@@ -1,6 +1,6 @@
 // The architectures `edgewatt model train` can build, by name: one line each.
 
-import type { Tf } from '../../agent/runtime/backend.js';
+import type { Tf } from '../../runtime/backend.js';
 import { buildCnn } from './cnn.js';
 import { buildDsCnn } from './dscnn.js';
 

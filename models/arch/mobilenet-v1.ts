@@ -2,7 +2,7 @@
 // reference architecture the FLOPs counter is checked against (the paper gives 569 million
 // multiply-adds and 4.2 million parameters). Built without training: only its shape matters.
 
-import type { Tf } from '../../agent/runtime/backend.js';
+import type { Tf } from '../../runtime/backend.js';
 
 type Layer = ReturnType<Tf['sequential']>['layers'][number];
 

@@ -1,16 +1,16 @@
-// Builds and writes the manifest of an artifact (see agent/runtime/manifest.ts for the format):
+// Builds and writes the manifest of an artifact (see protocol/manifest/manifest.ts for the format):
 // the id and file digests come from the saved bytes, the cost from the FLOPs counter, the
 // accuracy from an evaluation on the test set.
 
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { EDGEWATT_VERSION } from '../../common/version.js';
 import {
   MANIFEST_FILE,
   MANIFEST_SCHEMA,
   type ModelManifest,
   manifestSchema,
-} from '../../agent/runtime/manifest.js';
-import { EDGEWATT_VERSION } from '../../common/version.js';
+} from '../../protocol/manifest/index.js';
 import type { SavedArtifact } from './save.js';
 
 export function buildManifest(

@@ -4,16 +4,19 @@
 
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Tf } from '../../agent/runtime/backend.js';
-import { MANIFEST_FILE, type ModelManifest, SIGNATURE_FILE, sha256 } from '../../agent/runtime/manifest.js';
 import {
   type Artifact,
+  MANIFEST_FILE,
+  type ModelManifest,
   type ModelTrust,
-  memoryHandler,
   readArtifact,
+  SIGNATURE_FILE,
+  sha256,
   TRUST_ANY,
   verifyArtifact,
-} from '../../agent/runtime/model.js';
+} from '../../protocol/manifest/index.js';
+import type { Tf } from '../../runtime/backend.js';
+import { memoryHandler } from '../../runtime/model.js';
 
 type LayersModel = ReturnType<Tf['sequential']>;
 

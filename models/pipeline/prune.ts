@@ -2,8 +2,8 @@
 // prunable layer until the FLOPs target is met (optionally in blocks of 8 or 16 channels),
 // fine-tunes the smaller model, measures it, and writes it with a manifest naming its parent.
 
-import type { Tf } from '../../agent/runtime/backend.js';
-import type { ModelManifest } from '../../agent/runtime/manifest.js';
+import type { ModelManifest } from '../../protocol/manifest/index.js';
+import type { Tf } from '../../runtime/backend.js';
 import { accuracyOn } from '../analysis/evaluate.js';
 import { countCost } from '../analysis/flops.js';
 import { buildManifest, writeManifest } from '../artifact/manifest.js';

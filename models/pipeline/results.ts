@@ -5,9 +5,9 @@
 
 import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
-import type { Tf } from '../../agent/runtime/backend.js';
-import type { ModelManifest } from '../../agent/runtime/manifest.js';
 import { EDGEWATT_VERSION } from '../../common/version.js';
+import type { ModelManifest } from '../../protocol/manifest/index.js';
+import type { Tf } from '../../runtime/backend.js';
 import { type Baseline, zalandoBaselines } from '../analysis/baselines.js';
 import { type EnergyEstimate, estimateEnergy } from '../analysis/energy.js';
 import { accuracyOn, type LatencyResult, latencyOf } from '../analysis/evaluate.js';

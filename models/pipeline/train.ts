@@ -1,8 +1,8 @@
 // `edgewatt model train`: builds an architecture with seeded weights, trains it on Fashion-MNIST,
 // measures its accuracy on the test set, and writes the artifact with its manifest.
 
-import type { Tf } from '../../agent/runtime/backend.js';
-import type { ModelManifest } from '../../agent/runtime/manifest.js';
+import type { ModelManifest } from '../../protocol/manifest/index.js';
+import type { Tf } from '../../runtime/backend.js';
 import { accuracyOn } from '../analysis/evaluate.js';
 import { countCost } from '../analysis/flops.js';
 import { architectureByName } from '../arch/index.js';

@@ -4,7 +4,7 @@
 // count to a multiple of 8 or 16 (the block width of SIMD units and accelerators), so the target
 // is met with whole blocks.
 
-import type { Tf } from '../../agent/runtime/backend.js';
+import type { Tf } from '../../runtime/backend.js';
 import { countCost } from '../analysis/flops.js';
 import { l1Norms, type PrunableLayer, prunableLayers, topChannels } from './rank.js';
 import { PruneError, removeChannels } from './surgery.js';

@@ -2,7 +2,7 @@
 // weights (Li et al., "Pruning Filters for Efficient ConvNets", 2017). The layers that can lose
 // outputs are the Conv2D and Dense layers except the last layer with weights (the class scores).
 
-import type { Tf } from '../../agent/runtime/backend.js';
+import type { Tf } from '../../runtime/backend.js';
 
 type LayersModel = ReturnType<Tf['sequential']>;
 

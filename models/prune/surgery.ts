@@ -3,7 +3,7 @@
 // following layer's inputs (a depthwise layer, a batch norm, the dense layer after a flatten).
 // With the removed channels' weights all zero, the smaller model computes the same function.
 
-import type { Tf } from '../../agent/runtime/backend.js';
+import type { Tf } from '../../runtime/backend.js';
 
 type LayersModel = ReturnType<Tf['sequential']>;
 type Tensor = ReturnType<Tf['tensor']>;

@@ -5,8 +5,12 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MANIFEST_FILE, type ManifestSignature, SIGNATURE_FILE } from '../../agent/runtime/manifest.js';
-import { keyIdOf } from '../../agent/runtime/signature.js';
+import {
+  keyIdOf,
+  MANIFEST_FILE,
+  type ManifestSignature,
+  SIGNATURE_FILE,
+} from '../../protocol/manifest/index.js';
 
 export class SigningError extends Error {
   override readonly name = 'SigningError';

@@ -3,7 +3,7 @@
 // there is no dropout. Reports progress per batch (epoch, loss, accuracy) to a callback, which
 // the CLI draws as a progress bar.
 
-import type { Tf } from '../../agent/runtime/backend.js';
+import type { Tf } from '../../runtime/backend.js';
 import { IMAGE_PIXELS, type ImageSet } from '../data/fashion-mnist.js';
 import { registerWasmGradients } from './wasm-gradients.js';
 

@@ -4,7 +4,7 @@
 // or explicit padding, Reverse, Sum, Slice), so training stays in WASM; cases outside the fast
 // paths (strided depthwise input gradient) are computed by the CPU backend's kernel.
 
-import type { Tf } from '../../agent/runtime/backend.js';
+import type { Tf } from '../../runtime/backend.js';
 
 type Info = { dataId: object; shape: number[]; dtype: string };
 type Attrs = Record<string, unknown>;

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInference } from '../../agent/measure/runner.js';
-import { loadRuntime, type Tf } from '../../agent/runtime/backend.js';
-import { randomInputPool } from '../../agent/runtime/inputs.js';
-import { type LoadedModel, loadModel, ModelLoadError } from '../../agent/runtime/model.js';
 import { DEMO_MODEL_VARIANT, writeDemoModel } from '../../models/demo/demo-cnn.js';
+import { ModelLoadError } from '../../protocol/manifest/index.js';
+import { loadRuntime, type Tf } from '../../runtime/backend.js';
+import { randomInputPool } from '../../runtime/inputs.js';
+import { type LoadedModel, loadModel } from '../../runtime/model.js';
 
 let tf: Tf;
 let root: string;

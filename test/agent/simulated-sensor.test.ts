@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { BoardProfile } from '../../agent/boards/index.js';
 import { boardById } from '../../agent/boards/index.js';
-import { SimulatedSensor, triangularSd } from '../../agent/sensors/simulated.js';
+import { SimulatedSensor } from '../../agent/sensors/simulated.js';
+import { triangularSd } from '../../runtime/estimate.js';
 
 const rpi4 = boardById('rpi4');
 
@@ -22,16 +23,16 @@ function boardWithLoadSpread(spread: number): BoardProfile {
 
 describe('triangularSd', () => {
   it('matches the closed form for low 1, central 2, high 3 (sqrt(1/6))', () => {
-    expect(triangularSd({ low: 1, central: 2, high: 3, source: 'test' })).toBeCloseTo(Math.sqrt(1 / 6), 12);
+    expect(triangularSd({ low: 1, central: 2, high: 3 })).toBeCloseTo(Math.sqrt(1 / 6), 12);
   });
 
   it('matches the closed form for an asymmetric range (low 0, central 1, high 4)', () => {
     // (0 + 16 + 1 - 0 - 0 - 4) / 18 = 13 / 18
-    expect(triangularSd({ low: 0, central: 1, high: 4, source: 'test' })).toBeCloseTo(Math.sqrt(13 / 18), 12);
+    expect(triangularSd({ low: 0, central: 1, high: 4 })).toBeCloseTo(Math.sqrt(13 / 18), 12);
   });
 
   it('is zero for a degenerate range', () => {
-    expect(triangularSd({ low: 2, central: 2, high: 2, source: 'test' })).toBe(0);
+    expect(triangularSd({ low: 2, central: 2, high: 2 })).toBe(0);
   });
 });
 

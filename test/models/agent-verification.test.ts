@@ -6,11 +6,10 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, type AgentConfig } from '../../agent/agent.js';
-import { loadRuntime } from '../../agent/runtime/backend.js';
-import { ModelVerificationError } from '../../agent/runtime/model.js';
-import { ModelTrustConfigError } from '../../agent/runtime/trust.js';
 import { generateKeys } from '../../models/sign/keys.js';
 import type { InferenceRecord } from '../../protocol/index.js';
+import { ModelTrustConfigError, ModelVerificationError } from '../../protocol/manifest/index.js';
+import { loadRuntime } from '../../runtime/backend.js';
 import { type Stack, startStack, tempDir, waitFor } from '../support/stack.js';
 import { writeTinyModel } from './support.js';
 

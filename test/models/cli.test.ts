@@ -4,9 +4,9 @@
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadRuntime } from '../../agent/runtime/backend.js';
 import { writeDemoModel } from '../../models/demo/demo-cnn.js';
 import { findZoo } from '../../models/zoo/index.js';
+import { loadRuntime } from '../../runtime/backend.js';
 import { runCli } from '../support/process.js';
 import { startStack, tempDir, waitFor } from '../support/stack.js';
 

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadRuntime, type Tf } from '../../agent/runtime/backend.js';
 import { countCost } from '../../models/analysis/flops.js';
 import { buildCnn } from '../../models/arch/cnn.js';
 import { buildDsCnn } from '../../models/arch/dscnn.js';
 import { buildMobileNetV1 } from '../../models/arch/mobilenet-v1.js';
+import { loadRuntime, type Tf } from '../../runtime/backend.js';
 
 let tf: Tf;
 beforeAll(async () => {

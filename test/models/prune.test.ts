@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadRuntime, type Tf } from '../../agent/runtime/backend.js';
 import { countCost } from '../../models/analysis/flops.js';
 import { buildCnn } from '../../models/arch/cnn.js';
 import { buildDsCnn } from '../../models/arch/dscnn.js';
 import { applyPlan, keptCount, planPruning } from '../../models/prune/plan.js';
 import { l1Norms, prunableLayers, topChannels } from '../../models/prune/rank.js';
 import { PruneError, removeChannels } from '../../models/prune/surgery.js';
+import { loadRuntime, type Tf } from '../../runtime/backend.js';
 
 type LayersModel = ReturnType<Tf['sequential']>;
 type Tensor = ReturnType<Tf['tensor']>;

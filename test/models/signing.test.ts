@@ -2,15 +2,15 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadRuntime, type Tf } from '../../agent/runtime/backend.js';
+import { generateKeys } from '../../models/sign/keys.js';
 import {
   isModelVerificationError,
-  loadModel,
+  loadTrustedKey,
   type ModelTrust,
   type ModelVerificationError,
-} from '../../agent/runtime/model.js';
-import { loadTrustedKey } from '../../agent/runtime/signature.js';
-import { generateKeys } from '../../models/sign/keys.js';
+} from '../../protocol/manifest/index.js';
+import { loadRuntime, type Tf } from '../../runtime/backend.js';
+import { loadModel } from '../../runtime/model.js';
 import { writeTinyModel } from './support.js';
 
 let tf: Tf;

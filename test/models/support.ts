@@ -1,10 +1,10 @@
 // Test helpers for model artifacts: a small CNN saved with its manifest, signed with a key.
 
-import type { Tf } from '../../agent/runtime/backend.js';
 import { countCost } from '../../models/analysis/flops.js';
 import { buildCnn, type CnnWidths } from '../../models/arch/cnn.js';
 import { buildManifest, writeManifest } from '../../models/artifact/manifest.js';
 import { saveArtifact } from '../../models/artifact/save.js';
+import type { Tf } from '../../runtime/backend.js';
 
 type LayersModel = ReturnType<Tf['sequential']>;
 

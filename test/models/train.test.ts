@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadRuntime, type Tf } from '../../agent/runtime/backend.js';
 import { accuracyOn } from '../../models/analysis/evaluate.js';
 import { buildCnn } from '../../models/arch/cnn.js';
 import { type ImageSet, loadSplit } from '../../models/data/fashion-mnist.js';
 import { seededRandom, shuffledIndices, train } from '../../models/train/trainer.js';
+import { loadRuntime, type Tf } from '../../runtime/backend.js';
 
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'fashion-mnist');
 

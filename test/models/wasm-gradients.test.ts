@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadRuntime, type Tf } from '../../agent/runtime/backend.js';
 import { registerWasmGradients } from '../../models/train/wasm-gradients.js';
+import { loadRuntime, type Tf } from '../../runtime/backend.js';
 
 type Tensor = ReturnType<Tf['tensor']>;
 type Tensor4D = ReturnType<Tf['tensor4d']>;

@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentConfig } from '../../agent/agent.js';
-import { loadRuntime } from '../../agent/runtime/backend.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../collector/broker/embedded.js';
 import { Collector } from '../../collector/collector.js';
 import { SqliteStore } from '../../collector/store/sqlite.js';
 import { buildDemoCnn, DEMO_MODEL_VARIANT } from '../../models/demo/demo-cnn.js';
 import { generateKeys } from '../../models/sign/keys.js';
+import { loadRuntime } from '../../runtime/backend.js';
 import { saveWithManifest } from '../models/support.js';
 
 export function tempDir(prefix = 'edgewatt-test-'): { path: string; remove(): void } {

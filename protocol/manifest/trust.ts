@@ -2,8 +2,8 @@
 // is signed by one of the trusted public keys run. Unsigned artifacts run only with the explicit
 // opt-out `allowUnsigned` (development); a manifest that is present must still match the bytes.
 
+import { type ModelTrust, TRUST_ANY } from './artifact.js';
 import { ModelLoadError } from './errors.js';
-import { type ModelTrust, TRUST_ANY } from './model.js';
 import { loadTrustedKey } from './signature.js';
 
 export class ModelTrustConfigError extends ModelLoadError {

@@ -2,7 +2,7 @@
 // downloads libtensorflow at install time, so it is optional and not in package.json), else
 // WebAssembly, else the pure-JS CPU backend. The backend in use is reported in every record.
 
-import { logger } from '../../common/logger.js';
+import { logger } from '../common/logger.js';
 
 export type Tf = typeof import('@tensorflow/tfjs');
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -15,7 +15,7 @@ export interface Runtime {
   skipped: { backend: BackendName; reason: string }[];
 }
 
-const log = logger('agent.runtime');
+const log = logger('runtime');
 let current: Promise<Runtime> | undefined;
 
 async function tryNode(): Promise<Tf> {

@@ -1,12 +1,11 @@
-// Loads a TensorFlow.js model (layers or graph format) from a model.json on disk and identifies
-// it by the SHA-256 of its artifact (model.json and weight files, in manifest order), so every
-// record names exactly the bytes that ran. Before the model is built, the artifact is checked
-// against its manifest.json (hash) and manifest.sig (ed25519, with the trusted keys): a tampered
-// or, when keys are trusted, unsigned artifact is refused with a ModelVerificationError.
+// A TensorFlow.js model artifact on disk (model.json and its weight files) and its verification:
+// the artifact is identified by the SHA-256 of its bytes (model.json and weight files, in manifest
+// order), and checked against its manifest.json (hash) and manifest.sig (ed25519, with the trusted
+// keys) before anything of it is built. The agent runs only what passes; the collector checks the
+// same way before it deploys. Building the model from the bytes is runtime/model.ts.
 
 import { readFile, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import type { Tf } from './backend.js';
+import { dirname, join } from 'node:path';
 import { ModelLoadError, ModelVerificationError } from './errors.js';
 import {
   artifactId,
@@ -17,26 +16,6 @@ import {
   sha256,
 } from './manifest.js';
 import { parseSignature, type TrustedKey, verifyManifestSignature } from './signature.js';
-
-export { isModelVerificationError, ModelLoadError, ModelVerificationError } from './errors.js';
-
-type Tensor = ReturnType<Tf['tensor']>;
-
-export interface LoadedModel {
-  /** SHA-256 hex of the artifact. */
-  id: string;
-  variant: string;
-  format: 'layers-model' | 'graph-model';
-  /** Shape of one input, without the batch dimension. */
-  inputShape: number[];
-  outputSize: number;
-  /** The verified manifest, or null for an artifact without one (accepted only when unsigned is allowed). */
-  manifest: ModelManifest | null;
-  /** Key id of the trusted key whose signature verified, or null when none was checked. */
-  signedBy: string | null;
-  predict(input: Tensor): Tensor;
-  dispose(): void;
-}
 
 /** Which artifacts to accept: with `requireSigned`, only those signed by one of `keys`. */
 export interface ModelTrust {
@@ -201,72 +180,4 @@ function parseManifest(bytes: Buffer, manifestPath: string): ModelManifest {
     );
   }
   return result.data;
-}
-
-/** An IOHandler that hands the artifact's bytes to tf.loadLayersModel / tf.loadGraphModel. */
-export function memoryHandler(tf: Tf, artifact: Artifact) {
-  const { json } = artifact;
-  const weights = Buffer.concat(artifact.weightFiles);
-  return tf.io.fromMemory({
-    modelTopology: json.modelTopology,
-    weightSpecs: artifact.weightSpecs,
-    weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
-    format: json.format,
-    generatedBy: json.generatedBy,
-    convertedBy: json.convertedBy,
-    userDefinedMetadata: json.userDefinedMetadata,
-    signature: json.signature,
-  } as Parameters<Tf['io']['fromMemory']>[0]);
-}
-
-export async function loadModel(tf: Tf, path: string, trust: ModelTrust = TRUST_ANY): Promise<LoadedModel> {
-  const { artifact, manifest, signedBy } = await verifyArtifact(path, trust);
-  const { json, jsonPath, id } = artifact;
-  const handler = memoryHandler(tf, artifact);
-  const variant =
-    manifest?.variant ?? json.userDefinedMetadata?.edgewatt?.variant ?? basename(dirname(jsonPath));
-
-  if (json.format === 'graph-model') {
-    const model = await tf.loadGraphModel(handler);
-    const shape = model.inputs[0]?.shape ?? [];
-    return {
-      id,
-      variant,
-      format: 'graph-model',
-      manifest,
-      signedBy,
-      inputShape: concreteShape(shape.slice(1), jsonPath),
-      outputSize: concreteShape((model.outputs[0]?.shape ?? []).slice(1), jsonPath).reduce(
-        (a, b) => a * b,
-        1,
-      ),
-      predict: (input) => model.predict(input) as Tensor,
-      dispose: () => model.dispose(),
-    };
-  }
-  const model = await tf.loadLayersModel(handler);
-  const inputShape = concreteShape((model.inputs[0]?.shape ?? []).slice(1), jsonPath);
-  const outputShape = concreteShape((model.outputs[0]?.shape ?? []).slice(1), jsonPath);
-  return {
-    id,
-    variant,
-    format: 'layers-model',
-    manifest,
-    signedBy,
-    inputShape,
-    outputSize: outputShape.reduce((a, b) => a * b, 1),
-    predict: (input) => model.predict(input) as Tensor,
-    dispose: () => model.dispose(),
-  };
-}
-
-function concreteShape(shape: readonly (number | null)[], source: string): number[] {
-  return shape.map((dim, index) => {
-    if (dim === null || dim < 0) {
-      throw new ModelLoadError(
-        `${source}: input dimension ${index + 1} is not fixed; edgewatt needs fixed input shapes`,
-      );
-    }
-    return dim;
-  });
 }

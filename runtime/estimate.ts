@@ -1,0 +1,63 @@
+// The model-based energy estimate of one inference on a board without a power sensor:
+// power = idle + (load − idle) × utilisation, utilisation = CPU time / (wall time × board cores).
+// It is an ESTIMATE, always labelled so: the CPU time is this host's, not the board's, and the
+// linear utilisation model is itself approximate. The uncertainty combines the sourced ranges of
+// the board's idle and load power (triangular distributions) with a 25 % model-form term. Shared
+// by the agent's simulated sensor and models/' per-board estimates, so both give the same number.
+
+/** What happened during one inference, as the runtime saw it. */
+export interface InferenceWindow {
+  /** Monotonic clock at start and end, nanoseconds (process.hrtime.bigint()). */
+  startNs: bigint;
+  endNs: bigint;
+  /** CPU time this process spent inside the window (user + system), microseconds. */
+  cpuUs: number;
+}
+
+/** A figure with the range its sources span (a board profile's RangedFigure fits). */
+export interface FigureRange {
+  central: number;
+  low: number;
+  high: number;
+}
+
+/** What the estimate needs of a board profile; every board profile has these. */
+export interface EstimatedBoard {
+  cpuCores: number;
+  /** Board power at idle, watts. */
+  idleW: FigureRange;
+  /** Board power at full CPU load, watts. */
+  loadW: FigureRange;
+}
+
+export interface WindowEstimate {
+  /** Gross energy over the window, joules. */
+  energyJ: number;
+  /** Standard uncertainty (k = 1), joules. */
+  uncertaintyJ: number;
+  /** Idle baseline power, watts. */
+  baselineW: number;
+}
+
+/** Relative standard uncertainty we assume for the linear utilisation model itself. */
+const MODEL_FORM_RELATIVE_UNCERTAINTY = 0.25;
+
+/** Standard deviation of a triangular distribution over [low, high] with mode central. */
+export function triangularSd(figure: FigureRange): number {
+  const { low: a, central: c, high: b } = figure;
+  return Math.sqrt((a * a + b * b + c * c - a * b - a * c - b * c) / 18);
+}
+
+export function estimateWindowEnergy(board: EstimatedBoard, window: InferenceWindow): WindowEstimate {
+  const durationS = Number(window.endNs - window.startNs) / 1e9;
+  const cpuS = window.cpuUs / 1e6;
+  const utilisation = durationS > 0 ? Math.min(1, cpuS / (durationS * board.cpuCores)) : 0;
+  const idleW = board.idleW.central;
+  const dynamicW = (board.loadW.central - idleW) * utilisation;
+  const powerW = idleW + dynamicW;
+  const idleSdW = triangularSd(board.idleW) * (1 - utilisation);
+  const loadSdW = triangularSd(board.loadW) * utilisation;
+  const modelSdW = dynamicW * MODEL_FORM_RELATIVE_UNCERTAINTY;
+  const powerSdW = Math.sqrt(idleSdW ** 2 + loadSdW ** 2 + modelSdW ** 2);
+  return { energyJ: powerW * durationS, uncertaintyJ: powerSdW * durationS, baselineW: idleW };
+}
