@@ -5,4 +5,5 @@ export { quantizeRecord } from './codec/wire.js';
 export * from './errors.js';
 export * from './limits.js';
 export * from './messages.js';
+export * from './record-fields.js';
 export * from './topics.js';

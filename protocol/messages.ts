@@ -1,56 +1,19 @@
 // The messages of the wire contract, as the rest of the code sees them (SI units, named in the
 // field). How they look on the wire (columns, integer units) is protocol/codec/wire.ts's business.
 
+import type { InferenceRecord } from './record-fields.js';
 import type { MessageKind } from './topics.js';
 
 export const PROTOCOL_VERSION = 1;
 
+/** One inference as the agent saw it; its fields are the rows of record-fields.ts. */
+export type { InferenceRecord } from './record-fields.js';
+
 /** Whether an energy figure was read from a sensor or computed from a model of the board. */
-export type Provenance = 'measured' | 'estimated';
+export type Provenance = InferenceRecord['provenance'];
 
-/** One inference as the agent saw it. */
-export interface InferenceRecord {
-  /** Per-device sequence number; increases across agent restarts, never reused. */
-  seq: number;
-  /** Wall-clock start of the inference, microseconds since the Unix epoch. */
-  startUs: number;
-  /** Wall-clock duration, microseconds, > 0. */
-  durationUs: number;
-  /** Gross energy of the device over [start, start + duration], joules (resolution 1 nJ). */
-  energyJ: number;
-  /** Standard uncertainty (k = 1) of energyJ, joules (resolution 1 nJ). */
-  energyUncertaintyJ: number;
-  /** Idle baseline power of the device, watts (resolution 1 µW); marginal = energyJ − baselineW × duration. */
-  baselineW: number;
-  /** Number of sensor samples inside the window; 0 for an estimate. */
-  sampleCount: number;
-  provenance: Provenance;
-  /** What produced energyJ, `kind[:board]`, e.g. `ina219`, `simulated:rpi4`. */
-  sensor: string;
-  /** SHA-256 (hex) of the model artifact that ran. */
-  modelId: string;
-  /** Model variant name, e.g. `dense`, `pruned-50`. */
-  variant: string;
-  /** Runtime backend that ran the model, e.g. `wasm`, `tensorflow`, `cpu`. */
-  backend: string;
-  /** Inputs per inference call. */
-  batchSize: number;
-  /** Bytes of input tensor(s) and output tensor(s). */
-  inputBytes: number;
-  outputBytes: number;
-  /** Whether the answer was right, when ground truth is known; otherwise null. */
-  correct: boolean | null;
-  /**
-   * How energyJ was attributed: `single` (one inference in the sensor window) or `batched` (a window
-   * of `windowInferences` back-to-back inferences, its energy divided by N, as MLPerf Tiny does).
-   * Absent means single. Optional on the wire: publishers that do not batch leave it out.
-   */
-  method?: AttributionMethod;
-  /** Inferences in the measured window (1 for single). Absent means 1. */
-  windowInferences?: number;
-}
-
-export type AttributionMethod = 'single' | 'batched';
+/** How a record's energy was attributed (absent means `single`). */
+export type AttributionMethod = NonNullable<InferenceRecord['method']>;
 
 /** A batch of consecutive records from one device (`inference` topic). */
 export interface InferenceBatch {

@@ -6,11 +6,10 @@
 // schema decides and words the error. So it can be stricter than the schema, never looser
 // (test/protocol/fast-check.test.ts checks that on valid, random and mutated messages).
 
-import { MAX_BATCH_RECORDS, MAX_RECORD_ENERGY_J, MAX_TEXT_LENGTH } from '../limits.js';
+import { MAX_BATCH_RECORDS, MAX_TEXT_LENGTH } from '../limits.js';
 import { PROTOCOL_VERSION } from '../messages.js';
+import { RECORD_FIELD_LIST, type ValueKind } from '../record-fields.js';
 import { isValidId } from '../topics.js';
-
-const MAX_ENERGY_NJ = MAX_RECORD_ENERGY_J * 1e9;
 
 type Check = (value: unknown) => boolean;
 
@@ -19,15 +18,34 @@ const intIn =
   (value) =>
     typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max;
 const uint = intIn(0, Number.MAX_SAFE_INTEGER);
-const positiveInt = intIn(1, Number.MAX_SAFE_INTEGER);
-const energy = intIn(0, MAX_ENERGY_NJ);
 const text: Check = (value) =>
   typeof value === 'string' && value.length >= 1 && value.length <= MAX_TEXT_LENGTH;
+const id: Check = (value) => typeof value === 'string' && isValidId(value);
 const oneOf =
-  (...allowed: string[]): Check =>
+  (allowed: readonly string[]): Check =>
   (value) =>
     typeof value === 'string' && allowed.includes(value);
 const booleanOrNull: Check = (value) => value === null || typeof value === 'boolean';
+const orNull =
+  (check: Check): Check =>
+  (value) =>
+    value === null || check(value);
+
+/** The check of one wire value of a field's kind; built once, at module load. */
+function valueCheck(kind: ValueKind<unknown>): Check {
+  switch (kind.kind) {
+    case 'integer':
+      return intIn(kind.min, kind.max);
+    case 'text':
+      return text;
+    case 'id':
+      return id;
+    case 'enum':
+      return oneOf(kind.values);
+    case 'boolean-or-null':
+      return booleanOrNull;
+  }
+}
 
 /** One value for the whole batch, or a plain array of at most MAX_BATCH_RECORDS values. */
 function column(check: Check): Check {
@@ -39,26 +57,16 @@ function column(check: Check): Check {
   };
 }
 
-const REQUIRED_COLUMNS: Record<string, Check> = {
-  durationUs: column(positiveInt),
-  energyNJ: column(energy),
-  energyUncertaintyNJ: column(energy),
-  baselineUW: column(uint),
-  sampleCount: column(uint),
-  provenance: column(oneOf('measured', 'estimated')),
-  sensor: column(text),
-  modelId: column(text),
-  variant: column(text),
-  backend: column(text),
-  batchSize: column(positiveInt),
-  inputBytes: column(uint),
-  outputBytes: column(uint),
-  correct: column(booleanOrNull),
-};
-const OPTIONAL_COLUMNS: Record<string, Check> = {
-  method: column(oneOf('single', 'batched')),
-  windowInferences: column(positiveInt),
-};
+// The columns and their checks, from the field table (the same table the zod schema is built from).
+// An optional column without an absent value carries null for records that lack the field.
+const REQUIRED_COLUMNS: Record<string, Check> = {};
+const OPTIONAL_COLUMNS: Record<string, Check> = {};
+for (const f of RECORD_FIELD_LIST) {
+  if (f.wire.coding !== 'column') continue;
+  const check = valueCheck(f.value);
+  if (!f.optional) REQUIRED_COLUMNS[f.wire.name] = column(check);
+  else OPTIONAL_COLUMNS[f.wire.name] = column(f.absent === undefined ? orNull(check) : check);
+}
 const REQUIRED_NAMES = Object.keys(REQUIRED_COLUMNS);
 const startDelta = intIn(-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
 const HEADER_KEYS = new Set(['v', 'type', 'device', 'seq', 'startUs']);

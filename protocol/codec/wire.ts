@@ -5,31 +5,56 @@
 
 import { z } from 'zod';
 import { fail, ok, ProtocolError, type Result } from '../errors.js';
-import { MAX_BATCH_RECORDS, MAX_RECORD_ENERGY_J, MAX_TEXT_LENGTH } from '../limits.js';
+import { MAX_BATCH_RECORDS, MAX_TEXT_LENGTH } from '../limits.js';
+import { type InferenceBatch, type Message, PROTOCOL_VERSION, type StatusMessage } from '../messages.js';
 import {
-  type InferenceBatch,
+  type FieldSpec,
   type InferenceRecord,
-  type Message,
-  PROTOCOL_VERSION,
-  type StatusMessage,
-} from '../messages.js';
+  RECORD_FIELD_LIST,
+  type RecordFieldName,
+  type ValueKind,
+} from '../record-fields.js';
 import { idProblem } from '../topics.js';
 import { certainlyValidInference } from './fast-check.js';
 
-const NJ_PER_J = 1e9;
-const UW_PER_W = 1e6;
-const MAX_ENERGY_NJ = MAX_RECORD_ENERGY_J * NJ_PER_J;
+/** A field that travels as a column, with its wire name and scale (from record-fields.ts). */
+interface WireColumn {
+  readonly field: RecordFieldName;
+  readonly name: string;
+  readonly scale: number;
+  readonly rounded: boolean;
+  readonly optional: boolean;
+  /** Sent for records without a value when others in the batch have one: the absent value, else null. */
+  readonly fill: unknown;
+}
+
+/** The columns, in table order (which is the order of keys on the wire, so of the bytes). */
+export const WIRE_COLUMNS: readonly WireColumn[] = RECORD_FIELD_LIST.flatMap((f) =>
+  f.wire.coding === 'column'
+    ? [
+        {
+          field: f.name,
+          name: f.wire.name,
+          scale: f.wire.scale,
+          rounded: f.wire.rounded,
+          optional: f.optional,
+          fill: f.absent ?? null,
+        },
+      ]
+    : [],
+);
+const ROUNDED_COLUMNS = WIRE_COLUMNS.filter((c) => c.rounded);
 
 /** Rounds a record to the resolution the wire carries, so that it survives a round trip unchanged. */
 export function quantizeRecord(record: InferenceRecord): InferenceRecord {
-  return {
+  const quantized: Record<string, unknown> = {
     ...record,
     startUs: Math.round(record.startUs),
-    durationUs: Math.round(record.durationUs),
-    energyJ: Math.round(record.energyJ * NJ_PER_J) / NJ_PER_J,
-    energyUncertaintyJ: Math.round(record.energyUncertaintyJ * NJ_PER_J) / NJ_PER_J,
-    baselineW: Math.round(record.baselineW * UW_PER_W) / UW_PER_W,
   };
+  for (const { field, scale } of ROUNDED_COLUMNS) {
+    quantized[field] = Math.round((record[field] as number) * scale) / scale;
+  }
+  return quantized as InferenceRecord;
 }
 
 const id = z.string().superRefine((value, ctx) => {
@@ -38,10 +63,35 @@ const id = z.string().superRefine((value, ctx) => {
 });
 const text = z.string().min(1).max(MAX_TEXT_LENGTH);
 const uint = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const positiveInt = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+/** The zod schema of one wire value of a field's kind. */
+function valueSchema(kind: ValueKind<unknown>): z.ZodType {
+  switch (kind.kind) {
+    case 'integer':
+      return z.number().int().min(kind.min).max(kind.max);
+    case 'text':
+      return text;
+    case 'id':
+      return id;
+    case 'enum':
+      return z.enum(kind.values as [string, ...string[]]);
+    case 'boolean-or-null':
+      return z.boolean().nullable();
+  }
+}
 
 /** A column: one value for every record, or an array with one value per record. */
 const column = <T extends z.ZodType>(value: T) => z.union([value, z.array(value).max(MAX_BATCH_RECORDS)]);
+
+/**
+ * An optional column's values: null stands for "absent" in a batch where other records have one,
+ * unless the field has an absent value (method: single), which is then sent instead.
+ */
+function columnSchema(spec: FieldSpec, wire: WireColumn): z.ZodType {
+  const value = valueSchema(spec.value);
+  if (!wire.optional) return column(value);
+  return column(wire.fill === null ? value.nullable() : value).optional();
+}
 
 const wireInference = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
@@ -52,25 +102,22 @@ const wireInference = z.strictObject({
     .array(z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER))
     .min(1)
     .max(MAX_BATCH_RECORDS),
-  durationUs: column(positiveInt),
-  energyNJ: column(uint.max(MAX_ENERGY_NJ)),
-  energyUncertaintyNJ: column(uint.max(MAX_ENERGY_NJ)),
-  baselineUW: column(uint),
-  sampleCount: column(uint),
-  provenance: column(z.enum(['measured', 'estimated'])),
-  sensor: column(text),
-  modelId: column(text),
-  variant: column(text),
-  backend: column(text),
-  batchSize: column(positiveInt),
-  inputBytes: column(uint),
-  outputBytes: column(uint),
-  correct: column(z.boolean().nullable()),
-  // Optional columns: absent means every record is a single-inference window.
-  method: column(z.enum(['single', 'batched'])).optional(),
-  windowInferences: column(positiveInt).optional(),
+  ...Object.fromEntries(
+    WIRE_COLUMNS.map((c) => [
+      c.name,
+      columnSchema(RECORD_FIELD_LIST.find((f) => f.name === c.field) as FieldSpec, c),
+    ]),
+  ),
 });
-type WireInference = z.infer<typeof wireInference>;
+
+/** The wire object of an inference batch: the header, then one column per field. */
+type WireInference = {
+  v: typeof PROTOCOL_VERSION;
+  type: 'inference';
+  device: string;
+  seq: number;
+  startUs: number[];
+} & Record<string, unknown>;
 
 /** The schema's own verdict on an inference batch's wire shape (tests compare the fast check with it). */
 export function schemaAcceptsInference(value: unknown): boolean {
@@ -93,43 +140,16 @@ const wireStatus = z.strictObject({
   birth: uint.optional(),
 });
 
-const COLUMN_FIELDS = [
-  'durationUs',
-  'energyNJ',
-  'energyUncertaintyNJ',
-  'baselineUW',
-  'sampleCount',
-  'provenance',
-  'sensor',
-  'modelId',
-  'variant',
-  'backend',
-  'batchSize',
-  'inputBytes',
-  'outputBytes',
-  'correct',
-] as const satisfies readonly (keyof WireInference)[];
-type ColumnField = (typeof COLUMN_FIELDS)[number];
-type ColumnValue = number | string | boolean | null;
+type ColumnValue = unknown;
 
 /** Record values of one column in wire units. */
-function wireValue(record: InferenceRecord, field: ColumnField): ColumnValue {
-  switch (field) {
-    case 'energyNJ':
-      return Math.round(record.energyJ * NJ_PER_J);
-    case 'energyUncertaintyNJ':
-      return Math.round(record.energyUncertaintyJ * NJ_PER_J);
-    case 'baselineUW':
-      return Math.round(record.baselineW * UW_PER_W);
-    case 'durationUs':
-      return Math.round(record.durationUs);
-    default:
-      return record[field];
-  }
-}
-
-function packColumn(records: readonly InferenceRecord[], field: ColumnField): ColumnValue | ColumnValue[] {
-  return packValues(records.map((record) => wireValue(record, field)));
+function packColumn(records: readonly InferenceRecord[], c: WireColumn): ColumnValue {
+  const values = records.map((record) => {
+    const value = record[c.field];
+    if (value === undefined) return c.fill;
+    return c.rounded ? Math.round((value as number) * c.scale) : value;
+  });
+  return packValues(values);
 }
 
 /** One value when all are equal, else the array. */
@@ -170,10 +190,10 @@ export function toWire(message: Message): Record<string, unknown> {
     seq: first.seq,
     startUs,
   };
-  for (const field of COLUMN_FIELDS) wire[field] = packColumn(records, field);
-  if (records.some((record) => record.method !== undefined || record.windowInferences !== undefined)) {
-    wire.method = packValues(records.map((record) => record.method ?? 'single'));
-    wire.windowInferences = packValues(records.map((record) => record.windowInferences ?? 1));
+  for (const c of WIRE_COLUMNS) {
+    // An optional column travels only when some record has a value: older batches stay byte-identical.
+    if (c.optional && records.every((record) => record[c.field] === undefined)) continue;
+    wire[c.name] = packColumn(records, c);
   }
   // Checking what we send with the same schema as what we receive keeps NaN, negative energy and
   // friends off the wire at the source, where the mistake can still be fixed.
@@ -231,18 +251,54 @@ function checkWire<T extends z.ZodType>(schema: T, value: unknown): Result<z.inf
   return fail('invalid', describeIssues(parsed.error));
 }
 
-function at<T>(column: T | T[], index: number): T {
-  return Array.isArray(column) ? (column[index] as T) : column;
+/** Value `i` of a column: the single value, or the array's element. */
+const at = (column: unknown, i: number): unknown => (Array.isArray(column) ? column[i] : column);
+
+/**
+ * Builds record `i` of a batch from its columns (in WIRE_COLUMNS order). Compiled once from the
+ * field table into one object literal plus a test per optional column: decoding is the
+ * collector's hot path, and building records with computed keys in a loop (megamorphic stores)
+ * ran at under half the speed of the hand-written literal it replaces (2.8 → 1.1 M records/s).
+ * The source holds only field names checked to be plain identifiers, and numeric scales.
+ */
+const buildRecord = compileRecordBuilder();
+
+function compileRecordBuilder(): (
+  seq: number,
+  startUs: number,
+  columns: unknown[],
+  i: number,
+) => InferenceRecord {
+  const required: string[] = [];
+  const optional: string[] = [];
+  WIRE_COLUMNS.forEach((c, k) => {
+    if (!/^[a-zA-Z][a-zA-Z0-9]*$/.test(c.field) || !Number.isFinite(c.scale)) {
+      throw new Error(`record field ${c.field} (scale ${c.scale}) cannot be compiled`);
+    }
+    const value = c.scale === 1 ? `at(columns[${k}], i)` : `at(columns[${k}], i) / ${c.scale}`;
+    if (!c.optional) required.push(`${c.field}: ${value}`);
+    // An absent column, or null in it, is a record without the field.
+    else
+      optional.push(
+        `if (columns[${k}] !== undefined && at(columns[${k}], i) !== null) r.${c.field} = ${value};`,
+      );
+  });
+  const source = `return (seq, startUs, columns, i) => {
+    const r = { seq, startUs, ${required.join(', ')} };
+    ${optional.join('\n    ')}
+    return r;
+  };`;
+  return new Function('at', source)(at);
 }
 
 function expandInference(wire: WireInference): Result<InferenceBatch> {
   const count = wire.startUs.length;
-  for (const field of [...COLUMN_FIELDS, 'method', 'windowInferences'] as const) {
-    const column = wire[field];
+  for (const { name } of WIRE_COLUMNS) {
+    const column = wire[name];
     if (Array.isArray(column) && column.length !== count) {
       return fail(
         'invalid',
-        `${field} has ${column.length} values, expected ${count} (one per startUs) or a single value`,
+        `${name} has ${column.length} values, expected ${count} (one per startUs) or a single value`,
       );
     }
   }
@@ -250,37 +306,21 @@ function expandInference(wire: WireInference): Result<InferenceBatch> {
     return fail('invalid', `seq ${wire.seq} overflows: the last of ${count} records would pass 2^53 - 1`);
   }
   const records: InferenceRecord[] = new Array(count);
+  const columns = WIRE_COLUMNS.map((c) => wire[c.name]);
   let startUs = 0;
   for (let i = 0; i < count; i++) {
     startUs = i === 0 ? (wire.startUs[0] ?? 0) : startUs + (wire.startUs[i] ?? 0);
-    records[i] = {
-      seq: wire.seq + i,
-      startUs,
-      durationUs: at(wire.durationUs, i),
-      energyJ: at(wire.energyNJ, i) / NJ_PER_J,
-      energyUncertaintyJ: at(wire.energyUncertaintyNJ, i) / NJ_PER_J,
-      baselineW: at(wire.baselineUW, i) / UW_PER_W,
-      sampleCount: at(wire.sampleCount, i),
-      provenance: at(wire.provenance, i),
-      sensor: at(wire.sensor, i),
-      modelId: at(wire.modelId, i),
-      variant: at(wire.variant, i),
-      backend: at(wire.backend, i),
-      batchSize: at(wire.batchSize, i),
-      inputBytes: at(wire.inputBytes, i),
-      outputBytes: at(wire.outputBytes, i),
-      correct: at(wire.correct, i),
-    };
-    if (wire.method !== undefined)
-      records[i] = { ...records[i], method: at(wire.method, i) } as InferenceRecord;
-    if (wire.windowInferences !== undefined) {
-      records[i] = { ...records[i], windowInferences: at(wire.windowInferences, i) } as InferenceRecord;
-    }
     if (startUs < 0 || !Number.isSafeInteger(startUs)) {
       return fail('invalid', `startUs of record ${i} decodes to ${startUs}, outside 0..2^53`);
     }
+    records[i] = buildRecord(wire.seq + i, startUs, columns, i);
   }
-  return ok({ v: PROTOCOL_VERSION, type: 'inference', device: wire.device, records });
+  return ok({
+    v: PROTOCOL_VERSION,
+    type: 'inference',
+    device: wire.device,
+    records,
+  });
 }
 
 /** Turns a decoded wire object (from CBOR or JSON) into a message; never throws. */
