@@ -6,12 +6,12 @@ import { DashboardBuilder, RowBuilder } from '@grafana/grafana-foundation-sdk/da
 import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeSeriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
-import { MEASUREMENTS } from '../collector/store/influx-lines.js';
+import { COMPARISON_KEYS as CK, MEASUREMENTS } from '../protocol/index.js';
 import { DATASOURCE, influxql, lastValue } from './influxql.js';
 
 const C = MEASUREMENTS.comparison;
-const KEY = '"board", "model", "variant", "scenario"';
-const PER_INFERENCE = `"unit" = 'inference'`;
+const KEY = `"${CK.board}", "${CK.model}", "${CK.variant}", "${CK.scenario}"`;
+const PER_INFERENCE = `"${CK.unit}" = 'inference'`;
 
 export function edgeVsOffloadDashboard(): DashboardBuilder {
   return new DashboardBuilder('edgewatt — edge vs offload')
@@ -30,7 +30,7 @@ export function edgeVsOffloadDashboard(): DashboardBuilder {
         .span(12)
         .withTarget(
           influxql(
-            `SELECT mean("edge_g_co2e") AS "edge", mean("edge_g_co2e_low") AS "edge low", mean("edge_g_co2e_high") AS "edge high" FROM "${C}" WHERE $timeFilter AND ${PER_INFERENCE} GROUP BY time($__interval), ${KEY} fill(none)`,
+            `SELECT mean("${CK.edgeG}") AS "edge", mean("${CK.edgeLowG}") AS "edge low", mean("${CK.edgeHighG}") AS "edge high" FROM "${C}" WHERE $timeFilter AND ${PER_INFERENCE} GROUP BY time($__interval), ${KEY} fill(none)`,
           ).refId('A'),
         ),
     )
@@ -42,7 +42,7 @@ export function edgeVsOffloadDashboard(): DashboardBuilder {
         .span(12)
         .withTarget(
           influxql(
-            `SELECT mean("offload_g_co2e") AS "offload", mean("offload_g_co2e_low") AS "offload low", mean("offload_g_co2e_high") AS "offload high" FROM "${C}" WHERE $timeFilter AND ${PER_INFERENCE} GROUP BY time($__interval), ${KEY} fill(none)`,
+            `SELECT mean("${CK.offloadG}") AS "offload", mean("${CK.offloadLowG}") AS "offload low", mean("${CK.offloadHighG}") AS "offload high" FROM "${C}" WHERE $timeFilter AND ${PER_INFERENCE} GROUP BY time($__interval), ${KEY} fill(none)`,
           ).refId('A'),
         ),
     )
@@ -56,7 +56,7 @@ export function edgeVsOffloadDashboard(): DashboardBuilder {
         .height(6)
         .withTarget(
           influxql(
-            `SELECT last("p_edge_wins") FROM "${C}" WHERE $timeFilter AND ${PER_INFERENCE} GROUP BY ${KEY}`,
+            `SELECT last("${CK.probabilityEdgeWins}") FROM "${C}" WHERE $timeFilter AND ${PER_INFERENCE} GROUP BY ${KEY}`,
           )
             .alias('$tag_board $tag_variant $tag_scenario')
             .refId('A'),
@@ -73,7 +73,7 @@ export function edgeVsOffloadDashboard(): DashboardBuilder {
         .height(6)
         .withTarget(
           influxql(
-            `SELECT last("break_even_per_s") FROM "${C}" WHERE $timeFilter AND ${PER_INFERENCE} GROUP BY ${KEY}`,
+            `SELECT last("${CK.breakEvenPerS}") FROM "${C}" WHERE $timeFilter AND ${PER_INFERENCE} GROUP BY ${KEY}`,
           )
             .alias('$tag_board $tag_variant $tag_scenario')
             .refId('A'),
@@ -87,7 +87,7 @@ export function edgeVsOffloadDashboard(): DashboardBuilder {
         .span(24)
         .withTarget(
           influxql(
-            `SELECT last("edge_g_co2e") AS "edge g", last("edge_g_co2e_low") AS "edge low", last("edge_g_co2e_high") AS "edge high", last("offload_g_co2e") AS "offload g", last("offload_g_co2e_low") AS "offload low", last("offload_g_co2e_high") AS "offload high", last("p_edge_wins") AS "P(edge wins)", last("break_even_per_s") AS "break-even /s", last("samples") AS "samples" FROM "${C}" WHERE $timeFilter GROUP BY ${KEY}, "unit"`,
+            `SELECT last("${CK.edgeG}") AS "edge g", last("${CK.edgeLowG}") AS "edge low", last("${CK.edgeHighG}") AS "edge high", last("${CK.offloadG}") AS "offload g", last("${CK.offloadLowG}") AS "offload low", last("${CK.offloadHighG}") AS "offload high", last("${CK.probabilityEdgeWins}") AS "P(edge wins)", last("${CK.breakEvenPerS}") AS "break-even /s", last("${CK.samples}") AS "samples" FROM "${C}" WHERE $timeFilter GROUP BY ${KEY}, "${CK.unit}"`,
           )
             .table()
             .refId('A'),

@@ -5,7 +5,7 @@ import { DashboardBuilder, RowBuilder } from '@grafana/grafana-foundation-sdk/da
 import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeSeriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
-import { MEASUREMENTS } from '../collector/store/influx-lines.js';
+import { INFERENCE_KEYS as K, MEASUREMENTS, SOURCE_TAGS, STATUS_KEYS as ST } from '../protocol/index.js';
 import { DATASOURCE, influxql, lastValue } from './influxql.js';
 
 const I = MEASUREMENTS.inference;
@@ -31,7 +31,7 @@ export function fleetDashboard(): DashboardBuilder {
         .height(5)
         .withTarget(
           influxql(
-            `SELECT sum("online") FROM (SELECT last("online") AS "online" FROM "${S}" GROUP BY "fleet", "device")`,
+            `SELECT sum("${ST.online}") FROM (SELECT last("${ST.online}") AS "online" FROM "${S}" GROUP BY "${ST.fleet}", "${ST.device}")`,
           ).refId('A'),
         ),
     )
@@ -45,7 +45,7 @@ export function fleetDashboard(): DashboardBuilder {
         .height(5)
         .withTarget(
           influxql(
-            `SELECT count("n") FROM (SELECT count("seq") AS "n" FROM "${I}" WHERE $timeFilter GROUP BY "fleet", "device")`,
+            `SELECT count("n") FROM (SELECT count("${K.seq}") AS "n" FROM "${I}" WHERE $timeFilter GROUP BY "${SOURCE_TAGS.fleet}", "${SOURCE_TAGS.device}")`,
           ).refId('A'),
         ),
     )
@@ -56,7 +56,7 @@ export function fleetDashboard(): DashboardBuilder {
         .datasource(DATASOURCE)
         .span(6)
         .height(5)
-        .withTarget(influxql(`SELECT count("seq") FROM "${I}" WHERE $timeFilter`).refId('A')),
+        .withTarget(influxql(`SELECT count("${K.seq}") FROM "${I}" WHERE $timeFilter`).refId('A')),
     )
     .withPanel(
       new StatPanel()
@@ -69,7 +69,7 @@ export function fleetDashboard(): DashboardBuilder {
         .span(6)
         .height(5)
         .withTarget(
-          influxql(`SELECT count("seq") FROM "${I}" WHERE $timeFilter GROUP BY "provenance"`)
+          influxql(`SELECT count("${K.seq}") FROM "${I}" WHERE $timeFilter GROUP BY "${K.provenance}"`)
             .alias('$tag_provenance')
             .refId('A'),
         ),
@@ -82,7 +82,7 @@ export function fleetDashboard(): DashboardBuilder {
         .span(12)
         .withTarget(
           influxql(
-            `SELECT count("seq") / ($__interval_ms / 1000) FROM "${I}" WHERE $timeFilter GROUP BY time($__interval), "device" fill(0)`,
+            `SELECT count("${K.seq}") / ($__interval_ms / 1000) FROM "${I}" WHERE $timeFilter GROUP BY time($__interval), "${SOURCE_TAGS.device}" fill(0)`,
           )
             .alias('$tag_device')
             .refId('A'),
@@ -97,7 +97,7 @@ export function fleetDashboard(): DashboardBuilder {
         .span(12)
         .withTarget(
           influxql(
-            `SELECT mean("energy_j") FROM "${I}" WHERE $timeFilter GROUP BY time($__interval), "device", "model", "variant", "provenance" fill(none)`,
+            `SELECT mean("${K.energyJ}") FROM "${I}" WHERE $timeFilter GROUP BY time($__interval), "${SOURCE_TAGS.device}", "${K.modelId}", "${K.variant}", "${K.provenance}" fill(none)`,
           )
             .alias('$tag_device $tag_variant ($tag_provenance)')
             .refId('A'),
@@ -113,7 +113,7 @@ export function fleetDashboard(): DashboardBuilder {
         .span(12)
         .withTarget(
           influxql(
-            `SELECT sum("energy_j") / (sum("duration_us") / 1000000) FROM "${I}" WHERE $timeFilter GROUP BY time($__interval), "device" fill(none)`,
+            `SELECT sum("${K.energyJ}") / (sum("${K.durationUs}") / 1000000) FROM "${I}" WHERE $timeFilter GROUP BY time($__interval), "${SOURCE_TAGS.device}" fill(none)`,
           )
             .alias('$tag_device')
             .refId('A'),
@@ -127,7 +127,7 @@ export function fleetDashboard(): DashboardBuilder {
         .span(12)
         .withTarget(
           influxql(
-            `SELECT mean("baseline_w") FROM "${I}" WHERE $timeFilter GROUP BY time($__interval), "device" fill(none)`,
+            `SELECT mean("${K.baselineW}") FROM "${I}" WHERE $timeFilter GROUP BY time($__interval), "${SOURCE_TAGS.device}" fill(none)`,
           )
             .alias('$tag_device')
             .refId('A'),
@@ -141,7 +141,7 @@ export function fleetDashboard(): DashboardBuilder {
         .span(24)
         .withTarget(
           influxql(
-            `SELECT last("state") AS "state", last("seq") AS "next seq", last("backend") AS "backend", last("sensor") AS "sensor" FROM "${S}" GROUP BY "fleet", "device"`,
+            `SELECT last("${ST.state}") AS "state", last("${ST.seq}") AS "next seq", last("${ST.backend}") AS "backend", last("${ST.sensor}") AS "sensor" FROM "${S}" GROUP BY "${ST.fleet}", "${ST.device}"`,
           )
             .table()
             .refId('A'),

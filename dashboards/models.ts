@@ -4,11 +4,11 @@
 import { DashboardBuilder, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeSeriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
-import { MEASUREMENTS } from '../collector/store/influx-lines.js';
+import { INFERENCE_KEYS as K, MEASUREMENTS } from '../protocol/index.js';
 import { DATASOURCE, influxql } from './influxql.js';
 
 const I = MEASUREMENTS.inference;
-const BY_VARIANT = '"model", "variant", "backend"';
+const BY_VARIANT = `"${K.modelId}", "${K.variant}", "${K.backend}"`;
 
 export function modelsDashboard(): DashboardBuilder {
   return new DashboardBuilder('edgewatt — model variants')
@@ -29,7 +29,7 @@ export function modelsDashboard(): DashboardBuilder {
         .withTarget(
           influxql(
             // Energy above idle is derived per point (energy − baseline × duration), hence the subquery.
-            `SELECT count("seq") AS "inferences", mean("energy_j") AS "energy J", mean("above_idle_j") AS "above idle J", mean("duration_us") / 1000 AS "latency ms", percentile("duration_us", 95) / 1000 AS "p95 latency ms", mean("correct") AS "accuracy" FROM (SELECT "seq", "energy_j", "energy_j" - "baseline_w" * "duration_us" / 1000000 AS "above_idle_j", "duration_us", "correct" FROM "${I}" WHERE $timeFilter GROUP BY ${BY_VARIANT}) GROUP BY ${BY_VARIANT}`,
+            `SELECT count("${K.seq}") AS "inferences", mean("${K.energyJ}") AS "energy J", mean("above_idle_j") AS "above idle J", mean("${K.durationUs}") / 1000 AS "latency ms", percentile("${K.durationUs}", 95) / 1000 AS "p95 latency ms", mean("${K.correct}") AS "accuracy" FROM (SELECT "${K.seq}", "${K.energyJ}", "${K.energyJ}" - "${K.baselineW}" * "${K.durationUs}" / 1000000 AS "above_idle_j", "${K.durationUs}", "${K.correct}" FROM "${I}" WHERE $timeFilter GROUP BY ${BY_VARIANT}) GROUP BY ${BY_VARIANT}`,
           )
             .table()
             .refId('A'),
@@ -44,7 +44,7 @@ export function modelsDashboard(): DashboardBuilder {
         .span(8)
         .withTarget(
           influxql(
-            `SELECT mean("energy_j") FROM "${I}" WHERE $timeFilter GROUP BY time($__interval), ${BY_VARIANT} fill(none)`,
+            `SELECT mean("${K.energyJ}") FROM "${I}" WHERE $timeFilter GROUP BY time($__interval), ${BY_VARIANT} fill(none)`,
           )
             .alias('$tag_variant ($tag_backend)')
             .refId('A'),
@@ -58,7 +58,7 @@ export function modelsDashboard(): DashboardBuilder {
         .span(8)
         .withTarget(
           influxql(
-            `SELECT mean("duration_us") FROM "${I}" WHERE $timeFilter GROUP BY time($__interval), ${BY_VARIANT} fill(none)`,
+            `SELECT mean("${K.durationUs}") FROM "${I}" WHERE $timeFilter GROUP BY time($__interval), ${BY_VARIANT} fill(none)`,
           )
             .alias('$tag_variant ($tag_backend)')
             .refId('A'),
@@ -74,7 +74,7 @@ export function modelsDashboard(): DashboardBuilder {
         .span(8)
         .withTarget(
           influxql(
-            `SELECT mean("correct") FROM "${I}" WHERE $timeFilter GROUP BY time($__interval), ${BY_VARIANT} fill(none)`,
+            `SELECT mean("${K.correct}") FROM "${I}" WHERE $timeFilter GROUP BY time($__interval), ${BY_VARIANT} fill(none)`,
           )
             .alias('$tag_variant ($tag_backend)')
             .refId('A'),

@@ -4,6 +4,7 @@ export * from './codec/index.js';
 export { quantizeRecord } from './codec/wire.js';
 export * from './errors.js';
 export * from './limits.js';
+export * from './measurements.js';
 export * from './messages.js';
 export * from './record-fields.js';
 export * from './topics.js';

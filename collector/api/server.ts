@@ -4,7 +4,7 @@
 
 import Fastify, { type FastifyInstance } from 'fastify';
 import { logger } from '../../common/logger.js';
-import type { ComparisonResult } from '../store/influx-lines.js';
+import type { ComparisonResult } from '../lifecycle/comparison-result.js';
 import { compareRoutes } from './compare.js';
 import { type MetricsSnapshot, metricsRoutes } from './metrics.js';
 

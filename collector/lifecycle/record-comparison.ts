@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createStore, type QueryableStore, StoreConfigError } from '../store/index.js';
-import type { ComparisonResult } from '../store/influx-lines.js';
+import type { ComparisonResult } from './comparison-result.js';
 
 export interface ComparisonWriter {
   writeComparison(results: readonly ComparisonResult[]): Promise<void>;

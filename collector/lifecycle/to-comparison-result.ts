@@ -1,8 +1,8 @@
 // The life-cycle engine's Comparison as the stores' ComparisonResult (measurement `comparison`,
-// collector/store/influx-lines.ts): per-inference grams with their 5th..95th percentile interval,
+// comparison-result.ts): per-inference grams with their 5th..95th percentile interval,
 // P(edge lower), the break-even rate converted from inferences/day to per second, and identity tags.
 
-import type { ComparisonResult, FootprintInterval } from '../store/influx-lines.js';
+import type { ComparisonResult, FootprintInterval } from './comparison-result.js';
 import type { Comparison } from './engine.js';
 import type { Scenario } from './scenario.js';
 import type { Interval } from './stats.js';

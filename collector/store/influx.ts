@@ -5,9 +5,10 @@
 
 import { join } from 'node:path';
 import type { InferenceRecord, StatusMessage } from '../../protocol/index.js';
+import type { ComparisonResult } from '../lifecycle/comparison-result.js';
 import { InfluxSink } from '../sink/influxdb.js';
 import { DEFAULT_RUNTIME, SinkRuntime, type SinkStats } from '../sink/runtime.js';
-import { type ComparisonResult, comparisonLine, inferenceLines, statusLine } from './influx-lines.js';
+import { comparisonLine, inferenceLines, statusLine } from './influx-lines.js';
 import {
   type DeviceStatus,
   type DeviceSummary,
@@ -17,7 +18,7 @@ import {
   type WriteResult,
 } from './store.js';
 
-export type { ComparisonResult, FootprintInterval } from './influx-lines.js';
+export type { ComparisonResult, FootprintInterval } from '../lifecycle/comparison-result.js';
 
 /** Settings besides the URL; every one is a collector flag (see cli/commands/collector.ts). */
 export interface InfluxStoreSettings {

@@ -3,7 +3,7 @@
 // variant, scenario, unit) and computation time; writing the same point again overwrites it.
 
 import type Database from 'better-sqlite3';
-import type { ComparisonResult } from './influx-lines.js';
+import type { ComparisonResult } from '../lifecycle/comparison-result.js';
 
 export const COMPARISON_SCHEMA = `
 CREATE TABLE IF NOT EXISTS comparison (

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { InferenceRecord, StatusMessage } from '../../protocol/index.js';
-import type { ComparisonResult } from './influx-lines.js';
+import type { ComparisonResult } from '../lifecycle/comparison-result.js';
 import { COMPARISON_SCHEMA, insertComparisons, selectComparisons } from './sqlite-comparison.js';
 import {
   type DeviceStatus,

@@ -1,7 +1,7 @@
 // Shared pieces of the deployment tests: a sample life-cycle comparison, the agent config of
 // test/support (re-exported), and reading back which (device, seq) InfluxDB holds.
 
-import type { ComparisonResult } from '../../collector/store/influx-lines.js';
+import type { ComparisonResult } from '../../collector/lifecycle/comparison-result.js';
 import type { Influxd } from '../support/influxd.js';
 
 export { agentConfig } from '../support/stack.js';

@@ -1,0 +1,73 @@
+// InfluxDB measurement names and the keys of their tags and fields: what the collector writes,
+// what dashboards and read-back query. The inference keys come from the record's field table;
+// the line builder is collector/store/influx-lines.ts, the schema is in docs/deployment.md#schema.
+
+import { RECORD_FIELD_LIST, type RecordFieldName, snakeCase } from './record-fields.js';
+
+export const MEASUREMENTS = {
+  /** A point per inference record: tags and per-inference fields of the field table. */
+  inference: 'inference',
+  /** A point per run of records with equal io fields (batch size, tensor bytes). */
+  inferenceIo: 'inference_io',
+  status: 'device_status',
+  comparison: 'comparison',
+} as const;
+
+/**
+ * The key of each record field in InfluxDB: a tag or field of `inference`, a field of
+ * `inference_io`, or `time` for the one that is the point's timestamp.
+ */
+export const INFERENCE_KEYS = Object.fromEntries(
+  RECORD_FIELD_LIST.map((f) => [
+    f.name,
+    f.influx.as === 'timestamp'
+      ? 'time'
+      : f.influx.as === 'tag' && f.influx.key !== undefined
+        ? f.influx.key
+        : snakeCase(f.name),
+  ]),
+) as Readonly<Record<RecordFieldName, string>>;
+
+/** Tags of `inference` and `inference_io` that are not record fields: where the batch came from. */
+export const SOURCE_TAGS = { fleet: 'fleet', device: 'device' } as const;
+
+/** Fields of `inference_io` besides the io record fields: the run they describe. */
+export const INFERENCE_IO_KEYS = { firstSeq: 'first_seq', records: 'records' } as const;
+
+/** Tags and fields of `device_status` (from the status message). */
+export const STATUS_KEYS = {
+  fleet: 'fleet',
+  device: 'device',
+  board: 'board',
+  state: 'state',
+  /** 1 online, 0 offline: sum() counts devices online. */
+  online: 'online',
+  seq: 'seq',
+  atUs: 'at_us',
+  sensor: 'sensor',
+  backend: 'backend',
+  modelId: 'model_id',
+  variant: 'variant',
+  agentVersion: 'agent_version',
+} as const;
+
+/** Tags and fields of `comparison` (life-cycle results, per functional unit). */
+export const COMPARISON_KEYS = {
+  fleet: 'fleet',
+  device: 'device',
+  board: 'board',
+  model: 'model',
+  variant: 'variant',
+  scenario: 'scenario',
+  unit: 'unit',
+  edgeG: 'edge_g_co2e',
+  edgeLowG: 'edge_g_co2e_low',
+  edgeHighG: 'edge_g_co2e_high',
+  offloadG: 'offload_g_co2e',
+  offloadLowG: 'offload_g_co2e_low',
+  offloadHighG: 'offload_g_co2e_high',
+  probabilityEdgeWins: 'p_edge_wins',
+  intervalLevel: 'interval_level',
+  samples: 'samples',
+  breakEvenPerS: 'break_even_per_s',
+} as const;
