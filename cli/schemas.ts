@@ -1,9 +1,16 @@
-// Config schemas of the commands, with their defaults. The environment delivers strings, so
-// numbers are parsed from text (strictly); ids are checked with the protocol's own rule.
+// Option schemas of agent, collector, demo and export: one zod object per command, each field with
+// its default and help (cli/schemas/fields.ts). Flags, help, EDGEWATT_* variables and config-file
+// keys are all derived from these (cli/options.ts, cli/config.ts); nothing else restates them.
 
 import { z } from 'zod';
 import { ENCODINGS, idProblem } from '../protocol/index.js';
 import { BACKENDS } from '../runtime/backend.js';
+import { agentModelFields } from './schemas/agent-models.js';
+import { agentReliabilityFields } from './schemas/agent-reliability.js';
+import { collectorDeployFields } from './schemas/collector-deploy.js';
+import { collectorHttpFields } from './schemas/compare.js';
+import { int, num, oneOf, option, text } from './schemas/fields.js';
+import { ingestFields } from './schemas/ingest.js';
 
 const id = z.string().superRefine((value, ctx) => {
   const problem = idProblem(value);
@@ -12,68 +19,112 @@ const id = z.string().superRefine((value, ctx) => {
 const brokerUrl = z
   .string()
   .regex(/^(mqtts?|wss?|tcp):\/\/.+/, 'must be a broker URL such as mqtt://127.0.0.1:1883');
-const encoding = z.enum(ENCODINGS as ['cbor', 'json']);
+const encoding = () =>
+  option(oneOf(ENCODINGS as ['cbor', 'json']).default('cbor'), { help: 'payload encoding' });
+const backend = () =>
+  option(oneOf(BACKENDS).optional(), {
+    help: 'start the backend search here',
+    defaultHelp: `${BACKENDS.join(', then ')}`,
+  });
 
-/**
- * A number that may arrive as text (environment, command line). Blank text, null and booleans
- * are refused instead of being coerced to 0 or 1, which would silently change what runs.
- */
-const numberFrom = (schema: z.ZodNumber) =>
-  z.preprocess((value) => {
-    if (typeof value !== 'string' || value.trim() === '') return value;
-    const parsed = Number(value);
-    return Number.isNaN(parsed) ? value : parsed;
-  }, schema);
-/** A boolean that may arrive as text: true/false or 1/0 only, anything else is an error. */
-export const booleanFlag = z.preprocess(
-  (value) => {
-    if (value === 'true' || value === '1') return true;
-    if (value === 'false' || value === '0') return false;
-    return value;
-  },
-  z.boolean({ error: (issue) => `expected true or false, got ${JSON.stringify(issue.input)}` }),
-);
-
-const number = () => z.number({ error: (issue) => `expected a number, got ${JSON.stringify(issue.input)}` });
+/** Broker options that agent and collector share, spelled the same. */
+const brokerFields = {
+  broker: option(brokerUrl.default('mqtt://127.0.0.1:1883'), { arg: 'url', help: 'MQTT broker URL' }),
+  username: option(z.string().optional(), { arg: 'name', help: 'broker user name' }),
+  password: option(z.string().optional(), {
+    arg: 'secret',
+    help: 'broker password (prefer EDGEWATT_PASSWORD)',
+    secret: true,
+  }),
+};
 
 export const agentSchema = z.object({
-  broker: brokerUrl.default('mqtt://127.0.0.1:1883'),
-  fleet: id.default('default'),
-  device: id,
-  sensor: z.string().min(1, 'give a sensor as <kind>[:<board>], e.g. simulated:rpi4'),
-  model: z.string().min(1, 'give the path of a TensorFlow.js model.json or its folder'),
-  rate: numberFrom(number().min(0).max(10_000)).default(10),
-  count: numberFrom(number().int().min(0)).default(0),
-  stateDir: z.string().optional(),
-  batchMax: numberFrom(number().int().min(1).max(1000)).default(50),
-  flushMs: numberFrom(number().int().min(10)).default(1000),
-  encoding: encoding.default('cbor'),
-  backend: z.enum(BACKENDS).optional(),
-  batchSize: numberFrom(number().int().min(1).max(1024)).default(1),
-  username: z.string().optional(),
-  password: z.string().optional(),
+  ...brokerFields,
+  fleet: option(id.default('default'), { arg: 'id', help: 'fleet id' }),
+  device: option(id, { arg: 'id', help: 'device id, unique in the fleet' }),
+  sensor: option(text('give a sensor as <kind>[:<board>], e.g. simulated:rpi4'), {
+    arg: 'kind[:board][:key=value,...]',
+    help:
+      'power source: ina219, ina226, jetson-ina3221, rapl, pi5-pmic, replay or simulated, e.g. ' +
+      'jetson-ina3221:jetson-orin-nano, ina219:rpi4:address=0x41,shuntOhms=0.1, simulated:rpi4 (an estimate); ' +
+      '`edgewatt doctor` says which to use',
+  }),
+  model: option(text('give the path of a TensorFlow.js model.json or its folder'), {
+    arg: 'path',
+    help: 'TensorFlow.js model.json or its folder',
+  }),
+  rate: option(num({ min: 0, max: 10_000 }).default(10), {
+    arg: 'per-s',
+    help: 'inferences per second, 0 = back to back',
+  }),
+  count: option(int({ min: 1 }).optional(), {
+    arg: 'n',
+    help: 'stop after n inferences',
+    defaultHelp: 'run until stopped',
+    deprecatedValues: { '0': undefined },
+  }),
+  stateDir: option(z.string().optional(), {
+    arg: 'path',
+    help: 'sequence counter and outbox',
+    defaultHelp: '.edgewatt/agent/<fleet>/<device>',
+  }),
+  batchMax: option(int({ min: 1, max: 1000 }).default(50), {
+    arg: 'n',
+    help: 'records per MQTT message at most',
+  }),
+  flushMs: option(int({ min: 10 }).default(1000), {
+    arg: 'ms',
+    help: 'longest a record waits before it is sent',
+  }),
+  encoding: encoding(),
+  backend: backend(),
+  batchSize: option(int({ min: 1, max: 1024 }).default(1), { arg: 'n', help: 'inputs per inference call' }),
+  ...agentReliabilityFields,
+  ...agentModelFields,
 });
 
 export const collectorSchema = z.object({
-  broker: brokerUrl.default('mqtt://127.0.0.1:1883'),
-  store: z.string().default('sqlite:.edgewatt/edgewatt.sqlite'),
-  clientId: id.optional(),
-  username: z.string().optional(),
-  password: z.string().optional(),
-  statsInterval: numberFrom(number().min(0)).default(30),
+  ...brokerFields,
+  store: option(z.string().default('sqlite:.edgewatt/edgewatt.sqlite'), {
+    arg: 'url',
+    help: 'where records go: sqlite:<path> or influxdb://host:port/db',
+  }),
+  clientId: option(id.optional(), {
+    arg: 'id',
+    help: 'fixed MQTT client id: a persistent session, so the broker keeps messages while the collector is down',
+  }),
+  statsInterval: option(num({ min: 0 }).default(30), {
+    arg: 's',
+    help: 'log ingest counters every s seconds, 0 = never',
+  }),
+  ...collectorDeployFields,
+  ...ingestFields,
+  ...collectorHttpFields,
 });
 
 export const demoSchema = z.object({
-  duration: numberFrom(number().min(0)).default(0),
-  interval: numberFrom(number().min(0.5)).default(3),
-  rate: numberFrom(number().min(0.1).max(1000)).default(5),
-  dataDir: z.string().default('.edgewatt/demo'),
-  encoding: encoding.default('cbor'),
-  backend: z.enum(BACKENDS).optional(),
+  duration: option(num({ min: 0 }).default(0), {
+    arg: 's',
+    help: 'stop after s seconds, 0 = run until Ctrl-C',
+  }),
+  interval: option(num({ min: 0.5 }).default(3), { arg: 's', help: 'seconds between tables' }),
+  rate: option(num({ min: 0.1, max: 1000 }).default(5), {
+    arg: 'per-s',
+    help: 'inferences per second per device',
+  }),
+  dataDir: option(z.string().default('.edgewatt/demo'), {
+    arg: 'path',
+    help: 'demo files: model, SQLite store, agent state; reset every run',
+  }),
+  encoding: encoding(),
+  backend: backend(),
 });
 
 export const exportSchema = z.object({
-  store: z.string().min(1, 'give the store to read, e.g. sqlite:.edgewatt/edgewatt.sqlite'),
-  format: z.enum(['csv', 'jsonl']).default('csv'),
-  out: z.string().optional(),
+  store: option(text('give the store to read, e.g. sqlite:.edgewatt/edgewatt.sqlite'), {
+    arg: 'url',
+    help: 'store to read, e.g. sqlite:.edgewatt/edgewatt.sqlite',
+  }),
+  format: option(oneOf(['csv', 'jsonl']).default('csv'), { help: 'output format' }),
+  out: option(z.string().optional(), { arg: 'path', help: 'file to write', defaultHelp: 'standard output' }),
 });

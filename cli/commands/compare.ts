@@ -10,39 +10,20 @@ import { catalog, formatCatalog, formatComparison, parseScenario } from '../../c
 import { checkRecordUrl, recordComparisons } from '../../collector/lifecycle/record-comparison.js';
 import { toComparisonResult } from '../../collector/lifecycle/to-comparison-result.js';
 import { resolveConfig } from '../config.js';
-import { collectorHttpSchema, compareSchema } from '../schemas/compare.js';
+import { addSchemaOptions } from '../options.js';
+import { compareSchema } from '../schemas/compare.js';
 
 export class ScenarioFileError extends Error {
   override readonly name = 'ScenarioFileError';
 }
 
 export function compareCommand(): Command {
-  return new Command('compare')
+  return addSchemaOptions(new Command('compare'), compareSchema, 'compare')
     .description(
       'compare the life-cycle carbon of edge inference with datacenter offload (estimate, with intervals)',
     )
-    .option(
-      '--scenario <file>',
-      'scenario file, YAML or JSON (see examples/scenarios/ and docs/methodology.md)',
-    )
-    .option('--json', 'print the result as JSON instead of text')
-    .option('--profiles', 'list the boards, links, servers, PUE classes and grid regions a scenario can name')
-    .option(
-      '--samples <n>',
-      "Monte Carlo draws, overriding the scenario's `samples` (1 = central values only)",
-    )
-    .option('--seed <n>', "random seed, overriding the scenario's `seed`")
-    .option(
-      '--store <url>',
-      'store read for `measured` device values (default: sqlite:.edgewatt/edgewatt.sqlite)',
-    )
-    .option(
-      '--record <url>',
-      'also write the result (per inference) to this store: influxdb://host:port/db (for Grafana) or sqlite:<path>',
-    )
-    .option('--config <path>', 'JSON config file (section "compare")')
     .action(async (_options, command: Command) => {
-      const config = resolveConfig(compareSchema, 'compare', command);
+      const config = await resolveConfig(compareSchema, 'compare', command);
       if (config.profiles) {
         process.stdout.write(config.json ? `${JSON.stringify(catalog(), null, 2)}\n` : formatCatalog());
         return;
@@ -84,11 +65,10 @@ export function compareCommand(): Command {
 
 /** For `edgewatt collector --http <host:port>`: starts the HTTP API when the option is set. */
 export async function startHttpApi(
-  command: Command,
+  config: { http?: string | undefined; scenarios: string; apiToken?: string | undefined },
   storeUrl: string,
   extra: Pick<ApiContext, 'metrics' | 'recordComparison'> = {},
 ): Promise<ApiServer | undefined> {
-  const config = resolveConfig(collectorHttpSchema, 'collector', command);
   const listen = config.http === undefined ? null : parseListen(config.http);
   if (listen === null) return undefined;
   return startApi({

@@ -4,38 +4,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { z } from 'zod';
 import { buildAll } from '../../dashboards/index.js';
 import { resolveConfig } from '../config.js';
-
-const buildSchema = z.object({
-  out: z.string().min(1, 'give the output directory, e.g. --out /etc/grafana/edgewatt'),
-  influxUrl: z
-    .string()
-    .regex(/^https?:\/\/.+/, 'must be an http(s) URL such as http://127.0.0.1:8086')
-    .default('http://127.0.0.1:8086'),
-  database: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]+$/, 'must be an InfluxDB database name')
-    .default('edgewatt'),
-  influxUser: z.string().optional(),
-  dashboardsPath: z.string().optional(),
-});
+import { addSchemaOptions } from '../options.js';
+import { dashboardsBuildSchema } from '../schemas/dashboards.js';
 
 export function dashboardsCommand(): Command {
-  const build = new Command('build')
+  const build = addSchemaOptions(new Command('build'), dashboardsBuildSchema, 'dashboards')
     .description('write Grafana dashboard JSON and provisioning YAML into a directory')
-    .option('--out <dir>', 'output directory (dashboards/ and provisioning/ are created in it)')
-    .option('--influx-url <url>', 'InfluxDB URL as Grafana reaches it (default: http://127.0.0.1:8086)')
-    .option('--database <name>', 'InfluxDB database (default: edgewatt)')
-    .option(
-      '--influx-user <name>',
-      "InfluxDB user for Grafana; the password comes from $EDGEWATT_INFLUX_PASSWORD in Grafana's environment",
-    )
-    .option('--dashboards-path <dir>', 'where Grafana reads the dashboard JSON (default: <out>/dashboards)')
-    .option('--config <path>', 'JSON config file (section "dashboards")')
-    .action((_options, command: Command) => {
-      const config = resolveConfig(buildSchema, 'dashboards', command);
+    .action(async (_options, command: Command) => {
+      const config = await resolveConfig(dashboardsBuildSchema, 'dashboards', command);
       const out = resolve(config.out);
       const files = buildAll({
         influxUrl: config.influxUrl,

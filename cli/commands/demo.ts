@@ -1,6 +1,7 @@
 // `edgewatt demo` (= `npm start`): the whole path on embedded defaults. An in-process MQTT broker
-// on 127.0.0.1, the collector with a SQLite file, and three agents with different board profiles
-// running real inferences; every few seconds a table read back from the store.
+// on 127.0.0.1, the collector with a SQLite file, and agents with different board profiles (and,
+// with the model zoo, its pruned variants) running real inferences; every few seconds a table
+// read back from the store.
 
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -15,6 +16,7 @@ import { writeDemoModel } from '../../models/demo/demo-cnn.js';
 import { findZoo } from '../../models/zoo/index.js';
 import { loadRuntime } from '../../runtime/backend.js';
 import { resolveConfig } from '../config.js';
+import { addSchemaOptions } from '../options.js';
 import { demoSchema } from '../schemas.js';
 import { untilSignal } from '../signals.js';
 import { formatEnergy, formatEnergyWithUncertainty, renderTable } from '../table.js';
@@ -57,22 +59,13 @@ export function demoTable(store: SqliteStore): string {
 }
 
 export function demoCommand(): Command {
-  return new Command('demo')
+  return addSchemaOptions(new Command('demo'), demoSchema, 'demo')
     .description(
-      'run broker, collector and three simulated boards in this process and print what they measure',
+      'run broker, collector and five agents on simulated boards (Pi 4, Pi 5, Jetson Orin Nano, and the ' +
+        'pruned model variants on a Pi 4) in this process and print what they measure',
     )
-    .option('--duration <s>', 'stop after s seconds, 0 = run until Ctrl-C (default: 0)')
-    .option('--interval <s>', 'seconds between tables (default: 3)')
-    .option('--rate <per-s>', 'inferences per second per device (default: 5)')
-    .option(
-      '--data-dir <path>',
-      'demo files: model, SQLite store, agent state; reset every run (default: .edgewatt/demo)',
-    )
-    .option('--encoding <cbor|json>', 'payload encoding (default: cbor)')
-    .option('--backend <tensorflow|wasm|cpu>', 'start the backend search here')
-    .option('--config <path>', 'JSON config file (section "demo")')
     .action(async (_options, command: Command) => {
-      const config = resolveConfig(demoSchema, 'demo', command);
+      const config = await resolveConfig(demoSchema, 'demo', command);
       // The tables are the demo's output; routine log lines would bury them.
       if (process.env.EDGEWATT_LOG_LEVEL === undefined && command.parent?.opts().logLevel === undefined)
         setLogLevel('warn');
@@ -159,7 +152,7 @@ export async function runDemo(
   print(`final, after ${((performance.now() - startedMs) / 1000).toFixed(1)} s:\n${demoTable(store)}\n\n`);
   print(
     `${stored} records stored once each (${collector.stats.duplicates} redelivered duplicates ignored, ${rejected} rejected).\n` +
-      `Export them: edgewatt export --store sqlite:${storePath} --format csv\n`,
+      `Export them: npx edgewatt export --store sqlite:${storePath} --format csv\n`,
   );
   await collector.stop();
   await broker.close();

@@ -6,6 +6,7 @@ import type { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { createStore, type StoredRecord } from '../../collector/store/index.js';
 import { resolveConfig } from '../config.js';
+import { addSchemaOptions } from '../options.js';
 import { exportSchema } from '../schemas.js';
 
 export const EXPORT_FIELDS = [
@@ -61,16 +62,12 @@ export async function exportRecords(
 }
 
 export function exportCommand(): Command {
-  return new Command('export')
+  return addSchemaOptions(new Command('export'), exportSchema, 'export')
     .description(
       'write stored records as CSV or JSON Lines (energies in J, times in µs since the Unix epoch)',
     )
-    .option('--store <url>', 'store to read, e.g. sqlite:.edgewatt/edgewatt.sqlite (required)')
-    .option('--format <csv|jsonl>', 'output format (default: csv)')
-    .option('--out <path>', 'file to write (default: standard output)')
-    .option('--config <path>', 'JSON config file (section "export")')
     .action(async (_options, command: Command) => {
-      const config = resolveConfig(exportSchema, 'export', command);
+      const config = await resolveConfig(exportSchema, 'export', command);
       const store = createStore(config.store, { readOnly: true });
       await store.connect();
       const out = config.out === undefined ? process.stdout : createWriteStream(config.out);

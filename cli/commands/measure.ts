@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import { type MlperfReplay, readMlperfRun, replayMlperfRun } from '../../agent/measure/mlperf.js';
 import { resolveConfig } from '../config.js';
+import { addSchemaOptions } from '../options.js';
 import { measureReplaySchema } from '../schemas/sensors.js';
 import { renderTable } from '../table.js';
 
@@ -34,14 +35,11 @@ function formatReplay(replay: MlperfReplay): string {
 
 export function measureCommand(): Command {
   const measure = new Command('measure').description('energy measurement tools');
-  measure
-    .command('replay')
+  addSchemaOptions(measure.command('replay'), measureReplaySchema, 'measure')
     .description('energy per inference of MLPerf Tiny EnergyRunner run folders, per window and median (µJ)')
     .argument('<run-folder...>', 'folders holding trace1-energy.bin, trace1-timestamps.json and results.txt')
-    .option('--json', 'print JSON')
-    .option('--config <path>', 'JSON config file (section "measure")')
-    .action((folders: string[], _options, command: Command) => {
-      const config = resolveConfig(measureReplaySchema, 'measure', command);
+    .action(async (folders: string[], _options, command: Command) => {
+      const config = await resolveConfig(measureReplaySchema, 'measure', command);
       const replays = folders.map((folder) => replayMlperfRun(readMlperfRun(folder)));
       if (config.json)
         process.stdout.write(`${JSON.stringify(replays.length === 1 ? replays[0] : replays, null, 2)}\n`);

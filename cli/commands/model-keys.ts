@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { generateKeys, readPrivateKey, signArtifactDir } from '../../models/sign/keys.js';
 import { loadTrustedKey, verifyArtifact } from '../../protocol/manifest/index.js';
 import { resolveConfig } from '../config.js';
+import { addSchemaOptions } from '../options.js';
 import { modelKeygenSchema, modelSignSchema, modelVerifySchema } from '../schemas/model.js';
 
 const out = (text: string) => process.stdout.write(text);
@@ -14,12 +15,10 @@ class ModelsRefusedError extends Error {
 }
 
 export function addKeyCommands(model: Command): void {
-  model
-    .command('keygen')
+  addSchemaOptions(model.command('keygen'), modelKeygenSchema, 'model')
     .description('make an ed25519 key pair: <out>.key.pem (private, mode 0600) and <out>.pub.pem')
-    .option('--out <prefix>', 'path prefix of the two files (required)')
     .action(async (_options, command: Command) => {
-      const config = resolveConfig(modelKeygenSchema, 'model', command);
+      const config = await resolveConfig(modelKeygenSchema, 'model', command);
       const keys = await generateKeys(config.out);
       out(
         `private key ${keys.privateKeyPath} (keep it secret), public key ${keys.publicKeyPath}, key id ${keys.keyId}\n`,
@@ -27,13 +26,11 @@ export function addKeyCommands(model: Command): void {
       out(`agents trust it with: edgewatt agent --trusted-key ${keys.publicKeyPath} ...\n`);
     });
 
-  model
-    .command('sign')
+  addSchemaOptions(model.command('sign'), modelSignSchema, 'model')
     .description("sign models' manifest.json with an ed25519 private key (writes manifest.sig)")
     .argument('<models...>', 'model folders')
-    .option('--key <pem>', 'private key from "edgewatt model keygen" (required)')
     .action(async (paths: string[], _options, command: Command) => {
-      const config = resolveConfig(modelSignSchema, 'model', command);
+      const config = await resolveConfig(modelSignSchema, 'model', command);
       const key = await readPrivateKey(config.key);
       for (const dir of paths) {
         await verifyArtifact(dir, { keys: [], requireSigned: false });
@@ -42,13 +39,11 @@ export function addKeyCommands(model: Command): void {
       }
     });
 
-  model
-    .command('verify')
+  addSchemaOptions(model.command('verify'), modelVerifySchema, 'model')
     .description('check models as the agent does: hash against manifest, signature by a trusted key')
     .argument('<models...>', 'model folders')
-    .option('--trusted-key <pem>', 'trusted public key; comma-separate several (required)')
     .action(async (paths: string[], _options, command: Command) => {
-      const config = resolveConfig(modelVerifySchema, 'model', command);
+      const config = await resolveConfig(modelVerifySchema, 'model', command);
       const keys = config.trustedKey.map(loadTrustedKey);
       let failed = 0;
       for (const dir of paths) {

@@ -4,37 +4,24 @@
 // list). --allow-unsigned (EDGEWATT_ALLOW_UNSIGNED, "allowUnsigned") is the explicit opt-out for
 // development; a manifest that is present must still match the bytes.
 
-import type { Command } from 'commander';
 import { z } from 'zod';
 import type { AgentConfig } from '../../agent/agent.js';
 import { logger } from '../../common/logger.js';
 import { findZoo } from '../../models/zoo/index.js';
-import { booleanFlag } from '../schemas.js';
+import { list, onOff, option } from './fields.js';
 
 const log = logger('cli.agent');
 
 export const agentModelFields = {
-  trustedKey: z
-    .preprocess(
-      (value) => (typeof value === 'string' ? value.split(',').filter((part) => part.trim() !== '') : value),
-      z.array(z.string().min(1)),
-    )
-    .default([]),
-  allowUnsigned: booleanFlag.default(false),
+  trustedKey: option(list(z.string().min(1)).default([]), {
+    arg: 'pem',
+    help: 'run only models signed with this ed25519 public key (from "edgewatt model keygen"); comma-separate several',
+    defaultHelp: 'the bundled zoo key, models/zoo/zoo.pub.pem',
+  }),
+  allowUnsigned: onOff(
+    'also run models without a signature (development only; a manifest, when present, must still match)',
+  ),
 };
-
-export function addAgentModelOptions(command: Command): Command {
-  return command
-    .option(
-      '--trusted-key <pem>',
-      'run only models signed with this ed25519 public key (from "edgewatt model keygen"); comma-separate several ' +
-        '(default: the bundled zoo key, models/zoo/zoo.pub.pem)',
-    )
-    .option(
-      '--allow-unsigned',
-      'also run models without a signature (development only; a manifest, when present, must still match)',
-    );
-}
 
 export function modelTrustConfig(config: {
   trustedKey: string[];

@@ -1,46 +1,60 @@
-// Config schema of `edgewatt compare`. Values may come from flags, EDGEWATT_* variables or a
-// --config file (section "compare"); the environment delivers text, so booleans are parsed strictly.
+// Option schema of `edgewatt compare`, and the HTTP API options that `edgewatt collector` adds
+// (--http, --scenarios, --api-token). Flags, help, EDGEWATT_* variables and config keys derive from them.
 
 import { z } from 'zod';
 import { parseListen } from '../../collector/api/server.js';
-import { booleanFlag } from '../schemas.js';
-
-const flag = booleanFlag;
-
-const integer = (min: number, max: number) =>
-  z.preprocess(
-    (value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
-    z
-      .number({ error: (issue) => `expected a whole number, got ${JSON.stringify(issue.input)}` })
-      .int()
-      .min(min)
-      .max(max),
-  );
+import { int, onOff, option, text } from './fields.js';
 
 export const compareSchema = z.object({
-  scenario: z
-    .string()
-    .min(1, 'give the scenario file (YAML or JSON), e.g. examples/scenarios/pi4-wifi-gpu.yaml')
-    .optional(),
-  json: flag.default(false),
-  profiles: flag.default(false),
-  samples: integer(1, 1_000_000).optional(),
-  seed: integer(0, 2 ** 32 - 1).optional(),
-  store: z.string().default('sqlite:.edgewatt/edgewatt.sqlite'),
-  /** Store the result is also written to (measurement `comparison`); InfluxDB only. */
-  record: z.string().min(1, 'give a store URL, e.g. influxdb://127.0.0.1:8086/edgewatt').optional(),
+  scenario: option(
+    text('give the scenario file (YAML or JSON), e.g. examples/scenarios/pi4-wifi-gpu.yaml').optional(),
+    { arg: 'file', help: 'scenario file, YAML or JSON (see examples/scenarios/ and docs/methodology.md)' },
+  ),
+  json: onOff('print the result as JSON instead of text'),
+  profiles: onOff('list the boards, links, servers, PUE classes and grid regions a scenario can name'),
+  samples: option(int({ min: 1, max: 1_000_000 }).optional(), {
+    arg: 'n',
+    help: "Monte Carlo draws, overriding the scenario's `samples` (1 = central values only)",
+  }),
+  seed: option(int({ min: 0, max: 2 ** 32 - 1 }).optional(), {
+    arg: 'n',
+    help: "random seed, overriding the scenario's `seed`",
+  }),
+  store: option(z.string().default('sqlite:.edgewatt/edgewatt.sqlite'), {
+    arg: 'url',
+    help: 'store read for `measured` device values',
+  }),
+  /** Store the result is also written to (measurement `comparison`). */
+  record: option(text('give a store URL, e.g. influxdb://127.0.0.1:8086/edgewatt').optional(), {
+    arg: 'url',
+    help: 'also write the result (per inference) to this store: influxdb://host:port/db (for Grafana) or sqlite:<path>',
+  }),
 });
 
 /** `edgewatt collector --http`: where the HTTP API listens (off unless given) and its scenarios folder. */
-export const collectorHttpSchema = z.object({
-  http: z
-    .string()
-    .refine(
-      (text) => parseListen(text) !== null,
-      'expected host:port, [v6-host]:port or a port, e.g. 127.0.0.1:8787',
-    )
-    .optional(),
-  scenarios: z.string().min(1).default('.edgewatt/scenarios'),
+export const collectorHttpFields = {
+  http: option(
+    z
+      .string()
+      .refine(
+        (value) => parseListen(value) !== null,
+        'expected host:port, [v6-host]:port or a port, e.g. 127.0.0.1:8787',
+      )
+      .optional(),
+    {
+      arg: 'host:port',
+      help: 'serve the HTTP API (GET/POST /v1/compare, /metrics) there, e.g. 127.0.0.1:8787',
+      defaultHelp: 'off',
+    },
+  ),
+  scenarios: option(z.string().min(1).default('.edgewatt/scenarios'), {
+    arg: 'dir',
+    help: 'stored scenarios for GET /v1/compare?scenario=<name>',
+  }),
   /** Bearer token that routes which write (POST /v1/compare?record=true) require; none = they are refused. */
-  apiToken: z.string().min(16, 'use at least 16 characters, e.g. `openssl rand -hex 24`').optional(),
-});
+  apiToken: option(z.string().min(16, 'use at least 16 characters, e.g. `openssl rand -hex 24`').optional(), {
+    arg: 'secret',
+    help: 'bearer token for API routes that write (POST /v1/compare?record=true); without it they are refused (prefer EDGEWATT_API_TOKEN)',
+    secret: true,
+  }),
+};

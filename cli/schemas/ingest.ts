@@ -1,44 +1,32 @@
 // Collector options of ingest: the dead-letter table, the payload size limit and the per-device
-// rate limit. Added to `edgewatt collector` by cli/commands/collector.ts; every one is also an
-// EDGEWATT_* variable and a config-file key.
+// rate limit. Part of the collector's schema (cli/schemas.ts); every one is also an EDGEWATT_*
+// variable and a config-file key.
 
-import type { Command } from 'commander';
 import { z } from 'zod';
 import { MemoryDeadLetter, SqliteDeadLetter } from '../../collector/ingest/dead-letter.js';
 import type { Ingest } from '../../collector/ingest/ingest.js';
 import { DEFAULT_RATE_LIMIT } from '../../collector/ingest/rate-limit.js';
 import { MAX_PAYLOAD_BYTES } from '../../protocol/index.js';
-
-const whole = (name: string, max: number) =>
-  z.preprocess(
-    (value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
-    z
-      .number({ error: `${name} must be a number` })
-      .int()
-      .min(0)
-      .max(max),
-  );
+import { int, option } from './fields.js';
 
 export const ingestFields = {
-  deadLetter: z.string().min(1).default('.edgewatt/dead-letter.sqlite'),
-  maxPayloadBytes: whole('payload limit', MAX_PAYLOAD_BYTES).default(MAX_PAYLOAD_BYTES),
-  rateLimit: whole('rate limit', 1_000_000).default(DEFAULT_RATE_LIMIT.messagesPerS),
-  rateBurst: whole('rate burst', 10_000_000).default(DEFAULT_RATE_LIMIT.burst),
+  deadLetter: option(z.string().min(1).default('.edgewatt/dead-letter.sqlite'), {
+    arg: 'path',
+    help: 'SQLite file of refused messages (reason + first 1 KiB), or "memory"',
+  }),
+  maxPayloadBytes: option(int({ min: 0, max: MAX_PAYLOAD_BYTES }).default(MAX_PAYLOAD_BYTES), {
+    arg: 'n',
+    help: `largest payload accepted, in bytes (at most ${MAX_PAYLOAD_BYTES})`,
+  }),
+  rateLimit: option(int({ min: 0, max: 1_000_000 }).default(DEFAULT_RATE_LIMIT.messagesPerS), {
+    arg: 'per-s',
+    help: 'messages per second per device, 0 = no limit',
+  }),
+  rateBurst: option(int({ min: 0, max: 10_000_000 }).default(DEFAULT_RATE_LIMIT.burst), {
+    arg: 'n',
+    help: 'messages a device may send at once',
+  }),
 };
-
-export function addIngestOptions(command: Command): Command {
-  return command
-    .option(
-      '--dead-letter <path>',
-      'SQLite file of refused messages (reason + first 1 KiB), or "memory" (default: .edgewatt/dead-letter.sqlite)',
-    )
-    .option('--max-payload-bytes <n>', `largest payload accepted (default and maximum: ${MAX_PAYLOAD_BYTES})`)
-    .option(
-      '--rate-limit <per-s>',
-      `messages per second per device, 0 = no limit (default: ${DEFAULT_RATE_LIMIT.messagesPerS})`,
-    )
-    .option('--rate-burst <n>', `messages a device may send at once (default: ${DEFAULT_RATE_LIMIT.burst})`);
-}
 
 export function configureIngest(
   ingest: Ingest,

@@ -1,96 +1,167 @@
-// Config schemas of `edgewatt model ...` (zod, defaults in code). Numbers may arrive as text
-// from the environment or the command line and are parsed strictly.
+// Option schemas of `edgewatt model ...` (zod, defaults in code). Flags, help, EDGEWATT_*
+// variables and config keys (section "model", shared by the subcommands) derive from them.
 
 import { z } from 'zod';
+import { ARCHITECTURE_NAMES } from '../../models/arch/index.js';
 import { DEFAULT_DATASET_DIR } from '../../models/data/fashion-mnist.js';
 import { BACKENDS } from '../../runtime/backend.js';
+import { int, list, num, oneOf, onOff, option, text } from './fields.js';
 
-const numberFrom = (schema: z.ZodNumber) =>
-  z.preprocess((value) => {
-    if (typeof value !== 'string' || value.trim() === '') return value;
-    const parsed = Number(value);
-    return Number.isNaN(parsed) ? value : parsed;
-  }, schema);
-const number = () => z.number({ error: (issue) => `expected a number, got ${JSON.stringify(issue.input)}` });
-const fraction = numberFrom(
-  number().gt(0, 'must be above 0 (e.g. 0.5 for 50 %)').lt(1, 'must be below 1 (e.g. 0.5 for 50 %)'),
-);
+const fraction = num({ above: 0, below: 1 });
+const rounds = () => option(int({ min: 1 }).default(5), { arg: 'n', help: 'interleaved latency rounds' });
+const runs = () => option(int({ min: 1 }).default(100), { arg: 'n', help: 'inferences per model per round' });
+const data = () =>
+  option(z.string().default(DEFAULT_DATASET_DIR), { arg: 'dir', help: 'Fashion-MNIST idx files' });
+const backend = () =>
+  option(oneOf(BACKENDS).optional(), {
+    help: 'start the backend search here',
+    defaultHelp: `${BACKENDS.join(', then ')}`,
+  });
+const testLimit = () =>
+  option(int({ min: 0 }).default(0), {
+    arg: 'n',
+    help: 'measure accuracy on the first n test images, 0 = all 10,000',
+  });
+const learningRate = (defaultRate: number) =>
+  option(num({ above: 0, max: 1 }).default(defaultRate), { arg: 'x', help: 'Adam learning rate' });
+const variant = (defaultHelp: string) =>
+  option(z.string().min(1).optional(), { arg: 'name', help: 'variant name', defaultHelp });
 
-const common = {
-  data: z.string().default(DEFAULT_DATASET_DIR),
-  backend: z.enum(BACKENDS).optional(),
-  seed: numberFrom(number().int()).default(1),
-  batchSize: numberFrom(number().int().min(1).max(4096)).default(128),
-  decay: numberFrom(number().gt(0).max(1)).default(0.5),
-  trainLimit: numberFrom(number().int().min(0)).default(0),
-  testLimit: numberFrom(number().int().min(0)).default(0),
-  key: z.string().optional(),
-  variant: z.string().min(1).optional(),
+/** Options of every subcommand that trains (train, prune, sweep). */
+const training = {
+  data: data(),
+  batchSize: option(int({ min: 1, max: 4096 }).default(128), {
+    arg: 'n',
+    help: 'examples per training step',
+  }),
+  decay: option(num({ above: 0, max: 1 }).default(0.5), {
+    arg: 'x',
+    help: 'learning rate × this after each epoch',
+  }),
+  seed: option(int().default(1), { arg: 'n', help: 'seed of weights and batch order' }),
+  trainLimit: option(int({ min: 0 }).default(0), {
+    arg: 'n',
+    help: 'train on the first n examples, 0 = all 60,000',
+  }),
+  testLimit: testLimit(),
+  key: option(z.string().optional(), { arg: 'pem', help: 'sign the manifest with this ed25519 private key' }),
+  backend: backend(),
 };
 
 export const modelTrainSchema = z.object({
-  ...common,
-  arch: z.string().min(1, 'give an architecture: cnn or dscnn'),
-  out: z.string().min(1, 'give the folder to write the model to'),
-  epochs: numberFrom(number().int().min(1).max(1000)).default(3),
-  learningRate: numberFrom(number().gt(0).max(1)).default(0.002),
+  arch: option(text('give an architecture: cnn or dscnn'), {
+    arg: 'name',
+    help: `architecture: ${ARCHITECTURE_NAMES.join(', ')}`,
+  }),
+  out: option(text('give the folder to write the model to'), {
+    arg: 'dir',
+    help: 'folder to write model.json, weights.bin, manifest.json',
+  }),
+  variant: variant('<arch>-base'),
+  epochs: option(int({ min: 1, max: 1000 }).default(3), { arg: 'n', help: 'passes over the training set' }),
+  learningRate: learningRate(0.002),
+  ...training,
 });
+
+const pruneFields = {
+  model: option(text('give the trained model folder to prune'), { arg: 'dir', help: 'trained model folder' }),
+  multiple: option(int({ min: 1, max: 128 }).default(1), {
+    arg: 'n',
+    help: 'round kept channel counts to a multiple of n, e.g. 8 or 16',
+  }),
+  fineTuneEpochs: option(int({ min: 0, max: 100 }).default(1), {
+    arg: 'n',
+    help: 'epochs of fine-tuning after pruning',
+  }),
+  learningRate: learningRate(0.0005),
+  ...training,
+};
 
 export const modelPruneSchema = z.object({
-  ...common,
-  model: z.string().min(1, 'give the trained model folder to prune'),
-  out: z.string().min(1, 'give the folder to write the pruned model to'),
+  ...pruneFields,
+  out: option(text('give the folder to write the pruned model to'), {
+    arg: 'dir',
+    help: 'folder for the pruned model',
+  }),
   /** 0 is allowed here: fine-tuning without pruning, the control for the pruned variants. */
-  target: numberFrom(
-    number().min(0, 'must be 0 (fine-tune only) or above').lt(1, 'must be below 1 (e.g. 0.5 for 50 %)'),
-  ),
-  multiple: numberFrom(number().int().min(1).max(128)).default(1),
-  fineTuneEpochs: numberFrom(number().int().min(0).max(100)).default(1),
-  learningRate: numberFrom(number().gt(0).max(1)).default(0.0005),
+  target: option(num({ min: 0, below: 1 }), {
+    arg: 'fraction',
+    help: 'fraction of multiply-adds to remove, e.g. 0.5; 0 = fine-tune only, the control',
+  }),
+  variant: variant('<arch>-p<target %>[-x<multiple>]'),
 });
 
-export const modelSweepSchema = modelPruneSchema.omit({ out: true, target: true, variant: true }).extend({
+export const modelSweepSchema = z.object({
+  ...pruneFields,
+  outDir: option(text('give the folder for the pruned variants'), {
+    arg: 'dir',
+    help: 'folder for the pruned variants, one subfolder each',
+  }),
+  targets: option(
+    list(fraction).pipe(z.array(z.number()).min(1)).default([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]),
+    {
+      arg: 'list',
+      help: 'FLOPs reductions, comma-separated',
+    },
+  ),
   /** Also fine-tune the unpruned model the same way (variant <arch>-ft), as a control. */
-  control: z.preprocess((value) => value === true || value === 'true', z.boolean()).default(false),
-  outDir: z.string().min(1, 'give the folder for the pruned variants'),
-  targets: z
-    .preprocess(
-      (value) => (typeof value === 'string' ? value.split(',').map((part) => Number(part.trim())) : value),
-      z.array(fraction).min(1),
-    )
-    .default([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]),
-  results: z.string().optional(),
-  rounds: numberFrom(number().int().min(1)).default(5),
-  runs: numberFrom(number().int().min(1)).default(100),
+  control: onOff('also fine-tune the unpruned model the same way (variant <arch>-ft)'),
+  results: option(z.string().optional(), { arg: 'file', help: 'write the results JSON here' }),
+  rounds: rounds(),
+  runs: runs(),
 });
 
 export const modelResultsSchema = z.object({
-  data: common.data,
-  backend: common.backend,
-  testLimit: common.testLimit,
-  out: z.string().optional(),
-  rounds: numberFrom(number().int().min(1)).default(5),
-  runs: numberFrom(number().int().min(1)).default(100),
+  data: data(),
+  testLimit: testLimit(),
+  out: option(z.string().optional(), {
+    arg: 'file',
+    help: 'also write the results JSON (the committed table is models/results/*.json)',
+  }),
+  rounds: rounds(),
+  runs: runs(),
+  backend: backend(),
 });
 
 export const modelSubsetSchema = z.object({
-  data: common.data,
-  out: z.string().min(1, 'give the folder to write the subset to'),
-  train: numberFrom(number().int().min(1).max(60_000)).default(2000),
-  test: numberFrom(number().int().min(1).max(10_000)).default(500),
+  data: option(z.string().default(DEFAULT_DATASET_DIR), { arg: 'dir', help: 'source idx files' }),
+  out: option(text('give the folder to write the subset to'), { arg: 'dir', help: 'folder to write' }),
+  train: option(int({ min: 1, max: 60_000 }).default(2000), { arg: 'n', help: 'training examples' }),
+  test: option(int({ min: 1, max: 10_000 }).default(500), { arg: 'n', help: 'test examples' }),
 });
 
 export const modelKeygenSchema = z.object({
-  out: z.string().min(1, 'give a path prefix, e.g. keys/edgewatt-models'),
+  out: option(text('give a path prefix, e.g. keys/edgewatt-models'), {
+    arg: 'prefix',
+    help: 'path prefix of the two files',
+  }),
 });
 
 export const modelSignSchema = z.object({
-  key: z.string().min(1, 'give the private key (PEM) written by "edgewatt model keygen"'),
+  key: option(text('give the private key (PEM) written by "edgewatt model keygen"'), {
+    arg: 'pem',
+    help: 'private key from "edgewatt model keygen"',
+  }),
 });
 
 export const modelVerifySchema = z.object({
-  trustedKey: z.preprocess(
-    (value) => (typeof value === 'string' ? value.split(',').filter((part) => part !== '') : value),
-    z.array(z.string().min(1)).min(1, 'give at least one public key (PEM) to trust'),
+  trustedKey: option(
+    list(z.string().min(1)).pipe(z.array(z.string()).min(1, 'give at least one public key (PEM) to trust')),
+    {
+      arg: 'pem',
+      help: 'trusted public key; comma-separate several',
+    },
   ),
 });
+
+/** Every `model` subcommand's schema: they share the config section "model". */
+export const MODEL_SCHEMAS = {
+  train: modelTrainSchema,
+  prune: modelPruneSchema,
+  sweep: modelSweepSchema,
+  eval: modelResultsSchema,
+  subset: modelSubsetSchema,
+  keygen: modelKeygenSchema,
+  sign: modelSignSchema,
+  verify: modelVerifySchema,
+};

@@ -1,19 +1,23 @@
-// Config schemas of `edgewatt doctor` and `edgewatt measure replay`. Values may come from flags,
-// EDGEWATT_* variables or a --config file; the environment delivers text, so booleans are strict.
+// Option schemas of `edgewatt doctor` and `edgewatt measure replay`. Flags, help, EDGEWATT_*
+// variables and config keys derive from them.
 
 import { z } from 'zod';
-import { booleanFlag } from '../schemas.js';
-
-const flag = booleanFlag;
+import { onOff, option } from './fields.js';
 
 export const doctorSchema = z.object({
-  json: flag.default(false),
+  json: onOff('print the report as JSON'),
   /** File-system root to inspect; tests point it at a fake tree. */
-  root: z.string().min(1, 'give a directory, e.g. /').default('/'),
+  root: option(z.string().min(1, 'give a directory, e.g. /').default('/'), {
+    arg: 'path',
+    help: 'file-system root to inspect (for testing with a fake tree)',
+  }),
   /** vcgencmd to run for the Pi 5 PMIC. */
-  vcgencmd: z.string().min(1).default('vcgencmd'),
+  vcgencmd: option(z.string().min(1).default('vcgencmd'), {
+    arg: 'path',
+    help: 'vcgencmd to run for the Pi 5 PMIC (a bare name is looked up on PATH)',
+  }),
 });
 
 export const measureReplaySchema = z.object({
-  json: flag.default(false),
+  json: onOff('print JSON'),
 });

@@ -14,7 +14,7 @@ async function fails(args: string[], env: NodeJS.ProcessEnv = {}): Promise<strin
 describe('edgewatt collector: deployment options', () => {
   it('lists every bad option at once, with where it came from', async () => {
     const stderr = await fails(
-      ['--ca', '/nonexistent/ca.pem', '--spool-max-mb', 'lots', '--shared-group', 'a/b'],
+      ['--ca', '/nonexistent/ca.pem', '--spool-max-bytes', 'lots', '--shared-group', 'a/b'],
       {
         EDGEWATT_INFLUX_CERT: '/nonexistent/cert.pem',
       },
@@ -22,7 +22,7 @@ describe('edgewatt collector: deployment options', () => {
     expect(stderr).toContain(
       '--ca from --ca = "/nonexistent/ca.pem": file "/nonexistent/ca.pem" does not exist',
     );
-    expect(stderr).toContain('--spool-max-mb from --spool-max-mb = "lots"');
+    expect(stderr).toContain('--spool-max-bytes from --spool-max-bytes = "lots"');
     expect(stderr).toContain('--shared-group from --shared-group = "a/b"');
     expect(stderr).toContain('--influx-cert from environment EDGEWATT_INFLUX_CERT');
   });

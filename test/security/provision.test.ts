@@ -10,8 +10,6 @@ import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ACL_TEMPLATE, mosquittoPasswordHash } from '../../cli/commands/provision-files.js';
 import { resolveConfig } from '../../cli/config.js';
-import { agentModelFields } from '../../cli/schemas/agent-models.js';
-import { agentReliabilityFields } from '../../cli/schemas/agent-reliability.js';
 import { agentSchema } from '../../cli/schemas.js';
 import { tempDir } from '../support/stack.js';
 import { provision } from './provision-helper.js';
@@ -118,12 +116,7 @@ describe('edgewatt provision-device', () => {
     );
     const command = new Command('agent').option('--config <path>').exitOverride();
     command.parse(['--config', join(out, 'lab.pi5-07.agent.json')], { from: 'user' });
-    const config = resolveConfig(
-      agentSchema.extend(agentReliabilityFields).extend(agentModelFields),
-      'agent',
-      command,
-      {},
-    );
+    const config = await resolveConfig(agentSchema, 'agent', command, {});
     expect(config).toMatchObject({
       fleet: 'lab',
       device: 'pi5-07',

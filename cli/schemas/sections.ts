@@ -1,0 +1,29 @@
+// The config-file sections, one per command, each with the schemas whose keys it may hold. Loaded
+// lazily: only a config file with a key the running command does not know pays for importing the
+// others (to tell a key meant for another command from a typo).
+
+import type { z } from 'zod';
+import { fieldsOf } from '../options.js';
+
+export const SECTIONS: Record<string, () => Promise<readonly z.ZodObject[]>> = {
+  agent: async () => [(await import('../schemas.js')).agentSchema],
+  collector: async () => [(await import('../schemas.js')).collectorSchema],
+  demo: async () => [(await import('../schemas.js')).demoSchema],
+  export: async () => [(await import('../schemas.js')).exportSchema],
+  compare: async () => [(await import('./compare.js')).compareSchema],
+  doctor: async () => [(await import('./sensors.js')).doctorSchema],
+  measure: async () => [(await import('./sensors.js')).measureReplaySchema],
+  dashboards: async () => [(await import('./dashboards.js')).dashboardsBuildSchema],
+  model: async () => Object.values((await import('./model.js')).MODEL_SCHEMAS),
+  'provision-device': async () => [(await import('./provision.js')).provisionSchema],
+};
+
+/** Every key (and deprecated key) that the section `name` may hold. */
+export async function knownKeys(name: string): Promise<Set<string>> {
+  const schemas = (await SECTIONS[name]?.()) ?? [];
+  return new Set(
+    schemas.flatMap((schema) =>
+      fieldsOf(schema).flatMap((info) => [info.key, ...(info.meta?.aliases ?? []).map((a) => a.key)]),
+    ),
+  );
+}
