@@ -1,11 +1,36 @@
+// Two test projects. `unit`: everything in this process, quick (`npm run test:unit`, under a
+// minute); starting another process fails there (test/support/unit-set.ts). `integration`: files
+// named *.int.test.ts, which start real processes (mosquitto, influxd, bin/edgewatt.js...), and
+// *.slow.test.ts, the long in-process runs. `npm test` (what .ci/run runs) runs both.
+
 import { defineConfig } from 'vitest/config';
+
+const INTEGRATION = ['test/**/*.int.test.ts', 'test/**/*.slow.test.ts'];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    globalSetup: ['test/support/global-setup.ts'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: INTEGRATION,
+          setupFiles: ['test/support/unit-set.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: INTEGRATION,
+          // bin/edgewatt.js runs dist/: build it once so the processes run the current sources.
+          globalSetup: ['test/support/global-setup.ts'],
+        },
+      },
+    ],
   },
 });

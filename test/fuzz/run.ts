@@ -91,8 +91,9 @@ export async function runFuzz(
       }
       if (report.cases % sampleEvery === 0) report.heapSamples.push(process.memoryUsage().heapUsed);
     }
-    // Give any stray promise a turn to surface as an unhandled rejection.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Give any stray promise two turns of the event loop to surface as an unhandled rejection
+    // (Node reports them once the microtask queue of a turn has drained).
+    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
   } finally {
     report.durationMs = performance.now() - started;
     process.off('unhandledRejection', onUnhandled);

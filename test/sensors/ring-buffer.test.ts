@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { monotonicNs } from '../../agent/sensors/clock.js';
 import { SampleRing } from '../../agent/sensors/ring-buffer.js';
 import { WorkerSampler } from '../../agent/sensors/sampler.js';
+import { describeIf } from '../support/tools.js';
 
 describe('SampleRing', () => {
   it('returns the samples from a time on, with the one just before it for edge interpolation', () => {
@@ -76,10 +77,12 @@ describe('monotonicNs', () => {
   });
 });
 
-const onLinux = process.platform === 'linux';
-if (!onLinux) console.warn('skipping the sampling-worker CPU test: /proc/thread-self exists on Linux only');
+const onLinux = {
+  met: process.platform === 'linux',
+  reason: `/proc/thread-self exists on Linux only, this is ${process.platform}`,
+};
 
-describe.skipIf(!onLinux)('the sampling worker', () => {
+describeIf(onLinux, 'the sampling worker', () => {
   it('publishes its own CPU time (Linux /proc/thread-self) on stop', async () => {
     const busModule = new URL('./support/fake-ina-module.ts', import.meta.url).pathname;
     const sampler = new WorkerSampler(`ina219:busModule=${busModule}`, 1);

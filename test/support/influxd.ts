@@ -2,7 +2,7 @@
 // and the RPC bind-address) with its meta/data/wal dirs in a temp dir, reporting disabled.
 // stop() and start() again keep the data, for outage tests; remove() deletes everything.
 
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
@@ -11,15 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './ports.js';
+import { hasTools } from './tools.js';
 
-export const hasInfluxd = (() => {
-  try {
-    execFileSync('influxd', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+export const hasInfluxd = hasTools('influxd');
 
 export interface Influxd {
   port: number;

@@ -1,22 +1,15 @@
 // Starts a real `mosquitto -c <generated conf>` on a free 127.0.0.1 port in a temp dir, for
 // integration tests and benchmarks; stop() ends it (SIGTERM) and waits for the exit.
 
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitForPort } from './ports.js';
+import { hasTools } from './tools.js';
 
-export const hasMosquitto = (() => {
-  try {
-    execFileSync('mosquitto', ['-h'], { stdio: 'ignore' });
-    return true;
-  } catch (error) {
-    // `mosquitto -h` exits with 3 after printing its help: present.
-    return (error as { status?: number }).status === 3;
-  }
-})();
+export const hasMosquitto = hasTools('mosquitto');
 
 export interface MosquittoOptions {
   /** Extra lines appended to the generated mosquitto.conf (listener options, ACLs...). */

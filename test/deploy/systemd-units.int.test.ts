@@ -10,17 +10,15 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/process.js';
 import { tempDir } from '../support/stack.js';
+import { describeWith } from '../support/tools.js';
 
 const UNITS = fileURLToPath(new URL('../../deploy/systemd/', import.meta.url));
-const hasSystemdAnalyze = spawnSync('systemd-analyze', ['--version'], { stdio: 'ignore' }).status === 0;
-if (!hasSystemdAnalyze)
-  console.warn('skipping systemd unit checks: systemd-analyze is not installed (apt-get install systemd)');
 
 const units = readdirSync(UNITS).filter((name) => name.endsWith('.service'));
 const dir = tempDir('edgewatt-units-');
 afterAll(() => dir.remove());
 
-describe.skipIf(!hasSystemdAnalyze)('deploy/systemd units', () => {
+describeWith(['systemd-analyze'], 'deploy/systemd units', () => {
   it.each(units)('%s passes systemd-analyze verify without a warning', (unit) => {
     const copy = join(dir.path, unit);
     copyFileSync(join(UNITS, unit), copy);

@@ -12,18 +12,17 @@ import { recordComparisons } from '../../collector/lifecycle/record-comparison.j
 import { InfluxStore } from '../../collector/store/influx.js';
 import { SqliteStore } from '../../collector/store/sqlite.js';
 import { buildDashboards } from '../../dashboards/index.js';
-import { hasInfluxd, type Influxd, type InfluxSeries, startInfluxd } from '../support/influxd.js';
+import { type Influxd, type InfluxSeries, startInfluxd } from '../support/influxd.js';
 import { freePort, waitForPort } from '../support/ports.js';
 import { runCli } from '../support/process.js';
 import { tempDir } from '../support/stack.js';
+import { describeWith } from '../support/tools.js';
 import { SAMPLE_COMPARISON } from './fixtures.js';
 import { panelQueries, substituteMacros } from './panels.js';
 
 const TOKEN = 'test-api-token-0123456789';
 const EXAMPLES = join(import.meta.dirname, '../../examples/scenarios');
 const DB = 'edgewatt';
-
-if (!hasInfluxd) console.warn('SKIPPED compare --record tests: needs `influxd` (Debian package influxdb)');
 
 /** The series' rows as objects (column → value), tags folded in. */
 function rows(series: InfluxSeries[]): Record<string, unknown>[] {
@@ -122,7 +121,7 @@ describe('recording to an InfluxDB that does not answer', () => {
   }, 30_000);
 });
 
-describe.skipIf(!hasInfluxd)('comparisons recorded in a real InfluxDB', () => {
+describeWith(['influxd'], 'comparisons recorded in a real InfluxDB', () => {
   const dir = tempDir('edgewatt-record-');
   const startedAtMs = Date.now();
   let influx: Influxd;

@@ -3,16 +3,16 @@
 // collector that dies with data in its spool) loses nothing.
 
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { InfluxStore } from '../../collector/store/influx.js';
 import type { InferenceRecord } from '../../protocol/index.js';
 import { makeRecord, T0_US } from '../protocol/fixtures.js';
-import { hasInfluxd, type Influxd, startInfluxd } from '../support/influxd.js';
+import { type Influxd, startInfluxd } from '../support/influxd.js';
 import { tempDir, waitFor } from '../support/stack.js';
+import { describeWith, hasTools } from '../support/tools.js';
 import { SAMPLE_COMPARISON } from './fixtures.js';
 
-if (!hasInfluxd)
-  console.warn('SKIPPED influx-store tests: `influxd` (Debian package influxdb) is not installed');
+const hasInfluxd = hasTools('influxd');
 
 const dir = tempDir('edgewatt-influx-store-');
 let influx: Influxd;
@@ -43,7 +43,7 @@ async function count(db: string): Promise<number> {
   return Number(series[0]?.values[0]?.[1] ?? 0);
 }
 
-describe.skipIf(!hasInfluxd)('InfluxDB store (real influxd)', () => {
+describeWith(['influxd'], 'InfluxDB store (real influxd)', () => {
   it('stores records with fixed field types, and reads them back equal', async () => {
     const s = store('types');
     await s.connect();

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Outbox } from '../../agent/publish/outbox.js';
 import { Publisher } from '../../agent/publish/publisher.js';
 import { mosquittoPasswordHash } from '../../cli/commands/provision-files.js';
@@ -18,13 +18,13 @@ import { SqliteStore } from '../../collector/store/sqlite.js';
 import { buildTopic, encodeMessage, type InferenceRecord } from '../../protocol/index.js';
 import { spoolRecords } from '../spool/records.js';
 import { makeTestCertificates } from '../support/certificates.js';
-import { hasMosquitto, type Mosquitto, startMosquitto } from '../support/mosquitto.js';
+import { type Mosquitto, startMosquitto } from '../support/mosquitto.js';
 import { waitForPort } from '../support/ports.js';
 import { tempDir, waitFor } from '../support/stack.js';
+import { describeWith, hasTools } from '../support/tools.js';
 import { provision } from './provision-helper.js';
 
-if (!hasMosquitto)
-  console.warn('SKIPPED broker security tests: needs `mosquitto` (Debian package mosquitto)');
+const ready = hasTools('mosquitto', 'openssl');
 
 const dir = tempDir('edgewatt-security-');
 const out = join(dir.path, 'provision');
@@ -72,7 +72,7 @@ async function connectAs(
 }
 
 beforeAll(async () => {
-  if (!hasMosquitto) return;
+  if (!ready) return;
   for (const device of ['dev-a', 'dev-b']) {
     await provision(out, device, '--fleet', 'lab');
     const config = JSON.parse(readFileSync(join(out, `lab.${device}.agent.json`), 'utf8')) as {
@@ -117,7 +117,7 @@ afterAll(async () => {
   dir.remove();
 });
 
-describe.skipIf(!hasMosquitto)('per-device credentials and ACL (real mosquitto)', () => {
+describeWith(['mosquitto'], 'per-device credentials and ACL (real mosquitto)', () => {
   it('refuses anonymous clients and wrong passwords', async () => {
     await expect(connectAs(undefined)).rejects.toThrow(/Not authorized|Bad username or password/i);
     await expect(connectAs({ username: creds['dev-a']?.username ?? '', password: 'guess' })).rejects.toThrow(
@@ -176,7 +176,8 @@ describe.skipIf(!hasMosquitto)('per-device credentials and ACL (real mosquitto)'
   });
 });
 
-describe.skipIf(!hasMosquitto)(
+describeWith(
+  ['mosquitto', 'openssl'],
   'TLS to the broker (CA and server certificate made by openssl in the test)',
   () => {
     it('carries an agent publisher over mqtts:// when it trusts the CA', async () => {

@@ -1,13 +1,10 @@
 // Fault injection with a real mosquitto (issue 7, scenarios 1, 4 and 5; 2 and 3 are in
-// test/deploy/faults.test.ts): for each, every (device, seq) the agents produced is stored, once.
+// test/deploy/faults.int.test.ts): for each, every (device, seq) the agents produced is stored, once.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasMosquitto } from '../support/mosquitto.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { demoModel, tempDir } from '../support/stack.js';
+import { describeWith } from '../support/tools.js';
 import { agentKilled, agentsCutOff, brokerRestart, type FaultResult } from './scenarios.js';
-
-if (!hasMosquitto)
-  console.warn('SKIPPED fault-injection tests: needs `mosquitto` (Debian package mosquitto)');
 
 /** Outage of scenario 5, seconds; the issue says "several minutes", EDGEWATT_FAULT_CUT_S sets it. */
 const CUT_S = Number(process.env.EDGEWATT_FAULT_CUT_S ?? 30);
@@ -30,7 +27,7 @@ function expectNothingLost(result: FaultResult): void {
   expect(result.produced).toBeGreaterThan(0);
 }
 
-describe.skipIf(!hasMosquitto)('fault injection with real mosquitto', () => {
+describeWith(['mosquitto'], 'fault injection with real mosquitto', () => {
   it('1. broker restarted while agents stream: nothing lost, nothing twice', async () => {
     expectNothingLost(await brokerRestart(dir.path, modelPath));
   }, 120_000);

@@ -5,24 +5,22 @@
 
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Agent } from '../../agent/agent.js';
 import { Collector } from '../../collector/collector.js';
 import { InfluxStore } from '../../collector/store/influx.js';
 import { buildDashboards } from '../../dashboards/index.js';
 import { buildTopic, encodeMessage, type InferenceRecord } from '../../protocol/index.js';
 import { makeRecord } from '../protocol/fixtures.js';
-import { hasInfluxd, type Influxd, startInfluxd } from '../support/influxd.js';
-import { hasMosquitto, type Mosquitto, startMosquitto } from '../support/mosquitto.js';
+import { type Influxd, startInfluxd } from '../support/influxd.js';
+import { type Mosquitto, startMosquitto } from '../support/mosquitto.js';
 import { demoModel, tempDir, waitFor } from '../support/stack.js';
+import { describeWith, hasTools, type Tool } from '../support/tools.js';
 import { agentConfig, compareKeys, SAMPLE_COMPARISON, storedKeys } from './fixtures.js';
 import { panelQueries, substituteMacros } from './panels.js';
 
-const ready = hasMosquitto && hasInfluxd;
-if (!ready)
-  console.warn(
-    'SKIPPED shared-group tests: needs `mosquitto` and `influxd` (Debian packages mosquitto, influxdb)',
-  );
+const NEEDS: Tool[] = ['mosquitto', 'influxd'];
+const ready = hasTools(...NEEDS);
 
 const DB = 'edgewatt';
 const dir = tempDir('edgewatt-shared-');
@@ -72,7 +70,7 @@ function groundTruthRecords(): InferenceRecord[] {
   );
 }
 
-describe.skipIf(!ready)('agents → Mosquitto → three collectors in one shared group → InfluxDB', () => {
+describeWith(NEEDS, 'agents → Mosquitto → three collectors in one shared group → InfluxDB', () => {
   it('stores every record once, with the load split across the group', async () => {
     const produced: string[] = [];
     const devices = ['pi4-a', 'pi5-b', 'orin-c', 'pi4-d'];

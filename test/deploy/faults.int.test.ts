@@ -3,17 +3,12 @@
 // while agents stream, and a collector killed with SIGKILL in the middle of a batch, then
 // restarted. The set of (device, seq) the agents produced must equal the set stored.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasInfluxd } from '../support/influxd.js';
-import { hasMosquitto } from '../support/mosquitto.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { demoModel, tempDir } from '../support/stack.js';
+import { describeWith, hasTools } from '../support/tools.js';
 import { collectorKilled, type DeployFaultResult, influxOutage } from './fault-scenarios.js';
 
-const ready = hasMosquitto && hasInfluxd;
-if (!ready)
-  console.warn(
-    'SKIPPED fault-injection tests: needs `mosquitto` and `influxd` (Debian packages mosquitto, influxdb)',
-  );
+const ready = hasTools('mosquitto', 'influxd');
 
 /** Outage length of scenario 2, seconds (the issue says a minute). */
 const OUTAGE_S = Number(process.env.EDGEWATT_FAULT_OUTAGE_S ?? 60);
@@ -33,7 +28,7 @@ function report(r: DeployFaultResult): void {
   );
 }
 
-describe.skipIf(!ready)('fault injection on the deployment path', () => {
+describeWith(['mosquitto', 'influxd'], 'fault injection on the deployment path', () => {
   it(
     `loses and duplicates nothing when InfluxDB is down for ${OUTAGE_S} s while agents stream`,
     async () => {

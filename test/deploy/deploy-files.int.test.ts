@@ -12,10 +12,11 @@ import { Agent } from '../../agent/agent.js';
 import { Collector } from '../../collector/collector.js';
 import { InfluxStore } from '../../collector/store/influx.js';
 import { buildAll } from '../../dashboards/index.js';
-import { hasInfluxd, type Influxd, startInfluxd } from '../support/influxd.js';
-import { hasMosquitto, type Mosquitto, startMosquitto } from '../support/mosquitto.js';
+import { type Influxd, startInfluxd } from '../support/influxd.js';
+import { type Mosquitto, startMosquitto } from '../support/mosquitto.js';
 import { runCli } from '../support/process.js';
 import { demoModel, tempDir } from '../support/stack.js';
+import { describeWith } from '../support/tools.js';
 import { agentConfig, storedKeys } from './fixtures.js';
 
 const DEPLOY = fileURLToPath(new URL('../../deploy/', import.meta.url));
@@ -60,10 +61,8 @@ describe('deploy/grafana', () => {
   });
 });
 
-const ready = hasMosquitto && hasInfluxd;
-if (!ready) console.warn('SKIPPED deploy/mosquitto.conf test: needs `mosquitto` and `influxd`');
-
-describe.skipIf(!ready)(
+describeWith(
+  ['mosquitto', 'mosquitto_passwd', 'influxd'],
   'deploy/mosquitto.conf with provisioned devices (real mosquitto, real influxd)',
   () => {
     const dir = tempDir('edgewatt-deploy-');

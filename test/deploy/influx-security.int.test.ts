@@ -3,25 +3,16 @@
 // password or an untrusted server keeps everything in the spool (retried, nothing dropped) until
 // fixed.
 
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { InfluxStore, type InfluxStoreSettings } from '../../collector/store/influx.js';
 import { makeRecord } from '../protocol/fixtures.js';
 import { makeTestCertificates } from '../support/certificates.js';
-import { hasInfluxd, type Influxd, startInfluxd } from '../support/influxd.js';
+import { type Influxd, startInfluxd } from '../support/influxd.js';
 import { tempDir, waitFor } from '../support/stack.js';
+import { describeWith, hasTools } from '../support/tools.js';
 
-const hasOpenssl = (() => {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const ready = hasInfluxd && hasOpenssl;
-if (!ready) console.warn('SKIPPED InfluxDB auth/TLS tests: needs `influxd` and `openssl`');
+const ready = hasTools('influxd', 'openssl');
 
 const dir = tempDir('edgewatt-influx-tls-');
 const file = (name: string) => join(dir.path, name);
@@ -60,7 +51,8 @@ function store(db: string, settings: InfluxStoreSettings): InfluxStore {
 
 const records = Array.from({ length: 10 }, (_, i) => makeRecord(i));
 
-describe.skipIf(!ready)(
+describeWith(
+  ['influxd', 'openssl'],
   'InfluxDB store with authentication and TLS (real influxd, openssl certificates)',
   () => {
     it('writes over https with the right credentials and the CA', async () => {
