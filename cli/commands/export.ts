@@ -5,33 +5,18 @@ import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { createStore, type StoredRecord } from '../../collector/store/index.js';
+import { RECORD_FIELD_NAMES } from '../../protocol/index.js';
 import { resolveConfig } from '../config.js';
 import { addSchemaOptions } from '../options.js';
 import { exportSchema } from '../schemas.js';
 
-export const EXPORT_FIELDS = [
+/** Columns: where a record came from, its fields (the field table, in order), when it was stored. */
+export const EXPORT_FIELDS: readonly (keyof StoredRecord)[] = [
   'fleet',
   'device',
-  'seq',
-  'startUs',
-  'durationUs',
-  'energyJ',
-  'energyUncertaintyJ',
-  'baselineW',
-  'sampleCount',
-  'provenance',
-  'sensor',
-  'modelId',
-  'variant',
-  'backend',
-  'batchSize',
-  'inputBytes',
-  'outputBytes',
-  'correct',
-  'method',
-  'windowInferences',
+  ...RECORD_FIELD_NAMES,
   'receivedUs',
-] as const satisfies readonly (keyof StoredRecord)[];
+];
 
 function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';

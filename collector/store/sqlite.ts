@@ -1,6 +1,6 @@
 // Embedded SQLite store (better-sqlite3): one file, WAL journal, one transaction per batch, and a
 // primary key on (fleet, device, seq) so a redelivered record is ignored, not duplicated.
-// Energies are stored as REAL in joules: the same IEEE double the decoder produced. Life-cycle
+// The `inference` table comes from the record's field table (sqlite-inference.ts); life-cycle
 // comparison results go to a `comparison` table (sqlite-comparison.ts).
 
 import { existsSync, mkdirSync } from 'node:fs';
@@ -10,6 +10,14 @@ import type { InferenceRecord, StatusMessage } from '../../protocol/index.js';
 import type { ComparisonResult } from '../lifecycle/comparison-result.js';
 import { COMPARISON_SCHEMA, insertComparisons, selectComparisons } from './sqlite-comparison.js';
 import {
+  addMissingColumns,
+  fromRow,
+  INFERENCE_COLUMNS,
+  INFERENCE_SCHEMA,
+  INSERT_INFERENCE,
+  toRowValues,
+} from './sqlite-inference.js';
+import {
   type DeviceStatus,
   type DeviceSummary,
   type QueryableStore,
@@ -18,31 +26,7 @@ import {
   type WriteResult,
 } from './store.js';
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS inference (
-  fleet TEXT NOT NULL,
-  device TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  start_us INTEGER NOT NULL,
-  duration_us INTEGER NOT NULL,
-  energy_j REAL NOT NULL,
-  energy_uncertainty_j REAL NOT NULL,
-  baseline_w REAL NOT NULL,
-  sample_count INTEGER NOT NULL,
-  provenance TEXT NOT NULL CHECK (provenance IN ('measured', 'estimated')),
-  sensor TEXT NOT NULL,
-  model_id TEXT NOT NULL,
-  variant TEXT NOT NULL,
-  backend TEXT NOT NULL,
-  batch_size INTEGER NOT NULL,
-  input_bytes INTEGER NOT NULL,
-  output_bytes INTEGER NOT NULL,
-  correct INTEGER,
-  method TEXT CHECK (method IN ('single', 'batched')),
-  window_inferences INTEGER,
-  received_us INTEGER NOT NULL,
-  PRIMARY KEY (fleet, device, seq)
-) WITHOUT ROWID;
+const DEVICE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS device (
   fleet TEXT NOT NULL,
   device TEXT NOT NULL,
@@ -58,60 +42,6 @@ CREATE TABLE IF NOT EXISTS device (
   PRIMARY KEY (fleet, device)
 ) WITHOUT ROWID;
 `;
-
-const COLUMNS = [
-  'fleet',
-  'device',
-  'seq',
-  'start_us',
-  'duration_us',
-  'energy_j',
-  'energy_uncertainty_j',
-  'baseline_w',
-  'sample_count',
-  'provenance',
-  'sensor',
-  'model_id',
-  'variant',
-  'backend',
-  'batch_size',
-  'input_bytes',
-  'output_bytes',
-  'correct',
-  'method',
-  'window_inferences',
-  'received_us',
-] as const;
-
-/** Columns added after the first release, added to older files when they are opened. */
-const ADDED_COLUMNS: readonly [name: string, definition: string][] = [
-  ['method', "TEXT CHECK (method IN ('single', 'batched'))"],
-  ['window_inferences', 'INTEGER'],
-];
-
-interface Row {
-  fleet: string;
-  device: string;
-  seq: number;
-  start_us: number;
-  duration_us: number;
-  energy_j: number;
-  energy_uncertainty_j: number;
-  baseline_w: number;
-  sample_count: number;
-  provenance: 'measured' | 'estimated';
-  sensor: string;
-  model_id: string;
-  variant: string;
-  backend: string;
-  batch_size: number;
-  input_bytes: number;
-  output_bytes: number;
-  correct: number | null;
-  method: 'single' | 'batched' | null;
-  window_inferences: number | null;
-  received_us: number;
-}
 
 export class SqliteStore implements QueryableStore {
   private db: Database.Database | undefined;
@@ -136,45 +66,17 @@ export class SqliteStore implements QueryableStore {
     const db = new Database(this.path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    db.exec(SCHEMA);
+    db.exec(INFERENCE_SCHEMA);
+    db.exec(DEVICE_SCHEMA);
     db.exec(COMPARISON_SCHEMA);
-    const existing = new Set(
-      (db.prepare('PRAGMA table_info(inference)').all() as { name: string }[]).map((c) => c.name),
-    );
-    for (const [name, definition] of ADDED_COLUMNS) {
-      if (!existing.has(name)) db.exec(`ALTER TABLE inference ADD COLUMN ${name} ${definition}`);
-    }
-    const insert = db.prepare(
-      `INSERT OR IGNORE INTO inference (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
-    );
+    addMissingColumns(db);
+    const insert = db.prepare(INSERT_INFERENCE);
     this.insertBatch = db.transaction(
       (fleet: string, device: string, records: readonly InferenceRecord[]) => {
         const receivedUs = Math.round((performance.timeOrigin + performance.now()) * 1000);
         let inserted = 0;
         for (const r of records) {
-          inserted += insert.run({
-            fleet,
-            device,
-            seq: r.seq,
-            start_us: r.startUs,
-            duration_us: r.durationUs,
-            energy_j: r.energyJ,
-            energy_uncertainty_j: r.energyUncertaintyJ,
-            baseline_w: r.baselineW,
-            sample_count: r.sampleCount,
-            provenance: r.provenance,
-            sensor: r.sensor,
-            model_id: r.modelId,
-            variant: r.variant,
-            backend: r.backend,
-            batch_size: r.batchSize,
-            input_bytes: r.inputBytes,
-            output_bytes: r.outputBytes,
-            correct: r.correct === null ? null : r.correct ? 1 : 0,
-            method: r.method ?? null,
-            window_inferences: r.windowInferences ?? null,
-            received_us: receivedUs,
-          }).changes;
+          inserted += insert.run(toRowValues(fleet, device, r, receivedUs)).changes;
         }
         return { inserted, duplicates: records.length - inserted };
       },
@@ -249,8 +151,8 @@ export class SqliteStore implements QueryableStore {
 
   *records(): Iterable<StoredRecord> {
     const rows = this.open
-      .prepare(`SELECT ${COLUMNS.join(', ')} FROM inference ORDER BY fleet, device, seq`)
-      .iterate() as IterableIterator<Row>;
+      .prepare(`SELECT ${INFERENCE_COLUMNS.join(', ')} FROM inference ORDER BY fleet, device, seq`)
+      .iterate() as IterableIterator<Parameters<typeof fromRow>[0]>;
     for (const row of rows) yield fromRow(row);
   }
 
@@ -271,31 +173,4 @@ export class SqliteStore implements QueryableStore {
     this.db?.close();
     this.db = undefined;
   }
-}
-
-function fromRow(row: Row): StoredRecord {
-  const record: StoredRecord = {
-    fleet: row.fleet,
-    device: row.device,
-    seq: row.seq,
-    startUs: row.start_us,
-    durationUs: row.duration_us,
-    energyJ: row.energy_j,
-    energyUncertaintyJ: row.energy_uncertainty_j,
-    baselineW: row.baseline_w,
-    sampleCount: row.sample_count,
-    provenance: row.provenance,
-    sensor: row.sensor,
-    modelId: row.model_id,
-    variant: row.variant,
-    backend: row.backend,
-    batchSize: row.batch_size,
-    inputBytes: row.input_bytes,
-    outputBytes: row.output_bytes,
-    correct: row.correct === null ? null : row.correct === 1,
-    receivedUs: row.received_us,
-  };
-  if (row.method !== null) record.method = row.method;
-  if (row.window_inferences !== null) record.windowInferences = row.window_inferences;
-  return record;
 }
