@@ -172,14 +172,16 @@ export class Ingest {
       }
       remember(this.births, key, message.birth);
     }
+    // The bytes as received go to the store with the records, for a store that spools them (InfluxDB).
+    const received = { payload, receivedUs: Math.round(this.nowMs() * 1000) };
     try {
       if (message.type === 'status') {
-        await this.store.writeStatus(fleet, message);
+        await this.store.writeStatus(fleet, message, received);
         this.stats.statuses++;
         remember(this.lastSeenUs, key, Math.round(this.nowMs() * 1000));
         return { kind: 'status' };
       }
-      const result = await this.store.writeBatch(fleet, device, message.records);
+      const result = await this.store.writeBatch(fleet, device, message.records, received);
       this.stats.batches++;
       this.stats.records += result.inserted;
       this.stats.duplicates += result.duplicates;

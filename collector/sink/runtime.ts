@@ -4,14 +4,16 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { logger } from '../../common/logger.js';
-import type { Sink } from './sink.js';
-import { Spool, type SpoolOptions } from './spool.js';
+import type { Sink, SinkWriteResult } from './sink.js';
+import { Spool, type SpoolEntry, type SpoolOptions } from './spool.js';
 
 const log = logger('collector.sink');
 
+const NOTHING_WRITTEN: SinkWriteResult = { written: 0, dropped: 0 };
+
 export interface RuntimeOptions {
   spool: SpoolOptions;
-  /** Entries per write, at most (whole spool chunks, so a write may hold a few less). */
+  /** Lines per write, at most (whole spool chunks, so a write may hold a few less). */
   batchLines: number;
   /** Longest an entry waits for a full batch, ms. */
   flushIntervalMs: number;
@@ -32,16 +34,17 @@ export const DEFAULT_RUNTIME = {
   segmentBytes: 16 * 2 ** 20,
 } as const;
 
+/** Counted in lines: the destination points that spooled entries stand for. */
 export interface SinkStats {
-  /** Entries made durable in the spool (accepted from MQTT). */
+  /** Lines made durable in the spool (accepted from MQTT). */
   spooled: number;
-  /** Entries the sink confirmed. */
+  /** Lines the sink confirmed. */
   written: number;
-  /** Entries the sink refused as bad data (dropped, counted). */
+  /** Lines the sink refused as bad data (dropped, counted). */
   dropped: number;
   /** Failed write attempts that will be retried. */
   retries: number;
-  /** Entries read back from the spool at start (left by a previous run). */
+  /** Lines read back from the spool at start (left by a previous run). */
   recovered: number;
   pendingLines: number;
   pendingBytes: number;
@@ -68,7 +71,7 @@ export class SinkRuntime {
     this.counters.recovered = this.spool.recoveredLines;
     if (this.spool.recoveredLines > 0) {
       log.info(
-        { sink: this.sink.name, entries: this.spool.recoveredLines, dir: this.options.spool.dir },
+        { sink: this.sink.name, lines: this.spool.recoveredLines, dir: this.options.spool.dir },
         'spool holds entries from a previous run; writing them first',
       );
     }
@@ -86,10 +89,10 @@ export class SinkRuntime {
   }
 
   /** Resolves once the entries are durable in the local spool. */
-  async append(entries: readonly string[]): Promise<void> {
+  async append(entries: readonly SpoolEntry[]): Promise<void> {
     if (this.spool === undefined) throw new Error('SinkRuntime used before start()');
     await this.spool.append(entries);
-    this.counters.spooled += entries.length;
+    for (const entry of entries) this.counters.spooled += entry.lines;
     this.wakeUp?.();
   }
 
@@ -139,11 +142,16 @@ export class SinkRuntime {
       // committed in order; a batch after a failed one is simply written again (idempotent).
       const batches = spool.peekBatches(this.options.batchLines, this.options.writeConcurrency);
       const outcomes = await Promise.allSettled(
-        batches.map((b) => (b.lines > 0 ? this.sink.write(b) : Promise.resolve())),
+        batches.map((b) => (b.lines > 0 ? this.sink.write(b) : Promise.resolve(NOTHING_WRITTEN))),
       );
       const failedAt = outcomes.findIndex((o) => o.status === 'rejected');
       const done = failedAt < 0 ? batches.length : failedAt;
-      for (let i = 0; i < done; i++) this.counters.written += (batches[i] as (typeof batches)[number]).lines;
+      for (let i = 0; i < done; i++) {
+        const outcome = outcomes[i];
+        if (outcome?.status !== 'fulfilled') continue;
+        this.counters.written += outcome.value.written;
+        this.counters.dropped += outcome.value.dropped;
+      }
       let commitThrough = done - 1;
       const failed = outcomes[failedAt];
       if (failed !== undefined && failed.status === 'rejected') {
@@ -155,7 +163,7 @@ export class SinkRuntime {
           this.counters.dropped += batch.lines;
           commitThrough = failedAt;
           log.error(
-            { sink: this.sink.name, entries: batch.lines, err: message },
+            { sink: this.sink.name, lines: batch.lines, err: message },
             'sink refused a batch as bad data; dropped and counted',
           );
         } else {

@@ -1,10 +1,14 @@
-// Write-ahead spool: entries are appended to segment files and made durable (write + fdatasync,
+// Write-ahead spool: entries (opaque bytes, each standing for a number of lines) are appended to
+// segment files as CRC-checked frames (spool-frames.ts) and made durable (write + fdatasync,
 // grouped: every append waiting during one sync shares the next one) before append() resolves;
 // the runtime acknowledges MQTT messages only after that. A checkpoint file records how far the
 // sink has the data; on start, everything after it is read back. Bounded in bytes: a full spool
 // makes append() wait (back-pressure up to the broker), it never drops. Only the newest part of
-// what is pending stays in memory (memoryBytes), as the very bytes written to disk, so a batch's
-// body is encoded once; older entries are read back from disk when due.
+// what is pending stays in memory (memoryBytes), as the very bytes written to disk; older entries
+// are read back from disk when due.
+//
+// Files: `NNNNNNNNNN.spool2` segments and `checkpoint2.json`. The previous format (line protocol
+// in `*.spool` and `checkpoint.json`) is not read here; spool-v1.ts reads it for the upgrade.
 
 import {
   closeSync,
@@ -18,7 +22,14 @@ import {
 } from 'node:fs';
 import { type FileHandle, open, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type SinkBatch, SpoolError } from './sink.js';
+import { logger } from '../../common/logger.js';
+import type { SinkBatch } from './sink.js';
+import { SpoolError } from './sink.js';
+import { frameBytes, framesOf, type SpoolEntry, scanFrames, writeFrame } from './spool-frames.js';
+
+export type { SpoolEntry } from './spool-frames.js';
+
+const log = logger('collector.sink.spool');
 
 export interface SpoolOptions {
   dir: string;
@@ -38,15 +49,15 @@ export interface SpoolCursor {
   offset: number;
 }
 
-/** A run of whole chunks: their bytes (newline-terminated entries), entry count and where they end. */
+/** A run of whole chunks: their entries, the lines they stand for, and where they end. */
 export interface SpoolBatch extends SinkBatch {
   end: SpoolCursor;
 }
 
 interface Chunk {
-  /** The bytes written to disk (entries, each ending in a newline), or undefined when they are only on disk (between start and end). */
+  /** The frames written to disk, or undefined when they are only on disk (between start and end). */
   body: Buffer | undefined;
-  /** Entries in the chunk. */
+  /** Lines the chunk's entries stand for. */
   count: number;
   bytes: number;
   start: SpoolCursor;
@@ -55,16 +66,16 @@ interface Chunk {
 }
 
 interface Waiting {
-  lines: readonly string[];
+  entries: readonly SpoolEntry[];
   resolve: () => void;
   reject: (error: Error) => void;
 }
 
-const SEGMENT = /^(\d{10})\.spool$/;
-const CHECKPOINT = 'checkpoint.json';
+const SEGMENT = /^(\d{10})\.spool2$/;
+const CHECKPOINT = 'checkpoint2.json';
 const RECOVERY_CHUNK_LINES = 5000;
 
-const segmentName = (n: number) => `${String(n).padStart(10, '0')}.spool`;
+const segmentName = (n: number) => `${String(n).padStart(10, '0')}.spool2`;
 
 export class Spool {
   private readonly chunks: Chunk[] = [];
@@ -78,7 +89,7 @@ export class Spool {
   private segmentSize = 0;
   private roomWaiters: (() => void)[] = [];
   private closed = false;
-  /** Entries read back from disk at open(): written before a crash, not confirmed by the sink. */
+  /** Lines read back from disk at open(): written before a crash, not confirmed by the sink. */
   readonly recoveredLines: number;
 
   private constructor(
@@ -112,12 +123,12 @@ export class Spool {
     return this.chunks[0]?.atMs;
   }
 
-  /** Resolves once the lines are durable on disk (or rejects: then they are not, and must not be acknowledged). */
-  append(lines: readonly string[]): Promise<void> {
+  /** Resolves once the entries are durable on disk (or rejects: then they are not, and must not be acknowledged). */
+  append(entries: readonly SpoolEntry[]): Promise<void> {
     if (this.closed) return Promise.reject(new SpoolError('spool is closed; the collector is stopping'));
-    if (lines.length === 0) return Promise.resolve();
+    if (entries.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      this.waiting.push({ lines, resolve, reject });
+      this.waiting.push({ entries, resolve, reject });
       if (!this.writing) {
         this.writing = true;
         // Deferred a turn, so that appends made in the same turn share one write and one sync.
@@ -128,7 +139,7 @@ export class Spool {
     });
   }
 
-  /** The oldest pending entries, whole chunks, about `maxLines` of them (at least one chunk). */
+  /** The oldest pending entries, whole chunks, standing for about `maxLines` lines (at least one chunk). */
   peek(maxLines: number): SpoolBatch | undefined {
     return this.peekBatches(maxLines, 1)[0];
   }
@@ -139,30 +150,20 @@ export class Spool {
     let i = 0;
     while (batches.length < count && i < this.chunks.length) {
       const first = this.chunks[i++] as Chunk;
-      const parts = [this.bodyOf(first)];
+      const entries = this.entriesOf(first);
       let chunkLines = first.count;
       let end = first.end;
       while (i < this.chunks.length) {
         const chunk = this.chunks[i] as Chunk;
         if (chunkLines + chunk.count > maxLines) break;
-        parts.push(this.bodyOf(chunk));
+        for (const entry of this.entriesOf(chunk)) entries.push(entry);
         chunkLines += chunk.count;
         end = chunk.end;
         i++;
       }
       let lines = 0;
-      let bytes = 0;
-      for (const part of parts) {
-        lines += part.lines;
-        bytes += part.body.length;
-      }
-      // One chunk is sent as it is; several are copied once into one body.
-      const bodies = parts.map((p) => p.body);
-      batches.push({
-        body: bodies.length === 1 ? (bodies[0] as Buffer) : Buffer.concat(bodies, bytes),
-        lines,
-        end,
-      });
+      for (const entry of entries) lines += entry.lines;
+      batches.push({ entries, lines, end });
     }
     return batches;
   }
@@ -220,9 +221,9 @@ export class Spool {
     this.pendingLinesCount += chunk.count;
   }
 
-  /** A chunk's bytes and entry count: from memory (trusted), or read back from its segment file (checked). */
-  private bodyOf(chunk: Chunk): SinkBatch {
-    if (chunk.body !== undefined) return { body: chunk.body, lines: chunk.count };
+  /** A chunk's entries: from memory (trusted), or read back from its segment file (CRC-checked). */
+  private entriesOf(chunk: Chunk): SpoolEntry[] {
+    if (chunk.body !== undefined) return framesOf(chunk.body);
     const buffer = Buffer.allocUnsafe(chunk.end.offset - chunk.start.offset);
     const fd = openSync(join(this.options.dir, segmentName(chunk.start.segment)), 'r');
     try {
@@ -235,7 +236,18 @@ export class Spool {
     } finally {
       closeSync(fd);
     }
-    return wholeLines(buffer);
+    // Recovery checked these frames already; a frame failing now was damaged on disk since.
+    const { runs, skipped, validEnd } = scanFrames(buffer);
+    if (skipped > 0 || validEnd < buffer.length)
+      log.error(
+        {
+          segment: chunk.start.segment,
+          offset: chunk.start.offset,
+          bytes: buffer.length - validEnd + skipped,
+        },
+        'spool bytes damaged on disk since start; their entries are skipped',
+      );
+    return runs.flatMap((run) => run.entries);
   }
 
   private async openSegment(): Promise<void> {
@@ -264,20 +276,18 @@ export class Spool {
   }
 
   private async writeRound(round: readonly Waiting[]): Promise<void> {
-    // One string per append, encoded once straight into the round's buffer (its own memory, not
-    // a slice of Node's shared pool); these bytes go to disk and stay in memory as the chunk.
-    const texts: string[] = [];
+    // The round's frames go into one buffer of its own (not a slice of Node's shared pool): these
+    // bytes go to disk and stay in memory as the chunk.
     let count = 0;
     let size = 0;
-    for (const w of round) {
-      const text = `${w.lines.join('\n')}\n`;
-      texts.push(text);
-      size += Buffer.byteLength(text);
-      count += w.lines.length;
-    }
+    for (const w of round)
+      for (const entry of w.entries) {
+        size += frameBytes(entry);
+        count += entry.lines;
+      }
     const buffer = Buffer.allocUnsafeSlow(size);
     let at = 0;
-    for (const text of texts) at += buffer.write(text, at);
+    for (const w of round) for (const entry of w.entries) at = writeFrame(buffer, at, entry);
     while (this.pendingBytesCount > 0 && this.pendingBytesCount + buffer.length > this.options.maxBytes) {
       if (this.closed) throw new SpoolError('spool closed while waiting for room');
       await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
@@ -288,12 +298,19 @@ export class Spool {
     }
     const handle = this.handle;
     if (handle === undefined) throw new SpoolError('spool is not open');
-    let written = 0;
-    while (written < buffer.length) {
-      const { bytesWritten } = await handle.write(buffer, written, buffer.length - written);
-      written += bytesWritten;
+    try {
+      let written = 0;
+      while (written < buffer.length) {
+        const { bytesWritten } = await handle.write(buffer, written, buffer.length - written);
+        written += bytesWritten;
+      }
+      if (this.options.fsync) await handle.datasync();
+    } catch (error) {
+      // Part of the round may be in the file: the next round starts a new segment, so these bytes
+      // stay a tail (cut or skipped on recovery) and never shift the offsets of later entries.
+      this.segmentSize = this.options.segmentBytes;
+      throw error;
     }
-    if (this.options.fsync) await handle.datasync();
     const start = { segment: this.segment, offset: this.segmentSize };
     this.segmentSize += buffer.length;
     this.push({
@@ -307,7 +324,11 @@ export class Spool {
   }
 }
 
-/** Reads back every entry after the checkpoint; a torn last line (crash mid-write) is cut off. */
+/**
+ * Reads back every entry after the checkpoint. A torn tail (crash mid-write: a partial frame, or
+ * zeros after a power cut) was never acknowledged and is cut off; a damaged stretch between whole
+ * frames is skipped, with a warning, and the frames after it are kept.
+ */
 function recover(dir: string): { chunks: Chunk[]; lastSegment: number } {
   let checkpoint: SpoolCursor = { segment: 0, offset: 0 };
   try {
@@ -323,65 +344,43 @@ function recover(dir: string): { chunks: Chunk[]; lastSegment: number } {
   const chunks: Chunk[] = [];
   const now = Date.now();
   for (const segment of segments) {
+    const path = join(dir, segmentName(segment));
     if (segment < checkpoint.segment) {
-      rmSync(join(dir, segmentName(segment)), { force: true });
+      rmSync(path, { force: true });
       continue;
     }
-    const data = readFileSync(join(dir, segmentName(segment)));
+    const data = readFileSync(path);
     const from = segment === checkpoint.segment ? checkpoint.offset : 0;
-    const complete = data.lastIndexOf(0x0a) + 1;
-    if (complete < data.length) {
-      // A torn tail was never acknowledged; cut it so the file holds whole lines only.
-      truncateSync(join(dir, segmentName(segment)), complete);
-    }
-    // Recovered entries stay on disk; only their boundaries are kept (about every 5,000 lines).
-    let count = 0;
-    let start = from;
-    let chunkStart = from;
-    while (start < complete) {
-      start = data.indexOf(0x0a, start) + 1;
-      count++;
-      if (count >= RECOVERY_CHUNK_LINES || start >= complete) {
-        chunks.push({
-          body: undefined,
-          count,
-          bytes: start - chunkStart,
-          start: { segment, offset: chunkStart },
-          end: { segment, offset: start },
-          atMs: now,
-        });
-        count = 0;
-        chunkStart = start;
+    const { runs, skipped, validEnd } = scanFrames(data, from);
+    if (skipped > 0)
+      log.warn(
+        { segment, bytes: skipped },
+        'spool segment holds damaged bytes between whole entries; skipped',
+      );
+    // A torn tail was never acknowledged; cut it so the file holds whole frames only.
+    if (validEnd < data.length) truncateSync(path, validEnd);
+    // Recovered entries stay on disk; only chunk boundaries are kept (about every 5,000 lines).
+    for (const run of runs) {
+      let count = 0;
+      let chunkStart = run.start;
+      let at = run.start;
+      for (const entry of run.entries) {
+        at += frameBytes(entry);
+        count += entry.lines;
+        if (count >= RECOVERY_CHUNK_LINES || at >= run.end) {
+          chunks.push({
+            body: undefined,
+            count,
+            bytes: at - chunkStart,
+            start: { segment, offset: chunkStart },
+            end: { segment, offset: at },
+            atMs: now,
+          });
+          count = 0;
+          chunkStart = at;
+        }
       }
     }
   }
   return { chunks, lastSegment: segments.at(-1) ?? 0 };
 }
-
-/**
- * The entries of a stretch of segment file read back from disk, each ending in a newline: empty
- * lines and lines with NUL (a torn write) are skipped; a clean stretch is returned as it is.
- */
-function wholeLines(data: Buffer): SinkBatch {
-  let lines = 0;
-  let clean = data.indexOf(0) < 0;
-  for (let at = 0; at < data.length; ) {
-    const newline = data.indexOf(0x0a, at);
-    if (newline === at || newline < 0) clean = false;
-    if (newline < 0) break;
-    lines++;
-    at = newline + 1;
-  }
-  if (clean) return { body: data, lines };
-  const kept: Buffer[] = [];
-  for (let at = 0; at < data.length; ) {
-    let newline = data.indexOf(0x0a, at);
-    if (newline < 0) newline = data.length;
-    const line = data.subarray(at, newline);
-    if (line.length > 0 && line.indexOf(0) < 0) kept.push(line, NEWLINE);
-    at = newline + 1;
-  }
-  return { body: Buffer.concat(kept), lines: kept.length / 2 };
-}
-
-const NEWLINE = Buffer.from('\n');

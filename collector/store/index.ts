@@ -9,6 +9,7 @@ export type {
   DeviceStatus,
   DeviceSummary,
   QueryableStore,
+  ReceivedPayload,
   RecordStore,
   StoredRecord,
   WriteResult,

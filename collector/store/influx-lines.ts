@@ -184,6 +184,16 @@ export function inferenceLines(fleet: string, device: string, records: readonly 
   return lines;
 }
 
+/** How many points inferenceLines() makes of these records: one per record, one per run of equal io values. */
+export function inferencePointCount(records: readonly InferenceRecord[]): number {
+  let points = records.length;
+  for (let i = 0; i < records.length; i++) {
+    const next = records[i + 1];
+    if (next === undefined || !sameIo(records[i] as InferenceRecord, next)) points++;
+  }
+  return points;
+}
+
 function ioLine(fleet: string, device: string, first: InferenceRecord, records: number): string {
   let fields = '';
   for (const name of IO_NAMES) fields += `,${INFERENCE_KEYS[name]}=${int(value(first, name) as number)}`;

@@ -1,24 +1,31 @@
-// InfluxDB 1.x store (`influxdb://host:port/db`): records, device status and life-cycle
-// comparisons become line-protocol points (influx-lines.ts), go through the sink runtime's
-// write-ahead spool (durable before the MQTT message is acknowledged) and reach InfluxDB in
-// batches. Redelivered records overwrite the same point, so each (device, seq) is stored once.
+// InfluxDB 1.x store (`influxdb://host:port/db`): accepted messages go into the sink runtime's
+// write-ahead spool as the bytes they arrived in (durable before the MQTT message is
+// acknowledged; influx-entries.ts), become line-protocol points (influx-lines.ts) when they are
+// written, and reach InfluxDB in batches. Redelivered records overwrite the same point, so each
+// (device, seq) is stored once.
 
 import { join } from 'node:path';
-import type { InferenceRecord, StatusMessage } from '../../protocol/index.js';
+import { logger } from '../../common/logger.js';
+import { type InferenceRecord, PROTOCOL_VERSION, type StatusMessage } from '../../protocol/index.js';
 import type { ComparisonResult } from '../lifecycle/comparison-result.js';
 import { InfluxSink } from '../sink/influxdb.js';
 import { DEFAULT_RUNTIME, SinkRuntime, type SinkStats } from '../sink/runtime.js';
-import { comparisonLine, inferenceLines, statusLine } from './influx-lines.js';
+import { hasV1Spool, readV1Spool, removeV1Spool } from '../sink/spool-v1.js';
+import { legacyLinesEntry, linesEntry, messageEntry, renderEntries } from './influx-entries.js';
+import { comparisonLine, inferenceLines } from './influx-lines.js';
 import {
   type DeviceStatus,
   type DeviceSummary,
   type QueryableStore,
+  type ReceivedPayload,
   StoreConfigError,
   type StoredRecord,
   type WriteResult,
 } from './store.js';
 
 export type { ComparisonResult, FootprintInterval } from '../lifecycle/comparison-result.js';
+
+const log = logger('collector.store.influx');
 
 /** Settings besides the URL; every one is a collector flag (see cli/commands/collector.ts). */
 export interface InfluxStoreSettings {
@@ -55,25 +62,30 @@ export function parseInfluxUrl(rest: string): { host: string; port: number; data
 export class InfluxStore implements QueryableStore {
   readonly runtime: SinkRuntime;
   readonly url: string;
+  private readonly spoolDir: string;
 
   constructor(rest: string, settings: InfluxStoreSettings = {}) {
     const { host, port, database } = parseInfluxUrl(rest);
     this.url = `influxdb://${host}:${port}/${database}`;
     const https = settings.tls === true || settings.ca !== undefined || settings.cert !== undefined;
-    const sink = new InfluxSink({
-      host,
-      port,
-      database,
-      https,
-      username: settings.username,
-      password: settings.password,
-      ca: settings.ca,
-      cert: settings.cert,
-      key: settings.key,
-    });
+    this.spoolDir = settings.spoolDir ?? join('.edgewatt', 'spool', `influxdb-${host}-${port}-${database}`);
+    const sink = new InfluxSink(
+      {
+        host,
+        port,
+        database,
+        https,
+        username: settings.username,
+        password: settings.password,
+        ca: settings.ca,
+        cert: settings.cert,
+        key: settings.key,
+      },
+      renderEntries,
+    );
     this.runtime = new SinkRuntime(sink, {
       spool: {
-        dir: settings.spoolDir ?? join('.edgewatt', 'spool', `influxdb-${host}-${port}-${database}`),
+        dir: this.spoolDir,
         maxBytes: settings.spoolMaxBytes ?? DEFAULT_RUNTIME.spoolMaxBytes,
         segmentBytes: DEFAULT_RUNTIME.segmentBytes,
         fsync: settings.fsync ?? true,
@@ -86,26 +98,65 @@ export class InfluxStore implements QueryableStore {
     });
   }
 
-  connect(): Promise<void> {
-    return this.runtime.start();
+  async connect(): Promise<void> {
+    await this.runtime.start();
+    await this.importV1Spool();
   }
 
   /**
-   * Resolves once the records are in the local spool. InfluxDB cannot tell a new point from an
-   * overwritten one, so `duplicates` is always 0 here: a redelivery overwrites its own point.
+   * A spool left by a version that spooled line protocol: its pending lines are appended to the
+   * new spool (durable), then its files are deleted. Like any append this waits while the spool
+   * is full, so a large old spool with InfluxDB down holds the start until room is made.
    */
-  async writeBatch(fleet: string, device: string, records: readonly InferenceRecord[]): Promise<WriteResult> {
-    await this.runtime.append(inferenceLines(fleet, device, records));
+  private async importV1Spool(): Promise<void> {
+    if (!hasV1Spool(this.spoolDir)) return;
+    let lines = 0;
+    for (const stretch of readV1Spool(this.spoolDir)) {
+      await this.runtime.append([legacyLinesEntry(stretch.text, stretch.lines)]);
+      lines += stretch.lines;
+    }
+    removeV1Spool(this.spoolDir);
+    log.info(
+      { dir: this.spoolDir, lines },
+      'spool of the previous format (line protocol) taken over; its points are written first',
+    );
+  }
+
+  /**
+   * Resolves once the records are in the local spool: the message's payload as received when
+   * `received` is given (ingest), else a compact CBOR encoding of the records. InfluxDB cannot
+   * tell a new point from an overwritten one, so `duplicates` is always 0 here: a redelivery
+   * overwrites its own point.
+   */
+  async writeBatch(
+    fleet: string,
+    device: string,
+    records: readonly InferenceRecord[],
+    received?: ReceivedPayload,
+  ): Promise<WriteResult> {
+    if (records.length === 0) return { inserted: 0, duplicates: 0 };
+    // A batch message holds consecutive seqs; other record sets handed over directly keep their lines.
+    const entry =
+      received !== undefined || consecutive(records)
+        ? messageEntry(
+            fleet,
+            device,
+            { v: PROTOCOL_VERSION, type: 'inference', device, records: [...records] },
+            received,
+          )
+        : linesEntry(inferenceLines(fleet, device, records));
+    await this.runtime.append([entry]);
     return { inserted: records.length, duplicates: 0 };
   }
 
-  async writeStatus(fleet: string, status: StatusMessage): Promise<void> {
-    await this.runtime.append([statusLine(fleet, status)]);
+  async writeStatus(fleet: string, status: StatusMessage, received?: ReceivedPayload): Promise<void> {
+    await this.runtime.append([messageEntry(fleet, status.device, status, received)]);
   }
 
   /** Writes life-cycle comparison results (measurement `comparison`, see influx-lines.ts). */
   async writeComparison(results: readonly ComparisonResult[]): Promise<void> {
-    await this.runtime.append(results.map(comparisonLine));
+    if (results.length === 0) return;
+    await this.runtime.append([linesEntry(results.map(comparisonLine))]);
   }
 
   get sinkStats(): SinkStats {
@@ -142,4 +193,9 @@ export class InfluxStore implements QueryableStore {
   count(): number {
     return this.notReadable();
   }
+}
+
+function consecutive(records: readonly InferenceRecord[]): boolean {
+  const first = records[0]?.seq ?? 0;
+  return records.every((r, i) => r.seq === first + i);
 }

@@ -34,10 +34,23 @@ export interface DeviceSummary {
   meanUncertaintyJ: number;
 }
 
+/** A message as the collector received it: its payload's bytes and when they arrived. */
+export interface ReceivedPayload {
+  payload: Uint8Array;
+  /** When the collector received it, µs since the Unix epoch. */
+  receivedUs: number;
+}
+
 export interface RecordStore {
   connect(): Promise<void>;
-  writeBatch(fleet: string, device: string, records: readonly InferenceRecord[]): Promise<WriteResult>;
-  writeStatus(fleet: string, status: StatusMessage): Promise<void>;
+  /** `received`: the message the records were decoded from, for a store that keeps the bytes (InfluxDB's spool). */
+  writeBatch(
+    fleet: string,
+    device: string,
+    records: readonly InferenceRecord[],
+    received?: ReceivedPayload,
+  ): Promise<WriteResult>;
+  writeStatus(fleet: string, status: StatusMessage, received?: ReceivedPayload): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -177,7 +177,7 @@ export async function collectorKilled(dir: string, modelPath: string): Promise<D
     await victim.exited;
     const killedAt = Date.now();
     const spooledBytes = readdirSync(spoolOf('kill-b'))
-      .filter((n) => n.endsWith('.spool'))
+      .filter((n) => n.endsWith('.spool2'))
       .reduce((sum, n) => sum + statSync(join(spoolOf('kill-b'), n)).size, 0);
     await sleep(2000);
     await start('kill-b');

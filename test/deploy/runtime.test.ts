@@ -4,7 +4,8 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { SinkRuntime } from '../../collector/sink/runtime.js';
-import type { FailureAction, Sink, SinkBatch } from '../../collector/sink/sink.js';
+import type { FailureAction, Sink, SinkBatch, SinkWriteResult } from '../../collector/sink/sink.js';
+import type { SpoolEntry } from '../../collector/sink/spool.js';
 import { tempDir, waitFor } from '../support/stack.js';
 
 class ScriptedSink implements Sink {
@@ -12,15 +13,19 @@ class ScriptedSink implements Sink {
   readonly batches: string[][] = [];
   failures: ('retry' | 'drop')[] = [];
   async connect(): Promise<void> {}
-  /** Batches whose line count did not match the entries in their body (must stay 0). */
+  /** Batches whose line count did not match their entries' weights (must stay 0). */
   miscounted = 0;
-  async write(batch: SinkBatch): Promise<void> {
+  /** Entries whose text starts with this are refused like undecodable data (their lines dropped). */
+  refusePrefix = '\0never';
+  async write(batch: SinkBatch): Promise<SinkWriteResult> {
     const failure = this.failures.shift();
     if (failure !== undefined) throw Object.assign(new Error(`scripted ${failure}`), { action: failure });
-    const text = batch.body.toString('utf8');
-    const entries = text.endsWith('\n') ? text.slice(0, -1).split('\n') : [text];
-    if (entries.length !== batch.lines) this.miscounted++;
-    this.batches.push(entries);
+    if (batch.entries.reduce((sum, e) => sum + e.lines, 0) !== batch.lines) this.miscounted++;
+    const texts = batch.entries.map((e) => Buffer.from(e.bytes).toString('utf8'));
+    const kept = batch.entries.filter((_, i) => !texts[i]?.startsWith(this.refusePrefix));
+    this.batches.push(texts.filter((t) => !t.startsWith(this.refusePrefix)));
+    const written = kept.reduce((sum, e) => sum + e.lines, 0);
+    return { written, dropped: batch.lines - written };
   }
   classify(error: unknown): FailureAction {
     return (error as { action: FailureAction }).action;
@@ -56,12 +61,14 @@ async function start(
   return runtime;
 }
 
+const e = (...texts: string[]): SpoolEntry[] => texts.map((t) => ({ bytes: Buffer.from(t), lines: 1 }));
+
 describe('sink runtime', () => {
   it('writes a partial batch once the flush interval passes', async () => {
     const sink = new ScriptedSink();
     const runtime = await start(sink, 1000, 80);
     const before = Date.now();
-    await runtime.append(['a', 'b']);
+    await runtime.append(e('a', 'b'));
     await runtime.drained();
     expect(Date.now() - before).toBeGreaterThanOrEqual(70);
     expect(sink.batches).toEqual([['a', 'b']]);
@@ -70,7 +77,7 @@ describe('sink runtime', () => {
   it('writes full batches without waiting for the interval', async () => {
     const sink = new ScriptedSink();
     const runtime = await start(sink, 4, 60_000);
-    for (let i = 0; i < 3; i++) await runtime.append([`${i}a`, `${i}b`]);
+    for (let i = 0; i < 3; i++) await runtime.append(e(`${i}a`, `${i}b`));
     await waitFor('two batches', () => sink.batches.length >= 1, 2000);
     expect(sink.batches[0]).toEqual(['0a', '0b', '1a', '1b']);
   });
@@ -79,7 +86,7 @@ describe('sink runtime', () => {
     const sink = new ScriptedSink();
     sink.failures = ['retry', 'retry', 'retry'];
     const runtime = await start(sink, 2, 10);
-    for (let i = 0; i < 6; i++) await runtime.append([`r${i}`]);
+    for (let i = 0; i < 6; i++) await runtime.append(e(`r${i}`));
     await runtime.drained();
     expect(sink.batches.flat()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5']);
     expect(runtime.stats).toMatchObject({ retries: 3, dropped: 0, written: 6, pendingLines: 0 });
@@ -90,7 +97,7 @@ describe('sink runtime', () => {
     const sink = new ScriptedSink();
     sink.failures = ['retry'];
     const runtime = await start(sink, 2, 10, 3);
-    for (let i = 0; i < 6; i++) await runtime.append([`c${i}`]);
+    for (let i = 0; i < 6; i++) await runtime.append(e(`c${i}`));
     await runtime.drained();
     const written = sink.batches.flat();
     expect(new Set(written)).toEqual(new Set(['c0', 'c1', 'c2', 'c3', 'c4', 'c5']));
@@ -101,10 +108,25 @@ describe('sink runtime', () => {
     const sink = new ScriptedSink();
     sink.failures = ['drop'];
     const runtime = await start(sink, 1, 10);
-    await runtime.append(['bad']);
-    await runtime.append(['good']);
+    await runtime.append(e('bad'));
+    await runtime.append(e('good'));
     await runtime.drained();
     expect(sink.batches.flat()).toEqual(['good']);
     expect(runtime.stats).toMatchObject({ dropped: 1, written: 1, lastError: 'scripted drop' });
+  });
+
+  it('counts lines by entry weight, and drops and counts entries the sink could not turn into its format', async () => {
+    const sink = new ScriptedSink();
+    sink.refusePrefix = 'undecodable';
+    const runtime = await start(sink, 100, 10);
+    await runtime.append([
+      { bytes: Buffer.from('a batch of 50 records'), lines: 51 },
+      { bytes: Buffer.from('undecodable bytes'), lines: 7 },
+      { bytes: Buffer.from('a status'), lines: 1 },
+    ]);
+    await runtime.drained();
+    expect(sink.batches.flat()).toEqual(['a batch of 50 records', 'a status']);
+    expect(runtime.stats).toMatchObject({ spooled: 59, written: 52, dropped: 7, pendingLines: 0 });
+    expect(sink.miscounted).toBe(0);
   });
 });

@@ -1,0 +1,97 @@
+// The InfluxDB store's spool entries: a message is spooled as its payload as received (framed
+// with fleet, device, receive time and encoding) and the lines built from it at send time are
+// exactly the lines building them at ingest gave — so redelivery still overwrites its own
+// points. Entries that cannot become lines are refused, with their line count, not thrown.
+
+import { describe, expect, it } from 'vitest';
+import {
+  legacyLinesEntry,
+  linesEntry,
+  messageEntry,
+  readMessageEntry,
+  renderEntries,
+} from '../../collector/store/influx-entries.js';
+import {
+  comparisonLine,
+  inferenceLines,
+  inferencePointCount,
+  statusLine,
+} from '../../collector/store/influx-lines.js';
+import { encodeMessage } from '../../protocol/index.js';
+import { cborPayload, fullStatus, makeBatch, makeRecord, varyingRecords } from '../protocol/fixtures.js';
+import { SAMPLE_COMPARISON } from './fixtures.js';
+
+const text = (body: Buffer) => body.toString('utf8');
+
+describe('InfluxDB spool entries', () => {
+  it('keep a CBOR batch as received, ~1 byte of framing per record at batch 50', () => {
+    const records = varyingRecords(50, 7, 500);
+    const payload = encodeMessage(makeBatch(records, 'pi4-a'), 'cbor');
+    const entry = messageEntry('lab', 'pi4-a', makeBatch(records, 'pi4-a'), {
+      payload,
+      receivedUs: 1_763_700_000_123_456,
+    });
+    const spooled = readMessageEntry(entry.bytes);
+    expect(spooled).toMatchObject({
+      fleet: 'lab',
+      device: 'pi4-a',
+      encoding: 'cbor',
+      receivedUs: 1_763_700_000_123_456,
+    });
+    expect(Buffer.from(spooled?.payload ?? []).equals(Buffer.from(payload))).toBe(true);
+    expect(entry.bytes.length - payload.length).toBeLessThanOrEqual(50);
+    // The same records as line protocol, as the previous spool kept them: an order of magnitude more.
+    const lineBytes = Buffer.byteLength(`${inferenceLines('lab', 'pi4-a', records).join('\n')}\n`);
+    expect(lineBytes / entry.bytes.length).toBeGreaterThan(5);
+  });
+
+  it('become, at send time, byte for byte the lines that building them at ingest gave', () => {
+    // Tensor sizes change within the batch (two inference_io runs), and a batched window.
+    const records = varyingRecords(40, 3, 1_000).map((r, i) =>
+      i === 4 ? { ...r, method: 'batched' as const, windowInferences: 8 } : r,
+    );
+    const batch = makeBatch(records, 'pi4-b');
+    const status = fullStatus({ device: 'pi4-b' });
+    const entries = [
+      messageEntry('lab', 'pi4-b', batch, { payload: encodeMessage(batch, 'cbor'), receivedUs: 1 }),
+      messageEntry('lab', 'pi4-b', batch, { payload: encodeMessage(batch, 'json'), receivedUs: 2 }),
+      messageEntry('lab', 'pi4-b', status, { payload: encodeMessage(status, 'cbor'), receivedUs: 3 }),
+      // Handed over without a payload: re-encoded compactly, same lines.
+      messageEntry('lab', 'pi4-b', batch, undefined),
+      linesEntry([comparisonLine(SAMPLE_COMPARISON)]),
+    ];
+    const expected = [
+      ...inferenceLines('lab', 'pi4-b', records),
+      ...inferenceLines('lab', 'pi4-b', records),
+      statusLine('lab', status),
+      ...inferenceLines('lab', 'pi4-b', records),
+      comparisonLine(SAMPLE_COMPARISON),
+    ];
+    const rendered = renderEntries(entries);
+    expect(text(rendered.body)).toBe(`${expected.join('\n')}\n`);
+    expect(rendered.lines).toBe(expected.length);
+    expect(rendered.refused).toEqual([]);
+    // The weight each entry declared at append is the number of lines it became.
+    expect(entries.reduce((sum, e) => sum + e.lines, 0)).toBe(expected.length);
+    expect(inferencePointCount(records)).toBe(inferenceLines('lab', 'pi4-b', records).length);
+  });
+
+  it('refuse, with their line count, entries that cannot become lines, and render the rest', () => {
+    const good = makeBatch([makeRecord(1), makeRecord(2)], 'pi4-c');
+    const goodEntry = messageEntry('lab', 'pi4-c', good, { payload: encodeMessage(good), receivedUs: 1 });
+    // Bytes that claim to be CBOR but are not a message (an older decoder's leftovers, say).
+    const bad = messageEntry('lab', 'pi4-c', good, { payload: cborPayload({ v: 99 }), receivedUs: 1 });
+    const unknownKind = { bytes: Buffer.from([9, 1, 2]), lines: 4 };
+    const rendered = renderEntries([bad, goodEntry, unknownKind]);
+    expect(text(rendered.body)).toBe(`${inferenceLines('lab', 'pi4-c', good.records).join('\n')}\n`);
+    expect(rendered.refused.map((r) => r.lines)).toEqual([3, 4]);
+    expect(rendered.refused[0]?.reason).toMatch(/unsupported-version/);
+  });
+
+  it('carry line protocol read from a spool of the previous format as it is', () => {
+    const lines = 'inference,device=a seq=1i 1\ninference,device=a seq=2i 2\n';
+    const rendered = renderEntries([legacyLinesEntry(Buffer.from(lines), 2)]);
+    expect(text(rendered.body)).toBe(lines);
+    expect(rendered.lines).toBe(2);
+  });
+});
