@@ -3,6 +3,9 @@
 // records/s end to end, and in the same run the raw rates of Mosquitto delivery to a do-nothing
 // subscriber and of line-protocol writes into the same InfluxDB, the ratios, and the collector's
 // memory and CPU. Everything runs on this machine, so all of them share its cores.
+// Options (environment): EDGEWATT_BENCH_DEVICES (100), EDGEWATT_BENCH_BATCHES (400 per device),
+// EDGEWATT_BENCH_CONNECTIONS (8), EDGEWATT_BENCH_SHIPPED_ONLY=1, EDGEWATT_BENCH_PROFILE=<dir>,
+// EDGEWATT_BENCH_NODE_FLAGS.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -147,7 +150,7 @@ interface Variant {
 }
 
 const RECOMMENDED = Number(process.env.EDGEWATT_BENCH_CONNECTIONS ?? 8);
-const VARIANTS: Variant[] = [
+const ALL_VARIANTS: Variant[] = [
   { label: 'spool fsync on, 1 connection', fsync: true, connections: 1 },
   {
     label: `spool fsync on, ${RECOMMENDED} shared-group connections (recommended)`,
@@ -160,11 +163,16 @@ const VARIANTS: Variant[] = [
     connections: RECOMMENDED,
   },
 ];
+// EDGEWATT_BENCH_SHIPPED_ONLY=1: only the shipped config (fsync on, shared-group connections), for a quick check.
+const VARIANTS =
+  process.env.EDGEWATT_BENCH_SHIPPED_ONLY === '1'
+    ? ALL_VARIANTS.filter((v) => v.fsync && v.connections === RECOMMENDED)
+    : ALL_VARIANTS;
 
 /** The collector's own counters (GET /metrics): records accepted, points written and still buffered. */
 async function collectorProgress(
   metricsUrl: string,
-): Promise<{ accepted: number; written: number; buffered: number }> {
+): Promise<{ accepted: number; written: number; buffered: number; bufferedBytes: number }> {
   try {
     const text = await (await fetch(metricsUrl)).text();
     const value = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? Number.NaN);
@@ -172,9 +180,10 @@ async function collectorProgress(
       accepted: value('edgewatt_records_stored_total'),
       written: value('edgewatt_store_written_total'),
       buffered: value('edgewatt_store_buffer_entries'),
+      bufferedBytes: value('edgewatt_store_buffer_bytes'),
     };
   } catch {
-    return { accepted: 0, written: 0, buffered: Number.NaN };
+    return { accepted: 0, written: 0, buffered: Number.NaN, bufferedBytes: Number.NaN };
   }
 }
 
@@ -247,13 +256,18 @@ async function endToEnd(mosquitto: Mosquitto, influx: Influxd, spoolDir: string,
   const metricsUrl = `http://127.0.0.1:${httpPort}/metrics`;
   // The largest store buffer seen: high means InfluxDB writes were the limit, low means intake.
   let peakBuffered = 0;
+  // Spool bytes per buffered point at that peak: what each fsync carries per point.
+  let peakBufferedBytes = 0;
   // Sustained rate: between 10 % and 90 % of the points confirmed by InfluxDB, so that neither
   // the start nor the last partial batch (which waits up to --flush-ms) weighs in.
   let at10Ms: number | undefined;
   let at90Ms: number | undefined;
   for (;;) {
-    const { accepted, written, buffered } = await collectorProgress(metricsUrl);
-    if (buffered > peakBuffered) peakBuffered = buffered;
+    const { accepted, written, buffered, bufferedBytes } = await collectorProgress(metricsUrl);
+    if (buffered > peakBuffered) {
+      peakBuffered = buffered;
+      peakBufferedBytes = bufferedBytes;
+    }
     if (at10Ms === undefined && written >= 0.1 * TOTAL_POINTS) at10Ms = performance.now();
     if (at90Ms === undefined && written >= 0.9 * TOTAL_POINTS) at90Ms = performance.now();
     if (accepted >= TOTAL && buffered === 0) break;
@@ -283,6 +297,7 @@ async function endToEnd(mosquitto: Mosquitto, influx: Influxd, spoolDir: string,
     influxdShare,
     mosquittoShare,
     peakBuffered,
+    peakBufferedBytes,
     stored,
   };
 }
@@ -338,7 +353,7 @@ async function main(): Promise<void> {
     console.log('');
     for (const { variant, result } of runs) {
       console.log(
-        `collector (${variant.label}): peak RSS ${(result.peakRss / 2 ** 20).toFixed(0)} MiB, CPU ${(result.cpuShare * 100).toFixed(0)} % of one core (meanwhile influxd ${(result.influxdShare * 100).toFixed(0)} %, mosquitto ${(result.mosquittoShare * 100).toFixed(0)} %); publishers done after ${result.publishSeconds.toFixed(1)} s, all stored after ${result.seconds.toFixed(1)} s; store buffer peaked at ${fmt(result.peakBuffered)} points`,
+        `collector (${variant.label}): peak RSS ${(result.peakRss / 2 ** 20).toFixed(0)} MiB, CPU ${(result.cpuShare * 100).toFixed(0)} % of one core (meanwhile influxd ${(result.influxdShare * 100).toFixed(0)} %, mosquitto ${(result.mosquittoShare * 100).toFixed(0)} %); publishers done after ${result.publishSeconds.toFixed(1)} s, all stored after ${result.seconds.toFixed(1)} s; store buffer peaked at ${fmt(result.peakBuffered)} points (${(result.peakBufferedBytes / Math.max(1, result.peakBuffered)).toFixed(1)} spool bytes a point)`,
       );
     }
   } finally {
