@@ -2,18 +2,21 @@
 // for both placements), evaluate the model, and summarise totals, terms, difference, ratio, the
 // probability that edge is lower, functional units, break-even and the sensitivity ranking.
 
-import { type BreakEven, breakEven, breakEvenDraws } from './breakeven.js';
+import { type BreakEven, breakEven, type RateDifference } from './breakeven.js';
+import { crossingsOfBlock } from './breakeven-draws.js';
 import type { Measurement } from './measured.js';
 import {
   allocateTerms,
   EDGE_TERMS,
   type EdgeTerm,
   evaluate,
+  J_PER_KWH,
   OFFLOAD_TERMS,
   type OffloadTerm,
   PARAMETERS,
   type ParameterArrays,
   type ParameterId,
+  rateKinks,
   type TermArrays,
 } from './model.js';
 import { type MeasurementSource, type Origin, type ResolvedScenario, resolveScenario } from './resolve.js';
@@ -62,12 +65,20 @@ export interface Comparison {
   ratio: Interval;
   probabilityEdgeLower: number;
   breakEvenInferencesPerDay: BreakEven;
+  /**
+   * Inferences after which running the model (edge: operational + idle; offload: deviceRadio +
+   * deviceWait + deviceIdle + network + datacenter) has emitted more than training it (trainingJ ×
+   * training.gPerKWh), at central values; null without a training block or trainingJ.
+   */
+  trainingExceededAfter: { edge: number | null; offload: number | null };
   perCorrectInference: { edge: Interval; offload: Interval } | { reason: string };
   per1000Inferences: { edge: Interval; offload: Interval; difference: Interval };
   perDeviceDay: { unit: string; edge: Interval; offload: Interval; difference: Interval };
   sensitivity: Sensitivity[];
   provenance: Partial<Record<ParameterId, ProvenanceEntry>>;
   measurement: Measurement | null;
+  /** What the reader must know: lognormal centrals off their range, idle not charged, ... */
+  warnings: string[];
 }
 
 export interface Draws {
@@ -83,12 +94,21 @@ export const BLOCK = 65_536;
 /** Which parameters' draws to keep after the run, and how many of them (from the first). */
 export type Keep = Partial<Record<ParameterId, number>> | 'all';
 
+/** Sees every block of draws after it is evaluated: `parameters` hold draws [start, start + count). */
+export type BlockObserver = (parameters: ParameterArrays, count: number, start: number) => void;
+
 /**
  * Draws every parameter and evaluates the model: the Monte Carlo core (what the bench times). Runs
  * in blocks (each parameter's stream continues across blocks, so the draws are the same as in one
  * go); only the parameters in `keep` are kept, which bounds memory by the terms, not the inputs.
  */
-export function simulate(resolved: ResolvedScenario, n: number, seed: number, keep: Keep = 'all'): Draws {
+export function simulate(
+  resolved: ResolvedScenario,
+  n: number,
+  seed: number,
+  keep: Keep = 'all',
+  observe?: BlockObserver,
+): Draws {
   const block = keep === 'all' ? n : Math.min(n, BLOCK);
   const samplers = new Map<ParameterId, ParameterSampler>();
   const buffers = {} as ParameterArrays;
@@ -115,6 +135,7 @@ export function simulate(resolved: ResolvedScenario, n: number, seed: number, ke
           ) as ParameterArrays);
     for (const [id, sampler] of samplers) sampler.fill(view[id]);
     evaluate(view, count, resolved.options, terms, start);
+    observe?.(view, count, start);
     if (keep === 'all') continue;
     for (const [id, array] of Object.entries(kept) as [ParameterId, Float64Array][]) {
       if (start < array.length) array.set(view[id].subarray(0, Math.min(count, array.length - start)), start);
@@ -139,20 +160,43 @@ function combine(a: Float64Array, b: Float64Array, op: (x: number, y: number) =>
   return out;
 }
 
-function breakEvenOverDraws(draws: Draws): NonNullable<BreakEven['draws']> {
-  const { n, terms } = draws;
-  const all = breakEvenDraws(
-    terms.edgeTotal,
-    terms.edge.embodied,
-    terms.offloadTotal,
-    terms.offload.deviceEmbodied,
-    kept(draws, 'workload.inferencesPerDay'),
-    n,
-  );
-  const crossing = all.filter((x) => !Number.isNaN(x));
+function summariseCrossings(smallest: Float64Array): NonNullable<BreakEven['draws']> {
+  const crossing = smallest.filter((x) => !Number.isNaN(x));
   if (crossing.length === 0) return { crossing: 0, median: null, p5: null, p95: null };
   const [p5, median, p95] = percentiles(crossing, [0.05, 0.5, 0.95]) as [number, number, number];
-  return { crossing: crossing.length / n, median, p5, p95 };
+  return { crossing: crossing.length / smallest.length, median, p5, p95 };
+}
+
+/** edge − offload at central values as a function of the rate: the model itself, one draw. */
+function centralDifference(central: Draws, resolved: ResolvedScenario): RateDifference {
+  const rate = new Float64Array(1);
+  const parameters = { ...(central.parameters as ParameterArrays), 'workload.inferencesPerDay': rate };
+  const terms = allocateTerms(1);
+  return (inferencesPerDay) => {
+    rate[0] = inferencesPerDay;
+    evaluate(parameters, 1, resolved.options, terms);
+    return (terms.edgeTotal[0] as number) - (terms.offloadTotal[0] as number);
+  };
+}
+
+/** Inferences until running exceeds training, at central values; null without the data. */
+function trainingExceeded(resolved: ResolvedScenario, c: TermArrays): Comparison['trainingExceededAfter'] {
+  const { values, options } = resolved;
+  const after = (trainingJ: ParameterId, runningG: number): number | null => {
+    if (options.training !== true || values[trainingJ].origin === 'default') return null;
+    const trainingG = (values[trainingJ].central * values['training.gPerKWh'].central) / J_PER_KWH;
+    const n = trainingG / runningG;
+    return Number.isFinite(n) ? n : null;
+  };
+  const at = (array: Float64Array) => array[0] as number;
+  const o = c.offload;
+  return {
+    edge: after('device.trainingJ', at(c.edge.operational) + at(c.edge.idle)),
+    offload: after(
+      'datacenter.trainingJ',
+      at(o.deviceRadio) + at(o.deviceWait) + at(o.deviceIdle) + at(o.network) + at(o.datacenter),
+    ),
+  };
 }
 
 export function compareResolved(resolved: ResolvedScenario): Comparison {
@@ -172,7 +216,17 @@ export function compareResolved(resolved: ResolvedScenario): Comparison {
   };
   for (const id of uncertain) keep[id] = Math.max(keep[id] ?? 0, sensitivityN);
   const central = simulate(resolved, 1, scenario.seed);
-  const draws = simulate(resolved, scenario.samples, scenario.seed, keep);
+  // The smallest crossing of every draw, found block by block while the draws exist in full.
+  const options = resolved.options;
+  const rateDependent = options.allocation === 'dedicated' || options.radioTail === true;
+  const smallest = rateDependent && scenario.samples > 1 ? new Float64Array(scenario.samples) : null;
+  const draws = simulate(
+    resolved,
+    scenario.samples,
+    scenario.seed,
+    keep,
+    smallest === null ? undefined : (p, count, start) => crossingsOfBlock(p, count, options, smallest, start),
+  );
   const at = (array: Float64Array) => array[0] as number;
   const summary = (array: Float64Array, centralArray: Float64Array) => interval(array, at(centralArray));
   const { terms } = draws;
@@ -193,8 +247,6 @@ export function compareResolved(resolved: ResolvedScenario): Comparison {
   const offloadTotal = summary(terms.offloadTotal, c.offloadTotal);
   const differenceI = interval(difference, at(c.edgeTotal) - at(c.offloadTotal));
 
-  const centralPerDay = at(kept(central, 'workload.inferencesPerDay'));
-
   // A total divided or multiplied per draw by a quantity that is constant is just rescaled: rescale
   // its interval instead of building and selecting another million-value array.
   const perDraw = (total: Float64Array, totalI: Interval, id: ParameterId, op: 'divide' | 'multiply') => {
@@ -212,19 +264,17 @@ export function compareResolved(resolved: ResolvedScenario): Comparison {
       }
     : { reason: 'give device.accuracy (or measured data with correct labels) and datacenter.accuracy' };
 
-  // Break-even at central values: the rate enters only the device embodied shares, as B / N.
-  const edgeEmb = at(c.edge.embodied);
-  const offEmb = at(c.offload.deviceEmbodied);
   const be = breakEven(
+    centralDifference(central, resolved),
+    rateKinks(central.parameters as ParameterArrays, 0, options),
     {
-      edgeConstantG: at(c.edgeTotal) - edgeEmb,
-      offloadConstantG: at(c.offloadTotal) - offEmb,
-      edgePerDayG: edgeEmb * centralPerDay,
-      offloadPerDayG: offEmb * centralPerDay,
+      allocation: options.allocation,
+      sameBoard: scenario.offloadDevice === undefined,
+      rateTerms:
+        (options.allocation === 'dedicated' && options.energyBasis === 'gross') || options.radioTail === true,
     },
-    resolved.options.allocation,
   );
-  if (resolved.options.allocation === 'dedicated' && draws.n > 1) be.draws = breakEvenOverDraws(draws);
+  if (smallest !== null) be.draws = summariseCrossings(smallest);
 
   const rhos = spearmanAgainst(
     uncertain.map((id) => kept(draws, id)),
@@ -269,6 +319,7 @@ export function compareResolved(resolved: ResolvedScenario): Comparison {
     ratio: interval(ratio, at(c.edgeTotal) / at(c.offloadTotal)),
     probabilityEdgeLower: lower / draws.n,
     breakEvenInferencesPerDay: be,
+    trainingExceededAfter: trainingExceeded(resolved, c),
     perCorrectInference: perCorrect,
     per1000Inferences: {
       edge: scaled(edgeTotal, 1000),
@@ -284,6 +335,7 @@ export function compareResolved(resolved: ResolvedScenario): Comparison {
     sensitivity,
     provenance,
     measurement: resolved.measurement,
+    warnings: resolved.warnings,
   };
 }
 

@@ -34,6 +34,8 @@ export const percent = (share: number): string =>
       ? '> 99.9 %'
       : `${(share * 100).toFixed(1)} %`;
 const count = (x: number) => Math.round(x).toLocaleString('en-US');
+/** A rate that may be below 1 per day. */
+const rate = (x: number) => (x >= 100 ? count(x) : x.toPrecision(3));
 
 function origin(entry: ProvenanceEntry): string {
   const range =
@@ -63,6 +65,7 @@ export function formatComparison(r: Comparison): string {
     `${r.label}`,
     `${s.samples.toLocaleString('en-US')} draws, seed ${s.seed}, allocation ${s.allocation}, energy ${s.energyBasis}, network ${s.networkModel}`,
     verdict(r),
+    ...r.warnings.map((w) => `WARNING: ${w}`),
     '',
     `${'gCO2e per inference'.padEnd(26)}${'central'.padStart(11)}${'median'.padStart(12)}   [p5 … p95]`,
     row('EDGE total', r.edge.total),
@@ -78,13 +81,20 @@ export function formatComparison(r: Comparison): string {
       ? `break-even: none — ${be.reason}`
       : `break-even: ${count(be.inferencesPerDay)} inferences/day — ${be.reason}`,
   );
+  if (be.crossings.length > 1)
+    lines.push(`  crossings: ${be.crossings.map((x) => `${rate(x)}`).join(', ')} inferences/day`);
   if (be.draws !== undefined) {
     const d = be.draws;
     lines.push(
       d.median === null || d.p5 === null || d.p95 === null
         ? '  over the draws: the lines cross in none'
-        : `  over the draws: they cross in ${percent(d.crossing)}, at ${count(d.median)} [${count(d.p5)} … ${count(d.p95)}] inferences/day`,
+        : `  over the draws: they cross in ${percent(d.crossing)}, at ${rate(d.median)} [${rate(d.p5)} … ${rate(d.p95)}] inferences/day (smallest crossing of each draw)`,
     );
+  }
+  const t = r.trainingExceededAfter;
+  if (t.edge !== null || t.offload !== null) {
+    const after = (x: number | null) => (x === null ? 'no training data' : `${count(x)} inferences`);
+    lines.push(`running exceeds training after: edge ${after(t.edge)}, offload ${after(t.offload)}`);
   }
   if ('edge' in r.perCorrectInference) {
     lines.push(

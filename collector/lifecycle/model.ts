@@ -1,6 +1,6 @@
-// The life-cycle model, term by term, in grams CO2e per inference (formulas of issue 4 and
-// docs/methodology.md). Evaluated over typed arrays: index i is one Monte Carlo draw of every
-// parameter, so both placements see the same draws; a single draw of central values is the
+// The life-cycle model, term by term, in grams CO2e per inference (formulas of issues 4 and 13,
+// round 2, and docs/methodology.md). Evaluated over typed arrays: index i is one Monte Carlo draw of
+// every parameter, so both placements see the same draws; a single draw of central values is the
 // deterministic answer.
 
 export const J_PER_KWH = 3.6e6;
@@ -18,6 +18,8 @@ export const PARAMETERS = [
   'device.embodiedKg',
   'device.lifetimeYears',
   'device.accuracy',
+  'device.psuEfficiency',
+  'device.trainingJ',
   'offloadDevice.idleW',
   'offloadDevice.embodiedKg',
   'offloadDevice.lifetimeYears',
@@ -26,6 +28,7 @@ export const PARAMETERS = [
   'network.requestOverheadJ',
   'network.kWhPerGB',
   'network.rttS',
+  'network.tailW',
   'datacenter.gPerKWh',
   'datacenter.pue',
   'datacenter.energyJ',
@@ -34,6 +37,10 @@ export const PARAMETERS = [
   'datacenter.lifetimeYears',
   'datacenter.utilization',
   'datacenter.accuracy',
+  'datacenter.idleW',
+  'datacenter.trainingJ',
+  'training.gPerKWh',
+  'training.fleetInferences',
 ] as const;
 
 export type ParameterId = (typeof PARAMETERS)[number];
@@ -45,16 +52,22 @@ export type EnergyBasis = 'gross' | 'marginal';
 export interface ModelOptions {
   allocation: Allocation;
   energyBasis: EnergyBasis;
+  /** `network.tailW` is given: the request overhead is capped at tailW × T (round 2). */
+  radioTail?: boolean;
+  /** A `training` block is given: the training terms are charged (round 2). */
+  training?: boolean;
 }
 
-export const EDGE_TERMS = ['operational', 'embodied'] as const;
+export const EDGE_TERMS = ['operational', 'idle', 'embodied', 'training'] as const;
 export const OFFLOAD_TERMS = [
   'deviceRadio',
   'deviceWait',
+  'deviceIdle',
   'network',
   'datacenter',
   'datacenterEmbodied',
   'deviceEmbodied',
+  'training',
 ] as const;
 export type EdgeTerm = (typeof EDGE_TERMS)[number];
 export type OffloadTerm = (typeof OFFLOAD_TERMS)[number];
@@ -84,14 +97,16 @@ export function dedicatedShare(inferencesPerDay: number, lifetimeYears: number):
 export function allocateTerms(n: number): TermArrays {
   const make = () => new Float64Array(n);
   return {
-    edge: { operational: make(), embodied: make() },
+    edge: { operational: make(), idle: make(), embodied: make(), training: make() },
     offload: {
       deviceRadio: make(),
       deviceWait: make(),
+      deviceIdle: make(),
       network: make(),
       datacenter: make(),
       datacenterEmbodied: make(),
       deviceEmbodied: make(),
+      training: make(),
     },
     edgeTotal: make(),
     offloadTotal: make(),
@@ -111,6 +126,11 @@ export function evaluate(
 ) {
   const dedicated = options.allocation === 'dedicated';
   const gross = options.energyBasis === 'gross';
+  // Under `dedicated` + `gross` the board is on all day for this workload: the gaps between
+  // inferences are charged too (round 1 charged only the inference window, issue 13).
+  const idleCharged = dedicated && gross;
+  const radioTail = options.radioTail === true;
+  const training = options.training === true;
   const lifeS = DAYS_PER_YEAR * SECONDS_PER_DAY;
   const perDay = p['workload.inferencesPerDay'];
   const inB = p['workload.inputBytes'];
@@ -118,58 +138,108 @@ export function evaluate(
   const ciDevice = p['device.gPerKWh'];
   const devE = p['device.energyJ'];
   const devLatency = p['device.latencyS'];
+  const devIdle = p['device.idleW'];
   const devEmb = p['device.embodiedKg'];
   const devLife = p['device.lifetimeYears'];
+  const psu = p['device.psuEfficiency'];
+  const devTrainJ = p['device.trainingJ'];
   const offIdle = p['offloadDevice.idleW'];
   const offEmb = p['offloadDevice.embodiedKg'];
   const offLife = p['offloadDevice.lifetimeYears'];
   const up = p['network.uplinkUJPerBit'];
   const down = p['network.downlinkUJPerBit'];
-  const overhead = p['network.requestOverheadJ'];
+  const overheadJ = p['network.requestOverheadJ'];
   const kWhPerGB = p['network.kWhPerGB'];
   const rtt = p['network.rttS'];
+  const tailW = p['network.tailW'];
   const ciDc = p['datacenter.gPerKWh'];
   const pue = p['datacenter.pue'];
   const dcE = p['datacenter.energyJ'];
   const dcP = p['datacenter.powerW'];
+  const dcIdle = p['datacenter.idleW'];
   const dcEmb = p['datacenter.embodiedKg'];
   const dcLife = p['datacenter.lifetimeYears'];
   const util = p['datacenter.utilization'];
+  const dcTrainJ = p['datacenter.trainingJ'];
+  const ciTrain = p['training.gPerKWh'];
+  const fleet = p['training.fleetInferences'];
   const { edge, offload, edgeTotal, offloadTotal } = out;
   for (let i = 0; i < n; i++) {
     const ciD = ciDevice[i] as number;
     const inBytes = inB[i] as number;
     const outBytes = outB[i] as number;
+    const rate = perDay[i] as number;
+    const rttS = rtt[i] as number;
+    /** Seconds between inferences. */
+    const gapS = SECONDS_PER_DAY / rate;
+    /** g per J at the device's wall: board energy ÷ PSU efficiency. */
+    const kDev = ciD / J_PER_KWH / (psu[i] as number);
     const shareDevice = dedicated
-      ? 1 / ((perDay[i] as number) * DAYS_PER_YEAR * (devLife[i] as number))
+      ? 1 / (rate * DAYS_PER_YEAR * (devLife[i] as number))
       : (devLatency[i] as number) / ((devLife[i] as number) * lifeS);
     const shareOffload = dedicated
-      ? 1 / ((perDay[i] as number) * DAYS_PER_YEAR * (offLife[i] as number))
-      : (rtt[i] as number) / ((offLife[i] as number) * lifeS);
-    const operational = ((devE[i] as number) * ciD) / J_PER_KWH;
+      ? 1 / (rate * DAYS_PER_YEAR * (offLife[i] as number))
+      : rttS / ((offLife[i] as number) * lifeS);
+    const trainingPerJ = training ? (ciTrain[i] as number) / J_PER_KWH / (fleet[i] as number) : 0;
+    const operational = (devE[i] as number) * kDev;
+    const idle = idleCharged
+      ? (devIdle[i] as number) * Math.max(0, gapS - (devLatency[i] as number)) * kDev
+      : 0;
     const embodied = (devEmb[i] as number) * 1000 * shareDevice;
+    const edgeTraining = training ? (devTrainJ[i] as number) * trainingPerJ : 0;
+    // The radio cannot linger after a request longer than the gap before the next one.
+    const overhead = radioTail
+      ? Math.min(overheadJ[i] as number, (tailW[i] as number) * gapS)
+      : (overheadJ[i] as number);
     const radio =
-      ((8 * inBytes * (up[i] as number) + 8 * outBytes * (down[i] as number)) * 1e-6 +
-        (overhead[i] as number)) *
-      (ciD / J_PER_KWH);
-    const wait = gross ? ((offIdle[i] as number) * (rtt[i] as number) * ciD) / J_PER_KWH : 0;
+      ((8 * inBytes * (up[i] as number) + 8 * outBytes * (down[i] as number)) * 1e-6 + overhead) * kDev;
+    const wait = gross ? (offIdle[i] as number) * rttS * kDev : 0;
+    const deviceIdle = idleCharged ? (offIdle[i] as number) * Math.max(0, gapS - rttS) * kDev : 0;
     const network = ((inBytes + outBytes) / 1e9) * (kWhPerGB[i] as number) * ciD;
-    const dc = ((dcE[i] as number) * (pue[i] as number) * (ciDc[i] as number)) / J_PER_KWH;
+    const dcEnergyJ = dcE[i] as number;
+    const u = util[i] as number;
+    // The server idles (1 − u) of its life; that idle energy is carried by its busy time.
+    const dcIdleJ = gross ? ((dcIdle[i] as number) * (dcEnergyJ / (dcP[i] as number)) * (1 - u)) / u : 0;
+    const dc = ((dcEnergyJ + dcIdleJ) * (pue[i] as number) * (ciDc[i] as number)) / J_PER_KWH;
     const dcEmbodied =
-      ((dcEmb[i] as number) * 1000 * ((dcE[i] as number) / (dcP[i] as number))) /
-      ((dcLife[i] as number) * lifeS * (util[i] as number));
+      ((dcEmb[i] as number) * 1000 * (dcEnergyJ / (dcP[i] as number))) / ((dcLife[i] as number) * lifeS * u);
     const deviceEmbodied = (offEmb[i] as number) * 1000 * shareOffload;
+    const offloadTraining = training ? (dcTrainJ[i] as number) * trainingPerJ : 0;
     const o = offset + i;
     edge.operational[o] = operational;
+    edge.idle[o] = idle;
     edge.embodied[o] = embodied;
+    edge.training[o] = edgeTraining;
     offload.deviceRadio[o] = radio;
     offload.deviceWait[o] = wait;
+    offload.deviceIdle[o] = deviceIdle;
     offload.network[o] = network;
     offload.datacenter[o] = dc;
     offload.datacenterEmbodied[o] = dcEmbodied;
     offload.deviceEmbodied[o] = deviceEmbodied;
-    edgeTotal[o] = operational + embodied;
-    offloadTotal[o] = radio + wait + network + dc + dcEmbodied + deviceEmbodied;
+    offload.training[o] = offloadTraining;
+    edgeTotal[o] = operational + idle + embodied + edgeTraining;
+    offloadTotal[o] =
+      radio + wait + deviceIdle + network + dc + dcEmbodied + deviceEmbodied + offloadTraining;
   }
   return out;
+}
+
+/**
+ * The rates (inferences/day) where a term of draw i has a kink: T = device.latencyS and T = rttS
+ * (the idle terms start), tailW × T = requestOverheadJ (the radio cap starts). Between two kinks
+ * every term is a + b / rate, so edge − offload is monotone there and crosses zero at most once.
+ */
+export function rateKinks(p: ParameterArrays, i: number, options: ModelOptions): number[] {
+  const kinks: number[] = [];
+  if (options.allocation === 'dedicated' && options.energyBasis === 'gross') {
+    kinks.push(SECONDS_PER_DAY / (p['device.latencyS'][i] as number));
+    kinks.push(SECONDS_PER_DAY / (p['network.rttS'][i] as number));
+  }
+  if (options.radioTail === true) {
+    kinks.push(
+      (SECONDS_PER_DAY * (p['network.tailW'][i] as number)) / (p['network.requestOverheadJ'][i] as number),
+    );
+  }
+  return kinks.filter((k) => Number.isFinite(k) && k > 0);
 }

@@ -8,8 +8,9 @@ import { normalAround } from './measured.js';
 import { type ModelOptions, PARAMETERS, type ParameterId } from './model.js';
 import type { NumericInput } from './numeric.js';
 import { BOARDS, GRID_REGIONS, LINKS, lookup, PUE_CLASSES, SERVERS } from './profiles/index.js';
+import { lognormalWarning } from './sample.js';
 import { type Scenario, ScenarioError } from './scenario.js';
-import { isUnsourced, type ProfileValue, type Uncertain } from './uncertain.js';
+import { fixed, isUnsourced, type ProfileValue, type Uncertain } from './uncertain.js';
 
 /** `store-estimate`: read from the store, but the records' energy came from a simulated sensor. */
 export type Origin =
@@ -35,6 +36,8 @@ export interface ResolvedScenario {
   aliases: Partial<Record<ParameterId, ParameterId>>;
   measurement: Measurement | null;
   hasAccuracy: boolean;
+  /** What the reader must know about the inputs: a lognormal central off its range, idle not charged... */
+  warnings: string[];
 }
 
 export type MeasurementSource = (query: MeasurementQuery) => Measurement;
@@ -61,10 +64,18 @@ const given = (input: NumericInput | undefined): Uncertain | undefined =>
 
 export function resolveScenario(scenario: Scenario, source?: MeasurementSource): ResolvedScenario {
   const problems: string[] = [];
-  const options: ModelOptions = { allocation: scenario.allocation, energyBasis: scenario.energyBasis };
+  const warnings: string[] = [];
+  const { device, network, datacenter, workload, training } = scenario;
+  const options: ModelOptions = {
+    allocation: scenario.allocation,
+    energyBasis: scenario.energyBasis,
+    radioTail: network.tailW !== undefined,
+    training: training !== undefined,
+  };
   const gross = options.energyBasis === 'gross';
   const time = options.allocation === 'time';
-  const { device, network, datacenter, workload } = scenario;
+  /** Round 2: a dedicated board draws its idle power between inferences too, when energy is gross. */
+  const idleCharged = !time && gross;
   const values = {} as Record<ParameterId, ResolvedValue>;
 
   /** needed: true = an error if missing; false = optional (accuracy); 'unused' = the model ignores it here. */
@@ -140,7 +151,7 @@ export function resolveScenario(scenario: Scenario, source?: MeasurementSource):
           ),
     ],
   ]);
-  pick('device.latencyS', time || 'unused', [
+  pick('device.latencyS', time || (idleCharged ? false : 'unused'), [
     ['scenario', given(device.latencyS)],
     [
       'measured',
@@ -149,8 +160,18 @@ export function resolveScenario(scenario: Scenario, source?: MeasurementSource):
         : normalAround(m.latencyS.mean, m.latencyS.standardError, measuredFrom, 'mean duration ± SE'),
     ],
   ]);
+  if (idleCharged && values['device.latencyS'].origin === 'not-needed') {
+    values['device.latencyS'] = {
+      ...fixed(
+        0,
+        'default',
+        'not given: the idle gap is charged from the start of each inference, which overstates edge.idle by idleW × latency',
+      ),
+      origin: 'default',
+    };
+  }
   const ownOffload = scenario.offloadDevice !== undefined;
-  pick('device.idleW', (gross && !ownOffload) || 'unused', [
+  pick('device.idleW', (gross && (!ownOffload || idleCharged)) || 'unused', [
     ['scenario', given(device.idleW)],
     ['profile', board?.idleW, board?.id],
   ]);
@@ -177,6 +198,20 @@ export function resolveScenario(scenario: Scenario, source?: MeasurementSource):
           ),
     ],
   ]);
+
+  const byDefault = (id: ParameterId, value: number, note: string) => {
+    if (values[id].origin === 'not-needed')
+      values[id] = { ...fixed(value, 'default', note), origin: 'default' };
+  };
+  pick('device.psuEfficiency', false, [['scenario', given(device.psuEfficiency)]]);
+  byDefault(
+    'device.psuEfficiency',
+    1,
+    'not given: the board energy is taken as wall energy (no power-supply loss)',
+  );
+  pick('device.trainingJ', options.training ? false : 'unused', [['scenario', given(device.trainingJ)]]);
+  if (options.training)
+    byDefault('device.trainingJ', 0, 'not given: the training of the edge model is not charged');
 
   const aliases: Partial<Record<ParameterId, ParameterId>> = {};
   const off = scenario.offloadDevice;
@@ -275,11 +310,29 @@ export function resolveScenario(scenario: Scenario, source?: MeasurementSource):
     ['profile', server?.utilization, server?.id],
   ]);
   pick('datacenter.accuracy', false, [['scenario', given(datacenter.accuracy)]]);
+  pick('datacenter.idleW', gross ? false : 'unused', [['scenario', given(datacenter.idleW)]]);
+  if (gross)
+    byDefault('datacenter.idleW', 0, "not given: the server's idle time between requests is not charged");
+  pick('datacenter.trainingJ', options.training ? false : 'unused', [
+    ['scenario', given(datacenter.trainingJ)],
+  ]);
+  if (options.training)
+    byDefault('datacenter.trainingJ', 0, 'not given: the training of the datacenter model is not charged');
+  pick('network.tailW', options.radioTail === true ? true : 'unused', [['scenario', given(network.tailW)]]);
+  pick('training.gPerKWh', options.training || 'unused', [
+    ['scenario', given(training?.gPerKWh)],
+    ['profile', region(training?.region), training?.region],
+  ]);
+  pick('training.fleetInferences', options.training || 'unused', [
+    ['scenario', given(training?.fleetInferences)],
+  ]);
 
   if (device.region !== undefined && device.gPerKWh !== undefined)
     problems.push('device: give region or gPerKWh, not both');
   if (datacenter.region !== undefined && datacenter.gPerKWh !== undefined)
     problems.push('datacenter: give region or gPerKWh, not both');
+  if (training?.region !== undefined && training.gPerKWh !== undefined)
+    problems.push('training: give region or gPerKWh, not both');
   if (problems.length > 0) {
     throw new ScenarioError(
       `scenario: ${problems.length} problem(s):\n${problems.map((p) => `  ${p}`).join('\n')}`,
@@ -288,8 +341,20 @@ export function resolveScenario(scenario: Scenario, source?: MeasurementSource):
   }
   for (const id of PARAMETERS)
     if (values[id] === undefined) throw new Error(`internal: ${id} was not resolved`);
+  if (!time && !gross)
+    warnings.push(
+      'allocation `dedicated` with energyBasis `marginal`: idle power is not charged (neither between inferences nor while waiting for an answer), although a dedicated board draws it all day; use `gross` to charge it',
+    );
+  if (!options.training && (device.trainingJ !== undefined || datacenter.trainingJ !== undefined))
+    warnings.push(
+      'trainingJ is given but there is no `training` block (gPerKWh or region, fleetInferences): training is not charged',
+    );
+  for (const id of PARAMETERS) {
+    const warning = aliases[id] === undefined ? lognormalWarning(id, values[id]) : undefined;
+    if (warning !== undefined) warnings.push(warning);
+  }
   const hasAccuracy =
     values['device.accuracy'].origin !== 'not-needed' &&
     values['datacenter.accuracy'].origin !== 'not-needed';
-  return { scenario, options, values, aliases, measurement, hasAccuracy };
+  return { scenario, options, values, aliases, measurement, hasAccuracy, warnings };
 }

@@ -42,6 +42,10 @@ const device = z.strictObject({
   embodiedKg: numeric({ min: 0 }).optional(),
   lifetimeYears: numeric({ above: 0 }).optional(),
   accuracy: numeric({ above: 0, max: 1 }).optional(),
+  /** Wall energy = board energy ÷ this (round 2; default 1). */
+  psuEfficiency: numeric({ above: 0, max: 1 }).optional(),
+  /** Training plus pruning energy of the model that runs on the device, J. */
+  trainingJ: numeric({ min: 0 }).optional(),
 });
 
 const offloadDevice = z.strictObject({
@@ -59,6 +63,8 @@ const network = z.strictObject({
   requestOverheadJ: numeric({ min: 0 }).optional(),
   kWhPerGB: numeric({ min: 0 }).optional(),
   rttS: numeric({ min: 0 }).optional(),
+  /** Radio power above idle while it lingers after a request, W: caps the overhead at tailW × T. */
+  tailW: numeric({ min: 0 }).optional(),
 });
 
 const datacenter = z.strictObject({
@@ -71,6 +77,16 @@ const datacenter = z.strictObject({
   lifetimeYears: numeric({ above: 0 }).optional(),
   utilization: numeric({ above: 0, max: 1 }).optional(),
   accuracy: numeric({ above: 0, max: 1 }).optional(),
+  /** Server power while idle, W: its idle time is carried by its busy time (under `gross`). */
+  idleW: numeric({ min: 0 }).optional(),
+  /** Training plus pruning energy of the model that runs in the datacenter, J. */
+  trainingJ: numeric({ min: 0 }).optional(),
+});
+
+/** Where the models were trained, and how many inferences they serve over their service life. */
+const training = z.strictObject({
+  ...site,
+  fleetInferences: numeric({ above: 0 }),
 });
 
 export const scenarioSchema = z.strictObject({
@@ -94,6 +110,7 @@ export const scenarioSchema = z.strictObject({
   offloadDevice: offloadDevice.optional(),
   network: network.default({ model: 'attributional' }),
   datacenter,
+  training: training.optional(),
 });
 
 export type Scenario = z.infer<typeof scenarioSchema>;

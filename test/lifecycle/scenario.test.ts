@@ -109,7 +109,16 @@ describe('scenario validation', () => {
       origin: 'inherited',
       central: 5,
     });
-    expect(result.provenance['device.idleW']).toBeUndefined();
+    // Round 2: under dedicated + gross the edge board's own idle power is charged (edge.idle), so
+    // device.idleW is used even with a separate offloading device; under `time` it is not.
+    expect(result.provenance['device.idleW']).toMatchObject({ origin: 'profile', profile: 'rpi4' });
+    const time = compare(
+      parseScenario(
+        `samples: 1\nallocation: time\n${BASE.replace('energyJ: 0.05', 'energyJ: 0.05, latencyS: 0.01')}offloadDevice: { embodiedKg: 2 }\n`,
+      ),
+    );
+    expect(time.provenance['device.idleW']).toBeUndefined();
+    expect(time.provenance['offloadDevice.idleW']).toMatchObject({ origin: 'inherited', central: 2.7 });
   });
 
   it('reports YAML syntax errors with the line', () => {

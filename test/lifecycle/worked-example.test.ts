@@ -1,5 +1,6 @@
-// The hand-worked example of docs/methodology.md, read from the document, reproduced by the engine
-// to 1e-9 relative: the document and the code cannot drift apart unnoticed.
+// The hand-worked example of docs/methodology.md (round 2: idle, PSU, radio tail, server idle,
+// training), read from the document, reproduced by the engine to 1e-9 relative: the document and
+// the code cannot drift apart unnoticed.
 
 import { describe, expect, it } from 'vitest';
 import { compare, parseScenario } from '../../collector/lifecycle/index.js';
@@ -22,7 +23,10 @@ describe('worked example of docs/methodology.md', () => {
     'perCorrectInference.offload': perCorrect.offload.central,
     'perDeviceDay.edge': result.perDeviceDay.edge.central,
     'perDeviceDay.offload': result.perDeviceDay.offload.central,
+    'trainingExceededAfter.edge': result.trainingExceededAfter.edge ?? Number.NaN,
+    'trainingExceededAfter.offload': result.trainingExceededAfter.offload ?? Number.NaN,
     breakEvenInferencesPerDay: breakEven.inferencesPerDay ?? Number.NaN,
+    breakEvenCrossings: breakEven.crossings.length,
   };
 
   it('the document lists every term, total and derived figure', () => {
@@ -40,5 +44,17 @@ describe('worked example of docs/methodology.md', () => {
     expect(result.edge.total.p95).toBe(result.edge.total.central);
     expect(result.probabilityEdgeLower).toBe(0);
     expect(breakEven.edgeLowerWhen).toBe('above');
+  });
+
+  it('at the crossing the two totals are equal, and the sign of edge − offload flips across it', () => {
+    const at = (inferencesPerDay: number) => {
+      const scenario = parseScenario(yaml, 'worked example');
+      return compare({ ...scenario, workload: { ...scenario.workload, inferencesPerDay } });
+    };
+    const n = breakEven.inferencesPerDay as number;
+    const there = at(n);
+    expect(relativeError(there.edge.total.central, there.offload.total.central)).toBeLessThan(1e-12);
+    expect(at(n * (1 - 1e-6)).difference.central).toBeGreaterThan(0);
+    expect(at(n * (1 + 1e-6)).difference.central).toBeLessThan(0);
   });
 });
