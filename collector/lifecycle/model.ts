@@ -229,17 +229,33 @@ export function evaluate(
  * The rates (inferences/day) where a term of draw i has a kink: T = device.latencyS and T = rttS
  * (the idle terms start), tailW × T = requestOverheadJ (the radio cap starts). Between two kinks
  * every term is a + b / rate, so edge − offload is monotone there and crosses zero at most once.
+ * Written into `out` (at most MAX_KINKS, finite and positive only, unsorted); returns how many.
  */
-export function rateKinks(p: ParameterArrays, i: number, options: ModelOptions): number[] {
-  const kinks: number[] = [];
+export function rateKinksInto(
+  p: ParameterArrays,
+  i: number,
+  options: ModelOptions,
+  out: Float64Array,
+): number {
+  let count = 0;
+  const push = (rate: number) => {
+    if (Number.isFinite(rate) && rate > 0) out[count++] = rate;
+  };
   if (options.allocation === 'dedicated' && options.energyBasis === 'gross') {
-    kinks.push(SECONDS_PER_DAY / (p['device.latencyS'][i] as number));
-    kinks.push(SECONDS_PER_DAY / (p['network.rttS'][i] as number));
+    push(SECONDS_PER_DAY / (p['device.latencyS'][i] as number));
+    push(SECONDS_PER_DAY / (p['network.rttS'][i] as number));
   }
   if (options.radioTail === true) {
-    kinks.push(
+    push(
       (SECONDS_PER_DAY * (p['network.tailW'][i] as number)) / (p['network.requestOverheadJ'][i] as number),
     );
   }
-  return kinks.filter((k) => Number.isFinite(k) && k > 0);
+  return count;
+}
+
+export const MAX_KINKS = 3;
+
+export function rateKinks(p: ParameterArrays, i: number, options: ModelOptions): number[] {
+  const out = new Float64Array(MAX_KINKS);
+  return [...out.subarray(0, rateKinksInto(p, i, options, out))];
 }

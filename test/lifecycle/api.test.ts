@@ -80,10 +80,12 @@ describe('HTTP API /v1/compare', () => {
     expect(Object.keys(body.offload.terms)).toEqual([
       'deviceRadio',
       'deviceWait',
+      'deviceIdle',
       'network',
       'datacenter',
       'datacenterEmbodied',
       'deviceEmbodied',
+      'training',
     ]);
   });
 

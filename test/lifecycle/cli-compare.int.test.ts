@@ -18,7 +18,7 @@ describe('edgewatt compare (process)', () => {
     const run = runCli(['compare', '--scenario', EXAMPLE]);
     expect((await run.exited).code).toBe(0);
     const out = run.stdout();
-    expect(out).toMatch(/→ offload is lower in 100\.0 % of draws; edge − offload = 224 µg \[/);
+    expect(out).toMatch(/→ offload is lower in 100\.0 % of draws; edge − offload = 597 µg \[/);
     for (const part of [
       'EDGE total',
       'OFFLOAD total',
@@ -45,12 +45,17 @@ describe('edgewatt compare (process)', () => {
         'ratio',
         'probabilityEdgeLower',
         'breakEvenInferencesPerDay',
+        'trainingExceededAfter',
         'perCorrectInference',
         'sensitivity',
         'provenance',
+        'warnings',
       ]),
     );
-    expect(Object.keys(body.edge.terms)).toEqual(['operational', 'embodied']);
+    expect(Object.keys(body.edge.terms)).toEqual(['operational', 'idle', 'embodied', 'training']);
+    expect(body.breakEvenInferencesPerDay.crossings).toEqual([
+      body.breakEvenInferencesPerDay.inferencesPerDay,
+    ]);
     expect(body.edge.total).toEqual({
       central: expect.any(Number),
       median: expect.any(Number),
