@@ -3,7 +3,7 @@
 // product name (x86). The root is injectable so tests read a fake tree.
 
 import { join } from 'node:path';
-import { type BoardProfile, recogniseBoard } from '../boards/index.js';
+import { type Board, recogniseBoard } from '../../protocol/boards/index.js';
 import { readTrimmed } from '../sensors/sysfs.js';
 
 export interface BoardIdentity {
@@ -14,7 +14,7 @@ export interface BoardIdentity {
   l4t: string | undefined;
   /** JetPack major version implied by the L4T release. */
   jetpack: string | undefined;
-  profile: BoardProfile | undefined;
+  profile: Board | undefined;
 }
 
 const MODEL_FILES = [

@@ -2,6 +2,7 @@
 // The real bus is `i2c-bus` (SMBus word transfers, which are little-endian, while the INA chips
 // send the most significant byte first, hence the byte swap); tests pass a fake bus module.
 
+import { closeSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -59,18 +60,35 @@ export async function openI2cBus(busNumber: number, busModule?: string): Promise
       throw new I2cOpenError(`busModule ${busModule} does not export openBus(busNumber)`);
     return module.openBus(busNumber);
   }
+  // i2c-bus opens /dev/i2c-<n> only at the first transfer, where a missing bus surfaces as a bare
+  // ENOENT from a register write; opening it here first turns that into a message with the fix.
+  const path = `/dev/i2c-${busNumber}`;
+  try {
+    closeSync(openSync(path, 'r+'));
+  } catch (error) {
+    throw busError(path, error as NodeJS.ErrnoException);
+  }
   const require = createRequire(import.meta.url);
   try {
     const i2c = require('i2c-bus') as { openSync(n: number): I2cBus };
     return i2c.openSync(busNumber);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const hint =
-      code === 'ENOENT'
-        ? 'enable I2C (raspi-config → Interface Options → I2C, or dtparam=i2c_arm=on) and check the bus number'
-        : code === 'EACCES'
-          ? 'add the agent user to the i2c group (sudo usermod -aG i2c $USER) and log in again'
-          : 'check the wiring and the bus number (i2cdetect -l lists buses)';
-    throw new I2cOpenError(`cannot open /dev/i2c-${busNumber}: ${(error as Error).message}; ${hint}`);
+    throw busError(path, error as NodeJS.ErrnoException);
   }
+}
+
+/** One line: the bus path, what failed, the fix, and where to look next. */
+function busError(path: string, error: NodeJS.ErrnoException): I2cOpenError {
+  const hint =
+    error.code === 'ENOENT'
+      ? 'no such I2C bus here: enable I2C (raspi-config → Interface Options → I2C, or dtparam=i2c_arm=on) and check the bus number (i2cdetect -l lists buses)'
+      : error.code === 'EACCES'
+        ? 'add the agent user to the i2c group (sudo usermod -aG i2c $USER) and log in again'
+        : error.code === 'MODULE_NOT_FOUND' || error.code === 'ERR_DLOPEN_FAILED'
+          ? 'the i2c-bus native module did not load on this machine (npm rebuild i2c-bus)'
+          : 'check the wiring and the bus number (i2cdetect -l lists buses)';
+  const reason = error.code ?? error.message;
+  return new I2cOpenError(
+    `cannot open I2C bus ${path} (${reason}): ${hint}; \`edgewatt doctor\` lists the power sensors this machine has`,
+  );
 }

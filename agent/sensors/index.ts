@@ -1,7 +1,7 @@
 // The sensor registry. A new sensor is one file implementing PowerSensor (or, for a sampled sensor,
 // a SampleSource built with sampledSensorFactory) plus one line here.
 
-import { BOARDS } from '../boards/index.js';
+import { BOARDS } from '../../protocol/boards/index.js';
 import { ina219SensorFactory } from './ina219.js';
 import { ina226SensorFactory } from './ina226.js';
 import { jetsonIna3221SensorFactory } from './jetson-ina3221.js';
@@ -35,5 +35,9 @@ export function createSensor(spec: string): PowerSensor {
       `--sensor ${JSON.stringify(spec)} is not known; use <kind>[:<board>][:<key>=<value>,...] with kind one of ${SENSORS.map((s) => s.kind).join(', ')} and board one of ${BOARDS.map((b) => b.id).join(', ')}`,
     );
   }
-  return factory.create({ kind: parsed.kind, board: boardOf(spec, parsed.boardId), options: parsed.options });
+  return factory.create({
+    kind: parsed.kind,
+    board: boardOf(spec, parsed.boardId, factory),
+    options: parsed.options,
+  });
 }

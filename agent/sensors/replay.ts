@@ -102,6 +102,7 @@ export const replaySensorFactory = sampledSensorFactory({
     'replays a recorded trace, CSV time_s,power_w or an MLPerf Tiny run folder (option file; estimated)',
   preference: 0,
   provenance: 'estimated',
+  fitsAnyBoard: true,
   options: z.object({ file: z.string({ error: 'replay needs file=<csv or MLPerf run folder>' }) }),
   async open(options) {
     return new ReplaySource(loadTrace(options.file));

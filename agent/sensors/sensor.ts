@@ -3,9 +3,9 @@
 // SampleSource read synchronously by a sampling worker into a shared ring buffer, and integrated
 // by agent/measure; the simulated one computes an estimate from a board profile.
 
+import type { Board } from '../../protocol/boards/index.js';
 import type { Provenance } from '../../protocol/index.js';
 import type { InferenceWindow, WindowEstimate } from '../../runtime/estimate.js';
-import type { BoardProfile } from '../boards/index.js';
 import type { SensorAccuracy } from '../measure/uncertainty.js';
 
 export type { InferenceWindow };
@@ -64,7 +64,7 @@ export interface SampleSource {
 
 export interface SensorSpec {
   kind: string;
-  board: BoardProfile | undefined;
+  board: Board | undefined;
   /** `key=value` options from the spec, e.g. `ina219:rpi4:address=0x41,shuntOhms=0.1`. */
   options: Record<string, string>;
 }
@@ -93,6 +93,8 @@ export interface SensorFactory {
   description: string;
   /** Higher wins when doctor picks among usable sensors (board input > SoC package > estimate). */
   preference?: number;
+  /** True for estimates (simulated, replay), which any board may name; other sensors only boards listing them. */
+  fitsAnyBoard?: boolean;
   create(spec: SensorSpec): PowerSensor;
   /** For sample-based sensors: opens the hardware reading; runs inside the sampling worker. */
   openSource?(spec: SensorSpec): Promise<SampleSource>;

@@ -2,15 +2,15 @@
 // it gives the model-based estimate of runtime/estimate.ts for its board profile, labelled as
 // estimated in every record.
 
+import { type Board, boardIds } from '../../protocol/boards/index.js';
 import { estimateWindowEnergy, type InferenceWindow } from '../../runtime/estimate.js';
-import { BOARDS, type BoardProfile } from '../boards/index.js';
 import { type PowerSensor, SensorConfigError, type SensorFactory, type WindowEnergy } from './sensor.js';
 
 export class SimulatedSensor implements PowerSensor {
   readonly provenance = 'estimated' as const;
   readonly label: string;
 
-  constructor(private readonly board: BoardProfile) {
+  constructor(private readonly board: Board) {
     this.label = `simulated:${board.id}`;
   }
 
@@ -29,6 +29,7 @@ export class SimulatedSensor implements PowerSensor {
 export const simulatedSensorFactory: SensorFactory = {
   kind: 'simulated',
   description: 'estimate from a board profile and the CPU time the inference used (labelled estimated)',
+  fitsAnyBoard: true,
   create(spec) {
     if (Object.keys(spec.options).length > 0)
       throw new SensorConfigError(
@@ -36,7 +37,7 @@ export const simulatedSensorFactory: SensorFactory = {
       );
     if (spec.board === undefined) {
       throw new SensorConfigError(
-        `sensor "simulated" needs a board profile: write --sensor simulated:<board> with board one of ${BOARDS.map((b) => b.id).join(', ')}`,
+        `sensor "simulated" needs a board profile: write --sensor simulated:<board> with board one of ${boardIds().join(', ')}`,
       );
     }
     return new SimulatedSensor(spec.board);

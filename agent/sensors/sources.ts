@@ -3,8 +3,8 @@
 // that each driver file holds only what is particular to its hardware.
 
 import { z } from 'zod';
+import type { Board } from '../../protocol/boards/index.js';
 import type { Provenance } from '../../protocol/index.js';
-import type { BoardProfile } from '../boards/index.js';
 import { SampledSensor } from './sampled-sensor.js';
 import { WorkerSampler } from './sampler.js';
 import type { ProbeEnv, ProbeResult, SampleSource, SensorFactory, SensorSpec } from './sensor.js';
@@ -25,7 +25,8 @@ export interface SampledSensorParts<S extends z.ZodObject> {
   preference: number;
   provenance: Provenance;
   options: S;
-  open(options: z.infer<S>, board: BoardProfile | undefined): Promise<SampleSource>;
+  fitsAnyBoard?: boolean;
+  open(options: z.infer<S>, board: Board | undefined): Promise<SampleSource>;
   probe?(env: ProbeEnv): Promise<ProbeResult[]>;
 }
 
@@ -47,6 +48,7 @@ export function sampledSensorFactory<S extends z.ZodObject>(parts: SampledSensor
     kind: parts.kind,
     description: parts.description,
     preference: parts.preference,
+    ...(parts.fitsAnyBoard === undefined ? {} : { fitsAnyBoard: parts.fitsAnyBoard }),
     create(spec) {
       const options = sensorOptions(parts.kind, schema, spec.options) as {
         periodMs?: number;
@@ -74,7 +76,7 @@ export async function openSource(spec: string): Promise<SampleSource> {
     throw new SensorConfigError(`sensor spec ${JSON.stringify(spec)} does not name a sample-based sensor`);
   return factory.openSource({
     kind: parsed.kind,
-    board: boardOf(spec, parsed.boardId),
+    board: boardOf(spec, parsed.boardId, factory),
     options: parsed.options,
   });
 }

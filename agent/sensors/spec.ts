@@ -2,8 +2,8 @@
 // `simulated:rpi4`, `rapl`, `ina219:rpi4:address=0x41,shuntOhms=0.1,maxCurrentA=3.2`.
 
 import { z } from 'zod';
-import { BOARDS, type BoardProfile, boardById, UnknownBoardError } from '../boards/index.js';
-import { SensorConfigError } from './sensor.js';
+import { BOARDS, type Board, boardById, UnknownBoardError } from '../../protocol/boards/index.js';
+import { SensorConfigError, type SensorFactory } from './sensor.js';
 
 export interface ParsedSpec {
   kind: string;
@@ -30,15 +30,31 @@ export function parseSensorSpec(spec: string): ParsedSpec | undefined {
   return { kind, boardId: plain[0] === '' ? undefined : plain[0], options };
 }
 
-export function boardOf(spec: string, boardId: string | undefined): BoardProfile | undefined {
+/** Whether a sensor can measure a board: the board lists its sensors; estimates fit every board. */
+export function sensorFitsBoard(sensor: Pick<SensorFactory, 'kind' | 'fitsAnyBoard'>, board: Board): boolean {
+  return sensor.fitsAnyBoard === true || board.sensors.includes(sensor.kind);
+}
+
+/** The board a spec names, refused with the fix when unknown or when the sensor cannot measure it. */
+export function boardOf(
+  spec: string,
+  boardId: string | undefined,
+  sensor: Pick<SensorFactory, 'kind' | 'fitsAnyBoard'>,
+): Board | undefined {
   if (boardId === undefined) return undefined;
+  let board: Board;
   try {
-    return boardById(boardId);
+    board = boardById(boardId);
   } catch (error) {
     if (error instanceof UnknownBoardError)
       throw new SensorConfigError(`--sensor ${JSON.stringify(spec)}: ${error.message}`);
     throw error;
   }
+  if (!sensorFitsBoard(sensor, board))
+    throw new SensorConfigError(
+      `--sensor ${JSON.stringify(spec)}: a ${board.name} (${board.id}) is not measured with ${sensor.kind}; its sensors are ${board.sensors.join(', ')}, or simulated:${board.id} (an estimate)`,
+    );
+  return board;
 }
 
 /** Validates a sensor's options with its zod schema, listing every problem with the fix. */

@@ -2,7 +2,7 @@
 // machine and the simulated sensor's model, runtime/estimate.ts (idle + (load − idle) × CPU utilisation).
 // An ESTIMATE: this host's timing stands in for the board's, and no power sensor is read. Labelled as such.
 
-import { BOARDS } from '../../agent/boards/index.js';
+import { BOARDS } from '../../protocol/boards/index.js';
 import { estimateWindowEnergy } from '../../runtime/estimate.js';
 import type { LatencyResult } from './evaluate.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { BOARDS, boardById, recogniseBoard, UnknownBoardError } from '../../agent/boards/index.js';
 import { createSensor, SENSORS, SensorConfigError } from '../../agent/sensors/index.js';
 import { SimulatedSensor } from '../../agent/sensors/simulated.js';
+import { BOARDS } from '../../protocol/boards/index.js';
 
 const boardIds = BOARDS.map((board) => board.id);
 
@@ -56,51 +56,36 @@ describe('createSensor', () => {
   });
 });
 
-describe('board registry', () => {
-  it('finds every board by its id', () => {
-    for (const board of BOARDS) expect(boardById(board.id)).toBe(board);
-  });
-
-  it('throws UnknownBoardError naming the id and listing the known boards', () => {
-    expect(() => boardById('pi-zero')).toThrow(UnknownBoardError);
-    expect(() => boardById('pi-zero')).toThrow(/"pi-zero".*rpi4, rpi5, jetson-orin-nano/);
-  });
-
-  it('has unique ids', () => {
-    expect(new Set(boardIds).size).toBe(boardIds.length);
+describe('sensor matching: a board lists the sensors that can measure it', () => {
+  it('names only registered sensor kinds in every board', () => {
+    const kinds = SENSORS.map((s) => s.kind);
+    for (const board of BOARDS) for (const kind of board.sensors) expect(kinds).toContain(kind);
   });
 
   it.each([
-    ['Raspberry Pi 4 Model B Rev 1.4', 'rpi4'],
-    ['Raspberry Pi 5 Model B Rev 1.0', 'rpi5'],
-    ['NVIDIA Jetson Orin Nano Developer Kit', 'jetson-orin-nano'],
-  ])('recognises %s as %s', (model, id) => {
-    expect(recogniseBoard(model)?.id).toBe(id);
+    ['jetson-ina3221:rpi4', 'Raspberry Pi 4 Model B (rpi4)', 'ina219, ina226'],
+    ['pi5-pmic:rpi4', 'Raspberry Pi 4 Model B (rpi4)', 'ina219, ina226'],
+    ['pi5-pmic:jetson-nano', 'NVIDIA Jetson Nano (jetson-nano)', 'jetson-ina3221, ina219, ina226'],
+    ['rapl:esp32', 'ESP32-class microcontroller board (esp32)', 'ina219, ina226'],
+  ])('refuses %s, naming the board and its sensors', (spec, board, sensors) => {
+    const { message } = configErrorOf(spec);
+    expect(message).toContain(JSON.stringify(spec));
+    expect(message).toContain(board);
+    expect(message).toContain(`its sensors are ${sensors}`);
   });
 
-  it.each(['Raspberry Pi 3 Model B Plus Rev 1.3', 'QEMU Standard PC', ''])(
-    'recognises no board in %j',
-    (model) => {
-      expect(recogniseBoard(model)).toBeUndefined();
+  it('lets only the estimates (simulated, replay) name a board that does not list them', () => {
+    const anyBoard = SENSORS.filter((factory) => factory.fitsAnyBoard === true).map(
+      (factory) => factory.kind,
+    );
+    expect(anyBoard.sort()).toEqual(['replay', 'simulated']);
+    expect(createSensor('replay:esp32:file=trace.csv').label).toBe('replay:esp32');
+  });
+
+  it.each(BOARDS.flatMap((board) => board.sensors.map((kind) => `${kind}:${board.id}`)))(
+    'creates %s (a sensor the board lists), labelled with the board',
+    (spec) => {
+      expect(createSensor(spec).label).toBe(spec);
     },
   );
-
-  describe.each(BOARDS.map((board) => [board.id, board] as const))('profile %s', (_id, board) => {
-    it.each(['idleW', 'loadW', 'embodiedKgCo2e'] as const)('has low ≤ central ≤ high for %s', (field) => {
-      const figure = board[field];
-      expect(figure.low).toBeLessThanOrEqual(figure.central);
-      expect(figure.central).toBeLessThanOrEqual(figure.high);
-      expect(figure.low).toBeGreaterThan(0);
-      expect(figure.source.length).toBeGreaterThan(0);
-    });
-
-    it('draws less power at idle than at load (central values)', () => {
-      expect(board.idleW.central).toBeLessThan(board.loadW.central);
-    });
-
-    it('has a positive whole number of CPU cores', () => {
-      expect(Number.isInteger(board.cpuCores)).toBe(true);
-      expect(board.cpuCores).toBeGreaterThan(0);
-    });
-  });
 });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { BoardProfile } from '../../agent/boards/index.js';
-import { boardById } from '../../agent/boards/index.js';
 import { SimulatedSensor } from '../../agent/sensors/simulated.js';
+import { type Board, boardById } from '../../protocol/boards/index.js';
 import { triangularSd } from '../../runtime/estimate.js';
 
 const rpi4 = boardById('rpi4');
@@ -13,11 +12,11 @@ function window(durationS: number, cpuUs: number) {
 }
 
 /** A made-up board whose load range is `spread` watts either side of the central value. */
-function boardWithLoadSpread(spread: number): BoardProfile {
+function boardWithLoadSpread(spread: number): Board {
   return {
     ...rpi4,
     id: `spread-${spread}`,
-    loadW: { central: 6, low: 6 - spread, high: 6 + spread, source: 'test' },
+    loadW: { central: 6, low: 6 - spread, high: 6 + spread, factor: 'test' },
   };
 }
 
@@ -112,6 +111,12 @@ describe('SimulatedSensor.estimate', () => {
   it("is labelled 'simulated:<board>'", () => {
     expect(sensor.label).toBe('simulated:rpi4');
     expect(new SimulatedSensor(boardById('jetson-orin-nano')).label).toBe('simulated:jetson-orin-nano');
+  });
+
+  it('estimates an ESP32-class board in milliwatts: light sleep at idle, modem sleep (CPU on) at load', () => {
+    const esp32 = new SimulatedSensor(boardById('esp32'));
+    expect(esp32.estimate(window(1, 0)).energyJ).toBeCloseTo(0.8 * 3.3e-3, 12);
+    expect(esp32.estimate(window(1, 2e6)).energyJ).toBeCloseTo(10 * 3.3e-3, 12);
   });
 
   it('returns the same figures through the async PowerSensor interface', async () => {

@@ -1,9 +1,9 @@
-import { chmodSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { identifyBoard, parseTegraRelease } from '../../agent/doctor/board.js';
-import { formatDoctor, runDoctor } from '../../agent/doctor/doctor.js';
+import { doctorJson, formatDoctor, runDoctor } from '../../agent/doctor/doctor.js';
 import type { ProbeEnv } from '../../agent/sensors/sensor.js';
 import { runCli } from '../support/process.js';
 import { copyTree, SYSFS_FIXTURES } from './support/tree.js';
@@ -16,7 +16,7 @@ const recordedPmic = () =>
 
 describe('board identity', () => {
   it.each([
-    ['jetson-nano-iio', 'NVIDIA Jetson Nano Developer Kit', undefined, 'R32.7.1', '4'],
+    ['jetson-nano-iio', 'NVIDIA Jetson Nano Developer Kit', 'jetson-nano', 'R32.7.1', '4'],
     ['jetson-orin-nano-hwmon', 'NVIDIA Jetson Orin Nano Developer Kit', 'jetson-orin-nano', 'R35.4.1', '5'],
     ['no-sensor', 'Raspberry Pi 4 Model B Rev 1.4', 'rpi4', undefined, undefined],
     ['rpi5-pmic', 'Raspberry Pi 5 Model B Rev 1.0', 'rpi5', undefined, undefined],
@@ -54,6 +54,7 @@ describe('runDoctor', () => {
     expect(report.chosen).toEqual(
       expect.objectContaining({ spec: 'simulated:rpi4', provenance: 'estimated' }),
     );
+    expect(report.chosen?.reason).toContain('to measure instead: ina219, ina226');
   });
 
   it('lists RAPL as unusable with the fix when permission is denied, and chooses nothing measured', async () => {
@@ -63,6 +64,35 @@ describe('runDoctor', () => {
     expect(formatDoctor(report)).toMatch(/unusable rapl: permission denied .*chmod o\+r/);
     expect(report.chosen).toBeUndefined();
     expect(formatDoctor(report)).toContain('no sensor and no known board');
+  });
+
+  it('puts the estimate to fall back on into the JSON as well as the text, with the boards to pick from', async () => {
+    const report = await runDoctor({ root: copyTree('rapl-wrap'), run: noCommands, canRead: () => false });
+    expect(formatDoctor(report)).toContain('--sensor simulated:<board> (an estimate)');
+    const json = doctorJson(report) as Record<string, unknown>;
+    expect(json.chosen).toBeNull();
+    expect(json.fallback).toEqual({
+      spec: 'simulated:<board>',
+      provenance: 'estimated',
+      reason: expect.stringContaining('rpi4, rpi5, jetson-nano, jetson-orin-nano, esp32'),
+      boards: ['rpi4', 'rpi5', 'jetson-nano', 'jetson-orin-nano', 'esp32'],
+    });
+  });
+
+  it("gives the recognised board's estimate as the fallback next to a measured choice", async () => {
+    const report = await runDoctor({ root: copyTree('jetson-orin-nano-hwmon'), run: noCommands });
+    expect(report.chosen?.provenance).toBe('measured');
+    expect(doctorJson(report)).toMatchObject({
+      fallback: { spec: 'simulated:jetson-orin-nano', provenance: 'estimated' },
+    });
+  });
+
+  it('leaves the board out of the spec of a sensor that board does not list', async () => {
+    const root = copyTree('rapl-wrap');
+    writeFileSync(join(root, 'sys/class/dmi/id/product_name'), 'Raspberry Pi 4 Model B Rev 1.4\n');
+    const report = await runDoctor({ root, run: noCommands });
+    expect(report.board.profile?.id).toBe('rpi4');
+    expect(report.chosen?.spec).toBe(`rapl:root=${root}`);
   });
 
   it('uses the Pi 5 PMIC when vcgencmd prints rails', async () => {
@@ -91,7 +121,21 @@ describe('edgewatt doctor (process)', () => {
     expect(report.board.jetpack).toBe('4');
     expect(report.sensors[0].kind).toBe('jetson-ina3221');
     expect(report.sensors[0].totalW).toBeCloseTo(6.208, 9);
-    expect(report.chosen.spec).toBe(`jetson-ina3221:root=${root}`);
+    expect(report.board.profile).toBe('jetson-nano');
+    expect(report.chosen.spec).toBe(`jetson-ina3221:jetson-nano:root=${root}`);
+    expect(report.fallback).toMatchObject({ spec: 'simulated:jetson-nano', provenance: 'estimated' });
+  });
+
+  it('prints the fallback estimate in --json when there is no sensor and no known board', async () => {
+    const root = copyTree('rapl-wrap');
+    rmSync(join(root, 'sys/class/powercap'), { recursive: true });
+    const run = runCli(['doctor', '--json', '--root', root]);
+    expect((await run.exited).code, run.stderr()).toBe(0);
+    const report = JSON.parse(run.stdout());
+    expect(report.chosen).toBeNull();
+    expect(report.fallback.spec).toBe('simulated:<board>');
+    expect(report.fallback.provenance).toBe('estimated');
+    expect(report.fallback.boards).toContain('esp32');
   });
 
   it('runs the given vcgencmd for the Pi 5 PMIC', async () => {

@@ -1,11 +1,7 @@
 // Profile registries: one array per kind, one line per profile. Lookups throw errors that list the
 // known ids, so a typo in a scenario says what would have worked.
 
-import { esp32 } from './boards/esp32.js';
-import { jetsonNano } from './boards/jetson-nano.js';
-import { jetsonOrinNano } from './boards/jetson-orin-nano.js';
-import { rpi4 } from './boards/rpi4.js';
-import { rpi5 } from './boards/rpi5.js';
+import { BOARDS } from './boards.js';
 import { GRID_REGIONS } from './grid.js';
 import { fiveG } from './links/5g.js';
 import { ethernet } from './links/ethernet.js';
@@ -14,13 +10,13 @@ import { wifi } from './links/wifi.js';
 import { PUE_CLASSES } from './pue.js';
 import { cpuServer } from './servers/cpu-server.js';
 import { gpuServer } from './servers/gpu-server.js';
-import type { BoardProfile, LinkProfile, ServerProfile } from './types.js';
+import type { LinkProfile, ServerProfile } from './types.js';
 
+export { BOARDS } from './boards.js';
 export { GRID_REGIONS } from './grid.js';
 export { PUE_CLASSES } from './pue.js';
 export type { BoardProfile, GridRegion, LinkProfile, PueClass, ServerProfile } from './types.js';
 
-export const BOARDS: readonly BoardProfile[] = [rpi4, rpi5, jetsonNano, jetsonOrinNano, esp32];
 export const LINKS: readonly LinkProfile[] = [wifi, lte, fiveG, ethernet];
 export const SERVERS: readonly ServerProfile[] = [cpuServer, gpuServer];
 

@@ -3,7 +3,10 @@
 
 import type { ProfileValue, Uncertain } from '../uncertain.js';
 
-/** An edge board: where the inference runs at the edge, or the device that offloads. */
+/**
+ * An edge board: where the inference runs at the edge, or the device that offloads. Made from the
+ * board registry (protocol/boards/) by profiles/boards.ts; boards are added there, not here.
+ */
 export interface BoardProfile {
   id: string;
   name: string;
