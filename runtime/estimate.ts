@@ -14,7 +14,7 @@ export interface InferenceWindow {
   cpuUs: number;
 }
 
-/** A figure with the range its sources span (a board profile's RangedFigure fits). */
+/** A figure with the range its sources span (a board's FactorFigure, protocol/boards/, fits). */
 export interface FigureRange {
   central: number;
   low: number;
@@ -45,7 +45,8 @@ const MODEL_FORM_RELATIVE_UNCERTAINTY = 0.25;
 /** Standard deviation of a triangular distribution over [low, high] with mode central. */
 export function triangularSd(figure: FigureRange): number {
   const { low: a, central: c, high: b } = figure;
-  return Math.sqrt((a * a + b * b + c * c - a * b - a * c - b * c) / 18);
+  // Rounding leaves a tiny negative variance when low = central = high (0.00264 W does): clamp at 0.
+  return Math.sqrt(Math.max(0, (a * a + b * b + c * c - a * b - a * c - b * c) / 18));
 }
 
 export function estimateWindowEnergy(board: EstimatedBoard, window: InferenceWindow): WindowEstimate {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SimulatedSensor } from '../../agent/sensors/simulated.js';
-import { type Board, boardById } from '../../protocol/boards/index.js';
+import { BOARDS, type Board, boardById } from '../../protocol/boards/index.js';
 import { triangularSd } from '../../runtime/estimate.js';
 
 const rpi4 = boardById('rpi4');
@@ -32,6 +32,10 @@ describe('triangularSd', () => {
 
   it('is zero for a degenerate range', () => {
     expect(triangularSd({ low: 2, central: 2, high: 2 })).toBe(0);
+  });
+
+  it('is zero, not NaN, for a degenerate range whose squares do not cancel exactly (0.00264 W)', () => {
+    expect(triangularSd({ low: 0.00264, central: 0.00264, high: 0.00264 })).toBe(0);
   });
 });
 
@@ -112,6 +116,18 @@ describe('SimulatedSensor.estimate', () => {
     expect(sensor.label).toBe('simulated:rpi4');
     expect(new SimulatedSensor(boardById('jetson-orin-nano')).label).toBe('simulated:jetson-orin-nano');
   });
+
+  it.each(BOARDS.map((board) => board.id))(
+    'gives finite, non-negative energy and uncertainty for %s at idle, partial and full load',
+    (id) => {
+      const board = new SimulatedSensor(boardById(id));
+      for (const cpuUs of [0, 0.3e6, 8e6]) {
+        const { energyJ, uncertaintyJ } = board.estimate(window(1, cpuUs));
+        expect(Number.isFinite(energyJ) && energyJ > 0).toBe(true);
+        expect(Number.isFinite(uncertaintyJ) && uncertaintyJ >= 0).toBe(true);
+      }
+    },
+  );
 
   it('estimates an ESP32-class board in milliwatts: light sleep at idle, modem sleep (CPU on) at load', () => {
     const esp32 = new SimulatedSensor(boardById('esp32'));
