@@ -57,7 +57,7 @@ describe('measured device values from the SQLite store', () => {
     const estimated = {
       provenance: 'estimated' as const,
       sensor: 'simulated:rpi4',
-      variant: 'demo-cnn-untrained',
+      variant: 'cnn-base',
     };
     await store.writeBatch('demo', 'pi4-kitchen', [record(0, 0.006, estimated), record(1, 0.007, estimated)]);
   });

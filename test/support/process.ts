@@ -13,8 +13,9 @@ export interface Running {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Running {
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Running {
   const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
     env: { ...process.env, EDGEWATT_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
