@@ -69,6 +69,7 @@ const integer = (min: number, max = Number.MAX_SAFE_INTEGER): ValueKind<number> 
   max,
 });
 const text: ValueKind<string> = { kind: 'text' };
+const id: ValueKind<string> = { kind: 'id' };
 const oneOf = <const V extends string>(...values: V[]): ValueKind<V> => ({ kind: 'enum', values });
 const booleanOrNull: ValueKind<boolean | null> = { kind: 'boolean-or-null' };
 const column = (name: string): WireCoding => ({ coding: 'column', name, scale: 1, rounded: false });
@@ -261,6 +262,38 @@ export const RECORD_FIELDS = {
     sql: 'INTEGER',
     // Only batched windows hold more than one inference.
     influx: field('integer', 1),
+  }),
+  // Experiment fields are tags in InfluxDB: an analysis filters and groups by them (WHERE
+  // experiment = …, GROUP BY arm), which InfluxQL only does well on tags, and they are low
+  // cardinality: a few experiments of a few arms, ids of at most 64 characters, and a record is in
+  // one arm at a time. Absent, they are left out of the series key, so records outside any
+  // experiment stay in the series they had before these fields existed.
+  experiment: row({
+    doc: 'Experiment the record belongs to (an id), when the board runs one.',
+    unit: '',
+    value: id,
+    optional: true,
+    wire: column('experiment'),
+    sql: 'TEXT',
+    influx: tag(),
+  }),
+  arm: row({
+    doc: 'Arm of the experiment (model variant × placement) the board was assigned to (an id).',
+    unit: '',
+    value: id,
+    optional: true,
+    wire: column('arm'),
+    sql: 'TEXT',
+    influx: tag(),
+  }),
+  placement: row({
+    doc: 'Where the inference ran: `edge` (on the device) or `offload` (sent to a server). Absent: not stated.',
+    unit: '',
+    value: oneOf('edge', 'offload'),
+    optional: true,
+    wire: column('placement'),
+    sql: 'TEXT',
+    influx: tag(),
   }),
 } as const satisfies Record<string, FieldSpec>;
 

@@ -4,9 +4,17 @@
 
 import { describe, expect, it } from 'vitest';
 import { certainlyValidInference } from '../../protocol/codec/fast-check.js';
-import { schemaAcceptsInference } from '../../protocol/codec/wire.js';
+import { schemaAcceptsInference, WIRE_COLUMNS } from '../../protocol/codec/wire.js';
 import { MAX_BATCH_RECORDS } from '../../protocol/limits.js';
-import { constantRecords, makeBatch, makeRecord, mulberry32, varyingRecords, wireOf } from './fixtures.js';
+import {
+  constantRecords,
+  makeBatch,
+  makeRecord,
+  mulberry32,
+  recordWithEveryField,
+  varyingRecords,
+  wireOf,
+} from './fixtures.js';
 
 const VALUES: unknown[] = [
   0,
@@ -36,6 +44,14 @@ const VALUES: unknown[] = [
   { a: 1 },
 ];
 
+/** Keys a mutation may add: unknown ones, and every optional column of the field table. */
+const ADDED_KEYS = [
+  'extra',
+  'toString',
+  '__proto__',
+  ...WIRE_COLUMNS.filter((c) => c.optional).map((c) => c.name),
+];
+
 /** Returns a copy of a wire object with one random edit: a value replaced, a key removed or added. */
 function mutateWire(rnd: () => number, wire: Record<string, unknown>): Record<string, unknown> {
   const copy: Record<string, unknown> = structuredClone(wire);
@@ -45,9 +61,7 @@ function mutateWire(rnd: () => number, wire: Record<string, unknown>): Record<st
   const op = Math.floor(rnd() * 6);
   if (op === 0) copy[key] = pick();
   else if (op === 1) delete copy[key];
-  else if (op === 2)
-    copy[['extra', 'toString', '__proto__', 'method', 'windowInferences'][Math.floor(rnd() * 5)] as string] =
-      pick();
+  else if (op === 2) copy[ADDED_KEYS[Math.floor(rnd() * ADDED_KEYS.length)] as string] = pick();
   else if (Array.isArray(copy[key])) {
     const column = [...(copy[key] as unknown[])];
     if (op === 3) column[Math.floor(rnd() * column.length)] = pick();
@@ -76,7 +90,11 @@ describe('certainlyValidInference', () => {
 
   it('never accepts what the schema refuses, over 20,000 mutated messages', () => {
     const rnd = mulberry32(2026);
-    const sources = [wireOf(makeBatch(constantRecords(5))), wireOf(makeBatch(varyingRecords(8, 9)))];
+    const sources = [
+      wireOf(makeBatch(constantRecords(5))),
+      wireOf(makeBatch(varyingRecords(8, 9))),
+      wireOf(makeBatch([makeRecord(1), recordWithEveryField(2), recordWithEveryField(3)])),
+    ];
     let refusedBySchema = 0;
     let acceptedByBoth = 0;
     for (let i = 0; i < 20_000; i++) {

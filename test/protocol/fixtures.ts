@@ -6,6 +6,7 @@ import { expect } from 'vitest';
 import {
   type Encoding,
   encodeMessage,
+  type FieldSpec,
   type InferenceBatch,
   type InferenceRecord,
   type Message,
@@ -13,6 +14,7 @@ import {
   ProtocolError,
   type ProtocolErrorReason,
   quantizeRecord,
+  RECORD_FIELD_LIST,
   type Result,
   type StatusMessage,
 } from '../../protocol/index.js';
@@ -184,4 +186,35 @@ export function expectEncodeError(fn: () => unknown, ...fragments: string[]): Pr
   expect(error.reason).toBe('invalid');
   for (const fragment of fragments) expect(error.message).toContain(fragment);
   return error;
+}
+
+/**
+ * A record with every optional field of the table set to a valid value that differs from its
+ * absent value, so that tests over RECORD_FIELD_LIST cover a field as soon as it has a row.
+ */
+export function recordWithEveryField(seq: number): InferenceRecord {
+  const record: Record<string, unknown> = { ...makeRecord(seq) };
+  for (const field of RECORD_FIELD_LIST) {
+    if (field.optional) record[field.name] = sampleValue(field);
+  }
+  return record as InferenceRecord;
+}
+
+/** A valid record value of a field, other than its absent value. */
+export function sampleValue(field: FieldSpec): unknown {
+  const kind = field.value;
+  switch (kind.kind) {
+    case 'integer': {
+      const wireValue = field.absent === kind.min + 2 ? kind.min + 3 : kind.min + 2;
+      return field.wire.coding === 'column' ? wireValue / field.wire.scale : wireValue;
+    }
+    case 'text':
+      return 'sample text';
+    case 'id':
+      return 'sample-id.1';
+    case 'enum':
+      return kind.values.find((value) => value !== field.absent);
+    case 'boolean-or-null':
+      return true;
+  }
 }

@@ -5,107 +5,32 @@
 // version) or prove that old decoders still accept the new bytes and new decoders the old ones.
 
 import { readFileSync } from 'node:fs';
+import { Decoder } from 'cbor-x';
 import { describe, expect, it } from 'vitest';
-import {
-  decodeMessage,
-  encodeMessage,
-  type InferenceBatch,
-  quantizeRecord,
-  type StatusMessage,
-} from '../../protocol/index.js';
-
-const MODEL_ID = '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
-
-const base = {
-  sensor: 'ina219',
-  modelId: MODEL_ID,
-  variant: 'pruned-50',
-  backend: 'wasm',
-  batchSize: 1,
-  inputBytes: 3136,
-  outputBytes: 40,
-  baselineW: 2.712345,
-} as const;
-
-/** Fixed input: varying and constant columns, correct true/false/null, mixed provenance. */
-const INFERENCE_3: InferenceBatch = {
-  v: 1,
-  type: 'inference',
-  device: 'rpi4-lab-01',
-  records: [
-    {
-      ...base,
-      seq: 1041,
-      startUs: 1_731_000_000_000_000,
-      durationUs: 8_250,
-      energyJ: 0.031415926,
-      energyUncertaintyJ: 0.000412,
-      sampleCount: 9,
-      provenance: 'measured',
-      correct: true,
-    },
-    {
-      ...base,
-      seq: 1042,
-      startUs: 1_731_000_000_012_500,
-      durationUs: 8_113,
-      energyJ: 0.030999001,
-      energyUncertaintyJ: 0.000412,
-      sampleCount: 8,
-      provenance: 'measured',
-      correct: false,
-    },
-    {
-      ...base,
-      seq: 1043,
-      startUs: 1_731_000_000_025_001,
-      durationUs: 8_200,
-      energyJ: 0.0305,
-      energyUncertaintyJ: 0.0031,
-      sampleCount: 0,
-      provenance: 'estimated',
-      sensor: 'simulated:rpi4',
-      correct: null,
-    },
-  ],
-};
-
-/** Fixed input: an online birth message with every optional field. */
-const STATUS: StatusMessage = {
-  v: 1,
-  type: 'status',
-  device: 'rpi4-lab-01',
-  state: 'online',
-  seq: 1041,
-  atUs: 1_730_999_999_000_000,
-  board: 'rpi4',
-  sensor: 'ina219',
-  backend: 'wasm',
-  modelId: MODEL_ID,
-  variant: 'pruned-50',
-  agentVersion: '0.1.0',
-};
+import { decodeMessage, encodeMessage, quantizeRecord } from '../../protocol/index.js';
+import { GOLDEN_VECTORS, INFERENCE_3 } from './golden-inputs.js';
 
 const golden = (name: string): string =>
   readFileSync(new URL(`./golden/${name}`, import.meta.url), 'utf8').trimEnd();
 
+const toHexString = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const hexBytes = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex, 'hex'));
 const textBytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 
-const vectors = [
-  ['inference-3.cbor.hex', INFERENCE_3, 'cbor', hexBytes],
-  ['inference-3.json', INFERENCE_3, 'json', textBytes],
-  ['status.cbor.hex', STATUS, 'cbor', hexBytes],
-  ['status.json', STATUS, 'json', textBytes],
-] as const;
+const vectors = GOLDEN_VECTORS.map(
+  ([name, message, encoding]) =>
+    [name, message, encoding, encoding === 'cbor' ? hexBytes : textBytes] as const,
+);
 
 describe('golden vectors', () => {
   it('the fixed inputs are already at wire resolution', () => {
-    expect(INFERENCE_3.records.map(quantizeRecord)).toEqual(INFERENCE_3.records);
+    for (const [, message] of GOLDEN_VECTORS) {
+      if (message.type === 'inference') expect(message.records.map(quantizeRecord)).toEqual(message.records);
+    }
   });
 
   it('the golden hex files hold lowercase hex of a tagged CBOR payload', () => {
-    for (const name of ['inference-3.cbor.hex', 'status.cbor.hex']) {
+    for (const name of vectors.map(([name]) => name).filter((name) => name.endsWith('.hex'))) {
       expect(golden(name)).toMatch(/^d9d9f7([0-9a-f]{2})+$/);
     }
   });
@@ -126,6 +51,32 @@ describe('golden vectors', () => {
     // "startUs" (67 73 74 61 72 74 55 73), a 3-element array (83), then the absolute start as uint64.
     const start = (1_731_000_000_000_000).toString(16).padStart(16, '0');
     expect(golden('inference-3.cbor.hex')).toContain(`6773746172745573831b${start}`);
+  });
+
+  it('a batch without the optional columns is the same batch as before they existed', () => {
+    for (const [, message] of GOLDEN_VECTORS) {
+      if (message.type !== 'inference' || message === INFERENCE_3) continue;
+      const without = {
+        ...message,
+        records: message.records.map(
+          ({ method: _m, windowInferences: _w, experiment: _e, arm: _a, placement: _p, ...rest }) => rest,
+        ),
+      };
+      expect(toHexString(encodeMessage(without, 'cbor'))).toBe(golden('inference-3.cbor.hex'));
+    }
+  });
+
+  it('the CBOR and the JSON vector of a message hold the same wire object (read by a plain CBOR decoder)', () => {
+    const plain = new Decoder({
+      useRecords: false,
+      mapsAsObjects: true,
+      int64AsNumber: true,
+    } as ConstructorParameters<typeof Decoder>[0]);
+    for (const [name] of GOLDEN_VECTORS.filter(([name]) => name.endsWith('.cbor.hex'))) {
+      const fromCbor: unknown = plain.decode(hexBytes(golden(name)).subarray(3));
+      const fromJson: unknown = JSON.parse(golden(name.replace('.cbor.hex', '.json')));
+      expect(fromCbor).toEqual(fromJson);
+    }
   });
 
   it.each(vectors)('decoding golden/%s gives the fixed input', (name, message, _encoding, bytes) => {
