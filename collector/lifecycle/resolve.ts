@@ -319,7 +319,10 @@ export function resolveScenario(scenario: Scenario, source?: MeasurementSource):
   if (options.training)
     byDefault('datacenter.trainingJ', 0, 'not given: the training of the datacenter model is not charged');
   pick('network.tailW', options.radioTail === true ? true : 'unused', [['scenario', given(network.tailW)]]);
-  pick('training.gPerKWh', options.training || 'unused', [
+  const trainingGrid = training?.gPerKWh !== undefined || training?.region !== undefined;
+  if (options.training && !trainingGrid)
+    problems.push('training: give region or gPerKWh, the grid where the models were trained');
+  pick('training.gPerKWh', options.training ? trainingGrid : 'unused', [
     ['scenario', given(training?.gPerKWh)],
     ['profile', region(training?.region), training?.region],
   ]);

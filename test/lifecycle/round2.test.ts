@@ -204,7 +204,9 @@ describe('the other round-2 terms', () => {
     expect(() => run({ training: { gPerKWh: 100, region: 'FR', fleetInferences: 1 } })).toThrow(
       /training: give region or gPerKWh, not both/,
     );
-    expect(() => run({ training: { fleetInferences: 1 } })).toThrow(/training\.gPerKWh: no value/);
+    expect(() => run({ training: { fleetInferences: 1 } })).toThrow(
+      /training: give region or gPerKWh, the grid where the models were trained/,
+    );
   });
 });
 
