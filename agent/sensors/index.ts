@@ -8,7 +8,7 @@ import { jetsonIna3221SensorFactory } from './jetson-ina3221.js';
 import { pi5PmicSensorFactory } from './pi5-pmic.js';
 import { raplSensorFactory } from './rapl.js';
 import { replaySensorFactory } from './replay.js';
-import { type PowerSensor, SensorConfigError, type SensorFactory } from './sensor.js';
+import { type PowerSensor, type SampleSource, SensorConfigError, type SensorFactory } from './sensor.js';
 import { simulatedSensorFactory } from './simulated.js';
 import { boardOf, parseSensorSpec } from './spec.js';
 
@@ -36,6 +36,19 @@ export function createSensor(spec: string): PowerSensor {
     );
   }
   return factory.create({
+    kind: parsed.kind,
+    board: boardOf(spec, parsed.boardId, factory),
+    options: parsed.options,
+  });
+}
+
+/** Opens the sample source of `spec` in this thread (the sampling worker calls this). */
+export async function openSource(spec: string): Promise<SampleSource> {
+  const parsed = parseSensorSpec(spec);
+  const factory = SENSORS.find((candidate) => candidate.kind === parsed?.kind);
+  if (parsed === undefined || factory?.openSource === undefined)
+    throw new SensorConfigError(`sensor spec ${JSON.stringify(spec)} does not name a sample-based sensor`);
+  return factory.openSource({
     kind: parsed.kind,
     board: boardOf(spec, parsed.boardId, factory),
     options: parsed.options,

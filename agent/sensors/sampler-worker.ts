@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { monotonicNs } from './clock.js';
+import { openSource } from './index.js';
 import { SampleRing } from './ring-buffer.js';
 import type { WorkerData, WorkerMessage } from './sampler.js';
-import { openSource } from './sources.js';
 
 const data = workerData as WorkerData;
 const CATCH_UP_PERIODS = 5;

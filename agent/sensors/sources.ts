@@ -1,6 +1,6 @@
-// Opens the SampleSource of a sample-based sensor from its spec string (the sampling worker and
-// `edgewatt doctor` call this), and builds the SensorFactory of such a sensor from its parts, so
-// that each driver file holds only what is particular to its hardware.
+// Builds the SensorFactory of a sample-based sensor from its parts, so that each driver file holds
+// only what is particular to its hardware. The drivers import this file and the registry
+// (index.ts) imports the drivers, so nothing here may import the registry.
 
 import { z } from 'zod';
 import type { Board } from '../../protocol/boards/index.js';
@@ -8,8 +8,7 @@ import type { Provenance } from '../../protocol/index.js';
 import { SampledSensor } from './sampled-sensor.js';
 import { WorkerSampler } from './sampler.js';
 import type { ProbeEnv, ProbeResult, SampleSource, SensorFactory, SensorSpec } from './sensor.js';
-import { SensorConfigError } from './sensor.js';
-import { boardOf, numberOption, parseSensorSpec, sensorOptions } from './spec.js';
+import { numberOption, sensorOptions } from './spec.js';
 
 /** Options every sampled sensor takes. */
 export const samplingOptions = {
@@ -64,19 +63,4 @@ export function sampledSensorFactory<S extends z.ZodObject>(parts: SampledSensor
     },
     ...(parts.probe === undefined ? {} : { probe: parts.probe }),
   };
-}
-
-/** Opens the source of `spec` in this thread (the worker, or doctor reading once). */
-export async function openSource(spec: string): Promise<SampleSource> {
-  // Imported here, not at the top: the registry imports the factories, which import this file.
-  const { SENSORS } = await import('./index.js');
-  const parsed = parseSensorSpec(spec);
-  const factory = SENSORS.find((candidate) => candidate.kind === parsed?.kind);
-  if (parsed === undefined || factory?.openSource === undefined)
-    throw new SensorConfigError(`sensor spec ${JSON.stringify(spec)} does not name a sample-based sensor`);
-  return factory.openSource({
-    kind: parsed.kind,
-    board: boardOf(spec, parsed.boardId, factory),
-    options: parsed.options,
-  });
 }

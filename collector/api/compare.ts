@@ -20,7 +20,7 @@ import {
 import { toComparisonResult } from '../lifecycle/to-comparison-result.js';
 import { StoreConfigError } from '../store/index.js';
 import { CompareRunner, RunnerBusyError } from './compare-runner.js';
-import type { ApiContext } from './server.js';
+import type { ApiContext } from './context.js';
 
 /** Bounds one request's CPU time and memory (a 200,000-draw run takes well under a second). */
 export const API_MAX_SAMPLES = 200_000;

@@ -4,27 +4,13 @@
 
 import Fastify, { type FastifyInstance } from 'fastify';
 import { logger } from '../../common/logger.js';
-import type { ComparisonResult } from '../lifecycle/comparison-result.js';
 import { compareRoutes } from './compare.js';
-import { type MetricsSnapshot, metricsRoutes } from './metrics.js';
+import type { ApiContext, RouteGroup } from './context.js';
+import { metricsRoutes } from './metrics.js';
+
+export type { ApiContext, RouteGroup } from './context.js';
 
 const log = logger('collector.api');
-
-/** What route groups may use. Add optional fields here when a new group needs more. */
-export interface ApiContext {
-  /** Folder of stored scenarios (`<name>.yaml`, `.yml` or `.json`) for GET /v1/compare?scenario=<name>. */
-  scenariosDir: string;
-  /** Store read (read-only) for `measured` device values; none = scenarios with `measured` are refused. */
-  storeUrl?: string | undefined;
-  /** Counters of the running collector, for GET /metrics (Prometheus); none = no /metrics route. */
-  metrics?: (() => MetricsSnapshot) | undefined;
-  /** Writes comparisons to the collector's store, for POST /v1/compare?record=true; none = refused. */
-  recordComparison?: ((results: readonly ComparisonResult[]) => Promise<void>) | undefined;
-  /** Bearer token that routes which write require (`Authorization: Bearer <token>`); none = writes refused. */
-  apiToken?: string | undefined;
-}
-
-export type RouteGroup = (app: FastifyInstance, context: ApiContext) => void | Promise<void>;
 
 export const ROUTE_GROUPS: readonly RouteGroup[] = [compareRoutes, metricsRoutes];
 

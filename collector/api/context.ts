@@ -1,0 +1,23 @@
+// What the HTTP API's route groups are given (the context) and what a route group is. Its own
+// file so that server.ts, which registers the groups, and each group can both import it without
+// importing each other.
+
+import type { FastifyInstance } from 'fastify';
+import type { ComparisonResult } from '../lifecycle/comparison-result.js';
+import type { MetricsSnapshot } from './metrics.js';
+
+/** What route groups may use. Add optional fields here when a new group needs more. */
+export interface ApiContext {
+  /** Folder of stored scenarios (`<name>.yaml`, `.yml` or `.json`) for GET /v1/compare?scenario=<name>. */
+  scenariosDir: string;
+  /** Store read (read-only) for `measured` device values; none = scenarios with `measured` are refused. */
+  storeUrl?: string | undefined;
+  /** Counters of the running collector, for GET /metrics (Prometheus); none = no /metrics route. */
+  metrics?: (() => MetricsSnapshot) | undefined;
+  /** Writes comparisons to the collector's store, for POST /v1/compare?record=true; none = refused. */
+  recordComparison?: ((results: readonly ComparisonResult[]) => Promise<void>) | undefined;
+  /** Bearer token that routes which write require (`Authorization: Bearer <token>`); none = writes refused. */
+  apiToken?: string | undefined;
+}
+
+export type RouteGroup = (app: FastifyInstance, context: ApiContext) => void | Promise<void>;
