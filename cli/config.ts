@@ -7,15 +7,13 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { z } from 'zod';
+import { ConfigError } from './config-error.js';
 import { envName, type FieldInfo, fieldsOf, flagName } from './options.js';
 import type { DeprecatedAlias } from './schemas/fields.js';
 import { knownKeys, SECTIONS } from './schemas/sections.js';
 
+export { ConfigError } from './config-error.js';
 export { envName, flagName };
-
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
 
 type Origin = 'cli' | 'env' | 'file';
 /** A value, where it came from, and (for a deprecated spelling) the value as it was written. */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { CollectorConfig } from '../../collector/collector.js';
 import type { StoreOptions } from '../../collector/store/index.js';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../config-error.js';
 import { pemFile, spoolFsync, spoolMaxBytes } from './agent-reliability.js';
 import { BOOLEAN_DEPRECATED_VALUES, bool, int, option } from './fields.js';
 
