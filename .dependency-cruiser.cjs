@@ -1,7 +1,6 @@
 // The layering of docs/architecture.md, checked by `npm run check` (dependency-cruiser): which
-// top-level folder may import which, and no import cycles anywhere. Known violations that other
-// work still has to remove are listed in .dependency-cruiser-known-violations.json (written by
-// `npx depcruise-baseline .`; delete it once empty); a new violation fails the check.
+// top-level folder may import which, and no import cycles anywhere. There is no list of tolerated
+// violations: any import the table forbids fails the check.
 
 /** Each component and the folders of ours it may import (besides itself). */
 const LAYERS = {
