@@ -36,9 +36,12 @@ export type WireCoding =
  *   change per call, not per inference, and InfluxDB's write cost grows with fields per point).
  * - `timestamp`: the point's time.
  */
+/** `boolean-01`: 1i/0i, so that mean() gives a rate; `string`: a quoted string field. */
+export type InfluxFieldType = 'integer' | 'float' | 'boolean-01' | 'string';
+
 export type InfluxPlacement =
   | { readonly as: 'tag'; readonly key?: string; readonly shorten?: number }
-  | { readonly as: 'field'; readonly type: 'integer' | 'float' | 'boolean-01'; readonly omit?: unknown }
+  | { readonly as: 'field'; readonly type: InfluxFieldType; readonly omit?: unknown }
   | { readonly as: 'io' }
   | { readonly as: 'timestamp' };
 
@@ -81,7 +84,7 @@ const tag = (key?: string, shorten?: number): InfluxPlacement =>
     : shorten === undefined
       ? { as: 'tag', key }
       : { as: 'tag', key, shorten };
-const field = (type: 'integer' | 'float' | 'boolean-01', omit?: unknown): InfluxPlacement =>
+const field = (type: InfluxFieldType, omit?: unknown): InfluxPlacement =>
   omit === undefined ? { as: 'field', type } : { as: 'field', type, omit };
 
 /** Types a row: the value kind gives the TypeScript type, `optional` whether it may be absent. */

@@ -128,7 +128,9 @@ function compileFieldWriter(): (r: InferenceRecord) => string {
         ? `int(${v})`
         : placement.type === 'float'
           ? `float(${v})`
-          : `(${v} ? '1i' : '0i')`;
+          : placement.type === 'string'
+            ? `str(${v})`
+            : `(${v} ? '1i' : '0i')`;
     if (!f.optional && placement.omit === undefined) {
       always += `${always === '' ? '' : " + ','"} + '${key}=' + ${format(`r.${f.name}`)}`;
     } else {
@@ -137,7 +139,7 @@ function compileFieldWriter(): (r: InferenceRecord) => string {
     }
   }
   const source = `return (r) => { let s = ''${always}; let v;${sometimes} return s; };`;
-  return new Function('int', 'float', source)(int, float);
+  return new Function('int', 'float', 'str', source)(int, float, str);
 }
 
 export function inferenceLine(fleet: string, device: string, r: InferenceRecord): string {

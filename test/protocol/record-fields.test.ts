@@ -3,6 +3,7 @@
 // experiment fields (experiment, arm, placement) follow the id and enum rules, in the schema
 // and in the fast check alike.
 
+import { readFileSync } from 'node:fs';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { certainlyValidInference } from '../../protocol/codec/fast-check.js';
 import { schemaAcceptsInference, WIRE_COLUMNS } from '../../protocol/codec/wire.js';
@@ -50,6 +51,11 @@ describe('the record field table', () => {
     const keys = RECORD_FIELD_NAMES.map((name) => INFERENCE_KEYS[name]);
     expect(new Set(keys).size).toBe(keys.length);
     expect(INFERENCE_KEYS).toMatchObject({ startUs: 'time', modelId: 'model', energyJ: 'energy_j' });
+  });
+
+  it('has every wire column documented in protocol/README.md', () => {
+    const readme = readFileSync(new URL('../../protocol/README.md', import.meta.url), 'utf8');
+    for (const { name } of WIRE_COLUMNS) expect(readme, name).toContain(`| \`${name}\` |`);
   });
 
   it.each(ENCODINGS)(
