@@ -135,6 +135,16 @@ describeWith(['influxd'], 'InfluxDB store (real influxd)', () => {
     await s.close();
   });
 
+  it('stores records handed over directly with gaps in their seqs (not one wire batch)', async () => {
+    const s = store('gaps');
+    await s.connect();
+    await s.writeBatch('lab', 'pi4-g', [makeRecord(1), makeRecord(5), makeRecord(9)]);
+    await s.drained();
+    const rows = await influx.query('gaps', 'SELECT "seq" FROM "inference"');
+    expect((rows[0]?.values ?? []).map((v) => v[1])).toEqual([1, 5, 9]);
+    await s.close();
+  });
+
   it('writes life-cycle comparison results that read back field by field', async () => {
     const s = store('comparison');
     await s.connect();
