@@ -28,7 +28,7 @@ function record(seq: number, energyJ: number): InferenceRecord {
     provenance: 'measured',
     sensor: 'ina219',
     modelId: 'ef'.repeat(32),
-    variant: 'demo-cnn-untrained',
+    variant: 'cnn-base',
     backend: 'wasm',
     batchSize: 1,
     inputBytes: 3136,

@@ -93,7 +93,7 @@ describe('edgewatt compare (process)', () => {
         provenance: 'estimated' as const,
         sensor: 'simulated:rpi4',
         modelId: '12'.repeat(32),
-        variant: 'demo-cnn-untrained',
+        variant: 'cnn-base',
         backend: 'wasm',
         batchSize: 1,
         inputBytes: 3136,

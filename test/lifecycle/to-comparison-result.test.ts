@@ -90,7 +90,7 @@ describe('toComparisonResult', () => {
         provenance: 'measured',
         sensor: 'ina219',
         modelId: 'ef'.repeat(32),
-        variant: 'demo-cnn-untrained',
+        variant: 'cnn-base',
         backend: 'wasm',
         batchSize: 1,
         inputBytes: 3136,
@@ -111,7 +111,7 @@ describe('toComparisonResult', () => {
         device: 'pi4-kitchen',
         board: 'rpi4',
         modelId: 'ef'.repeat(32),
-        variant: 'demo-cnn-untrained',
+        variant: 'cnn-base',
         scenario: 'pi4-measured',
         samples: 200,
       });
