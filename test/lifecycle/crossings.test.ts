@@ -5,7 +5,12 @@
 
 import { describe, expect, it } from 'vitest';
 import { findCrossings, hyperbolaRoot, pieceBoundaries } from '../../collector/lifecycle/breakeven.js';
-import { compare, type Scenario, validateScenario } from '../../collector/lifecycle/index.js';
+import {
+  compare,
+  formatComparison,
+  type Scenario,
+  validateScenario,
+} from '../../collector/lifecycle/index.js';
 import { relativeError } from './helpers.js';
 
 /** CI = 3.6e6 g/kWh makes k_dev exactly 1 g per J; everything else is zero unless given. */
@@ -62,6 +67,12 @@ describe('break-even crossings', () => {
     expect(be.inferencesPerDay).toBe(be.crossings[0]);
     expect(be.edgeLowerWhen).toBe('above');
     expect(be.reason).toMatch(/2 times.*edge is lower between 100\/day and 764\/day/);
+  });
+
+  it('the text output lists both crossings', () => {
+    const text = formatComparison(compare(scenario({ network: { tailW: 0.01 } })));
+    expect(text).toContain('break-even: 100 inferences/day — edge − offload changes sign 2 times');
+    expect(text).toContain('  crossings: 100, 764 inferences/day');
   });
 
   it('every draw of fixed inputs finds the same smallest crossing', () => {
