@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { z } from 'zod';
 import { ConfigError } from './config-error.js';
+import { type Endpoint, noteEndpoints } from './failures.js';
 import { envName, type FieldInfo, fieldsOf, flagName } from './options.js';
 import type { DeprecatedAlias } from './schemas/fields.js';
 import { knownKeys, SECTIONS } from './schemas/sections.js';
@@ -198,6 +199,18 @@ function modernise(info: FieldInfo, source: Source, warn: Warn): Source | undefi
   return { ...source, value, written: source.value };
 }
 
+/** The servers this configuration connects to, for one-line messages when one does not answer. */
+function endpointsOf(fields: readonly FieldInfo[], config: Record<string, unknown>): Endpoint[] {
+  const username = typeof config.username === 'string' ? config.username : undefined;
+  return fields.flatMap((info) => {
+    const kind = info.meta?.endpoint;
+    const url = config[info.key];
+    return kind === undefined || typeof url !== 'string'
+      ? []
+      : [{ kind, url, flag: flagName(info.key), ...(kind === 'broker' ? { username } : {}) }];
+  });
+}
+
 export async function resolveConfig<S extends z.ZodObject>(
   schema: S,
   section: string,
@@ -220,7 +233,10 @@ export async function resolveConfig<S extends z.ZodObject>(
   }
   const merged = Object.fromEntries([...sources].map(([key, source]) => [key, source.value]));
   const parsed = schema.safeParse(merged);
-  if (parsed.success && problems.length === 0) return parsed.data;
+  if (parsed.success && problems.length === 0) {
+    noteEndpoints(endpointsOf(fields, parsed.data));
+    return parsed.data;
+  }
   const secret = new Set(fields.filter((info) => info.meta?.secret).map((info) => info.key));
   for (const issue of parsed.error?.issues ?? []) {
     const key = String(issue.path[0] ?? '');

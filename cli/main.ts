@@ -3,8 +3,10 @@
 // when that subcommand runs, so `edgewatt agent` on a Pi does not pay for the others at start-up.
 
 import { Command, CommanderError } from 'commander';
+import { isEdgewattError, isSystemError } from '../common/errors.js';
 import { setLogLevel } from '../common/logger.js';
 import { EDGEWATT_VERSION } from '../common/version.js';
+import { explainFailure } from './failures.js';
 
 /** Subcommand name → loader of its commander definition. One line per command. */
 const COMMANDS: Record<string, () => Promise<Command>> = {
@@ -29,6 +31,10 @@ export async function buildProgram(only?: string): Promise<Command> {
       '--log-level <level>',
       'trace, debug, info, warn, error or silent (default: info; env EDGEWATT_LOG_LEVEL)',
     )
+    .option(
+      '--debug',
+      'on failure, print the stack trace too (anywhere on the line; env EDGEWATT_DEBUG=true)',
+    )
     .hook('preAction', (thisCommand) => {
       const level = thisCommand.opts<{ logLevel?: string }>().logLevel;
       if (level !== undefined) setLogLevel(level);
@@ -50,27 +56,58 @@ function subcommandOf(argv: readonly string[]): string | undefined {
       i++;
       continue;
     }
-    if (arg.startsWith('-')) continue;
+    if (arg.startsWith('-')) continue; // --debug is taken out by main()
     return arg;
   }
   return undefined;
 }
 
+/** `--debug` may stand anywhere before `--`: it is a global switch, not an option of one command. */
+function takeDebug(argv: readonly string[]): { argv: string[]; debug: boolean } {
+  const end = argv.indexOf('--');
+  const head = end < 0 ? [...argv] : argv.slice(0, end);
+  const rest = end < 0 ? [] : argv.slice(end);
+  const kept = head.filter((arg) => arg !== '--debug');
+  return { argv: [...kept, ...rest], debug: kept.length !== head.length };
+}
+
+/**
+ * A reader that closes our standard output early (`edgewatt export ... | head`) is not a failure:
+ * stop at once and quietly, as a C tool ended by SIGPIPE would.
+ */
+function exitQuietlyOnClosedStdout(): void {
+  process.stdout.on('error', (error) => {
+    if (isSystemError(error, 'EPIPE')) process.exit(0);
+    throw error;
+  });
+}
+
+/** What the user sees for a failure: one line for a known one, the stack trace only with --debug. */
+export function failureText(error: unknown, debug: boolean): string {
+  const explained = explainFailure(error);
+  if (debug) {
+    const causes: string[] = [];
+    for (let e: unknown = explained; e instanceof Error; e = e.cause)
+      causes.push(e === explained ? String(e.stack) : `caused by: ${String(e.stack)}`);
+    return `edgewatt: ${causes.join('\n') || String(explained)}\n`;
+  }
+  if (isEdgewattError(explained))
+    return `edgewatt: ${explained.message}${explained.hint === undefined ? '' : ` (${explained.hint})`}\n`;
+  const message = explained instanceof Error ? explained.message : String(explained);
+  return `edgewatt: unexpected error: ${message} (run with --debug for the stack trace)\n`;
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
+  const { argv: args, debug } = takeDebug(argv);
+  exitQuietlyOnClosedStdout();
   try {
-    const program = (await buildProgram(subcommandOf(argv))).exitOverride();
-    await program.parseAsync(argv as string[]);
+    const program = (await buildProgram(subcommandOf(args))).exitOverride();
+    await program.parseAsync(args);
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    const known =
-      error instanceof Error &&
-      /Error$/.test(error.name) &&
-      error.name !== 'Error' &&
-      error.name !== 'TypeError';
-    process.stderr.write(
-      `edgewatt: ${known ? (error as Error).message : String((error as Error).stack ?? error)}\n`,
-    );
+    if (isSystemError(error, 'EPIPE')) return 0;
+    process.stderr.write(failureText(error, debug || process.env.EDGEWATT_DEBUG === 'true'));
     return 1;
   }
 }

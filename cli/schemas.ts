@@ -29,7 +29,11 @@ const backend = () =>
 
 /** Broker options that agent and collector share, spelled the same. */
 const brokerFields = {
-  broker: option(brokerUrl.default('mqtt://127.0.0.1:1883'), { arg: 'url', help: 'MQTT broker URL' }),
+  broker: option(brokerUrl.default('mqtt://127.0.0.1:1883'), {
+    arg: 'url',
+    help: 'MQTT broker URL',
+    endpoint: 'broker',
+  }),
   username: option(z.string().optional(), { arg: 'name', help: 'broker user name' }),
   password: option(z.string().optional(), {
     arg: 'secret',
@@ -88,6 +92,7 @@ export const collectorSchema = z.object({
   store: option(z.string().default('sqlite:.edgewatt/edgewatt.sqlite'), {
     arg: 'url',
     help: 'where records go: sqlite:<path> or influxdb://host:port/db',
+    endpoint: 'store',
   }),
   clientId: option(id.optional(), {
     arg: 'id',
@@ -124,6 +129,7 @@ export const exportSchema = z.object({
   store: option(text('give the store to read, e.g. sqlite:.edgewatt/edgewatt.sqlite'), {
     arg: 'url',
     help: 'store to read, e.g. sqlite:.edgewatt/edgewatt.sqlite',
+    endpoint: 'store',
   }),
   format: option(oneOf(['csv', 'jsonl']).default('csv'), { help: 'output format' }),
   out: option(z.string().optional(), { arg: 'path', help: 'file to write', defaultHelp: 'standard output' }),

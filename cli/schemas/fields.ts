@@ -28,6 +28,8 @@ export interface OptionMeta {
   aliases?: readonly DeprecatedAlias[];
   /** Never echoed back in an error message (passwords, tokens). */
   secret?: boolean;
+  /** A server the command connects to: a failure to reach it is reported in one line (cli/failures.ts). */
+  endpoint?: 'broker' | 'store';
 }
 
 /** The help text of every option field; read by cli/options.ts and cli/config.ts. */
