@@ -1,6 +1,8 @@
 // Typed errors of the wire contract. Decoding untrusted bytes never throws: it returns one of
 // these inside a Result, so a long-running collector can count the reason and carry on.
 
+import { EdgewattError } from './edgewatt-error.js';
+
 export type ProtocolErrorReason =
   | 'too-large'
   | 'empty'
@@ -11,7 +13,7 @@ export type ProtocolErrorReason =
   | 'bad-topic'
   | 'topic-mismatch';
 
-export class ProtocolError extends Error {
+export class ProtocolError extends EdgewattError {
   override readonly name = 'ProtocolError';
   constructor(
     readonly reason: ProtocolErrorReason,

@@ -1,6 +1,7 @@
 // Topic names of the wire contract: edgewatt/v1/{fleet}/{device}/{kind}. Ids are limited to a
 // charset that is safe in MQTT topics, file names and SQL identifiers alike.
 
+import { EdgewattError } from './edgewatt-error.js';
 import { fail, ok, type Result } from './errors.js';
 import { MAX_ID_LENGTH } from './limits.js';
 
@@ -31,7 +32,7 @@ export function isValidId(id: string): boolean {
   return idProblem(id) === null;
 }
 
-export class TopicError extends Error {
+export class TopicError extends EdgewattError {
   override readonly name = 'TopicError';
 }
 

@@ -2,6 +2,8 @@
 // rule, interpolating the power at the window edges; energy counters are unwrapped (differenced
 // with wrap-around) and interpolated at the edges. Times are monotonic nanoseconds (numbers).
 
+import { EdgewattError } from '../../common/errors.js';
+
 /** Samples in time order: `tNs[i]` is when `value[i]` was valid. */
 export interface SampleSeries {
   tNs: ArrayLike<number>;
@@ -17,7 +19,7 @@ export interface IntegratedWindow {
   covered: boolean;
 }
 
-export class SampleOrderError extends Error {
+export class SampleOrderError extends EdgewattError {
   override readonly name = 'SampleOrderError';
 }
 

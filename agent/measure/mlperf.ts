@@ -4,9 +4,10 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { EdgewattError } from '../../common/errors.js';
 import { median, type SampleSeries, valueAt } from './integrate.js';
 
-export class MlperfFormatError extends Error {
+export class MlperfFormatError extends EdgewattError {
   override readonly name = 'MlperfFormatError';
 }
 

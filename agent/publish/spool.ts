@@ -2,6 +2,7 @@
 // numbers are handed out when a batch is sealed and are never reused or skipped, even when the
 // spool is full and drops its oldest batch (the collector then sees a gap it can count).
 
+import { EdgewattError } from '../../common/errors.js';
 import type { InferenceRecord } from '../../protocol/index.js';
 
 export type UnsequencedRecord = Omit<InferenceRecord, 'seq'>;
@@ -69,6 +70,6 @@ export interface Spool {
   close(): void;
 }
 
-export class SpoolError extends Error {
+export class SpoolError extends EdgewattError {
   override readonly name = 'SpoolError';
 }

@@ -6,6 +6,7 @@ import { closeSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { EdgewattError } from '../../common/errors.js';
 
 /** The subset of i2c-bus's synchronous API used here. */
 export interface I2cBus {
@@ -14,7 +15,7 @@ export interface I2cBus {
   closeSync(): void;
 }
 
-export class I2cOpenError extends Error {
+export class I2cOpenError extends EdgewattError {
   override readonly name = 'I2cOpenError';
 }
 

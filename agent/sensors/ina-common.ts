@@ -4,6 +4,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { EdgewattError } from '../../common/errors.js';
 import type { ProbeEnv, ProbeResult } from './sensor.js';
 import { numberOption } from './spec.js';
 
@@ -19,7 +20,7 @@ export const inaOptions = {
   busModule: z.string().optional(),
 };
 
-export class InaOverflowError extends Error {
+export class InaOverflowError extends EdgewattError {
   override readonly name = 'InaOverflowError';
   constructor(chip: string, address: number) {
     super(

@@ -6,6 +6,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { z } from 'zod';
+import { EdgewattError } from '../../common/errors.js';
 import type { ProbeEnv, RailReading, SampleSource } from './sensor.js';
 import { SensorConfigError } from './sensor.js';
 import { sampledSensorFactory } from './sources.js';
@@ -18,7 +19,7 @@ export type CommandRunner = (command: string, args: readonly string[]) => string
 export const runCommand: CommandRunner = (command, args) =>
   execFileSync(command, args, { encoding: 'utf8', timeout: 2000, stdio: ['ignore', 'pipe', 'pipe'] });
 
-export class PmicParseError extends Error {
+export class PmicParseError extends EdgewattError {
   override readonly name = 'PmicParseError';
 }
 

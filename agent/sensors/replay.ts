@@ -5,13 +5,14 @@
 
 import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
+import { EdgewattError } from '../../common/errors.js';
 import { type SampleSeries, valueAt } from '../measure/integrate.js';
 import { readMlperfRun } from '../measure/mlperf.js';
 import type { SampleSource } from './sensor.js';
 import { SensorConfigError } from './sensor.js';
 import { sampledSensorFactory } from './sources.js';
 
-export class TraceFormatError extends Error {
+export class TraceFormatError extends EdgewattError {
   override readonly name = 'TraceFormatError';
 }
 

@@ -3,6 +3,7 @@
 // around it (agent/measure), waiting briefly for the sample that closes the window.
 
 import { setTimeout as sleep } from 'node:timers/promises';
+import { EdgewattError } from '../../common/errors.js';
 import { logger } from '../../common/logger.js';
 import type { Provenance } from '../../protocol/index.js';
 import {
@@ -31,7 +32,7 @@ export interface SeriesEnergy {
 
 const log = logger('sensor');
 
-export class SensorNotOpenError extends Error {
+export class SensorNotOpenError extends EdgewattError {
   override readonly name = 'SensorNotOpenError';
 }
 

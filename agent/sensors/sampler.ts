@@ -3,6 +3,7 @@
 // inference never delays a sample. The worker opens the source itself from the sensor spec.
 
 import { Worker } from 'node:worker_threads';
+import { EdgewattError } from '../../common/errors.js';
 import type { SensorAccuracy } from '../measure/uncertainty.js';
 import { type RingBufferShared, SampleRing } from './ring-buffer.js';
 import type { SampleQuantity } from './sensor.js';
@@ -34,7 +35,7 @@ export type WorkerMessage =
   | { type: 'error'; message: string }
   | { type: 'stopped'; samples: number; readErrors: number };
 
-export class SamplerError extends Error {
+export class SamplerError extends EdgewattError {
   override readonly name = 'SamplerError';
 }
 

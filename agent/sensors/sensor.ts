@@ -3,6 +3,7 @@
 // SampleSource read synchronously by a sampling worker into a shared ring buffer, and integrated
 // by agent/measure; the simulated one computes an estimate from a board profile.
 
+import { EdgewattError } from '../../common/errors.js';
 import type { Board } from '../../protocol/boards/index.js';
 import type { Provenance } from '../../protocol/index.js';
 import type { InferenceWindow, WindowEstimate } from '../../runtime/estimate.js';
@@ -102,6 +103,6 @@ export interface SensorFactory {
   probe?(env: ProbeEnv): Promise<ProbeResult[]>;
 }
 
-export class SensorConfigError extends Error {
+export class SensorConfigError extends EdgewattError {
   override readonly name = 'SensorConfigError';
 }

@@ -9,11 +9,12 @@ import { type ApiContext, type ApiServer, parseListen, startApi } from '../../co
 import { catalog, formatCatalog, formatComparison, parseScenario } from '../../collector/lifecycle/index.js';
 import { checkRecordUrl, recordComparisons } from '../../collector/lifecycle/record-comparison.js';
 import { toComparisonResult } from '../../collector/lifecycle/to-comparison-result.js';
+import { EdgewattError } from '../../common/errors.js';
 import { resolveConfig } from '../config.js';
 import { addSchemaOptions } from '../options.js';
 import { compareSchema } from '../schemas/compare.js';
 
-export class ScenarioFileError extends Error {
+export class ScenarioFileError extends EdgewattError {
   override readonly name = 'ScenarioFileError';
 }
 

@@ -2,6 +2,7 @@
 // verification the agent makes before it runs a model.
 
 import type { Command } from 'commander';
+import { EdgewattError } from '../../common/errors.js';
 import { generateKeys, readPrivateKey, signArtifactDir } from '../../models/sign/keys.js';
 import { loadTrustedKey, verifyArtifact } from '../../protocol/manifest/index.js';
 import { resolveConfig } from '../config.js';
@@ -10,7 +11,7 @@ import { modelKeygenSchema, modelSignSchema, modelVerifySchema } from '../schema
 
 const out = (text: string) => process.stdout.write(text);
 
-class ModelsRefusedError extends Error {
+class ModelsRefusedError extends EdgewattError {
   override readonly name = 'ModelsRefusedError';
 }
 

@@ -4,6 +4,7 @@
 // fails the requests in flight and is replaced on the next request.
 
 import { Worker } from 'node:worker_threads';
+import { EdgewattError } from '../../common/errors.js';
 import type { Comparison, Scenario } from '../lifecycle/index.js';
 import { MeasurementError, ScenarioError } from '../lifecycle/index.js';
 import { StoreConfigError } from '../store/index.js';
@@ -21,7 +22,7 @@ export type WorkerReply =
 /** Runs waiting or running at once; more are refused with RunnerBusyError. */
 export const MAX_QUEUED = 8;
 
-export class RunnerBusyError extends Error {
+export class RunnerBusyError extends EdgewattError {
   override readonly name = 'RunnerBusyError';
 }
 

@@ -2,6 +2,7 @@
 // from the shared reference). A factor keeps its source, year and range; a value the reference does
 // not have is null here and is reported as UNSOURCED, never filled in.
 
+import { EdgewattError } from '../../common/errors.js';
 import type { ReferenceFactor } from './data/build-factors.js';
 import data from './data/factors.json' with { type: 'json' };
 
@@ -13,7 +14,7 @@ export interface Factor extends ReferenceFactor {
   unsourced: string[];
 }
 
-export class UnknownFactorError extends Error {
+export class UnknownFactorError extends EdgewattError {
   override readonly name = 'UnknownFactorError';
 }
 

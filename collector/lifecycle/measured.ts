@@ -3,11 +3,12 @@
 // uncertainty is correlated between records (same sensor, same calibration), so it does not average
 // down: it is added in quadrature to the statistical standard error of the mean.
 
+import { EdgewattError } from '../../common/errors.js';
 import type { QueryableStore } from '../store/index.js';
 import { Z95 } from './sample.js';
 import type { Uncertain } from './uncertain.js';
 
-export class MeasurementError extends Error {
+export class MeasurementError extends EdgewattError {
   override readonly name = 'MeasurementError';
 }
 

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { EdgewattError } from '../../common/errors.js';
 import { createStore, type QueryableStore, StoreConfigError } from '../store/index.js';
 import type { ComparisonResult } from './comparison-result.js';
 
@@ -19,7 +20,7 @@ export const canWriteComparisons = <T extends object>(store: T): store is T & Co
 /** Schemes whose stores implement writeComparison (checked without opening the store). */
 export const COMPARISON_SCHEMES = ['influxdb', 'sqlite'] as const;
 
-export class RecordError extends Error {
+export class RecordError extends EdgewattError {
   override readonly name = 'RecordError';
 }
 

@@ -3,10 +3,11 @@
 
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { type ZodError, z } from 'zod';
+import { EdgewattError } from '../../common/errors.js';
 import { NUMERIC_HINT, numeric } from './numeric.js';
 import { boardIds, linkIds, pueClassIds, regionIds, serverIds } from './profiles/index.js';
 
-export class ScenarioError extends Error {
+export class ScenarioError extends EdgewattError {
   override readonly name = 'ScenarioError';
   constructor(
     message: string,

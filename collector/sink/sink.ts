@@ -3,6 +3,7 @@
 // live once in runtime.ts, not in each sink; what an entry holds is between the store that
 // appends it and the sink that turns it into its destination's format.
 
+import { EdgewattError } from '../../common/errors.js';
 import type { SpoolEntry } from './spool-frames.js';
 
 /** `retry`: the batch stays and is written again after a back-off (5xx, network, auth). `drop`: counted and skipped (bad data). */
@@ -32,6 +33,6 @@ export interface Sink {
   close(): Promise<void>;
 }
 
-export class SpoolError extends Error {
+export class SpoolError extends EdgewattError {
   override readonly name = 'SpoolError';
 }

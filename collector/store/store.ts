@@ -1,6 +1,7 @@
 // The store interface: connect, write, close. Stores decide how to keep records; de-duplication of
 // (fleet, device, seq) is their contract, because redelivery is normal under QoS 1.
 
+import { EdgewattError } from '../../common/errors.js';
 import type { InferenceRecord, StatusMessage } from '../../protocol/index.js';
 
 export interface WriteResult {
@@ -76,6 +77,6 @@ export interface QueryableStore extends RecordStore {
   count(): number;
 }
 
-export class StoreConfigError extends Error {
+export class StoreConfigError extends EdgewattError {
   override readonly name = 'StoreConfigError';
 }

@@ -4,6 +4,7 @@
 // convolutions (standard, depthwise, separable) and dense layers count; pooling, activations,
 // normalisation and additions are left out. "FLOPs" in edgewatt means these multiply-adds.
 
+import { EdgewattError } from '../../common/errors.js';
 import type { Tf } from '../../runtime/backend.js';
 
 type LayersModel = ReturnType<Tf['sequential']>;
@@ -23,7 +24,7 @@ export interface ModelCost {
   layers: LayerCost[];
 }
 
-export class FlopsCountError extends Error {
+export class FlopsCountError extends EdgewattError {
   override readonly name = 'FlopsCountError';
 }
 

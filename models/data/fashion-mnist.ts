@@ -4,6 +4,7 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { EdgewattError } from '../../common/errors.js';
 import { readIdx } from './idx.js';
 
 export const DEFAULT_DATASET_DIR = '/usr/share/datasets/fashion-mnist';
@@ -24,7 +25,7 @@ export const IMAGE_PIXELS = IMAGE_SIDE * IMAGE_SIDE;
 
 export type Split = 'train' | 't10k';
 
-export class DatasetMissingError extends Error {
+export class DatasetMissingError extends EdgewattError {
   override readonly name = 'DatasetMissingError';
 }
 

@@ -4,8 +4,9 @@
 
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
+import { EdgewattError } from '../../common/errors.js';
 
-export class IdxFormatError extends Error {
+export class IdxFormatError extends EdgewattError {
   override readonly name = 'IdxFormatError';
 }
 

@@ -3,12 +3,13 @@
 // following layer's inputs (a depthwise layer, a batch norm, the dense layer after a flatten).
 // With the removed channels' weights all zero, the smaller model computes the same function.
 
+import { EdgewattError } from '../../common/errors.js';
 import type { Tf } from '../../runtime/backend.js';
 
 type LayersModel = ReturnType<Tf['sequential']>;
 type Tensor = ReturnType<Tf['tensor']>;
 
-export class PruneError extends Error {
+export class PruneError extends EdgewattError {
   override readonly name = 'PruneError';
 }
 

@@ -5,6 +5,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { EdgewattError } from '../../common/errors.js';
 import {
   keyIdOf,
   MANIFEST_FILE,
@@ -12,7 +13,7 @@ import {
   SIGNATURE_FILE,
 } from '../../protocol/manifest/index.js';
 
-export class SigningError extends Error {
+export class SigningError extends EdgewattError {
   override readonly name = 'SigningError';
 }
 

@@ -1,6 +1,7 @@
 // The board registry: one plain-data file per board, registered in BOARDS; looked up by id or
 // recognised from the model string the board reports. Adding a board is one file plus one line here.
 
+import { EdgewattError } from '../edgewatt-error.js';
 import type { Board } from './board.js';
 import { esp32 } from './esp32.js';
 import { jetsonNano } from './jetson-nano.js';
@@ -13,7 +14,7 @@ export { isUnsourcedFigure, offloadWaitW } from './board.js';
 
 export const BOARDS: readonly Board[] = [rpi4, rpi5, jetsonNano, jetsonOrinNano, esp32];
 
-export class UnknownBoardError extends Error {
+export class UnknownBoardError extends EdgewattError {
   override readonly name = 'UnknownBoardError';
 }
 

@@ -1,7 +1,9 @@
 // Errors of model loading. A verification error says which check failed (its `reason`), on which
 // file, and what to do; the agent refuses such an artifact and keeps running what it had.
 
-export class ModelLoadError extends Error {
+import { EdgewattError } from '../edgewatt-error.js';
+
+export class ModelLoadError extends EdgewattError {
   override readonly name: string = 'ModelLoadError';
 }
 

@@ -1,6 +1,7 @@
 // Profile registries: one array per kind, one line per profile. Lookups throw errors that list the
 // known ids, so a typo in a scenario says what would have worked.
 
+import { EdgewattError } from '../../../common/errors.js';
 import { BOARDS } from './boards.js';
 import { GRID_REGIONS } from './grid.js';
 import { fiveG } from './links/5g.js';
@@ -20,7 +21,7 @@ export type { BoardProfile, GridRegion, LinkProfile, PueClass, ServerProfile } f
 export const LINKS: readonly LinkProfile[] = [wifi, lte, fiveG, ethernet];
 export const SERVERS: readonly ServerProfile[] = [cpuServer, gpuServer];
 
-export class UnknownProfileError extends Error {
+export class UnknownProfileError extends EdgewattError {
   override readonly name = 'UnknownProfileError';
 }
 
