@@ -2,7 +2,7 @@
 // servers elsewhere): batches by size and interval, retries what the sink calls retryable in
 // order and without loss, drops and counts what it calls bad data.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SinkRuntime } from '../../collector/sink/runtime.js';
 import type { FailureAction, Sink, SinkBatch, SinkWriteResult } from '../../collector/sink/sink.js';
 import type { SpoolEntry } from '../../collector/sink/spool.js';
@@ -64,14 +64,21 @@ async function start(
 const e = (...texts: string[]): SpoolEntry[] => texts.map((t) => ({ bytes: Buffer.from(t), lines: 1 }));
 
 describe('sink runtime', () => {
-  it('writes a partial batch once the flush interval passes', async () => {
-    const sink = new ScriptedSink();
-    const runtime = await start(sink, 1000, 80);
-    const before = Date.now();
-    await runtime.append(e('a', 'b'));
-    await runtime.drained();
-    expect(Date.now() - before).toBeGreaterThanOrEqual(70);
-    expect(sink.batches).toEqual([['a', 'b']]);
+  it('writes a partial batch once the flush interval passes, not a millisecond before', async () => {
+    // Fake clock and timers (the spool's disk I/O stays real): the interval is counted on Date.now().
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const sink = new ScriptedSink();
+      const runtime = await start(sink, 1000, 80);
+      await runtime.append(e('a', 'b'));
+      await vi.advanceTimersByTimeAsync(79);
+      expect(sink.batches).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1);
+      await runtime.drained();
+      expect(sink.batches).toEqual([['a', 'b']]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('writes full batches without waiting for the interval', async () => {

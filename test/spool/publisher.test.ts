@@ -110,7 +110,9 @@ describe('publisher and a broker that goes away', () => {
       pub.enqueue(firstSeq, count);
       sealed.push(firstSeq);
     }
-    await new Promise((resolve) => setTimeout(resolve, 300)); // a few refused connection attempts
+    // Each connection attempt takes a new birth number: wait for three refused attempts.
+    const firstBirth = pub.stats.birth;
+    await waitFor('three refused connection attempts', () => pub.stats.birth >= firstBirth + 2);
     expect(pub.isConnected).toBe(false);
     broker = await startEmbeddedBroker(port);
     const received = tap(broker);
