@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -269,21 +269,28 @@ describe('unknown config-file keys are errors', () => {
     expect(config.out).toBe('x');
   });
 
-  it('accepts the shipped example config for every command it has a section for', async () => {
-    const example = join(
-      fileURLToPath(new URL('../../', import.meta.url)),
-      'deploy',
-      'edgewatt.example.json',
-    );
-    const config = await resolveConfig(agentSchema, 'agent', agentWith(['--config', example]), {}, () => {});
-    expect(config.device).toBe('pi4-01');
-    const collector = collectorCommand();
-    collector.parseOptions(['--config', example]);
-    expect((await resolveConfig(collectorSchema, 'collector', collector, {})).clientId).toBe('collector-1');
-    const exporter = exportCommand();
-    exporter.parseOptions(['--config', example]);
-    expect((await resolveConfig(exportSchema, 'export', exporter, {})).format).toBe('csv');
-  });
+  it.each(['edgewatt.example.json', 'edgewatt.collector.json'])(
+    'accepts deploy/%s for every command it has a section for',
+    async (name) => {
+      const { SECTIONS } = await import('../../cli/schemas/sections.js');
+      const { addSchemaOptions } = await import('../../cli/options.js');
+      const { Command } = await import('commander');
+      const path = join(fileURLToPath(new URL('../../', import.meta.url)), 'deploy', name);
+      const sections = Object.keys(JSON.parse(readFileSync(path, 'utf8'))).filter((key) => key in SECTIONS);
+      expect(sections.length).toBeGreaterThan(0);
+      for (const section of sections) {
+        const [schema] = (await SECTIONS[section]?.()) ?? [];
+        if (schema === undefined) throw new Error(`no schema for ${section}`);
+        const command = addSchemaOptions(new Command(section), schema, section);
+        command.parseOptions(['--config', path]);
+        const warnings: string[] = [];
+        await expect(
+          resolveConfig(schema, section, command, {}, (w) => warnings.push(w)),
+        ).resolves.toBeDefined();
+        expect(warnings, `${name} ${section}`).toEqual([]); // no deprecated spelling in what we ship
+      }
+    },
+  );
 });
 
 describe('deprecated spellings still work for one release and warn with the new spelling', () => {
