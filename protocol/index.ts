@@ -7,4 +7,5 @@ export * from './limits.js';
 export * from './measurements.js';
 export * from './messages.js';
 export * from './record-fields.js';
+export * from './record-windows.js';
 export * from './topics.js';

@@ -1,9 +1,12 @@
 // Device figures from the collector's store: per-inference energy (gross and above-idle), latency and
 // accuracy of one device running one model, as mean ± standard error. The per-record sensor
 // uncertainty is correlated between records (same sensor, same calibration), so it does not average
-// down: it is added in quadrature to the statistical standard error of the mean.
+// down: it is added in quadrature to the statistical standard error of the mean. Energy is measured
+// per window, and the records of a batched window are one measurement: its standard error is taken
+// over windows (protocol/record-windows.ts), and above-idle energy over the window's span.
 
 import { EdgewattError } from '../../common/errors.js';
+import { meanOverWindows, type RecordWindow, WindowGrouper } from '../../protocol/index.js';
 import type { QueryableStore } from '../store/index.js';
 import { Z95 } from './sample.js';
 import type { Uncertain } from './uncertain.js';
@@ -28,6 +31,8 @@ export interface Measurement {
   device: string;
   modelId: string;
   records: number;
+  /** Measured windows the records came from (fewer than records when windows were batched). */
+  windows: number;
   /** How the records' energy was obtained: by a power sensor, or estimated (simulated sensor). */
   energyProvenance: 'measured' | 'estimated' | 'mixed';
   sensors: string[];
@@ -61,8 +66,8 @@ function modelMatches(modelId: string, variant: string, wanted: string): boolean
 
 /** Reads one device/model's records from a connected store. */
 export function measure(store: QueryableStore, query: MeasurementQuery): Measurement {
-  const energy = new Running();
-  const marginal = new Running();
+  const windows: RecordWindow[] = [];
+  const grouper = new WindowGrouper();
   const latency = new Running();
   let uncertaintySum = 0;
   let labelled = 0;
@@ -79,8 +84,8 @@ export function measure(store: QueryableStore, query: MeasurementQuery): Measure
     models.add(record.modelId);
     provenances.add(record.provenance);
     sensors.add(record.sensor);
-    energy.add(record.energyJ);
-    marginal.add(record.energyJ - (record.baselineW * record.durationUs) / 1e6);
+    const closed = grouper.add(record);
+    if (closed !== undefined) windows.push(closed);
     latency.add(record.durationUs / 1e6);
     uncertaintySum += record.energyUncertaintyJ;
     if (record.correct !== null) {
@@ -89,7 +94,9 @@ export function measure(store: QueryableStore, query: MeasurementQuery): Measure
     }
   }
   const where = `device ${JSON.stringify(query.device)}, model ${JSON.stringify(query.model)}${query.fleet === undefined ? '' : `, fleet ${JSON.stringify(query.fleet)}`}`;
-  if (energy.n === 0) {
+  const last = grouper.flush();
+  if (last !== undefined) windows.push(last);
+  if (latency.n === 0) {
     throw new MeasurementError(
       `device.measured: the store has no inference records for ${where}; check the ids with \`edgewatt export\``,
     );
@@ -99,17 +106,24 @@ export function measure(store: QueryableStore, query: MeasurementQuery): Measure
       `device.measured: ${where} matches ${fleets.size} fleet(s) and ${models.size} model(s) (${[...models].join(', ')}); give device.measured.fleet or a longer model id`,
     );
   }
+  const energy = meanOverWindows(windows, (w) => w.energyPerInferenceJ);
+  const marginal = meanOverWindows(windows, (w) => w.aboveIdlePerInferenceJ);
   const p = labelled > 0 ? correct / labelled : 0;
   return {
     fleet: [...fleets][0] as string,
     device: query.device,
     modelId: [...models][0] as string,
-    records: energy.n,
+    records: latency.n,
+    windows: windows.length,
     energyProvenance:
       provenances.size > 1 ? 'mixed' : (([...provenances][0] as 'measured' | 'estimated') ?? 'mixed'),
     sensors: [...sensors].sort(),
-    energyJ: { ...energy.estimate(), sensorUncertaintyJ: uncertaintySum / energy.n },
-    marginalEnergyJ: marginal.estimate(),
+    energyJ: {
+      mean: energy.mean,
+      standardError: energy.standardError,
+      sensorUncertaintyJ: uncertaintySum / latency.n,
+    },
+    marginalEnergyJ: { mean: marginal.mean, standardError: marginal.standardError },
     latencyS: latency.estimate(),
     accuracy: labelled > 0 ? { mean: p, standardError: Math.sqrt((p * (1 - p)) / labelled), labelled } : null,
   };

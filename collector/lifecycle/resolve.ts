@@ -147,7 +147,7 @@ export function resolveScenario(scenario: Scenario, source?: MeasurementSource):
             energy.mean,
             Math.hypot(energy.standardError, m.energyJ.sensorUncertaintyJ),
             measuredFrom,
-            `${gross ? 'gross' : 'above-idle'} energy: mean ± √(SE² + sensor uncertainty²), n = ${m.records}`,
+            `${gross ? 'gross' : 'above-idle'} energy: mean ± √(SE² + sensor uncertainty²), n = ${m.records}${m.windows === m.records ? '' : ` records in ${m.windows} windows (SE over windows)`}`,
           ),
     ],
   ]);

@@ -25,6 +25,7 @@ import {
   type StoredRecord,
   type WriteResult,
 } from './store.js';
+import { withWindowStats } from './summary-windows.js';
 
 const DEVICE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS device (
@@ -126,7 +127,7 @@ export class SqliteStore implements QueryableStore {
   }
 
   summary(): DeviceSummary[] {
-    return this.open
+    const rows = this.open
       .prepare(
         `SELECT i.fleet, i.device, d.board, d.state, i.model_id AS modelId, i.variant, i.backend, i.sensor, i.provenance,
                 COUNT(*) AS inferences, AVG(i.duration_us) AS meanDurationUs, AVG(i.energy_j) AS meanEnergyJ,
@@ -136,7 +137,8 @@ export class SqliteStore implements QueryableStore {
          GROUP BY i.fleet, i.device, i.model_id, i.variant, i.backend, i.sensor, i.provenance
          ORDER BY i.fleet, i.device`,
       )
-      .all() as DeviceSummary[];
+      .all() as Omit<DeviceSummary, 'windows' | 'energyStandardErrorJ'>[];
+    return withWindowStats(rows, this.records());
   }
 
   devices(): DeviceStatus[] {

@@ -29,8 +29,15 @@ export interface DeviceSummary {
   inferences: number;
   meanDurationUs: number;
   meanEnergyJ: number;
-  /** Mean of energy − baseline × duration: what the inference added on top of idle. */
+  /**
+   * Mean energy above idle: energy − baseline × duration, where a batched window's baseline is
+   * taken over the window's span ÷ N (gaps between its inferences included).
+   */
   meanMarginalEnergyJ: number;
+  /** Measured windows (fewer than inferences when windows were batched). */
+  windows: number;
+  /** Standard error of meanEnergyJ with windows, not records, as the independent measurements. */
+  energyStandardErrorJ: number;
   /** Mean of the per-record standard uncertainties (they are correlated, so they do not average down). */
   meanUncertaintyJ: number;
 }
