@@ -89,6 +89,7 @@ export class Spool {
   private segmentSize = 0;
   private roomWaiters: (() => void)[] = [];
   private closed = false;
+  private waitingForRoom = false;
   /** Lines read back from disk at open(): written before a crash, not confirmed by the sink. */
   readonly recoveredLines: number;
 
@@ -116,6 +117,11 @@ export class Spool {
 
   get pendingBytes(): number {
     return this.pendingBytesCount;
+  }
+
+  /** True while appends wait for room (the sink is behind by maxBytes): back-pressure to the broker. */
+  get full(): boolean {
+    return this.waitingForRoom;
   }
 
   /** When the oldest pending entry was appended (ms, Date.now()), or undefined when empty. */
@@ -290,8 +296,16 @@ export class Spool {
     for (const w of round) for (const entry of w.entries) at = writeFrame(buffer, at, entry);
     while (this.pendingBytesCount > 0 && this.pendingBytesCount + buffer.length > this.options.maxBytes) {
       if (this.closed) throw new SpoolError('spool closed while waiting for room');
+      if (!this.waitingForRoom)
+        log.warn(
+          { dir: this.options.dir, pendingBytes: this.pendingBytesCount, maxBytes: this.options.maxBytes },
+          'spool full: messages are acknowledged again once the sink catches up (the broker keeps them meanwhile)',
+        );
+      this.waitingForRoom = true;
       await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
     }
+    if (this.waitingForRoom) log.info({ dir: this.options.dir }, 'spool has room again');
+    this.waitingForRoom = false;
     if (this.segmentSize >= this.options.segmentBytes) {
       this.segment++;
       await this.openSegment();

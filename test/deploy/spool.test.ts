@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Spool, type SpoolBatch, type SpoolEntry, type SpoolOptions } from '../../collector/sink/spool.js';
 import { FRAME_HEADER_BYTES, scanFrames } from '../../collector/sink/spool-frames.js';
-import { tempDir } from '../support/stack.js';
+import { tempDir, waitFor } from '../support/stack.js';
 
 const dirs: { remove(): void }[] = [];
 afterEach(() => {
@@ -166,13 +166,14 @@ describe('write-ahead spool', () => {
     const pending = spool.append([entry('y'.repeat(50))]).then(() => {
       second = true;
     });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor('the append to wait for room', () => spool.full);
     expect(second).toBe(false);
     expect(spool.pendingLines).toBe(1);
     const head = spool.peek(10);
     await spool.commit(head?.end ?? { segment: 0, offset: 0 });
     await pending;
     expect(second).toBe(true);
+    expect(spool.full).toBe(false);
     expect(read(spool.peek(10))).toEqual(['y'.repeat(50)]);
   });
 
