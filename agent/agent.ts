@@ -9,7 +9,9 @@ import { ModelLoadError, type ModelTrust, TRUST_ANY, trustFromKeyFiles } from '.
 import { type BackendName, loadRuntime } from '../runtime/backend.js';
 import { randomInputPool } from '../runtime/inputs.js';
 import { type LoadedModel, loadModel } from '../runtime/model.js';
+import { median } from './measure/integrate.js';
 import { runInference } from './measure/runner.js';
+import { WARMUP_GROUP, warmUp } from './measure/warmup.js';
 import { WindowPlanner } from './measure/windows.js';
 import type { UnsequencedRecord } from './publish/outbox.js';
 import { Publisher, type PublisherOptions } from './publish/publisher.js';
@@ -29,6 +31,11 @@ export interface AgentConfig {
   trustedKeys?: string[];
   /** Also run unsigned models (development only); without it and without keys, start fails. */
   allowUnsigned?: boolean;
+  /**
+   * Warm-up inferences run before the first measured one and never published; undefined runs
+   * them until latency settles (agent/measure/warmup.ts), 0 runs none.
+   */
+  warmup?: number | undefined;
   /** Inferences per second; 0 runs back to back. */
   rate: number;
   /** Stop after this many inferences; 0 runs until stopped. */
@@ -57,6 +64,8 @@ export interface AgentStats {
   variant: string;
   sensor: string;
   startupMs: number;
+  /** Warm-up inferences run before the first measured one (not published). */
+  warmupInferences: number;
 }
 
 const log = logger('agent');
@@ -90,6 +99,7 @@ export class Agent {
       variant: model.variant,
       sensor: sensor.label,
       startupMs,
+      warmupInferences: 0,
     };
   }
 
@@ -145,8 +155,9 @@ export class Agent {
     const inputs = randomInputPool(tf, this.model.inputShape, this.config.batchSize);
     const signal = this.stopController.signal;
     const periodMs = this.config.rate > 0 ? 1000 / this.config.rate : 0;
-    const loopStart = performance.now();
     try {
+      await this.warmUp(inputs.next.bind(inputs), signal);
+      const loopStart = performance.now();
       for (let i = 0; !signal.aborted && (this.config.count === 0 || i < this.config.count); i++) {
         const dueMs = loopStart + i * periodMs;
         const waitMs = dueMs - performance.now();
@@ -205,6 +216,35 @@ export class Agent {
       inputs.dispose();
       this.seal();
     }
+  }
+
+  /** Runs the warm-up inferences (graph compilation, caches) unmeasured and logs what they took. */
+  private async warmUp(next: () => { input: Parameters<typeof runInference>[1] }, signal: AbortSignal) {
+    const model = this.model;
+    const result = await warmUp(
+      () => {
+        const { window } = runInference(model, next().input);
+        return Number(window.endNs - window.startNs) / 1000;
+      },
+      this.config.warmup,
+      signal,
+    );
+    this.stats.warmupInferences = result.count;
+    if (result.count === 0) return;
+    const tail = result.latenciesUs.slice(-WARMUP_GROUP);
+    log.info(
+      {
+        warmup: result.count,
+        requested: this.config.warmup ?? 'until latency settles',
+        settled: result.settled,
+        firstUs: Math.round(result.latenciesUs[0] ?? 0),
+        maxUs: Math.round(Math.max(...result.latenciesUs)),
+        lastMedianUs: Math.round(median(tail)),
+      },
+      result.settled || signal.aborted
+        ? 'warm-up done (not published)'
+        : 'warm-up stopped at its cap: latency did not settle',
+    );
   }
 
   /**

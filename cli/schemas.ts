@@ -3,6 +3,7 @@
 // keys are all derived from these (cli/options.ts, cli/config.ts); nothing else restates them.
 
 import { z } from 'zod';
+import { WARMUP_CAP, WARMUP_MIN } from '../agent/measure/warmup.js';
 import { ENCODINGS, idProblem } from '../protocol/index.js';
 import { BACKENDS } from '../runtime/backend.js';
 import { agentModelFields } from './schemas/agent-models.js';
@@ -66,6 +67,11 @@ export const agentSchema = z.object({
     help: 'stop after n inferences',
     defaultHelp: 'run until stopped',
     deprecatedValues: { '0': undefined },
+  }),
+  warmup: option(int({ min: 0, max: 100_000 }).optional(), {
+    arg: 'n',
+    help: 'inferences run before the first measured one and never published (graph compilation, caches); 0 = none',
+    defaultHelp: `until latency settles: at least ${WARMUP_MIN}, at most ${WARMUP_CAP}`,
   }),
   stateDir: option(z.string().optional(), {
     arg: 'path',
