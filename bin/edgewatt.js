@@ -8,4 +8,8 @@ if (!existsSync(entry)) {
   process.exit(1);
 }
 const { main } = await import(entry.href);
-process.exitCode = await main(process.argv);
+const code = await main(process.argv);
+// On failure, exit now: a connection a failed command left open must not keep it running (stderr
+// is written synchronously, so the message is out). On success, let pending output drain.
+if (code !== 0) process.exit(code);
+process.exitCode = code;

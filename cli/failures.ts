@@ -1,6 +1,6 @@
 // Turns the raw errors of known failures into one-line EdgewattErrors that name the endpoint and
 // the flag to check: a broker or InfluxDB that does not answer, a broker that refuses the
-// credentials. The endpoints are the options marked `endpoint` in the command's schema, noted by
+// credentials, an address to listen on that is taken. The endpoints are the options marked `endpoint` in the command's schema, noted by
 // cli/config.ts when the command's configuration is resolved.
 
 import {
@@ -8,13 +8,14 @@ import {
   BrokerUnreachableError,
   isEdgewattError,
   isSystemError,
+  ListenError,
   StoreUnreachableError,
   type SystemError,
 } from '../common/errors.js';
 
 export interface Endpoint {
-  kind: 'broker' | 'store';
-  /** The URL as given (mqtt://host:1883, influxdb://host:8086/db). */
+  kind: 'broker' | 'store' | 'listen';
+  /** The URL as given (mqtt://host:1883, influxdb://host:8086/db), or host:port to listen on. */
   url: string;
   /** The option it came from, e.g. --broker. */
   flag: string;
@@ -99,6 +100,12 @@ export function explainFailure(error: unknown, endpoints: readonly Endpoint[] = 
       { cause: error, hint: 'check --username and --password (or EDGEWATT_USERNAME and EDGEWATT_PASSWORD)' },
     );
   }
+  const listen = endpoints.find((endpoint) => endpoint.kind === 'listen');
+  if (listen !== undefined && isSystemError(error, 'EADDRINUSE', 'EACCES') && error.syscall === 'listen')
+    return new ListenError(
+      `cannot listen on ${listen.url}: ${error.code === 'EADDRINUSE' ? 'the address is already in use' : 'permission denied'}`,
+      { cause: error, hint: `stop what uses it, or choose another with ${listen.flag}` },
+    );
   if (isSystemError(error, ...Object.keys(REASONS))) {
     const endpoint = endpointOf(error, endpoints);
     const reason = REASONS[error.code]?.(error) ?? error.code;

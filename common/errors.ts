@@ -1,6 +1,6 @@
 // One errors module: the base class (EdgewattError, defined in protocol/ so that every layer can
 // extend it), type guards, and the errors of the failures a user meets first — broker unreachable,
-// credentials refused, store unreachable — each with a one-line message and a hint.
+// credentials refused, store unreachable, address taken — each with a one-line message and a hint.
 
 import { EdgewattError } from '../protocol/edgewatt-error.js';
 
@@ -43,4 +43,9 @@ export class BrokerAuthError extends EdgewattError {
 /** The store's server (InfluxDB) did not answer. */
 export class StoreUnreachableError extends EdgewattError {
   override readonly name = 'StoreUnreachableError';
+}
+
+/** A server of ours cannot listen where it was told (port taken, or below 1024 without the right). */
+export class ListenError extends EdgewattError {
+  override readonly name = 'ListenError';
 }

@@ -33,6 +33,11 @@ export function collectorCommand(): Command {
         recordComparison: canWriteComparisons(store)
           ? (results) => store.writeComparison(results)
           : undefined,
+      }).catch(async (error: unknown) => {
+        // The API could not start (address taken...): leave the broker cleanly, then report it.
+        await collector.stop();
+        collector.ingest.deadLetter.close();
+        throw error;
       });
       const timer =
         config.statsInterval > 0

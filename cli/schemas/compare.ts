@@ -47,6 +47,7 @@ export const collectorHttpFields = {
       arg: 'host:port',
       help: 'serve the HTTP API (GET/POST /v1/compare, /metrics) there, e.g. 127.0.0.1:8787',
       defaultHelp: 'off',
+      endpoint: 'listen',
     },
   ),
   scenarios: option(z.string().min(1).default('.edgewatt/scenarios'), {

@@ -29,7 +29,7 @@ export interface OptionMeta {
   /** Never echoed back in an error message (passwords, tokens). */
   secret?: boolean;
   /** A server the command connects to: a failure to reach it is reported in one line (cli/failures.ts). */
-  endpoint?: 'broker' | 'store';
+  endpoint?: 'broker' | 'store' | 'listen';
 }
 
 /** The help text of every option field; read by cli/options.ts and cli/config.ts. */

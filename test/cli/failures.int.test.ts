@@ -4,6 +4,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,6 +136,25 @@ describeWith(['mosquitto'], 'broker refuses the credentials (real mosquitto with
     const { code } = await run.exited;
     expect(run.stderr()).toContain('collector subscribed');
     expect(code).toBe(0);
+  });
+});
+
+describeWith(['mosquitto'], 'the HTTP API address is taken', () => {
+  it('says so in one line, naming the address and the flag', async () => {
+    const broker = await startMosquitto();
+    const taken = createServer();
+    const port = await freePort();
+    await new Promise<void>((resolve) => taken.listen(port, '127.0.0.1', resolve));
+    try {
+      const { code, stderr } = await collector(['--broker', broker.url, '--http', `127.0.0.1:${port}`]);
+      expect(code).toBe(1);
+      expect(stderr).toBe(
+        `edgewatt: cannot listen on 127.0.0.1:${port}: the address is already in use (stop what uses it, or choose another with --http)\n`,
+      );
+    } finally {
+      taken.close();
+      await broker.remove();
+    }
   });
 });
 
