@@ -132,7 +132,7 @@ function compileFieldWriter(): (r: InferenceRecord) => string {
             ? `str(${v})`
             : `(${v} ? '1i' : '0i')`;
     if (!f.optional && placement.omit === undefined) {
-      always += `${always === '' ? '' : " + ','"} + '${key}=' + ${format(`r.${f.name}`)}`;
+      always += ` + '${always === '' ? '' : ','}${key}=' + ${format(`r.${f.name}`)}`;
     } else {
       const omit = placement.omit === undefined ? '' : ` && v !== ${JSON.stringify(placement.omit)}`;
       sometimes += ` v = r.${f.name}; if (v !== undefined${omit}) s = s === '' ? '${key}=' + ${format('v')} : s + ',${key}=' + ${format('v')};`;

@@ -26,6 +26,18 @@ interface WireColumn {
   readonly optional: boolean;
   /** Sent for records without a value when others in the batch have one: the absent value, else null. */
   readonly fill: unknown;
+  /** Reads the field of a record (compiled: one property access site per field, see below). */
+  readonly get: (record: InferenceRecord) => unknown;
+}
+
+/**
+ * `(record) => record.name`, compiled. Reading every field through `record[field]` makes one
+ * access site see every field (megamorphic); encoding ran at 0.6 of the hand-written code's
+ * speed. The source holds only a name checked to be an identifier.
+ */
+function compileGetter(name: string): (record: InferenceRecord) => unknown {
+  if (!/^[a-zA-Z][a-zA-Z0-9]*$/.test(name)) throw new Error(`record field ${name} cannot be compiled`);
+  return new Function('record', `return record.${name};`) as (record: InferenceRecord) => unknown;
 }
 
 /** The columns, in table order (which is the order of keys on the wire, so of the bytes). */
@@ -39,6 +51,7 @@ export const WIRE_COLUMNS: readonly WireColumn[] = RECORD_FIELD_LIST.flatMap((f)
           rounded: f.wire.rounded,
           optional: f.optional,
           fill: f.absent ?? null,
+          get: compileGetter(f.name),
         },
       ]
     : [],
@@ -51,8 +64,8 @@ export function quantizeRecord(record: InferenceRecord): InferenceRecord {
     ...record,
     startUs: Math.round(record.startUs),
   };
-  for (const { field, scale } of ROUNDED_COLUMNS) {
-    quantized[field] = Math.round((record[field] as number) * scale) / scale;
+  for (const { field, scale, get } of ROUNDED_COLUMNS) {
+    quantized[field] = Math.round((get(record) as number) * scale) / scale;
   }
   return quantized as InferenceRecord;
 }
@@ -145,7 +158,7 @@ type ColumnValue = unknown;
 /** Record values of one column in wire units. */
 function packColumn(records: readonly InferenceRecord[], c: WireColumn): ColumnValue {
   const values = records.map((record) => {
-    const value = record[c.field];
+    const value = c.get(record);
     if (value === undefined) return c.fill;
     return c.rounded ? Math.round((value as number) * c.scale) : value;
   });
@@ -192,7 +205,7 @@ export function toWire(message: Message): Record<string, unknown> {
   };
   for (const c of WIRE_COLUMNS) {
     // An optional column travels only when some record has a value: older batches stay byte-identical.
-    if (c.optional && records.every((record) => record[c.field] === undefined)) continue;
+    if (c.optional && records.every((record) => c.get(record) === undefined)) continue;
     wire[c.name] = packColumn(records, c);
   }
   // Checking what we send with the same schema as what we receive keeps NaN, negative energy and
