@@ -6,6 +6,7 @@ import { Decoder, Encoder } from 'cbor-x';
 import { fail, type Result } from '../errors.js';
 import { MAX_PAYLOAD_BYTES } from '../limits.js';
 import type { Message, TopicPayloads } from '../messages.js';
+import { cborShapeProblem } from './cbor-shape.js';
 import { fromWire, toWire } from './wire.js';
 
 export type Encoding = 'cbor' | 'json';
@@ -86,6 +87,11 @@ export function decodeMessage(payload: Uint8Array): Result<Message> {
       'unknown-encoding',
       `payload starts with bytes ${head}: expected the CBOR self-describe tag d9d9f7 or a JSON object`,
     );
+  }
+  if (encoding === 'cbor') {
+    // Tags, odd simple values and deep nesting are refused before cbor-x builds anything.
+    const problem = cborShapeProblem(payload.subarray(CBOR_MAGIC.length));
+    if (problem !== null) return fail('malformed', `cbor payload cannot be parsed: ${problem}`);
   }
   let value: unknown;
   try {

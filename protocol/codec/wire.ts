@@ -15,6 +15,7 @@ import {
   type ValueKind,
 } from '../record-fields.js';
 import { idProblem } from '../topics.js';
+import { describeValue } from './describe-value.js';
 import { certainlyValidInference } from './fast-check.js';
 
 /** A field that travels as a column, with its wire name and scale (from record-fields.ts). */
@@ -228,22 +229,6 @@ export function toWire(message: Message): Record<string, unknown> {
   return wire;
 }
 
-/** A value for an error message: NaN, ±Infinity and BigInt shown as such; never throws. */
-function showValue(value: unknown): string {
-  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
-  try {
-    return (
-      JSON.stringify(value, (_key, item: unknown) =>
-        typeof item === 'bigint' || (typeof item === 'number' && !Number.isFinite(item))
-          ? String(item)
-          : item,
-      ) ?? String(value)
-    );
-  } catch {
-    return String(value);
-  }
-}
-
 function describeIssues(error: z.ZodError): string {
   return error.issues
     .slice(0, 5)
@@ -251,7 +236,7 @@ function describeIssues(error: z.ZodError): string {
       const path = issue.path
         .map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`))
         .join('');
-      const got = 'input' in issue && issue.input !== undefined ? ` (got ${showValue(issue.input)})` : '';
+      const got = 'input' in issue && issue.input !== undefined ? ` (got ${describeValue(issue.input)})` : '';
       return `${path.replace(/^\./, '') || '(message)'}: ${issue.message}${got}`;
     })
     .join('; ')
@@ -348,7 +333,7 @@ export function fromWire(value: unknown): Result<Message> {
   if (v !== PROTOCOL_VERSION) {
     return fail(
       'unsupported-version',
-      `v is ${JSON.stringify(v)}; this collector speaks protocol version ${PROTOCOL_VERSION}`,
+      `v is ${describeValue(v)}; this collector speaks protocol version ${PROTOCOL_VERSION}`,
     );
   }
   if (type === 'inference') {
@@ -361,5 +346,5 @@ export function fromWire(value: unknown): Result<Message> {
     const checked = checkWire(wireStatus, value);
     return checked.ok ? ok(checked.value as StatusMessage) : checked;
   }
-  return fail('invalid', `type is ${JSON.stringify(type)}; expected "inference" or "status"`);
+  return fail('invalid', `type is ${describeValue(type)}; expected "inference" or "status"`);
 }

@@ -5,8 +5,9 @@
 
 import { Encoder } from 'cbor-x';
 import { buildTopic, encodeMessage, type InferenceRecord, type StatusMessage } from '../../protocol/index.js';
+import { hostilePayloads } from './hostile.js';
 
-export type CaseKind = 'random' | 'mutated-bytes' | 'mutated-fields' | 'valid';
+export type CaseKind = 'random' | 'mutated-bytes' | 'mutated-fields' | 'valid' | 'hostile';
 
 export interface FuzzCase {
   kind: CaseKind;
@@ -25,6 +26,8 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
+/** One case in this many is a red-team payload. */
+const HOSTILE_EVERY = 250;
 const DEVICES = Array.from({ length: 40 }, (_, i) => `fuzz-${String(i).padStart(2, '0')}`);
 const cbor = new Encoder({ useRecords: false, mapsAsObjects: true, variableMapSize: true });
 const HOSTILE: unknown[] = [
@@ -138,7 +141,19 @@ export function* fuzzCases(count: number, seed = 0xf022_2026): Generator<FuzzCas
       '',
     ]);
 
+  // The red-team payloads (test/fuzz/hostile.ts), one in every HOSTILE_EVERY cases, in turn. They
+  // take no random numbers, so the other cases are the same stream as without them.
+  const hostile = hostilePayloads(DEVICES[0] as string);
   for (let n = 0; n < count; n++) {
+    if (n % HOSTILE_EVERY === HOSTILE_EVERY - 1) {
+      const [, payload] = hostile[Math.floor(n / HOSTILE_EVERY) % hostile.length] as [string, Uint8Array];
+      yield {
+        kind: 'hostile',
+        topic: buildTopic({ fleet: 'fuzz', device: DEVICES[0] as string, kind: 'inference' }),
+        payload,
+      };
+      continue;
+    }
     const roll = rnd();
     if (roll < 0.2) {
       const length = Math.floor(rnd() * (rnd() < 0.05 ? 4096 : 200));

@@ -22,6 +22,11 @@ export interface FuzzReport {
   storedRecords: number;
   deadLettered: number;
   durationMs: number;
+  /** The longest one case took (decode and handle), in ms, and its kind: one message must not stall the loop. */
+  slowestCaseMs: number;
+  slowestCaseKind: string;
+  /** Red-team payloads (test/fuzz/hostile.ts) that were not rejected: must stay 0. */
+  hostileAccepted: number;
   /** heapUsed samples (bytes) every `sampleEvery` cases. */
   heapSamples: number[];
 }
@@ -51,6 +56,9 @@ export async function runFuzz(
     storedRecords: 0,
     deadLettered: 0,
     durationMs: 0,
+    slowestCaseMs: 0,
+    slowestCaseKind: '',
+    hostileAccepted: 0,
     heapSamples: [],
   };
   const onUnhandled = (reason: unknown) => {
@@ -66,6 +74,7 @@ export async function runFuzz(
     for (const fuzz of fuzzCases(count, seed)) {
       report.cases++;
       bump(report.byKind, fuzz.kind);
+      const caseStarted = performance.now();
       try {
         decodeMessage(fuzz.payload);
       } catch (error) {
@@ -83,11 +92,17 @@ export async function runFuzz(
         } else {
           report.accepted++;
           bump(report.byOutcome, outcome.kind);
+          if (fuzz.kind === 'hostile') report.hostileAccepted++;
         }
       } catch (error) {
         report.handlerRejections++;
         if (report.problems.length < 20)
           report.problems.push(`Ingest.handle rejected (${(error as Error).message}) on topic ${fuzz.topic}`);
+      }
+      const caseMs = performance.now() - caseStarted;
+      if (caseMs > report.slowestCaseMs) {
+        report.slowestCaseMs = caseMs;
+        report.slowestCaseKind = fuzz.kind;
       }
       if (report.cases % sampleEvery === 0) report.heapSamples.push(process.memoryUsage().heapUsed);
     }

@@ -19,6 +19,11 @@ export function expectSurvived(report: FuzzReport, cases: number): void {
   for (const kind of ['random', 'mutated-bytes', 'mutated-fields', 'valid']) {
     expect(report.byKind[kind], kind).toBeGreaterThan(cases * 0.1);
   }
+  // The red-team payloads are in every run, all refused, none stalling the loop (a value-sharing
+  // DAG took seconds to minutes each before tags were refused: issue 12, item 1).
+  expect(report.byKind.hostile).toBeGreaterThanOrEqual(Math.floor(cases / 250));
+  expect(report.hostileAccepted).toBe(0);
+  expect(report.slowestCaseMs, `slowest case: ${report.slowestCaseKind}`).toBeLessThan(1_000);
   // Memory is bounded: the heap after the second half is not growing with the number of cases.
   const samples = report.heapSamples;
   expect(samples.length).toBeGreaterThanOrEqual(7);

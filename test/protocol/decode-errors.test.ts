@@ -166,7 +166,7 @@ describe.each(ENCODINGS)('%s field rejections', (encoding) => {
     ['a too long variant', { variant: 'v'.repeat(MAX_TEXT_LENGTH + 1) }, 'variant', 'v'.repeat(10)],
     ['startUs as a map', { startUs: { 0: 1 } }, 'startUs', ''],
     ['startUs as a number', { startUs: 1_000 }, 'startUs', '1000'],
-    ['an empty startUs', { startUs: [] }, 'startUs', '[]'],
+    ['an empty startUs', { startUs: [] }, 'startUs', 'an array of 0 items'],
     ['a missing seq', { seq: undefined }, 'seq', ''],
     ['a negative seq', { seq: -1 }, 'seq', '-1'],
   ])('an inference with %s is invalid naming the field and value', (_label, overrides, field, value) => {

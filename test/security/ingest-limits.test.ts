@@ -10,6 +10,7 @@ import { Ingest } from '../../collector/ingest/ingest.js';
 import { SqliteStore } from '../../collector/store/sqlite.js';
 import type { RecordStore } from '../../collector/store/store.js';
 import { buildTopic, encodeMessage, type InferenceRecord, type StatusMessage } from '../../protocol/index.js';
+import { dagBomb } from '../fuzz/hostile.js';
 import { tempDir } from '../support/stack.js';
 
 const record = (seq: number): InferenceRecord => ({
@@ -92,6 +93,21 @@ describe('poison messages', () => {
     expect(large?.detail).toMatch(/307200 bytes/);
     const mismatch = kept.find((entry) => entry.reason === 'device-mismatch');
     expect(Buffer.from(mismatch?.payloadHead ?? []).equals(Buffer.from(batch('d2', [0])))).toBe(true);
+  });
+
+  it('refuses the red-team value-sharing message (issue 12, item 1) in bounded time, dead-lettering its bytes', async () => {
+    const ingest = new Ingest(store, { deadLetter });
+    const payload = dagBomb('d1', 20);
+    const started = performance.now();
+    expect(await ingest.handle(topic('d1'), payload)).toMatchObject({
+      kind: 'rejected',
+      reason: 'malformed',
+    });
+    expect(performance.now() - started).toBeLessThan(200);
+    const [kept] = deadLetter.recent(1);
+    expect(kept?.detail).toContain('tag 28');
+    expect(Buffer.from(kept?.payloadHead ?? []).equals(Buffer.from(payload))).toBe(true);
+    expect(await ingest.handle(topic('d1'), batch('d1', [0]))).toMatchObject({ kind: 'stored' });
   });
 
   it('applies a lower payload limit than the protocol when configured', async () => {
