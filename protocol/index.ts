@@ -8,4 +8,5 @@ export * from './measurements.js';
 export * from './messages.js';
 export * from './record-fields.js';
 export * from './record-windows.js';
+export * from './sensor-coverage.js';
 export * from './topics.js';

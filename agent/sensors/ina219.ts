@@ -115,6 +115,7 @@ export class Ina219Source extends InaSource<Ina219Setup> {
 
 export const ina219SensorFactory = sampledSensorFactory({
   kind: 'ina219',
+  coverage: 'board-input',
   description: 'TI INA219 on I2C (options bus, address, shuntOhms, maxCurrentA, samples, busRangeV)',
   preference: 90,
   provenance: 'measured',

@@ -111,6 +111,7 @@ export class Ina226Source extends InaSource<Ina226Setup> {
 
 export const ina226SensorFactory = sampledSensorFactory({
   kind: 'ina226',
+  coverage: 'board-input',
   description:
     'TI INA226 on I2C (options bus, address, shuntOhms, maxCurrentA, averages, busConversionUs, shuntConversionUs)',
   preference: 90,

@@ -155,6 +155,7 @@ export class JetsonIna3221Source implements SampleSource {
 
 export const jetsonIna3221SensorFactory = sampledSensorFactory({
   kind: 'jetson-ina3221',
+  coverage: 'module-rails',
   description: 'NVIDIA Jetson INA3221 rails via sysfs, hwmon or IIO layout (option root for a fake tree)',
   preference: 100,
   provenance: 'measured',

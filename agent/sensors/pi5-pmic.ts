@@ -98,6 +98,7 @@ async function probe(env: ProbeEnv) {
 
 export const pi5PmicSensorFactory = sampledSensorFactory({
   kind: 'pi5-pmic',
+  coverage: 'pmic-rails',
   description: 'Raspberry Pi 5 PMIC rails via vcgencmd pmic_read_adc, sum of V × I (option command)',
   preference: 70,
   provenance: 'measured',

@@ -111,6 +111,7 @@ export class RaplSource implements SampleSource {
 
 export const raplSensorFactory = sampledSensorFactory({
   kind: 'rapl',
+  coverage: 'cpu-package',
   description:
     'x86 RAPL package energy via powercap energy_uj, with wrap-around (option root for a fake tree)',
   preference: 50,

@@ -99,6 +99,7 @@ export class ReplaySource implements SampleSource {
 
 export const replaySensorFactory = sampledSensorFactory({
   kind: 'replay',
+  coverage: 'estimate',
   description:
     'replays a recorded trace, CSV time_s,power_w or an MLPerf Tiny run folder (option file; estimated)',
   preference: 0,

@@ -5,7 +5,7 @@
 
 import { EdgewattError } from '../../common/errors.js';
 import type { Board } from '../../protocol/boards/index.js';
-import type { Provenance } from '../../protocol/index.js';
+import type { Provenance, SensorCoverage } from '../../protocol/index.js';
 import type { InferenceWindow, WindowEstimate } from '../../runtime/estimate.js';
 import type { SensorAccuracy } from '../measure/uncertainty.js';
 
@@ -92,6 +92,11 @@ export interface ProbeResult {
 export interface SensorFactory {
   kind: string;
   description: string;
+  /**
+   * What the sensor sees of the board (board input, module rails, CPU package, PMIC rails, or an
+   * estimate): the collector scales what it sees to the board's input (protocol/sensor-coverage.ts).
+   */
+  coverage: SensorCoverage;
   /** Higher wins when doctor picks among usable sensors (board input > SoC package > estimate). */
   preference?: number;
   /** True for estimates (simulated, replay), which any board may name; other sensors only boards listing them. */

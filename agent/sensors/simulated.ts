@@ -28,6 +28,7 @@ export class SimulatedSensor implements PowerSensor {
 
 export const simulatedSensorFactory: SensorFactory = {
   kind: 'simulated',
+  coverage: 'estimate',
   description: 'estimate from a board profile and the CPU time the inference used (labelled estimated)',
   fitsAnyBoard: true,
   create(spec) {

@@ -4,7 +4,7 @@
 
 import { z } from 'zod';
 import type { Board } from '../../protocol/boards/index.js';
-import type { Provenance } from '../../protocol/index.js';
+import type { Provenance, SensorCoverage } from '../../protocol/index.js';
 import { SampledSensor } from './sampled-sensor.js';
 import { WorkerSampler } from './sampler.js';
 import type { ProbeEnv, ProbeResult, SampleSource, SensorFactory, SensorSpec } from './sensor.js';
@@ -22,6 +22,7 @@ export interface SampledSensorParts<S extends z.ZodObject> {
   kind: string;
   description: string;
   preference: number;
+  coverage: SensorCoverage;
   provenance: Provenance;
   options: S;
   fitsAnyBoard?: boolean;
@@ -47,6 +48,7 @@ export function sampledSensorFactory<S extends z.ZodObject>(parts: SampledSensor
     kind: parts.kind,
     description: parts.description,
     preference: parts.preference,
+    coverage: parts.coverage,
     ...(parts.fitsAnyBoard === undefined ? {} : { fitsAnyBoard: parts.fitsAnyBoard }),
     create(spec) {
       const options = sensorOptions(parts.kind, schema, spec.options) as {

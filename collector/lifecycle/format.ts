@@ -2,6 +2,7 @@
 // their terms and intervals, the difference, the probability, the break-even, the top drivers and
 // where every value came from. Masses are printed with an SI prefix (g, mg, µg, ng).
 
+import { describeCoverage } from './coverage.js';
 import type { Comparison, ProvenanceEntry } from './engine.js';
 import type { Interval } from './stats.js';
 
@@ -120,7 +121,7 @@ export function formatComparison(r: Comparison): string {
   if (r.measurement !== null) {
     const m = r.measurement;
     lines.push(
-      `measured: ${m.records} records of ${m.fleet}/${m.device}, model ${m.modelId.slice(0, 12)}; energy is ${m.energyProvenance} (${m.sensors.join(', ')})`,
+      `measured: ${m.records} records${m.windows === m.records ? '' : ` in ${m.windows} windows`} of ${m.fleet}/${m.device}, model ${m.modelId.slice(0, 12)}; energy is ${m.energyProvenance} (${m.sensors.join(', ')}); sensor coverage ${describeCoverage(m.coverage)}`,
     );
   }
   lines.push('', 'where the values came from:');

@@ -6,8 +6,14 @@
 // over windows (protocol/record-windows.ts), and above-idle energy over the window's span.
 
 import { EdgewattError } from '../../common/errors.js';
-import { meanOverWindows, type RecordWindow, WindowGrouper } from '../../protocol/index.js';
+import {
+  meanOverWindows,
+  type RecordWindow,
+  type SensorCoverage,
+  WindowGrouper,
+} from '../../protocol/index.js';
 import type { QueryableStore } from '../store/index.js';
+import { coverageOfSensors } from './coverage.js';
 import { Z95 } from './sample.js';
 import type { Uncertain } from './uncertain.js';
 
@@ -36,6 +42,8 @@ export interface Measurement {
   /** How the records' energy was obtained: by a power sensor, or estimated (simulated sensor). */
   energyProvenance: 'measured' | 'estimated' | 'mixed';
   sensors: string[];
+  /** What the sensors see of the board (protocol/sensor-coverage.ts), from the records' sensor kind. */
+  coverage: SensorCoverage | 'unknown';
   energyJ: MeanEstimate & { sensorUncertaintyJ: number };
   marginalEnergyJ: MeanEstimate;
   latencyS: MeanEstimate;
@@ -106,6 +114,12 @@ export function measure(store: QueryableStore, query: MeasurementQuery): Measure
       `device.measured: ${where} matches ${fleets.size} fleet(s) and ${models.size} model(s) (${[...models].join(', ')}); give device.measured.fleet or a longer model id`,
     );
   }
+  const coverage = coverageOfSensors([...sensors]);
+  if (coverage === 'mixed') {
+    throw new MeasurementError(
+      `device.measured: ${where} has records from sensors that see different parts of the board (${[...sensors].join(', ')}); their energies do not average`,
+    );
+  }
   const energy = meanOverWindows(windows, (w) => w.energyPerInferenceJ);
   const marginal = meanOverWindows(windows, (w) => w.aboveIdlePerInferenceJ);
   const p = labelled > 0 ? correct / labelled : 0;
@@ -118,6 +132,7 @@ export function measure(store: QueryableStore, query: MeasurementQuery): Measure
     energyProvenance:
       provenances.size > 1 ? 'mixed' : (([...provenances][0] as 'measured' | 'estimated') ?? 'mixed'),
     sensors: [...sensors].sort(),
+    coverage,
     energyJ: {
       mean: energy.mean,
       standardError: energy.standardError,

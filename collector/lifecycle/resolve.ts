@@ -3,6 +3,7 @@
 // accuracy), then the profile, then (for the offload device) the edge device's value. A value the
 // model needs and nobody supplies is an error naming the field and why the profile has none.
 
+import { coverageFactor, describeCoverage, triangularSigma } from './coverage.js';
 import type { Measurement, MeasurementQuery } from './measured.js';
 import { normalAround } from './measured.js';
 import { type ModelOptions, PARAMETERS, type ParameterId } from './model.js';
@@ -137,6 +138,17 @@ export function resolveScenario(scenario: Scenario, source?: MeasurementSource):
   ]);
   const m = measurement;
   const energy = m === null ? undefined : gross ? m.energyJ : m.marginalEnergyJ;
+  const coverage = m === null || m.coverage === 'unknown' ? undefined : coverageFactor(m.coverage);
+  // Scaled to the board's input: mean × c, σ from both in quadrature (σ_c of the triangular range).
+  const coverageC = coverage?.central ?? 1;
+  const coverageSigma =
+    coverage === undefined ? 0 : triangularSigma(coverage.low, coverage.central, coverage.high);
+  const coverageNote =
+    m === null
+      ? ''
+      : coverage === undefined
+        ? `; sensor coverage ${describeCoverage(m.coverage)}${m.coverage === 'unknown' ? ', taken as the board input' : ''}`
+        : `; × coverage factor ${coverage.central} (${coverage.low}–${coverage.high}, ${coverage.source ?? coverage.assumption ?? 'unsourced'}) for ${describeCoverage(m.coverage)}`;
   pick('device.energyJ', true, [
     ['scenario', given(device.energyJ)],
     [
@@ -144,10 +156,13 @@ export function resolveScenario(scenario: Scenario, source?: MeasurementSource):
       energy === undefined || m === null
         ? undefined
         : normalAround(
-            energy.mean,
-            Math.hypot(energy.standardError, m.energyJ.sensorUncertaintyJ),
+            energy.mean * coverageC,
+            Math.hypot(
+              Math.hypot(energy.standardError, m.energyJ.sensorUncertaintyJ) * coverageC,
+              energy.mean * coverageSigma,
+            ),
             measuredFrom,
-            `${gross ? 'gross' : 'above-idle'} energy: mean ± √(SE² + sensor uncertainty²), n = ${m.records}${m.windows === m.records ? '' : ` records in ${m.windows} windows (SE over windows)`}`,
+            `${gross ? 'gross' : 'above-idle'} energy: mean ± √(SE² + sensor uncertainty²), n = ${m.records}${m.windows === m.records ? '' : ` records in ${m.windows} windows (SE over windows)`}${coverageNote}`,
           ),
     ],
   ]);
