@@ -23,7 +23,7 @@ export function expectSurvived(report: FuzzReport, cases: number): void {
   // DAG took seconds to minutes each before tags were refused: issue 12, item 1).
   expect(report.byKind.hostile).toBeGreaterThanOrEqual(Math.floor(cases / 250));
   expect(report.hostileAccepted).toBe(0);
-  expect(report.slowestCaseMs, `slowest case: ${report.slowestCaseKind}`).toBeLessThan(1_000);
+  expect(report.slowestCaseMs, `slowest case: ${report.slowestCaseKind}`).toBeLessThan(2_000);
   // Memory is bounded: the heap after the second half is not growing with the number of cases.
   const samples = report.heapSamples;
   expect(samples.length).toBeGreaterThanOrEqual(7);

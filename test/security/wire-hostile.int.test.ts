@@ -30,6 +30,6 @@ describe('the 475-byte value-sharing message', () => {
     const outcome = JSON.parse(run.stdout) as { ok: boolean; reason?: string; message?: string; ms: number };
     expect(outcome).toMatchObject({ ok: false, reason: 'malformed' });
     expect(outcome.message).toContain('tag 28');
-    expect(outcome.ms).toBeLessThan(100);
+    expect(outcome.ms).toBeLessThan(500);
   }, 30_000);
 });

@@ -19,6 +19,12 @@ import {
 } from '../fuzz/hostile.js';
 import { expectFailure, makeBatch, varyingRecords } from '../protocol/fixtures.js';
 
+/**
+ * Time bound of one decode: the fixed decoder takes under a millisecond, the old one took 2 s on
+ * the depth-20 DAG; the margin is for a machine loaded by other jobs (a GC pause, a cold JIT).
+ */
+const BOUND_MS = 500;
+
 /** Runs `work` and returns its result with the milliseconds it took. */
 function timed<T>(work: () => T): [T, number] {
   const started = performance.now();
@@ -27,11 +33,11 @@ function timed<T>(work: () => T): [T, number] {
 }
 
 describe('value sharing (CBOR tags 28/29)', () => {
-  it('a 198-byte inference whose energyNJ is a DAG of depth 20 is refused as malformed in under 100 ms', () => {
+  it('a 198-byte inference whose energyNJ is a DAG of depth 20 is refused as malformed in under half a second', () => {
     const payload = dagBomb('rpi4-lab-01', 20);
     expect(payload.length).toBe(198);
     const [result, ms] = timed(() => decodeMessage(payload));
-    expect(ms).toBeLessThan(100);
+    expect(ms).toBeLessThan(BOUND_MS);
     const error = expectFailure(result, 'malformed', 'tag 28', 'not used by this protocol');
     expect(error.message.length).toBeLessThan(300);
   });
@@ -51,9 +57,9 @@ describe('tags cbor-x would decode into objects', () => {
 });
 
 describe('nesting and simple values', () => {
-  it('arrays nested 200,000 deep are refused as malformed, naming the nesting limit, in under 100 ms', () => {
+  it('arrays nested 200,000 deep are refused as malformed, naming the nesting limit, in under half a second', () => {
     const [result, ms] = timed(() => decodeMessage(nestingBomb()));
-    expect(ms).toBeLessThan(100);
+    expect(ms).toBeLessThan(BOUND_MS);
     expectFailure(result, 'malformed', 'nested deeper than 16');
   });
 
@@ -96,13 +102,13 @@ describe('what the protocol does use still decodes', () => {
 });
 
 describe('error messages describe a bad value by type and size', () => {
-  it('fromWire on a DAG of depth 20 (2^20 paths) answers in under 100 ms, naming the field and the type', () => {
+  it('fromWire on a DAG of depth 20 (2^20 paths) answers in under half a second, naming the field and the type', () => {
     let dag: unknown[] = [1, 1];
     for (let k = 0; k < 20; k++) dag = [dag, dag];
     const [result, ms] = timed(() =>
       fromWire({ v: 1, type: 'inference', device: 'd1', seq: 0, startUs: [1], energyNJ: dag }),
     );
-    expect(ms).toBeLessThan(100);
+    expect(ms).toBeLessThan(BOUND_MS);
     expectFailure(result, 'invalid', 'energyNJ', 'an array of 2 items');
   });
 
