@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +63,37 @@ describe('edgewatt exits non-zero with a clear message', () => {
     expect(result.stderr).toContain('--sensor');
     expect(result.stderr).toContain('--model');
     expect(result.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
+  });
+
+  it('names the limit a number broke (--count -5, --batch-max 2000), in one message', () => {
+    const result = run(
+      'agent',
+      ...['--device', 'pi4-a', '--sensor', 'simulated:rpi4', '--model', 'm'],
+      ...['--count', '-5', '--batch-max', '2000'],
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('--count from --count = "-5": must be ≥ 1');
+    expect(result.stderr).toContain('--batch-max from --batch-max = "2000": must be ≤ 1,000');
+    expect(result.stderr).not.toContain('expected a number');
+  });
+
+  it('warns about a deprecated spelling with the new one, and names an unknown config key', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'edgewatt-cli-'));
+    try {
+      const config = join(dir, 'edgewatt.json');
+      writeFileSync(config, JSON.stringify({ collector: { spoolMaxMB: 5 } }));
+      const result = run('collector', '--config', config, '--spool-max-mb', '5', '--spool-fsync', 'true');
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(
+        'edgewatt: warning: --spool-max-mb is deprecated and will be removed in the next release; use --spool-max-bytes 5MiB',
+      );
+      expect(result.stderr).toContain('use --spool-fsync always');
+      expect(result.stderr).toContain(
+        `config file ${config}: unknown key "spoolMaxMB" in section "collector" (did you mean "spoolMaxMb"?)`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('names the path of a SQLite store that does not exist', () => {
