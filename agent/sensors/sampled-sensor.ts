@@ -1,11 +1,13 @@
 // The PowerSensor of every sample-based sensor: starts the sampling worker, measures the idle
-// baseline before the first inference, and turns a window into energy by integrating the samples
+// baseline before the first inference and again in the idle gaps between windows (drift is
+// tracked and logged, agent/measure/baseline.ts), and turns a window into energy by integrating the samples
 // around it (agent/measure), waiting briefly for the sample that closes the window.
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EdgewattError } from '../../common/errors.js';
 import { logger } from '../../common/logger.js';
 import type { Provenance } from '../../protocol/index.js';
+import { type BaselineEstimate, BaselineTracker } from '../measure/baseline.js';
 import {
   averagesToCounter,
   differenceCounter,
@@ -22,6 +24,14 @@ export interface SampledSensorOptions {
   /** Longest wait for the sample after a window's end, as a multiple of the period (at least 20 ms). */
   closeWaitPeriods?: number;
 }
+
+/**
+ * A gap between windows counts as idle after this many sample periods from the previous window's
+ * end (the power settles: regulators, clocks stepping down) and before the next window's start;
+ * it is used when what is left spans at least GAP_MIN_PERIODS periods (fewer give a noisy mean).
+ */
+export const GAP_SETTLE_PERIODS = 3;
+export const GAP_MIN_PERIODS = 10;
 
 export interface SeriesEnergy {
   energyJ: number;
@@ -61,6 +71,9 @@ export function seriesEnergy(
 export class SampledSensor implements PowerSensor {
   private meta: SourceMeta | undefined;
   baselineW = 0;
+  /** The baseline re-measured in idle gaps; set once the start-up baseline is measured. */
+  private baseline: BaselineTracker | undefined;
+  private lastWindowEndNs: number | undefined;
   /** Windows whose end came before any closing sample arrived (the last value was held). */
   uncoveredWindows = 0;
   private openedAtMs = 0;
@@ -85,7 +98,44 @@ export class SampledSensor implements PowerSensor {
     this.openedAtMs = performance.now();
     // The first sample may come some milliseconds after the worker says it is ready.
     await this.waitForSampleAfter(Number.NEGATIVE_INFINITY, 1000);
-    if (this.options.baselineMs > 0) this.baselineW = await this.measureBaseline(this.options.baselineMs);
+    if (this.options.baselineMs > 0) {
+      const startW = await this.measureBaseline(this.options.baselineMs);
+      this.baselineW = startW;
+      this.baseline = new BaselineTracker(startW, this.lastBaselineUncertaintyW, (now, fromW) =>
+        log.info(
+          {
+            sensor: this.label,
+            fromW: Number(fromW.toFixed(4)),
+            baselineW: Number(now.baselineW.toFixed(4)),
+            uncertaintyW: Number(now.uncertaintyW.toFixed(4)),
+            driftW: Number(now.driftW.toFixed(4)),
+            gaps: now.gaps,
+          },
+          'idle baseline drifted',
+        ),
+      );
+    }
+  }
+
+  /** The baseline as re-measured in idle gaps so far (undefined without a start-up baseline). */
+  baselineEstimate(): BaselineEstimate | undefined {
+    return this.baseline?.estimate();
+  }
+
+  private lastBaselineUncertaintyW = 0;
+
+  /** Measures the idle gap between the previous window and this one, when it is long enough. */
+  private measureGap(meta: SourceMeta, nextStartNs: number): void {
+    const previousEndNs = this.lastWindowEndNs;
+    if (this.baseline === undefined || previousEndNs === undefined) return;
+    const periodNs = meta.periodMs * 1e6;
+    const fromNs = previousEndNs + GAP_SETTLE_PERIODS * periodNs;
+    const toNs = nextStartNs - periodNs;
+    if (toNs - fromNs < GAP_MIN_PERIODS * periodNs) return;
+    const gap = seriesEnergy(this.feed.ring.series(fromNs), meta, fromNs, toNs);
+    if (!gap.covered) return;
+    this.baseline.addGap(gap.energyJ / ((toNs - fromNs) / 1e9));
+    this.baselineW = this.baseline.estimate().baselineW;
   }
 
   /** Mean power over the next `ms` milliseconds; call it only while no inference runs. */
@@ -96,7 +146,9 @@ export class SampledSensor implements PowerSensor {
     await this.waitForSampleAfter(endNs);
     const meta = this.requireMeta();
     const energy = seriesEnergy(this.feed.ring.series(startNs), meta, startNs, endNs);
-    return energy.energyJ / ((endNs - startNs) / 1e9);
+    const spanS = (endNs - startNs) / 1e9;
+    this.lastBaselineUncertaintyW = energy.uncertaintyJ / spanS;
+    return energy.energyJ / spanS;
   }
 
   private requireMeta(): SourceMeta {
@@ -121,6 +173,8 @@ export class SampledSensor implements PowerSensor {
     const startNs = Number(window.startNs);
     const endNs = Number(window.endNs);
     await this.waitForSampleAfter(endNs);
+    this.measureGap(meta, startNs);
+    this.lastWindowEndNs = endNs;
     const energy = seriesEnergy(this.feed.ring.series(startNs), meta, startNs, endNs);
     if (!energy.covered) this.uncoveredWindows++;
     return {
@@ -151,6 +205,7 @@ export class SampledSensor implements PowerSensor {
         samples: this.feed.ring.written,
         overwritten: this.feed.ring.overwritten,
         uncoveredWindows: this.uncoveredWindows,
+        baseline: this.baseline?.estimate(),
       },
       'sensor closed',
     );
