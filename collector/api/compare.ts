@@ -6,7 +6,7 @@
 // writes the result to the collector's store (measurement `comparison`) when it can hold it.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import {
@@ -27,16 +27,32 @@ export const API_MAX_SAMPLES = 200_000;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const EXTENSIONS = ['.yaml', '.yml', '.json'];
 
+/** Largest stored scenario file read, in bytes: the same bound as a POSTed body. */
+export const MAX_SCENARIO_FILE_BYTES = 1024 * 1024;
+
+/**
+ * The text of a stored scenario, or null when there is no regular file of that name: a folder
+ * (EISDIR was a 500), a FIFO (would block) or a file past MAX_SCENARIO_FILE_BYTES is not one.
+ * `file` is the name as answers show it, without the folder's absolute path.
+ */
 async function storedScenario(dir: string, name: string): Promise<{ text: string; file: string } | null> {
   for (const ext of EXTENSIONS) {
-    const file = join(dir, `${name}${ext}`);
+    const path = join(dir, `${name}${ext}`);
     try {
-      return { text: await readFile(file, 'utf8'), file };
+      const info = await stat(path);
+      if (!info.isFile() || info.size > MAX_SCENARIO_FILE_BYTES) continue;
+      return { text: await readFile(path, 'utf8'), file: `${name}${ext}` };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'EISDIR') throw error;
     }
   }
   return null;
+}
+
+/** A store URL as answers show it: without user and password (influxdb://user:token@host/db). */
+export function redactedUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1');
 }
 
 /**
@@ -71,7 +87,7 @@ async function run(
 ) {
   if (record && context.recordComparison === undefined) {
     return reply.code(400).send({
-      error: `record=true: the collector's store (${context.storeUrl ?? 'none'}) cannot hold comparison results; run the collector with --store influxdb://<host>:<port>/<db> or sqlite:<path>, or drop record=true`,
+      error: `record=true: the collector's store (${context.storeUrl === undefined ? 'none' : redactedUrl(context.storeUrl)}) cannot hold comparison results; run the collector with --store influxdb://<host>:<port>/<db> or sqlite:<path>, or drop record=true`,
     });
   }
   if (scenario.samples > API_MAX_SAMPLES) {
@@ -131,7 +147,8 @@ export function compareRoutes(app: FastifyInstance, context: ApiContext, runner 
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-    return { scenariosDir: context.scenariosDir, scenarios: names };
+    // The folder's absolute path is the operator's business, not every API client's.
+    return { scenarios: names };
   });
 
   app.get<{ Querystring: { scenario?: string } }>('/v1/compare', async (request, reply) => {
@@ -144,9 +161,9 @@ export function compareRoutes(app: FastifyInstance, context: ApiContext, runner 
     }
     const found = await storedScenario(context.scenariosDir, name);
     if (found === null) {
-      return reply
-        .code(404)
-        .send({ error: `no scenario ${JSON.stringify(name)} in ${context.scenariosDir}` });
+      return reply.code(404).send({
+        error: `no scenario ${JSON.stringify(name)} in the collector's scenarios folder (GET /v1/scenarios lists them)`,
+      });
     }
     try {
       return await run(parseScenario(found.text, found.file), context, runner, reply);

@@ -41,7 +41,20 @@ export async function startApi(options: ApiOptions): Promise<ApiServer> {
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info({ url, scenariosDir: options.scenariosDir }, 'HTTP API listening');
+  const warning = exposureWarning(host, options.apiToken);
+  if (warning !== null) log.warn({ url }, warning);
   return { app, url, close: () => app.close() };
+}
+
+/** The warning for an API reachable beyond this machine without a token, or null. */
+export function exposureWarning(host: string, apiToken: string | undefined): string | null {
+  if (isLoopback(host) || apiToken !== undefined) return null;
+  return `HTTP API listens on ${host}, beyond this machine, without an API token: anyone who reaches it can read /metrics and run comparisons; bind 127.0.0.1 or set --api-token (EDGEWATT_API_TOKEN)`;
+}
+
+/** Whether a listen address is reachable only from this machine (127.0.0.0/8, ::1, localhost). */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 /** Parses `host:port`, `[v6]:port` or `port` (host 127.0.0.1). Null when it is neither. */

@@ -172,7 +172,7 @@ describe('HTTP API /v1/compare', () => {
 
   it('GET /v1/scenarios lists the stored names', async () => {
     const response = await fetch(`${api.url}/v1/scenarios`);
-    expect(await json(response)).toEqual({ scenariosDir: dir.path, scenarios: ['pi4'] });
+    expect(await json(response)).toEqual({ scenarios: ['pi4'] });
   });
 
   it('runs the Monte Carlo off the event loop: a light request answers while a heavy one computes', async () => {
