@@ -1,24 +1,18 @@
 // The file spool (historically "the outbox"): one file per sealed batch, written atomically (temp
-// file, rename) before it is offered to MQTT and deleted once the broker has acknowledged it.
-// Bounded in bytes: past the bound the oldest batches are dropped, counted and logged. After a
-// crash or reboot, what is on disk is sent again, and the next sequence number is recovered from
-// the counter file and the spool, whichever is higher: numbers are never reused and never skipped.
+// file, rename) before it is offered to MQTT and deleted once the broker has acknowledged it. Its
+// name carries a digest of its bytes: a batch corrupted on disk is counted and never sent.
+// Bounded in bytes: past the bound, or when the disk is full, the oldest batches are dropped,
+// counted and logged; a full disk never stops the agent. After a crash or reboot, what is on disk
+// is sent again, and the next sequence number is recovered from the highest of the counter file,
+// its backup and the spool: numbers are never reused and never skipped.
 
-import {
-  closeSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomicSync } from '../../common/files.js';
+import { isDiskFull, TEMP_SUFFIX, writeFileAtomicSync } from '../../common/files.js';
 import { logger } from '../../common/logger.js';
 import {
+  decodeAs,
   type Encoding,
   encodeMessage,
   type InferenceRecord,
@@ -41,15 +35,24 @@ export type { SealedBatch, SealResult, UnsequencedRecord } from './spool.js';
 
 const log = logger('agent.spool');
 
-const FILE_PATTERN = /^(\d{16})-(\d+)\.batch$/;
+/** `<firstSeq>-<count>-<digest>.batch`; files of older versions have no digest (read, not checked). */
+const FILE_PATTERN = /^(\d{16})-(\d+)(?:-([0-9a-f]{16}))?\.batch$/;
 const SEQ_FILE = 'seq.json';
+/** A second copy of the counter: one lost or truncated file does not make the agent reuse seqs. */
+const SEQ_BACKUP_FILE = 'seq.backup.json';
 const DROPPED_FILE = 'dropped.json';
 
 interface Pending {
   firstSeq: number;
   count: number;
   bytes: number;
+  file: string;
+  /** Undefined for a batch written by a version without digests. */
+  digest: string | undefined;
 }
+
+type Losses = Pick<SpoolStats, 'droppedBatches' | 'droppedRecords' | 'corruptBatches' | 'corruptRecords'>;
+const LOSS_KEYS = ['droppedBatches', 'droppedRecords', 'corruptBatches', 'corruptRecords'] as const;
 
 export class Outbox implements Spool {
   private nextSeqValue = 0;
@@ -60,7 +63,7 @@ export class Outbox implements Spool {
   /** Pending batches oldest first, mirrored in memory so the bound costs no directory scan. */
   private pending: Pending[];
   private pendingBytes = 0;
-  private dropped = { droppedBatches: 0, droppedRecords: 0 };
+  private losses: Losses = { droppedBatches: 0, droppedRecords: 0, corruptBatches: 0, corruptRecords: 0 };
 
   constructor(
     stateDir: string,
@@ -76,9 +79,11 @@ export class Outbox implements Spool {
       throw new SpoolError(`spool maxBytes is ${this.maxBytes}; give a positive whole number of bytes`);
     }
     mkdirSync(this.batchesDir, { recursive: true });
+    // Temp files of writes a crash or a full disk interrupted: never complete, only taking room.
+    for (const dir of [this.dir, this.batchesDir]) sweepTempFiles(dir);
     this.pending = this.scan();
     for (const batch of this.pending) this.pendingBytes += batch.bytes;
-    this.dropped = this.readDropped();
+    this.losses = this.readLosses();
     this.nextSeqValue = this.recoverNextSeq();
   }
 
@@ -88,29 +93,29 @@ export class Outbox implements Spool {
   }
 
   private recoverNextSeq(): number {
-    let next = 0;
-    try {
-      const parsed = JSON.parse(readFileSync(join(this.dir, SEQ_FILE), 'utf8')) as { nextSeq?: unknown };
-      if (typeof parsed.nextSeq === 'number' && Number.isSafeInteger(parsed.nextSeq)) next = parsed.nextSeq;
-    } catch {
-      // first start, or a counter file lost with the SD card: the outbox below still bounds it
-    }
+    // Either copy of the counter may be missing or torn (an SD card, an operator's rm); the spool
+    // bounds it from below too. A state directory lost as a whole is caught by the collector,
+    // which flags a device whose seq goes backwards.
+    let next = Math.max(readCounter(join(this.dir, SEQ_FILE)), readCounter(join(this.dir, SEQ_BACKUP_FILE)));
     for (const { firstSeq, count } of this.pending) next = Math.max(next, firstSeq + count);
     return next;
   }
 
-  private readDropped(): { droppedBatches: number; droppedRecords: number } {
+  private readLosses(): Losses {
+    const losses: Losses = { droppedBatches: 0, droppedRecords: 0, corruptBatches: 0, corruptRecords: 0 };
     try {
       const parsed = JSON.parse(readFileSync(join(this.dir, DROPPED_FILE), 'utf8')) as Record<
         string,
         unknown
       >;
-      const whole = (value: unknown) =>
-        typeof value === 'number' && Number.isSafeInteger(value) ? value : 0;
-      return { droppedBatches: whole(parsed.droppedBatches), droppedRecords: whole(parsed.droppedRecords) };
+      for (const key of LOSS_KEYS) {
+        const value = parsed[key];
+        if (typeof value === 'number' && Number.isSafeInteger(value)) losses[key] = value;
+      }
     } catch {
-      return { droppedBatches: 0, droppedRecords: 0 };
+      // none yet, or the file was lost: counting restarts from 0
     }
+    return losses;
   }
 
   private scan(): Pending[] {
@@ -121,32 +126,46 @@ export class Outbox implements Spool {
         firstSeq: Number(match[1]),
         count: Number(match[2]),
         bytes: statSync(join(this.batchesDir, match[0])).size,
+        file: match[0],
+        digest: match[3],
       }))
       .sort((a, b) => a.firstSeq - b.firstSeq);
   }
 
   /** Batches on disk, oldest first. */
   list(): { firstSeq: number; count: number; file: string }[] {
-    return this.pending.map(({ firstSeq, count }) => ({ firstSeq, count, file: fileName(firstSeq, count) }));
+    return this.pending.map(({ firstSeq, count, file }) => ({ firstSeq, count, file }));
   }
 
+  /** `never`: the same atomic rename without fsync; the page cache survives the process, not the power. */
   private write(path: string, data: Uint8Array | string): void {
-    if (this.fsync === 'always') {
-      writeFileAtomicSync(path, data);
-      return;
-    }
-    // Same atomic rename, no fsync: the page cache survives the process, not the power.
-    const temp = `${path}.tmp`;
-    const fd = openSync(temp, 'w');
-    try {
-      writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, path);
+    writeFileAtomicSync(path, data, { fsync: this.fsync === 'always' });
   }
 
-  /** Numbers the records, encodes them as one batch and makes it durable; drops the oldest past the bound. */
+  /**
+   * Writes a file; on a full disk drops the oldest pending batch (counted) and tries again, until
+   * it fits or nothing is left to drop. Returns false then: a full disk never throws from here.
+   */
+  private writeMakingRoom(path: string, data: Uint8Array | string, dropped: DroppedBatch[]): boolean {
+    for (;;) {
+      try {
+        this.write(path, data);
+        return true;
+      } catch (error) {
+        if (!isDiskFull(error)) throw error;
+        const oldest = this.pending.shift();
+        if (oldest === undefined) return false;
+        this.pendingBytes -= oldest.bytes;
+        rmSync(join(this.batchesDir, oldest.file), { force: true });
+        dropped.push(oldest);
+      }
+    }
+  }
+
+  /**
+   * Numbers the records, encodes them as one batch and makes it durable; drops the oldest past the
+   * bound or when the disk is full (the new batch too, when nothing older is left to make room).
+   */
   seal(records: readonly UnsequencedRecord[]): SealResult {
     const firstSeq = this.nextSeqValue;
     const sequenced = records.map(
@@ -156,29 +175,61 @@ export class Outbox implements Spool {
       { v: PROTOCOL_VERSION, type: 'inference', device: this.device, records: sequenced },
       this.encoding,
     );
-    // Batch file first, counter second: a crash between the two is repaired by recoverNextSeq.
-    this.write(join(this.batchesDir, fileName(firstSeq, records.length)), payload);
-    this.nextSeqValue = firstSeq + records.length;
-    this.write(join(this.dir, SEQ_FILE), JSON.stringify({ nextSeq: this.nextSeqValue }));
-    this.pending.push({ firstSeq, count: records.length, bytes: payload.length });
-    this.pendingBytes += payload.length;
-    this.enforceBound();
-    return { firstSeq, count: records.length, payload, records: sequenced };
-  }
-
-  private enforceBound(): void {
+    const batch: Pending = {
+      firstSeq,
+      count: records.length,
+      bytes: payload.length,
+      file: fileName(firstSeq, records.length, digestOf(payload)),
+      digest: digestOf(payload),
+    };
     const dropped: DroppedBatch[] = [];
+    // Batch file first, counter second: a crash between the two is repaired by recoverNextSeq.
+    if (this.writeMakingRoom(join(this.batchesDir, batch.file), payload, dropped)) {
+      this.pending.push(batch);
+      this.pendingBytes += batch.bytes;
+    } else {
+      dropped.push(batch);
+    }
+    this.nextSeqValue = firstSeq + records.length;
+    this.saveCounter(dropped);
     while (this.pendingBytes > this.maxBytes && this.pending.length > 1) {
       const oldest = this.pending.shift() as Pending;
       this.pendingBytes -= oldest.bytes;
-      rmSync(join(this.batchesDir, fileName(oldest.firstSeq, oldest.count)), { force: true });
+      rmSync(join(this.batchesDir, oldest.file), { force: true });
       dropped.push(oldest);
     }
+    this.countDropped(dropped);
+    return { firstSeq, count: records.length, payload, records: sequenced };
+  }
+
+  private saveCounter(dropped: DroppedBatch[]): void {
+    const counter = JSON.stringify({ nextSeq: this.nextSeqValue });
+    for (const file of [SEQ_FILE, SEQ_BACKUP_FILE]) {
+      if (!this.writeMakingRoom(join(this.dir, file), counter, dropped)) {
+        log.warn(
+          { file, nextSeq: this.nextSeqValue },
+          'disk full: sequence counter not saved (recovered from the spool and the collector at the next start)',
+        );
+      }
+    }
+  }
+
+  private countDropped(dropped: DroppedBatch[]): void {
     if (dropped.length === 0) return;
-    this.dropped.droppedBatches += dropped.length;
-    this.dropped.droppedRecords += dropped.reduce((sum, batch) => sum + batch.count, 0);
-    this.write(join(this.dir, DROPPED_FILE), JSON.stringify(this.dropped));
+    this.losses.droppedBatches += dropped.length;
+    this.losses.droppedRecords += dropped.reduce((sum, batch) => sum + batch.count, 0);
+    this.saveLosses();
     for (const batch of dropped) reportDrop(batch, this.stats(), this.options.onDrop);
+  }
+
+  private saveLosses(): void {
+    try {
+      this.write(join(this.dir, DROPPED_FILE), JSON.stringify(this.losses));
+    } catch (error) {
+      if (!isDiskFull(error)) throw error;
+      // Counted in memory, in stats() and in the log line of each loss; the file catches up later.
+      log.warn({ ...this.losses }, 'disk full: loss counters not saved this time');
+    }
   }
 
   /** The batch's bytes; throws SpoolError when it is not pending (acknowledged or dropped). */
@@ -190,23 +241,51 @@ export class Outbox implements Spool {
     return batch;
   }
 
+  /**
+   * The batch's bytes, checked against the digest in its name (or, for a file of an older version,
+   * decoded). A corrupted batch is removed, counted and logged, and undefined is returned: it is
+   * never sent.
+   */
   load(firstSeq: number, count: number): SealedBatch | undefined {
+    const batch = this.find(firstSeq, count);
+    if (batch === undefined) return undefined;
+    let payload: Buffer;
     try {
-      return { firstSeq, count, payload: readFileSync(join(this.batchesDir, fileName(firstSeq, count))) };
+      payload = readFileSync(join(this.batchesDir, batch.file));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
+    const problem = corruption(batch, payload);
+    if (problem === undefined) return { firstSeq, count, payload };
+    this.forget(batch);
+    this.losses.corruptBatches++;
+    this.losses.corruptRecords += batch.count;
+    this.saveLosses();
+    log.error(
+      { firstSeq, records: count, file: batch.file, problem, corruptRecords: this.losses.corruptRecords },
+      'corrupted batch in the spool: removed and counted, not sent',
+    );
+    return undefined;
+  }
+
+  private find(firstSeq: number, count: number): Pending | undefined {
+    return this.pending.find((batch) => batch.firstSeq === firstSeq && batch.count === count);
+  }
+
+  private forget(batch: Pending): void {
+    const index = this.pending.indexOf(batch);
+    if (index >= 0) {
+      this.pendingBytes -= batch.bytes;
+      this.pending.splice(index, 1);
+    }
+    rmSync(join(this.batchesDir, batch.file), { force: true });
   }
 
   /** The broker has the batch: forget it. */
   acknowledge(firstSeq: number, count: number): void {
-    const index = this.pending.findIndex((batch) => batch.firstSeq === firstSeq && batch.count === count);
-    if (index >= 0) {
-      this.pendingBytes -= this.pending[index]?.bytes ?? 0;
-      this.pending.splice(index, 1);
-    }
-    rmSync(join(this.batchesDir, fileName(firstSeq, count)), { force: true });
+    const batch = this.find(firstSeq, count);
+    if (batch !== undefined) this.forget(batch);
   }
 
   get pendingBatches(): number {
@@ -219,7 +298,7 @@ export class Outbox implements Spool {
       pendingRecords: this.pending.reduce((sum, batch) => sum + batch.count, 0),
       pendingBytes: this.pendingBytes,
       maxBytes: this.maxBytes,
-      ...this.dropped,
+      ...this.losses,
     };
   }
 
@@ -248,6 +327,41 @@ export function reportDrop(
   onDrop?.(batch);
 }
 
-function fileName(firstSeq: number, count: number): string {
-  return `${String(firstSeq).padStart(16, '0')}-${count}.batch`;
+function fileName(firstSeq: number, count: number, digest: string): string {
+  return `${String(firstSeq).padStart(16, '0')}-${count}-${digest}.batch`;
+}
+
+/** 64 bits of SHA-256: enough to tell a damaged file, cheap next to the fsync. */
+function digestOf(payload: Uint8Array): string {
+  return createHash('sha256').update(payload).digest('hex').slice(0, 16);
+}
+
+/** Why the bytes on disk are not the batch that was sealed, or undefined when they are. */
+function corruption(batch: Pending, payload: Uint8Array): string | undefined {
+  if (batch.digest !== undefined) {
+    return digestOf(payload) === batch.digest ? undefined : 'digest mismatch';
+  }
+  const decoded = decodeAs('inference', payload);
+  if (!decoded.ok) return `does not decode: ${decoded.error.reason}`;
+  const seqs = decoded.value.records.map((record) => record.seq);
+  const expected = Array.from({ length: batch.count }, (_, i) => batch.firstSeq + i);
+  return seqs.join() === expected.join() ? undefined : 'sequence numbers differ from the file name';
+}
+
+/** A counter file's value, or 0 when it is missing, torn or not a whole number. */
+function readCounter(path: string): number {
+  try {
+    const parsed = JSON.parse(readFileSync(path, 'utf8')) as { nextSeq?: unknown };
+    return typeof parsed.nextSeq === 'number' && Number.isSafeInteger(parsed.nextSeq) && parsed.nextSeq >= 0
+      ? parsed.nextSeq
+      : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function sweepTempFiles(dir: string): void {
+  for (const file of readdirSync(dir)) {
+    if (file.endsWith(TEMP_SUFFIX)) rmSync(join(dir, file), { force: true });
+  }
 }

@@ -36,9 +36,12 @@ export interface SpoolStats {
   /** Payload bytes held (what the bound counts). */
   pendingBytes: number;
   maxBytes: number;
-  /** Since the state directory was created, across restarts. */
+  /** Since the state directory was created, across restarts: past the byte bound or on a full disk. */
   droppedBatches: number;
   droppedRecords: number;
+  /** Batches found damaged on disk (digest mismatch, undecodable): removed, never sent. */
+  corruptBatches: number;
+  corruptRecords: number;
 }
 
 export interface DroppedBatch extends SpoolEntry {
@@ -46,7 +49,10 @@ export interface DroppedBatch extends SpoolEntry {
 }
 
 export interface SpoolOptions {
-  /** Upper bound of pending payload bytes; the oldest batches are dropped past it (the newest always stays). */
+  /**
+   * Upper bound of pending payload bytes; the oldest batches are dropped past it (the newest always
+   * stays), and also when the disk is full.
+   */
   maxBytes?: number;
   fsync?: FsyncPolicy;
   /** Told about every batch dropped to stay under maxBytes (after it is counted and logged). */

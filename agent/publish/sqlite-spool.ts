@@ -111,7 +111,7 @@ export class SqliteSpool implements Spool {
     const dir = join(stateDir, 'outbox');
     if (!existsSync(dir)) return;
     const files = readdirSync(dir)
-      .map((file) => /^(\d{16})-(\d+)\.batch$/.exec(file))
+      .map((file) => /^(\d{16})-(\d+)(?:-[0-9a-f]{16})?\.batch$/.exec(file))
       .filter((match): match is RegExpExecArray => match !== null);
     if (files.length === 0) return;
     const insert = this.db.prepare(
@@ -186,6 +186,9 @@ export class SqliteSpool implements Spool {
       maxBytes: this.maxBytes,
       droppedBatches: this.counter('dropped_batches'),
       droppedRecords: this.counter('dropped_records'),
+      // Not checked yet: rows carry no digest (the file spool is the one that checks).
+      corruptBatches: 0,
+      corruptRecords: 0,
     };
   }
 

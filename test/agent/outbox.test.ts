@@ -124,6 +124,29 @@ describe('Outbox recovery', () => {
     expect(new Outbox(stateDir, DEVICE).nextSeq).toBe(40);
   });
 
+  // Issue 12 item 7: with every batch acknowledged, the counter was the only trace of the seqs used.
+  it.each([
+    ['truncated', () => writeFileSync(seqFile(), '')],
+    ['deleted', () => rmSync(seqFile())],
+  ])('recovers from the backup counter when seq.json is %s and the outbox is empty', (_what, lose) => {
+    const outbox = new Outbox(stateDir, DEVICE);
+    for (const sealed of [outbox.seal(records(3)), outbox.seal(records(2, 3))])
+      outbox.acknowledge(sealed.firstSeq, sealed.count);
+    expect(batchFiles()).toEqual([]);
+    lose();
+    const reopened = new Outbox(stateDir, DEVICE);
+    expect(reopened.nextSeq).toBe(5);
+    expect(reopened.seal(records(1)).firstSeq).toBe(5);
+  });
+
+  it('keeps the backup counter equal to the counter after every seal', () => {
+    const outbox = new Outbox(stateDir, DEVICE);
+    outbox.seal(records(4));
+    outbox.seal(records(3, 4));
+    expect(JSON.parse(readFileSync(join(stateDir, 'seq.backup.json'), 'utf8'))).toEqual({ nextSeq: 7 });
+    expect(JSON.parse(readFileSync(seqFile(), 'utf8'))).toEqual({ nextSeq: 7 });
+  });
+
   it('ignores stray files in the outbox directory', () => {
     const outbox = new Outbox(stateDir, DEVICE);
     outbox.seal(records(2));
