@@ -15,7 +15,7 @@ import { WARMUP_GROUP, warmUp } from './measure/warmup.js';
 import { WindowPlanner } from './measure/windows.js';
 import type { UnsequencedRecord } from './publish/outbox.js';
 import { Publisher, type PublisherOptions } from './publish/publisher.js';
-import type { Spool, SpoolOptions } from './publish/spool.js';
+import type { Spool, SpoolOptions, SpoolStats } from './publish/spool.js';
 import { openSpool } from './publish/spools.js';
 import { createSensor, type PowerSensor, parseSensorSpec } from './sensors/index.js';
 
@@ -294,17 +294,23 @@ export class Agent {
     this.batchListeners.push(listener);
   }
 
-  /** Resolves when the configured count is done (never, for count 0, until stopped). */
+  /**
+   * Resolves when the configured count is done (never, for count 0, until stopped); rejects when
+   * the agent cannot go on (the broker refused its credentials at start).
+   */
   finished(): Promise<void> {
-    return this.loop;
+    return Promise.race([this.loop, this.publisher.fatal]);
   }
 
   get nextSeq(): number {
     return this.outbox.nextSeq;
   }
 
-  /** Graceful stop: finish the current inference, seal, wait for acknowledgements, say offline. */
-  async stop(drainTimeoutMs = 10_000): Promise<void> {
+  /**
+   * Graceful stop: finish the current inference, seal, wait for acknowledgements, say offline.
+   * Returns the spool's figures at the end (what is still pending, what was dropped).
+   */
+  async stop(drainTimeoutMs = 10_000): Promise<SpoolStats> {
     this.stopController.abort();
     await this.loop;
     clearInterval(this.flushTimer);
@@ -328,6 +334,7 @@ export class Agent {
       'agent stopped',
     );
     this.model.dispose();
+    return spool;
   }
 
   /** As on power loss: stop now, flush nothing, no offline message. For tests of recovery. */

@@ -3,12 +3,14 @@
 // connection at a time: when it is lost, what was in flight goes back to the queue in sequence
 // order and a new connection is tried after an exponential back-off with full jitter. Owns the
 // device's status: a retained `online` birth on every connect, a retained `offline` last will,
-// both carrying the connection's birth counter so that a late will can be told apart.
+// both carrying the connection's birth counter so that a late will can be told apart. Speaks MQTT 5
+// so that a broker's refusal of a publish (PUBACK reason code, e.g. 0x87 not authorized) is seen:
+// such a batch stays in the spool and is counted; credentials refused at start are fatal.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { writeFileAtomicSync } from '../../common/files.js';
+import { isDiskFull, writeFileAtomicSync } from '../../common/files.js';
 import { logger } from '../../common/logger.js';
 import {
   buildTopic,
@@ -19,6 +21,13 @@ import {
 } from '../../protocol/index.js';
 import { wallClockUs } from '../measure/runner.js';
 import { type Backoff, backoffDelayMs, DEFAULT_BACKOFF } from './backoff.js';
+import {
+  BrokerCredentialsError,
+  isCredentialsRefusal,
+  isProtocolVersionRefusal,
+  type Refusal,
+  refusalOf,
+} from './refusals.js';
 import type { Spool, SpoolEntry } from './spool.js';
 
 const log = logger('agent.publish');
@@ -52,6 +61,13 @@ export interface PublisherStats {
   /** Births published again because a stale last will had replaced the retained status. */
   birthsReasserted: number;
   birth: number;
+  /**
+   * Publishes (batches and births) the broker answered with a failure reason code; a refused batch
+   * stays in the spool and is sent again later.
+   */
+  publishesRefused: number;
+  /** The last refusal: MQTT 5 reason code and its name (135 "Not authorized"), and the topic. */
+  lastRefusal?: Refusal & { topic: string };
 }
 
 const BIRTH_FILE = 'birth.json';
@@ -80,7 +96,14 @@ export class Publisher {
     connectionLosses: 0,
     birthsReasserted: 0,
     birth: 0,
+    publishesRefused: 0,
   };
+  /** Rejects once the broker refuses the credentials before any connection succeeded. */
+  readonly fatal: Promise<never>;
+  private failFatal: (error: Error) => void = () => undefined;
+  /** 5 until a broker refuses it (the embedded aedes broker speaks 3.1.1 only). */
+  private protocolVersion: 4 | 5 = 5;
+  private reuseBirth = false;
 
   constructor(
     private readonly spool: Spool,
@@ -88,6 +111,11 @@ export class Publisher {
   ) {
     this.statusTopic = buildTopic({ fleet: options.fleet, device: options.device, kind: 'status' });
     this.inferenceTopic = buildTopic({ fleet: options.fleet, device: options.device, kind: 'inference' });
+    this.fatal = new Promise<never>((_resolve, reject) => {
+      this.failFatal = reject;
+    });
+    // Observed by whoever awaits it; without this, a process that never asks would crash on it.
+    this.fatal.catch(() => undefined);
     this.tokens = this.ratePerS;
     this.queue = spool.list().map(({ firstSeq, count }) => ({ firstSeq, count }));
     if (this.queue.length > 0)
@@ -112,14 +140,26 @@ export class Publisher {
     }
   }
 
-  /** Every connection attempt gets a larger birth, made durable before the broker hears of it. */
+  /**
+   * Every connection attempt gets a larger birth, made durable before the broker hears of it. On a
+   * full disk it is kept in memory only: connecting is what lets the spool drain and free room.
+   */
   private nextBirth(): number {
+    if (this.reuseBirth) {
+      this.reuseBirth = false;
+      return this.stats.birth;
+    }
     this.stats.birth++;
     if (this.options.stateDir !== undefined) {
-      writeFileAtomicSync(
-        join(this.options.stateDir, BIRTH_FILE),
-        JSON.stringify({ birth: this.stats.birth }),
-      );
+      try {
+        writeFileAtomicSync(
+          join(this.options.stateDir, BIRTH_FILE),
+          JSON.stringify({ birth: this.stats.birth }),
+        );
+      } catch (error) {
+        if (!isDiskFull(error)) throw error;
+        log.warn({ birth: this.stats.birth }, 'disk full: birth counter not saved; connecting anyway');
+      }
     }
     return this.stats.birth;
   }
@@ -145,7 +185,7 @@ export class Publisher {
     const generation = ++this.generation;
     const client = mqtt.connect(this.options.brokerUrl, {
       clientId: `edgewatt-agent-${this.options.fleet}-${this.options.device}`,
-      protocolVersion: 4,
+      protocolVersion: this.protocolVersion,
       clean: true,
       // Reconnection is ours (back-off, jitter, in-order requeue), not mqtt.js's fixed period.
       reconnectPeriod: 0,
@@ -177,7 +217,25 @@ export class Publisher {
     client.on('message', (_topic, payload) => {
       if (generation === this.generation) this.onOwnStatus(client, payload, birth);
     });
-    client.on('error', (error) => log.warn({ err: error.message }, 'mqtt error'));
+    client.on('error', (error) => {
+      if (generation === this.generation && isCredentialsRefusal(error)) {
+        this.onCredentialsRefused(error);
+        return;
+      }
+      if (generation === this.generation && this.protocolVersion === 5 && isProtocolVersionRefusal(error)) {
+        // Said once: under 3.1.1 a broker acknowledges a publish it refuses (ACL), unseen by us.
+        log.warn(
+          { broker: this.options.brokerUrl },
+          'broker does not speak MQTT 5; using 3.1.1, where a publish the broker refuses cannot be detected',
+        );
+        this.protocolVersion = 4;
+        this.failedAttempts = 0;
+        // Refused at CONNACK, that connection registered no last will: its birth can be used again.
+        this.reuseBirth = true;
+        return;
+      }
+      log.warn({ err: error.message }, 'mqtt error');
+    });
     client.on('close', () => {
       if (generation === this.generation) this.onConnectionLost(client);
     });
@@ -185,7 +243,9 @@ export class Publisher {
 
   private publishBirth(client: MqttClient, birth: number): void {
     client.publish(this.statusTopic, this.status('online', birth), { qos: 1, retain: true }, (error) => {
-      if (error) log.warn({ err: error.message }, 'birth message not sent');
+      const refusal = refusalOf(error);
+      if (refusal !== undefined) this.countRefusal(refusal, this.statusTopic);
+      else if (error) log.warn({ err: error.message }, 'birth message not sent');
     });
   }
 
@@ -202,6 +262,22 @@ export class Publisher {
       );
       this.publishBirth(client, birth);
     }
+  }
+
+  /**
+   * Wrong user name or password: before any connection succeeded it is a configuration error, and
+   * retrying would only hide it, so the publisher stops and `fatal` rejects. After one succeeded
+   * (credentials revoked, a broker restarted with an incomplete password file) it is retried.
+   */
+  private onCredentialsRefused(error: Error): void {
+    const refusal = new BrokerCredentialsError(this.options.brokerUrl, this.options.username, error);
+    if (this.stats.connects > 0) {
+      log.error({ err: refusal.message }, 'credentials refused; retrying with back-off');
+      return;
+    }
+    // Not logged here: the command prints it as its one-line error.
+    this.stopTimers();
+    this.failFatal(refusal);
   }
 
   private onConnectionLost(client: MqttClient): void {
@@ -273,6 +349,11 @@ export class Publisher {
         // A callback of a connection already given up: its batch was requeued then.
         if (generation !== this.generation) return;
         this.inFlight.delete(next.firstSeq);
+        const refusal = refusalOf(error);
+        if (refusal !== undefined) {
+          this.onRefused(client, next, refusal);
+          return;
+        }
         if (error) {
           log.warn({ firstSeq: next.firstSeq, err: error.message }, 'batch not acknowledged; will retry');
           this.requeue([next]);
@@ -287,6 +368,32 @@ export class Publisher {
       });
     }
     this.notifyIfDrained();
+  }
+
+  /**
+   * The broker answered the publish with a failure reason code: it did not take the batch (an ACL
+   * that denies this topic to this user, a quota). The batch stays in the spool; the connection is
+   * dropped so that the next try comes after the reconnect back-off, not in a tight loop.
+   */
+  private onRefused(client: MqttClient, entry: SpoolEntry, refusal: Refusal): void {
+    this.requeue([entry]);
+    this.countRefusal(refusal, this.inferenceTopic, entry);
+    if (client.connected) void endClient(client, true);
+  }
+
+  private countRefusal(refusal: Refusal, topic: string, entry?: SpoolEntry): void {
+    this.stats.publishesRefused++;
+    this.stats.lastRefusal = { ...refusal, topic };
+    log.error(
+      {
+        topic,
+        reasonCode: refusal.reasonCode,
+        ...(entry === undefined ? {} : { firstSeq: entry.firstSeq, records: entry.count }),
+        username: this.options.username,
+        refused: this.stats.publishesRefused,
+      },
+      `broker refused a publish (${refusal.reason})${entry === undefined ? '' : '; the batch stays in the spool'}. Does user ${JSON.stringify(this.options.username ?? '')} own device ${JSON.stringify(this.options.device)} in the broker's ACL?`,
+    );
   }
 
   get pending(): number {

@@ -25,8 +25,22 @@ export function agentCommand(): Command {
         ...reliabilityConfig(config),
         stateDir: config.stateDir ?? join('.edgewatt', 'agent', config.fleet, config.device),
       });
-      const reason = await untilSignal(agent.finished());
+      const reason = await untilSignal(agent.finished()).catch(async (error: unknown) => {
+        await agent.stop(0); // releases the sensor and timers, so the process can exit
+        throw error;
+      });
       log.info({ reason, inferences: agent.stats.inferences }, 'stopping');
-      await agent.stop();
+      const spool = await agent.stop();
+      const { publishesRefused, lastRefusal } = agent.publisher.stats;
+      if (publishesRefused > 0 && spool.pendingBatches > 0) {
+        throw new BatchesRefusedError(
+          `the broker refused ${publishesRefused} publish(es) (last: ${lastRefusal?.reason ?? 'unknown'}); ${spool.pendingRecords} records stay in the spool for the next start. Check that user and device match in the broker's ACL`,
+        );
+      }
     });
+}
+
+/** The run ended with data the broker refused still in the spool: not a success. */
+export class BatchesRefusedError extends Error {
+  override readonly name = 'BatchesRefusedError';
 }
