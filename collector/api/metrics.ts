@@ -76,6 +76,11 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
       'Status messages ignored because a newer birth was seen (late last wills).',
       ingest.staleStatuses,
     ),
+    ...counter(
+      'edgewatt_seq_regressions_total',
+      'Device births numbering at or below a seq already stored (the device lost its counter).',
+      ingest.seqRegressions,
+    ),
     ...family(
       'edgewatt_rejected_messages_total',
       'counter',

@@ -29,6 +29,11 @@ export interface IngestStats {
   statuses: number;
   /** Status messages with a lower birth than one already seen (late last wills), ignored. */
   staleStatuses: number;
+  /**
+   * Births whose next seq is not above the highest seq this collector stored for the device: the
+   * device lost its counter, and records it sends under used seqs are dropped as duplicates.
+   */
+  seqRegressions: number;
   /** Store failures (each one leaves its message unacknowledged, to be redelivered). */
   storeErrors: number;
   rejected: Partial<Record<RejectReason, number>>;
@@ -65,6 +70,7 @@ export class Ingest {
     duplicates: 0,
     statuses: 0,
     staleStatuses: 0,
+    seqRegressions: 0,
     storeErrors: 0,
     rejected: {},
     deadLettered: 0,
@@ -122,6 +128,21 @@ export class Ingest {
   }
 
   /**
+   * A new connection's birth says which seq the device numbers next; at or below one already
+   * stored, its counter went backwards (state directory lost). Only the first `online` of each
+   * birth is checked: a will, or a retained birth delivered again, carries an older moment's seq.
+   */
+  private checkSeq(key: string, nextSeq: number): void {
+    const highSeq = this.seqSpan.get(key)?.highSeq;
+    if (highSeq === undefined || nextSeq > highSeq) return;
+    this.stats.seqRegressions++;
+    log.warn(
+      { device: key, nextSeq, highestStored: highSeq, regressions: this.stats.seqRegressions },
+      'device sequence went backwards (its counter was lost): records under seqs already stored are dropped as duplicates',
+    );
+  }
+
+  /**
    * Handles one message. Bad input is counted, dead-lettered and returned as `rejected` (the
    * caller acknowledges it); a store failure throws, so the caller does not acknowledge the
    * message and the broker delivers it again, until the same message has failed
@@ -161,6 +182,7 @@ export class Ingest {
     }
     if (message.type === 'status' && message.birth !== undefined) {
       const seen = this.births.get(key) ?? -1;
+      if (message.state === 'online' && message.birth > seen) this.checkSeq(key, message.seq);
       if (message.birth < seen) {
         this.stats.staleStatuses++;
         if (this.stats.staleStatuses <= 10 || this.stats.staleStatuses % 1000 === 0)
