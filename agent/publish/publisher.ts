@@ -22,7 +22,7 @@ import {
 import { wallClockUs } from '../measure/runner.js';
 import { type Backoff, backoffDelayMs, DEFAULT_BACKOFF } from './backoff.js';
 import {
-  BrokerCredentialsError,
+  credentialsRefused,
   isCredentialsRefusal,
   isProtocolVersionRefusal,
   type Refusal,
@@ -270,7 +270,7 @@ export class Publisher {
    * (credentials revoked, a broker restarted with an incomplete password file) it is retried.
    */
   private onCredentialsRefused(error: Error): void {
-    const refusal = new BrokerCredentialsError(this.options.brokerUrl, this.options.username, error);
+    const refusal = credentialsRefused(this.options.brokerUrl, this.options.username, error);
     if (this.stats.connects > 0) {
       log.error({ err: refusal.message }, 'credentials refused; retrying with back-off');
       return;

@@ -2,6 +2,8 @@
 // PUBACK with a failure reason code (>= 0x80; mqtt.js already lets 0x10 "no matching subscribers"
 // through as success). Told apart from network errors, which are simply retried.
 
+import { BrokerAuthError } from '../../common/errors.js';
+
 /** CONNACK: bad user name or password (0x86), not authorized (0x87); 4 and 5 in MQTT 3.1.1. */
 const CREDENTIAL_REFUSALS = new Set([0x86, 0x87, 4, 5]);
 
@@ -34,15 +36,15 @@ export function refusalOf(error: unknown): Refusal | undefined {
   return { reasonCode: code, reason: error.message.replace(/^Publish error:\s*/i, '') };
 }
 
-/** The broker refused this agent's user name or password. One line, with what to check. */
-export class BrokerCredentialsError extends Error {
-  override readonly name = 'BrokerCredentialsError';
-
-  constructor(brokerUrl: string, username: string | undefined, cause: Error) {
-    const who = username === undefined ? 'an anonymous client' : `user ${JSON.stringify(username)}`;
-    super(
-      `the MQTT broker at ${brokerUrl} refused ${who} (${cause.message.replace(/^Connection refused:\s*/i, '')}); check --username and --password (or EDGEWATT_USERNAME / EDGEWATT_PASSWORD)`,
-      { cause },
-    );
-  }
+/** The broker refused this agent's user name or password: one line, with what to check. */
+export function credentialsRefused(
+  brokerUrl: string,
+  username: string | undefined,
+  cause: Error,
+): BrokerAuthError {
+  const who = username === undefined ? 'an anonymous client' : `user ${JSON.stringify(username)}`;
+  return new BrokerAuthError(
+    `the MQTT broker at ${brokerUrl} refused ${who} (${cause.message.replace(/^Connection refused:\s*/i, '')})`,
+    { cause, hint: 'check --username and --password (or EDGEWATT_USERNAME and EDGEWATT_PASSWORD)' },
+  );
 }

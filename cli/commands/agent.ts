@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { Agent } from '../../agent/agent.js';
+import { EdgewattError } from '../../common/errors.js';
 import { logger } from '../../common/logger.js';
 import { resolveConfig } from '../config.js';
 import { addSchemaOptions } from '../options.js';
@@ -34,13 +35,14 @@ export function agentCommand(): Command {
       const { publishesRefused, lastRefusal } = agent.publisher.stats;
       if (publishesRefused > 0 && spool.pendingBatches > 0) {
         throw new BatchesRefusedError(
-          `the broker refused ${publishesRefused} publish(es) (last: ${lastRefusal?.reason ?? 'unknown'}); ${spool.pendingRecords} records stay in the spool for the next start. Check that user and device match in the broker's ACL`,
+          `the broker refused ${publishesRefused} publish(es) (last: ${lastRefusal?.reason ?? 'unknown'}); ${spool.pendingRecords} records stay in the spool for the next start`,
+          { hint: "check that --username owns --device in the broker's ACL (edgewatt provision-device)" },
         );
       }
     });
 }
 
 /** The run ended with data the broker refused still in the spool: not a success. */
-export class BatchesRefusedError extends Error {
+export class BatchesRefusedError extends EdgewattError {
   override readonly name = 'BatchesRefusedError';
 }

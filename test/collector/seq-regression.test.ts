@@ -45,7 +45,9 @@ it('flags a birth whose next seq is at or below the highest stored, in the log c
   expect(ingest.stats.seqRegressions).toBe(1);
   const duplicates = await ingest.handle(topic('inference'), batch(0, 5));
   expect(duplicates).toMatchObject({ kind: 'stored', inserted: 0, duplicates: 5 });
-  expect(renderMetrics({ ingest: ingest.stats, lastSeenUs: ingest.lastSeenUs })).toContain('edgewatt_seq_regressions_total 1');
+  expect(renderMetrics({ ingest: ingest.stats, lastSeenUs: ingest.lastSeenUs })).toContain(
+    'edgewatt_seq_regressions_total 1',
+  );
 });
 
 it('does not flag a last will or a retained birth delivered again, which carry an older seq', async () => {

@@ -171,7 +171,7 @@ describeWith(['mosquitto'], 'agent credentials that do not match the device (rea
     const lines = agent.stderr().trim().split('\n');
     expect(lines, agent.stderr()).toEqual([
       expect.stringMatching(
-        /^edgewatt: the MQTT broker at mqtt:\/\/127\.0\.0\.1:\d+ refused user "lab\.pi4-01" \(.*(Bad User Name or Password|Not authorized).*\); check --username and --password/i,
+        /^edgewatt: the MQTT broker at mqtt:\/\/127\.0\.0\.1:\d+ refused user "lab\.pi4-01" \(.*(Bad User Name or Password|Not authorized).*\) \(check --username and --password/i,
       ),
     ]);
   }, 60_000);
