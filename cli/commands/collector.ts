@@ -3,8 +3,7 @@
 import { Command } from 'commander';
 import { collectorMetricsSource } from '../../collector/api/metrics.js';
 import { Collector } from '../../collector/collector.js';
-import { canWriteComparisons } from '../../collector/lifecycle/record-comparison.js';
-import { createStore } from '../../collector/store/index.js';
+import { capability, createStore, optionalCapability } from '../../collector/store/index.js';
 import { logger } from '../../common/logger.js';
 import { resolveConfig } from '../config.js';
 import { addSchemaOptions } from '../options.js';
@@ -21,7 +20,8 @@ export function collectorCommand(): Command {
     .description('subscribe to every device of the broker and store what they send')
     .action(async (_options, command: Command) => {
       const config = await resolveConfig(collectorSchema, 'collector', command);
-      const store = createStore(config.store, storeOptions(config));
+      const store = capability(createStore(config.store, storeOptions(config)), 'writeRecords', '--store');
+      const comparisons = optionalCapability(store, 'writeComparisons');
       const collector = new Collector(store, {
         ...config,
         ...brokerOptions(config),
@@ -29,10 +29,9 @@ export function collectorCommand(): Command {
       configureIngest(collector.ingest, config);
       await collector.start();
       const api = await startHttpApi(config, config.store, {
-        metrics: collectorMetricsSource(collector.ingest, store),
-        recordComparison: canWriteComparisons(store)
-          ? (results) => store.writeComparison(results)
-          : undefined,
+        metrics: collectorMetricsSource(collector.ingest, optionalCapability(store, 'drain')),
+        recordComparison:
+          comparisons === undefined ? undefined : (results) => comparisons.writeComparison(results),
       }).catch(async (error: unknown) => {
         // The API could not start (address taken...): leave the broker cleanly, then report it.
         await collector.stop();

@@ -13,13 +13,17 @@ import { EdgewattError } from '../../common/errors.js';
 import { resolveConfig } from '../config.js';
 import { addSchemaOptions } from '../options.js';
 import { compareSchema } from '../schemas/compare.js';
+import { addRecordFilterOptions, recordFilterFrom } from '../schemas/filter.js';
 
 export class ScenarioFileError extends EdgewattError {
   override readonly name = 'ScenarioFileError';
 }
 
 export function compareCommand(): Command {
-  return addSchemaOptions(new Command('compare'), compareSchema, 'compare')
+  return addRecordFilterOptions(
+    addSchemaOptions(new Command('compare'), compareSchema, 'compare'),
+    '`measured` records',
+  )
     .description(
       'compare the life-cycle carbon of edge inference with datacenter offload (estimate, with intervals)',
     )
@@ -52,7 +56,7 @@ export function compareCommand(): Command {
       };
       // The store is opened (read-only) only when the scenario reads `measured` values.
       const atUs = Date.now() * 1000;
-      const result = await runComparison(scenario, config.store);
+      const result = await runComparison(scenario, config.store, recordFilterFrom(command));
       process.stdout.write(config.json ? `${JSON.stringify(result, null, 2)}\n` : formatComparison(result));
       if (config.record !== undefined) {
         const scenarioName = basename(config.scenario).replace(/\.(ya?ml|json)$/i, '');

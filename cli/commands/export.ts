@@ -4,10 +4,11 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { Command } from 'commander';
-import { createStore, type StoredRecord } from '../../collector/store/index.js';
+import { capability, createStore, type StoredRecord } from '../../collector/store/index.js';
 import { RECORD_FIELD_NAMES } from '../../protocol/index.js';
 import { resolveConfig } from '../config.js';
 import { addSchemaOptions } from '../options.js';
+import { addRecordFilterOptions, recordFilterFrom } from '../schemas/filter.js';
 import { exportSchema } from '../schemas.js';
 
 /** Columns: where a record came from, its fields (the field table, in order), when it was stored. */
@@ -29,13 +30,13 @@ async function write(out: Writable, chunk: string): Promise<void> {
 }
 
 export async function exportRecords(
-  records: Iterable<StoredRecord>,
+  records: AsyncIterable<StoredRecord> | Iterable<StoredRecord>,
   format: 'csv' | 'jsonl',
   out: Writable,
 ): Promise<number> {
   let count = 0;
   if (format === 'csv') await write(out, `${EXPORT_FIELDS.join(',')}\n`);
-  for (const record of records) {
+  for await (const record of records) {
     const line =
       format === 'csv'
         ? EXPORT_FIELDS.map((field) => csvCell(record[field])).join(',')
@@ -47,17 +48,18 @@ export async function exportRecords(
 }
 
 export function exportCommand(): Command {
-  return addSchemaOptions(new Command('export'), exportSchema, 'export')
+  return addRecordFilterOptions(addSchemaOptions(new Command('export'), exportSchema, 'export'), 'records')
     .description(
       'write stored records as CSV or JSON Lines (energies in J, times in µs since the Unix epoch)',
     )
     .action(async (_options, command: Command) => {
       const config = await resolveConfig(exportSchema, 'export', command);
-      const store = createStore(config.store, { readOnly: true });
+      const filter = recordFilterFrom(command);
+      const store = capability(createStore(config.store, { readOnly: true }), 'readRecords', '--store');
       await store.connect();
       const out = config.out === undefined ? process.stdout : createWriteStream(config.out);
       try {
-        const count = await exportRecords(store.records(), config.format, out);
+        const count = await exportRecords(store.readRecords(filter), config.format, out);
         process.stderr.write(`exported ${count} records\n`);
       } finally {
         await store.close();

@@ -87,7 +87,7 @@ export function brokerOptions(config: DeployConfig): Partial<CollectorConfig> {
 
 export function storeOptions(config: DeployConfig): StoreOptions {
   return {
-    influx: {
+    influxdb: {
       username: config.influxUsername,
       password: config.influxPassword,
       tls: config.influxTls,

@@ -4,15 +4,9 @@
 
 import type { FastifyInstance } from 'fastify';
 import type { IngestStats, RejectReason } from '../ingest/ingest.js';
+import type { Drainable, StoreBufferStats } from '../store/index.js';
 
-/** Buffer figures of a store that buffers (the InfluxDB sink runtime); absent for SQLite. */
-export interface StoreBufferStats {
-  pendingLines: number;
-  pendingBytes: number;
-  written: number;
-  dropped: number;
-  retries: number;
-}
+export type { StoreBufferStats } from '../store/index.js';
 
 export interface MetricsSnapshot {
   ingest: IngestStats;
@@ -189,16 +183,17 @@ export function collectorMetricsSource(
     seqSpan: MetricsSnapshot['seqSpan'];
     deadLetter: { size(): number };
   },
-  store: object,
+  /** The store when it declares `drain` (it buffers); undefined for one that does not (SQLite). */
+  buffered: Pick<Drainable, 'bufferStats'> | undefined,
 ): () => MetricsSnapshot {
   return () => {
-    const buffered = (store as { sinkStats?: StoreBufferStats }).sinkStats;
+    const buffer = buffered?.bufferStats;
     return {
       ingest: ingest.stats,
       lastSeenUs: ingest.lastSeenUs,
       seqSpan: ingest.seqSpan,
       deadLetterEntries: ingest.deadLetter.size(),
-      ...(buffered === undefined ? {} : { store: buffered }),
+      ...(buffer === undefined ? {} : { store: buffer }),
     };
   };
 }

@@ -12,7 +12,7 @@ import {
   type SensorCoverage,
   WindowGrouper,
 } from '../../protocol/index.js';
-import type { QueryableStore } from '../store/index.js';
+import { describeFilter, type RecordFilter, type RecordReader } from '../store/index.js';
 import { coverageOfSensors } from './coverage.js';
 import { Z95 } from './sample.js';
 import type { Uncertain } from './uncertain.js';
@@ -21,10 +21,10 @@ export class MeasurementError extends EdgewattError {
   override readonly name = 'MeasurementError';
 }
 
-export interface MeasurementQuery {
+/** One device and model (its id, an 8+ character prefix, or its variant), narrowed further by any filter. */
+export interface MeasurementQuery extends RecordFilter {
   device: string;
   model: string;
-  fleet?: string | undefined;
 }
 
 export interface MeanEstimate {
@@ -67,13 +67,8 @@ class Running {
   }
 }
 
-/** A model is named by its id (artifact hash), a prefix of 8+ characters, or its variant name. */
-function modelMatches(modelId: string, variant: string, wanted: string): boolean {
-  return modelId === wanted || (wanted.length >= 8 && modelId.startsWith(wanted)) || variant === wanted;
-}
-
-/** Reads one device/model's records from a connected store. */
-export function measure(store: QueryableStore, query: MeasurementQuery): Measurement {
+/** Reads one device/model's records from a connected store; the store applies the filter. */
+export async function measure(store: RecordReader, query: MeasurementQuery): Promise<Measurement> {
   const windows: RecordWindow[] = [];
   const grouper = new WindowGrouper();
   const latency = new Running();
@@ -84,10 +79,7 @@ export function measure(store: QueryableStore, query: MeasurementQuery): Measure
   const models = new Set<string>();
   const provenances = new Set<string>();
   const sensors = new Set<string>();
-  for (const record of store.records()) {
-    if (record.device !== query.device || !modelMatches(record.modelId, record.variant, query.model))
-      continue;
-    if (query.fleet !== undefined && record.fleet !== query.fleet) continue;
+  for await (const record of store.readRecords(query)) {
     fleets.add(record.fleet);
     models.add(record.modelId);
     provenances.add(record.provenance);
@@ -101,7 +93,7 @@ export function measure(store: QueryableStore, query: MeasurementQuery): Measure
       if (record.correct) correct++;
     }
   }
-  const where = `device ${JSON.stringify(query.device)}, model ${JSON.stringify(query.model)}${query.fleet === undefined ? '' : `, fleet ${JSON.stringify(query.fleet)}`}`;
+  const where = describeFilter(query);
   const last = grouper.flush();
   if (last !== undefined) windows.push(last);
   if (latency.n === 0) {

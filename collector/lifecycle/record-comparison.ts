@@ -7,18 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EdgewattError } from '../../common/errors.js';
-import { createStore, type QueryableStore, StoreConfigError } from '../store/index.js';
+import {
+  capability,
+  checkStoreUrlCan,
+  createStore,
+  optionalCapability,
+  parseStoreUrl,
+} from '../store/index.js';
 import type { ComparisonResult } from './comparison-result.js';
-
-export interface ComparisonWriter {
-  writeComparison(results: readonly ComparisonResult[]): Promise<void>;
-}
-
-export const canWriteComparisons = <T extends object>(store: T): store is T & ComparisonWriter =>
-  typeof (store as Partial<ComparisonWriter>).writeComparison === 'function';
-
-/** Schemes whose stores implement writeComparison (checked without opening the store). */
-export const COMPARISON_SCHEMES = ['influxdb', 'sqlite'] as const;
 
 export class RecordError extends EdgewattError {
   override readonly name = 'RecordError';
@@ -26,12 +22,7 @@ export class RecordError extends EdgewattError {
 
 /** Refuses a URL whose store cannot hold comparisons; `flag` names the option in the message. */
 export function checkRecordUrl(url: string, flag: string): void {
-  const scheme = url.slice(0, Math.max(0, url.indexOf(':')));
-  if (!(COMPARISON_SCHEMES as readonly string[]).includes(scheme)) {
-    throw new StoreConfigError(
-      `${flag} ${JSON.stringify(url)}: this store cannot hold comparison results; give one of ${COMPARISON_SCHEMES.map((s) => `${s}:`).join(', ')}, e.g. ${flag} influxdb://127.0.0.1:8086/edgewatt`,
-    );
-  }
+  checkStoreUrlCan(url, 'writeComparisons', flag);
 }
 
 export interface RecordOptions {
@@ -52,20 +43,18 @@ export async function recordComparisons(
 ): Promise<void> {
   const flag = options.flag ?? '--record';
   checkRecordUrl(url, flag);
-  // InfluxDB writes go through a write-ahead spool: a fresh one per run, never a collector's.
-  const spoolDir = url.startsWith('influxdb:') ? mkdtempSync(join(tmpdir(), 'edgewatt-record-')) : undefined;
-  const store: QueryableStore = createStore(url, {
-    influx: { spoolDir, flushIntervalMs: 50, retryMaxMs: 1000 },
-  });
-  if (!canWriteComparisons(store)) {
-    throw new StoreConfigError(`${flag} ${JSON.stringify(url)}: this store cannot hold comparison results`);
-  }
+  // A store that buffers (InfluxDB's write-ahead spool) gets a fresh spool per run, never a collector's.
+  const buffers = parseStoreUrl(url).driver.capabilities.includes('drain');
+  const spoolDir = buffers ? mkdtempSync(join(tmpdir(), 'edgewatt-record-')) : undefined;
+  const opened = createStore(url, { influxdb: { spoolDir, flushIntervalMs: 50, retryMaxMs: 1000 } });
+  const store = capability(opened, 'writeComparisons', flag);
+  const buffer = optionalCapability(opened, 'drain');
   const timeoutMs = options.timeoutMs ?? 10_000;
   let written = false;
   await store.connect();
   try {
     await store.writeComparison(results);
-    const drained = (store as Partial<{ drained(): Promise<void> }>).drained?.() ?? Promise.resolve();
+    const drained = buffer?.drained() ?? Promise.resolve();
     const outcome = await Promise.race([
       drained.then(() => 'written' as const),
       sleep(timeoutMs, 'timeout' as const, { ref: false }),

@@ -2,22 +2,30 @@
 // write-ahead spool as the bytes they arrived in (durable before the MQTT message is
 // acknowledged; influx-entries.ts), become line-protocol points (influx-lines.ts) when they are
 // written, and reach InfluxDB in batches. Redelivered records overwrite the same point, so each
-// (device, seq) is stored once.
+// (device, seq) is stored once. Reads stream InfluxQL results back into records (influx-read.ts);
+// opened read-only, it starts no spool and writes nothing.
 
 import { join } from 'node:path';
 import { logger } from '../../common/logger.js';
 import { type InferenceRecord, PROTOCOL_VERSION, type StatusMessage } from '../../protocol/index.js';
 import type { ComparisonResult } from '../lifecycle/comparison-result.js';
-import { InfluxSink } from '../sink/influxdb.js';
+import { InfluxSink, type InfluxTarget } from '../sink/influxdb.js';
 import { DEFAULT_RUNTIME, SinkRuntime, type SinkStats } from '../sink/runtime.js';
 import { hasV1Spool, readV1Spool, removeV1Spool } from '../sink/spool-v1.js';
+import type { RecordFilter } from './filter.js';
 import { legacyLinesEntry, linesEntry, messageEntry, renderEntries } from './influx-entries.js';
 import { comparisonLine, inferenceLines } from './influx-lines.js';
+import { InfluxQuery } from './influx-query.js';
+import { InfluxReader } from './influx-read.js';
 import {
+  type ComparisonWriter,
   type DeviceStatus,
   type DeviceSummary,
-  type QueryableStore,
+  type Drainable,
   type ReceivedPayload,
+  type RecordReader,
+  type RecordWriter,
+  type Store,
   StoreConfigError,
   type StoredRecord,
   type WriteResult,
@@ -29,6 +37,8 @@ const log = logger('collector.store.influx');
 
 /** Settings besides the URL; every one is a collector flag (see cli/commands/collector.ts). */
 export interface InfluxStoreSettings {
+  /** Read only: no spool, no writes; connect() checks that the database exists. */
+  readOnly?: boolean;
   username?: string;
   password?: string;
   /** Use https (implied by a CA or client certificate). */
@@ -48,41 +58,51 @@ export interface InfluxStoreSettings {
 
 const URL_SHAPE = /^(?<host>[^:/]+):(?<port>\d{1,5})\/(?<db>[A-Za-z0-9_.-]+)\/?$/;
 
-export function parseInfluxUrl(rest: string): { host: string; port: number; database: string } {
+/** Why `rest` (after `influxdb://`) is not an InfluxDB location, or null. */
+export function influxUrlProblem(rest: string): string | null {
   const match = URL_SHAPE.exec(rest);
   const port = Number(match?.groups?.port);
-  if (match?.groups === undefined || port < 1 || port > 65535) {
-    throw new StoreConfigError(
-      `--store influxdb://${rest} is not an InfluxDB URL; use influxdb://<host>:<port>/<database>, e.g. influxdb://127.0.0.1:8086/edgewatt`,
-    );
-  }
-  return { host: match.groups.host as string, port, database: match.groups.db as string };
+  return match?.groups === undefined || port < 1 || port > 65535
+    ? 'is not an InfluxDB URL; use influxdb://<host>:<port>/<database>, e.g. influxdb://127.0.0.1:8086/edgewatt'
+    : null;
 }
 
-export class InfluxStore implements QueryableStore {
+export function parseInfluxUrl(rest: string): { host: string; port: number; database: string } {
+  const problem = influxUrlProblem(rest);
+  const groups = URL_SHAPE.exec(rest)?.groups;
+  if (problem !== null || groups === undefined)
+    throw new StoreConfigError(`--store influxdb://${rest} ${problem}`);
+  return { host: groups.host as string, port: Number(groups.port), database: groups.db as string };
+}
+
+export class InfluxStore implements Store, RecordWriter, RecordReader, ComparisonWriter, Drainable {
   readonly runtime: SinkRuntime;
   readonly url: string;
   private readonly spoolDir: string;
+  private readonly readOnly: boolean;
+  private readonly reader: InfluxReader;
+  private readonly query: InfluxQuery;
 
   constructor(rest: string, settings: InfluxStoreSettings = {}) {
     const { host, port, database } = parseInfluxUrl(rest);
     this.url = `influxdb://${host}:${port}/${database}`;
+    this.readOnly = settings.readOnly === true;
     const https = settings.tls === true || settings.ca !== undefined || settings.cert !== undefined;
     this.spoolDir = settings.spoolDir ?? join('.edgewatt', 'spool', `influxdb-${host}-${port}-${database}`);
-    const sink = new InfluxSink(
-      {
-        host,
-        port,
-        database,
-        https,
-        username: settings.username,
-        password: settings.password,
-        ca: settings.ca,
-        cert: settings.cert,
-        key: settings.key,
-      },
-      renderEntries,
-    );
+    const target: InfluxTarget = {
+      host,
+      port,
+      database,
+      https,
+      username: settings.username,
+      password: settings.password,
+      ca: settings.ca,
+      cert: settings.cert,
+      key: settings.key,
+    };
+    this.query = new InfluxQuery(target);
+    this.reader = new InfluxReader(this.query);
+    const sink = new InfluxSink(target, renderEntries);
     this.runtime = new SinkRuntime(sink, {
       spool: {
         dir: this.spoolDir,
@@ -99,6 +119,7 @@ export class InfluxStore implements QueryableStore {
   }
 
   async connect(): Promise<void> {
+    if (this.readOnly) return this.query.checkDatabase();
     await this.runtime.start();
     await this.importV1Spool();
   }
@@ -164,35 +185,33 @@ export class InfluxStore implements QueryableStore {
     return this.runtime.stats;
   }
 
+  get bufferStats(): SinkStats {
+    return this.runtime.stats;
+  }
+
   /** Resolves once everything accepted so far is in InfluxDB. */
   drained(): Promise<void> {
     return this.runtime.drained();
   }
 
   close(): Promise<void> {
-    return this.runtime.close();
+    return this.readOnly ? Promise.resolve() : this.runtime.close();
   }
 
-  private notReadable(): never {
-    throw new StoreConfigError(
-      `${this.url} cannot be read back by edgewatt; query it with InfluxQL (influx -database ...) or Grafana, see docs/deployment.md`,
-    );
+  readRecords(filter: RecordFilter = {}): AsyncIterable<StoredRecord> {
+    return this.reader.readRecords(filter);
   }
 
-  summary(): DeviceSummary[] {
-    return this.notReadable();
+  countRecords(filter: RecordFilter = {}): Promise<number> {
+    return this.reader.countRecords(filter);
   }
 
-  devices(): DeviceStatus[] {
-    return this.notReadable();
+  readSummary(filter: RecordFilter = {}): Promise<DeviceSummary[]> {
+    return this.reader.readSummary(filter);
   }
 
-  records(): Iterable<StoredRecord> {
-    return this.notReadable();
-  }
-
-  count(): number {
-    return this.notReadable();
+  readDevices(filter: RecordFilter = {}): Promise<DeviceStatus[]> {
+    return this.reader.readDevices(filter);
   }
 }
 

@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { InferenceRecord, StatusMessage } from '../../protocol/index.js';
 import type { ComparisonResult } from '../lifecycle/comparison-result.js';
+import type { RecordFilter } from './filter.js';
 import { COMPARISON_SCHEMA, insertComparisons, selectComparisons } from './sqlite-comparison.js';
 import {
   addMissingColumns,
@@ -17,10 +18,14 @@ import {
   INSERT_INFERENCE,
   toRowValues,
 } from './sqlite-inference.js';
+import { countQuery, devicesQuery, recordsQuery, summaryQuery } from './sqlite-read.js';
 import {
+  type ComparisonWriter,
   type DeviceStatus,
   type DeviceSummary,
-  type QueryableStore,
+  type RecordReader,
+  type RecordWriter,
+  type Store,
   StoreConfigError,
   type StoredRecord,
   type WriteResult,
@@ -44,7 +49,7 @@ CREATE TABLE IF NOT EXISTS device (
 ) WITHOUT ROWID;
 `;
 
-export class SqliteStore implements QueryableStore {
+export class SqliteStore implements Store, RecordWriter, RecordReader, ComparisonWriter {
   private db: Database.Database | undefined;
   private insertBatch:
     | ((fleet: string, device: string, records: readonly InferenceRecord[]) => WriteResult)
@@ -54,6 +59,10 @@ export class SqliteStore implements QueryableStore {
     readonly path: string,
     private readonly options: { readOnly?: boolean } = {},
   ) {}
+
+  get url(): string {
+    return `sqlite:${this.path}`;
+  }
 
   async connect(): Promise<void> {
     if (this.options.readOnly === true) {
@@ -126,40 +135,50 @@ export class SqliteStore implements QueryableStore {
       });
   }
 
-  summary(): DeviceSummary[] {
-    const rows = this.open
-      .prepare(
-        `SELECT i.fleet, i.device, d.board, d.state, i.model_id AS modelId, i.variant, i.backend, i.sensor, i.provenance,
-                COUNT(*) AS inferences, AVG(i.duration_us) AS meanDurationUs, AVG(i.energy_j) AS meanEnergyJ,
-                AVG(i.energy_j - i.baseline_w * i.duration_us / 1e6) AS meanMarginalEnergyJ,
-                AVG(i.energy_uncertainty_j) AS meanUncertaintyJ
-         FROM inference i LEFT JOIN device d ON d.fleet = i.fleet AND d.device = i.device
-         GROUP BY i.fleet, i.device, i.model_id, i.variant, i.backend, i.sensor, i.provenance
-         ORDER BY i.fleet, i.device`,
-      )
-      .all() as Omit<DeviceSummary, 'windows' | 'energyStandardErrorJ'>[];
-    return withWindowStats(rows, this.records());
+  // Reads (queries in sqlite-read.ts). better-sqlite3 is synchronous, so these are too; the
+  // RecordReader forms below wrap them for callers that read any store.
+
+  summary(filter: RecordFilter = {}): DeviceSummary[] {
+    const q = summaryQuery(filter);
+    const rows = this.open.prepare(q.sql).all(q.params) as Omit<
+      DeviceSummary,
+      'windows' | 'energyStandardErrorJ'
+    >[];
+    return withWindowStats(rows, this.records(filter));
   }
 
-  devices(): DeviceStatus[] {
-    return this.open
-      .prepare(
-        `SELECT fleet, device, state, status_seq AS statusSeq, status_at_us AS statusAtUs, board, sensor, backend,
-                model_id AS modelId, variant, agent_version AS agentVersion
-         FROM device ORDER BY fleet, device`,
-      )
-      .all() as DeviceStatus[];
+  devices(filter: RecordFilter = {}): DeviceStatus[] {
+    const q = devicesQuery(filter);
+    return this.open.prepare(q.sql).all(q.params) as DeviceStatus[];
   }
 
-  *records(): Iterable<StoredRecord> {
-    const rows = this.open
-      .prepare(`SELECT ${INFERENCE_COLUMNS.join(', ')} FROM inference ORDER BY fleet, device, seq`)
-      .iterate() as IterableIterator<Parameters<typeof fromRow>[0]>;
+  *records(filter: RecordFilter = {}): Iterable<StoredRecord> {
+    const q = recordsQuery(INFERENCE_COLUMNS, filter);
+    const rows = this.open.prepare(q.sql).iterate(q.params) as IterableIterator<
+      Parameters<typeof fromRow>[0]
+    >;
     for (const row of rows) yield fromRow(row);
   }
 
-  count(): number {
-    return (this.open.prepare('SELECT COUNT(*) AS n FROM inference').get() as { n: number }).n;
+  count(filter: RecordFilter = {}): number {
+    const q = countQuery(filter);
+    return (this.open.prepare(q.sql).get(q.params) as { n: number }).n;
+  }
+
+  async *readRecords(filter: RecordFilter = {}): AsyncIterable<StoredRecord> {
+    yield* this.records(filter);
+  }
+
+  async countRecords(filter: RecordFilter = {}): Promise<number> {
+    return this.count(filter);
+  }
+
+  async readSummary(filter: RecordFilter = {}): Promise<DeviceSummary[]> {
+    return this.summary(filter);
+  }
+
+  async readDevices(filter: RecordFilter = {}): Promise<DeviceStatus[]> {
+    return this.devices(filter);
   }
 
   /** Writes life-cycle comparison results (table `comparison`, see sqlite-comparison.ts). */

@@ -1,8 +1,14 @@
-// The store interface: connect, write, close. Stores decide how to keep records; de-duplication of
-// (fleet, device, seq) is their contract, because redelivery is normal under QoS 1.
+// What a store is and what it can do. Every store is a `Store` (open, close) and implements the
+// parts (capabilities) its driver declares: write records, read records, write comparisons,
+// drain. Callers ask the registry (index.ts) for a capability; nobody probes a store's methods.
+// De-duplication of (fleet, device, seq) is the record writer's contract: redelivery is normal.
 
 import { EdgewattError } from '../../common/errors.js';
 import type { InferenceRecord, StatusMessage } from '../../protocol/index.js';
+import type { ComparisonResult } from '../lifecycle/comparison-result.js';
+import type { RecordFilter } from './filter.js';
+
+export type { RecordFilter } from './filter.js';
 
 export interface WriteResult {
   inserted: number;
@@ -12,8 +18,11 @@ export interface WriteResult {
 export interface StoredRecord extends InferenceRecord {
   fleet: string;
   device: string;
-  /** When the collector stored it, microseconds since the Unix epoch. */
-  receivedUs: number;
+  /**
+   * When the collector stored it, microseconds since the Unix epoch; absent when the store does
+   * not keep it (InfluxDB: a point's time is the record's own start).
+   */
+  receivedUs?: number;
 }
 
 export interface DeviceSummary {
@@ -49,19 +58,6 @@ export interface ReceivedPayload {
   receivedUs: number;
 }
 
-export interface RecordStore {
-  connect(): Promise<void>;
-  /** `received`: the message the records were decoded from, for a store that keeps the bytes (InfluxDB's spool). */
-  writeBatch(
-    fleet: string,
-    device: string,
-    records: readonly InferenceRecord[],
-    received?: ReceivedPayload,
-  ): Promise<WriteResult>;
-  writeStatus(fleet: string, status: StatusMessage, received?: ReceivedPayload): Promise<void>;
-  close(): Promise<void>;
-}
-
 export interface DeviceStatus {
   fleet: string;
   device: string;
@@ -76,14 +72,97 @@ export interface DeviceStatus {
   agentVersion: string | null;
 }
 
-/** A store that can also be read back (export, the demo table). */
-export interface QueryableStore extends RecordStore {
-  summary(): DeviceSummary[];
-  devices(): DeviceStatus[];
-  records(): Iterable<StoredRecord>;
-  count(): number;
+/** Buffer figures of a store that buffers (the InfluxDB sink runtime), for GET /metrics. */
+export interface StoreBufferStats {
+  pendingLines: number;
+  pendingBytes: number;
+  written: number;
+  dropped: number;
+  retries: number;
 }
 
+/** Every store: opened once, closed once. */
+export interface Store {
+  /** The URL it was opened with, normalised (used in messages). */
+  readonly url: string;
+  connect(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Capability `writeRecords`: what the collector's ingest needs. */
+export interface RecordWriter {
+  /** `received`: the message the records were decoded from, for a store that keeps the bytes (InfluxDB's spool). */
+  writeBatch(
+    fleet: string,
+    device: string,
+    records: readonly InferenceRecord[],
+    received?: ReceivedPayload,
+  ): Promise<WriteResult>;
+  writeStatus(fleet: string, status: StatusMessage, received?: ReceivedPayload): Promise<void>;
+}
+
+/**
+ * Capability `readRecords`: records and device figures back out, filtered (filter.ts). Records
+ * come as a stream: a fleet store can hold millions of them, so no read holds them all.
+ */
+export interface RecordReader {
+  /**
+   * Ordered by fleet and device, then by seq (SQLite) or start time (InfluxDB: a point's time); the
+   * two orders agree unless a device's clock went back.
+   */
+  readRecords(filter?: RecordFilter): AsyncIterable<StoredRecord>;
+  countRecords(filter?: RecordFilter): Promise<number>;
+  /** Per fleet, device, model, variant, backend, sensor and provenance. */
+  readSummary(filter?: RecordFilter): Promise<DeviceSummary[]>;
+  /** The last status of each device (only fleet and device of the filter apply). */
+  readDevices(filter?: RecordFilter): Promise<DeviceStatus[]>;
+}
+
+/** Capability `writeComparisons`: life-cycle comparison results (compare --record, API record=true). */
+export interface ComparisonWriter {
+  writeComparison(results: readonly ComparisonResult[]): Promise<void>;
+}
+
+/** Capability `drain`: a store that buffers writes locally and can say when they reached the server. */
+export interface Drainable {
+  /** Resolves once everything accepted so far is in the server. */
+  drained(): Promise<void>;
+  readonly bufferStats: StoreBufferStats;
+}
+
+/** The capabilities a driver may declare, each with the interface that implements it. */
+export interface CapabilityApis {
+  writeRecords: RecordWriter;
+  readRecords: RecordReader;
+  writeComparisons: ComparisonWriter;
+  drain: Drainable;
+}
+export type Capability = keyof CapabilityApis;
+
+/** In words, for messages: "<url> cannot write comparisons". */
+export const CAPABILITY_WORDS: Record<Capability, string> = {
+  writeRecords: 'store records',
+  readRecords: 'read records back',
+  writeComparisons: 'hold comparison results',
+  drain: 'drain a local buffer',
+};
+
+/** A store the collector writes into (its URL is not needed there). */
+export type RecordStore = Omit<Store, 'url'> & RecordWriter;
+
 export class StoreConfigError extends EdgewattError {
-  override readonly name = 'StoreConfigError';
+  override readonly name: string = 'StoreConfigError';
+}
+
+/** A store was asked for something its driver does not declare. */
+export class StoreCapabilityError extends StoreConfigError {
+  override readonly name = 'StoreCapabilityError';
+  constructor(
+    readonly url: string,
+    readonly capability: Capability,
+    message: string,
+    hint?: string,
+  ) {
+    super(message, hint === undefined ? {} : { hint });
+  }
 }

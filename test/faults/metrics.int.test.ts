@@ -76,7 +76,7 @@ afterAll(async () => {
 
 describe('renderMetrics', () => {
   it('exposes what ingest counted, every rejection reason, and last seen per device', () => {
-    const samples = parse(renderMetrics(collectorMetricsSource(ingest, store)()));
+    const samples = parse(renderMetrics(collectorMetricsSource(ingest, undefined)()));
     expect(samples.get('edgewatt_messages_received_total')).toBe(8);
     expect(samples.get('edgewatt_records_stored_total')).toBe(7);
     expect(samples.get('edgewatt_duplicate_records_total')).toBe(1);
@@ -116,7 +116,10 @@ describe('renderMetrics', () => {
 
 describe('GET /metrics', () => {
   it('serves the text format when the collector provides metrics, and is absent otherwise', async () => {
-    const app = await buildApi({ scenariosDir: dir.path, metrics: collectorMetricsSource(ingest, store) });
+    const app = await buildApi({
+      scenariosDir: dir.path,
+      metrics: collectorMetricsSource(ingest, undefined),
+    });
     const response = await app.inject({ method: 'GET', url: '/metrics' });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');

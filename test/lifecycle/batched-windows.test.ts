@@ -132,8 +132,8 @@ describe('measured values from the store for a batched run', () => {
     dir.remove();
   });
 
-  it('takes the standard error over the 4 windows, not the 200 records', () => {
-    const m = measure(store, { device: 'mcu-01', model: MODEL });
+  it('takes the standard error over the 4 windows, not the 200 records', async () => {
+    const m = await measure(store, { device: 'mcu-01', model: MODEL });
     const mean = perWindowJ.reduce((s, x) => s + x, 0) / perWindowJ.length;
     const sd = Math.sqrt(perWindowJ.reduce((s, x) => s + (x - mean) ** 2, 0) / (perWindowJ.length - 1));
     expect(m.records).toBe(4 * N);
@@ -142,8 +142,8 @@ describe('measured values from the store for a batched run', () => {
     expect(m.energyJ.standardError).toBeCloseTo(sd / 2, 15);
   });
 
-  it('subtracts the baseline over the window’s span ÷ N, gaps included', () => {
-    const m = measure(store, { device: 'mcu-01', model: MODEL });
+  it('subtracts the baseline over the window’s span ÷ N, gaps included', async () => {
+    const m = await measure(store, { device: 'mcu-01', model: MODEL });
     const mean = perWindowJ.reduce((s, x) => s + x, 0) / perWindowJ.length;
     // Span: N inferences of 300 µs with 100 µs between them = N × 400 − 100 µs.
     const spanS = (N * 400 - 100) / 1e6;

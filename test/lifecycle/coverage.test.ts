@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SENSORS } from '../../agent/sensors/index.js';
 import { coverageFactor, triangularSigma } from '../../collector/lifecycle/coverage.js';
-import { compare, formatComparison, measure, validateScenario } from '../../collector/lifecycle/index.js';
+import {
+  compare,
+  formatComparison,
+  type Measurement,
+  measure,
+  type Scenario,
+  validateScenario,
+} from '../../collector/lifecycle/index.js';
 import { SqliteStore } from '../../collector/store/sqlite.js';
 import {
   COVERAGE_OF_SENSOR_KIND,
@@ -105,15 +112,22 @@ describe('compare with measured energy from a partial sensor', () => {
       datacenter: { profile: 'gpu-server', region: 'US', energyJ: 0.002 },
     });
   const mean = ENERGIES.reduce((s, x) => s + x, 0) / ENERGIES.length;
+  /** What runComparison() does: read the scenario's device.measured from the store, then compare. */
+  const measuredFrom = async (s: Scenario): Promise<() => Measurement> => {
+    if (s.device.measured === undefined) throw new Error('the scenario reads no measured values');
+    const m = await measure(store, s.device.measured);
+    return () => m;
+  };
 
-  it('Jetson module rails: energy × the coverage factor, its range in ±1σ, and the output says so', () => {
-    const result = compare(scenario('orin-01', 'jetson-orin-nano'), (q) => measure(store, q));
+  it('Jetson module rails: energy × the coverage factor, its range in ±1σ, and the output says so', async () => {
+    const orin = scenario('orin-01', 'jetson-orin-nano');
+    const result = compare(orin, await measuredFrom(orin));
     const f = coverageFactor('module-rails');
     if (f === undefined) throw new Error('no module-rails factor');
     const entry = result.provenance['device.energyJ'];
     expect(entry?.central).toBeCloseTo(mean * f.central, 15);
     expect(entry?.note).toMatch(/coverage factor 1\.15 \(1\.05–1\.4, UNSOURCED assumption/);
-    const m = measure(store, { device: 'orin-01', model: MODEL });
+    const m = await measure(store, { device: 'orin-01', model: MODEL });
     const sigma = Math.hypot(
       Math.hypot(m.energyJ.standardError, m.energyJ.sensorUncertaintyJ) * f.central,
       mean * triangularSigma(f.low, f.central, f.high),
@@ -122,14 +136,15 @@ describe('compare with measured energy from a partial sensor', () => {
     expect(formatComparison(result)).toMatch(/sensor coverage module-rails: the compute module's input rail/);
   });
 
-  it('a board-input sensor (INA219 in the supply line) is taken as it is', () => {
-    const result = compare(scenario('pi4-01', 'rpi4'), (q) => measure(store, q));
+  it('a board-input sensor (INA219 in the supply line) is taken as it is', async () => {
+    const pi4 = scenario('pi4-01', 'rpi4');
+    const result = compare(pi4, await measuredFrom(pi4));
     expect(result.provenance['device.energyJ']?.central).toBeCloseTo(mean, 15);
     expect(formatComparison(result)).toMatch(/sensor coverage board-input/);
   });
 
-  it('records from sensors of different coverage are refused, not averaged', () => {
-    expect(() => measure(store, { device: 'mixed-01', model: MODEL })).toThrow(
+  it('records from sensors of different coverage are refused, not averaged', async () => {
+    await expect(measure(store, { device: 'mixed-01', model: MODEL })).rejects.toThrow(
       /different parts of the board/,
     );
   });

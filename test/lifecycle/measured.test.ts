@@ -7,9 +7,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   compare,
+  type Measurement,
   MeasurementError,
   measure,
   parseScenario,
+  type Scenario,
   validateScenario,
 } from '../../collector/lifecycle/index.js';
 import { SqliteStore } from '../../collector/store/sqlite.js';
@@ -45,6 +47,13 @@ function record(seq: number, energyJ: number, overrides: Partial<InferenceRecord
 describe('measured device values from the SQLite store', () => {
   const dir = tempDir();
   const store = new SqliteStore(join(dir.path, 'm.sqlite'));
+  /** What runComparison() does: read the scenario's device.measured from the store, then compare. */
+  const measuredFrom = async (scenario: Scenario): Promise<() => Measurement> => {
+    const query = scenario.device.measured;
+    if (query === undefined) throw new Error('the scenario reads no measured values');
+    const m = await measure(store, query);
+    return () => m;
+  };
 
   beforeAll(async () => {
     await store.connect();
@@ -66,8 +75,8 @@ describe('measured device values from the SQLite store', () => {
     dir.remove();
   });
 
-  it('computes mean and standard error by the textbook formulas', () => {
-    const m = measure(store, { device: 'pi4-01', model: MODEL.slice(0, 12) });
+  it('computes mean and standard error by the textbook formulas', async () => {
+    const m = await measure(store, { device: 'pi4-01', model: MODEL.slice(0, 12) });
     const n = ENERGIES.length;
     const mean = ENERGIES.reduce((s, x) => s + x, 0) / n;
     const sd = Math.sqrt(ENERGIES.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1));
@@ -85,7 +94,7 @@ describe('measured device values from the SQLite store', () => {
     expect(m.energyProvenance).toBe('measured');
   });
 
-  it('the comparison uses them, says so in provenance, and keeps profile values labelled as profile', () => {
+  it('the comparison uses them, says so in provenance, and keeps profile values labelled as profile', async () => {
     const scenario = validateScenario({
       samples: 2000,
       workload: { inferencesPerDay: 1000, inputBytes: 784, outputBytes: 40 },
@@ -98,7 +107,7 @@ describe('measured device values from the SQLite store', () => {
       network: { profile: 'wifi', rttS: 0.05 },
       datacenter: { profile: 'gpu-server', region: 'US', energyJ: 0.002, accuracy: 0.93 },
     });
-    const result = compare(scenario, (query) => measure(store, query));
+    const result = compare(scenario, await measuredFrom(scenario));
     const p = result.provenance;
     expect(p['device.energyJ']?.origin).toBe('measured');
     expect(p['device.energyJ']?.central).toBeCloseTo(
@@ -114,7 +123,7 @@ describe('measured device values from the SQLite store', () => {
     expect('edge' in result.perCorrectInference).toBe(true);
   });
 
-  it('marginal basis takes the above-idle energy', () => {
+  it('marginal basis takes the above-idle energy', async () => {
     const scenario = validateScenario({
       samples: 1,
       energyBasis: 'marginal',
@@ -128,23 +137,23 @@ describe('measured device values from the SQLite store', () => {
       network: { profile: 'wifi', rttS: 0.05 },
       datacenter: { profile: 'gpu-server', region: 'US', energyJ: 0.002 },
     });
-    const result = compare(scenario, (query) => measure(store, query));
+    const result = compare(scenario, await measuredFrom(scenario));
     const mean = ENERGIES.reduce((s, x) => s + x, 0) / ENERGIES.length;
     expect(result.provenance['device.energyJ']?.central).toBeCloseTo(mean - 0.005, 12);
   });
 
-  it('examples/scenarios/pi4-measured.yaml: estimated store energy is labelled store-estimate, not measured', () => {
+  it('examples/scenarios/pi4-measured.yaml: estimated store energy is labelled store-estimate, not measured', async () => {
     const scenario = parseScenario(readFileSync(join(EXAMPLES, 'pi4-measured.yaml'), 'utf8'), 'pi4-measured');
-    const result = compare({ ...scenario, samples: 500 }, (query) => measure(store, query));
+    const result = compare({ ...scenario, samples: 500 }, await measuredFrom(scenario));
     expect(result.provenance['device.energyJ']?.origin).toBe('store-estimate');
     expect(result.provenance['device.energyJ']?.central).toBeCloseTo(0.0065, 12);
     expect(result.measurement?.energyProvenance).toBe('estimated');
     expect(result.measurement?.sensors).toEqual(['simulated:rpi4']);
   });
 
-  it('an unknown device or model is an error that names the field and the ids', () => {
-    expect(() => measure(store, { device: 'nope', model: MODEL })).toThrow(MeasurementError);
-    expect(() => measure(store, { device: 'pi4-01', model: OTHER })).toThrow(
+  it('an unknown device or model is an error that names the field and the ids', async () => {
+    await expect(measure(store, { device: 'nope', model: MODEL })).rejects.toThrow(MeasurementError);
+    await expect(measure(store, { device: 'pi4-01', model: OTHER })).rejects.toThrow(
       /device\.measured: the store has no inference records for device "pi4-01"/,
     );
   });

@@ -103,7 +103,8 @@ describe('toComparisonResult', () => {
         [0.006, 0.007, 0.0065].map((e, i) => record(i, e)),
       );
       const scenario = example('pi4-measured.yaml', 200);
-      const comparison = compare(scenario, (query) => measure(store, query));
+      const measured = await measure(store, scenario.device.measured ?? { device: '', model: '' });
+      const comparison = compare(scenario, () => measured);
       await store.close();
       const result = toComparisonResult(comparison, scenario, { atUs: 5 });
       expect(result).toMatchObject({
@@ -127,7 +128,7 @@ describe('recording comparisons', () => {
     const url = 'mysql://127.0.0.1/edgewatt';
     expect(() => checkRecordUrl(url, '--record')).toThrow(StoreConfigError);
     expect(() => checkRecordUrl(url, '--record')).toThrow(
-      /--record "mysql:\/\/127\.0\.0\.1\/edgewatt": this store cannot hold comparison results; give one of influxdb:, sqlite:/,
+      /--record "mysql:\/\/127\.0\.0\.1\/edgewatt": this store cannot hold comparison results; use influxdb:\/\/<host>:<port>\/<database>, sqlite:<path>/,
     );
     await expect(recordComparisons(url, [])).rejects.toThrow(/--record "mysql:/);
     expect(() => checkRecordUrl('influxdb://127.0.0.1:8086/edgewatt', '--record')).not.toThrow();

@@ -1,0 +1,61 @@
+// The record filter flags of `export` and `compare` (--fleet --device --model --from --to
+// --experiment --arm). Read from the command line only: EDGEWATT_DEVICE, EDGEWATT_MODEL and a
+// config file's top-level `fleet` belong to the agent, and must not silently narrow an export.
+
+import type { Command } from 'commander';
+import { z } from 'zod';
+import type { RecordFilter } from '../../collector/store/index.js';
+import { ConfigError } from '../config.js';
+
+/** µs since the Unix epoch (as export prints startUs), or an ISO 8601 date/time. */
+const instant = z.string().transform((text, ctx) => {
+  if (/^\d+$/.test(text)) return Number(text);
+  const ms = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : Number.NaN;
+  if (Number.isNaN(ms)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `${JSON.stringify(text)} is not a time; give ISO 8601 (2026-11-28, 2026-11-28T09:00:00Z) or µs since the Unix epoch`,
+    });
+    return z.NEVER;
+  }
+  return ms * 1000;
+});
+const name = z.string().min(1);
+
+export const recordFilterSchema = z.object({
+  fleet: name.optional(),
+  device: name.optional(),
+  model: name.optional(),
+  from: instant.optional(),
+  to: instant.optional(),
+  experiment: name.optional(),
+  arm: name.optional(),
+});
+
+export function addRecordFilterOptions(command: Command, what: string): Command {
+  return command
+    .option('--fleet <id>', `only ${what} of this fleet`)
+    .option('--device <id>', `only ${what} of this device`)
+    .option(
+      '--model <id|variant>',
+      `only ${what} of this model: its id, an 8+ character prefix, or its variant`,
+    )
+    .option('--from <time>', `only ${what} that start at or after this time (ISO 8601 or µs since the epoch)`)
+    .option('--to <time>', `only ${what} that start before this time (ISO 8601 or µs since the epoch)`)
+    .option('--experiment <name>', `only ${what} of this experiment`)
+    .option('--arm <name>', `only ${what} of this experiment arm`);
+}
+
+export function recordFilterFrom(command: Command): RecordFilter {
+  const parsed = recordFilterSchema.safeParse(command.opts());
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `--${issue.path.join('.')}: ${issue.message}`).join('\n'),
+    );
+  }
+  const { from, to, ...rest } = parsed.data;
+  if (from !== undefined && to !== undefined && to <= from) {
+    throw new ConfigError(`--to must be later than --from (${from} ≥ ${to} µs)`);
+  }
+  return { ...rest, fromUs: from, toUs: to };
+}
