@@ -1,0 +1,362 @@
+// The store contract: the same tests over every registered store driver, each against the real
+// thing (a SQLite file in a temp dir, an influxd started here). Stores are made through the
+// registry, as the CLI makes them: write a batch, drop redeliveries, keep device status, read
+// records back equal (quantized), apply every filter, write comparisons, declare capabilities.
+
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Capability,
+  capability,
+  createStore,
+  optionalCapability,
+  parseStoreUrl,
+  type RecordFilter,
+  recordMatches,
+  STORE_DRIVERS,
+  type Store,
+  StoreCapabilityError,
+  type StoredRecord,
+  type StoreOptions,
+} from '../../collector/store/index.js';
+import type { ComparisonResult } from '../../collector/store/influx-lines.js';
+import { SqliteStore } from '../../collector/store/sqlite.js';
+import {
+  type InferenceRecord,
+  PROTOCOL_VERSION,
+  quantizeRecord,
+  RECORD_FIELD_LIST,
+  type StatusMessage,
+} from '../../protocol/index.js';
+import { SAMPLE_COMPARISON } from '../deploy/fixtures.js';
+import { makeRecord, T0_US } from '../protocol/fixtures.js';
+import { hasInfluxd, type Influxd, startInfluxd } from '../support/influxd.js';
+import { tempDir } from '../support/stack.js';
+
+if (!hasInfluxd)
+  console.warn('SKIPPED the InfluxDB store contract: `influxd` (Debian package influxdb) is not installed');
+
+/** How the suite reaches one kind of store: a fresh one per test, and a look at its comparisons. */
+interface Harness {
+  scheme: string;
+  available: boolean;
+  capabilities: readonly Capability[];
+  setup(): Promise<void>;
+  teardown(): Promise<void>;
+  url(name: string): string;
+  options(name: string): StoreOptions;
+  /** (variant, p_edge_wins, break_even_per_s) of every stored comparison, by variant. */
+  comparisons(name: string): Promise<[string, number, number | null][]>;
+}
+
+const dir = tempDir('edgewatt-store-contract-');
+let influx: Influxd | undefined;
+
+const HARNESSES: Harness[] = [
+  {
+    scheme: 'sqlite',
+    available: true,
+    capabilities: ['writeRecords', 'readRecords', 'writeComparisons'],
+    setup: async () => {},
+    teardown: async () => {},
+    url: (name) => `sqlite:${join(dir.path, `${name}.sqlite`)}`,
+    options: () => ({}),
+    async comparisons(name) {
+      const store = new SqliteStore(join(dir.path, `${name}.sqlite`), { readOnly: true });
+      await store.connect();
+      const rows = store
+        .comparisons()
+        .map((c): [string, number, number | null] => [c.variant, c.probabilityEdgeWins, c.breakEvenPerS]);
+      await store.close();
+      return rows.sort();
+    },
+  },
+  {
+    scheme: 'influxdb',
+    available: hasInfluxd,
+    capabilities: ['writeRecords', 'readRecords', 'writeComparisons', 'drain'],
+    async setup() {
+      influx = await startInfluxd();
+    },
+    async teardown() {
+      await influx?.remove();
+    },
+    url: (name) => `influxdb://127.0.0.1:${influx?.port}/${name}`,
+    options: (name) => ({
+      influxdb: {
+        spoolDir: join(dir.path, `spool-${name}`),
+        flushIntervalMs: 20,
+        fsync: false,
+        retryMaxMs: 300,
+      },
+    }),
+    async comparisons(name) {
+      const series = await (influx as Influxd).query(
+        name,
+        'SELECT "variant", "p_edge_wins", "break_even_per_s" FROM "comparison"',
+      );
+      return (series[0]?.values ?? []).map((v) => v.slice(1) as [string, number, number | null]).sort();
+    },
+  },
+];
+
+const MODEL_A = 'a1'.repeat(32);
+/** Shares its first 8 characters with MODEL_A, not its first 16 (InfluxDB's model tag). */
+const MODEL_B = `a1a1a1a1${'b2'.repeat(28)}`;
+
+/** A fleet's worth: two fleets, a device name in both, two models, io sizes that change mid-batch. */
+function dataset(): { fleet: string; device: string; records: InferenceRecord[] }[] {
+  const mixed = (seq: number, overrides: Partial<InferenceRecord> = {}) =>
+    quantizeRecord(
+      makeRecord(seq, {
+        modelId: MODEL_A,
+        energyJ: 0.01 + seq * 0.000_123_457,
+        correct: seq % 3 === 0 ? null : seq % 2 === 0,
+        ...overrides,
+      }),
+    );
+  return [
+    {
+      fleet: 'lab',
+      device: 'pi4-a',
+      records: Array.from({ length: 30 }, (_, seq) =>
+        mixed(seq, {
+          ...(seq >= 15 ? { inputBytes: 6_272, outputBytes: 80, batchSize: 4 } : {}),
+          ...(seq === 7 ? { method: 'batched' as const, windowInferences: 20 } : {}),
+          ...(seq === 8 ? { method: 'single' as const } : {}),
+        }),
+      ),
+    },
+    {
+      fleet: 'lab',
+      device: 'pi4-b',
+      records: Array.from({ length: 20 }, (_, i) =>
+        mixed(100 + i, {
+          modelId: MODEL_B,
+          variant: 'pruned-50',
+          sensor: 'simulated:rpi4',
+          provenance: 'estimated',
+        }),
+      ),
+    },
+    { fleet: 'field', device: 'pi4-a', records: Array.from({ length: 10 }, (_, seq) => mixed(seq)) },
+  ];
+}
+
+const status = (
+  device: string,
+  state: 'online' | 'offline',
+  seq: number,
+  extra: Partial<StatusMessage> = {},
+) =>
+  ({ v: PROTOCOL_VERSION, type: 'status', device, state, seq, atUs: T0_US + seq, ...extra }) as StatusMessage;
+
+const key = (r: { fleet: string; device: string; seq: number }) => `${r.fleet}/${r.device}/${r.seq}`;
+
+/** A record as every store must give it back: the table's meaning for absent optional fields. */
+function normalised(r: InferenceRecord & { fleet: string; device: string; receivedUs?: number }) {
+  const { receivedUs: _, ...rest } = r;
+  const out: Record<string, unknown> = { ...rest };
+  for (const f of RECORD_FIELD_LIST)
+    if (out[f.name] === undefined && f.absent !== undefined) out[f.name] = f.absent;
+  return out;
+}
+
+async function collect(records: AsyncIterable<StoredRecord>): Promise<StoredRecord[]> {
+  const all: StoredRecord[] = [];
+  for await (const r of records) all.push(r);
+  return all;
+}
+
+afterAll(() => dir.remove());
+
+for (const h of HARNESSES) {
+  describe.skipIf(!h.available)(`store contract: ${h.scheme}`, () => {
+    let n = 0;
+    /** A fresh store through the registry, connected. */
+    const open = async (readOnly = false): Promise<{ store: Store; name: string }> => {
+      const name = `c${++n}`;
+      const store = createStore(h.url(name), { ...h.options(name), readOnly });
+      if (!readOnly) await store.connect();
+      return { store, name };
+    };
+    const settle = async (store: Store) => {
+      await optionalCapability(store, 'drain')?.drained();
+    };
+
+    beforeAll(async () => {
+      await h.setup();
+      return () => h.teardown();
+    }, 30_000);
+
+    it('declares its capabilities, and refuses the others naming the store and what to use', async () => {
+      const { store } = await open();
+      expect(parseStoreUrl(store.url).driver.capabilities).toEqual(h.capabilities);
+      for (const c of ['writeRecords', 'readRecords', 'writeComparisons', 'drain'] as const) {
+        if (h.capabilities.includes(c)) expect(capability(store, c)).toBe(store);
+        else {
+          expect(() => capability(store, c, '--store')).toThrow(StoreCapabilityError);
+          expect(() => capability(store, c, '--store')).toThrow(`--store ${store.url}: this store cannot`);
+        }
+      }
+      await store.close();
+    });
+
+    describe('with a fleet written', () => {
+      const data = dataset();
+      const written = data.flatMap(({ fleet, device, records }) =>
+        records.map((r) => ({ ...r, fleet, device })),
+      );
+      let store: Store;
+      let name: string;
+
+      beforeAll(async () => {
+        ({ store, name } = await open());
+        const writer = capability(store, 'writeRecords');
+        for (const { fleet, device, records } of data) {
+          await writer.writeStatus(
+            fleet,
+            status(device, 'online', records[0]?.seq ?? 0, {
+              board: 'rpi4',
+              sensor: records[0]?.sensor,
+              backend: 'wasm',
+              modelId: records[0]?.modelId,
+              variant: records[0]?.variant,
+              agentVersion: '0.1.0',
+            }),
+          );
+          // Two messages, split where the io sizes do not change, and a redelivery of both.
+          await writer.writeBatch(fleet, device, records.slice(0, 10));
+          await writer.writeBatch(fleet, device, records.slice(10));
+          await writer.writeBatch(fleet, device, records.slice(0, 10));
+          await writer.writeBatch(fleet, device, records.slice(5, 25));
+        }
+        // The last will of one device: few fields, the rest stays as the birth gave it.
+        await writer.writeStatus('lab', status('pi4-b', 'offline', 120));
+        await settle(store);
+        await store.close();
+        // Read as export and compare do: a second, read-only store on the same data.
+        ({ store } = { store: createStore(h.url(name), { ...h.options(`${name}-read`), readOnly: true }) });
+        await store.connect();
+        return () => store.close();
+      }, 60_000);
+
+      it('stores each (fleet, device, seq) once, however often it was delivered', async () => {
+        const reader = capability(store, 'readRecords');
+        expect(await reader.countRecords()).toBe(60);
+        const keys = (await collect(reader.readRecords())).map(key);
+        expect(new Set(keys).size).toBe(60);
+      });
+
+      it('reads back records equal to those written (quantized), grouped by fleet and device', async () => {
+        const back = await collect(capability(store, 'readRecords').readRecords());
+        expect(back.map((r) => `${r.fleet}/${r.device}`)).toEqual([
+          ...Array(10).fill('field/pi4-a'),
+          ...Array(30).fill('lab/pi4-a'),
+          ...Array(20).fill('lab/pi4-b'),
+        ]);
+        const sorted = (rs: typeof written) => [...rs].sort((a, b) => key(a).localeCompare(key(b)));
+        expect(sorted(back).map(normalised)).toEqual(sorted(written).map(normalised));
+      });
+
+      const FILTERS: [string, RecordFilter, number][] = [
+        ['fleet', { fleet: 'field' }, 10],
+        ['device (in both fleets)', { device: 'pi4-a' }, 40],
+        ['fleet and device', { fleet: 'lab', device: 'pi4-a' }, 30],
+        ['model by full id', { model: MODEL_B }, 20],
+        [
+          'model by a 20-character prefix (longer than the InfluxDB tag)',
+          { model: MODEL_A.slice(0, 20) },
+          40,
+        ],
+        ['model by an 8-character prefix both ids share', { model: MODEL_A.slice(0, 8) }, 60],
+        ['model by variant', { model: 'pruned-50' }, 20],
+        ['from (inclusive)', { fromUs: T0_US + 10 * 10_000 }, 20 + 20],
+        ['to (exclusive)', { toUs: T0_US + 10 * 10_000 }, 10 + 10],
+        [
+          'from and to, one device',
+          { device: 'pi4-a', fleet: 'lab', fromUs: T0_US + 12 * 10_000, toUs: T0_US + 17 * 10_000 },
+          5,
+        ],
+        ['nothing matches', { device: 'pi4-z' }, 0],
+      ];
+      for (const [what, filter, expected] of FILTERS) {
+        it(`filters by ${what}`, async () => {
+          const reader = capability(store, 'readRecords');
+          const back = await collect(reader.readRecords(filter));
+          const reference = written.filter((r) => recordMatches(r, filter));
+          expect(reference).toHaveLength(expected);
+          expect(back.map(key).sort()).toEqual(reference.map(key).sort());
+          expect(await reader.countRecords(filter)).toBe(expected);
+        });
+      }
+
+      it('summarises per device and model, with the last status of each device', async () => {
+        const summary = await capability(store, 'readRecords').readSummary({ fleet: 'lab' });
+        expect(summary.map((s) => [s.device, s.variant, s.inferences, s.state, s.board])).toEqual([
+          ['pi4-a', 'dense', 30, 'online', 'rpi4'],
+          ['pi4-b', 'pruned-50', 20, 'offline', 'rpi4'],
+        ]);
+        const b = written.filter((r) => r.device === 'pi4-b');
+        const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+        expect(summary[1]?.meanEnergyJ).toBeCloseTo(mean(b.map((r) => r.energyJ)), 12);
+        expect(summary[1]?.meanMarginalEnergyJ).toBeCloseTo(
+          mean(b.map((r) => r.energyJ - (r.baselineW * r.durationUs) / 1e6)),
+          12,
+        );
+        expect(summary[1]?.modelId).toBe(MODEL_B);
+      });
+
+      it('keeps the last status per device, and what the birth said that the last will did not', async () => {
+        const devices = await capability(store, 'readRecords').readDevices({ fleet: 'lab' });
+        expect(
+          devices.map((d) => [d.device, d.state, d.statusSeq, d.sensor, d.modelId, d.agentVersion]),
+        ).toEqual([
+          ['pi4-a', 'online', 0, 'ina219', MODEL_A, '0.1.0'],
+          ['pi4-b', 'offline', 120, 'simulated:rpi4', MODEL_B, '0.1.0'],
+        ]);
+      });
+    });
+
+    it('writes comparison results; the same point written again overwrites it', async () => {
+      const { store, name } = await open();
+      const writer = capability(store, 'writeComparisons');
+      const other: ComparisonResult = { ...SAMPLE_COMPARISON, variant: 'pruned-50', breakEvenPerS: null };
+      await writer.writeComparison([SAMPLE_COMPARISON, other]);
+      await writer.writeComparison([{ ...other, probabilityEdgeWins: 0.5 }]);
+      await settle(store);
+      await store.close();
+      expect(await h.comparisons(name)).toEqual([
+        ['dense', 0.87, 0.35],
+        ['pruned-50', 0.5, null],
+      ]);
+    });
+
+    it('streams a device with more records than one read chunk', async () => {
+      const { store } = await open();
+      const total = 12_000;
+      const writer = capability(store, 'writeRecords');
+      for (let first = 0; first < total; first += 1000) {
+        const batch = Array.from({ length: 1000 }, (_, i) =>
+          makeRecord(first + i, { inputBytes: first < total / 2 ? 100 : 200 }),
+        );
+        await writer.writeBatch('lab', 'busy', batch);
+      }
+      await settle(store);
+      let seq = 0;
+      for await (const r of capability(store, 'readRecords').readRecords({ device: 'busy' })) {
+        expect(r.seq).toBe(seq);
+        expect(r.inputBytes).toBe(seq < total / 2 ? 100 : 200);
+        seq++;
+      }
+      expect(seq).toBe(total);
+      await store.close();
+    }, 60_000);
+  });
+}
+
+describe('the contract covers every registered store', () => {
+  it('has a harness for each driver of the registry', () => {
+    expect(STORE_DRIVERS.map((d) => d.scheme).sort()).toEqual(HARNESSES.map((h) => h.scheme).sort());
+  });
+});
