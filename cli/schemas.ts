@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import { WARMUP_CAP, WARMUP_MIN } from '../agent/measure/warmup.js';
+import { storesThatCan } from '../collector/store/index.js';
 import { ENCODINGS, idProblem } from '../protocol/index.js';
 import { BACKENDS } from '../runtime/backend.js';
 import { agentModelFields } from './schemas/agent-models.js';
@@ -97,7 +98,7 @@ export const collectorSchema = z.object({
   ...brokerFields,
   store: option(z.string().default('sqlite:.edgewatt/edgewatt.sqlite'), {
     arg: 'url',
-    help: 'where records go: sqlite:<path> or influxdb://host:port/db',
+    help: `where records go: ${storesThatCan('writeRecords')}`,
     endpoint: 'store',
   }),
   clientId: option(id.optional(), {
@@ -134,7 +135,7 @@ export const demoSchema = z.object({
 export const exportSchema = z.object({
   store: option(text('give the store to read, e.g. sqlite:.edgewatt/edgewatt.sqlite'), {
     arg: 'url',
-    help: 'store to read, e.g. sqlite:.edgewatt/edgewatt.sqlite',
+    help: `store to read: ${storesThatCan('readRecords')}`,
     endpoint: 'store',
   }),
   format: option(oneOf(['csv', 'jsonl']).default('csv'), { help: 'output format' }),

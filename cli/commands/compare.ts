@@ -23,6 +23,7 @@ export function compareCommand(): Command {
   return addRecordFilterOptions(
     addSchemaOptions(new Command('compare'), compareSchema, 'compare'),
     '`measured` records',
+    "--fleet, --device and --model replace the scenario's device.measured values.",
   )
     .description(
       'compare the life-cycle carbon of edge inference with datacenter offload (estimate, with intervals)',

@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { parseListen } from '../../collector/api/server.js';
+import { storesThatCan } from '../../collector/store/index.js';
 import { int, onOff, option, text } from './fields.js';
 
 export const compareSchema = z.object({
@@ -22,13 +23,13 @@ export const compareSchema = z.object({
   }),
   store: option(z.string().default('sqlite:.edgewatt/edgewatt.sqlite'), {
     arg: 'url',
-    help: 'store read for `measured` device values',
+    help: `store read for \`measured\` device values: ${storesThatCan('readRecords')}`,
     endpoint: 'store',
   }),
   /** Store the result is also written to (measurement `comparison`). */
   record: option(text('give a store URL, e.g. influxdb://127.0.0.1:8086/edgewatt').optional(), {
     arg: 'url',
-    help: 'also write the result (per inference) to this store: influxdb://host:port/db (for Grafana) or sqlite:<path>',
+    help: `also write the result (per inference) to this store: ${storesThatCan('writeComparisons')}`,
     endpoint: 'store',
   }),
 });

@@ -32,7 +32,12 @@ export const recordFilterSchema = z.object({
   arm: name.optional(),
 });
 
-export function addRecordFilterOptions(command: Command, what: string): Command {
+/** Adds the filter flags; `note` adds a line to the help's footer. */
+export function addRecordFilterOptions(command: Command, what: string, note = ''): Command {
+  command.addHelpText(
+    'after',
+    `The record filters (--fleet, --device, --model, --from, --to, --experiment, --arm) are read from the\ncommand line only, never from the environment or a config file.${note === '' ? '' : `\n${note}`}\n`,
+  );
   return command
     .option('--fleet <id>', `only ${what} of this fleet`)
     .option('--device <id>', `only ${what} of this device`)

@@ -5,6 +5,7 @@
 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ComparisonResult } from '../../collector/lifecycle/comparison-result.js';
 import {
   type Capability,
   capability,
@@ -19,7 +20,6 @@ import {
   type StoredRecord,
   type StoreOptions,
 } from '../../collector/store/index.js';
-import type { ComparisonResult } from '../../collector/store/influx-lines.js';
 import { SqliteStore } from '../../collector/store/sqlite.js';
 import {
   type InferenceRecord,

@@ -1,0 +1,135 @@
+// `edgewatt export` and `edgewatt compare` (as real processes on the built dist/) reading fleet
+// data back out of a real InfluxDB: filters on the command line, `measured` device values, and
+// a clear one-line error for a database that is not there.
+
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { capability, createStore, optionalCapability } from '../../collector/store/index.js';
+import { type InferenceRecord, PROTOCOL_VERSION, quantizeRecord } from '../../protocol/index.js';
+import { EXAMPLES } from '../lifecycle/helpers.js';
+import { makeRecord, T0_US } from '../protocol/fixtures.js';
+import { hasInfluxd, type Influxd, startInfluxd } from '../support/influxd.js';
+import { runCli } from '../support/process.js';
+import { tempDir } from '../support/stack.js';
+
+const MODEL = '12'.repeat(32);
+const dir = tempDir('edgewatt-cli-influx-');
+let influx: Influxd;
+let url: string;
+
+const record = (seq: number, energyJ: number): InferenceRecord =>
+  quantizeRecord(
+    makeRecord(seq, {
+      energyJ,
+      provenance: 'estimated',
+      sensor: 'simulated:rpi4',
+      modelId: MODEL,
+      variant: 'demo-cnn-untrained',
+      correct: null,
+    }),
+  );
+
+beforeAll(async () => {
+  if (!hasInfluxd) return;
+  influx = await startInfluxd();
+  url = `influxdb://127.0.0.1:${influx.port}/fleet`;
+  const store = createStore(url, { influxdb: { spoolDir: join(dir.path, 'spool'), flushIntervalMs: 20 } });
+  const writer = capability(store, 'writeRecords');
+  await store.connect();
+  for (const [fleet, device] of [
+    ['demo', 'pi4-kitchen'],
+    ['demo', 'pi5-lab'],
+  ] as const) {
+    await writer.writeStatus(fleet, {
+      v: PROTOCOL_VERSION,
+      type: 'status',
+      device,
+      state: 'online',
+      seq: 0,
+      atUs: T0_US,
+      modelId: MODEL,
+      variant: 'demo-cnn-untrained',
+    });
+    // 0.006 J, 0.007 J, 0.0065 J, then two records of a later day.
+    await writer.writeBatch(fleet, device, [record(0, 0.006), record(1, 0.007), record(2, 0.0065)]);
+    await writer.writeBatch(fleet, device, [
+      record(3, 0.5),
+      { ...record(4, 0.5), startUs: T0_US + 86_400_000_000 },
+    ]);
+  }
+  await optionalCapability(store, 'drain')?.drained();
+  await store.close();
+  return () => influx.remove();
+}, 30_000);
+afterAll(() => dir.remove());
+
+describe.skipIf(!hasInfluxd)('edgewatt export / compare reading InfluxDB', () => {
+  it('export --store influxdb://… with --device and --to writes only those records', async () => {
+    const to = new Date((T0_US + 30_000) / 1000).toISOString();
+    const run = runCli([
+      'export',
+      '--store',
+      url,
+      '--device',
+      'pi4-kitchen',
+      '--to',
+      to,
+      '--format',
+      'jsonl',
+    ]);
+    expect((await run.exited).code, run.stderr()).toBe(0);
+    const lines = run
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.map((l) => [l.fleet, l.device, l.seq, l.energyJ, l.modelId])).toEqual([
+      ['demo', 'pi4-kitchen', 0, 0.006, MODEL],
+      ['demo', 'pi4-kitchen', 1, 0.007, MODEL],
+      ['demo', 'pi4-kitchen', 2, 0.0065, MODEL],
+    ]);
+    expect(run.stderr()).toContain('exported 3 records');
+  });
+
+  it('export --from takes µs since the epoch too, as export prints startUs', async () => {
+    const run = runCli([
+      'export',
+      '--store',
+      url,
+      '--from',
+      String(T0_US + 86_400_000_000),
+      '--format',
+      'csv',
+    ]);
+    expect((await run.exited).code, run.stderr()).toBe(0);
+    expect(run.stdout().trim().split('\n')).toHaveLength(1 + 2); // header, one record per device
+  });
+
+  it('compare reads `measured` values from InfluxDB, narrowed by --to', async () => {
+    const run = runCli([
+      'compare',
+      '--scenario',
+      join(EXAMPLES, 'pi4-measured.yaml'),
+      '--store',
+      url,
+      '--to',
+      String(T0_US + 30_000),
+    ]);
+    expect((await run.exited).code, run.stderr()).toBe(0);
+    expect(run.stdout()).toContain('measured: 3 records of demo/pi4-kitchen');
+    expect(run.stdout()).toMatch(/store-estimate:\n\s+device\.energyJ = 0\.006500/);
+  });
+
+  it('a database that does not exist is one line naming it, not a stack trace', async () => {
+    const run = runCli(['export', '--store', `influxdb://127.0.0.1:${influx.port}/nothere`]);
+    expect((await run.exited).code).not.toBe(0);
+    expect(run.stderr()).toContain('no database "nothere"');
+    expect(run.stderr()).not.toMatch(/\n\s+at /);
+  });
+
+  it('a bad --from is refused with the accepted forms', async () => {
+    const run = runCli(['export', '--store', url, '--from', 'yesterday']);
+    expect((await run.exited).code).not.toBe(0);
+    expect(run.stderr()).toContain('--from: "yesterday" is not a time');
+  });
+});
