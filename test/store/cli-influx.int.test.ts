@@ -3,14 +3,15 @@
 // a clear one-line error for a database that is not there.
 
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { capability, createStore, optionalCapability } from '../../collector/store/index.js';
 import { type InferenceRecord, PROTOCOL_VERSION, quantizeRecord } from '../../protocol/index.js';
 import { EXAMPLES } from '../lifecycle/helpers.js';
 import { makeRecord, T0_US } from '../protocol/fixtures.js';
-import { hasInfluxd, type Influxd, startInfluxd } from '../support/influxd.js';
+import { type Influxd, startInfluxd } from '../support/influxd.js';
 import { runCli } from '../support/process.js';
 import { tempDir } from '../support/stack.js';
+import { describeWith, hasTools } from '../support/tools.js';
 
 const MODEL = '12'.repeat(32);
 const dir = tempDir('edgewatt-cli-influx-');
@@ -30,7 +31,7 @@ const record = (seq: number, energyJ: number): InferenceRecord =>
   );
 
 beforeAll(async () => {
-  if (!hasInfluxd) return;
+  if (!hasTools('influxd')) return;
   influx = await startInfluxd();
   url = `influxdb://127.0.0.1:${influx.port}/fleet`;
   const store = createStore(url, { influxdb: { spoolDir: join(dir.path, 'spool'), flushIntervalMs: 20 } });
@@ -63,7 +64,7 @@ beforeAll(async () => {
 }, 30_000);
 afterAll(() => dir.remove());
 
-describe.skipIf(!hasInfluxd)('edgewatt export / compare reading InfluxDB', () => {
+describeWith(['influxd'], 'edgewatt export / compare reading InfluxDB', () => {
   it('export --store influxdb://… with --device and --to writes only those records', async () => {
     const to = new Date((T0_US + 30_000) / 1000).toISOString();
     const run = runCli([

@@ -30,16 +30,15 @@ import {
 } from '../../protocol/index.js';
 import { SAMPLE_COMPARISON } from '../deploy/fixtures.js';
 import { makeRecord, T0_US } from '../protocol/fixtures.js';
-import { hasInfluxd, type Influxd, startInfluxd } from '../support/influxd.js';
+import { type Influxd, startInfluxd } from '../support/influxd.js';
 import { tempDir } from '../support/stack.js';
-
-if (!hasInfluxd)
-  console.warn('SKIPPED the InfluxDB store contract: `influxd` (Debian package influxdb) is not installed');
+import { describeWith, type Tool } from '../support/tools.js';
 
 /** How the suite reaches one kind of store: a fresh one per test, and a look at its comparisons. */
 interface Harness {
   scheme: string;
-  available: boolean;
+  /** Programs it runs (missing: skipped on a workstation, a failure under CI). */
+  tools: Tool[];
   capabilities: readonly Capability[];
   setup(): Promise<void>;
   teardown(): Promise<void>;
@@ -55,7 +54,7 @@ let influx: Influxd | undefined;
 const HARNESSES: Harness[] = [
   {
     scheme: 'sqlite',
-    available: true,
+    tools: [],
     capabilities: ['writeRecords', 'readRecords', 'writeComparisons'],
     setup: async () => {},
     teardown: async () => {},
@@ -73,7 +72,7 @@ const HARNESSES: Harness[] = [
   },
   {
     scheme: 'influxdb',
-    available: hasInfluxd,
+    tools: ['influxd'],
     capabilities: ['writeRecords', 'readRecords', 'writeComparisons', 'drain'],
     async setup() {
       influx = await startInfluxd();
@@ -171,7 +170,7 @@ async function collect(records: AsyncIterable<StoredRecord>): Promise<StoredReco
 afterAll(() => dir.remove());
 
 for (const h of HARNESSES) {
-  describe.skipIf(!h.available)(`store contract: ${h.scheme}`, () => {
+  describeWith(h.tools, `store contract: ${h.scheme}`, () => {
     let n = 0;
     /** A fresh store through the registry, connected. */
     const open = async (readOnly = false): Promise<{ store: Store; name: string }> => {
