@@ -2,8 +2,6 @@
 // API narrow a fleet's data the same way whether it sits in SQLite or InfluxDB. Each store turns
 // it into its own query (sqlite-read.ts, influx-read.ts); recordMatches() is the reference meaning.
 
-import type { StoredRecord } from './store.js';
-
 export interface RecordFilter {
   fleet?: string | undefined;
   device?: string | undefined;
@@ -30,7 +28,12 @@ export function modelMatches(modelId: string, variant: string, wanted: string): 
 
 /** The reference meaning of a filter, record by record (stores push it into their queries). */
 export function recordMatches(
-  r: Pick<StoredRecord, 'fleet' | 'device' | 'modelId' | 'variant' | 'startUs'> & {
+  r: {
+    fleet: string;
+    device: string;
+    modelId: string;
+    variant: string;
+    startUs: number;
     experiment?: string | undefined;
     arm?: string | undefined;
   },
