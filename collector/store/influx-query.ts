@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { StoreUnreachableError } from '../../common/errors.js';
 import type { InfluxTarget } from '../sink/influxdb.js';
 import { StoreConfigError } from './store.js';
 
@@ -70,7 +71,10 @@ export class InfluxQuery {
       const req = request(options, resolve);
       req.on('error', (error) =>
         reject(
-          new InfluxQueryError(`${this.where} cannot be read: ${error.message}; is InfluxDB running there?`),
+          new StoreUnreachableError(`cannot reach the store at ${this.where}: ${error.message}`, {
+            cause: error,
+            hint: 'is InfluxDB running and listening there? check the host and port of --store',
+          }),
         ),
       );
       req.end();
@@ -91,6 +95,17 @@ export class InfluxQuery {
     return chunk.results?.flatMap((r) => r.series ?? []) ?? [];
   }
 
+  /** A chunk; a body that is not InfluxDB's JSON (a proxy's error page) is an error with its status. */
+  private parse(text: string, q: string, status: number): Chunk {
+    try {
+      return JSON.parse(text) as Chunk;
+    } catch {
+      throw new InfluxQueryError(
+        `${this.where}: ${q} failed: HTTP ${status}, not an InfluxDB answer (${JSON.stringify(text.slice(0, 80))})`,
+      );
+    }
+  }
+
   /** Streams the series chunks of one statement (a series may continue over several chunks). */
   async *stream(q: string): AsyncIterable<InfluxSeries> {
     const res = await this.open(q, true);
@@ -104,11 +119,11 @@ export class InfluxQuery {
         while (newline >= 0) {
           const line = pending.slice(0, newline);
           pending = pending.slice(newline + 1);
-          if (line.trim() !== '') yield* this.check(JSON.parse(line) as Chunk, q, status);
+          if (line.trim() !== '') yield* this.check(this.parse(line, q, status), q, status);
           newline = pending.indexOf('\n');
         }
       }
-      if (pending.trim() !== '') yield* this.check(JSON.parse(pending) as Chunk, q, status);
+      if (pending.trim() !== '') yield* this.check(this.parse(pending, q, status), q, status);
     } finally {
       // Stopped early (export | head): end the response instead of reading it to the end.
       res.destroy();

@@ -9,6 +9,7 @@ import { type InferenceRecord, PROTOCOL_VERSION, quantizeRecord } from '../../pr
 import { EXAMPLES } from '../lifecycle/helpers.js';
 import { makeRecord, T0_US } from '../protocol/fixtures.js';
 import { type Influxd, startInfluxd } from '../support/influxd.js';
+import { freePort } from '../support/ports.js';
 import { runCli } from '../support/process.js';
 import { tempDir } from '../support/stack.js';
 import { describeWith, hasTools } from '../support/tools.js';
@@ -25,7 +26,7 @@ const record = (seq: number, energyJ: number): InferenceRecord =>
       provenance: 'estimated',
       sensor: 'simulated:rpi4',
       modelId: MODEL,
-      variant: 'demo-cnn-untrained',
+      variant: 'cnn-base',
       correct: null,
     }),
   );
@@ -49,7 +50,7 @@ beforeAll(async () => {
       seq: 0,
       atUs: T0_US,
       modelId: MODEL,
-      variant: 'demo-cnn-untrained',
+      variant: 'cnn-base',
     });
     // 0.006 J, 0.007 J, 0.0065 J, then two records of a later day.
     await writer.writeBatch(fleet, device, [record(0, 0.006), record(1, 0.007), record(2, 0.0065)]);
@@ -125,6 +126,13 @@ describeWith(['influxd'], 'edgewatt export / compare reading InfluxDB', () => {
     const run = runCli(['export', '--store', `influxdb://127.0.0.1:${influx.port}/nothere`]);
     expect((await run.exited).code).not.toBe(0);
     expect(run.stderr()).toContain('no database "nothere"');
+    expect(run.stderr()).not.toMatch(/\n\s+at /);
+  });
+
+  it('an InfluxDB that does not answer is one line naming the store', async () => {
+    const run = runCli(['export', '--store', `influxdb://127.0.0.1:${await freePort()}/fleet`]);
+    expect((await run.exited).code).not.toBe(0);
+    expect(run.stderr()).toMatch(/cannot reach the store at influxdb:\/\/127\.0\.0\.1:\d+\/fleet/);
     expect(run.stderr()).not.toMatch(/\n\s+at /);
   });
 
