@@ -4,8 +4,15 @@
 // keys) before anything of it is built. The agent runs only what passes; the collector checks the
 // same way before it deploys. Building the model from the bytes is runtime/model.ts.
 
-import { readFile, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import {
+  MAX_MANIFEST_BYTES,
+  MAX_MODEL_FILE_BYTES,
+  MAX_SIGNATURE_BYTES,
+  readModelFile,
+  unsafePathProblem,
+} from './bounded-read.js';
 import { ModelLoadError, ModelVerificationError } from './errors.js';
 import {
   artifactId,
@@ -55,12 +62,25 @@ export interface Artifact {
   bytes: number;
 }
 
-/** Reads model.json and its weight files and computes the artifact id; builds nothing. */
-export async function readArtifact(path: string): Promise<Artifact> {
+/**
+ * Reads model.json and its weight files and computes the artifact id; builds nothing. Files are
+ * read as readModelFile reads them: regular, inside the folder, at most `declaredBytes` (the
+ * manifest's sizes, by relative path) or MAX_MODEL_FILE_BYTES when nothing declares them.
+ */
+export async function readArtifact(
+  path: string,
+  declaredBytes: ReadonlyMap<string, number> = new Map(),
+): Promise<Artifact> {
   const jsonPath = await resolveModelJson(path);
-  const jsonBytes = await readFile(jsonPath).catch((error: Error) => {
-    throw new ModelLoadError(`cannot read ${jsonPath}: ${error.message}`);
-  });
+  const dir = dirname(jsonPath);
+  const read = async (file: string): Promise<Buffer> => {
+    const bytes = await readModelFile(dir, file, {
+      maxBytes: declaredBytes.get(file) ?? MAX_MODEL_FILE_BYTES,
+    });
+    if (bytes === null) throw new ModelLoadError(`cannot read ${join(dir, file)}: it does not exist`);
+    return bytes;
+  };
+  const jsonBytes = await read(basename(jsonPath));
   let parsed: unknown;
   try {
     parsed = JSON.parse(jsonBytes.toString('utf8'));
@@ -81,10 +101,7 @@ export async function readArtifact(path: string): Promise<Artifact> {
   for (const group of json.weightsManifest) {
     weightSpecs.push(...group.weights);
     for (const file of group.paths) {
-      const chunk = await readFile(join(dirname(jsonPath), file)).catch((error: Error) => {
-        throw new ModelLoadError(`weight file ${file} of ${jsonPath} cannot be read: ${error.message}`);
-      });
-      weightFiles.push(chunk);
+      weightFiles.push(await read(file));
     }
   }
   return {
@@ -98,8 +115,6 @@ export async function readArtifact(path: string): Promise<Artifact> {
   };
 }
 
-const readOptional = (path: string) => readFile(path).catch(() => null);
-
 /**
  * Reads and checks an artifact against manifest.json and manifest.sig in its folder, before
  * anything of it is parsed or built: the signature first (a changed manifest byte fails as a bad
@@ -112,7 +127,7 @@ export async function verifyArtifact(
   const dir = dirname(await resolveModelJson(path));
   const manifestPath = join(dir, MANIFEST_FILE);
   const signaturePath = join(dir, SIGNATURE_FILE);
-  const manifestBytes = await readOptional(manifestPath);
+  const manifestBytes = await readModelFile(dir, MANIFEST_FILE, { maxBytes: MAX_MANIFEST_BYTES });
   if (manifestBytes === null) {
     if (trust.requireSigned) {
       throw new ModelVerificationError(
@@ -125,7 +140,7 @@ export async function verifyArtifact(
   }
   let signedBy: string | null = null;
   if (trust.requireSigned || trust.keys.length > 0) {
-    const signatureBytes = await readOptional(signaturePath);
+    const signatureBytes = await readModelFile(dir, SIGNATURE_FILE, { maxBytes: MAX_SIGNATURE_BYTES });
     if (signatureBytes === null) {
       if (trust.requireSigned) {
         throw new ModelVerificationError(
@@ -140,9 +155,22 @@ export async function verifyArtifact(
     }
   }
   const manifest = parseManifest(manifestBytes, manifestPath);
+  // A signed manifest is still refused when it names a file outside its folder: a signature says
+  // who made the manifest, not that reading /etc or ../other-model is harmless.
+  for (const file of manifest.files) {
+    const problem = unsafePathProblem(file.path);
+    if (problem !== null) {
+      throw new ModelVerificationError(
+        'unsafe-file',
+        `${manifestPath} lists ${JSON.stringify(file.path)}, which ${problem}: refusing the model`,
+      );
+    }
+  }
+  const declaredBytes = new Map(manifest.files.map((file) => [file.path, file.bytes]));
   for (const file of manifest.files) {
     const filePath = join(dir, file.path);
-    const bytes = await readOptional(filePath);
+    // Never more than the manifest declares: a larger file cannot match its hash anyway.
+    const bytes = await readModelFile(dir, file.path, { maxBytes: file.bytes });
     const digest = bytes === null ? null : sha256(bytes);
     if (digest !== file.sha256) {
       throw new ModelVerificationError(
@@ -152,7 +180,7 @@ export async function verifyArtifact(
       );
     }
   }
-  const artifact = await readArtifact(path);
+  const artifact = await readArtifact(path, declaredBytes);
   if (manifest.id !== artifact.id) {
     throw new ModelVerificationError(
       'hash-mismatch',

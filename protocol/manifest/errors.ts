@@ -18,6 +18,8 @@ export const VERIFICATION_FAILURES = [
   'malformed',
   /** The artifact's SHA-256 differs from the id the manifest gives (model.json or weights changed). */
   'hash-mismatch',
+  /** A file path leaves the folder, a link points out of it, a file is not regular or is too large. */
+  'unsafe-file',
 ] as const;
 export type VerificationFailure = (typeof VERIFICATION_FAILURES)[number];
 
