@@ -1,7 +1,7 @@
 // Fault-injection figures (issue 7): per scenario, records produced, stored, lost, duplicated and
 // the time to recover, with real mosquitto, agents and a SQLite collector (the scenarios of
 // test/faults/); and what the spool's fsync policy costs per sealed batch on this disk.
-// Usage: npm run bench:faults [-- --cut-s 60] [-- --only spool|away]
+// Usage: npm run bench:faults [-- --cut-s 60] [-- --only spool|away|redteam] [-- --redteam-batches 100]
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { FSYNC_POLICIES } from '../agent/publish/spool.js';
 import { openSpool, SPOOL_KINDS } from '../agent/publish/spools.js';
 import { setLogLevel } from '../common/logger.js';
+import { agentDiskFull, corruptedSpoolFile, counterLost } from '../test/faults/redteam-agent.js';
 import {
   agentKilled,
   agentsCutOff,
@@ -18,6 +19,7 @@ import {
 } from '../test/faults/scenarios.js';
 import { spoolRecords } from '../test/spool/records.js';
 import { demoModel } from '../test/support/stack.js';
+import { mountTmpfs, tmpfsRequirement } from '../test/support/tmpfs.js';
 import { machineLine } from './machine.js';
 
 setLogLevel('silent');
@@ -26,7 +28,8 @@ const argValue = (name: string) => {
   return at < 0 ? undefined : process.argv[at + 1];
 };
 const cutS = Number(argValue('--cut-s') ?? 60);
-const only = argValue('--only'); // spool | away
+const only = argValue('--only'); // spool | away | redteam
+const redteamBatches = Number(argValue('--redteam-batches') ?? 100);
 
 function spoolCost(dir: string): void {
   const BATCHES = 400;
@@ -68,6 +71,32 @@ function spoolCost(dir: string): void {
   }
 }
 
+/** Issue 12's agent-side cases: counter lost, damaged spool file, disk full (needs root for tmpfs). */
+async function redTeam(dir: string): Promise<void> {
+  console.log(
+    `\nRed-team, agent side (${redteamBatches} batches of 10 records per run; real mosquitto, SQLite collector)`,
+  );
+  console.log('| scenario | produced | stored | lost | duplicated | redeliveries ignored |');
+  console.log('|---|---|---|---|---|---|');
+  const line = (r: FaultResult) =>
+    console.log(
+      `| ${r.scenario} | ${r.produced} | ${r.stored} | ${r.lost} | ${r.duplicated} | ${r.redeliveriesIgnored} |`,
+    );
+  line(await counterLost(join(dir, 'rt1'), redteamBatches, false));
+  line(await counterLost(join(dir, 'rt2'), redteamBatches, true));
+  line(await corruptedSpoolFile(join(dir, 'rt3'), redteamBatches));
+  if (!tmpfsRequirement().met) {
+    console.log(`| agent disk full | skipped: ${tmpfsRequirement().reason} | | | | |`);
+    return;
+  }
+  const disk = mountTmpfs(256 * 1024);
+  try {
+    line(await agentDiskFull(join(dir, 'rt4'), disk, redteamBatches));
+  } finally {
+    disk.unmount();
+  }
+}
+
 function row(result: FaultResult): string {
   return `| ${result.scenario} | ${result.produced} | ${result.stored} | ${result.lost} | ${result.duplicated} | ${result.redeliveriesIgnored} | ${(result.recoverMs / 1000).toFixed(1)} s |`;
 }
@@ -75,8 +104,9 @@ function row(result: FaultResult): string {
 const dir = mkdtempSync(join(tmpdir(), 'edgewatt-bench-faults-'));
 try {
   console.log(`Measured on: ${machineLine()}`);
-  spoolCost(dir);
-  if (only !== 'spool') {
+  if (only !== 'redteam') spoolCost(dir);
+  if (only === undefined || only === 'redteam') await redTeam(dir);
+  if (only !== 'spool' && only !== 'redteam') {
     const modelPath = await demoModel(dir);
     console.log(
       '\nFault injection (real mosquitto 2 with persistence, collector with a persistent session, QoS 1)',
