@@ -120,6 +120,10 @@ function dataset(): { fleet: string; device: string; records: InferenceRecord[] 
       device: 'pi4-a',
       records: Array.from({ length: 30 }, (_, seq) =>
         mixed(seq, {
+          // An experiment: arm dense-edge, then from seq 15 (new io sizes too) arm pruned-edge.
+          experiment: 'e1',
+          arm: seq >= 15 ? 'pruned-edge' : 'dense-edge',
+          placement: 'edge' as const,
           ...(seq >= 15 ? { inputBytes: 6_272, outputBytes: 80, batchSize: 4 } : {}),
           ...(seq === 7 ? { method: 'batched' as const, windowInferences: 20 } : {}),
           ...(seq === 8 ? { method: 'single' as const } : {}),
@@ -135,6 +139,8 @@ function dataset(): { fleet: string; device: string; records: InferenceRecord[] 
           variant: 'pruned-50',
           sensor: 'simulated:rpi4',
           provenance: 'estimated',
+          experiment: 'e1',
+          arm: 'pruned-edge',
         }),
       ),
     },
@@ -277,6 +283,10 @@ for (const h of HARNESSES) {
           { device: 'pi4-a', fleet: 'lab', fromUs: T0_US + 12 * 10_000, toUs: T0_US + 17 * 10_000 },
           5,
         ],
+        ['experiment', { experiment: 'e1' }, 50],
+        ['arm', { arm: 'pruned-edge' }, 15 + 20],
+        ['experiment, arm and device', { experiment: 'e1', arm: 'dense-edge', device: 'pi4-a' }, 15],
+        ['an experiment nobody ran', { experiment: 'e2' }, 0],
         ['nothing matches', { device: 'pi4-z' }, 0],
       ];
       for (const [what, filter, expected] of FILTERS) {
