@@ -162,7 +162,7 @@ describe('edgewatt model', () => {
   it('says what is wrong with a bad target', async () => {
     const run = await edgewatt(['model', 'prune', '--model', 'x', '--out', 'y', '--target', '1.5']);
     expect(run.code).toBe(1);
-    expect(run.err).toMatch(/--target .*1\.5.*must be below 1/);
+    expect(run.err).toMatch(/--target .*1\.5.*must be < 1/);
   });
 
   it('runs only signed models by default (the bundled zoo key); --allow-unsigned is the explicit opt-out', async () => {
