@@ -193,6 +193,9 @@ export class Agent {
             energyJ: energy.energyJ,
             energyUncertaintyJ: energy.uncertaintyJ,
             baselineW: energy.baselineW,
+            ...(energy.baselineUncertaintyW === undefined
+              ? {}
+              : { baselineUncertaintyW: energy.baselineUncertaintyW }),
             sampleCount: energy.sampleCount,
             provenance: energy.provenance,
             sensor: this.sensor.label,

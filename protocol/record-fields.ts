@@ -298,6 +298,17 @@ export const RECORD_FIELDS = {
     sql: 'TEXT',
     influx: tag(),
   }),
+  baselineUncertaintyW: row({
+    doc:
+      'Standard uncertainty (k = 1) of baselineW, watts (resolution 1 µW): the spread of the idle gaps it was ' +
+      're-measured in, or the start-up reading’s. Absent: not known (older agents, estimates).',
+    unit: 'W',
+    value: integer(0),
+    optional: true,
+    wire: measured('baselineUncertaintyUW', UW_PER_W),
+    sql: 'REAL',
+    influx: field('float'),
+  }),
 } as const satisfies Record<string, FieldSpec>;
 
 type Fields = typeof RECORD_FIELDS;

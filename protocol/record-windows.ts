@@ -8,7 +8,14 @@ import type { InferenceRecord } from './record-fields.js';
 
 type WindowFields = Pick<
   InferenceRecord,
-  'seq' | 'startUs' | 'durationUs' | 'energyJ' | 'baselineW' | 'method' | 'windowInferences'
+  | 'seq'
+  | 'startUs'
+  | 'durationUs'
+  | 'energyJ'
+  | 'baselineW'
+  | 'baselineUncertaintyW'
+  | 'method'
+  | 'windowInferences'
 >;
 
 /** One measured window as read back from its records. */
@@ -23,6 +30,8 @@ export interface RecordWindow {
    * is taken over the window's span (first start to last end), not over each inference's own duration.
    */
   aboveIdlePerInferenceJ: number;
+  /** What the baseline's uncertainty adds to aboveIdlePerInferenceJ, joules (0 when the records do not say). */
+  baselineUncertaintyPerInferenceJ: number;
 }
 
 /** Whether `next` is the following record of the batched window that `group` has begun. */
@@ -47,11 +56,12 @@ function windowOf(group: readonly WindowFields[]): RecordWindow {
   const last = group[group.length - 1] as WindowFields;
   const spanUs = Math.max(last.startUs + last.durationUs - first.startUs, 0);
   // A lost record shortens the span and the count alike: span ÷ records found stays the share of one.
-  const baselineJ = (first.baselineW * spanUs) / 1e6 / group.length;
+  const spanPerInferenceS = spanUs / 1e6 / group.length;
   return {
     records: group.length,
     energyPerInferenceJ: first.energyJ,
-    aboveIdlePerInferenceJ: first.energyJ - baselineJ,
+    aboveIdlePerInferenceJ: first.energyJ - first.baselineW * spanPerInferenceS,
+    baselineUncertaintyPerInferenceJ: (first.baselineUncertaintyW ?? 0) * spanPerInferenceS,
   };
 }
 

@@ -181,6 +181,7 @@ export class SampledSensor implements PowerSensor {
       energyJ: energy.energyJ,
       uncertaintyJ: energy.uncertaintyJ,
       baselineW: this.baselineW,
+      ...(this.baseline === undefined ? {} : { baselineUncertaintyW: this.baseline.estimate().uncertaintyW }),
       sampleCount: energy.sampleCount,
       provenance: this.provenance,
     };

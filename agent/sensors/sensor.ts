@@ -15,6 +15,8 @@ export type { InferenceWindow };
 export interface WindowEnergy extends WindowEstimate {
   sampleCount: number;
   provenance: Provenance;
+  /** Standard uncertainty of baselineW, watts, where the sensor knows it (agent/measure/baseline.ts). */
+  baselineUncertaintyW?: number;
 }
 
 export interface PowerSensor {

@@ -45,7 +45,11 @@ export interface Measurement {
   /** What the sensors see of the board (protocol/sensor-coverage.ts), from the records' sensor kind. */
   coverage: SensorCoverage | 'unknown';
   energyJ: MeanEstimate & { sensorUncertaintyJ: number };
-  marginalEnergyJ: MeanEstimate;
+  /**
+   * Above-idle energy; `baselineUncertaintyJ` is what the baseline's own uncertainty (shared by the
+   * records of a stretch of time, so it does not average down) adds per inference.
+   */
+  marginalEnergyJ: MeanEstimate & { baselineUncertaintyJ: number };
   latencyS: MeanEstimate;
   /** Share of labelled records that were correct; null when no record says. */
   accuracy: (MeanEstimate & { labelled: number }) | null;
@@ -130,7 +134,11 @@ export async function measure(store: RecordReader, query: MeasurementQuery): Pro
       standardError: energy.standardError,
       sensorUncertaintyJ: uncertaintySum / latency.n,
     },
-    marginalEnergyJ: { mean: marginal.mean, standardError: marginal.standardError },
+    marginalEnergyJ: {
+      mean: marginal.mean,
+      standardError: marginal.standardError,
+      baselineUncertaintyJ: meanOverWindows(windows, (w) => w.baselineUncertaintyPerInferenceJ).mean,
+    },
     latencyS: latency.estimate(),
     accuracy: labelled > 0 ? { mean: p, standardError: Math.sqrt((p * (1 - p)) / labelled), labelled } : null,
   };

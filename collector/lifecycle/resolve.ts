@@ -158,11 +158,15 @@ export function resolveScenario(scenario: Scenario, source?: MeasurementSource):
         : normalAround(
             energy.mean * coverageC,
             Math.hypot(
-              Math.hypot(energy.standardError, m.energyJ.sensorUncertaintyJ) * coverageC,
+              Math.hypot(
+                energy.standardError,
+                m.energyJ.sensorUncertaintyJ,
+                gross ? 0 : m.marginalEnergyJ.baselineUncertaintyJ,
+              ) * coverageC,
               energy.mean * coverageSigma,
             ),
             measuredFrom,
-            `${gross ? 'gross' : 'above-idle'} energy: mean ± √(SE² + sensor uncertainty²), n = ${m.records}${m.windows === m.records ? '' : ` records in ${m.windows} windows (SE over windows)`}${coverageNote}`,
+            `${gross ? 'gross' : 'above-idle'} energy: mean ± √(SE² + sensor uncertainty²${gross ? '' : ' + baseline uncertainty²'}), n = ${m.records}${m.windows === m.records ? '' : ` records in ${m.windows} windows (SE over windows)`}${coverageNote}`,
           ),
     ],
   ]);

@@ -59,7 +59,9 @@ export function quantizeRecord(record: InferenceRecord): InferenceRecord {
     startUs: Math.round(record.startUs),
   };
   for (const { field, scale, get } of ROUNDED_COLUMNS) {
-    quantized[field] = Math.round((get(record) as number) * scale) / scale;
+    const value = get(record);
+    // An optional measurement the record lacks stays absent (rounding it would make NaN).
+    if (value !== undefined) quantized[field] = Math.round((value as number) * scale) / scale;
   }
   return quantized as InferenceRecord;
 }

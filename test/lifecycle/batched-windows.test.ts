@@ -5,7 +5,7 @@
 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { measure } from '../../collector/lifecycle/index.js';
+import { compare, measure, validateScenario } from '../../collector/lifecycle/index.js';
 import { fillStandardNormal, Xoshiro128 } from '../../collector/lifecycle/random.js';
 import { SqliteStore } from '../../collector/store/sqlite.js';
 import { type InferenceRecord, meanOverWindows, recordWindows } from '../../protocol/index.js';
@@ -126,6 +126,11 @@ describe('measured values from the store for a batched run', () => {
       windowRecords(w * N, 1_700_000_000_000_000 + w * 100_000, e, options),
     );
     await store.writeBatch('lab', 'mcu-01', records);
+    await store.writeBatch(
+      'lab',
+      'mcu-02',
+      records.map((r) => ({ ...r, baselineUncertaintyW: 0.05 })),
+    );
   });
   afterAll(async () => {
     await store.close();
@@ -150,6 +155,37 @@ describe('measured values from the store for a batched run', () => {
     expect(m.marginalEnergyJ.mean).toBeCloseTo(mean - (2 * spanS) / N, 15);
     // Not the old baseline × each inference's own 300 µs.
     expect(Math.abs(m.marginalEnergyJ.mean - (mean - 2 * 300e-6))).toBeGreaterThan(1e-5);
+  });
+
+  it('the baseline’s own uncertainty enters the above-idle uncertainty, over the window’s span ÷ N', () => {
+    const spanS = (N * 400 - 100) / 1e6;
+    const m = measure(store, { device: 'mcu-02', model: MODEL });
+    expect(m.marginalEnergyJ.baselineUncertaintyJ).toBeCloseTo((0.05 * spanS) / N, 15);
+    expect(measure(store, { device: 'mcu-01', model: MODEL }).marginalEnergyJ.baselineUncertaintyJ).toBe(0);
+    const result = compare(
+      validateScenario({
+        samples: 1,
+        energyBasis: 'marginal',
+        workload: { inferencesPerDay: 1000, inputBytes: 784, outputBytes: 40 },
+        device: {
+          profile: 'rpi4',
+          region: 'BE',
+          measured: { device: 'mcu-02', model: MODEL },
+          lifetimeYears: 5,
+        },
+        network: { profile: 'wifi', rttS: 0.05 },
+        datacenter: { profile: 'gpu-server', region: 'US', energyJ: 0.002 },
+      }),
+      (q) => measure(store, q),
+    );
+    const entry = result.provenance['device.energyJ'];
+    const sigma = Math.hypot(
+      m.marginalEnergyJ.standardError,
+      m.energyJ.sensorUncertaintyJ,
+      m.marginalEnergyJ.baselineUncertaintyJ,
+    );
+    expect(((entry?.high ?? 0) - (entry?.low ?? 0)) / 2 / 1.6448536269514722).toBeCloseTo(sigma, 12);
+    expect(entry?.note).toMatch(/baseline uncertainty²/);
   });
 
   it('the store summary (the demo table) uses the same above-idle energy', () => {

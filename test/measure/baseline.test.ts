@@ -61,6 +61,14 @@ describe('a sampled sensor re-measures the baseline in idle gaps', () => {
     expect(baselines[14]).toBeCloseTo(2.6, 6);
     expect(sensor.baselineEstimate()).toMatchObject({ gaps: 14 });
     expect(sensor.baselineEstimate()?.driftW).toBeCloseTo(0.6, 6);
+    // The records carry the baseline's uncertainty: the gaps agree, so it is small but known.
+    const last = await sensor.energyOf({
+      startNs: BigInt(windowStart(15)),
+      endNs: BigInt(windowStart(15) + 20 * ms),
+      cpuUs: 0,
+    });
+    expect(last.baselineUncertaintyW).toBeGreaterThanOrEqual(0);
+    expect(last.baselineUncertaintyW).toBeLessThan(0.01);
     await sensor.close();
   });
 });

@@ -91,6 +91,17 @@ const INFERENCE_3_EXPERIMENT_STARTS: InferenceBatch = {
   ),
 };
 
+/** Fixed input: a batched window's records with the baseline's uncertainty (re-measured in idle gaps). */
+const INFERENCE_3_BASELINE_UNCERTAINTY: InferenceBatch = {
+  ...INFERENCE_3,
+  records: INFERENCE_3.records.map((record) => ({
+    ...record,
+    method: 'batched' as const,
+    windowInferences: 3,
+    baselineUncertaintyW: 0.012345,
+  })),
+};
+
 /** Fixed input: an online birth message with every optional field. */
 const STATUS: StatusMessage = {
   v: 1,
@@ -115,6 +126,8 @@ export const GOLDEN_VECTORS: readonly (readonly [name: string, message: Message,
   ['inference-3-experiment.json', INFERENCE_3_EXPERIMENT, 'json'],
   ['inference-3-experiment-starts.cbor.hex', INFERENCE_3_EXPERIMENT_STARTS, 'cbor'],
   ['inference-3-experiment-starts.json', INFERENCE_3_EXPERIMENT_STARTS, 'json'],
+  ['inference-3-baseline-uncertainty.cbor.hex', INFERENCE_3_BASELINE_UNCERTAINTY, 'cbor'],
+  ['inference-3-baseline-uncertainty.json', INFERENCE_3_BASELINE_UNCERTAINTY, 'json'],
   ['status.cbor.hex', STATUS, 'cbor'],
   ['status.json', STATUS, 'json'],
 ];

@@ -59,7 +59,15 @@ describe('golden vectors', () => {
       const without = {
         ...message,
         records: message.records.map(
-          ({ method: _m, windowInferences: _w, experiment: _e, arm: _a, placement: _p, ...rest }) => rest,
+          ({
+            method: _m,
+            windowInferences: _w,
+            experiment: _e,
+            arm: _a,
+            placement: _p,
+            baselineUncertaintyW: _b,
+            ...rest
+          }) => rest,
         ),
       };
       expect(toHexString(encodeMessage(without, 'cbor'))).toBe(golden('inference-3.cbor.hex'));
