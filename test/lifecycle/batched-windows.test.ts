@@ -157,11 +157,12 @@ describe('measured values from the store for a batched run', () => {
     expect(Math.abs(m.marginalEnergyJ.mean - (mean - 2 * 300e-6))).toBeGreaterThan(1e-5);
   });
 
-  it('the baseline’s own uncertainty enters the above-idle uncertainty, over the window’s span ÷ N', () => {
+  it('the baseline’s own uncertainty enters the above-idle uncertainty, over the window’s span ÷ N', async () => {
     const spanS = (N * 400 - 100) / 1e6;
-    const m = measure(store, { device: 'mcu-02', model: MODEL });
+    const m = await measure(store, { device: 'mcu-02', model: MODEL });
     expect(m.marginalEnergyJ.baselineUncertaintyJ).toBeCloseTo((0.05 * spanS) / N, 15);
-    expect(measure(store, { device: 'mcu-01', model: MODEL }).marginalEnergyJ.baselineUncertaintyJ).toBe(0);
+    const without = await measure(store, { device: 'mcu-01', model: MODEL });
+    expect(without.marginalEnergyJ.baselineUncertaintyJ).toBe(0);
     const result = compare(
       validateScenario({
         samples: 1,
@@ -176,7 +177,7 @@ describe('measured values from the store for a batched run', () => {
         network: { profile: 'wifi', rttS: 0.05 },
         datacenter: { profile: 'gpu-server', region: 'US', energyJ: 0.002 },
       }),
-      (q) => measure(store, q),
+      () => m,
     );
     const entry = result.provenance['device.energyJ'];
     const sigma = Math.hypot(
