@@ -9,14 +9,18 @@ import type { Comparison, Scenario } from '../lifecycle/index.js';
 import { MeasurementError, ScenarioError } from '../lifecycle/index.js';
 import { StoreConfigError } from '../store/index.js';
 
-export interface WorkerRequest {
-  id: number;
-  scenario: Scenario;
-  storeUrl: string | undefined;
-}
+/** A scenario as it arrived: YAML (or JSON) text, or a JSON body fastify already parsed. */
+export type ScenarioSource =
+  | { readonly kind: 'text'; readonly text: string; readonly origin: string }
+  | { readonly kind: 'object'; readonly value: unknown; readonly origin: string };
+
+/** Compare a scenario, or only parse and validate one (off the event loop: issue 12, item 2). */
+export type WorkerRequest =
+  | { id: number; task: 'compare'; scenario: Scenario; storeUrl: string | undefined }
+  | { id: number; task: 'parse'; source: ScenarioSource };
 
 export type WorkerReply =
-  | { id: number; ok: true; result: Comparison }
+  | { id: number; ok: true; result: Comparison | Scenario }
   | { id: number; ok: false; name: string; message: string; problems: string[]; stack: string };
 
 /** Runs waiting or running at once; more are refused with RunnerBusyError. */
@@ -27,7 +31,7 @@ export class RunnerBusyError extends EdgewattError {
 }
 
 interface Pending {
-  resolve: (result: Comparison) => void;
+  resolve: (result: Comparison | Scenario) => void;
   reject: (error: Error) => void;
 }
 
@@ -65,17 +69,28 @@ export class CompareRunner {
   constructor(private readonly maxQueued = MAX_QUEUED) {}
 
   run(scenario: Scenario, storeUrl: string | undefined): Promise<Comparison> {
+    return this.send({ id: this.nextId++, task: 'compare', scenario, storeUrl }) as Promise<Comparison>;
+  }
+
+  /**
+   * Parses and validates a scenario on the worker: a large YAML body takes seconds of CPU (960 KB
+   * of small arrays: 4–5 s), which on the event loop stalled MQTT acknowledgements and /metrics.
+   */
+  parse(source: ScenarioSource): Promise<Scenario> {
+    return this.send({ id: this.nextId++, task: 'parse', source }) as Promise<Scenario>;
+  }
+
+  private send(request: WorkerRequest): Promise<Comparison | Scenario> {
     if (this.pending.size >= this.maxQueued) {
       this.refusedBusy++;
       return Promise.reject(
-        new RunnerBusyError(`${this.pending.size} comparisons are already queued; retry in a moment`),
+        new RunnerBusyError(`${this.pending.size} requests are already queued; retry in a moment`),
       );
     }
     const worker = this.ensureWorker();
-    const id = this.nextId++;
-    return new Promise<Comparison>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, scenario, storeUrl } satisfies WorkerRequest);
+    return new Promise<Comparison | Scenario>((resolve, reject) => {
+      this.pending.set(request.id, { resolve, reject });
+      worker.postMessage(request);
     });
   }
 

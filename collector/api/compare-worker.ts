@@ -2,14 +2,23 @@
 // and the collector's event loop must keep acknowledging MQTT messages meanwhile.
 
 import { parentPort } from 'node:worker_threads';
-import type { WorkerReply, WorkerRequest } from './compare-runner.js';
+import { parseScenario, type Scenario, validateScenario } from '../lifecycle/index.js';
+import type { ScenarioSource, WorkerReply, WorkerRequest } from './compare-runner.js';
 import { runComparison } from './run-compare.js';
+
+async function parse(source: ScenarioSource): Promise<Scenario> {
+  return source.kind === 'text'
+    ? parseScenario(source.text, source.origin)
+    : validateScenario(source.value, source.origin);
+}
 
 const port = parentPort;
 if (port === null) throw new Error('compare-worker.ts runs only as a worker thread');
 
 port.on('message', (request: WorkerRequest) => {
-  runComparison(request.scenario, request.storeUrl).then(
+  const work =
+    request.task === 'parse' ? parse(request.source) : runComparison(request.scenario, request.storeUrl);
+  work.then(
     (result) => port.postMessage({ id: request.id, ok: true, result } satisfies WorkerReply),
     (error: unknown) => {
       const e = error instanceof Error ? error : new Error(String(error));
