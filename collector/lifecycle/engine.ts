@@ -19,6 +19,7 @@ import {
   rateKinks,
   type TermArrays,
 } from './model.js';
+import { type PointValues, pointValueTerms } from './point-values.js';
 import { type MeasurementSource, type Origin, type ResolvedScenario, resolveScenario } from './resolve.js';
 import { isConstant, ParameterSampler } from './sample.js';
 import type { Scenario } from './scenario.js';
@@ -64,6 +65,13 @@ export interface Comparison {
   /** edge ÷ offload. */
   ratio: Interval;
   probabilityEdgeLower: number;
+  /**
+   * Set when a term resting on a point value (default spread or a single scenario number) is more
+   * than 10 % of a total: the probability above is then less certain than it looks (issue 13).
+   */
+  probabilityEdgeLowerWarning: string | null;
+  /** Terms that rest on a point value, marked "(point value)" in the text. */
+  pointValues: PointValues;
   breakEvenInferencesPerDay: BreakEven;
   /**
    * Inferences after which running the model (edge: operational + idle; offload: deviceRadio +
@@ -285,6 +293,14 @@ export function compareResolved(resolved: ResolvedScenario): Comparison {
     .map((parameter, i) => ({ parameter, spearman: rhos[i] as number }))
     .sort((a, b) => Math.abs(b.spearman) - Math.abs(a.spearman));
 
+  const pointValues = pointValueTerms(resolved, {
+    edge: Object.fromEntries(EDGE_TERMS.map((t) => [t, at(c.edge[t])])) as Record<EdgeTerm, number>,
+    offload: Object.fromEntries(OFFLOAD_TERMS.map((t) => [t, at(c.offload[t])])) as Record<
+      OffloadTerm,
+      number
+    >,
+  });
+
   const provenance: Partial<Record<ParameterId, ProvenanceEntry>> = {};
   for (const id of PARAMETERS) {
     const v = values[id];
@@ -318,6 +334,8 @@ export function compareResolved(resolved: ResolvedScenario): Comparison {
     difference: differenceI,
     ratio: interval(ratio, at(c.edgeTotal) / at(c.offloadTotal)),
     probabilityEdgeLower: lower / draws.n,
+    probabilityEdgeLowerWarning: pointValues.warning,
+    pointValues,
     breakEvenInferencesPerDay: be,
     trainingExceededAfter: trainingExceeded(resolved, c),
     perCorrectInference: perCorrect,

@@ -12,7 +12,12 @@ export type Distribution = 'fixed' | 'triangular' | 'uniform' | 'lognormal' | 'n
 export interface Factor extends ReferenceFactor {
   /** Parts the reference leaves blank: any of central, low, high, year. */
   unsourced: string[];
+  /** `default`: a side of the range has no source, and the default spread (DEFAULT_SPREAD) fills it. */
+  spread?: 'default';
 }
+
+/** The rule for a range side no source gives, with why (factors.json `defaultSpread`). */
+export const DEFAULT_SPREAD: { rule: string; why: string; factor: number } = data.defaultSpread;
 
 export class UnknownFactorError extends EdgewattError {
   override readonly name = 'UnknownFactorError';

@@ -71,11 +71,16 @@ export function formatComparison(r: Comparison): string {
     `${'gCO2e per inference'.padEnd(26)}${'central'.padStart(11)}${'median'.padStart(12)}   [p5 … p95]`,
     row('EDGE total', r.edge.total),
   );
-  for (const [term, i] of Object.entries(r.edge.terms)) lines.push(row(`  ${term}`, i));
+  const point = (placement: string, term: string) =>
+    r.pointValues.terms.some((t) => t.placement === placement && t.term === term) ? '   (point value)' : '';
+  for (const [term, i] of Object.entries(r.edge.terms)) lines.push(row(`  ${term}`, i) + point('edge', term));
   lines.push(row('OFFLOAD total', r.offload.total));
-  for (const [term, i] of Object.entries(r.offload.terms)) lines.push(row(`  ${term}`, i));
+  for (const [term, i] of Object.entries(r.offload.terms))
+    lines.push(row(`  ${term}`, i) + point('offload', term));
   lines.push(row('edge − offload', r.difference), row('edge ÷ offload', r.ratio, times), '');
   lines.push(`P(edge lower): ${percent(r.probabilityEdgeLower)}`);
+  if (r.probabilityEdgeLowerWarning !== null)
+    lines.push(`  WARNING: P(edge lower) ${r.probabilityEdgeLowerWarning}`);
   const be = r.breakEvenInferencesPerDay;
   lines.push(
     be.inferencesPerDay === null

@@ -4,6 +4,7 @@
 // model needs and nobody supplies is an error naming the field and why the profile has none.
 
 import { coverageFactor, describeCoverage, triangularSigma } from './coverage.js';
+import { DEFAULT_SPREAD } from './factors.js';
 import type { Measurement, MeasurementQuery } from './measured.js';
 import { normalAround } from './measured.js';
 import { type ModelOptions, PARAMETERS, type ParameterId } from './model.js';
@@ -119,6 +120,9 @@ export function resolveScenario(scenario: Scenario, source?: MeasurementSource):
   }
   const board = device.profile === undefined ? undefined : lookup(BOARDS, device.profile, 'device.profile');
   const link = network.profile === undefined ? undefined : lookup(LINKS, network.profile, 'network.profile');
+  // A link profile with a radio tail power caps the request overhead too (lte: issue 13).
+  const profileTail = link?.tailW === undefined || isUnsourced(link.tailW) ? undefined : link.tailW;
+  options.radioTail = network.tailW !== undefined || profileTail !== undefined;
   const server =
     datacenter.profile === undefined ? undefined : lookup(SERVERS, datacenter.profile, 'datacenter.profile');
   const region = (id: string | undefined): ProfileValue | undefined =>
@@ -329,7 +333,10 @@ export function resolveScenario(scenario: Scenario, source?: MeasurementSource):
     ['profile', server?.utilization, server?.id],
   ]);
   pick('datacenter.accuracy', false, [['scenario', given(datacenter.accuracy)]]);
-  pick('datacenter.idleW', gross ? false : 'unused', [['scenario', given(datacenter.idleW)]]);
+  pick('datacenter.idleW', gross ? false : 'unused', [
+    ['scenario', given(datacenter.idleW)],
+    ['profile', server?.idleW, server?.id],
+  ]);
   if (gross)
     byDefault('datacenter.idleW', 0, "not given: the server's idle time between requests is not charged");
   pick('datacenter.trainingJ', options.training ? false : 'unused', [
@@ -337,7 +344,10 @@ export function resolveScenario(scenario: Scenario, source?: MeasurementSource):
   ]);
   if (options.training)
     byDefault('datacenter.trainingJ', 0, 'not given: the training of the datacenter model is not charged');
-  pick('network.tailW', options.radioTail === true ? true : 'unused', [['scenario', given(network.tailW)]]);
+  pick('network.tailW', options.radioTail === true ? true : 'unused', [
+    ['scenario', given(network.tailW)],
+    ['profile', profileTail, link?.id],
+  ]);
   const trainingGrid = training?.gPerKWh !== undefined || training?.region !== undefined;
   if (options.training && !trainingGrid)
     problems.push('training: give region or gPerKWh, the grid where the models were trained');
@@ -375,6 +385,13 @@ export function resolveScenario(scenario: Scenario, source?: MeasurementSource):
     const warning = aliases[id] === undefined ? lognormalWarning(id, values[id]) : undefined;
     if (warning !== undefined) warnings.push(warning);
   }
+  const defaults = PARAMETERS.filter(
+    (id) => aliases[id] === undefined && values[id].pointValue !== undefined,
+  );
+  if (defaults.length > 0)
+    warnings.push(
+      `default spread ×/÷${DEFAULT_SPREAD.factor} (no sourced range; see factors.json defaultSpread) on: ${defaults.map((id) => `${id} = ${values[id].pointValue}`).join(', ')}`,
+    );
   const hasAccuracy =
     values['device.accuracy'].origin !== 'not-needed' &&
     values['datacenter.accuracy'].origin !== 'not-needed';

@@ -1,7 +1,9 @@
-// NVIDIA Jetson Nano (4 × Cortex-A57). Idle: DeepEdgeBench (pwr_jetson_nano_idle). Load: no measured
+// NVIDIA Jetson Nano (4 × Cortex-A57). Idle: DeepEdgeBench (pwr_jetson_nano_idle; its 1.12 W high was
+// one unit's log spread, so the high side is unsourced and gets the default spread). Load: no measured
 // full-load figure was found, so the nvpmodel power budget stands in, with its range
 // (pwr_jetson_nano_modes; DeepEdgeBench measured 2.1–4 W during inference). Embodied: no Jetson PCF,
-// so the Raspberry-Pi-class SBC estimate as a labelled proxy. Service life: no source.
+// so the Raspberry-Pi-class SBC estimate scaled by board area (emb_jetson_nano_area_scaled, DERIVED
+// proxy). Service life: no source.
 
 import type { Board } from './board.js';
 
@@ -11,7 +13,13 @@ export const jetsonNano: Board = {
   recognise: { modelContains: ['Jetson Nano'] },
   cpuCores: 4,
   sensors: ['jetson-ina3221', 'ina219', 'ina226'],
-  idleW: { central: 1.1, low: 1.06, high: 1.12, factor: 'pwr_jetson_nano_idle' },
+  idleW: {
+    central: 1.1,
+    low: 1.06,
+    high: 1.1,
+    factor: 'pwr_jetson_nano_idle',
+    note: 'high side UNSOURCED (one unit, one log): the life-cycle engine applies the default spread',
+  },
   loadW: {
     central: 10,
     low: 5,
@@ -20,11 +28,11 @@ export const jetsonNano: Board = {
     note: 'power-mode budget, not a measurement',
   },
   embodiedKgCo2e: {
-    central: 9.5,
-    low: 3.2,
-    high: 18.1,
-    factor: 'emb_sbc_bare_derived',
-    note: 'proxy: Raspberry-Pi-class SBC estimate; no Jetson Nano PCF exists (UNSOURCED)',
+    central: 15.97,
+    low: 5.38,
+    high: 30.42,
+    factor: 'emb_jetson_nano_area_scaled',
+    note: 'proxy: Raspberry-Pi-class SBC estimate × board area (100 × 80 mm vs 85 × 56 mm); no Jetson Nano PCF exists',
   },
   lifetimeYears: { unsourced: 'no source gives the service life of a Jetson Nano' },
 };

@@ -1,7 +1,9 @@
-// NVIDIA Jetson Orin Nano developer kit (6 × Cortex-A78AE). Idle: NVIDIA forum (pwr_orin_nano_idle,
-// single source). Load: no measured figure was found, so the nvpmodel power budget stands in, with
-// its wide range (pwr_orin_nano_modes). Embodied: no Orin PCF, so the Raspberry-Pi-class SBC
-// estimate as a labelled proxy. Service life: no source.
+// NVIDIA Jetson Orin Nano developer kit (6 × Cortex-A78AE). Idle: from a stripped minimum-power
+// set-up (NVIDIA forum, 2.6 W) to a stock dev-kit-class product (7 W), central their geometric mean
+// (pwr_orin_nano_idle, re-sourced in issue 13). Load: a vendor measurement of an Orin Nano Super box,
+// ~11 W typical, 19 W peak (pwr_orin_nano_load; low side unsourced). Embodied: the Raspberry-Pi-class
+// SBC estimate scaled by board area (emb_jetson_orin_nano_area_scaled, DERIVED proxy; no Jetson PCF).
+// Service life: no source.
 
 import type { Board } from './board.js';
 
@@ -11,20 +13,26 @@ export const jetsonOrinNano: Board = {
   recognise: { modelContains: ['Orin Nano'] },
   cpuCores: 6,
   sensors: ['jetson-ina3221', 'ina219', 'ina226'],
-  idleW: { central: 2.6, low: 2.18, high: 2.6, factor: 'pwr_orin_nano_idle' },
+  idleW: {
+    central: 4.27,
+    low: 2.6,
+    high: 7,
+    factor: 'pwr_orin_nano_idle',
+    note: 'stripped minimum (2.6 W) to a stock product (7 W); central their geometric mean',
+  },
   loadW: {
-    central: 15,
-    low: 7,
-    high: 25,
-    factor: 'pwr_orin_nano_modes',
-    note: 'power-mode budget, not a measurement',
+    central: 11,
+    low: 11,
+    high: 19,
+    factor: 'pwr_orin_nano_load',
+    note: 'vendor-measured typical and peak of an Orin Nano Super product; low side UNSOURCED',
   },
   embodiedKgCo2e: {
-    central: 9.5,
-    low: 3.2,
-    high: 18.1,
-    factor: 'emb_sbc_bare_derived',
-    note: 'proxy: Raspberry-Pi-class SBC estimate; no Jetson Orin PCF exists (UNSOURCED)',
+    central: 15.77,
+    low: 5.31,
+    high: 30.04,
+    factor: 'emb_jetson_orin_nano_area_scaled',
+    note: 'proxy: Raspberry-Pi-class SBC estimate × board area (100 × 79 mm vs 85 × 56 mm); no Jetson Orin PCF exists',
   },
   lifetimeYears: { unsourced: 'no source gives the service life of a Jetson Orin Nano' },
 };

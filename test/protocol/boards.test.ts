@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { factorById } from '../../collector/lifecycle/factors.js';
 import { BOARDS as LIFECYCLE_BOARDS } from '../../collector/lifecycle/profiles/index.js';
+import { defaultSide } from '../../collector/lifecycle/uncertain.js';
 import {
   BOARDS,
   type Board,
@@ -97,7 +98,7 @@ describe.each(BOARDS.map((board) => [board.id, board] as const))('board %s', (_i
     if (isUnsourcedFigure(board.lifetimeYears)) expect(board.lifetimeYears.unsourced).toMatch(/no source/);
   });
 
-  it('is what the life-cycle engine uses: the same numbers, the source of the factor', () => {
+  it('is what the life-cycle engine uses: the same numbers (a blank factor side: the default spread), the source of the factor', () => {
     const profile = LIFECYCLE_BOARDS.find((candidate) => candidate.id === board.id);
     const pairs = [
       [profile?.idleW, offloadWaitW(board)],
@@ -105,9 +106,12 @@ describe.each(BOARDS.map((board) => [board.id, board] as const))('board %s', (_i
     ] as const;
     for (const [value, figure] of pairs) {
       expect(value).toHaveProperty('source', expect.stringMatching(new RegExp(`^${figure.factor} \\(`)));
+      const factor = factorById(figure.factor);
       for (const side of ['central', 'low', 'high'] as const) {
         const got = value === undefined || 'unsourced' in value ? Number.NaN : value[side];
-        expect(got / figure[side], side).toBeCloseTo(1, 12);
+        const blank = side !== 'central' && factor[side] === null;
+        const want = blank ? defaultSide(figure.central, side) : figure[side];
+        expect(got / want, side).toBeCloseTo(1, 12);
       }
     }
   });

@@ -7,6 +7,7 @@ import { GRID_REGIONS } from './grid.js';
 import { fiveG } from './links/5g.js';
 import { ethernet } from './links/ethernet.js';
 import { lte } from './links/lte.js';
+import { lteM } from './links/lte-m.js';
 import { wifi } from './links/wifi.js';
 import { PUE_CLASSES } from './pue.js';
 import { cpuServer } from './servers/cpu-server.js';
@@ -18,7 +19,7 @@ export { GRID_REGIONS } from './grid.js';
 export { PUE_CLASSES } from './pue.js';
 export type { BoardProfile, GridRegion, LinkProfile, PueClass, ServerProfile } from './types.js';
 
-export const LINKS: readonly LinkProfile[] = [wifi, lte, fiveG, ethernet];
+export const LINKS: readonly LinkProfile[] = [wifi, lte, fiveG, ethernet, lteM];
 export const SERVERS: readonly ServerProfile[] = [cpuServer, gpuServer];
 
 export class UnknownProfileError extends EdgewattError {

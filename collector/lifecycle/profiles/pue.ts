@@ -1,4 +1,5 @@
-// PUE classes: industry average (Uptime Institute survey), hyperscale (DERIVED span of the published
+// PUE classes: industry average (a facility drawn from the industry: Uptime survey average with the
+// spread across facilities, pue_facility_spread), hyperscale (DERIVED span of the published
 // hyperscaler fleet values), each hyperscaler and colocation on its own.
 
 import { derived, fromFactor, isUnsourced, type ProfileValue, type Uncertain } from '../uncertain.js';
@@ -10,7 +11,7 @@ function sourced(value: ProfileValue): Uncertain {
 }
 
 export const PUE_CLASSES: readonly PueClass[] = [
-  { id: 'industry-average', name: 'industry average', pue: sourced(fromFactor('pue_industry_uptime')) },
+  { id: 'industry-average', name: 'industry average', pue: sourced(fromFactor('pue_facility_spread')) },
   {
     id: 'hyperscale',
     name: 'hyperscale',

@@ -28,6 +28,11 @@ export interface LinkProfile {
   downlinkUJPerBit: ProfileValue;
   /** Fixed device energy per request (radio promotion and tail), J. */
   requestOverheadJ: ProfileValue;
+  /**
+   * Power above idle while the radio lingers after a request, W. When given, the request overhead
+   * is capped at tailW × the gap between requests (round 2): the radio cannot linger longer.
+   */
+  tailW?: ProfileValue;
   /** Access + core network electricity per GB moved, in the two models, kWh/GB. */
   kWhPerGB: { attributional: ProfileValue; marginal: ProfileValue };
   /** Request round-trip time, s: depends on the deployment, so no profile gives it. */
@@ -44,6 +49,8 @@ export interface ServerProfile {
   lifetimeYears: ProfileValue;
   /** Average utilisation, 0..1: the busy share of the server's life. */
   utilization: ProfileValue;
+  /** Wall power while idle, W: charged over the idle (1 − u) share of its life under `gross`. */
+  idleW?: ProfileValue;
   /** PUE class used when the scenario gives none. */
   pueClass: string;
 }

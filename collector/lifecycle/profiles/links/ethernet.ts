@@ -13,7 +13,7 @@ export const ethernet: LinkProfile = {
   downlinkUJPerBit: { unsourced: why },
   requestOverheadJ: { unsourced: why },
   kWhPerGB: {
-    attributional: fromFactor('net_aslan_extrap_2020'),
+    attributional: fromFactor('net_fixed_attributional_range'),
     marginal: fromFactor('net_fixed_marginal_kwhgb'),
   },
   rttS: { unsourced: 'the round-trip time depends on the deployment; give network.rttS' },

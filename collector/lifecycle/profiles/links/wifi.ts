@@ -25,7 +25,7 @@ export const wifi: LinkProfile = {
     'tail 0.25 s × active power 0.403 W (range to 1.16 W)',
   ),
   kWhPerGB: {
-    attributional: fromFactor('net_aslan_extrap_2020'),
+    attributional: fromFactor('net_fixed_attributional_range'),
     marginal: fromFactor('net_fixed_marginal_kwhgb'),
   },
   rttS: { unsourced: 'the round-trip time depends on the deployment; give network.rttS' },
