@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_SPREAD as BUILDER_SPREAD,
   buildFactorFile,
+  keepProjectFactors,
   type ReferenceFactor,
   unsourcedParts,
 } from '../../collector/lifecycle/data/build-factors.js';
@@ -59,6 +60,12 @@ describe('factor file vs the reference factors as shipped', () => {
         expect(actual, `${expected.id} is listed as re-sourced`).not.toEqual(expected);
       else expect(actual, expected.id).toEqual(expected);
     }
+  });
+
+  it('a rebuild from the reference keeps the re-sourced and added factors (RE-SOURCED in their notes)', () => {
+    expect(keepProjectFactors(built, allFactors())).toEqual(allFactors());
+    for (const id of Object.keys(RESOURCED))
+      expect(factorById(id).notes, id).toMatch(/RE-SOURCED \(issue 13\)/);
   });
 
   it('adds factors only with a source, a unit and their blanks listed', () => {

@@ -1,7 +1,8 @@
 // Builds collector/lifecycle/data/factors.json, the project's own factor file, from the shared
 // reference (../shared/reference/factors.json). Numbers, sources, years and ranges carry over
-// unchanged; what the reference leaves blank stays blank and is listed in `unsourced`. The
-// `coverage` section (sensor coverage factors, edited by hand in factors.json) is kept as it is.
+// unchanged; what the reference leaves blank stays blank, is listed in `unsourced` and labelled
+// `spread: default`. Factors the project re-sourced (notes: RE-SOURCED) or added are kept on
+// rebuild, and so is the `coverage` section (sensor coverage factors, edited by hand in factors.json).
 // Run: node --import tsx collector/lifecycle/data/build-factors.ts [reference path]
 
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -77,10 +78,33 @@ export function buildFactorFile(reference: readonly ReferenceFactor[], coverage:
   };
 }
 
+interface BuiltFactor {
+  id: string;
+  notes: string;
+}
+
+/**
+ * The factor file after a rebuild: reference factors as built, except those the project re-sourced
+ * (notes say RE-SOURCED) and those it added, which are kept as they are, in the file's order.
+ */
+export function keepProjectFactors<T extends BuiltFactor>(built: readonly T[], existing: readonly T[]): T[] {
+  const fromReference = new Map(built.map((factor) => [factor.id, factor]));
+  const kept = existing.map((factor) =>
+    factor.notes.includes('RE-SOURCED') ? factor : (fromReference.get(factor.id) ?? factor),
+  );
+  const known = new Set(existing.map((factor) => factor.id));
+  return [...kept, ...built.filter((factor) => !known.has(factor.id))];
+}
+
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
   const path = process.argv[2] ?? DEFAULT_REFERENCE;
   const reference = JSON.parse(readFileSync(path, 'utf8')) as ReferenceFactor[];
-  const { coverage } = JSON.parse(readFileSync(DATA_FILE, 'utf8')) as { coverage?: unknown };
-  writeFileSync(DATA_FILE, `${JSON.stringify(buildFactorFile(reference, coverage ?? []), null, 1)}\n`);
+  const { coverage, factors: existing } = JSON.parse(readFileSync(DATA_FILE, 'utf8')) as {
+    coverage?: unknown;
+    factors: BuiltFactor[];
+  };
+  const built = buildFactorFile(reference, coverage ?? []) as { factors: BuiltFactor[] };
+  built.factors = keepProjectFactors(built.factors, existing);
+  writeFileSync(DATA_FILE, `${JSON.stringify(built, null, 1)}\n`);
   process.stderr.write(`wrote ${reference.length} factors to ${DATA_FILE}\n`);
 }
