@@ -40,6 +40,11 @@ try {
   );
   console.log(`heap used, every 10,000 cases (MiB): ${report.heapSamples.map(mib).join(' ')}`);
   console.log('cases by kind:', report.byKind);
+  // The red-team payloads of issue 12 (test/fuzz/hostile.ts: value-sharing DAGs, foreign tags,
+  // nesting bombs), one in every 250 cases: all must be refused, none may stall the loop.
+  console.log(
+    `red-team payloads: ${report.byKind.hostile ?? 0}, accepted: ${report.hostileAccepted}; slowest case ${report.slowestCaseMs.toFixed(1)} ms (${report.slowestCaseKind})`,
+  );
   console.log('outcomes:', report.byOutcome);
   if (report.problems.length > 0) console.log('PROBLEMS:', report.problems);
 } finally {
