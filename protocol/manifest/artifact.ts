@@ -73,11 +73,15 @@ export async function readArtifact(
 ): Promise<Artifact> {
   const jsonPath = await resolveModelJson(path);
   const dir = dirname(jsonPath);
-  const read = async (file: string): Promise<Buffer> => {
+  // namedBy: the file that lists `file` (model.json for weights), so the error says what to fix.
+  const read = async (file: string, namedBy?: string): Promise<Buffer> => {
     const bytes = await readModelFile(dir, file, {
       maxBytes: declaredBytes.get(file) ?? MAX_MODEL_FILE_BYTES,
     });
-    if (bytes === null) throw new ModelLoadError(`cannot read ${join(dir, file)}: it does not exist`);
+    if (bytes === null) {
+      const listed = namedBy === undefined ? '' : ` (named in ${namedBy})`;
+      throw new ModelLoadError(`cannot read ${join(dir, file)}${listed}: it does not exist`);
+    }
     return bytes;
   };
   const jsonBytes = await read(basename(jsonPath));
@@ -101,7 +105,7 @@ export async function readArtifact(
   for (const group of json.weightsManifest) {
     weightSpecs.push(...group.weights);
     for (const file of group.paths) {
-      weightFiles.push(await read(file));
+      weightFiles.push(await read(file, jsonPath));
     }
   }
   return {

@@ -100,7 +100,7 @@ describe('edgewatt agent and export', () => {
     expect((await csv.exited).code, csv.stderr()).toBe(0);
     const lines = csv.stdout().trimEnd().split('\n');
     expect(lines[0]).toBe(
-      'fleet,device,seq,startUs,durationUs,energyJ,energyUncertaintyJ,baselineW,sampleCount,provenance,sensor,modelId,variant,backend,batchSize,inputBytes,outputBytes,correct,method,windowInferences,experiment,arm,placement,receivedUs',
+      'fleet,device,seq,startUs,durationUs,energyJ,energyUncertaintyJ,baselineW,sampleCount,provenance,sensor,modelId,variant,backend,batchSize,inputBytes,outputBytes,correct,method,windowInferences,experiment,arm,placement,baselineUncertaintyW,receivedUs',
     );
     expect(lines).toHaveLength(stored.length + 1);
 
