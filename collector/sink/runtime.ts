@@ -5,11 +5,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { logger } from '../../common/logger.js';
 import type { Sink, SinkWriteResult } from './sink.js';
-import { Spool, type SpoolEntry, type SpoolOptions } from './spool.js';
+import { Spool, type SpoolBatch, type SpoolCursor, type SpoolEntry, type SpoolOptions } from './spool.js';
 
 const log = logger('collector.sink');
 
 const NOTHING_WRITTEN: SinkWriteResult = { written: 0, dropped: 0 };
+
+type Outcome = { ok: true; value: SinkWriteResult } | { ok: false; error: unknown };
+
+/** A write handed to the sink: its batch, and whether its outcome is known yet. */
+interface InFlight {
+  batch: SpoolBatch;
+  outcome: Promise<Outcome>;
+  settled: boolean;
+}
 
 export interface RuntimeOptions {
   spool: SpoolOptions;
@@ -123,52 +132,53 @@ export class SinkRuntime {
       );
   }
 
+  /**
+   * A sliding window: up to `writeConcurrency` writes in flight at all times (while InfluxDB parses
+   * one, the next is on the wire). The oldest is awaited first and they are committed in order; a
+   * retryable failure lets the others settle, backs off, and writes everything after the last commit
+   * again (writes are idempotent).
+   */
   private async loop(): Promise<void> {
     const spool = this.spool as Spool;
+    const inFlight: InFlight[] = [];
+    let sentThrough: SpoolCursor | undefined; // end of the last batch handed to the sink
     let attempt = 0;
-    while (!this.stopping) {
-      const oldest = spool.oldestAtMs;
-      const waitMs =
-        oldest === undefined
-          ? Number.POSITIVE_INFINITY
-          : spool.pendingLines >= this.options.batchLines
-            ? 0
-            : oldest + this.options.flushIntervalMs - Date.now();
-      if (waitMs > 0) {
-        await this.waitForWork(waitMs);
+    while (!this.stopping || inFlight.length > 0) {
+      let waitMs = Number.POSITIVE_INFINITY;
+      while (!this.stopping && inFlight.length < this.options.writeConcurrency) {
+        waitMs = this.waitMs(spool, inFlight, sentThrough);
+        if (waitMs > 0) break;
+        const [batch] = spool.peekBatches(this.options.batchLines, 1, sentThrough);
+        if (batch === undefined) break;
+        inFlight.push(this.send(batch));
+        sentThrough = batch.end;
+      }
+      const head = inFlight[0];
+      if (head === undefined || !head.settled) {
+        // The oldest write to finish, or new work for a free slot, whichever comes first.
+        const full = inFlight.length >= this.options.writeConcurrency || this.stopping;
+        await this.waitForWork(full ? Number.POSITIVE_INFINITY : waitMs, head?.outcome);
         continue;
       }
-      // Several batches in flight: while InfluxDB parses one, the next is on the wire. They are
-      // committed in order; a batch after a failed one is simply written again (idempotent).
-      const batches = spool.peekBatches(this.options.batchLines, this.options.writeConcurrency);
-      const outcomes = await Promise.allSettled(
-        batches.map((b) => (b.lines > 0 ? this.sink.write(b) : Promise.resolve(NOTHING_WRITTEN))),
-      );
-      const failedAt = outcomes.findIndex((o) => o.status === 'rejected');
-      const done = failedAt < 0 ? batches.length : failedAt;
-      for (let i = 0; i < done; i++) {
-        const outcome = outcomes[i];
-        if (outcome?.status !== 'fulfilled') continue;
+      inFlight.shift();
+      const outcome = await head.outcome;
+      const batch = head.batch;
+      if (outcome.ok) {
         this.counters.written += outcome.value.written;
         this.counters.dropped += outcome.value.dropped;
-      }
-      let commitThrough = done - 1;
-      const failed = outcomes[failedAt];
-      if (failed !== undefined && failed.status === 'rejected') {
-        const error: unknown = failed.reason;
-        const message = (error as Error).message;
-        const batch = batches[failedAt] as (typeof batches)[number];
+      } else {
+        const message = (outcome.error as Error).message;
         this.lastError = message;
-        if (this.sink.classify(error) === 'drop') {
+        if (this.sink.classify(outcome.error) === 'drop') {
           this.counters.dropped += batch.lines;
-          commitThrough = failedAt;
           log.error(
             { sink: this.sink.name, lines: batch.lines, err: message },
             'sink refused a batch as bad data; dropped and counted',
           );
         } else {
-          if (commitThrough >= 0)
-            await spool.commit((batches[commitThrough] as (typeof batches)[number]).end);
+          // Batches after the failed one are written again after the back-off: let them settle first.
+          await Promise.all(inFlight.splice(0).map((w) => w.outcome));
+          sentThrough = undefined;
           this.counters.retries++;
           const delayMs =
             Math.min(this.options.retryMaxMs, this.options.retryInitialMs * 2 ** attempt) *
@@ -184,22 +194,49 @@ export class SinkRuntime {
         }
       }
       attempt = 0;
-      if (commitThrough >= 0) await spool.commit((batches[commitThrough] as (typeof batches)[number]).end);
+      await spool.commit(batch.end);
       if (spool.pendingLines === 0) for (const resolve of this.drainWaiters.splice(0)) resolve();
     }
   }
 
-  private waitForWork(ms: number): Promise<void> {
+  /** How long until the next batch is due: now when a full one is unsent, else at the flush interval. */
+  private waitMs(spool: Spool, inFlight: readonly InFlight[], sentThrough: SpoolCursor | undefined): number {
+    const oldest = spool.oldestAtMsAfter(sentThrough);
+    if (oldest === undefined) return Number.POSITIVE_INFINITY;
+    let unsent = spool.pendingLines;
+    for (const w of inFlight) unsent -= w.batch.lines;
+    if (unsent >= this.options.batchLines) return 0;
+    return oldest + this.options.flushIntervalMs - Date.now();
+  }
+
+  /** Starts one write; its outcome never rejects. */
+  private send(batch: SpoolBatch): InFlight {
+    const write = batch.lines > 0 ? this.sink.write(batch) : Promise.resolve(NOTHING_WRITTEN);
+    const w: InFlight = {
+      batch,
+      settled: false,
+      outcome: write.then(
+        (value): Outcome => ({ ok: true, value }),
+        (error: unknown): Outcome => ({ ok: false, error }),
+      ),
+    };
+    void w.outcome.then(() => {
+      w.settled = true;
+    });
+    return w;
+  }
+
+  /** Resolves after `ms`, on append() or stop, or once `settled` settles, whichever comes first. */
+  private waitForWork(ms: number, settled?: Promise<unknown>): Promise<void> {
     return new Promise((resolve) => {
-      const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
-      function done() {
+      const wake = () => {
+        if (this.wakeUp === wake) this.wakeUp = undefined;
         clearTimeout(timer);
         resolve();
-      }
-      this.wakeUp = () => {
-        this.wakeUp = undefined;
-        done();
       };
+      const timer = Number.isFinite(ms) ? setTimeout(wake, Math.max(0, ms)) : undefined;
+      this.wakeUp = wake;
+      void settled?.then(wake);
     });
   }
 }

@@ -150,10 +150,13 @@ export class Spool {
     return this.peekBatches(maxLines, 1)[0];
   }
 
-  /** Up to `count` consecutive batches from the oldest pending entry on, each as peek() makes them. */
-  peekBatches(maxLines: number, count: number): SpoolBatch[] {
+  /**
+   * Up to `count` consecutive batches, each as peek() makes them: from the oldest pending entry on,
+   * or from the first entry past `after` (the end of batches already handed out, still pending).
+   */
+  peekBatches(maxLines: number, count: number, after?: SpoolCursor): SpoolBatch[] {
     const batches: SpoolBatch[] = [];
-    let i = 0;
+    let i = this.indexAfter(after);
     while (batches.length < count && i < this.chunks.length) {
       const first = this.chunks[i++] as Chunk;
       const entries = this.entriesOf(first);
@@ -172,6 +175,23 @@ export class Spool {
       batches.push({ entries, lines, end });
     }
     return batches;
+  }
+
+  /** When the oldest pending entry past `after` was appended (ms since the epoch); undefined if none. */
+  oldestAtMsAfter(after?: SpoolCursor): number | undefined {
+    return this.chunks[this.indexAfter(after)]?.atMs;
+  }
+
+  /** Index of the first pending chunk that ends past `after` (all of them when `after` is undefined). */
+  private indexAfter(after: SpoolCursor | undefined): number {
+    if (after === undefined) return 0;
+    let i = 0;
+    while (i < this.chunks.length) {
+      const end = (this.chunks[i] as Chunk).end;
+      if (end.segment > after.segment || (end.segment === after.segment && end.offset > after.offset)) break;
+      i++;
+    }
+    return i;
   }
 
   /** The sink has everything up to `end`: forget it, persist the checkpoint, delete finished segments. */

@@ -33,6 +33,45 @@ class ScriptedSink implements Sink {
   async close(): Promise<void> {}
 }
 
+/** Each write takes a scripted time on the (fake) clock, per entry text; later writes are instant. */
+class TimedSink implements Sink {
+  readonly name = 'timed';
+  readonly started: [string, number][] = [];
+  readonly finished: string[] = [];
+  constructor(private readonly script: Record<string, { ms: number; fail?: 'retry' }[]>) {}
+  async connect(): Promise<void> {}
+  write(batch: SinkBatch): Promise<SinkWriteResult> {
+    const text = batch.entries.map((e) => Buffer.from(e.bytes).toString('utf8')).join(',');
+    this.started.push([text, Date.now()]);
+    const step = this.script[text]?.shift();
+    if (step === undefined) {
+      this.finished.push(text);
+      return Promise.resolve({ written: batch.lines, dropped: 0 });
+    }
+    return new Promise((resolve, reject) => {
+      setTimeout(() => {
+        if (step.fail !== undefined)
+          return reject(Object.assign(new Error(`timed ${step.fail}`), { action: step.fail }));
+        this.finished.push(text);
+        resolve({ written: batch.lines, dropped: 0 });
+      }, step.ms);
+    });
+  }
+  classify(error: unknown): FailureAction {
+    return (error as { action: FailureAction }).action;
+  }
+  async close(): Promise<void> {}
+}
+
+/** Lets real disk I/O (the spool) finish while the fake clock stands still. */
+async function until(what: string, condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 5000; i++) {
+    if (condition()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
 const dirs: { remove(): void }[] = [];
 const runtimes: SinkRuntime[] = [];
 afterEach(async () => {
@@ -109,6 +148,58 @@ describe('sink runtime', () => {
     const written = sink.batches.flat();
     expect(new Set(written)).toEqual(new Set(['c0', 'c1', 'c2', 'c3', 'c4', 'c5']));
     expect(runtime.stats).toMatchObject({ retries: 1, dropped: 0, pendingLines: 0 });
+  });
+
+  it('keeps the window full: when the oldest write completes the next starts while a later one is still in flight', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const t0 = Date.now();
+      const sink = new TimedSink({ a: [{ ms: 10 }], b: [{ ms: 100 }], c: [{ ms: 10 }] });
+      const runtime = await start(sink, 1, 1000, 2);
+      for (const text of ['a', 'b', 'c', 'd']) await runtime.append(e(text));
+      await until('a and b on the wire', () => sink.started.length === 2);
+      await vi.advanceTimersByTimeAsync(10);
+      await until('c started', () => sink.started.length === 3);
+      // Rounds would have waited for b (100 ms); the window starts c as soon as a is committed.
+      expect(sink.started.map(([text, at]) => [text, at - t0])).toEqual([
+        ['a', 0],
+        ['b', 0],
+        ['c', 10],
+      ]);
+      expect(sink.finished).toEqual(['a']);
+      expect(runtime.stats).toMatchObject({ written: 1, pendingLines: 3 });
+      await vi.advanceTimersByTimeAsync(100);
+      await until('drained', () => runtime.stats.pendingLines === 0);
+      expect(sink.started.map(([text]) => text)).toEqual(['a', 'b', 'c', 'd']);
+      expect(runtime.stats).toMatchObject({ written: 4, retries: 0, pendingLines: 0 });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('commits only through the completed prefix when a write in the middle of the window fails', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const sink = new TimedSink({
+        a: [{ ms: 10 }],
+        b: [{ ms: 20, fail: 'retry' }],
+        c: [{ ms: 5 }],
+      });
+      const runtime = await start(sink, 1, 1000, 3);
+      for (const text of ['a', 'b', 'c']) await runtime.append(e(text));
+      await until('a, b and c on the wire', () => sink.started.length === 3);
+      await vi.advanceTimersByTimeAsync(20);
+      await until('the failure seen', () => runtime.stats.retries === 1);
+      // c succeeded before b failed, but nothing past the failed b is committed or counted.
+      expect(sink.finished).toEqual(['c', 'a']);
+      expect(runtime.stats).toMatchObject({ written: 1, pendingLines: 2, lastError: 'timed retry' });
+      await vi.advanceTimersByTimeAsync(50); // the back-off (at most 6.25 ms here)
+      await until('drained', () => runtime.stats.pendingLines === 0);
+      expect(sink.started.map(([text]) => text)).toEqual(['a', 'b', 'c', 'b', 'c']);
+      expect(runtime.stats).toMatchObject({ written: 3, retries: 1, dropped: 0, pendingLines: 0 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('drops and counts a batch the sink calls bad data, and goes on', async () => {
