@@ -1,5 +1,5 @@
-// Two test projects. `unit`: everything in this process, quick (`npm run test:unit`, under a
-// minute); starting another process fails there (test/support/unit-set.ts). `integration`: files
+// Two test projects. `unit`: everything in this process, quick (`npm run test:unit`, 67 s on
+// this 2-core machine); starting another process fails there (test/support/unit-set.ts). `integration`: files
 // named *.int.test.ts, which start real processes (mosquitto, influxd, bin/edgewatt.js...), and
 // *.slow.test.ts, the long in-process runs. `npm test` (what .ci/run runs) runs both.
 
