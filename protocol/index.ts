@@ -2,6 +2,7 @@
 
 export * from './codec/index.js';
 export { quantizeRecord } from './codec/wire.js';
+export * from './deploy/states.js';
 export * from './errors.js';
 export * from './limits.js';
 export * from './measurements.js';

@@ -1,6 +1,7 @@
 // The messages of the wire contract, as the rest of the code sees them (SI units, named in the
 // field). How they look on the wire (columns, integer units) is protocol/codec/wire.ts's business.
 
+import type { DeploymentReason, DeploymentState } from './deploy/states.js';
 import type { InferenceRecord } from './record-fields.js';
 import type { MessageKind } from './topics.js';
 
@@ -52,11 +53,43 @@ export interface StatusMessage {
   birth?: number;
 }
 
-export type Message = InferenceBatch | StatusMessage;
+/**
+ * One transition of a model deployment on a device (`deployment` topic, QoS 1, not retained): the
+ * collector keeps every one, so a rollout sees each device walk its states (docs/deployment.md).
+ */
+export interface DeploymentMessage {
+  v: typeof PROTOCOL_VERSION;
+  type: 'deployment';
+  device: string;
+  /** The device's counter of deployment messages, increasing across restarts: (device, seq) is unique. */
+  seq: number;
+  /** When the transition happened, microseconds since the Unix epoch. */
+  atUs: number;
+  /** The assignment's deploymentId (rollout, or experiment period). */
+  deploymentId: string;
+  /** The model being deployed (SHA-256 hex of the artifact). */
+  modelId: string;
+  /** Its release (0: the manifest has none). */
+  release: number;
+  state: DeploymentState;
+  /** Why, for `refused`, `failed`, `rolling-back` and `rolled-back`. */
+  reason?: DeploymentReason;
+  /** One line for people, at most 512 characters. */
+  detail?: string;
+  /** Bytes downloaded so far (downloading) or in all (later states). */
+  bytes?: number;
+  /** The model the device ran before, and runs again after a rollback. */
+  previousModelId?: string;
+  /** Loop guard: how many times this deployment was started on the device (1 the first time). */
+  attempt: number;
+}
+
+export type Message = InferenceBatch | StatusMessage | DeploymentMessage;
 
 /** Typed map from topic kind to its payload: the public MQTT API. */
 export interface TopicPayloads {
   inference: InferenceBatch;
   status: StatusMessage;
+  deployment: DeploymentMessage;
 }
 export type PayloadKind = keyof TopicPayloads & MessageKind;

@@ -8,7 +8,7 @@ import { MAX_ID_LENGTH } from './limits.js';
 export const TOPIC_ROOT = 'edgewatt';
 export const TOPIC_VERSION = 'v1';
 
-export const MESSAGE_KINDS = ['inference', 'status', 'power', 'offload'] as const;
+export const MESSAGE_KINDS = ['inference', 'status', 'power', 'offload', 'deployment'] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
 /** A parsed topic: either a data kind, or a command `cmd/{name}` sent to the device. */

@@ -35,8 +35,8 @@ export function addKeyCommands(model: Command): void {
       const key = await readPrivateKey(config.key);
       for (const dir of paths) {
         await verifyArtifact(dir, { keys: [], requireSigned: false });
-        const signature = await signArtifactDir(dir, key);
-        out(`${dir}: signed by ${signature.keyId}\n`);
+        const signature = await signArtifactDir(dir, key, { coSign: config.coSign });
+        out(`${dir}: ${config.coSign ? 'co-signed' : 'signed'} by ${signature.keyId}\n`);
       }
     });
 

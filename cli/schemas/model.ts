@@ -142,6 +142,9 @@ export const modelSignSchema = z.object({
     arg: 'pem',
     help: 'private key from "edgewatt model keygen"',
   }),
+  coSign: onOff(
+    'keep the signatures already in manifest.sig and add this one (key rotation, docs/security.md)',
+  ),
 });
 
 export const modelVerifySchema = z.object({

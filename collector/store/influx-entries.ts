@@ -152,9 +152,10 @@ function messageLines(bytes: Uint8Array): { points: string[] } | { error: string
   if (!decoded.ok) return { error: `${decoded.error.reason}: ${decoded.error.message}` };
   const message = decoded.value;
   try {
-    return message.type === 'inference'
-      ? { points: inferenceLines(spooled.fleet, spooled.device, message.records) }
-      : { points: [statusLine(spooled.fleet, message)] };
+    if (message.type === 'inference')
+      return { points: inferenceLines(spooled.fleet, spooled.device, message.records) };
+    if (message.type === 'status') return { points: [statusLine(spooled.fleet, message)] };
+    return { error: `a ${message.type} message has no InfluxDB points` };
   } catch (error) {
     return { error: (error as Error).message };
   }

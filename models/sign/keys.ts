@@ -1,6 +1,7 @@
 // ed25519 keys and signatures for model manifests (node:crypto). `keygen` writes a private key
 // (PKCS#8 PEM, readable by its owner only) and its public key (SPKI PEM) for the agents'
-// --trusted-key; `sign` writes manifest.sig over the exact bytes of manifest.json.
+// --trusted-key; `sign` writes manifest.sig over the exact bytes of manifest.json, alone or, when
+// co-signing during a key rotation (docs/security.md), next to the signatures already there.
 
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import {
   keyIdOf,
   MANIFEST_FILE,
   type ManifestSignature,
+  parseSignature,
   SIGNATURE_FILE,
 } from '../../protocol/manifest/index.js';
 
@@ -65,8 +67,15 @@ export function signBytes(bytes: Uint8Array, privateKey: KeyObject): ManifestSig
   };
 }
 
-/** Signs `<dir>/manifest.json` into `<dir>/manifest.sig`; returns the signature. */
-export async function signArtifactDir(dir: string, privateKey: KeyObject): Promise<ManifestSignature> {
+/**
+ * Signs `<dir>/manifest.json` into `<dir>/manifest.sig`; returns the signature. With `coSign`, the
+ * signatures already in manifest.sig by other keys are kept and this one is added (an array).
+ */
+export async function signArtifactDir(
+  dir: string,
+  privateKey: KeyObject,
+  options: { coSign?: boolean } = {},
+): Promise<ManifestSignature> {
   const manifestPath = join(dir, MANIFEST_FILE);
   const bytes = await readFile(manifestPath).catch((error: Error) => {
     throw new SigningError(
@@ -74,6 +83,16 @@ export async function signArtifactDir(dir: string, privateKey: KeyObject): Promi
     );
   });
   const signature = signBytes(bytes, privateKey);
-  await writeFile(join(dir, SIGNATURE_FILE), `${JSON.stringify(signature, null, 2)}\n`);
+  const signaturePath = join(dir, SIGNATURE_FILE);
+  let others: ManifestSignature[] = [];
+  if (options.coSign === true) {
+    const existing = await readFile(signaturePath).catch(() => null);
+    if (existing === null) {
+      throw new SigningError(`--co-sign: ${signaturePath} does not exist; sign with the current key first`);
+    }
+    others = parseSignature(existing, signaturePath).filter((s) => s.keyId !== signature.keyId);
+  }
+  const content = others.length === 0 ? signature : [...others, signature];
+  await writeFile(signaturePath, `${JSON.stringify(content, null, 2)}\n`);
   return signature;
 }

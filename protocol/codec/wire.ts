@@ -4,9 +4,16 @@
 // implied by the first one. That is what brings a record under 32 bytes at batch 100.
 
 import { z } from 'zod';
+import { DEPLOYMENT_REASONS, DEPLOYMENT_STATES, MAX_DEPLOYMENT_DETAIL_LENGTH } from '../deploy/states.js';
 import { fail, ok, ProtocolError, type Result } from '../errors.js';
 import { MAX_BATCH_RECORDS, MAX_TEXT_LENGTH } from '../limits.js';
-import { type InferenceBatch, type Message, PROTOCOL_VERSION, type StatusMessage } from '../messages.js';
+import {
+  type DeploymentMessage,
+  type InferenceBatch,
+  type Message,
+  PROTOCOL_VERSION,
+  type StatusMessage,
+} from '../messages.js';
 import {
   type FieldSpec,
   type InferenceRecord,
@@ -144,6 +151,25 @@ const wireStatus = z.strictObject({
   birth: uint.optional(),
 });
 
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits (SHA-256)');
+
+const wireDeployment = z.strictObject({
+  v: z.literal(PROTOCOL_VERSION),
+  type: z.literal('deployment'),
+  device: id,
+  seq: uint,
+  atUs: uint,
+  deploymentId: id,
+  modelId: sha256Hex,
+  release: uint,
+  state: z.enum(DEPLOYMENT_STATES),
+  reason: z.enum(DEPLOYMENT_REASONS).optional(),
+  detail: z.string().min(1).max(MAX_DEPLOYMENT_DETAIL_LENGTH).optional(),
+  bytes: uint.optional(),
+  previousModelId: sha256Hex.optional(),
+  attempt: uint,
+});
+
 /** Record values of one column in wire units. */
 function packColumn(records: readonly InferenceRecord[], c: WireColumn): unknown {
   const values = records.map((record) => {
@@ -162,10 +188,11 @@ function packValues<T>(values: readonly T[]): T | T[] {
 
 /** Turns a batch into its wire object; throws ProtocolError('invalid') on a batch that breaks the contract. */
 export function toWire(message: Message): Record<string, unknown> {
-  if (message.type === 'status') {
+  if (message.type === 'status' || message.type === 'deployment') {
     // Optional fields left undefined are left out, not sent as CBOR `undefined`.
     const present = Object.fromEntries(Object.entries(message).filter(([, value]) => value !== undefined));
-    const checked = checkWire(wireStatus, { ...present, atUs: Math.round(message.atUs) });
+    const schema = message.type === 'status' ? wireStatus : wireDeployment;
+    const checked = checkWire(schema, { ...present, atUs: Math.round(message.atUs) });
     if (!checked.ok) throw checked.error;
     return checked.value;
   }
@@ -296,5 +323,9 @@ export function fromWire(value: unknown): Result<Message> {
     const checked = checkWire(wireStatus, value);
     return checked.ok ? ok(checked.value as StatusMessage) : checked;
   }
-  return fail('invalid', `type is ${describeValue(type)}; expected "inference" or "status"`);
+  if (type === 'deployment') {
+    const checked = checkWire(wireDeployment, value);
+    return checked.ok ? ok(checked.value as DeploymentMessage) : checked;
+  }
+  return fail('invalid', `type is ${describeValue(type)}; expected "inference", "status" or "deployment"`);
 }

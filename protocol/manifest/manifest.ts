@@ -1,7 +1,9 @@
 // The model manifest: what an artifact is (id = SHA-256 of model.json and its weight files, in
 // manifest order), where it came from (parent, pruning) and what it costs and scores (FLOPs,
 // parameters, accuracy). It sits next to model.json as manifest.json and is signed in
-// manifest.sig (ed25519 over the exact manifest.json bytes).
+// manifest.sig (ed25519 over the exact manifest.json bytes). The deployment fields (`release`,
+// `expires`, `boards`) are optional so that manifests signed before they existed stay valid; what
+// they mean for a device is protocol/deploy/checks.ts.
 
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -12,50 +14,75 @@ export const MANIFEST_SCHEMA = 'edgewatt.model-manifest/1';
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits (SHA-256)');
 
-export const manifestSchema = z.strictObject({
-  schema: z.literal(MANIFEST_SCHEMA),
-  id: sha256Hex,
-  variant: z.string().min(1),
-  architecture: z.string().min(1),
-  parent: sha256Hex.nullable(),
-  pruning: z
-    .strictObject({
-      method: z.literal('l1-structured'),
-      targetFlopsReduction: z.number().min(0).max(1),
-      flopsReduction: z.number().min(0).max(1),
-      channelFraction: z.number().min(0).max(1),
-      channelMultiple: z.number().int().min(1),
-      keptChannels: z.record(z.string(), z.number().int().min(1)),
-      fineTuneEpochs: z.number().int().min(0),
-      /** Test accuracy right after the channels were removed, before fine-tuning. */
-      accuracyBeforeFineTune: z.number().min(0).max(1).optional(),
-    })
-    .nullable(),
-  /** Multiply-adds of one inference (conv and dense layers). */
-  flops: z.number().int().min(0),
-  params: z.number().int().min(0),
-  accuracy: z
-    .strictObject({
-      top1: z.number().min(0).max(1),
-      dataset: z.string(),
-      examples: z.number().int().min(1),
-    })
-    .nullable(),
-  inputShape: z.array(z.number().int().min(1)),
-  artifactBytes: z.number().int().min(1),
-  files: z.array(z.strictObject({ path: z.string(), bytes: z.number().int().min(0), sha256: sha256Hex })),
-  training: z
-    .strictObject({
-      seed: z.number().int(),
-      epochs: z.number().int().min(0),
-      examples: z.number().int().min(0),
-      backend: z.string(),
-    })
-    .nullable(),
-  createdBy: z.string(),
-});
+export const manifestSchema = z
+  .strictObject({
+    schema: z.literal(MANIFEST_SCHEMA),
+    id: sha256Hex,
+    variant: z.string().min(1),
+    architecture: z.string().min(1),
+    parent: sha256Hex.nullable(),
+    pruning: z
+      .strictObject({
+        method: z.literal('l1-structured'),
+        targetFlopsReduction: z.number().min(0).max(1),
+        flopsReduction: z.number().min(0).max(1),
+        channelFraction: z.number().min(0).max(1),
+        channelMultiple: z.number().int().min(1),
+        keptChannels: z.record(z.string(), z.number().int().min(1)),
+        fineTuneEpochs: z.number().int().min(0),
+        /** Test accuracy right after the channels were removed, before fine-tuning. */
+        accuracyBeforeFineTune: z.number().min(0).max(1).optional(),
+      })
+      .nullable(),
+    /** Multiply-adds of one inference (conv and dense layers). */
+    flops: z.number().int().min(0),
+    params: z.number().int().min(0),
+    accuracy: z
+      .strictObject({
+        top1: z.number().min(0).max(1),
+        dataset: z.string(),
+        examples: z.number().int().min(1),
+      })
+      .nullable(),
+    inputShape: z.array(z.number().int().min(1)),
+    /** Total bytes of `files`: what a device downloads, checked before and during the download. */
+    artifactBytes: z.number().int().min(1),
+    files: z.array(z.strictObject({ path: z.string(), bytes: z.number().int().min(0), sha256: sha256Hex })),
+    training: z
+      .strictObject({
+        seed: z.number().int(),
+        epochs: z.number().int().min(0),
+        examples: z.number().int().min(0),
+        backend: z.string(),
+      })
+      .nullable(),
+    createdBy: z.string(),
+    /**
+     * Release counter of the model line (architecture + variant), ≥ 1, increasing with every new
+     * artifact of the line: a device refuses a release below the highest it committed (rollback
+     * attack). Absent: unversioned (release 0).
+     */
+    release: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+    /** After this instant (ISO 8601 with offset) no device installs the artifact (freeze attack). */
+    expires: z.iso.datetime({ offset: true }).optional(),
+    /** Board profile ids (protocol/boards) the artifact is meant for; absent: any board. */
+    boards: z.array(z.string().min(1).max(64)).min(1).max(64).optional(),
+  })
+  .superRefine((manifest, ctx) => {
+    // artifactBytes is what a device checks a download against; a manifest whose files add up to
+    // something else would let the files grow past the size the device agreed to.
+    const total = manifest.files.reduce((sum, file) => sum + file.bytes, 0);
+    if (total !== manifest.artifactBytes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['artifactBytes'],
+        message: `is ${manifest.artifactBytes}, but the files add up to ${total} bytes`,
+      });
+    }
+  });
 export type ModelManifest = z.infer<typeof manifestSchema>;
 
+/** One signature of manifest.sig (the file holds one, or an array of them: see SIGNATURE_FILE_SCHEMA). */
 export const signatureSchema = z.strictObject({
   algorithm: z.literal('ed25519'),
   /** First 16 hex digits of the SHA-256 of the public key (SPKI DER). */
@@ -64,6 +91,19 @@ export const signatureSchema = z.strictObject({
   signature: z.string().min(1),
 });
 export type ManifestSignature = z.infer<typeof signatureSchema>;
+
+/** Most signatures one manifest.sig may hold (a key rotation needs two). */
+export const MAX_MANIFEST_SIGNATURES = 8;
+
+/**
+ * manifest.sig: one signature (as every manifest signed before key rotation existed), or an array
+ * of signatures by different keys over the same bytes — how a new model key is introduced while
+ * agents still trust only the old one (docs/security.md, "Rotating keys").
+ */
+export const signatureFileSchema = z.union([
+  signatureSchema,
+  z.array(signatureSchema).min(1).max(MAX_MANIFEST_SIGNATURES),
+]);
 
 /** The artifact id: SHA-256 over model.json then each weight file in manifest order. */
 export function artifactId(modelJson: Uint8Array, weightFiles: readonly Uint8Array[]): string {

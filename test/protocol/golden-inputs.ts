@@ -2,7 +2,13 @@
 // are pinned in. golden.test.ts checks them; `node --import tsx test/protocol/golden-write.ts`
 // writes the files of vectors added here that have no file yet (it never overwrites one).
 
-import type { Encoding, InferenceBatch, Message, StatusMessage } from '../../protocol/index.js';
+import type {
+  DeploymentMessage,
+  Encoding,
+  InferenceBatch,
+  Message,
+  StatusMessage,
+} from '../../protocol/index.js';
 
 const MODEL_ID = '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
 
@@ -118,6 +124,39 @@ const STATUS: StatusMessage = {
   agentVersion: '0.1.0',
 };
 
+/** Fixed input: a deployment transition with only the required fields (mid-download). */
+const DEPLOYMENT_DOWNLOADING: DeploymentMessage = {
+  v: 1,
+  type: 'deployment',
+  device: 'rpi4-lab-01',
+  seq: 17,
+  atUs: 1_731_000_100_000_000,
+  deploymentId: 'rollout-7',
+  modelId: MODEL_ID,
+  release: 3,
+  state: 'downloading',
+  bytes: 131_072,
+  attempt: 1,
+};
+
+/** Fixed input: a rollback after a failed probation, with every optional field. */
+const DEPLOYMENT_ROLLED_BACK: DeploymentMessage = {
+  v: 1,
+  type: 'deployment',
+  device: 'rpi4-lab-01',
+  seq: 23,
+  atUs: 1_731_000_460_500_000,
+  deploymentId: 'rollout-7',
+  modelId: MODEL_ID,
+  release: 3,
+  state: 'rolled-back',
+  reason: 'probation-failed',
+  detail: '3 inference errors in probation (limit 0)',
+  bytes: 244_376,
+  previousModelId: 'ccd5caa4f0155c9d8c2a9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f',
+  attempt: 2,
+};
+
 /** Golden file name, the message, its encoding. */
 export const GOLDEN_VECTORS: readonly (readonly [name: string, message: Message, encoding: Encoding])[] = [
   ['inference-3.cbor.hex', INFERENCE_3, 'cbor'],
@@ -130,4 +169,8 @@ export const GOLDEN_VECTORS: readonly (readonly [name: string, message: Message,
   ['inference-3-baseline-uncertainty.json', INFERENCE_3_BASELINE_UNCERTAINTY, 'json'],
   ['status.cbor.hex', STATUS, 'cbor'],
   ['status.json', STATUS, 'json'],
+  ['deployment-downloading.cbor.hex', DEPLOYMENT_DOWNLOADING, 'cbor'],
+  ['deployment-downloading.json', DEPLOYMENT_DOWNLOADING, 'json'],
+  ['deployment-rolled-back.cbor.hex', DEPLOYMENT_ROLLED_BACK, 'cbor'],
+  ['deployment-rolled-back.json', DEPLOYMENT_ROLLED_BACK, 'json'],
 ];

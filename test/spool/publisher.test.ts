@@ -95,7 +95,7 @@ describe('publisher and a broker that goes away', () => {
       if (!decoded.ok) return;
       if (decoded.value.type === 'inference')
         seen.firstSeqs.push((decoded.value as InferenceBatch).records[0]?.seq ?? -1);
-      else seen.statuses.push(decoded.value);
+      else if (decoded.value.type === 'status') seen.statuses.push(decoded.value);
     });
     await client.subscribeAsync(buildTopic({ fleet: FLEET, device: DEVICE, kind }), { qos: 1 });
     return seen;
