@@ -88,11 +88,10 @@ export class Collector {
     await connected(client);
     client.on('error', (error) => log.warn({ err: error.message }, 'mqtt error'));
     // Status stays a plain subscription: brokers send retained messages to no shared subscriber.
-    const inference =
-      sharedGroup === undefined
-        ? topicFilter('inference')
-        : `$share/${sharedGroup}/${topicFilter('inference')}`;
-    await client.subscribeAsync(member === 0 ? [inference, topicFilter('status')] : [inference], { qos: 1 });
+    const shared = (filter: string) =>
+      sharedGroup === undefined ? filter : `$share/${sharedGroup}/${filter}`;
+    const data = [shared(topicFilter('inference')), shared(topicFilter('feedback'))];
+    await client.subscribeAsync(member === 0 ? [...data, topicFilter('status')] : data, { qos: 1 });
     return client;
   }
 

@@ -11,6 +11,8 @@ export const MEASUREMENTS = {
   inferenceIo: 'inference_io',
   status: 'device_status',
   comparison: 'comparison',
+  /** A point per feedback message: the label of one record, given after its answer. */
+  feedback: 'feedback',
 } as const;
 
 /**
@@ -49,6 +51,17 @@ export const STATUS_KEYS = {
   modelId: 'model_id',
   variant: 'variant',
   agentVersion: 'agent_version',
+} as const;
+
+/** Tags and fields of `feedback`; the point's time is atUs × 1000 + seq mod 1000 (one point per feedback). */
+export const FEEDBACK_KEYS = {
+  fleet: 'fleet',
+  device: 'device',
+  seq: 'seq',
+  label: 'label',
+  /** 1 when the record's answer matched the label, else 0: mean() gives field accuracy. */
+  correct: 'correct',
+  atUs: 'at_us',
 } as const;
 
 /** Tags and fields of `comparison` (life-cycle results, per functional unit). */

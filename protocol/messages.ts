@@ -84,12 +84,31 @@ export interface DeploymentMessage {
   attempt: number;
 }
 
-export type Message = InferenceBatch | StatusMessage | DeploymentMessage;
+/**
+ * Ground truth that arrived after the answer (`feedback` topic): the label of the record `seq`,
+ * and whether the device's answer matched it. The collector joins it to the record by (device, seq).
+ */
+export interface FeedbackMessage {
+  v: typeof PROTOCOL_VERSION;
+  type: 'feedback';
+  device: string;
+  /** Sequence number of the inference record the label is for. */
+  seq: number;
+  /** The true class index. */
+  label: number;
+  /** Whether the record's prediction (its arg max) equals `label`; the device knows its answer, the collector does not. */
+  correct: boolean;
+  /** When the feedback was given, microseconds since the Unix epoch. */
+  atUs: number;
+}
+
+export type Message = InferenceBatch | StatusMessage | DeploymentMessage | FeedbackMessage;
 
 /** Typed map from topic kind to its payload: the public MQTT API. */
 export interface TopicPayloads {
   inference: InferenceBatch;
   status: StatusMessage;
   deployment: DeploymentMessage;
+  feedback: FeedbackMessage;
 }
 export type PayloadKind = keyof TopicPayloads & MessageKind;

@@ -309,6 +309,20 @@ export const RECORD_FIELDS = {
     sql: 'REAL',
     influx: field('float'),
   }),
+  inputSource: row({
+    doc:
+      'What fed the inference its input: `random` (the agent’s seeded load generator), `dir` (files of a folder), ' +
+      '`dataset` (a labelled dataset), `mqtt` (inputs sent on the device’s topic), `http` (the local ' +
+      'inference API), `library` (agent.infer() in the application’s process). Absent: not stated (older agents).',
+    unit: '',
+    value: oneOf('random', 'dir', 'dataset', 'mqtt', 'http', 'library'),
+    optional: true,
+    wire: column('inputSource'),
+    sql: 'TEXT',
+    // A tag: six values at most, and analyses group by it (accuracy of real use vs a dataset).
+    // Absent, it is left out of the series key, so older records keep their series.
+    influx: tag(),
+  }),
 } as const satisfies Record<string, FieldSpec>;
 
 type Fields = typeof RECORD_FIELDS;

@@ -8,7 +8,7 @@ import { MAX_ID_LENGTH } from './limits.js';
 export const TOPIC_ROOT = 'edgewatt';
 export const TOPIC_VERSION = 'v1';
 
-export const MESSAGE_KINDS = ['inference', 'status', 'power', 'offload', 'deployment'] as const;
+export const MESSAGE_KINDS = ['inference', 'status', 'power', 'offload', 'deployment', 'feedback'] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
 /** A parsed topic: either a data kind, or a command `cmd/{name}` sent to the device. */
@@ -65,6 +65,16 @@ export function topicFilter(kind: MessageKind, fleet?: string, device?: string):
   if (fleet !== undefined) assertId('fleet id', fleet);
   if (device !== undefined) assertId('device id', device);
   return `${TOPIC_ROOT}/${TOPIC_VERSION}/${fleet ?? '+'}/${device ?? '+'}/${kind}`;
+}
+
+/**
+ * Where a device answers the inputs it is sent on `cmd/infer` (`--inputs mqtt`): application
+ * JSON, not a message kind, so collectors neither subscribe to it nor parse it.
+ */
+export function answerTopic(fleet: string, device: string): string {
+  assertId('fleet id', fleet);
+  assertId('device id', device);
+  return `${TOPIC_ROOT}/${TOPIC_VERSION}/${fleet}/${device}/answer`;
 }
 
 /** Parses an incoming topic; never throws. */

@@ -4,19 +4,28 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { Command } from 'commander';
-import { capability, createStore, type StoredRecord } from '../../collector/store/index.js';
+import {
+  capability,
+  createStore,
+  type LabelledRecord,
+  readLabelledRecords,
+} from '../../collector/store/index.js';
 import { RECORD_FIELD_NAMES } from '../../protocol/index.js';
 import { resolveConfig } from '../config.js';
 import { addSchemaOptions } from '../options.js';
 import { addRecordFilterOptions, recordFilterFrom } from '../schemas/filter.js';
 import { exportSchema } from '../schemas.js';
 
-/** Columns: where a record came from, its fields (the field table, in order), when it was stored. */
-export const EXPORT_FIELDS: readonly (keyof StoredRecord)[] = [
+/**
+ * Columns: where a record came from, its fields (the field table, in order), when it was stored,
+ * and the label given as feedback (then `correct` is the feedback's verdict).
+ */
+export const EXPORT_FIELDS: readonly (keyof LabelledRecord)[] = [
   'fleet',
   'device',
   ...RECORD_FIELD_NAMES,
   'receivedUs',
+  'label',
 ];
 
 function csvCell(value: unknown): string {
@@ -30,7 +39,7 @@ async function write(out: Writable, chunk: string): Promise<void> {
 }
 
 export async function exportRecords(
-  records: AsyncIterable<StoredRecord> | Iterable<StoredRecord>,
+  records: AsyncIterable<Partial<LabelledRecord>> | Iterable<Partial<LabelledRecord>>,
   format: 'csv' | 'jsonl',
   out: Writable,
 ): Promise<number> {
@@ -59,7 +68,7 @@ export function exportCommand(): Command {
       await store.connect();
       const out = config.out === undefined ? process.stdout : createWriteStream(config.out);
       try {
-        const count = await exportRecords(store.readRecords(filter), config.format, out);
+        const count = await exportRecords(readLabelledRecords(store, filter), config.format, out);
         process.stderr.write(`exported ${count} records\n`);
       } finally {
         await store.close();

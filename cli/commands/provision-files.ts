@@ -38,7 +38,8 @@ const marker = (fleet: string, device: string) => `# edgewatt device ${fleet}/${
 
 /** A device may publish only under its own id and read only its own commands and status. */
 export function aclBlock(fleet: string, device: string, username: string): string {
-  const topic = (kind: 'inference' | 'status' | 'power' | 'offload') => buildTopic({ fleet, device, kind });
+  const topic = (kind: 'inference' | 'status' | 'power' | 'offload' | 'feedback') =>
+    buildTopic({ fleet, device, kind });
   const base = topic('status').replace(/\/status$/, '');
   return [
     marker(fleet, device),
@@ -46,6 +47,9 @@ export function aclBlock(fleet: string, device: string, username: string): strin
     `topic write ${topic('inference')}`,
     `topic write ${topic('power')}`,
     `topic write ${topic('offload')}`,
+    `topic write ${topic('feedback')}`,
+    // Answers to inputs sent on cmd/infer (--inputs mqtt), read by the device's application.
+    `topic write ${base}/answer`,
     // readwrite: the agent watches its own retained status to answer a stale last will.
     `topic readwrite ${topic('status')}`,
     `topic read ${base}/cmd/#`,

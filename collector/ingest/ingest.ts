@@ -27,6 +27,8 @@ export interface IngestStats {
   records: number;
   duplicates: number;
   statuses: number;
+  /** Feedback messages (labels given after the answer) stored. */
+  feedbacks: number;
   /** Status messages with a lower birth than one already seen (late last wills), ignored. */
   staleStatuses: number;
   /**
@@ -43,6 +45,7 @@ export interface IngestStats {
 export type IngestOutcome =
   | { kind: 'stored'; inserted: number; duplicates: number }
   | { kind: 'status' }
+  | { kind: 'feedback' }
   | { kind: 'stale-status' }
   | { kind: 'rejected'; reason: RejectReason; message: string };
 
@@ -69,6 +72,7 @@ export class Ingest {
     records: 0,
     duplicates: 0,
     statuses: 0,
+    feedbacks: 0,
     staleStatuses: 0,
     seqRegressions: 0,
     storeErrors: 0,
@@ -162,7 +166,7 @@ export class Ingest {
     const address = parseTopic(topic);
     if (!address.ok) return this.reject(address.error.reason, address.error.message, topic, payload);
     const { fleet, device, kind } = address.value;
-    if (kind !== 'inference' && kind !== 'status') {
+    if (kind !== 'inference' && kind !== 'status' && kind !== 'feedback') {
       return this.reject('unexpected-kind', `kind ${kind} is not ingested by this collector`, topic, payload);
     }
     const key = `${fleet}/${device}`;
@@ -202,6 +206,12 @@ export class Ingest {
         this.stats.statuses++;
         remember(this.lastSeenUs, key, Math.round(this.nowMs() * 1000));
         return { kind: 'status' };
+      }
+      if (message.type === 'feedback') {
+        await this.store.writeFeedback(fleet, message, received);
+        this.stats.feedbacks++;
+        remember(this.lastSeenUs, key, Math.round(this.nowMs() * 1000));
+        return { kind: 'feedback' };
       }
       const result = await this.store.writeBatch(fleet, device, message.records, received);
       this.stats.batches++;

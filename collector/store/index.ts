@@ -24,6 +24,12 @@ export const STORE_DRIVERS: readonly StoreDriver[] = [
 export type { StoreDriver } from './driver.js';
 export { describeFilter, modelMatches, type RecordFilter, recordMatches } from './filter.js';
 export {
+  type AccuracySummary,
+  type LabelledRecord,
+  readAccuracySummary,
+  readLabelledRecords,
+} from './labels.js';
+export {
   type Capability,
   type ComparisonWriter,
   type DeviceStatus,
@@ -37,6 +43,7 @@ export {
   type StoreBufferStats,
   StoreCapabilityError,
   StoreConfigError,
+  type StoredFeedback,
   type StoredRecord,
   type WriteResult,
 } from './store.js';

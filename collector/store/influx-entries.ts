@@ -17,7 +17,7 @@ import {
   type Message,
 } from '../../protocol/index.js';
 import type { SpoolEntry } from '../sink/spool-frames.js';
-import { inferenceLines, inferencePointCount, statusLine } from './influx-lines.js';
+import { feedbackLine, inferenceLines, inferencePointCount, statusLine } from './influx-lines.js';
 import type { ReceivedPayload } from './store.js';
 
 const KIND_MESSAGE = 1;
@@ -152,10 +152,16 @@ function messageLines(bytes: Uint8Array): { points: string[] } | { error: string
   if (!decoded.ok) return { error: `${decoded.error.reason}: ${decoded.error.message}` };
   const message = decoded.value;
   try {
-    if (message.type === 'inference')
-      return { points: inferenceLines(spooled.fleet, spooled.device, message.records) };
-    if (message.type === 'status') return { points: [statusLine(spooled.fleet, message)] };
-    return { error: `a ${message.type} message has no InfluxDB points` };
+    switch (message.type) {
+      case 'inference':
+        return { points: inferenceLines(spooled.fleet, spooled.device, message.records) };
+      case 'status':
+        return { points: [statusLine(spooled.fleet, message)] };
+      case 'feedback':
+        return { points: [feedbackLine(spooled.fleet, message)] };
+      default:
+        return { error: `a ${message.type} message has no InfluxDB points` };
+    }
   } catch (error) {
     return { error: (error as Error).message };
   }

@@ -7,6 +7,8 @@
 
 import {
   COMPARISON_KEYS as C,
+  FEEDBACK_KEYS as F,
+  type FeedbackMessage,
   INFERENCE_IO_KEYS,
   INFERENCE_KEYS,
   type InferenceRecord,
@@ -221,6 +223,13 @@ export function statusLine(fleet: string, s: StatusMessage): string {
   if (s.variant !== undefined) fields += `,${S.variant}=${str(s.variant)}`;
   if (s.agentVersion !== undefined) fields += `,${S.agentVersion}=${str(s.agentVersion)}`;
   return `${tags} ${fields} ${s.atUs}${s.state === 'offline' ? '001' : '000'}`;
+}
+
+/** One point per feedback; seq mod 1000 in the timestamp keeps two feedbacks of one microsecond apart. */
+export function feedbackLine(fleet: string, f: FeedbackMessage): string {
+  const tags = `${MEASUREMENTS.feedback},${F.device}=${tag(f.device)},${F.fleet}=${tag(fleet)}`;
+  const fields = `${F.correct}=${f.correct ? '1i' : '0i'},${F.label}=${int(f.label)},${F.seq}=${int(f.seq)},${F.atUs}=${int(f.atUs)}`;
+  return `${tags} ${fields} ${f.atUs}${String(f.seq % 1000).padStart(3, '0')}`;
 }
 
 export function comparisonLine(c: ComparisonResult): string {

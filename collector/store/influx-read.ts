@@ -5,6 +5,7 @@
 // merged with that device's `inference_io` runs by seq: memory stays flat however many points.
 
 import {
+  FEEDBACK_KEYS,
   INFERENCE_IO_KEYS,
   INFERENCE_KEYS,
   MEASUREMENTS,
@@ -22,7 +23,7 @@ import {
   quoteString,
   rowsOf,
 } from './influx-query.js';
-import type { DeviceStatus, DeviceSummary, RecordReader, StoredRecord } from './store.js';
+import type { DeviceStatus, DeviceSummary, RecordReader, StoredFeedback, StoredRecord } from './store.js';
 import { WindowStats } from './summary-windows.js';
 
 type Row = Record<string, unknown>;
@@ -260,6 +261,10 @@ export class InfluxReader implements RecordReader {
    * The last status of each device, as SQLite keeps it: state, seq and time of the last message,
    * every other value the last one given (a last will carries few).
    */
+  readFeedback(f: RecordFilter = {}): AsyncIterable<StoredFeedback> {
+    return readFeedbackPoints(this.query, f);
+  }
+
   async readDevices(f: RecordFilter = {}): Promise<DeviceStatus[]> {
     const statuses = new Map<string, DeviceStatus>();
     const q = `SELECT * FROM ${quoteIdent(MEASUREMENTS.status)}${where(influxConditions({ fleet: f.fleet, device: f.device }))} GROUP BY ${quoteIdent(STATUS_KEYS.fleet)}, ${quoteIdent(STATUS_KEYS.device)}`;
@@ -287,6 +292,43 @@ export class InfluxReader implements RecordReader {
       a.fleet === b.fleet ? cmp(a.device, b.device) : cmp(a.fleet, b.fleet),
     );
   }
+}
+
+/**
+ * The last feedback of each record, by seq. One device's feedback is held at a time: a few numbers
+ * per labelled record, far less than its records.
+ */
+export async function* readFeedbackPoints(
+  query: InfluxQuery,
+  f: RecordFilter,
+): AsyncIterable<StoredFeedback> {
+  const K = FEEDBACK_KEYS;
+  const q = `SELECT * FROM ${quoteIdent(MEASUREMENTS.feedback)}${where(influxConditions({ fleet: f.fleet, device: f.device }))} GROUP BY ${quoteIdent(K.fleet)}, ${quoteIdent(K.device)}`;
+  let device: string | undefined;
+  let latest = new Map<number, StoredFeedback>();
+  const flush = function* () {
+    yield* [...latest.values()].sort((a, b) => a.seq - b.seq);
+  };
+  for await (const row of rowStream(query.stream(q))) {
+    const key = `${row[K.fleet]}\u0000${row[K.device]}`;
+    if (key !== device) {
+      yield* flush();
+      latest = new Map();
+      device = key;
+    }
+    const feedback: StoredFeedback = {
+      fleet: String(row[K.fleet]),
+      device: String(row[K.device]),
+      seq: Number(row[K.seq]),
+      label: Number(row[K.label]),
+      correct: Number(row[K.correct]) === 1,
+      atUs: Number(row[K.atUs]),
+    };
+    const before = latest.get(feedback.seq);
+    // Points come in time order; the later of two feedbacks for one record wins.
+    if (before === undefined || feedback.atUs >= before.atUs) latest.set(feedback.seq, feedback);
+  }
+  yield* flush();
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

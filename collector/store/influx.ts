@@ -7,7 +7,12 @@
 
 import { join } from 'node:path';
 import { logger } from '../../common/logger.js';
-import { type InferenceRecord, PROTOCOL_VERSION, type StatusMessage } from '../../protocol/index.js';
+import {
+  type FeedbackMessage,
+  type InferenceRecord,
+  PROTOCOL_VERSION,
+  type StatusMessage,
+} from '../../protocol/index.js';
 import type { ComparisonResult } from '../lifecycle/comparison-result.js';
 import { InfluxSink, type InfluxTarget } from '../sink/influxdb.js';
 import { DEFAULT_RUNTIME, SinkRuntime, type SinkStats } from '../sink/runtime.js';
@@ -27,6 +32,7 @@ import {
   type RecordWriter,
   type Store,
   StoreConfigError,
+  type StoredFeedback,
   type StoredRecord,
   type WriteResult,
 } from './store.js';
@@ -175,6 +181,10 @@ export class InfluxStore implements Store, RecordWriter, RecordReader, Compariso
     await this.runtime.append([messageEntry(fleet, status.device, status, received)]);
   }
 
+  async writeFeedback(fleet: string, feedback: FeedbackMessage, received?: ReceivedPayload): Promise<void> {
+    await this.runtime.append([messageEntry(fleet, feedback.device, feedback, received)]);
+  }
+
   /** Writes life-cycle comparison results (measurement `comparison`, see influx-lines.ts). */
   async writeComparison(results: readonly ComparisonResult[]): Promise<void> {
     if (results.length === 0) return;
@@ -212,6 +222,10 @@ export class InfluxStore implements Store, RecordWriter, RecordReader, Compariso
 
   readDevices(filter: RecordFilter = {}): Promise<DeviceStatus[]> {
     return this.reader.readDevices(filter);
+  }
+
+  readFeedback(filter: RecordFilter = {}): AsyncIterable<StoredFeedback> {
+    return this.reader.readFeedback(filter);
   }
 }
 

@@ -70,6 +70,15 @@ export function summaryQuery(f: RecordFilter): Query {
   };
 }
 
+/** Feedback rows in key order; of the filter only fleet and device apply (labels are joined by seq). */
+export function feedbackQuery(f: RecordFilter): Query {
+  const where = whereRecords({ fleet: f.fleet, device: f.device });
+  return {
+    sql: `SELECT fleet, device, seq, label, correct, at_us AS atUs FROM feedback ${where.sql} ORDER BY fleet, device, seq`,
+    params: where.params,
+  };
+}
+
 /** Device status rows; of the filter only fleet and device apply (a status has no model or time). */
 export function devicesQuery(f: RecordFilter): Query {
   const where = whereRecords({ fleet: f.fleet, device: f.device });

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { InferenceRecord, StatusMessage } from '../../protocol/index.js';
+import type { FeedbackMessage, InferenceRecord, StatusMessage } from '../../protocol/index.js';
 import type { ComparisonResult } from '../lifecycle/comparison-result.js';
 import type { RecordFilter } from './filter.js';
 import { COMPARISON_SCHEMA, insertComparisons, selectComparisons } from './sqlite-comparison.js';
@@ -18,7 +18,7 @@ import {
   INSERT_INFERENCE,
   toRowValues,
 } from './sqlite-inference.js';
-import { countQuery, devicesQuery, recordsQuery, summaryQuery } from './sqlite-read.js';
+import { countQuery, devicesQuery, feedbackQuery, recordsQuery, summaryQuery } from './sqlite-read.js';
 import {
   type ComparisonWriter,
   type DeviceStatus,
@@ -27,6 +27,7 @@ import {
   type RecordWriter,
   type Store,
   StoreConfigError,
+  type StoredFeedback,
   type StoredRecord,
   type WriteResult,
 } from './store.js';
@@ -46,6 +47,20 @@ CREATE TABLE IF NOT EXISTS device (
   variant TEXT,
   agent_version TEXT,
   PRIMARY KEY (fleet, device)
+) WITHOUT ROWID;
+`;
+
+// Labels given after the answer, one row per record (the last feedback wins). Kept apart from
+// `inference` because feedback may arrive before its record's batch, and a record is never updated.
+const FEEDBACK_SCHEMA = `
+CREATE TABLE IF NOT EXISTS feedback (
+  fleet TEXT NOT NULL,
+  device TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  label INTEGER NOT NULL,
+  correct INTEGER NOT NULL CHECK (correct IN (0, 1)),
+  at_us INTEGER NOT NULL,
+  PRIMARY KEY (fleet, device, seq)
 ) WITHOUT ROWID;
 `;
 
@@ -79,6 +94,7 @@ export class SqliteStore implements Store, RecordWriter, RecordReader, Compariso
     db.exec(INFERENCE_SCHEMA);
     db.exec(DEVICE_SCHEMA);
     db.exec(COMPARISON_SCHEMA);
+    db.exec(FEEDBACK_SCHEMA);
     addMissingColumns(db);
     const insert = db.prepare(INSERT_INFERENCE);
     this.insertBatch = db.transaction(
@@ -135,6 +151,22 @@ export class SqliteStore implements Store, RecordWriter, RecordReader, Compariso
       });
   }
 
+  async writeFeedback(fleet: string, feedback: FeedbackMessage): Promise<void> {
+    this.open
+      .prepare(
+        `INSERT INTO feedback (fleet, device, seq, label, correct, at_us) VALUES (@fleet, @device, @seq, @label, @correct, @atUs)
+         ON CONFLICT (fleet, device, seq) DO UPDATE SET label = excluded.label, correct = excluded.correct, at_us = excluded.at_us`,
+      )
+      .run({
+        fleet,
+        device: feedback.device,
+        seq: feedback.seq,
+        label: feedback.label,
+        correct: feedback.correct ? 1 : 0,
+        atUs: feedback.atUs,
+      });
+  }
+
   // Reads (queries in sqlite-read.ts). better-sqlite3 is synchronous, so these are too; the
   // RecordReader forms below wrap them for callers that read any store.
 
@@ -179,6 +211,19 @@ export class SqliteStore implements Store, RecordWriter, RecordReader, Compariso
 
   async readDevices(filter: RecordFilter = {}): Promise<DeviceStatus[]> {
     return this.devices(filter);
+  }
+
+  async *readFeedback(filter: RecordFilter = {}): AsyncIterable<StoredFeedback> {
+    // A file made before feedback existed, opened read-only, has no such table.
+    const table = this.open
+      .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'feedback'`)
+      .get();
+    if (table === undefined) return;
+    const q = feedbackQuery(filter);
+    const rows = this.open.prepare(q.sql).iterate(q.params) as IterableIterator<
+      Omit<StoredFeedback, 'correct'> & { correct: number }
+    >;
+    for (const row of rows) yield { ...row, correct: row.correct === 1 };
   }
 
   /** Writes life-cycle comparison results (table `comparison`, see sqlite-comparison.ts). */

@@ -4,7 +4,7 @@
 // De-duplication of (fleet, device, seq) is the record writer's contract: redelivery is normal.
 
 import { EdgewattError } from '../../common/errors.js';
-import type { InferenceRecord, StatusMessage } from '../../protocol/index.js';
+import type { FeedbackMessage, InferenceRecord, StatusMessage } from '../../protocol/index.js';
 import type { ComparisonResult } from '../lifecycle/comparison-result.js';
 import type { RecordFilter } from './filter.js';
 
@@ -49,6 +49,19 @@ export interface DeviceSummary {
   energyStandardErrorJ: number;
   /** Mean of the per-record standard uncertainties (they are correlated, so they do not average down). */
   meanUncertaintyJ: number;
+}
+
+/** Ground truth given for one record after its answer (a `feedback` message as stored). */
+export interface StoredFeedback {
+  fleet: string;
+  device: string;
+  /** Sequence number of the record the label is for. */
+  seq: number;
+  label: number;
+  /** Whether the record's answer matched the label. */
+  correct: boolean;
+  /** When the feedback was given, µs since the Unix epoch. */
+  atUs: number;
 }
 
 /** A message as the collector received it: its payload's bytes and when they arrived. */
@@ -99,6 +112,8 @@ export interface RecordWriter {
     received?: ReceivedPayload,
   ): Promise<WriteResult>;
   writeStatus(fleet: string, status: StatusMessage, received?: ReceivedPayload): Promise<void>;
+  /** Keeps the label of (fleet, device, seq); a later feedback for the same record replaces it. */
+  writeFeedback(fleet: string, feedback: FeedbackMessage, received?: ReceivedPayload): Promise<void>;
 }
 
 /**
@@ -116,6 +131,11 @@ export interface RecordReader {
   readSummary(filter?: RecordFilter): Promise<DeviceSummary[]>;
   /** The last status of each device (only fleet and device of the filter apply). */
   readDevices(filter?: RecordFilter): Promise<DeviceStatus[]>;
+  /**
+   * Feedback (labels given after the answer), the last one per record; of the filter only fleet
+   * and device apply. labels.ts joins it to the records.
+   */
+  readFeedback(filter?: RecordFilter): AsyncIterable<StoredFeedback>;
 }
 
 /** Capability `writeComparisons`: life-cycle comparison results (compare --record, API record=true). */

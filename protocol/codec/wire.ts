@@ -9,6 +9,7 @@ import { fail, ok, ProtocolError, type Result } from '../errors.js';
 import { MAX_BATCH_RECORDS, MAX_TEXT_LENGTH } from '../limits.js';
 import {
   type DeploymentMessage,
+  type FeedbackMessage,
   type InferenceBatch,
   type Message,
   PROTOCOL_VERSION,
@@ -170,6 +171,19 @@ const wireDeployment = z.strictObject({
   attempt: uint,
 });
 
+/** Labels are class indices; 2^31 bounds them far past any classifier's classes. */
+const MAX_LABEL = 2 ** 31 - 1;
+
+const wireFeedback = z.strictObject({
+  v: z.literal(PROTOCOL_VERSION),
+  type: z.literal('feedback'),
+  device: id,
+  seq: uint,
+  label: z.number().int().min(0).max(MAX_LABEL),
+  correct: z.boolean(),
+  atUs: uint,
+});
+
 /** Record values of one column in wire units. */
 function packColumn(records: readonly InferenceRecord[], c: WireColumn): unknown {
   const values = records.map((record) => {
@@ -193,6 +207,11 @@ export function toWire(message: Message): Record<string, unknown> {
     const present = Object.fromEntries(Object.entries(message).filter(([, value]) => value !== undefined));
     const schema = message.type === 'status' ? wireStatus : wireDeployment;
     const checked = checkWire(schema, { ...present, atUs: Math.round(message.atUs) });
+    if (!checked.ok) throw checked.error;
+    return checked.value;
+  }
+  if (message.type === 'feedback') {
+    const checked = checkWire(wireFeedback, { ...message, atUs: Math.round(message.atUs) });
     if (!checked.ok) throw checked.error;
     return checked.value;
   }
@@ -327,5 +346,12 @@ export function fromWire(value: unknown): Result<Message> {
     const checked = checkWire(wireDeployment, value);
     return checked.ok ? ok(checked.value as DeploymentMessage) : checked;
   }
-  return fail('invalid', `type is ${describeValue(type)}; expected "inference", "status" or "deployment"`);
+  if (type === 'feedback') {
+    const checked = checkWire(wireFeedback, value);
+    return checked.ok ? ok(checked.value as FeedbackMessage) : checked;
+  }
+  return fail(
+    'invalid',
+    `type is ${describeValue(type)}; expected "inference", "status", "deployment" or "feedback"`,
+  );
 }

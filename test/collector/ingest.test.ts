@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readLabelledRecords } from '../../collector/store/index.js';
 import { buildTopic, encodeMessage, type InferenceRecord, PROTOCOL_VERSION } from '../../protocol/index.js';
 import { type Stack, startStack, tempDir, waitFor } from '../support/stack.js';
 
@@ -82,5 +83,42 @@ describe('collector ingest', () => {
     const { fleet, device, receivedUs: _r, ...first } = stored[0] ?? ({} as never);
     expect({ fleet, device }).toEqual({ fleet: 'lab', device: 'dev-2' });
     expect(first).toEqual(record(10));
+  });
+});
+
+describe('collector ingest of feedback', () => {
+  const feedbackTopic = (device: string) => buildTopic({ fleet: 'lab', device, kind: 'feedback' });
+  const feedback = (device: string, seq: number, label: number, correct: boolean) =>
+    Buffer.from(
+      encodeMessage({
+        v: PROTOCOL_VERSION,
+        type: 'feedback',
+        device,
+        seq,
+        label,
+        correct,
+        atUs: 1_763_700_001_000_000,
+      }),
+    );
+
+  it('stores feedback on its own topic and joins it to the record; another device’s feedback is refused', async () => {
+    const before = stack.collector.stats.feedbacks;
+    const mismatched = stack.collector.stats.rejected['device-mismatch'] ?? 0;
+    await publisher.publishAsync(topic('dev-fb'), batch('dev-fb', [0, 1]), { qos: 1 });
+    await publisher.publishAsync(feedbackTopic('dev-fb'), feedback('dev-fb', 1, 3, false), { qos: 1 });
+    await publisher.publishAsync(feedbackTopic('dev-fb'), feedback('intruder', 0, 3, true), { qos: 1 });
+    await waitFor('feedback stored', () => stack.collector.stats.feedbacks === before + 1);
+    await waitFor(
+      'mismatch refused',
+      () => stack.collector.stats.rejected['device-mismatch'] === mismatched + 1,
+    );
+    const labelled = [];
+    for await (const r of readLabelledRecords(stack.store, { device: 'dev-fb' }))
+      labelled.push([r.seq, r.label, r.correct]);
+    // Record 1 has no feedback-free verdict to keep: the feedback's (label 3, wrong) replaces it.
+    expect(labelled).toEqual([
+      [0, null, true],
+      [1, 3, false],
+    ]);
   });
 });

@@ -128,14 +128,14 @@ describe('InfluxDB points from the field table', () => {
 });
 
 describe('export columns from the field table', () => {
-  it('exports every field of the table, between where the record came from and when it was stored', async () => {
-    expect(EXPORT_FIELDS).toEqual(['fleet', 'device', ...RECORD_FIELD_NAMES, 'receivedUs']);
+  it('exports every field of the table, between where the record came from and when it was stored, then the label', async () => {
+    expect(EXPORT_FIELDS).toEqual(['fleet', 'device', ...RECORD_FIELD_NAMES, 'receivedUs', 'label']);
     const out = new PassThrough();
     let text = '';
     out.on('data', (chunk: Buffer) => {
       text += chunk.toString();
     });
-    const record = { ...recordWithEveryField(1), fleet: 'lab', device: 'pi4-a', receivedUs: 5 };
+    const record = { ...recordWithEveryField(1), fleet: 'lab', device: 'pi4-a', receivedUs: 5, label: 3 };
     await exportRecords(
       [record, { ...makeRecord(2), fleet: 'lab', device: 'pi4-a', receivedUs: 6 }],
       'csv',
@@ -146,5 +146,7 @@ describe('export columns from the field table', () => {
     expect(column(first, 'experiment')).toBe('sample-id.1');
     expect(column(first, 'placement')).toBe('edge');
     expect(column(second, 'placement')).toBe('');
+    expect(column(first, 'label')).toBe('3');
+    expect(column(second, 'label')).toBe('');
   });
 });

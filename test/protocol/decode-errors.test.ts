@@ -124,7 +124,7 @@ describe('top-level shape', () => {
 
   it.each(ENCODINGS)('%s with an unknown type is invalid naming the type', (encoding) => {
     const result = decodeMessage(payloadOf({ ...inferenceWire, type: 'power' }, encoding));
-    expectFailure(result, 'invalid', 'type is "power"', '"inference", "status" or "deployment"');
+    expectFailure(result, 'invalid', 'type is "power"', '"inference", "status", "deployment" or "feedback"');
   });
 
   it.each(ENCODINGS)('%s inference with an unknown extra key is invalid naming the key', (encoding) => {

@@ -5,6 +5,7 @@
 import type {
   DeploymentMessage,
   Encoding,
+  FeedbackMessage,
   InferenceBatch,
   Message,
   StatusMessage,
@@ -108,6 +109,26 @@ const INFERENCE_3_BASELINE_UNCERTAINTY: InferenceBatch = {
   })),
 };
 
+/** Fixed input: records fed by the local API, a dataset and a file folder (one source each). */
+const INFERENCE_3_INPUT_SOURCE: InferenceBatch = {
+  ...INFERENCE_3,
+  records: INFERENCE_3.records.map((record, i) => ({
+    ...record,
+    inputSource: (['http', 'dataset', 'dir'] as const)[i] ?? 'http',
+  })),
+};
+
+/** Fixed input: ground truth for a record, given later (its answer was wrong). */
+const FEEDBACK: FeedbackMessage = {
+  v: 1,
+  type: 'feedback',
+  device: 'rpi4-lab-01',
+  seq: 1042,
+  label: 7,
+  correct: false,
+  atUs: 1_731_000_003_000_000,
+};
+
 /** Fixed input: an online birth message with every optional field. */
 const STATUS: StatusMessage = {
   v: 1,
@@ -167,6 +188,10 @@ export const GOLDEN_VECTORS: readonly (readonly [name: string, message: Message,
   ['inference-3-experiment-starts.json', INFERENCE_3_EXPERIMENT_STARTS, 'json'],
   ['inference-3-baseline-uncertainty.cbor.hex', INFERENCE_3_BASELINE_UNCERTAINTY, 'cbor'],
   ['inference-3-baseline-uncertainty.json', INFERENCE_3_BASELINE_UNCERTAINTY, 'json'],
+  ['inference-3-input-source.cbor.hex', INFERENCE_3_INPUT_SOURCE, 'cbor'],
+  ['inference-3-input-source.json', INFERENCE_3_INPUT_SOURCE, 'json'],
+  ['feedback.cbor.hex', FEEDBACK, 'cbor'],
+  ['feedback.json', FEEDBACK, 'json'],
   ['status.cbor.hex', STATUS, 'cbor'],
   ['status.json', STATUS, 'json'],
   ['deployment-downloading.cbor.hex', DEPLOYMENT_DOWNLOADING, 'cbor'],

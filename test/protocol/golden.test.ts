@@ -66,6 +66,7 @@ describe('golden vectors', () => {
             arm: _a,
             placement: _p,
             baselineUncertaintyW: _b,
+            inputSource: _i,
             ...rest
           }) => rest,
         ),

@@ -70,7 +70,7 @@ describe('buildTopic and parseTopic', () => {
   it('uses the exported root and version constants', () => {
     expect(TOPIC_ROOT).toBe('edgewatt');
     expect(TOPIC_VERSION).toBe('v1');
-    expect(MESSAGE_KINDS).toEqual(['inference', 'status', 'power', 'offload', 'deployment']);
+    expect(MESSAGE_KINDS).toEqual(['inference', 'status', 'power', 'offload', 'deployment', 'feedback']);
   });
 });
 

@@ -147,6 +147,7 @@ describe('a message the store keeps failing on', () => {
       connect: async () => {},
       close: async () => {},
       writeStatus: async () => {},
+      writeFeedback: async () => {},
       writeBatch: async (fleet, device, records) => {
         if (failing || records[0]?.seq === 666) throw new Error('disk I/O error');
         return store.writeBatch(fleet, device, records);

@@ -75,6 +75,8 @@ describe('edgewatt provision-device', () => {
         'topic write edgewatt/v1/lab/pi4-01/inference',
         'topic write edgewatt/v1/lab/pi4-01/power',
         'topic write edgewatt/v1/lab/pi4-01/offload',
+        'topic write edgewatt/v1/lab/pi4-01/feedback',
+        'topic write edgewatt/v1/lab/pi4-01/answer',
         'topic readwrite edgewatt/v1/lab/pi4-01/status',
         'topic read edgewatt/v1/lab/pi4-01/cmd/#',
       ].join('\n'),

@@ -13,6 +13,8 @@ import {
   optionalCapability,
   parseStoreUrl,
   type RecordFilter,
+  readAccuracySummary,
+  readLabelledRecords,
   recordMatches,
   STORE_DRIVERS,
   type Store,
@@ -325,6 +327,60 @@ for (const h of HARNESSES) {
           ['pi4-b', 'offline', 120, 'simulated:rpi4', MODEL_B, '0.1.0'],
         ]);
       });
+    });
+
+    it('joins feedback to its records: label, verdict, the last feedback wins, before or after its record', async () => {
+      const { store, name } = await open();
+      const writer = capability(store, 'writeRecords');
+      const feedback = (device: string, seq: number, label: number, correct: boolean, atUs: number) =>
+        writer.writeFeedback('lab', {
+          v: PROTOCOL_VERSION,
+          type: 'feedback',
+          device,
+          seq,
+          label,
+          correct,
+          atUs,
+        });
+      // Feedback for seq 2 arrives before its record; seq 3 is labelled twice (the later one wins).
+      await feedback('pi4-a', 2, 4, true, T0_US + 1_000);
+      const records = Array.from({ length: 6 }, (_, seq) =>
+        quantizeRecord(makeRecord(seq, { energyJ: 0.01 * (seq + 1), correct: null })),
+      );
+      await writer.writeBatch('lab', 'pi4-a', records);
+      await writer.writeBatch('lab', 'pi4-b', records.slice(0, 2));
+      await feedback('pi4-a', 3, 1, true, T0_US + 2_000);
+      await feedback('pi4-a', 3, 7, false, T0_US + 3_000);
+      await feedback('pi4-a', 5, 9, true, T0_US + 4_000);
+      // Same seq on another device: joined to that device's record only.
+      await feedback('pi4-b', 0, 0, false, T0_US + 5_000);
+      await settle(store);
+      await store.close();
+      const reader = capability(
+        createStore(h.url(name), { ...h.options(`${name}-r`), readOnly: true }),
+        'readRecords',
+      );
+      await reader.connect();
+      const joined: [string, number, number | null, boolean | null][] = [];
+      for await (const r of readLabelledRecords(reader)) joined.push([r.device, r.seq, r.label, r.correct]);
+      expect(joined).toEqual([
+        ['pi4-a', 0, null, null],
+        ['pi4-a', 1, null, null],
+        ['pi4-a', 2, 4, true],
+        ['pi4-a', 3, 7, false],
+        ['pi4-a', 4, null, null],
+        ['pi4-a', 5, 9, true],
+        ['pi4-b', 0, 0, false],
+        ['pi4-b', 1, null, null],
+      ]);
+      const a = (await readAccuracySummary(reader, { device: 'pi4-a' }))[0];
+      // Energies 0.01 … 0.06 J: mean 0.035 J; 2 of 3 judged answers right.
+      expect(a).toMatchObject({ inferences: 6, judged: 3, correct: 2 });
+      expect(a?.accuracy).toBeCloseTo(2 / 3, 12);
+      expect(a?.energyPerCorrectJ).toBeCloseTo(0.035 / (2 / 3), 9);
+      const b = (await readAccuracySummary(reader, { device: 'pi4-b' }))[0];
+      expect(b).toMatchObject({ judged: 1, correct: 0, accuracy: 0, energyPerCorrectJ: null });
+      await reader.close();
     });
 
     it('writes comparison results; the same point written again overwrites it', async () => {
