@@ -19,6 +19,7 @@ topic read edgewatt/v1/+/+/inference
 topic read edgewatt/v1/+/+/status
 topic read edgewatt/v1/+/+/power
 topic read edgewatt/v1/+/+/offload
+topic read edgewatt/v1/+/+/feedback
 topic write edgewatt/v1/+/+/cmd/#
 
 `;
