@@ -57,7 +57,7 @@ export function compareCommand(): Command {
       };
       // The store is opened (read-only) only when the scenario reads `measured` values.
       const atUs = Date.now() * 1000;
-      const result = await runComparison(scenario, config.store, recordFilterFrom(command));
+      const result = await runComparison(scenario, config.store, recordFilterFrom(command), config.models);
       process.stdout.write(config.json ? `${JSON.stringify(result, null, 2)}\n` : formatComparison(result));
       if (config.record !== undefined) {
         const scenarioName = basename(config.scenario).replace(/\.(ya?ml|json)$/i, '');

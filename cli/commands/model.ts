@@ -10,6 +10,7 @@ import { type PruneRequest, pruneVariant } from '../../models/pipeline/prune.js'
 import { measureArtifacts, writeResults } from '../../models/pipeline/results.js';
 import { loadTestSet, trainVariant } from '../../models/pipeline/train.js';
 import { readPrivateKey, signArtifactDir } from '../../models/sign/keys.js';
+import type { StepEnergy } from '../../protocol/manifest/index.js';
 import { loadRuntime } from '../../runtime/backend.js';
 import { resolveConfig } from '../config.js';
 import { addSchemaOptions } from '../options.js';
@@ -20,10 +21,25 @@ import {
   modelSweepSchema,
   modelTrainSchema,
 } from '../schemas/model.js';
+import { chooseStepMeter } from './model-energy.js';
 import { addKeyCommands } from './model-keys.js';
 import { progressBar, resultsTable } from './model-output.js';
 
 const out = (text: string) => process.stdout.write(text);
+
+const warnLine = (line: string) => process.stderr.write(`${line}\n`);
+
+/** `energy of training: 9.21 kJ (4.61–13.8 kJ), estimated (cpu-time × host power)` */
+function energyLine(what: string, e: StepEnergy | undefined): string {
+  if (e === undefined) return '';
+  const kJ = (j: number) =>
+    j >= 1e6
+      ? `${(j / 1e6).toPrecision(3)} MJ`
+      : j >= 1e3
+        ? `${(j / 1e3).toPrecision(3)} kJ`
+        : `${j.toPrecision(3)} J`;
+  return `energy of ${what}: ${kJ(e.energyJ)} (${kJ(e.lowJ)}–${kJ(e.highJ)}), ${e.provenance} (${e.method}), ${e.cpuS.toFixed(0)} s CPU in ${e.wallS.toFixed(0)} s; written to the manifest\n`;
+}
 
 const commandLine = () => `edgewatt ${process.argv.slice(2).join(' ')}`;
 
@@ -59,6 +75,7 @@ function pruneRequest(config: ReturnType<typeof modelPruneSchema.parse>, backend
     trainLimit: config.trainLimit,
     testLimit: config.testLimit,
     backend,
+    meter: chooseStepMeter('/', warnLine),
   };
 }
 
@@ -86,6 +103,7 @@ export function modelCommand(): Command {
           trainLimit: config.trainLimit,
           testLimit: config.testLimit,
           backend: runtime.backend,
+          meter: chooseStepMeter('/', warnLine),
         },
         bar.onProgress,
       ).finally(bar.stop);
@@ -94,6 +112,7 @@ export function modelCommand(): Command {
           `epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, accuracy ${(e.accuracy * 100).toFixed(2)} %, ${(e.durationMs / 1000).toFixed(0)} s\n`,
         );
       out(summary(outcome.manifest));
+      out(energyLine('training', outcome.manifest.trainingEnergy));
       await signIfKey(config.out, config.key);
     });
 
@@ -116,6 +135,7 @@ export function modelCommand(): Command {
               `accuracy before fine-tuning ${(outcome.accuracyBeforeFineTune * 100).toFixed(2)} %\n`,
       );
       out(summary(outcome.manifest));
+      out(energyLine('pruning', outcome.manifest.pruningEnergy));
       await signIfKey(config.out, config.key);
     });
 

@@ -26,6 +26,10 @@ export const compareSchema = z.object({
     help: `store read for \`measured\` device values: ${storesThatCan('readRecords')}`,
     endpoint: 'store',
   }),
+  models: option(z.string().min(1).default('models/zoo'), {
+    arg: 'dir',
+    help: "model folders (or one model folder) whose manifests give the training energy of a scenario's device.model / datacenter.model",
+  }),
   /** Store the result is also written to (measurement `comparison`). */
   record: option(text('give a store URL, e.g. influxdb://127.0.0.1:8086/edgewatt').optional(), {
     arg: 'url',

@@ -1,17 +1,22 @@
 // One comparison as the API runs it: opens the store read-only when the scenario reads `measured`
 // values, reads them (narrowed by `filter`, e.g. compare --from/--experiment), compares, closes.
-// Runs inside the compare worker (compare-worker.ts).
+// Runs inside the compare worker (compare-worker.ts). With a models folder, a scenario's named
+// model takes its training energy from its manifest.
 
 import { type Comparison, compare, type Measurement, measure, type Scenario } from '../lifecycle/index.js';
+import { manifestTrainingSource } from '../lifecycle/model-energy.js';
 import { capability, createStore, type RecordFilter } from '../store/index.js';
 
 export async function runComparison(
   scenario: Scenario,
   storeUrl: string | undefined,
   filter: RecordFilter = {},
+  /** Folder of model folders (or one model folder) whose manifests give trainingJ (compare --models). */
+  modelsDir?: string,
 ): Promise<Comparison> {
+  const models = modelsDir === undefined ? undefined : await manifestTrainingSource(modelsDir);
   const wanted = scenario.device.measured;
-  if (wanted === undefined || storeUrl === undefined) return compare(scenario);
+  if (wanted === undefined || storeUrl === undefined) return compare(scenario, undefined, models);
   const store = capability(createStore(storeUrl, { readOnly: true }), 'readRecords', '--store');
   let measurement: Measurement;
   await store.connect();
@@ -22,5 +27,5 @@ export async function runComparison(
   } finally {
     await store.close();
   }
-  return compare(scenario, () => measurement);
+  return compare(scenario, () => measurement, models);
 }

@@ -19,6 +19,7 @@ import {
   rateKinks,
   type TermArrays,
 } from './model.js';
+import type { TrainingEnergySource } from './model-energy.js';
 import { type PointValues, pointValueTerms } from './point-values.js';
 import { type MeasurementSource, type Origin, type ResolvedScenario, resolveScenario } from './resolve.js';
 import { isConstant, ParameterSampler } from './sample.js';
@@ -357,6 +358,10 @@ export function compareResolved(resolved: ResolvedScenario): Comparison {
   };
 }
 
-export function compare(scenario: Scenario, measurements?: MeasurementSource): Comparison {
-  return compareResolved(resolveScenario(scenario, measurements));
+export function compare(
+  scenario: Scenario,
+  measurements?: MeasurementSource,
+  models?: TrainingEnergySource,
+): Comparison {
+  return compareResolved(resolveScenario(scenario, measurements, models));
 }

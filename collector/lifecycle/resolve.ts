@@ -8,13 +8,17 @@ import { DEFAULT_SPREAD } from './factors.js';
 import type { Measurement, MeasurementQuery } from './measured.js';
 import { normalAround } from './measured.js';
 import { type ModelOptions, PARAMETERS, type ParameterId } from './model.js';
+import type { TrainingEnergySource } from './model-energy.js';
 import type { NumericInput } from './numeric.js';
 import { BOARDS, GRID_REGIONS, LINKS, lookup, PUE_CLASSES, SERVERS } from './profiles/index.js';
 import { lognormalWarning } from './sample.js';
 import { type Scenario, ScenarioError } from './scenario.js';
 import { fixed, isUnsourced, type ProfileValue, type Uncertain } from './uncertain.js';
 
-/** `store-estimate`: read from the store, but the records' energy came from a simulated sensor. */
+/**
+ * `store-estimate`: read from the store, but the records' energy came from a simulated sensor.
+ * `manifest`: a model's training energy from its manifest (model-energy.ts).
+ */
 export type Origin =
   | 'scenario'
   | 'measured'
@@ -22,6 +26,7 @@ export type Origin =
   | 'profile'
   | 'inherited'
   | 'default'
+  | 'manifest'
   | 'not-needed';
 
 export interface ResolvedValue extends Uncertain {
@@ -64,7 +69,11 @@ export function toUncertain(input: NumericInput): Uncertain {
 const given = (input: NumericInput | undefined): Uncertain | undefined =>
   input === undefined ? undefined : toUncertain(input);
 
-export function resolveScenario(scenario: Scenario, source?: MeasurementSource): ResolvedScenario {
+export function resolveScenario(
+  scenario: Scenario,
+  source?: MeasurementSource,
+  models?: TrainingEnergySource,
+): ResolvedScenario {
   const problems: string[] = [];
   const warnings: string[] = [];
   const { device, network, datacenter, workload, training } = scenario;
@@ -232,7 +241,32 @@ export function resolveScenario(scenario: Scenario, source?: MeasurementSource):
     1,
     'not given: the board energy is taken as wall energy (no power-supply loss)',
   );
-  pick('device.trainingJ', options.training ? false : 'unused', [['scenario', given(device.trainingJ)]]);
+  /** trainingJ from the manifest of the model a scenario names (device.measured's model too, softly). */
+  const fromManifest = (field: string, named: string | undefined, soft: string | undefined) => {
+    const model = named ?? soft;
+    if (!options.training || model === undefined) return undefined;
+    if (models === undefined) {
+      if (named !== undefined)
+        problems.push(
+          `${field}: no model folder to read its manifest from; pass --models <dir> (compare), or give trainingJ`,
+        );
+      return undefined;
+    }
+    const found = models(model);
+    if ('value' in found) return found.value;
+    if (named !== undefined) problems.push(`${field}: ${found.problem}`);
+    else warnings.push(`training energy of the measured model not charged: ${found.problem}`);
+    return undefined;
+  };
+  pick('device.trainingJ', options.training ? false : 'unused', [
+    ['scenario', given(device.trainingJ)],
+    [
+      'manifest',
+      device.trainingJ === undefined
+        ? fromManifest('device.model', device.model, device.measured?.model)
+        : undefined,
+    ],
+  ]);
   if (options.training)
     byDefault('device.trainingJ', 0, 'not given: the training of the edge model is not charged');
 
@@ -341,6 +375,12 @@ export function resolveScenario(scenario: Scenario, source?: MeasurementSource):
     byDefault('datacenter.idleW', 0, "not given: the server's idle time between requests is not charged");
   pick('datacenter.trainingJ', options.training ? false : 'unused', [
     ['scenario', given(datacenter.trainingJ)],
+    [
+      'manifest',
+      datacenter.trainingJ === undefined
+        ? fromManifest('datacenter.model', datacenter.model, undefined)
+        : undefined,
+    ],
   ]);
   if (options.training)
     byDefault('datacenter.trainingJ', 0, 'not given: the training of the datacenter model is not charged');
@@ -376,6 +416,10 @@ export function resolveScenario(scenario: Scenario, source?: MeasurementSource):
   if (!time && !gross)
     warnings.push(
       'allocation `dedicated` with energyBasis `marginal`: idle power is not charged (neither between inferences nor while waiting for an answer), although a dedicated board draws it all day; use `gross` to charge it',
+    );
+  if (!options.training && (device.model !== undefined || datacenter.model !== undefined))
+    warnings.push(
+      'a model is named but there is no `training` block (gPerKWh or region, fleetInferences): its training energy is not charged',
     );
   if (!options.training && (device.trainingJ !== undefined || datacenter.trainingJ !== undefined))
     warnings.push(

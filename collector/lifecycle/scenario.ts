@@ -47,6 +47,8 @@ const device = z.strictObject({
   psuEfficiency: numeric({ above: 0, max: 1 }).optional(),
   /** Training plus pruning energy of the model that runs on the device, J. */
   trainingJ: numeric({ min: 0 }).optional(),
+  /** The model that runs on the device (id, 8+ character prefix, or variant): trainingJ from its manifest. */
+  model: z.string().min(1).optional(),
 });
 
 const offloadDevice = z.strictObject({
@@ -82,6 +84,8 @@ const datacenter = z.strictObject({
   idleW: numeric({ min: 0 }).optional(),
   /** Training plus pruning energy of the model that runs in the datacenter, J. */
   trainingJ: numeric({ min: 0 }).optional(),
+  /** The model that runs in the datacenter: trainingJ from its manifest. */
+  model: z.string().min(1).optional(),
 });
 
 /** Where the models were trained, and how many inferences they serve over their service life. */

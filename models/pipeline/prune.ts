@@ -11,6 +11,7 @@ import { loadLayers, saveArtifact } from '../artifact/save.js';
 import { loadSplit } from '../data/fashion-mnist.js';
 import { applyPlan, planPruning } from '../prune/plan.js';
 import { removeChannels } from '../prune/surgery.js';
+import { inheritedTraining, type StepEnergyMeter } from '../train/step-energy.js';
 import { type EpochResult, type TrainProgress, train } from '../train/trainer.js';
 import { loadTestSet } from './train.js';
 
@@ -31,6 +32,8 @@ export interface PruneRequest {
   trainLimit: number;
   testLimit: number;
   backend: string;
+  /** Measures the energy of the step (ranking, surgery, fine-tuning, evaluation) for the manifest. */
+  meter?: StepEnergyMeter;
 }
 
 export interface PruneOutcome {
@@ -46,6 +49,7 @@ export async function pruneVariant(
   request: PruneRequest,
   onProgress?: (progress: TrainProgress) => void,
 ): Promise<PruneOutcome> {
+  const metering = request.meter?.start();
   const parent = await loadLayers(tf, request.model);
   const testSet = await loadTestSet(request.dataDir, request.testLimit);
   const plan =
@@ -79,6 +83,8 @@ export async function pruneVariant(
   }
   const accuracy = accuracyOn(tf, pruned, testSet);
   const cost = countCost(pruned);
+  const pruningEnergy = metering?.stop();
+  const trainingEnergy = inheritedTraining(parent.artifact.id, parent.manifest);
   const percent = Math.round(request.targetFlopsReduction * 100);
   const variant =
     request.variant ??
@@ -110,6 +116,8 @@ export async function pruneVariant(
       examples: trainExamples,
       backend: request.backend,
     },
+    ...(trainingEnergy === undefined ? {} : { trainingEnergy }),
+    ...(pruningEnergy === undefined ? {} : { pruningEnergy }),
   });
   await writeManifest(request.out, manifest);
   pruned.dispose();

@@ -9,6 +9,7 @@ import { architectureByName } from '../arch/index.js';
 import { buildManifest, writeManifest } from '../artifact/manifest.js';
 import { saveArtifact } from '../artifact/save.js';
 import { type ImageSet, loadSplit } from '../data/fashion-mnist.js';
+import type { StepEnergyMeter } from '../train/step-energy.js';
 import { type EpochResult, type TrainProgress, train } from '../train/trainer.js';
 
 export interface TrainRequest {
@@ -26,6 +27,8 @@ export interface TrainRequest {
   /** Measure accuracy on the first n test examples (0 = all 10,000). */
   testLimit: number;
   backend: string;
+  /** Measures the energy of the step (data loading to evaluation) for the manifest; none: not recorded. */
+  meter?: StepEnergyMeter;
 }
 
 export interface TrainOutcome {
@@ -44,6 +47,7 @@ export async function trainVariant(
   onProgress?: (progress: TrainProgress) => void,
 ): Promise<TrainOutcome> {
   const architecture = architectureByName(request.architecture);
+  const metering = request.meter?.start();
   const trainSet = await loadSplit(request.dataDir, 'train', request.trainLimit);
   const testSet = await loadTestSet(request.dataDir, request.testLimit);
   const model = architecture.build(tf, request.seed);
@@ -62,6 +66,7 @@ export async function trainVariant(
   );
   const accuracy = accuracyOn(tf, model, testSet);
   const cost = countCost(model);
+  const trainingEnergy = metering?.stop();
   const variant = request.variant ?? `${architecture.name}-base`;
   const saved = await saveArtifact(tf, model, request.out, { variant, architecture: architecture.name });
   const manifest = buildManifest(saved, {
@@ -79,6 +84,7 @@ export async function trainVariant(
       examples: trainSet.count,
       backend: request.backend,
     },
+    ...(trainingEnergy === undefined ? {} : { trainingEnergy }),
   });
   await writeManifest(request.out, manifest);
   model.dispose();

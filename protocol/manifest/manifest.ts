@@ -14,6 +14,29 @@ export const MANIFEST_SCHEMA = 'edgewatt.model-manifest/1';
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits (SHA-256)');
 
+/**
+ * The energy one step of making a model took (training, or pruning with its fine-tuning), as
+ * `model train` / `model prune` measured it: RAPL where readable, otherwise process CPU time × a
+ * stated host power, labelled estimated. Optional, so manifests signed before it stay valid.
+ */
+export const stepEnergySchema = z.strictObject({
+  /** Central value, joules; lowJ–highJ is its range (sensor gain error, or the host power's range). */
+  energyJ: z.number().min(0),
+  lowJ: z.number().min(0),
+  highJ: z.number().min(0),
+  provenance: z.enum(['measured', 'estimated']),
+  /** How it was obtained, e.g. `rapl` or `cpu-time × host power`. */
+  method: z.string().min(1),
+  /** Wall-clock and process CPU time (user + system, all threads) of the step, seconds. */
+  wallS: z.number().min(0),
+  cpuS: z.number().min(0),
+  /** What a reader must know: what the sensor covers, the stated power and where it comes from. */
+  note: z.string(),
+  /** Set when the figure was copied from the parent's manifest (a pruned child's training). */
+  fromParent: sha256Hex.optional(),
+});
+export type StepEnergy = z.infer<typeof stepEnergySchema>;
+
 export const manifestSchema = z
   .strictObject({
     schema: z.literal(MANIFEST_SCHEMA),
@@ -67,6 +90,10 @@ export const manifestSchema = z
     expires: z.iso.datetime({ offset: true }).optional(),
     /** Board profile ids (protocol/boards) the artifact is meant for; absent: any board. */
     boards: z.array(z.string().min(1).max(64)).min(1).max(64).optional(),
+    /** Energy of training this model's lineage (a pruned child carries its parent's; issue 13). */
+    trainingEnergy: stepEnergySchema.optional(),
+    /** Energy of the pruning step that made this artifact (channel removal and fine-tuning). */
+    pruningEnergy: stepEnergySchema.optional(),
   })
   .superRefine((manifest, ctx) => {
     // artifactBytes is what a device checks a download against; a manifest whose files add up to

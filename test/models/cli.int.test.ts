@@ -44,6 +44,18 @@ describe('edgewatt model', () => {
     );
     // Without a TTY the progress is a plain line per tenth of an epoch, on stderr.
     expect(trained.err).toMatch(/cnn epoch 1\/1 batch 4\/4 loss \d\.\d{4} accuracy \d\.\d{4}/);
+    // Training measured its own energy (no RAPL on a CI host: the labelled CPU-time estimate).
+    const baseManifest = JSON.parse(readFileSync(join(base, 'manifest.json'), 'utf8'));
+    const training = baseManifest.trainingEnergy;
+    expect(training.provenance).toBe('estimated');
+    expect(training.method).toBe('cpu-time × host power');
+    expect(training.cpuS).toBeGreaterThan(0);
+    expect(training.energyJ).toBeCloseTo(training.cpuS * 10, 6);
+    expect(training.note).toMatch(/^ESTIMATE: .* × 10 W per busy core \(5–15 W, UNSOURCED/);
+    expect(trained.err).toMatch(/no power sensor on this host \(no RAPL\); the step's energy is ESTIMATED/);
+    expect(trained.out).toMatch(
+      /energy of training: [\d.]+ k?J \([\d.]+ k?J–[\d.]+ k?J\), estimated \(cpu-time × host power\)/,
+    );
 
     const pruned = join(dir.path, 'p50');
     const prune = await edgewatt([
@@ -71,6 +83,35 @@ describe('edgewatt model', () => {
     expect(manifest.variant).toBe('cnn-p50-x8');
     expect(manifest.pruning.accuracyBeforeFineTune).toBeGreaterThanOrEqual(0);
     expect(existsSync(join(pruned, 'manifest.sig'))).toBe(true);
+    // The child carries its parent's training and its own pruning step.
+    expect(manifest.trainingEnergy).toEqual({ ...training, fromParent: baseManifest.id });
+    expect(manifest.pruningEnergy.provenance).toBe('estimated');
+    expect(manifest.pruningEnergy.energyJ).toBeCloseTo(manifest.pruningEnergy.cpuS * 10, 6);
+
+    // compare takes trainingJ from the manifest of the model a scenario names.
+    const scenario = join(dir.path, 'training.yaml');
+    writeFileSync(
+      scenario,
+      [
+        'samples: 1',
+        'workload: { inferencesPerDay: 1000, inputBytes: 784, outputBytes: 40 }',
+        `device: { profile: rpi4, gPerKWh: 100, energyJ: 0.005, lifetimeYears: 5, model: ${manifest.id.slice(0, 12)} }`,
+        'network: { profile: wifi, rttS: 0.05 }',
+        'datacenter: { profile: gpu-server, gPerKWh: 100, energyJ: 0.01, trainingJ: 0 }',
+        'training: { gPerKWh: 100, fleetInferences: 1e6 }',
+      ].join('\n'),
+    );
+    const compared = await edgewatt(['compare', '--scenario', scenario, '--models', dir.path, '--json']);
+    expect(compared.code, compared.err).toBe(0);
+    const result = JSON.parse(compared.out);
+    const trainingJ = manifest.trainingEnergy.energyJ + manifest.pruningEnergy.energyJ;
+    expect(result.provenance['device.trainingJ'].origin).toBe('manifest');
+    expect(result.provenance['device.trainingJ'].central).toBeCloseTo(trainingJ, 9);
+    expect(result.provenance['device.trainingJ'].source).toMatch(
+      /ESTIMATED by edgewatt model train \+ prune/,
+    );
+    expect(result.edge.terms.training.central).toBeCloseTo((trainingJ * 100) / 3.6e6 / 1e6, 15);
+    expect(result.trainingExceededAfter.edge).toBeGreaterThan(0);
 
     // Target 0 is the control: the same fine-tuning without pruning.
     const control = join(dir.path, 'ft');
