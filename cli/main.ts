@@ -20,6 +20,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   measure: async () => (await import('./commands/measure.js')).measureCommand(),
   model: async () => (await import('./commands/model.js')).modelCommand(),
   'provision-device': async () => (await import('./commands/provision-device.js')).provisionDeviceCommand(),
+  'provision-collector': async () =>
+    (await import('./commands/provision-collector.js')).provisionCollectorCommand(),
 };
 
 /** The program with every subcommand, or only `only` when it names one (the fast path). */

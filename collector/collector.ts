@@ -28,6 +28,17 @@ export interface CollectorConfig {
    * connection at a time, so several members let the store group many messages into one write.
    */
   connections?: number;
+  /**
+   * Member n of several logs in as `<username>-n` (memberUsername): for a broker that uses the user
+   * name as the client id (deploy/mosquitto.conf), where members of one user would take each
+   * other's session.
+   */
+  usernamePerConnection?: boolean;
+}
+
+/** The broker user of member `member` of `members`: the collector's own name when it has one connection. */
+export function memberUsername(username: string, member: number, members: number): string {
+  return members > 1 ? `${username}-${member}` : username;
 }
 
 export class Collector {
@@ -64,7 +75,10 @@ export class Collector {
         ? { properties: { sessionExpiryInterval: this.config.sessionExpirySeconds ?? 7 * 86_400 } }
         : {}),
       reconnectPeriod: 1000,
-      username: this.config.username,
+      username:
+        this.config.usernamePerConnection === true && this.config.username !== undefined
+          ? memberUsername(this.config.username, member, members)
+          : this.config.username,
       password: this.config.password,
       ...(ca === undefined ? {} : { ca: readFileSync(ca) }),
       ...(cert === undefined ? {} : { cert: readFileSync(cert) }),
@@ -87,6 +101,15 @@ export class Collector {
     };
     await connected(client);
     client.on('error', (error) => log.warn({ err: error.message }, 'mqtt error'));
+    client.on('disconnect', (packet) => {
+      // MQTT 5 reason 0x8E: another connection came with our client id and the broker gave it our
+      // session. With use_username_as_clientid that is another connection under our user name.
+      if (packet.reasonCode === 0x8e)
+        log.error(
+          { member, username: this.config.username },
+          'session taken over by another connection with the same client id (with use_username_as_clientid: the same broker user); give each connection its own user (--username-per-connection)',
+        );
+    });
     // Status stays a plain subscription: brokers send retained messages to no shared subscriber.
     const shared = (filter: string) =>
       sharedGroup === undefined ? filter : `$share/${sharedGroup}/${filter}`;

@@ -27,6 +27,10 @@ export const collectorDeployFields = {
     arg: 'n',
     help: 'members of the shared group in this process (client ids <client-id>-0..n-1); more = more messages per spool sync',
   }),
+  usernamePerConnection: option(bool().default(false), {
+    help: 'log connection n in as user <username>-n (what provision-collector makes; with use_username_as_clientid the user name is the client id)',
+    deprecatedValues: BOOLEAN_DEPRECATED_VALUES,
+  }),
   ca: option(pemFile().optional(), { arg: 'file', help: 'CA certificate (PEM) to trust for mqtts://' }),
   cert: option(pemFile().optional(), { arg: 'file', help: 'client certificate (PEM) for the broker' }),
   key: option(pemFile().optional(), { arg: 'file', help: 'client key (PEM) for the broker' }),
@@ -77,6 +81,7 @@ export function brokerOptions(config: DeployConfig): Partial<CollectorConfig> {
   }
   return {
     connections: config.connections,
+    usernamePerConnection: config.usernamePerConnection,
     sharedGroup: config.sharedGroup,
     sessionExpirySeconds: config.sessionExpiry,
     ca: config.ca,

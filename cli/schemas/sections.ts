@@ -16,6 +16,7 @@ export const SECTIONS: Record<string, () => Promise<readonly z.ZodObject[]>> = {
   dashboards: async () => [(await import('./dashboards.js')).dashboardsBuildSchema],
   model: async () => Object.values((await import('./model.js')).MODEL_SCHEMAS),
   'provision-device': async () => [(await import('./provision.js')).provisionSchema],
+  'provision-collector': async () => [(await import('./provision.js')).provisionCollectorSchema],
 };
 
 /** Every key (and deprecated key) that the section `name` may hold. */

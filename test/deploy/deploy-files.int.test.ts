@@ -88,6 +88,22 @@ describeWith(
         'simulated:rpi4',
       ]);
       expect((await provision.exited).code, provision.stderr()).toBe(0);
+      const collector = runCli([
+        'provision-collector',
+        'collector-1',
+        '--connections',
+        '2',
+        '--shared-group',
+        'edgewatt',
+        '--out',
+        dir.path,
+        '--password-file',
+        passwd,
+        '--acl-file',
+        acl,
+      ]);
+      expect((await collector.exited).code, collector.stderr()).toBe(0);
+      // A user added by hand still works too (one connection: its user name is its client id).
       execFileSync('mosquitto_passwd', ['-b', passwd, 'edgewatt-collector', 'collector-secret']);
       const shipped = readFileSync(join(DEPLOY, 'mosquitto.conf'), 'utf8');
       mosquitto = await startMosquitto({
@@ -109,29 +125,36 @@ describeWith(
       dir.remove();
     });
 
-    it('carries a provisioned agent to a collector logged in as edgewatt-collector in a shared group', async () => {
+    it('carries a provisioned agent to a provisioned collector with two connections in a shared group', async () => {
       const store = new InfluxStore(`127.0.0.1:${influx.port}/edgewatt`, {
         spoolDir: join(dir.path, 'spool'),
         flushIntervalMs: 50,
       });
+      const provisioned = JSON.parse(readFileSync(join(dir.path, 'collector-1.collector.json'), 'utf8')) as {
+        collector: {
+          username: string;
+          password: string;
+          connections: number;
+          usernamePerConnection: boolean;
+        };
+      };
+      expect(provisioned.collector).toMatchObject({ connections: 2, usernamePerConnection: true });
       const collector = new Collector(store, {
+        ...provisioned.collector,
         broker: mosquitto.url,
-        username: 'edgewatt-collector',
-        password: 'collector-secret',
         clientId: 'collector-1',
         sharedGroup: 'edgewatt',
-        connections: 2,
       });
       await collector.start();
-      const provisioned = JSON.parse(readFileSync(join(dir.path, 'lab.pi4-01.agent.json'), 'utf8')) as {
+      const device = JSON.parse(readFileSync(join(dir.path, 'lab.pi4-01.agent.json'), 'utf8')) as {
         agent: { username: string; password: string };
       };
       const modelPath = await demoModel(dir.path);
       const agent = await Agent.start({
         ...agentConfig(mosquitto.url, modelPath, dir.path, { device: 'pi4-01', count: 30 }),
         fleet: 'lab',
-        username: provisioned.agent.username,
-        password: provisioned.agent.password,
+        username: device.agent.username,
+        password: device.agent.password,
       });
       await agent.finished();
       await agent.stop();

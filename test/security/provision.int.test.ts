@@ -77,18 +77,19 @@ describe('edgewatt provision-device', () => {
         'topic write edgewatt/v1/lab/pi4-01/offload',
         'topic write edgewatt/v1/lab/pi4-01/feedback',
         'topic write edgewatt/v1/lab/pi4-01/answer',
+        'topic write edgewatt/v1/lab/pi4-01/deployment',
         'topic readwrite edgewatt/v1/lab/pi4-01/status',
         'topic read edgewatt/v1/lab/pi4-01/cmd/#',
       ].join('\n'),
     );
   });
 
-  it('replaces, not duplicates, a re-provisioned device, and keeps the others', async () => {
+  it('replaces, not duplicates, a device re-provisioned with --force, and keeps the others', async () => {
     const out = join(dir.path, 'p');
     await provision(out, 'a', '--fleet', 'lab');
     await provision(out, 'b', '--fleet', 'lab');
     const firstPassword = readFileSync(join(out, 'mosquitto.passwd'), 'utf8');
-    await provision(out, 'a', '--fleet', 'lab');
+    await provision(out, 'a', '--fleet', 'lab', '--force');
     const passwd = readFileSync(join(out, 'mosquitto.passwd'), 'utf8').trim().split('\n');
     expect(passwd.map((line) => line.split(':')[0])).toEqual(['lab.b', 'lab.a']);
     expect(passwd).not.toContain(firstPassword.trim().split('\n')[0]);
