@@ -17,6 +17,7 @@ export const TOOLS = {
   chromium: 'chromium',
   'systemd-analyze': 'systemd',
   cc: 'gcc',
+  'g++': 'g++',
 } as const;
 
 export type Tool = keyof typeof TOOLS;

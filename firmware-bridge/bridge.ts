@@ -1,0 +1,119 @@
+// `edgewatt bridge`: a microcontroller joins the fleet as a device. The monitor's driver turns
+// serial bytes into measured windows; the adapter turns windows into inference records; the
+// agent's spool and publisher carry them to the broker. A window with lost samples is discarded
+// and counted (never integrated as if whole); the port is reopened with back-off when unplugged.
+
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { logger } from '../common/logger.js';
+import { type BridgeModel, windowRecords } from './adapter/window-record.js';
+import { EwfwMonitor } from './devices/ewfw/monitor.js';
+import type { MonitorSpec } from './monitor-spec.js';
+import { RecordSink, type RecordSinkConfig } from './publish/record-sink.js';
+import { ReopeningPort } from './serial/reopening-port.js';
+
+const log = logger('bridge');
+
+export interface BridgeConfig extends Omit<RecordSinkConfig, 'describe'> {
+  monitor: MonitorSpec;
+  /** Model name as the board reports it (e.g. kws01) or as the operator names it. */
+  model: string;
+  /** The model artifact flashed on the board: its SHA-256 is the record's modelId. */
+  modelFile?: string | undefined;
+  /** Inferences the board runs per window (between two edges of its window pin). */
+  windowInferences: number;
+  board?: string | undefined;
+  reconnect?: ReopeningPort['backoff'] | undefined;
+}
+
+export interface BridgeCounters {
+  windows: number;
+  records: number;
+  /** Windows dropped because samples inside them were lost. */
+  discardedWindows: number;
+}
+
+export function bridgeModel(name: string, modelFile: string | undefined): BridgeModel {
+  if (modelFile !== undefined) {
+    return { modelId: createHash('sha256').update(readFileSync(modelFile)).digest('hex'), variant: name };
+  }
+  // Without the artifact the id can only name the model: say so once, keep it stable across runs.
+  log.warn(
+    { model: name },
+    "no --model-file: the record's modelId is the SHA-256 of the model name, not of an artifact",
+  );
+  return { modelId: createHash('sha256').update(`name:${name}`).digest('hex'), variant: name };
+}
+
+export class Bridge {
+  readonly counters: BridgeCounters = { windows: 0, records: 0, discardedWindows: 0 };
+  private readonly port: ReopeningPort;
+  readonly monitor: EwfwMonitor;
+  readonly sink: RecordSink;
+
+  private constructor(readonly config: BridgeConfig) {
+    const model = bridgeModel(config.model, config.modelFile);
+    this.monitor = new EwfwMonitor((window, hello) => {
+      this.counters.windows++;
+      if (window.missingSamples > 0) {
+        this.counters.discardedWindows++;
+        log.warn(
+          { startIndex: window.startIndex, missingSamples: window.missingSamples },
+          'window discarded: samples inside it were lost',
+        );
+        return;
+      }
+      const records = windowRecords(
+        {
+          endUs: Date.now() * 1000,
+          durationS: window.durationS,
+          energyJ: window.energyJ,
+          sampleCount: window.sampleCount,
+          idleW: window.idleW,
+          inferences: config.windowInferences,
+          accuracy: hello.accuracy,
+          sensor: `ewfw:${hello.sensor}`,
+        },
+        model,
+      );
+      for (const record of records) this.sink.add(record);
+      this.counters.records += records.length;
+    });
+    this.sink = new RecordSink({
+      ...config,
+      describe: {
+        ...(config.board === undefined ? {} : { board: config.board }),
+        sensor: config.monitor.kind,
+        backend: 'mcu',
+        modelId: model.modelId,
+        variant: model.variant,
+      },
+    });
+    this.port = new ReopeningPort({
+      path: config.monitor.path,
+      baudRate: config.monitor.baudRate,
+      onData: (chunk) => this.monitor.push(chunk),
+      ...(config.reconnect === undefined ? {} : { reconnect: config.reconnect }),
+    });
+  }
+
+  static start(config: BridgeConfig): Bridge {
+    if (config.monitor.kind !== 'ewfw') {
+      throw new Error(`monitor kind ${config.monitor.kind} is not wired yet`);
+    }
+    const bridge = new Bridge(config);
+    bridge.port.start();
+    return bridge;
+  }
+
+  get portOpens(): number {
+    return this.port.opens;
+  }
+
+  async stop(drainTimeoutMs = 10_000) {
+    await this.port.stop();
+    const spool = await this.sink.close(drainTimeoutMs);
+    log.info({ ...this.counters, monitor: this.monitor.counters, spool }, 'bridge stopped');
+    return spool;
+  }
+}
