@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'provision-device': async () => (await import('./commands/provision-device.js')).provisionDeviceCommand(),
   'provision-collector': async () =>
     (await import('./commands/provision-collector.js')).provisionCollectorCommand(),
+  bridge: async () => (await import('./commands/bridge.js')).bridgeCommand(),
 };
 
 /** The program with every subcommand, or only `only` when it names one (the fast path). */

@@ -14,14 +14,14 @@ import { collectorHttpFields } from './schemas/compare.js';
 import { int, num, oneOf, option, text } from './schemas/fields.js';
 import { ingestFields } from './schemas/ingest.js';
 
-const id = z.string().superRefine((value, ctx) => {
+export const id = z.string().superRefine((value, ctx) => {
   const problem = idProblem(value);
   if (problem !== null) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} ${problem}` });
 });
 const brokerUrl = z
   .string()
   .regex(/^(mqtts?|wss?|tcp):\/\/.+/, 'must be a broker URL such as mqtt://127.0.0.1:1883');
-const encoding = () =>
+export const encoding = () =>
   option(oneOf(ENCODINGS as ['cbor', 'json']).default('cbor'), { help: 'payload encoding' });
 const backend = () =>
   option(oneOf(BACKENDS).optional(), {
@@ -30,7 +30,7 @@ const backend = () =>
   });
 
 /** Broker options that agent and collector share, spelled the same. */
-const brokerFields = {
+export const brokerFields = {
   broker: option(brokerUrl.default('mqtt://127.0.0.1:1883'), {
     arg: 'url',
     help: 'MQTT broker URL',

@@ -1,0 +1,55 @@
+// Options of `edgewatt bridge`: the monitor and device-under-test ports, the model the board runs,
+// and the same broker, spool and fleet options as the agent (the bridge publishes like one).
+
+import { z } from 'zod';
+import { MONITOR_KINDS, parseMonitorSpec } from '../../firmware-bridge/monitor-spec.js';
+import { brokerFields, encoding, id } from '../schemas.js';
+import { agentReliabilityFields } from './agent-reliability.js';
+import { int, option, text } from './fields.js';
+
+const monitorSpec = z.string().superRefine((value, ctx) => {
+  try {
+    parseMonitorSpec(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+});
+
+export const bridgeSchema = z.object({
+  ...brokerFields,
+  fleet: option(id.default('default'), { arg: 'id', help: 'fleet id' }),
+  device: option(id, { arg: 'id', help: 'device id of the microcontroller board, unique in the fleet' }),
+  monitor: option(monitorSpec, {
+    arg: 'kind:port[@baud]',
+    help: `power monitor: ${Object.keys(MONITOR_KINDS).join(', ')}, e.g. ewfw:/dev/ttyACM0 (edgewatt's reference firmware)`,
+  }),
+  model: option(text('give the name of the model the board runs, e.g. kws01'), {
+    arg: 'name',
+    help: 'model the board runs (its variant name in records)',
+  }),
+  modelFile: option(z.string().optional(), {
+    arg: 'path',
+    help: "the model artifact flashed on the board; its SHA-256 becomes the records' modelId",
+    defaultHelp: 'the SHA-256 of the model name (logged as such)',
+  }),
+  windowInferences: option(int({ min: 1, max: 1_000_000 }).default(1), {
+    arg: 'n',
+    help: 'inferences the board runs between two edges of its window pin',
+  }),
+  board: option(z.string().optional(), { arg: 'id', help: 'board profile id, e.g. esp32' }),
+  stateDir: option(z.string().optional(), {
+    arg: 'path',
+    help: 'sequence counter and outbox',
+    defaultHelp: '.edgewatt/bridge/<fleet>/<device>',
+  }),
+  batchMax: option(int({ min: 1, max: 1000 }).default(50), {
+    arg: 'n',
+    help: 'records per MQTT message at most',
+  }),
+  flushMs: option(int({ min: 10 }).default(1000), {
+    arg: 'ms',
+    help: 'longest a record waits before it is sent',
+  }),
+  encoding: encoding(),
+  ...agentReliabilityFields,
+});

@@ -1,0 +1,147 @@
+// `edgewatt bridge` as a user runs it: the reference firmware's emulator on one end of a socat
+// pseudo-terminal, the bridge process on the other, real Mosquitto, and collectors writing to a
+// SQLite file and to a real InfluxDB. Every window the emulator ran arrives as one record, once,
+// in both stores, with its energy within 0.1 % of the emulator's truth.
+
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Collector } from '../../collector/collector.js';
+import { InfluxStore } from '../../collector/store/influx.js';
+import { SqliteStore } from '../../collector/store/sqlite.js';
+import { buildFirmware } from '../support/firmware-build.js';
+import { type Influxd, startInfluxd } from '../support/influxd.js';
+import { type Mosquitto, startMosquitto } from '../support/mosquitto.js';
+import { runCli } from '../support/process.js';
+import { startPtyPair } from '../support/pty-pair.js';
+import { tempDir, waitFor } from '../support/stack.js';
+import { describeWith } from '../support/tools.js';
+
+interface Truth {
+  startIndex: number;
+  endIndex: number;
+  energyJ: number;
+}
+
+describeWith(
+  ['g++', 'socat', 'mosquitto', 'influxd'],
+  'edgewatt bridge → Mosquitto → SQLite and InfluxDB',
+  () => {
+    const dir = tempDir('edgewatt-bridge-');
+    let mosquitto: Mosquitto;
+    let influxd: Influxd;
+    let sqlite: SqliteStore;
+    let influx: InfluxStore;
+    const collectors: Collector[] = [];
+
+    beforeAll(async () => {
+      [mosquitto, influxd] = await Promise.all([startMosquitto(), startInfluxd()]);
+      sqlite = new SqliteStore(join(dir.path, 'bridge.sqlite'));
+      influx = new InfluxStore(`127.0.0.1:${influxd.port}/edgewatt`, {
+        spoolDir: join(dir.path, 'influx-spool'),
+        flushIntervalMs: 50,
+      });
+      for (const [store, clientId] of [
+        [sqlite, 'collector-sqlite'],
+        [influx, 'collector-influx'],
+      ] as const) {
+        const collector = new Collector(store, { broker: mosquitto.url, clientId });
+        await collector.start();
+        collectors.push(collector);
+      }
+    }, 60_000);
+
+    afterAll(async () => {
+      for (const collector of collectors) await collector.stop();
+      await Promise.all([mosquitto?.remove(), influxd?.remove()]);
+      dir.remove();
+    });
+
+    it('publishes one measured record per emulated window, stored once in both stores', async () => {
+      const pair = await startPtyPair(dir.path);
+      const bridge = runCli(
+        [
+          'bridge',
+          '--broker',
+          mosquitto.url,
+          '--fleet',
+          'lab',
+          '--device',
+          'mcu-01',
+          '--monitor',
+          `ewfw:${pair.host}`,
+          '--model',
+          'kws01',
+          '--board',
+          'esp32',
+          '--state-dir',
+          join(dir.path, 'state'),
+          '--flush-ms',
+          '100',
+        ],
+        { EDGEWATT_LOG_LEVEL: 'info' },
+      );
+      try {
+        await waitFor(
+          'the bridge to open its port',
+          () => /serial port open/.test(bridge.stdout() + bridge.stderr()),
+          15_000,
+        );
+        const child = spawn(
+          buildFirmware().emulator,
+          ['--port', pair.device, '--seconds', '2.2', '--period-ms', '200', '--noise', '0.02', '--seed', '7'],
+          {
+            stdio: ['ignore', 'pipe', 'inherit'],
+          },
+        );
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+        });
+        await new Promise((resolve) => child.once('exit', resolve));
+        const truth = out
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as Truth);
+        expect(truth.length).toBeGreaterThanOrEqual(10);
+
+        await waitFor(
+          'every window in SQLite',
+          () => sqlite.count({ device: 'mcu-01' }) >= truth.length,
+          15_000,
+        );
+        const records = [];
+        for await (const stored of sqlite.readRecords({ device: 'mcu-01' })) records.push(stored);
+        expect(records).toHaveLength(truth.length);
+        const bySeq = [...records].sort((a, b) => a.seq - b.seq);
+        bySeq.forEach((record, i) => {
+          expect(record.seq).toBe(i);
+          expect(record.method).toBe('batched');
+          expect(record.windowInferences).toBe(1);
+          expect(record.provenance).toBe('measured');
+          expect(record.sensor).toBe('ewfw:simulated-ina219');
+          expect(record.backend).toBe('mcu');
+          expect(record.variant).toBe('kws01');
+          expect(Math.abs(record.energyJ / (truth[i]?.energyJ ?? Number.NaN) - 1)).toBeLessThan(0.001);
+          // The firmware's stated ±1 % as the uncertainty; the idle power between windows as the baseline.
+          expect(record.energyUncertaintyJ / record.energyJ).toBeCloseTo(0.01, 3);
+          expect(record.baselineW).toBeGreaterThan(0.015);
+          expect(record.baselineW).toBeLessThan(0.018);
+        });
+        let influxCount = 0;
+        const deadline = Date.now() + 15_000;
+        while (Date.now() < deadline) {
+          influxCount = await influx.countRecords({ device: 'mcu-01' });
+          if (influxCount >= truth.length) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        expect(influxCount).toBe(truth.length);
+      } finally {
+        bridge.child.kill('SIGTERM');
+        const { code } = await bridge.exited;
+        await pair.unplug();
+        expect(code, bridge.stderr()).toBe(0);
+      }
+    }, 60_000);
+  },
+);
