@@ -70,7 +70,7 @@ export const powerSchema = z.strictObject({
    * absent: estimated from the store's records, else the error says to give it.
    */
   periodSdRel: z.number().positive().optional(),
-  /** Relative SD across boards of an arm's true effect (board × arm interaction); an assumption. */
+  /** Relative SD across boards of the difference between two arms (boards respond differently); an assumption. */
   interactionSdRel: z.number().min(0).default(0.02),
   /** Relative SD of board means (parallel designs only); absent: estimated from the store. */
   boardSdRel: z.number().positive().optional(),

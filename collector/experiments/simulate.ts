@@ -7,6 +7,8 @@
 import { createHash } from 'node:crypto';
 import { hashString, Xoshiro128 } from '../lifecycle/random.js';
 import type { StoredRecord } from '../store/index.js';
+import { analyseRecords } from './analyse.js';
+import type { AnalysisResult } from './analysis-result.js';
 import type { Experiment } from './experiment-file.js';
 import { buildSchedule, type Period } from './schedule.js';
 
@@ -38,7 +40,10 @@ export interface FleetSpec {
   ratePerS: number;
   /** Relative SD of board means (lognormal). */
   boardSdRel: number;
-  /** Relative SD of each board's own effect of each arm. */
+  /**
+   * Relative SD across boards of the difference between two arms (boards respond differently):
+   * each arm gets its own per-board factor with SD interactionSdRel/√2.
+   */
   interactionSdRel: number;
   /** Relative SD of a board's period mean around its own mean. */
   periodSdRel: number;
@@ -114,11 +119,14 @@ export function simulateFleet(spec: FleetSpec): SimulatedFleet {
   // Stream 1 for the fleet's truth, one stream per device for its records: reproducible per seed.
   const truth = new Xoshiro128(spec.seed, hashString('truth'));
   const armById = new Map(spec.arms.map((arm) => [arm.id, arm]));
+  const modelIds = new Map(spec.arms.map((arm) => [arm.id, simulatedModelId(arm.id)]));
   const records: StoredRecord[] = [];
   const stepMs = 1000 / spec.ratePerS;
   devices.forEach((device) => {
     const boardFactor = Math.exp(spec.boardSdRel * normal(truth));
-    const interaction = new Map(spec.arms.map((arm) => [arm.id, 1 + spec.interactionSdRel * normal(truth)]));
+    const interaction = new Map(
+      spec.arms.map((arm) => [arm.id, 1 + (spec.interactionSdRel / Math.SQRT2) * normal(truth)]),
+    );
     const random = new Xoshiro128(spec.seed, hashString(`records:${device}`));
     let seq = 0;
     const emit = (arm: SimulatedArm, atMs: number, levelJ: number, tagged: boolean): void => {
@@ -132,11 +140,12 @@ export function simulateFleet(spec: FleetSpec): SimulatedFleet {
         durationUs: Math.max(1, Math.round(latencyMs * 1000)),
         energyJ: Math.round(energyJ * 1e9) / 1e9,
         energyUncertaintyJ: Math.round(energyJ * 0.02 * 1e9) / 1e9,
-        baselineW: Math.round(2.7 * boardFactor * 1e6) / 1e6,
+        // Idle draw such that about half of an inference's energy is above idle (a Pi-like ratio).
+        baselineW: Math.round(0.6 * boardFactor * 1e6) / 1e6,
         sampleCount: 10,
         provenance: 'estimated',
         sensor: 'simulated:rpi4',
-        modelId: simulatedModelId(arm.id),
+        modelId: modelIds.get(arm.id) as string,
         variant: arm.id,
         backend: 'cpu',
         batchSize: 1,
@@ -206,4 +215,24 @@ export function defaultFleetSpec(overrides: Partial<FleetSpec> = {}): FleetSpec 
     seed: 1,
     ...overrides,
   };
+}
+
+/** A simulated fleet run through the real analysis: the records and the AnalysisResult they give. */
+export function simulateAnalysis(
+  spec: FleetSpec = defaultFleetSpec(),
+  options: { replicates?: number } = {},
+): { fleet: SimulatedFleet; result: AnalysisResult } {
+  const fleet = simulateFleet(spec);
+  const result = analyseRecords(
+    {
+      experiment: experimentOf(spec, fleet.devices),
+      devices: fleet.devices,
+      startedAtMs: fleet.startMs,
+      endedAtMs: fleet.startMs + spec.periods * spec.periodS * 1000,
+      replicates: options.replicates ?? 2000,
+      now: () => new Date(fleet.startMs + spec.periods * spec.periodS * 1000),
+    },
+    fleet.records,
+  );
+  return { fleet, result };
 }

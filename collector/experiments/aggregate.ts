@@ -1,0 +1,210 @@
+// One pass over an experiment's records: each record is put in its board's scheduled period (by its
+// start time) and counted as warm-up, washout, wrong arm, or analysed. Memory is bounded by boards ×
+// periods, never by records: energies are summed, latencies go into a log-binned histogram (p95 and
+// the latency plot come from it), the time series into fixed buckets. The pre-experiment records of
+// each board (no experiment tag) give CUPED's covariate.
+
+import type { StoredRecord } from '../store/index.js';
+import type { Period } from './schedule.js';
+
+/** Latency bins: 50 per decade from 0.01 ms to 100 s (upper edges), so p95 is within 4.7 %. */
+const BINS_PER_DECADE = 50;
+const MIN_DECADE = -2;
+const DECADES = 7;
+const BIN_COUNT = BINS_PER_DECADE * DECADES;
+export const binUpperMs = (i: number): number => 10 ** (MIN_DECADE + (i + 1) / BINS_PER_DECADE);
+
+function binOf(ms: number): number {
+  const i = Math.floor((Math.log10(Math.max(ms, 1e-9)) - MIN_DECADE) * BINS_PER_DECADE);
+  return Math.min(BIN_COUNT - 1, Math.max(0, i));
+}
+
+export class LatencyHistogram {
+  readonly counts = new Uint32Array(BIN_COUNT);
+  total = 0;
+  add(ms: number): void {
+    this.counts[binOf(ms)] = (this.counts[binOf(ms)] ?? 0) + 1;
+    this.total++;
+  }
+  merge(other: LatencyHistogram): void {
+    for (let i = 0; i < BIN_COUNT; i++) this.counts[i] = (this.counts[i] ?? 0) + (other.counts[i] ?? 0);
+    this.total += other.total;
+  }
+  /** Quantile, interpolated geometrically inside its bin; null when empty. */
+  quantile(p: number): number | null {
+    if (this.total === 0) return null;
+    const target = p * this.total;
+    let seen = 0;
+    for (let i = 0; i < BIN_COUNT; i++) {
+      const c = this.counts[i] ?? 0;
+      if (seen + c >= target && c > 0) {
+        const lower = 10 ** (MIN_DECADE + i / BINS_PER_DECADE);
+        const share = (target - seen) / c;
+        return lower * (binUpperMs(i) / lower) ** share;
+      }
+      seen += c;
+    }
+    return binUpperMs(BIN_COUNT - 1);
+  }
+  /** Non-empty bins as [upper edge ms, count]. */
+  bins(): [number, number][] {
+    const out: [number, number][] = [];
+    this.counts.forEach((c, i) => {
+      if (c > 0) out.push([binUpperMs(i), c]);
+    });
+    return out;
+  }
+}
+
+export class Accumulator {
+  n = 0;
+  energySumJ = 0;
+  aboveIdleSumJ = 0;
+  labelled = 0;
+  correct = 0;
+  readonly latency = new LatencyHistogram();
+  add(record: StoredRecord): void {
+    this.n++;
+    this.energySumJ += record.energyJ;
+    this.aboveIdleSumJ += record.energyJ - record.baselineW * (record.durationUs / 1e6);
+    this.latency.add(record.durationUs / 1000);
+    if (record.correct !== null) {
+      this.labelled++;
+      if (record.correct) this.correct++;
+    }
+  }
+  get meanEnergyJ(): number | null {
+    return this.n === 0 ? null : this.energySumJ / this.n;
+  }
+}
+
+export interface PeriodAggregate {
+  period: Period;
+  analysed: Accumulator;
+  /** The analysed span split at its middle: for the carry-over check. */
+  firstHalf: Accumulator;
+  secondHalf: Accumulator;
+  warmup: number;
+  washout: number;
+  wrongArm: number;
+  /** Every record in the period, warm-up and washout included: what a naive analysis would average. */
+  all: Accumulator;
+}
+
+export interface Aggregates {
+  periods: PeriodAggregate[];
+  /** Pre-experiment mean energy per inference per device (CUPED covariate). */
+  preMeanJ: Map<string, number>;
+  /** Records of the experiment outside every scheduled period, and on devices not in the schedule. */
+  unscheduled: number;
+  timeSeries: Map<string, { sumJ: number; n: number; arm: string | null; washout: boolean }[]>;
+  bucketMs: number;
+  seriesStartMs: number;
+}
+
+export const SERIES_POINTS = 400;
+
+export class ExperimentAggregator {
+  private readonly byKey = new Map<string, PeriodAggregate>();
+  private readonly byDevice = new Map<string, PeriodAggregate[]>();
+  private readonly pre = new Map<string, Accumulator>();
+  private readonly series = new Map<
+    string,
+    Aggregates['timeSeries'] extends Map<string, infer V> ? V : never
+  >();
+  private unscheduled = 0;
+  readonly seriesStartMs: number;
+  readonly bucketMs: number;
+
+  constructor(
+    schedule: readonly Period[],
+    readonly experimentId: string,
+    private readonly preStartMs: number,
+    seriesEndMs: number,
+  ) {
+    for (const period of schedule) {
+      const aggregate: PeriodAggregate = {
+        period,
+        analysed: new Accumulator(),
+        firstHalf: new Accumulator(),
+        secondHalf: new Accumulator(),
+        all: new Accumulator(),
+        warmup: 0,
+        washout: 0,
+        wrongArm: 0,
+      };
+      this.byKey.set(`${period.device}\u0000${period.period}`, aggregate);
+      const list = this.byDevice.get(period.device) ?? [];
+      list.push(aggregate);
+      this.byDevice.set(period.device, list);
+    }
+    for (const list of this.byDevice.values()) list.sort((a, b) => a.period.period - b.period.period);
+    const first = Math.min(...schedule.map((p) => p.startMs));
+    this.seriesStartMs = Math.min(first, preStartMs);
+    this.bucketMs = Math.max(1000, Math.ceil((seriesEndMs - this.seriesStartMs) / SERIES_POINTS));
+  }
+
+  /** Pre-experiment records: untagged, on a scheduled device, before the first period. */
+  addPre(record: StoredRecord): void {
+    const periods = this.byDevice.get(record.device);
+    const atMs = record.startUs / 1000;
+    if (periods === undefined || record.experiment !== undefined || atMs < this.preStartMs) return;
+    if (atMs >= (periods[0] as PeriodAggregate).period.startMs) return;
+    const acc = this.pre.get(record.device) ?? new Accumulator();
+    acc.add(record);
+    this.pre.set(record.device, acc);
+    this.addPoint(record, null, false);
+  }
+
+  add(record: StoredRecord): void {
+    if (record.experiment !== this.experimentId) return;
+    const periods = this.byDevice.get(record.device);
+    const atMs = record.startUs / 1000;
+    const first = periods?.[0]?.period;
+    const index =
+      first === undefined ? -1 : Math.floor((atMs - first.startMs) / (first.endMs - first.startMs));
+    const aggregate = periods?.[index];
+    if (aggregate === undefined) {
+      this.unscheduled++;
+      return;
+    }
+    const { period } = aggregate;
+    aggregate.all.add(record);
+    const inWashout = atMs < period.washoutEndMs;
+    this.addPoint(record, period.arm, inWashout);
+    if (record.arm !== period.arm) aggregate.wrongArm++;
+    else if (atMs < period.warmupEndMs) aggregate.warmup++;
+    else if (inWashout) aggregate.washout++;
+    else {
+      aggregate.analysed.add(record);
+      const middle = (period.washoutEndMs + period.endMs) / 2;
+      (atMs < middle ? aggregate.firstHalf : aggregate.secondHalf).add(record);
+    }
+  }
+
+  private addPoint(record: StoredRecord, arm: string | null, washout: boolean): void {
+    const points = this.series.get(record.device) ?? [];
+    this.series.set(record.device, points);
+    const i = Math.floor((record.startUs / 1000 - this.seriesStartMs) / this.bucketMs);
+    if (i < 0 || i > SERIES_POINTS * 2) return;
+    while (points.length <= i) points.push({ sumJ: 0, n: 0, arm: null, washout: false });
+    const point = points[i] as (typeof points)[number];
+    point.sumJ += record.energyJ;
+    point.n++;
+    point.arm = arm;
+    point.washout ||= washout;
+  }
+
+  result(): Aggregates {
+    const preMeanJ = new Map<string, number>();
+    for (const [device, acc] of this.pre) if (acc.n > 0) preMeanJ.set(device, acc.energySumJ / acc.n);
+    return {
+      periods: [...this.byKey.values()],
+      preMeanJ,
+      unscheduled: this.unscheduled,
+      timeSeries: this.series,
+      bucketMs: this.bucketMs,
+      seriesStartMs: this.seriesStartMs,
+    };
+  }
+}
