@@ -76,6 +76,11 @@ export class Agent {
   private readonly stopController = new AbortController();
   private flushTimer: NodeJS.Timeout | undefined;
   private loop: Promise<void> = Promise.resolve();
+  /**
+   * Held by the loop while it measures a window and by a model swap while it warms the new model
+   * up: warm-up inferences must never run inside a measured window or an idle gap.
+   */
+  private turn: Promise<void> = Promise.resolve();
   private readonly batchListeners: ((records: readonly InferenceRecord[]) => void)[] = [];
   readonly stats: AgentStats;
   /** Single or batched windows, and the median energy per inference over recent windows. */
@@ -156,7 +161,7 @@ export class Agent {
     const signal = this.stopController.signal;
     const periodMs = this.config.rate > 0 ? 1000 / this.config.rate : 0;
     try {
-      await this.warmUp(inputs.next.bind(inputs), signal);
+      await this.exclusive(() => this.warmUp(inputs.next.bind(inputs), signal));
       const loopStart = performance.now();
       for (let i = 0; !signal.aborted && (this.config.count === 0 || i < this.config.count); i++) {
         const dueMs = loopStart + i * periodMs;
@@ -164,13 +169,17 @@ export class Agent {
         // Yield to the event loop between inferences even at full speed, so MQTT keeps flowing.
         await sleep(Math.max(0, waitMs), undefined, { signal }).catch(() => undefined);
         if (signal.aborted) break;
-        const model = this.model;
         // One window of one inference, or of N back to back when one is too short for the sensor.
         const budget = this.config.count === 0 ? Number.POSITIVE_INFINITY : this.config.count - i;
-        const window = await this.windows.measure(() => {
-          const { input, label } = inputs.next();
-          return { run: runInference(model, input), label };
-        }, budget);
+        // The model cannot change inside the turn: a swap waits for the window to end.
+        const { model, window } = await this.exclusive(async () => {
+          const model = this.model;
+          const window = await this.windows.measure(() => {
+            const { input, label } = inputs.next();
+            return { run: runInference(model, input), label };
+          }, budget);
+          return { model, window };
+        });
         i += window.length - 1;
         for (const { run, label, energy, method, windowInferences } of window) {
           if (this.stats.inferences === 0) {
@@ -221,9 +230,22 @@ export class Agent {
     }
   }
 
+  /** Runs `task` when no window is being measured and no swap is warming up; the next waits for it. */
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(task);
+    this.turn = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
   /** Runs the warm-up inferences (graph compilation, caches) unmeasured and logs what they took. */
-  private async warmUp(next: () => { input: Parameters<typeof runInference>[1] }, signal: AbortSignal) {
-    const model = this.model;
+  private async warmUp(
+    next: () => { input: Parameters<typeof runInference>[1] },
+    signal: AbortSignal,
+    model: LoadedModel = this.model,
+  ): Promise<number> {
     const result = await warmUp(
       () => {
         const { window } = runInference(model, next().input);
@@ -232,12 +254,13 @@ export class Agent {
       this.config.warmup,
       signal,
     );
-    this.stats.warmupInferences = result.count;
-    if (result.count === 0) return;
+    this.stats.warmupInferences += result.count;
+    if (result.count === 0) return 0;
     const tail = result.latenciesUs.slice(-WARMUP_GROUP);
     log.info(
       {
         warmup: result.count,
+        model: model.id.slice(0, 12),
         requested: this.config.warmup ?? 'until latency settles',
         settled: result.settled,
         firstUs: Math.round(result.latenciesUs[0] ?? 0),
@@ -248,6 +271,7 @@ export class Agent {
         ? 'warm-up done (not published)'
         : 'warm-up stopped at its cap: latency did not settle',
     );
+    return result.count;
   }
 
   /**
@@ -270,13 +294,27 @@ export class Agent {
         `model ${path} takes input [${next.inputShape.join(', ')}], the running one [${this.model.inputShape.join(', ')}]; keeping the running model`,
       );
     }
-    const previous = this.model;
-    this.model = next;
-    this.stats.modelId = next.id;
-    this.stats.variant = next.variant;
-    previous.dispose();
+    // The new model compiles its graph and fills its caches on its first calls, as at start: it
+    // warms up unmeasured, while the loop waits (so no warm-up falls in a window or an idle gap),
+    // and its first published record comes after.
+    const warmupInferences = await this.exclusive(async () => {
+      const inputs = randomInputPool(tf, next.inputShape, this.config.batchSize);
+      try {
+        const count = await this.warmUp(inputs.next.bind(inputs), this.stopController.signal, next);
+        // What ran since the last window was not idle: the sensor must not take it as an idle gap.
+        this.sensor.interrupted?.();
+        const previous = this.model;
+        this.model = next;
+        this.stats.modelId = next.id;
+        this.stats.variant = next.variant;
+        previous.dispose();
+        return count;
+      } finally {
+        inputs.dispose();
+      }
+    });
     log.info(
-      { model: next.id.slice(0, 12), variant: next.variant, signedBy: next.signedBy },
+      { model: next.id.slice(0, 12), variant: next.variant, signedBy: next.signedBy, warmupInferences },
       'model swapped',
     );
     return next;

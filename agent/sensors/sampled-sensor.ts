@@ -168,6 +168,11 @@ export class SampledSensor implements PowerSensor {
     }
   }
 
+  /** The time since the last window held work (a warm-up): not an idle gap, so it is not measured. */
+  interrupted(): void {
+    this.lastWindowEndNs = undefined;
+  }
+
   async energyOf(window: InferenceWindow): Promise<WindowEnergy> {
     const meta = this.requireMeta();
     const startNs = Number(window.startNs);

@@ -27,6 +27,11 @@ export interface PowerSensor {
   readonly samplePeriodS?: number;
   open(): Promise<void>;
   energyOf(window: InferenceWindow): Promise<WindowEnergy>;
+  /**
+   * Work the sensor did not see as a window ran since the last one (a new model's warm-up): the
+   * time since that window is not an idle gap. Sensors that re-measure the baseline in gaps skip it.
+   */
+  interrupted?(): void;
   close(): Promise<void>;
 }
 

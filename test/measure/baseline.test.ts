@@ -71,4 +71,37 @@ describe('a sampled sensor re-measures the baseline in idle gaps', () => {
     expect(last.baselineUncertaintyW).toBeLessThan(0.01);
     await sensor.close();
   });
+
+  it('does not take the time after an interruption (a new model warming up) as an idle gap', async () => {
+    const feed = ManualFeed.power(1);
+    const baseNs = Number(process.hrtime.bigint());
+    const ms = 1e6;
+    // Idle 2 W; 20 ms windows at 6 W every 100 ms; a warm-up at 6 W fills the gap after window 2.
+    const windowStart = (k: number) => baseNs + 1000 * ms + k * 100 * ms;
+    const powerAt = (t: number) => {
+      if (t < baseNs + 1000 * ms) return 2;
+      const into = (t - (baseNs + 1000 * ms)) % (100 * ms);
+      const k = Math.floor((t - (baseNs + 1000 * ms)) / (100 * ms));
+      return into < 20 * ms || k === 2 ? 6 : 2;
+    };
+    let t = baseNs - 100 * ms;
+    for (; t <= baseNs; t += ms) feed.push(t, powerAt(t));
+    const sensor = new SampledSensor('test', 'measured', feed, { baselineMs: 20 });
+    setTimeout(() => {
+      for (; t <= baseNs + 2000 * ms; t += ms) feed.push(t, powerAt(t));
+    }, 2);
+    await sensor.open();
+    const window = (k: number) => ({
+      startNs: BigInt(windowStart(k)),
+      endNs: BigInt(windowStart(k) + 20 * ms),
+      cpuUs: 0,
+    });
+    for (let k = 0; k < 3; k++) await sensor.energyOf(window(k));
+    sensor.interrupted();
+    const after = await sensor.energyOf(window(3));
+    // Gaps before windows 1 and 2 were idle; the busy one before window 3 is skipped.
+    expect(sensor.baselineEstimate()).toMatchObject({ gaps: 2 });
+    expect(after.baselineW).toBeCloseTo(2, 6);
+    await sensor.close();
+  });
 });

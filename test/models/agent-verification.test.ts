@@ -110,6 +110,28 @@ describe('agent with --trusted-key', () => {
     expect((error as ModelVerificationError).reason).toBe('hash-mismatch');
   });
 
+  it('warms a swapped-in model up unmeasured, as at start, before its first record', async () => {
+    const agent = await Agent.start({ ...config('pi-swap-warm', join(dir.path, 'a')), warmup: 7 });
+    const records: InferenceRecord[] = [];
+    agent.onBatch((batch) => records.push(...batch));
+    try {
+      await waitFor('5 records of model A', () => records.length >= 5);
+      expect(agent.stats.warmupInferences).toBe(7);
+      await agent.swapModel(join(dir.path, 'b'));
+      const swappedUs = Date.now() * 1000;
+      // Seven more inferences ran, of model B, none of them published.
+      expect(agent.stats.warmupInferences).toBe(14);
+      await waitFor('3 records of model B', () => records.filter((r) => r.modelId === idB).length >= 3);
+      const firstB = records.findIndex((r) => r.modelId === idB);
+      expect(records.slice(firstB).every((r) => r.modelId === idB)).toBe(true);
+      // B's first record starts after the swap (and so its warm-up) returned; no A record after it.
+      expect((records[firstB] as InferenceRecord).startUs).toBeGreaterThanOrEqual(swappedUs - 2000);
+      expect(records.filter((r) => r.modelId === idA).every((r) => r.startUs < swappedUs)).toBe(true);
+    } finally {
+      await agent.stop(5000);
+    }
+  });
+
   it('keeps running its model when a swap is refused, and runs the new one after a valid swap', async () => {
     const agent = await Agent.start(config('pi-swap', join(dir.path, 'a')));
     const records: InferenceRecord[] = [];
