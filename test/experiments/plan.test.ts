@@ -18,6 +18,7 @@ function memoryReader(records: StoredRecord[], boards: Record<string, string> = 
     },
     countRecords: async (filter = {}) => records.filter((r) => recordMatches(r, filter)).length,
     readSummary: async () => [],
+    async *readFeedback() {},
     readDevices: async () =>
       Object.entries(boards).map(([device, board]) => ({
         fleet: 'lab',
