@@ -1,0 +1,219 @@
+// The report's numbers as HTML tables, rendered on the server: everything a plot shows is in a
+// table beside it, readable with JavaScript off, printed or copied into a paper.
+
+import { esc, num, pct, table } from '../../web/html.js';
+import type { ReportAnalysis } from './analysis-shape.js';
+
+const interval = (lo: number, hi: number, digits = 3) => `${num(lo, digits)} – ${num(hi, digits)}`;
+const ESTIMATE = '<span class="estimate" title="computed from factor tables, not measured">estimate</span>';
+
+export function armsTable(result: ReportAnalysis): string {
+  return table(
+    'Per arm: mean energy per inference with its 95 % board-level bootstrap interval (measured; provenance as stated), latency and accuracy.',
+    [
+      'arm',
+      'model / variant / placement',
+      'inferences',
+      'boards',
+      'energy (J)',
+      '95 % interval (J)',
+      'p95 latency (ms)',
+      'accuracy',
+      'provenance',
+    ],
+    result.arms.map((a) => {
+      const spec = result.experiment.arms.find((x) => x.id === a.arm);
+      return [
+        esc(a.arm),
+        spec === undefined ? '–' : esc(`${spec.model} / ${spec.variant} / ${spec.placement}`),
+        num(a.n, 6),
+        String(a.boards),
+        num(a.energyJ.mean, 4),
+        interval(a.energyJ.lo, a.energyJ.hi, 4),
+        num(a.latencyP95Ms, 3),
+        pct(a.accuracy),
+        esc(a.provenance),
+      ];
+    }),
+    'arms',
+  );
+}
+
+export function contrastsTable(result: ReportAnalysis): string {
+  return table(
+    'Paired contrasts (b − a): difference in mean energy per inference within boards, with its 95 % interval and p-value.',
+    [
+      'a',
+      'b',
+      'difference (J)',
+      '95 % interval (J)',
+      'relative',
+      'relative 95 % interval',
+      'p',
+      'method',
+      'CUPED',
+    ],
+    result.contrasts.map((c) => [
+      esc(c.a),
+      esc(c.b),
+      num(c.diff, 3),
+      interval(c.lo, c.hi),
+      pct(c.relDiff),
+      `${pct(c.relLo)} – ${pct(c.relHi)}`,
+      num(c.pValue, 2),
+      esc(`${c.method}, ${c.bootstrapN} resamples, seed ${c.seed}`),
+      c.cuped.applied
+        ? esc(
+            `applied (θ ${num(c.cuped.theta ?? null, 3)}, variance −${pct(c.cuped.varianceReduction ?? null, 0)})`,
+          )
+        : 'not applied',
+    ]),
+    'contrasts',
+  );
+}
+
+export function differencesTable(result: ReportAnalysis): string {
+  return table(
+    'Per board: paired difference of mean energy per inference (b − a).',
+    ['board', 'a', 'b', 'difference (J)', 'relative'],
+    result.perBoardDifferences.map((d) => [
+      esc(d.device),
+      esc(d.a),
+      esc(d.b),
+      num(d.diff, 3),
+      pct(d.relDiff),
+    ]),
+    'differences',
+  );
+}
+
+export function boardPeriodTable(result: ReportAnalysis): string {
+  return table(
+    'Per board and period: the means the analysis starts from (warm-up and washout records excluded and counted).',
+    [
+      'board',
+      'period',
+      'arm',
+      'inferences',
+      'energy (J)',
+      'above idle (J)',
+      'p95 latency (ms)',
+      'accuracy',
+      'excluded warm-up',
+      'excluded washout',
+    ],
+    result.perBoardPeriod.map((p) => [
+      esc(p.device),
+      String(p.period),
+      esc(p.arm),
+      num(p.n, 6),
+      num(p.meanEnergyJ, 4),
+      num(p.meanAboveIdleJ, 4),
+      num(p.p95LatencyMs, 3),
+      pct(p.accuracy),
+      String(p.excluded.warmup),
+      String(p.excluded.washout),
+    ]),
+    'board-periods',
+  );
+}
+
+export function scheduleTable(result: ReportAnalysis, device: string): string {
+  const time = (iso: string) => esc(iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC'));
+  return table(
+    `Schedule of ${esc(device)}.`,
+    ['period', 'arm', 'start', 'washout ends', 'end'],
+    result.schedule
+      .filter((s) => s.device === device)
+      .map((s) => [String(s.period), esc(s.arm), time(s.start), time(s.washoutEnd), time(s.end)]),
+    'schedule',
+  );
+}
+
+export function latencyTable(result: ReportAnalysis): string {
+  const bins = [...new Set(result.latency.flatMap((l) => l.histogram.map(([ms]) => ms)))].sort(
+    (a, b) => a - b,
+  );
+  const counts = result.latency.map((l) => new Map(l.histogram));
+  return table(
+    'Inferences per latency bin (lower edge, ms), by arm; p95 per arm in the first table.',
+    ['bin (ms)', ...result.latency.map((l) => esc(l.arm))],
+    bins.map((ms) => [num(ms, 4), ...counts.map((c) => String(c.get(ms) ?? 0))]),
+    'latency',
+  );
+}
+
+export function carbonTable(result: ReportAnalysis): string {
+  return table(
+    `Carbon per inference and per correct inference (gCO₂e) ${ESTIMATE}: central value and Monte Carlo interval of the life-cycle engine, from the measured energy.`,
+    ['arm', 'per inference', 'interval', 'per correct inference', 'interval'],
+    result.arms.map((a) => [
+      esc(a.arm),
+      num(a.carbonPerInferenceG.central, 3),
+      interval(a.carbonPerInferenceG.lo, a.carbonPerInferenceG.hi),
+      a.carbonPerCorrectG === null ? '– (no ground truth)' : num(a.carbonPerCorrectG.central, 3),
+      a.carbonPerCorrectG === null ? '–' : interval(a.carbonPerCorrectG.lo, a.carbonPerCorrectG.hi),
+    ]),
+    'carbon',
+  );
+}
+
+export function breakevenTable(result: ReportAnalysis): string {
+  const arms = result.breakeven?.arms ?? [];
+  return table(
+    `Break-even inference rate of edge against offload ${ESTIMATE}, at central factor values.`,
+    ['arm', 'break-even (inferences per day)', 'reading'],
+    arms.map((a) => [
+      esc(a.arm),
+      a.inferencesPerDay === null ? 'none in range' : num(a.inferencesPerDay, 3),
+      esc(a.reason),
+    ]),
+    'breakeven',
+  );
+}
+
+export function checksTable(result: ReportAnalysis): string {
+  const { checks } = result;
+  const verdict = (ok: boolean) => (ok ? '<span class="ok">ok</span>' : '<span class="bad">failed</span>');
+  const list = (v: number[] | number) => (Array.isArray(v) ? v.map((x) => num(x, 4)).join(' : ') : num(v, 4));
+  return table(
+    'Design checks.',
+    ['check', 'result', 'detail'],
+    [
+      [
+        'sample ratio',
+        verdict(checks.sampleRatio.ok),
+        esc(
+          `expected ${list(checks.sampleRatio.expected)}, observed ${list(checks.sampleRatio.observed)}, p = ${num(checks.sampleRatio.pValue, 2)}`,
+        ),
+      ],
+      [
+        'carry-over',
+        verdict(checks.carryOver.ok),
+        esc(`estimate ${num(checks.carryOver.estimate, 3)} J, p = ${num(checks.carryOver.pValue, 2)}`),
+      ],
+      ['warm-up excluded', '', `${checks.warmupExcluded} records`],
+      ['washout excluded', '', `${checks.washoutExcluded} records`],
+    ],
+    'checks',
+  );
+}
+
+export function accuracyTable(result: ReportAnalysis): string {
+  return table(
+    'Accuracy per arm (inferences with known ground truth), and the lowest and highest board-period accuracy.',
+    ['arm', 'accuracy', 'lowest board-period', 'highest board-period'],
+    result.arms.map((a) => {
+      const values = result.perBoardPeriod
+        .filter((p) => p.arm === a.arm && p.accuracy !== null)
+        .map((p) => p.accuracy as number);
+      return [
+        esc(a.arm),
+        pct(a.accuracy),
+        values.length === 0 ? '–' : pct(Math.min(...values)),
+        values.length === 0 ? '–' : pct(Math.max(...values)),
+      ];
+    }),
+    'accuracy',
+  );
+}

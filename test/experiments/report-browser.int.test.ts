@@ -1,0 +1,108 @@
+// The experiment report in headless Chromium: opened from a file with every network request
+// refused (it must be self-contained), every plot drawn with its data, no console errors,
+// screenshots at desktop and phone widths, and the tables there with JavaScript off.
+
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { renderReport, reportPlots } from '../../collector/experiments/report/render.js';
+import { DESKTOP, drawnPlots, launchChromium, PHONE, watchedPage } from '../support/chromium.js';
+import { tempDir } from '../support/stack.js';
+import { describeWith } from '../support/tools.js';
+import { fixtureAnalysis } from './report-fixture.js';
+
+/** The page's document, inside page.evaluate only (the project compiles without the DOM library). */
+declare const document: { documentElement: { scrollWidth: number; clientWidth: number } };
+
+describeWith(['chromium'], 'experiment report in headless Chromium', () => {
+  const dir = tempDir('edgewatt-report-');
+  const analysis = fixtureAnalysis();
+  const file = join(dir.path, 'report.html');
+  let browser: Browser;
+
+  beforeAll(async () => {
+    writeFileSync(file, renderReport(analysis));
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    dir.remove();
+  });
+
+  for (const [name, viewport] of [
+    ['desktop', DESKTOP],
+    ['phone', PHONE],
+  ] as const) {
+    it(`draws every plot with its data at ${name} width, offline, without console errors`, async () => {
+      const watched = await watchedPage(browser, { viewport });
+      await watched.page.goto(`file://${file}`);
+      const plots = await drawnPlots(watched.page);
+      const expected = reportPlots(analysis);
+      expect(plots.map((p) => p.id)).toEqual(expected.map((p) => p.id));
+      expect(plots.length).toBeGreaterThanOrEqual(7 + analysis.timeSeries.length - 1);
+      for (const [i, plot] of plots.entries()) {
+        const spec = expected[i];
+        expect(plot.seriesPoints, plot.id).toEqual(
+          spec?.series.map((s) => s.values.filter((v) => v !== null && Number.isFinite(v)).length),
+        );
+        expect(
+          plot.seriesPoints?.every((n) => n > 0),
+          plot.id,
+        ).toBe(true);
+        // Points sit apart (by arm or by time); lines of similar arms may lie on top of each other.
+        if (spec?.x === 'category' || spec?.x === 'time')
+          expect(plot.colourOnCanvas.every(Boolean), `${plot.id}: every series' colour is drawn`).toBe(true);
+        else expect(plot.colourOnCanvas.some(Boolean), `${plot.id}: a series' colour is drawn`).toBe(true);
+        expect(plot.canvasWidth).toBeGreaterThan(200);
+      }
+      // Wide tables scroll inside their own box; the page itself does not scroll sideways.
+      const overflow = await watched.page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
+      expect(overflow, 'page wider than the viewport').toBeLessThanOrEqual(0);
+      const shot = join(dir.path, `report-${name}.png`);
+      await watched.page.screenshot({ path: shot, fullPage: true });
+      const png = PNG.sync.read(readFileSync(shot));
+      expect(png.width).toBe(viewport.width);
+      expect(png.height).toBeGreaterThan(viewport.height);
+      expect(statSync(shot).size).toBeGreaterThan(20_000);
+      expect(watched.errors).toEqual([]);
+      expect(watched.outside).toEqual([]);
+      await watched.context.close();
+    });
+  }
+
+  it('shows every number in tables with JavaScript off', async () => {
+    const watched = await watchedPage(browser, { viewport: DESKTOP, javaScript: false });
+    await watched.page.goto(`file://${file}`);
+    expect(await watched.page.locator('canvas').count()).toBe(0);
+    const text = (await watched.page.locator('main').innerText()).replace(/\s+/g, ' ');
+    expect(text).toContain(analysis.conclusion);
+    for (const table of [
+      'arms',
+      'contrasts',
+      'differences',
+      'latency',
+      'accuracy',
+      'carbon',
+      'breakeven',
+      'checks',
+    ]) {
+      expect(await watched.page.locator(`table.${table} tbody tr`).count(), table).toBeGreaterThan(0);
+    }
+    expect(await watched.page.locator('table.schedule').count()).toBe(analysis.timeSeries.length);
+    expect(await watched.page.locator('table.board-periods tbody tr').count()).toBe(
+      analysis.perBoardPeriod.length,
+    );
+    // The interval of each arm, as printed in the arms table.
+    const arms = await watched.page.locator('table.arms tbody tr').allInnerTexts();
+    expect(arms[0]).toContain('0.058 – 0.072');
+    expect(arms[1]).toContain('0.054 – 0.067');
+    const visible = await watched.page.locator('noscript .nojs, .nojs').first().isVisible();
+    expect(visible, 'the page says plots need JavaScript').toBe(true);
+    expect(watched.outside).toEqual([]);
+    await watched.context.close();
+  });
+});
