@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { collectorMetricsSource } from '../../collector/api/metrics.js';
 import { Collector } from '../../collector/collector.js';
 import { capability, createStore, optionalCapability } from '../../collector/store/index.js';
+import { gatherFleetView } from '../../collector/web/fleet-view.js';
 import { logger } from '../../common/logger.js';
 import { resolveConfig } from '../config.js';
 import { addSchemaOptions } from '../options.js';
@@ -28,8 +29,11 @@ export function collectorCommand(): Command {
       });
       configureIngest(collector.ingest, config);
       await collector.start();
+      const metrics = collectorMetricsSource(collector.ingest, optionalCapability(store, 'drain'));
+      const reader = optionalCapability(store, 'readRecords');
       const api = await startHttpApi(config, config.store, {
-        metrics: collectorMetricsSource(collector.ingest, optionalCapability(store, 'drain')),
+        metrics,
+        fleet: () => gatherFleetView(reader, metrics),
         recordComparison:
           comparisons === undefined ? undefined : (results) => comparisons.writeComparison(results),
       }).catch(async (error: unknown) => {

@@ -73,7 +73,7 @@ export function compareCommand(): Command {
 export async function startHttpApi(
   config: { http?: string | undefined; scenarios: string; apiToken?: string | undefined },
   storeUrl: string,
-  extra: Pick<ApiContext, 'metrics' | 'recordComparison'> = {},
+  extra: Pick<ApiContext, 'metrics' | 'recordComparison' | 'fleet' | 'experimentAnalysis'> = {},
 ): Promise<ApiServer | undefined> {
   const listen = config.http === undefined ? null : parseListen(config.http);
   if (listen === null) return undefined;

@@ -3,7 +3,9 @@
 // importing each other.
 
 import type { FastifyInstance } from 'fastify';
+import type { AnalysisResult } from '../experiments/analysis-result.js';
 import type { ComparisonResult } from '../lifecycle/comparison-result.js';
+import type { FleetView } from '../web/fleet-view.js';
 import type { MetricsSnapshot } from './metrics.js';
 
 /** What route groups may use. Add optional fields here when a new group needs more. */
@@ -16,6 +18,10 @@ export interface ApiContext {
   metrics?: (() => MetricsSnapshot) | undefined;
   /** Writes comparisons to the collector's store, for POST /v1/compare?record=true; none = refused. */
   recordComparison?: ((results: readonly ComparisonResult[]) => Promise<void>) | undefined;
+  /** What the front page (`/`) shows of the fleet; none = an empty fleet page. */
+  fleet?: (() => Promise<FleetView>) | undefined;
+  /** The current analysis of an experiment for `/experiments/<id>`, null when unknown; none = 404. */
+  experimentAnalysis?: ((id: string) => Promise<AnalysisResult | null>) | undefined;
   /** Bearer token that routes which write require (`Authorization: Bearer <token>`); none = writes refused. */
   apiToken?: string | undefined;
 }

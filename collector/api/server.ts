@@ -7,12 +7,13 @@ import { logger } from '../../common/logger.js';
 import { compareRoutes } from './compare.js';
 import type { ApiContext, RouteGroup } from './context.js';
 import { metricsRoutes } from './metrics.js';
+import { webRoutes } from './web.js';
 
 export type { ApiContext, RouteGroup } from './context.js';
 
 const log = logger('collector.api');
 
-export const ROUTE_GROUPS: readonly RouteGroup[] = [compareRoutes, metricsRoutes];
+export const ROUTE_GROUPS: readonly RouteGroup[] = [compareRoutes, metricsRoutes, webRoutes];
 
 export interface ApiOptions extends ApiContext {
   host?: string;

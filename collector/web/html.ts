@@ -2,6 +2,7 @@
 // JSON that is safe inside a <script>, number formatting, and the page shell with uPlot and the
 // plotting script inlined, so every page is one self-contained document (no CDN, works offline).
 
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { PAGE_CSS } from './page-css.js';
@@ -70,6 +71,8 @@ export interface PageOptions {
   plots?: unknown[];
   /** Seconds after which the browser reloads the page (live pages); none = never. */
   refreshS?: number;
+  /** A page's own script, run after the plotting script. */
+  extraScript?: string;
 }
 
 /** A whole HTML document: styles, body, and when there are plots, uPlot + data + the plotting script. */
@@ -82,7 +85,7 @@ export function page(options: PageOptions): string {
       ? ''
       : `<script type="application/json" id="edgewatt-plots">${scriptJson(options.plots)}</script>
 <script>${assets.js}</script>
-<script>${PLOT_SCRIPT}</script>`;
+<script>${PLOT_SCRIPT}</script>${options.extraScript === undefined ? '' : `\n<script>${options.extraScript}</script>`}`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -98,4 +101,27 @@ ${scripts}
 </body>
 </html>
 `;
+}
+
+/**
+ * The Content-Security-Policy of a page made by page(): nothing from elsewhere, and of inline
+ * scripts only the ones it contains (by SHA-256), so an injected script would not run.
+ */
+export function contentSecurityPolicy(html: string): string {
+  const hashes = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map(
+    (match) =>
+      `'sha256-${createHash('sha256')
+        .update(match[1] ?? '')
+        .digest('base64')}'`,
+  );
+  return [
+    "default-src 'none'",
+    `script-src ${hashes.length === 0 ? "'none'" : hashes.join(' ')}`,
+    "style-src 'unsafe-inline'",
+    'img-src data:',
+    "connect-src 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join('; ');
 }

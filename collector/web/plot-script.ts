@@ -57,7 +57,14 @@ export const PLOT_SCRIPT = `
       return a >= 1e9 ? v / 1e9 + 'G' : a >= 1e6 ? v / 1e6 + 'M' : a >= 1e3 ? v / 1e3 + 'k' : String(+v.toPrecision(3));
     }
     if (spec.x === 'log') axes[0].values = function (u, splits) { return splits.map(short); };
-    if (spec.yLog) axes[1].values = function (u, splits) { return splits.map(function (v) { return v === null ? '' : String(+v.toPrecision(2)); }); };
+    // uPlot's default labels round small values to the tick step's decimals (0.00075 -> "0.001").
+    axes[1].values = function (u, splits) {
+      return splits.map(function (v) {
+        if (v === null) return '';
+        if (v !== 0 && Math.abs(v) < 1e-3) return v.toExponential(1);
+        return spec.yLog ? short(v) : String(+v.toPrecision(3));
+      });
+    };
     if (category) {
       axes[0].splits = function () { return names.map(function (_, i) { return i; }); };
       axes[0].values = function (u, splits) { return splits.map(function (i) { return names[i] || ''; }); };
@@ -138,6 +145,8 @@ export const PLOT_SCRIPT = `
     });
     return u;
   }
+  // Pages that make plots later (the compare form) draw them through this.
+  window.edgewattDraw = draw;
   window.edgewattPlots = specs.map(function (spec) {
     try { return draw(spec); } catch (error) {
       console.error('plot ' + spec.id + ': ' + (error && error.message));

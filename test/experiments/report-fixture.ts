@@ -1,7 +1,7 @@
 // A deterministic experiment analysis in the contract's shape (/work/notes/experiment-contract.md)
 // for the report's tests: four boards, two arms in a crossover, arm B about 7 % cheaper.
 
-import type { ReportAnalysis } from '../../collector/experiments/report/analysis-shape.js';
+import type { AnalysisResult as ReportAnalysis } from '../../collector/experiments/analysis-result.js';
 
 function lcg(seed: number): () => number {
   let state = seed >>> 0;
@@ -49,7 +49,7 @@ export function fixtureAnalysis(options: { boards?: number; seed?: number } = {}
         meanAboveIdleJ: meanJ * 0.6,
         p95LatencyMs: arm === 'full' ? 41 : 33,
         accuracy: arm === 'full' ? 0.91 + 0.01 * random() : 0.89 + 0.01 * random(),
-        excluded: { warmup: 20, washout: 180 },
+        excluded: { warmup: 20, washout: 180, wrongArm: 0 },
       });
     }
     timeSeries.push({ device, points });
@@ -59,11 +59,9 @@ export function fixtureAnalysis(options: { boards?: number; seed?: number } = {}
       20 + i * 2,
       Math.round(1000 * Math.exp(-(((20 + i * 2 - centerMs) / 5) ** 2))),
     ]);
-  const rates = Array.from({ length: 25 }, (_, i) => 10 ** (i / 3));
-  const curve = (edgeScale: number): [number, number, number][] =>
-    rates.map((r) => [r, 0.002 * edgeScale + 40 / r, 0.0045 + 1 / r]);
   return {
     schema: 'edgewatt.experiment-analysis/1',
+    generatedAt: '2026-11-20T09:00:00.000Z',
     experiment: {
       id: 'prune-vs-full',
       design: 'crossover',
@@ -75,6 +73,7 @@ export function fixtureAnalysis(options: { boards?: number; seed?: number } = {}
       periods,
       periodS,
       washoutS,
+      warmupS: 30,
       devices,
       startedAt: new Date(startMs).toISOString(),
       endedAt: new Date(startMs + periods * periodS * 1000).toISOString(),
@@ -120,7 +119,9 @@ export function fixtureAnalysis(options: { boards?: number; seed?: number } = {}
         method: 'paired board-level bootstrap',
         bootstrapN: 2000,
         seed: 42,
-        cuped: { applied: false },
+        boards: devices.length,
+        significant: true,
+        cuped: { applied: false, reason: 'no pre-experiment records' },
       },
     ],
     perBoardDifferences: devices.map((device, d) => ({
@@ -131,8 +132,13 @@ export function fixtureAnalysis(options: { boards?: number; seed?: number } = {}
       relDiff: -0.07,
     })),
     checks: {
-      sampleRatio: { expected: [0.5, 0.5], observed: [0.5, 0.5], pValue: 1, ok: true },
-      carryOver: { estimate: 0.0002, pValue: 0.6, ok: true },
+      sampleRatio: {
+        expected: { full: 8, 'pruned-50': 8 },
+        observed: { full: 8, 'pruned-50': 8 },
+        pValue: 1,
+        ok: true,
+      },
+      carryOver: { estimate: 0.004, pValue: 0.6, ok: true },
       warmupExcluded: 320,
       washoutExcluded: 2880,
       warnings: [],
@@ -142,22 +148,10 @@ export function fixtureAnalysis(options: { boards?: number; seed?: number } = {}
       { arm: 'full', histogram: histogram(36) },
       { arm: 'pruned-50', histogram: histogram(28) },
     ],
-    breakeven: {
-      arms: [
-        {
-          arm: 'full',
-          inferencesPerDay: 15_600,
-          reason: 'edge is lower above 15,600 per day',
-          curve: curve(1),
-        },
-        {
-          arm: 'pruned-50',
-          inferencesPerDay: 14_800,
-          reason: 'edge is lower above 14,800 per day',
-          curve: curve(0.93),
-        },
-      ],
-    },
+    breakeven: [
+      { arm: 'full', inferencesPerDay: 15_600, note: 'edge is lower above 15,600 per day' },
+      { arm: 'pruned-50', inferencesPerDay: 14_800, note: 'edge is lower above 14,800 per day' },
+    ],
     conclusion:
       'pruned-50 uses 7.0 % less energy per inference than full (95 % interval 6.0 % to 8.0 % less, 4 boards, p = 0.001).',
   };

@@ -2,6 +2,7 @@
 // island safe inside its <script>, the numbers in tables, text escaped.
 
 import { describe, expect, it } from 'vitest';
+import { analysisResultSchema } from '../../collector/experiments/analysis-result.js';
 import { renderReport, reportPlots } from '../../collector/experiments/report/render.js';
 import { fixtureAnalysis } from './report-fixture.js';
 
@@ -14,6 +15,10 @@ const island = (html: string) => {
 describe('experiment report', () => {
   const analysis = fixtureAnalysis();
   const html = renderReport(analysis, { generatedAt: new Date('2026-11-28T12:00:00Z') });
+
+  it('is rendered from an analysis in the contract’s shape', () => {
+    expect(() => analysisResultSchema.parse(analysis)).not.toThrow();
+  });
 
   it('is one document with uPlot and its style sheet inlined and nothing fetched', () => {
     expect(html.startsWith('<!doctype html>')).toBe(true);

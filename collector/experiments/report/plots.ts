@@ -2,7 +2,7 @@
 // function per plot, each saying in its caption what the points and whiskers are.
 
 import { armColor, type PlotSpec, translucent } from '../../web/plot-spec.js';
-import type { ReportAnalysis } from './analysis-shape.js';
+import type { AnalysisResult as ReportAnalysis } from '../analysis-result.js';
 
 const GREY = '#6b7280';
 
@@ -127,7 +127,7 @@ export function latencyPlot(result: ReportAnalysis, palette: Map<string, string>
     id: 'plot-latency',
     title: 'Latency distribution by arm',
     caption:
-      'Share of each arm’s inferences per latency bin (bins labelled by their lower edge); warm-up and washout excluded.',
+      'Share of each arm’s analysed inferences per latency bin (bins labelled by their upper edge); warm-up and washout excluded.',
     yLabel: 'share of inferences (%)',
     xLabel: 'latency (ms)',
     x: 'linear',
@@ -199,45 +199,24 @@ export function carbonPlot(result: ReportAnalysis, palette: Map<string, string>)
 }
 
 export function breakevenPlot(result: ReportAnalysis, palette: Map<string, string>): PlotSpec | null {
-  const arms = result.breakeven?.arms.filter((a) => a.curve.length > 1) ?? [];
+  const arms = (result.breakeven ?? []).filter((a) => a.inferencesPerDay !== null && a.inferencesPerDay > 0);
   if (arms.length === 0) return null;
-  const rates = [...new Set(arms.flatMap((a) => a.curve.map(([rate]) => rate)))].sort((a, b) => a - b);
-  const at = (curve: [number, number, number][], column: 1 | 2) => {
-    const byRate = new Map(curve.map((row) => [row[0], row[column]]));
-    return rates.map((rate) => byRate.get(rate) ?? null);
-  };
   return {
     id: 'plot-breakeven',
-    title: 'Break-even: edge against offload by inference rate (estimate)',
+    title: 'Break-even inference rate against offload, by arm (estimate)',
     caption:
-      'gCO₂e per inference at central factor values as the device’s daily inference count changes (the idle and embodied shares spread over fewer or more inferences). Solid: on the board (edge); dashed: offloaded. Vertical lines: break-even rates.',
-    yLabel: 'gCO₂e per inference (log scale)',
-    xLabel: 'inferences per day (log scale)',
-    x: 'log',
+      'The daily inference count at which running the arm on the board emits as much as offloading it, from the measured energy through the life-cycle engine at central factor values (the table says on which side edge is lower). Log scale; arms without a break-even between 0.001 and 10⁹ per day are in the table only.',
+    yLabel: 'inferences per day (log scale)',
+    xLabel: 'arm',
+    x: 'category',
     yLog: true,
-    xs: rates,
-    series: arms.flatMap((a) => [
-      {
-        name: `${a.arm} edge`,
-        values: at(a.curve, 1),
-        style: 'line' as const,
-        color: colorOf(palette, a.arm),
-      },
-      {
-        name: `${a.arm} offload`,
-        values: at(a.curve, 2),
-        style: 'line' as const,
-        color: colorOf(palette, a.arm),
-        dash: true,
-      },
-    ]),
-    vLines: arms
-      .filter((a) => a.inferencesPerDay !== null)
-      .map((a) => ({
-        x: a.inferencesPerDay as number,
-        label: `${a.arm}: ${Math.round(a.inferencesPerDay as number).toLocaleString('en-US')}/day`,
-        color: colorOf(palette, a.arm),
-      })),
-    heightPx: 300,
+    xs: arms.map((_, i) => i),
+    xNames: arms.map((a) => a.arm),
+    series: arms.map((a, i) => ({
+      name: a.arm,
+      values: arms.map((_, j) => (j === i ? a.inferencesPerDay : null)),
+      style: 'points' as const,
+      color: colorOf(palette, a.arm),
+    })),
   };
 }

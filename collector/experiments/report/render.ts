@@ -5,7 +5,7 @@
 
 import { esc, page } from '../../web/html.js';
 import type { PlotSpec } from '../../web/plot-spec.js';
-import type { ReportAnalysis } from './analysis-shape.js';
+import type { AnalysisResult as ReportAnalysis } from '../analysis-result.js';
 import {
   accuracyPlot,
   armPalette,
@@ -74,7 +74,7 @@ export function renderReport(result: ReportAnalysis, options: ReportOptions = {}
   );
   const body = `${options.nav ?? ''}<main>
 <h1>Experiment ${esc(e.id)}</h1>
-<p class="meta">${esc(e.design)} design · ${e.devices.length} boards · arms ${esc(e.arms.map((a) => a.id).join(', '))} · ${esc(period)} · seed ${e.seed} · ${esc(e.startedAt)} → ${esc(e.endedAt ?? 'running')} · report made ${esc(generated)}</p>
+<p class="meta">${esc(e.design)} design · ${e.devices.length} boards · arms ${esc(e.arms.map((a) => a.id).join(', '))} · ${esc(period)} · warm-up ${e.warmupS} s · seed ${e.seed} · ${esc(e.startedAt)} → ${esc(e.endedAt ?? 'running')} · analysed ${esc(result.generatedAt)} · report made ${esc(generated)}</p>
 <p class="lead" id="conclusion">${esc(result.conclusion)}</p>
 <p class="meta">Energy figures are measured by the boards' sensors unless an arm's provenance says estimated; carbon figures are estimates of the life-cycle engine. Intervals are 95 % unless stated; each plot says what its whiskers are.</p>
 ${warnings}

@@ -2,7 +2,7 @@
 // table beside it, readable with JavaScript off, printed or copied into a paper.
 
 import { esc, num, pct, table } from '../../web/html.js';
-import type { ReportAnalysis } from './analysis-shape.js';
+import type { AnalysisResult as ReportAnalysis } from '../analysis-result.js';
 
 const interval = (lo: number, hi: number, digits = 3) => `${num(lo, digits)} – ${num(hi, digits)}`;
 const ESTIMATE = '<span class="estimate" title="computed from factor tables, not measured">estimate</span>';
@@ -56,17 +56,19 @@ export function contrastsTable(result: ReportAnalysis): string {
     result.contrasts.map((c) => [
       esc(c.a),
       esc(c.b),
+      String(c.boards),
       num(c.diff, 3),
       interval(c.lo, c.hi),
       pct(c.relDiff),
       `${pct(c.relLo)} – ${pct(c.relHi)}`,
       num(c.pValue, 2),
+      c.significant ? 'yes' : 'no',
       esc(`${c.method}, ${c.bootstrapN} resamples, seed ${c.seed}`),
       c.cuped.applied
         ? esc(
             `applied (θ ${num(c.cuped.theta ?? null, 3)}, variance −${pct(c.cuped.varianceReduction ?? null, 0)})`,
           )
-        : 'not applied',
+        : esc(`not applied${c.cuped.reason === undefined ? '' : `: ${c.cuped.reason}`}`),
     ]),
     'contrasts',
   );
@@ -113,6 +115,7 @@ export function boardPeriodTable(result: ReportAnalysis): string {
       pct(p.accuracy),
       String(p.excluded.warmup),
       String(p.excluded.washout),
+      String(p.excluded.wrongArm),
     ]),
     'board-periods',
   );
@@ -136,7 +139,7 @@ export function latencyTable(result: ReportAnalysis): string {
   );
   const counts = result.latency.map((l) => new Map(l.histogram));
   return table(
-    'Inferences per latency bin (lower edge, ms), by arm; p95 per arm in the first table.',
+    'Analysed inferences per latency bin (upper edge, ms), by arm; p95 per arm in the first table.',
     ['bin (ms)', ...result.latency.map((l) => esc(l.arm))],
     bins.map((ms) => [num(ms, 4), ...counts.map((c) => String(c.get(ms) ?? 0))]),
     'latency',
@@ -159,14 +162,13 @@ export function carbonTable(result: ReportAnalysis): string {
 }
 
 export function breakevenTable(result: ReportAnalysis): string {
-  const arms = result.breakeven?.arms ?? [];
   return table(
     `Break-even inference rate of edge against offload ${ESTIMATE}, at central factor values.`,
     ['arm', 'break-even (inferences per day)', 'reading'],
-    arms.map((a) => [
+    (result.breakeven ?? []).map((a) => [
       esc(a.arm),
       a.inferencesPerDay === null ? 'none in range' : num(a.inferencesPerDay, 3),
-      esc(a.reason),
+      esc(a.note),
     ]),
     'breakeven',
   );
@@ -175,7 +177,10 @@ export function breakevenTable(result: ReportAnalysis): string {
 export function checksTable(result: ReportAnalysis): string {
   const { checks } = result;
   const verdict = (ok: boolean) => (ok ? '<span class="ok">ok</span>' : '<span class="bad">failed</span>');
-  const list = (v: number[] | number) => (Array.isArray(v) ? v.map((x) => num(x, 4)).join(' : ') : num(v, 4));
+  const list = (counts: Record<string, number>) =>
+    Object.entries(counts)
+      .map(([arm, n]) => `${arm} ${num(n, 6)}`)
+      .join(', ');
   return table(
     'Design checks.',
     ['check', 'result', 'detail'],
@@ -184,14 +189,29 @@ export function checksTable(result: ReportAnalysis): string {
         'sample ratio',
         verdict(checks.sampleRatio.ok),
         esc(
-          `expected ${list(checks.sampleRatio.expected)}, observed ${list(checks.sampleRatio.observed)}, p = ${num(checks.sampleRatio.pValue, 2)}`,
+          `board-periods expected ${list(checks.sampleRatio.expected)}; observed ${list(checks.sampleRatio.observed)}; p = ${num(checks.sampleRatio.pValue, 2)}`,
         ),
       ],
       [
         'carry-over',
         verdict(checks.carryOver.ok),
-        esc(`estimate ${num(checks.carryOver.estimate, 3)} J, p = ${num(checks.carryOver.pValue, 2)}`),
+        esc(
+          checks.carryOver.estimate === null
+            ? 'not estimable from this schedule'
+            : `a period after the other arm differs by ${pct(checks.carryOver.estimate)}, p = ${num(checks.carryOver.pValue, 2)}`,
+        ),
       ],
+      ...(checks.sampleRatio.records === undefined
+        ? []
+        : [
+            [
+              'sample ratio (records)',
+              verdict(checks.sampleRatio.records.ok),
+              esc(
+                `expected ${list(checks.sampleRatio.records.expected)}; observed ${list(checks.sampleRatio.records.observed)}; p = ${num(checks.sampleRatio.records.pValue, 2)}`,
+              ),
+            ],
+          ]),
       ['warm-up excluded', '', `${checks.warmupExcluded} records`],
       ['washout excluded', '', `${checks.washoutExcluded} records`],
     ],
