@@ -3,6 +3,9 @@
 // importing each other.
 
 import type { FastifyInstance } from 'fastify';
+import type { DeviceAuth } from '../deploy/device-auth.js';
+import type { ModelRegistry } from '../deploy/registry.js';
+import type { RolloutController } from '../deploy/rollout-controller.js';
 import type { AnalysisResult } from '../experiments/analysis-result.js';
 import type { ComparisonResult } from '../lifecycle/comparison-result.js';
 import type { FleetView } from '../web/fleet-view.js';
@@ -24,6 +27,12 @@ export interface ApiContext {
   experimentAnalysis?: ((id: string) => Promise<AnalysisResult | null>) | undefined;
   /** Bearer token that routes which write require (`Authorization: Bearer <token>`); none = writes refused. */
   apiToken?: string | undefined;
+  /** The model registry, for GET/HEAD /v1/registry/artifacts/...; none = no registry routes. */
+  registry?: ModelRegistry | undefined;
+  /** Who may download from the registry (device logins, the API token). */
+  registryAuth?: DeviceAuth | undefined;
+  /** Rollouts, for /v1/rollouts (token only); none = no rollout routes. */
+  rollouts?: RolloutController | undefined;
 }
 
 export type RouteGroup = (app: FastifyInstance, context: ApiContext) => void | Promise<void>;

@@ -7,18 +7,28 @@ import { logger } from '../../common/logger.js';
 import { compareRoutes } from './compare.js';
 import type { ApiContext, RouteGroup } from './context.js';
 import { metricsRoutes } from './metrics.js';
+import { registryRoutes } from './registry.js';
+import { rolloutRoutes } from './rollouts.js';
 import { webRoutes } from './web.js';
 
 export type { ApiContext, RouteGroup } from './context.js';
 
 const log = logger('collector.api');
 
-export const ROUTE_GROUPS: readonly RouteGroup[] = [compareRoutes, metricsRoutes, webRoutes];
+export const ROUTE_GROUPS: readonly RouteGroup[] = [
+  compareRoutes,
+  metricsRoutes,
+  webRoutes,
+  registryRoutes,
+  rolloutRoutes,
+];
 
 export interface ApiOptions extends ApiContext {
   host?: string;
   /** 0 = any free port. */
   port?: number;
+  /** PEM certificate chain and key: serve HTTPS (devices download models over it). */
+  tls?: { cert: string | Buffer; key: string | Buffer } | undefined;
 }
 
 export interface ApiServer {
@@ -28,19 +38,27 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-export async function buildApi(context: ApiContext): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+export async function buildApi(
+  context: ApiContext,
+  tls?: { cert: string | Buffer; key: string | Buffer },
+): Promise<FastifyInstance> {
+  const app = (
+    tls === undefined
+      ? Fastify({ logger: false, bodyLimit: 1024 * 1024 })
+      : Fastify({ logger: false, bodyLimit: 1024 * 1024, https: tls })
+  ) as FastifyInstance;
   for (const register of ROUTE_GROUPS) await register(app, context);
   return app;
 }
 
 export async function startApi(options: ApiOptions): Promise<ApiServer> {
-  const app = await buildApi(options);
+  const app = await buildApi(options, options.tls);
   const host = options.host ?? '127.0.0.1';
   await app.listen({ host, port: options.port ?? 8787 });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const scheme = options.tls === undefined ? 'http' : 'https';
+  const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info({ url, scenariosDir: options.scenariosDir }, 'HTTP API listening');
   const warning = exposureWarning(host, options.apiToken);
   if (warning !== null) log.warn({ url }, warning);
