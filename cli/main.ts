@@ -19,6 +19,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   doctor: async () => (await import('./commands/doctor.js')).doctorCommand(),
   measure: async () => (await import('./commands/measure.js')).measureCommand(),
   model: async () => (await import('./commands/model.js')).modelCommand(),
+  registry: async () => (await import('./commands/registry.js')).registryCommand(),
+  rollout: async () => (await import('./commands/rollout.js')).rolloutCommand(),
   'provision-device': async () => (await import('./commands/provision-device.js')).provisionDeviceCommand(),
   'provision-collector': async () =>
     (await import('./commands/provision-collector.js')).provisionCollectorCommand(),

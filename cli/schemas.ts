@@ -11,6 +11,7 @@ import { agentModelFields } from './schemas/agent-models.js';
 import { agentReliabilityFields } from './schemas/agent-reliability.js';
 import { collectorDeployFields } from './schemas/collector-deploy.js';
 import { collectorHttpFields } from './schemas/compare.js';
+import { collectorRolloutFields } from './schemas/deploy.js';
 import { int, num, oneOf, option, text } from './schemas/fields.js';
 import { ingestFields } from './schemas/ingest.js';
 
@@ -112,6 +113,7 @@ export const collectorSchema = z.object({
   ...collectorDeployFields,
   ...ingestFields,
   ...collectorHttpFields,
+  ...collectorRolloutFields,
 });
 
 export const demoSchema = z.object({

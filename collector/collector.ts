@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import { logger } from '../common/logger.js';
-import { topicFilter } from '../protocol/index.js';
+import { type DeploymentMessage, decodeAs, parseTopic, topicFilter } from '../protocol/index.js';
 import { Ingest } from './ingest/ingest.js';
 import type { RecordStore } from './store/index.js';
 
@@ -34,6 +34,11 @@ export interface CollectorConfig {
    * other's session.
    */
   usernamePerConnection?: boolean;
+  /**
+   * Devices' `deployment` status messages (rollouts, experiments): subscribed to when given, and
+   * acknowledged once the handler resolves (it stores them).
+   */
+  onDeployment?: ((fleet: string, message: DeploymentMessage) => void | Promise<void>) | undefined;
 }
 
 /** The broker user of member `member` of `members`: the collector's own name when it has one connection. */
@@ -87,8 +92,10 @@ export class Collector {
     client.handleMessage = (packet, done) => {
       this.inProgress++;
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      this.ingest
-        .handle(packet.topic, payload)
+      const handled = packet.topic.endsWith('/deployment')
+        ? this.handleDeployment(packet.topic, payload)
+        : this.ingest.handle(packet.topic, payload);
+      handled
         .then(() => done())
         .catch((error: Error) => {
           log.error({ topic: packet.topic, err: error.message }, 'store failed; message left unacknowledged');
@@ -114,8 +121,35 @@ export class Collector {
     const shared = (filter: string) =>
       sharedGroup === undefined ? filter : `$share/${sharedGroup}/${filter}`;
     const data = [shared(topicFilter('inference')), shared(topicFilter('feedback'))];
-    await client.subscribeAsync(member === 0 ? [...data, topicFilter('status')] : data, { qos: 1 });
+    // Deployment reports go to member 0 only: each device's transitions stay in order.
+    const deployment = this.config.onDeployment === undefined ? [] : [topicFilter('deployment')];
+    await client.subscribeAsync(member === 0 ? [...data, topicFilter('status'), ...deployment] : data, {
+      qos: 1,
+    });
     return client;
+  }
+
+  /** A device's deployment status message: decoded, checked against its topic, handed on. */
+  private async handleDeployment(topic: string, payload: Uint8Array): Promise<void> {
+    const address = parseTopic(topic);
+    const decoded = decodeAs('deployment', payload);
+    if (!address.ok || !decoded.ok || decoded.value.device !== address.value.device) {
+      const why = !address.ok
+        ? address.error.message
+        : !decoded.ok
+          ? decoded.error.message
+          : 'device differs from the topic';
+      log.warn({ topic, err: why }, 'deployment message refused');
+      return;
+    }
+    await this.config.onDeployment?.(address.value.fleet, decoded.value);
+  }
+
+  /** Publishes at QoS 1 through the collector's connection (commands such as cmd/model). */
+  async publish(topic: string, payload: Uint8Array, options: { retain: boolean }): Promise<void> {
+    const client = this.clients[0];
+    if (client === undefined) throw new Error('collector is not connected');
+    await client.publishAsync(topic, Buffer.from(payload), { qos: 1, retain: options.retain });
   }
 
   get stats() {

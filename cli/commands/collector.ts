@@ -1,12 +1,15 @@
 // `edgewatt collector`: subscribe to the fleet and store every record once.
 
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { collectorMetricsSource } from '../../collector/api/metrics.js';
 import { Collector } from '../../collector/collector.js';
+import { type Deployment, openDeployment } from '../../collector/deploy/index.js';
 import { capability, createStore, optionalCapability } from '../../collector/store/index.js';
 import { gatherFleetView } from '../../collector/web/fleet-view.js';
 import { logger } from '../../common/logger.js';
 import { resolveConfig } from '../config.js';
+import { ConfigError } from '../config-error.js';
 import { addSchemaOptions } from '../options.js';
 import { brokerOptions, storeOptions } from '../schemas/collector-deploy.js';
 import { configureIngest } from '../schemas/ingest.js';
@@ -23,9 +26,24 @@ export function collectorCommand(): Command {
       const config = await resolveConfig(collectorSchema, 'collector', command);
       const store = capability(createStore(config.store, storeOptions(config)), 'writeRecords', '--store');
       const comparisons = optionalCapability(store, 'writeComparisons');
+      if ((config.httpCert === undefined) !== (config.httpKey === undefined))
+        throw new ConfigError('--http-cert and --http-key go together: give both to serve HTTPS, or neither');
+      let apiUrl: string | undefined;
+      const deployment: Deployment = openDeployment(
+        {
+          dataDir: config.dataDir,
+          deploymentKey: config.deploymentKey,
+          registryPasswd: config.registryPasswd,
+          apiToken: config.apiToken,
+          baseUrl: () => config.registryUrl ?? apiUrl,
+          reader: optionalCapability(store, 'readRecords'),
+        },
+        (topic, payload, options) => collector.publish(topic, payload, options),
+      );
       const collector = new Collector(store, {
         ...config,
         ...brokerOptions(config),
+        onDeployment: (fleet, message) => deployment.handle(fleet, message),
       });
       configureIngest(collector.ingest, config);
       await collector.start();
@@ -36,12 +54,21 @@ export function collectorCommand(): Command {
         fleet: () => gatherFleetView(reader, metrics),
         recordComparison:
           comparisons === undefined ? undefined : (results) => comparisons.writeComparison(results),
+        registry: deployment.registry,
+        registryAuth: deployment.auth,
+        rollouts: deployment.rollouts,
+        tls:
+          config.httpCert === undefined || config.httpKey === undefined
+            ? undefined
+            : { cert: readFileSync(config.httpCert), key: readFileSync(config.httpKey) },
       }).catch(async (error: unknown) => {
         // The API could not start (address taken...): leave the broker cleanly, then report it.
         await collector.stop();
         collector.ingest.deadLetter.close();
+        deployment.close();
         throw error;
       });
+      apiUrl = api?.url;
       const timer =
         config.statsInterval > 0
           ? setInterval(() => log.info(collector.stats, 'ingest'), config.statsInterval * 1000)
@@ -51,6 +78,7 @@ export function collectorCommand(): Command {
       await collector.stop();
       collector.ingest.deadLetter.close();
       await api?.close();
+      deployment.close();
       log.info(collector.stats, 'collector stopped');
     });
 }

@@ -73,7 +73,12 @@ export function compareCommand(): Command {
 export async function startHttpApi(
   config: { http?: string | undefined; scenarios: string; apiToken?: string | undefined },
   storeUrl: string,
-  extra: Pick<ApiContext, 'metrics' | 'recordComparison' | 'fleet' | 'experimentAnalysis'> = {},
+  extra: Pick<
+    ApiContext,
+    'metrics' | 'recordComparison' | 'fleet' | 'experimentAnalysis' | 'registry' | 'registryAuth' | 'rollouts'
+  > & {
+    tls?: { cert: Buffer; key: Buffer } | undefined;
+  } = {},
 ): Promise<ApiServer | undefined> {
   const listen = config.http === undefined ? null : parseListen(config.http);
   if (listen === null) return undefined;

@@ -15,6 +15,11 @@ export const SECTIONS: Record<string, () => Promise<readonly z.ZodObject[]>> = {
   measure: async () => [(await import('./sensors.js')).measureReplaySchema],
   dashboards: async () => [(await import('./dashboards.js')).dashboardsBuildSchema],
   model: async () => Object.values((await import('./model.js')).MODEL_SCHEMAS),
+  registry: async () => {
+    const schemas = await import('./deploy.js');
+    return [schemas.registryAddSchema, schemas.registryListSchema];
+  },
+  rollout: async () => Object.values((await import('./deploy.js')).ROLLOUT_SCHEMAS),
   'provision-device': async () => [(await import('./provision.js')).provisionSchema],
   'provision-collector': async () => [(await import('./provision.js')).provisionCollectorSchema],
 };

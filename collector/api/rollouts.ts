@@ -9,7 +9,8 @@ import { writeRefusal } from './compare.js';
 import type { ApiContext } from './context.js';
 
 function failed(reply: FastifyReply, error: unknown): FastifyReply {
-  if (error instanceof RolloutError) return reply.code(error.status).send({ error: error.message, hint: error.hint });
+  if (error instanceof RolloutError)
+    return reply.code(error.status).send({ error: error.message, hint: error.hint });
   throw error;
 }
 
@@ -20,9 +21,9 @@ export async function rolloutRoutes(app: FastifyInstance, context: ApiContext): 
     if (!request.url.startsWith('/v1/rollouts')) return;
     const refusal = writeRefusal(context, request.headers.authorization);
     if (refusal !== null) {
-      await reply
-        .code(refusal.status)
-        .send({ error: refusal.error.replace('record=true writes to the store', 'rollouts change what devices run') });
+      await reply.code(refusal.status).send({
+        error: refusal.error.replace('record=true writes to the store', 'rollouts change what devices run'),
+      });
     }
   });
   app.post('/v1/rollouts', async (request, reply) => {

@@ -6,7 +6,12 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { EdgewattError } from '../../common/errors.js';
 import { logger } from '../../common/logger.js';
-import { type Assignment, ASSIGNMENT_COMMAND, ASSIGNMENT_SCHEMA, signAssignment } from '../../protocol/deploy/index.js';
+import {
+  ASSIGNMENT_COMMAND,
+  ASSIGNMENT_SCHEMA,
+  type Assignment,
+  signAssignment,
+} from '../../protocol/deploy/index.js';
 import { buildTopic } from '../../protocol/index.js';
 import { keyIdOf } from '../../protocol/manifest/index.js';
 import type { DeployDb } from './deploy-db.js';
@@ -49,8 +54,8 @@ export interface DeploymentServiceOptions {
   registry: ModelRegistry;
   /** The deployment key (ed25519, online); signs assignments only. */
   deploymentKey: KeyObject;
-  /** Registry URL the devices download from (`https://collector.lan:8787`). */
-  baseUrl: string;
+  /** Registry URL the devices download from (`https://collector.lan:8787`); read at each assignment. */
+  baseUrl: () => string;
   publish: Publish;
   nowMs?: () => number;
 }
@@ -95,7 +100,7 @@ export class DeploymentService {
       release: entry.release,
       rollback: request.rollback ?? false,
       artifactBytes: entry.artifactBytes,
-      baseUrl: this.options.baseUrl,
+      baseUrl: this.options.baseUrl(),
       issuedAt: new Date(nowMs).toISOString(),
       expires: new Date(nowMs + (request.validForS ?? DEFAULT_ASSIGNMENT_VALIDITY_S) * 1000).toISOString(),
       probationS: request.probationS,
@@ -105,7 +110,12 @@ export class DeploymentService {
     await this.options.publish(this.topic(request.fleet, request.device), payload, { retain: true });
     this.options.db.setAssignment({ ...assignment, payload });
     log.info(
-      { device: `${request.fleet}/${request.device}`, deploymentId: request.deploymentId, modelId: entry.modelId, rollback: assignment.rollback },
+      {
+        device: `${request.fleet}/${request.device}`,
+        deploymentId: request.deploymentId,
+        modelId: entry.modelId,
+        rollback: assignment.rollback,
+      },
       'assignment published',
     );
     return assignment;
@@ -152,14 +162,20 @@ export class DeploymentService {
    * Resolves when the device reports a terminal state for `deploymentId` (committed, rolled-back,
    * failed, refused) — at once when one is stored already — or with `timed-out` after `timeoutMs`.
    */
-  awaitTerminal(fleet: string, device: string, deploymentId: string, timeoutMs: number): Promise<TerminalOutcome> {
+  awaitTerminal(
+    fleet: string,
+    device: string,
+    deploymentId: string,
+    timeoutMs: number,
+  ): Promise<TerminalOutcome> {
     const stored = this.options.db
       .reports({ fleet, device, deploymentId })
       .findLast((report) => isTerminal(report.state));
     if (stored !== undefined) return Promise.resolve(terminal(stored));
     return new Promise((resolve) => {
       const stop = this.onReport((report) => {
-        if (report.fleet !== fleet || report.device !== device || report.deploymentId !== deploymentId) return;
+        if (report.fleet !== fleet || report.device !== device || report.deploymentId !== deploymentId)
+          return;
         if (!isTerminal(report.state)) return;
         clearTimeout(timer);
         stop();

@@ -116,7 +116,11 @@ export class DeployDb {
         `INSERT OR REPLACE INTO assignment VALUES
          (@fleet, @device, @deploymentId, @modelId, @release, @rollback, @issuedAt, @expires, @payload)`,
       )
-      .run({ ...assignment, rollback: assignment.rollback ? 1 : 0, payload: Buffer.from(assignment.payload) });
+      .run({
+        ...assignment,
+        rollback: assignment.rollback ? 1 : 0,
+        payload: Buffer.from(assignment.payload),
+      });
   }
 
   clearAssignment(fleet: string, device: string): void {
@@ -124,9 +128,9 @@ export class DeployDb {
   }
 
   assignment(fleet: string, device: string): StoredAssignment | null {
-    const row = this.db.prepare('SELECT * FROM assignment WHERE fleet = ? AND device = ?').get(fleet, device) as
-      | Record<string, unknown>
-      | undefined;
+    const row = this.db
+      .prepare('SELECT * FROM assignment WHERE fleet = ? AND device = ?')
+      .get(fleet, device) as Record<string, unknown> | undefined;
     if (row === undefined) return null;
     return {
       fleet: row.fleet as string,
@@ -142,7 +146,13 @@ export class DeployDb {
   }
 
   /** Writes a rollout's document and appends its new log lines, in one transaction. */
-  saveRollout(id: string, state: string, createdMs: number, document: unknown, newLines: readonly LogLine[]): void {
+  saveRollout(
+    id: string,
+    state: string,
+    createdMs: number,
+    document: unknown,
+    newLines: readonly LogLine[],
+  ): void {
     this.db.transaction(() => {
       this.db
         .prepare('INSERT OR REPLACE INTO rollout VALUES (?, ?, ?, ?)')
@@ -153,13 +163,17 @@ export class DeployDb {
   }
 
   rolloutDocuments(): unknown[] {
-    const rows = this.db.prepare('SELECT document FROM rollout ORDER BY created_ms').all() as { document: string }[];
+    const rows = this.db.prepare('SELECT document FROM rollout ORDER BY created_ms').all() as {
+      document: string;
+    }[];
     return rows.map((row) => JSON.parse(row.document) as unknown);
   }
 
   rolloutLog(id: string): LogLine[] {
     return (
-      this.db.prepare('SELECT at_ms, line FROM rollout_log WHERE rollout_id = ? ORDER BY at_ms, rowid').all(id) as {
+      this.db
+        .prepare('SELECT at_ms, line FROM rollout_log WHERE rollout_id = ? ORDER BY at_ms, rowid')
+        .all(id) as {
         at_ms: number;
         line: string;
       }[]

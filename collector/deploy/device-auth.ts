@@ -108,7 +108,10 @@ export class DeviceAuth {
       info = statSync(path);
     } catch (error) {
       if (this.loadedMtimeMs !== -2)
-        log.warn({ path, err: (error as Error).message }, 'registry password file unreadable: devices cannot download');
+        log.warn(
+          { path, err: (error as Error).message },
+          'registry password file unreadable: devices cannot download',
+        );
       this.loadedMtimeMs = -2;
       this.entries = new Map();
       return;
@@ -116,7 +119,10 @@ export class DeviceAuth {
     if (info.mtimeMs === this.loadedMtimeMs && info.size === this.loadedSize) return;
     const { entries, skipped } = parsePasswordFile(readFileSync(path, 'utf8'));
     if (skipped > 0)
-      log.warn({ path, skipped }, 'password file lines that are not PBKDF2-SHA512 ($7$) entries were skipped');
+      log.warn(
+        { path, skipped },
+        'password file lines that are not PBKDF2-SHA512 ($7$) entries were skipped',
+      );
     this.entries = entries;
     this.verified.clear();
     this.loadedMtimeMs = info.mtimeMs;

@@ -66,9 +66,17 @@ export function tQuantile(p: number, df: number): number {
 
 /** Standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9). */
 export function normalQuantile(p: number): number {
-  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628274631];
-  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
-  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const a = [
+    -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716,
+    2.506628274631,
+  ];
+  const b = [
+    -54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572,
+  ];
+  const c = [
+    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+    2.938163982698783,
+  ];
   const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
   const [a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0] = a;
   const [b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0] = b;
@@ -77,7 +85,10 @@ export function normalQuantile(p: number): number {
   const low = 0.02425;
   if (p < low) {
     const q = Math.sqrt(-2 * Math.log(p));
-    return (((((c0 * q + c1) * q + c2) * q + c3) * q + c4) * q + c5) / ((((d0 * q + d1) * q + d2) * q + d3) * q + 1);
+    return (
+      (((((c0 * q + c1) * q + c2) * q + c3) * q + c4) * q + c5) /
+      ((((d0 * q + d1) * q + d2) * q + d3) * q + 1)
+    );
   }
   if (p > 1 - low) return -normalQuantile(1 - p);
   const q = p - 0.5;
@@ -102,7 +113,9 @@ function batchesOf(values: readonly number[], batches: number): number[][] {
   const count = Math.max(2, Math.min(batches, Math.floor(values.length / 5)));
   const out: number[][] = [];
   for (let i = 0; i < count; i++) {
-    out.push(values.slice(Math.floor((i * values.length) / count), Math.floor(((i + 1) * values.length) / count)));
+    out.push(
+      values.slice(Math.floor((i * values.length) / count), Math.floor(((i + 1) * values.length) / count)),
+    );
   }
   return out;
 }
@@ -116,7 +129,11 @@ function meanVar(values: readonly number[]): { mean: number; variance: number; n
 
 const STATISTICS: Record<GateMetric, (batch: readonly number[]) => number> = {
   energyPerInferenceJ: (batch) => batch.reduce((sum, v) => sum + v, 0) / batch.length,
-  p95LatencyUs: (batch) => quantile([...batch].sort((x, y) => x - y), 0.95),
+  p95LatencyUs: (batch) =>
+    quantile(
+      [...batch].sort((x, y) => x - y),
+      0.95,
+    ),
   accuracy: (batch) => batch.reduce((sum, v) => sum + v, 0) / batch.length,
 };
 
@@ -135,7 +152,15 @@ export function judgeMetric(
   const margin = relative ? config.margin : config.accuracyMargin;
   const base = { metric, nPre: preValues.length, nPost: postValues.length, margin };
   if (preValues.length < config.minRecords || postValues.length < config.minRecords) {
-    return { ...base, verdict: 'insufficient', pre: Number.NaN, post: Number.NaN, change: Number.NaN, low: Number.NaN, high: Number.NaN };
+    return {
+      ...base,
+      verdict: 'insufficient',
+      pre: Number.NaN,
+      post: Number.NaN,
+      change: Number.NaN,
+      low: Number.NaN,
+      high: Number.NaN,
+    };
   }
   const statistic = STATISTICS[metric];
   const pre = meanVar(batchesOf(preValues, config.batches).map(statistic));
@@ -160,17 +185,39 @@ export function judgeMetric(
   const low = change - t * se;
   const high = change + t * se;
   const regressed = relative ? low > margin : high < -margin;
-  return { ...base, verdict: regressed ? 'regressed' : 'ok', pre: pre.mean, post: post.mean, change, low, high };
+  return {
+    ...base,
+    verdict: regressed ? 'regressed' : 'ok',
+    pre: pre.mean,
+    post: post.mean,
+    change,
+    low,
+    high,
+  };
 }
 
 /** Judges a board's probation records against its pre-rollout records on every metric it has. */
-export function judgeCanary(pre: readonly GateRecord[], post: readonly GateRecord[], config: GateConfig = DEFAULT_GATE): GateVerdict {
+export function judgeCanary(
+  pre: readonly GateRecord[],
+  post: readonly GateRecord[],
+  config: GateConfig = DEFAULT_GATE,
+): GateVerdict {
   const ordered = (records: readonly GateRecord[]) => [...records].sort((a, b) => a.startUs - b.startUs);
   const before = ordered(pre);
   const after = ordered(post);
   const metrics = [
-    judgeMetric('energyPerInferenceJ', before.map((r) => r.energyJ), after.map((r) => r.energyJ), config),
-    judgeMetric('p95LatencyUs', before.map((r) => r.durationUs), after.map((r) => r.durationUs), config),
+    judgeMetric(
+      'energyPerInferenceJ',
+      before.map((r) => r.energyJ),
+      after.map((r) => r.energyJ),
+      config,
+    ),
+    judgeMetric(
+      'p95LatencyUs',
+      before.map((r) => r.durationUs),
+      after.map((r) => r.durationUs),
+      config,
+    ),
   ];
   const labelled = (records: readonly GateRecord[]) =>
     records.filter((r) => typeof r.correct === 'boolean').map((r) => (r.correct ? 1 : 0));
@@ -185,11 +232,21 @@ const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
 const pts = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} pts`;
 
 /** One line per metric, for the rollout log: what was compared, the numbers, the verdict. */
-export function describeVerdict(device: string, verdict: GateVerdict, config: GateConfig = DEFAULT_GATE): string {
+export function describeVerdict(
+  device: string,
+  verdict: GateVerdict,
+  config: GateConfig = DEFAULT_GATE,
+): string {
   const parts = verdict.metrics.map((m) => {
-    if (m.verdict === 'insufficient') return `${m.metric}: insufficient data (pre ${m.nPre}, probation ${m.nPost} records; need ${config.minRecords} each)`;
+    if (m.verdict === 'insufficient')
+      return `${m.metric}: insufficient data (pre ${m.nPre}, probation ${m.nPost} records; need ${config.minRecords} each)`;
     const fmt = m.metric === 'accuracy' ? pts : pct;
-    const value = (x: number) => (m.metric === 'energyPerInferenceJ' ? `${(x * 1000).toPrecision(4)} mJ` : m.metric === 'p95LatencyUs' ? `${(x / 1000).toPrecision(4)} ms` : `${(x * 100).toFixed(1)} %`);
+    const value = (x: number) =>
+      m.metric === 'energyPerInferenceJ'
+        ? `${(x * 1000).toPrecision(4)} mJ`
+        : m.metric === 'p95LatencyUs'
+          ? `${(x / 1000).toPrecision(4)} ms`
+          : `${(x * 100).toFixed(1)} %`;
     return `${m.metric}: ${value(m.pre)} → ${value(m.post)} (${fmt(m.change)}, 95 % CI ${fmt(m.low)} … ${fmt(m.high)}, margin ${m.metric === 'accuracy' ? `−${(m.margin * 100).toFixed(1)} pts` : `+${(m.margin * 100).toFixed(1)} %`}; n ${m.nPre}/${m.nPost}) ${m.verdict}`;
   });
   return `health gate ${device}: ${verdict.regressed ? 'REGRESSION' : 'pass'} — Welch t on batch statistics, pre-rollout vs probation; ${parts.join('; ')}`;

@@ -13,8 +13,22 @@ import type { DeploymentService } from './assign.js';
 import type { DeployDb, LogLine } from './deploy-db.js';
 import { describeVerdict, type GateRecord, judgeCanary } from './health-gate.js';
 import type { DeploymentReport } from './report.js';
-import { type KnownDevice, planGroups, type RolloutSpecInput, rolloutSpecSchema, selectDevices } from './rollout-plan.js';
-import { DECIDED, type DevicePhase, FAILED, groupProgress, type GroupProgress, type Rollout, type RolloutDevice } from './rollout-state.js';
+import {
+  type KnownDevice,
+  planGroups,
+  type RolloutSpecInput,
+  rolloutSpecSchema,
+  selectDevices,
+} from './rollout-plan.js';
+import {
+  DECIDED,
+  type DevicePhase,
+  FAILED,
+  type GroupProgress,
+  groupProgress,
+  type Rollout,
+  type RolloutDevice,
+} from './rollout-state.js';
 
 const log = logger('collector.rollout');
 
@@ -31,7 +45,13 @@ export class RolloutError extends EdgewattError {
 
 /** Where the gate reads a board's records: one device, one model (null = any), [fromUs, toUs). */
 export interface GateData {
-  records(fleet: string, device: string, modelId: string | null, fromUs: number, toUs: number): Promise<GateRecord[]>;
+  records(
+    fleet: string,
+    device: string,
+    modelId: string | null,
+    fromUs: number,
+    toUs: number,
+  ): Promise<GateRecord[]>;
 }
 
 export interface RolloutControllerOptions {
@@ -132,7 +152,10 @@ export class RolloutController {
       const spec = parsed.data;
       for (const other of this.rollouts.values()) {
         if (other.state === 'running' || other.state === 'paused') {
-          const overlap = selectDevices(spec.devices, other.devices.map((d) => ({ ...d, modelId: null })));
+          const overlap = selectDevices(
+            spec.devices,
+            other.devices.map((d) => ({ ...d, modelId: null })),
+          );
           if (overlap.length > 0)
             throw new RolloutError(
               `rollout ${other.id} (${other.state}) already holds ${overlap.map((d) => `${d.fleet}/${d.device}`).join(', ')}: finish or abort it first`,
@@ -142,9 +165,13 @@ export class RolloutController {
       }
       const selected = selectDevices(spec.devices, await this.options.listDevices());
       if (selected.length === 0) {
-        throw new RolloutError(`--devices ${JSON.stringify(spec.devices)} names no device the collector knows`, 400, {
-          hint: 'devices are known from their status messages; check "fleet/device" patterns',
-        });
+        throw new RolloutError(
+          `--devices ${JSON.stringify(spec.devices)} names no device the collector knows`,
+          400,
+          {
+            hint: 'devices are known from their status messages; check "fleet/device" patterns',
+          },
+        );
       }
       const sizes = planGroups(selected.length, spec.canary, spec.groups);
       let index = 0;
@@ -169,7 +196,10 @@ export class RolloutController {
         }
       });
       const now = this.nowMs();
-      const stamp = new Date(now).toISOString().replace(/[-:TZ.]/g, '').slice(0, 14);
+      const stamp = new Date(now)
+        .toISOString()
+        .replace(/[-:TZ.]/g, '')
+        .slice(0, 14);
       const rollout: Rollout = {
         id: `r${stamp}-${randomBytes(3).toString('hex')}`,
         spec,
@@ -194,7 +224,8 @@ export class RolloutController {
   pause(id: string): Promise<RolloutView> {
     return this.serial(async () => {
       const rollout = this.must(id);
-      if (rollout.state !== 'running') throw new RolloutError(`rollout ${id} is ${rollout.state}, not running`, 409);
+      if (rollout.state !== 'running')
+        throw new RolloutError(`rollout ${id} is ${rollout.state}, not running`, 409);
       rollout.state = 'paused';
       rollout.note = 'paused by the operator';
       this.say(rollout, 'paused by the operator: no further group starts; devices already assigned carry on');
@@ -205,7 +236,8 @@ export class RolloutController {
   resume(id: string): Promise<RolloutView> {
     return this.serial(async () => {
       const rollout = this.must(id);
-      if (rollout.state !== 'paused') throw new RolloutError(`rollout ${id} is ${rollout.state}, not paused`, 409);
+      if (rollout.state !== 'paused')
+        throw new RolloutError(`rollout ${id} is ${rollout.state}, not paused`, 409);
       rollout.state = 'running';
       rollout.note = null;
       this.say(rollout, 'resumed by the operator');
@@ -258,7 +290,10 @@ export class RolloutController {
   private async startGroup(rollout: Rollout, group: number): Promise<void> {
     rollout.currentGroup = group;
     const members = rollout.devices.filter((d) => d.group === group);
-    this.say(rollout, `group ${group} (${group === 0 ? 'canary' : 'next'}): assigning ${members.map(name).join(', ')}`);
+    this.say(
+      rollout,
+      `group ${group} (${group === 0 ? 'canary' : 'next'}): assigning ${members.map(name).join(', ')}`,
+    );
     for (const device of members) {
       try {
         await this.options.service.publishAssignment({
@@ -317,7 +352,10 @@ export class RolloutController {
         const judged = rollout.spec.gate.enabled && device.group === 0 && !late;
         device.phase = judged ? 'committed' : 'succeeded';
         device.gateDueMs = judged ? this.nowMs() + rollout.spec.gate.graceS * 1000 : null;
-        this.say(rollout, `${name(device)}: committed after probation${late ? ' (late: it had timed out; it converged)' : ''}${judged ? '; health gate due' : ''}`);
+        this.say(
+          rollout,
+          `${name(device)}: committed after probation${late ? ' (late: it had timed out; it converged)' : ''}${judged ? '; health gate due' : ''}`,
+        );
         break;
       }
       case 'failed':
@@ -356,7 +394,11 @@ export class RolloutController {
     }
     const decided = rollout.devices.filter((d) => DECIDED.has(d.phase));
     const failed = decided.filter((d) => FAILED.has(d.phase));
-    if (decided.length >= spec.minExecuted && decided.length > 0 && failed.length / decided.length >= spec.errorThreshold) {
+    if (
+      decided.length >= spec.minExecuted &&
+      decided.length > 0 &&
+      failed.length / decided.length >= spec.errorThreshold
+    ) {
       await this.abortNow(
         rollout,
         `error threshold: ${failed.length} of ${decided.length} decided devices failed (≥ ${pc(spec.errorThreshold)}, minimum executed ${spec.minExecuted})`,
@@ -380,7 +422,10 @@ export class RolloutController {
       this.say(rollout, `paused: ${rollout.note}; resume to go on anyway, or abort to roll back`);
       return;
     }
-    this.say(rollout, `group ${rollout.currentGroup} done: ${succeeded} of ${members.length} committed after probation${rollout.currentGroup === 0 && spec.gate.enabled ? ' and passed the health gate' : ''}`);
+    this.say(
+      rollout,
+      `group ${rollout.currentGroup} done: ${succeeded} of ${members.length} committed after probation${rollout.currentGroup === 0 && spec.gate.enabled ? ' and passed the health gate' : ''}`,
+    );
     if (rollout.currentGroup + 1 < rollout.groupSizes.length) {
       await this.startGroup(rollout, rollout.currentGroup + 1);
       return;
@@ -388,7 +433,10 @@ export class RolloutController {
     rollout.state = 'finished';
     rollout.endedMs = now;
     const late = rollout.devices.filter((d) => d.phase !== 'succeeded');
-    rollout.note = late.length === 0 ? 'every device committed' : `${late.length} device(s) did not commit: ${late.map((d) => `${name(d)} ${d.phase}`).join(', ')}`;
+    rollout.note =
+      late.length === 0
+        ? 'every device committed'
+        : `${late.length} device(s) did not commit: ${late.map((d) => `${name(d)} ${d.phase}`).join(', ')}`;
     this.say(rollout, `finished: ${rollout.note}`);
   }
 
@@ -398,13 +446,28 @@ export class RolloutController {
     device.gateDueMs = null;
     if (data === undefined) {
       device.phase = 'succeeded';
-      this.say(rollout, `health gate ${name(device)}: not run (the collector's store cannot read records back); counted as committed`);
+      this.say(
+        rollout,
+        `health gate ${name(device)}: not run (the collector's store cannot read records back); counted as committed`,
+      );
       return;
     }
     const startUs = rollout.createdMs * 1000;
-    const pre = await data.records(device.fleet, device.device, device.previousModelId, startUs - gate.preWindowS * 1e6, startUs);
+    const pre = await data.records(
+      device.fleet,
+      device.device,
+      device.previousModelId,
+      startUs - gate.preWindowS * 1e6,
+      startUs,
+    );
     const fromUs = device.probationAtUs ?? (device.assignedAtMs ?? rollout.createdMs) * 1000;
-    const post = await data.records(device.fleet, device.device, rollout.spec.modelId, fromUs, this.nowMs() * 1000 + 1);
+    const post = await data.records(
+      device.fleet,
+      device.device,
+      rollout.spec.modelId,
+      fromUs,
+      this.nowMs() * 1000 + 1,
+    );
     const verdict = judgeCanary(pre, post, gate);
     device.gate = verdict;
     device.phase = verdict.regressed ? 'regressed' : 'succeeded';
@@ -422,13 +485,22 @@ export class RolloutController {
         device.phase = 'skipped';
         continue;
       }
-      if (device.phase === 'reverting' || device.phase === 'reverted' || device.phase === 'cleared' || device.phase === 'skipped')
+      if (
+        device.phase === 'reverting' ||
+        device.phase === 'reverted' ||
+        device.phase === 'cleared' ||
+        device.phase === 'skipped'
+      )
         continue;
       // A device that refused or failed (or rolled itself back) still runs its previous model:
       // clearing its assignment is enough. The others may run the new model, or will.
       const runsNew = device.phase !== 'failed';
       try {
-        if (runsNew && device.previousModelId !== null && (await service.registryHas(device.previousModelId))) {
+        if (
+          runsNew &&
+          device.previousModelId !== null &&
+          (await service.registryHas(device.previousModelId))
+        ) {
           await service.publishAssignment({
             fleet: device.fleet,
             device: device.device,
@@ -438,12 +510,18 @@ export class RolloutController {
             probationS: 0,
           });
           device.phase = 'reverting';
-          this.say(rollout, `${name(device)}: rollback assignment to ${device.previousModelId.slice(0, 12)} sent`);
+          this.say(
+            rollout,
+            `${name(device)}: rollback assignment to ${device.previousModelId.slice(0, 12)} sent`,
+          );
         } else {
           await service.clearAssignment(device.fleet, device.device);
           if (runsNew) {
             device.phase = 'cleared';
-            this.say(rollout, `${name(device)}: assignment cleared; its previous model ${device.previousModelId === null ? 'is unknown' : `${device.previousModelId.slice(0, 12)} is not in the registry`}, so no rollback assignment could be signed`);
+            this.say(
+              rollout,
+              `${name(device)}: assignment cleared; its previous model ${device.previousModelId === null ? 'is unknown' : `${device.previousModelId.slice(0, 12)} is not in the registry`}, so no rollback assignment could be signed`,
+            );
           }
         }
       } catch (error) {

@@ -6,23 +6,35 @@ import { z } from 'zod';
 import { DEFAULT_GATE } from './health-gate.js';
 
 /** `10%` (of the devices) or `3` (devices). */
-const share = z.string().regex(/^(\d{1,3}(\.\d+)?%|\d{1,6})$/, 'must be a percentage such as 10% or a count such as 3');
+const share = z
+  .string()
+  .regex(/^(\d{1,3}(\.\d+)?%|\d{1,6})$/, 'must be a percentage such as 10% or a count such as 3');
 
 export const rolloutSpecSchema = z.strictObject({
-  modelId: z.string().regex(/^[0-9a-f]{64}$/, 'must be the model id (64 hex digits; see "edgewatt registry list")'),
+  modelId: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'must be the model id (64 hex digits; see "edgewatt registry list")'),
   /** Comma-separated `fleet/device` patterns (`*` matches any run of characters); no `/` = any fleet. */
   devices: z.string().min(1).max(4096),
   canary: share.default('10%'),
   /** Cumulative shares after the canary, e.g. ['50%', '100%']; empty = all the rest at once. */
   groups: z.array(share).max(20).default([]),
-  probationS: z.number().min(0).max(7 * 86_400).default(1800),
+  probationS: z
+    .number()
+    .min(0)
+    .max(7 * 86_400)
+    .default(1800),
   /** Share of the devices in each group that must commit after probation before the next starts. */
   successThreshold: z.number().min(0).max(1).default(0.5),
   /** Abort (and roll back) once failures / executed ≥ this, when at least minExecuted devices ran. */
   errorThreshold: z.number().min(0).max(1).default(0.5),
   minExecuted: z.number().int().min(1).default(3),
   /** A device with no terminal report this long after probation would have ended counts as failed. */
-  inProgressTimeoutS: z.number().min(1).max(7 * 86_400).default(1800),
+  inProgressTimeoutS: z
+    .number()
+    .min(1)
+    .max(7 * 86_400)
+    .default(1800),
   gate: z
     .strictObject({
       enabled: z.boolean().default(true),
