@@ -345,7 +345,7 @@ export class RolloutController {
     switch (report.state) {
       case 'probation':
         device.probationAtUs = report.atUs;
-        device.phase = 'in-progress';
+        if (!late) device.phase = 'in-progress';
         break;
       case 'committed': {
         device.committedAtMs = this.nowMs();
