@@ -118,15 +118,15 @@ export const rolloutStartSchema = z.object({
     help: 'later groups as cumulative shares (or counts)',
     defaultHelp: 'all the rest after the canary',
   }),
-  probation: option(duration({ min: 0, max: 7 * 86_400 }).default(1800), {
+  probation: option(duration({ min: 0, max: 7 * 86_400 }).prefault('30m'), {
     arg: 'duration',
     help: 'probation on the device before it commits (90s, 30m, 2h)',
   }),
-  successThreshold: option(fraction().default(0.5), {
+  successThreshold: option(fraction().prefault('50%'), {
     arg: '50%',
     help: 'share of a group that must commit after probation before the next group starts (else the rollout pauses)',
   }),
-  errorThreshold: option(fraction().default(0.5), {
+  errorThreshold: option(fraction().prefault('50%'), {
     arg: '50%',
     help: 'abort and roll back once this share of the decided devices failed',
   }),
@@ -134,7 +134,7 @@ export const rolloutStartSchema = z.object({
     arg: 'n',
     help: 'devices decided before the error threshold can abort',
   }),
-  inProgressTimeout: option(duration({ min: 1, max: 7 * 86_400 }).default(1800), {
+  inProgressTimeout: option(duration({ min: 1, max: 7 * 86_400 }).prefault('30m'), {
     arg: 'duration',
     help: 'a device without a terminal report this long after its probation would have ended counts as failed',
   }),
@@ -142,11 +142,11 @@ export const rolloutStartSchema = z.object({
     arg: 'on|off',
     help: "health gate: compare each canary board's energy per inference, p95 latency and accuracy with its pre-rollout period",
   }),
-  gateMargin: option(fraction().default(0.05), {
+  gateMargin: option(fraction().prefault('5%'), {
     arg: '5%',
     help: 'energy or p95 latency worse than this (whole 95 % interval beyond it) rolls back',
   }),
-  gateAccuracyMargin: option(fraction().default(0.02), {
+  gateAccuracyMargin: option(fraction().prefault('2%'), {
     arg: '2%',
     help: 'accuracy lower by more than these points rolls back',
   }),
@@ -154,11 +154,11 @@ export const rolloutStartSchema = z.object({
     arg: 'n',
     help: 'fewest records in each period for a verdict',
   }),
-  gatePreWindow: option(duration({ min: 1, max: 30 * 86_400 }).default(3600), {
+  gatePreWindow: option(duration({ min: 1, max: 30 * 86_400 }).prefault('1h'), {
     arg: 'duration',
     help: 'pre-rollout period read for each canary board',
   }),
-  gateGrace: option(duration({ min: 0, max: 3600 }).default(5), {
+  gateGrace: option(duration({ min: 0, max: 3600 }).prefault('5s'), {
     arg: 'duration',
     help: "wait after a canary's commit for its last records to reach the store",
   }),
