@@ -121,6 +121,7 @@ export class ExperimentAggregator {
     readonly experimentId: string,
     private readonly preStartMs: number,
     seriesEndMs: number,
+    private readonly periodMs: number,
   ) {
     for (const period of schedule) {
       const aggregate: PeriodAggregate = {
@@ -161,10 +162,10 @@ export class ExperimentAggregator {
     const periods = this.byDevice.get(record.device);
     const atMs = record.startUs / 1000;
     const first = periods?.[0]?.period;
-    const index =
-      first === undefined ? -1 : Math.floor((atMs - first.startMs) / (first.endMs - first.startMs));
+    // Periods are planned back to back, periodMs each; the last may be cut short by a stop.
+    const index = first === undefined ? -1 : Math.floor((atMs - first.startMs) / this.periodMs);
     const aggregate = periods?.[index];
-    if (aggregate === undefined) {
+    if (aggregate === undefined || atMs >= aggregate.period.endMs) {
       this.unscheduled++;
       return;
     }

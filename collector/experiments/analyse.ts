@@ -4,7 +4,7 @@
 // checks say whether to trust it; the conclusion says which arm, by how much, how sure.
 
 import type { Scenario } from '../lifecycle/index.js';
-import type { RecordReader, StoredRecord } from '../store/index.js';
+import { type RecordReader, readLabelledRecords, type StoredRecord } from '../store/index.js';
 import {
   type Aggregates,
   ExperimentAggregator,
@@ -37,9 +37,10 @@ export interface AnalysisInput {
 
 export const DEFAULT_REPLICATES = 9999;
 
+/** The schedule as planned, cut at the stop when the experiment was stopped early. */
 export function scheduleOf(input: AnalysisInput) {
   const { experiment } = input;
-  return buildSchedule(
+  const planned = buildSchedule(
     {
       design: experiment.design,
       arms: experiment.arms.map((a) => a.id),
@@ -52,6 +53,20 @@ export function scheduleOf(input: AnalysisInput) {
     input.devices,
     input.startedAtMs,
   );
+  const end = input.endedAtMs;
+  if (end === null) return planned;
+  return planned
+    .filter((p) => p.startMs < end)
+    .map((p) =>
+      p.endMs <= end
+        ? p
+        : {
+            ...p,
+            endMs: end,
+            washoutEndMs: Math.min(p.washoutEndMs, end),
+            warmupEndMs: Math.min(p.warmupEndMs, end),
+          },
+    );
 }
 
 export function aggregatorFor(input: AnalysisInput): ExperimentAggregator {
@@ -62,6 +77,7 @@ export function aggregatorFor(input: AnalysisInput): ExperimentAggregator {
     input.experiment.id,
     input.startedAtMs - input.experiment.preS * 1000,
     Math.min(plannedEnd, input.endedAtMs ?? plannedEnd),
+    input.experiment.periodS * 1000,
   );
 }
 
@@ -69,7 +85,11 @@ export function aggregatorFor(input: AnalysisInput): ExperimentAggregator {
 export async function analyseStore(reader: RecordReader, input: AnalysisInput): Promise<AnalysisResult> {
   const aggregator = aggregatorFor(input);
   const { experiment } = input;
-  for await (const record of reader.readRecords({ fleet: experiment.fleet, experiment: experiment.id })) {
+  // With feedback joined: labels given after the answer make `correct` known (accuracy per arm).
+  for await (const record of readLabelledRecords(reader, {
+    fleet: experiment.fleet,
+    experiment: experiment.id,
+  })) {
     aggregator.add(record);
   }
   if (experiment.preS > 0) {

@@ -33,9 +33,8 @@ const sha256 = z
 
 export const armSchema = z.strictObject({
   id: anId('arm'),
+  /** The model in the collector's registry (its release and size come from there). */
   model: sha256,
-  /** Release of that model in the registry (the assignment carries it). */
-  release: z.number().int().min(1).default(1),
   variant: z.string().min(1).optional(),
   placement: z.enum(['edge', 'offload', 'auto']).default('edge'),
 });

@@ -82,7 +82,6 @@ export function experimentOf(spec: FleetSpec, devices: readonly string[]): Exper
     arms: spec.arms.map((arm) => ({
       id: arm.id,
       model: simulatedModelId(arm.id),
-      release: 1,
       variant: arm.id,
       placement: arm.placement ?? 'edge',
     })),

@@ -1,0 +1,208 @@
+// The experiments the collector runs, persisted in one SQLite file so a restarted driver resumes
+// where it was: each experiment's validated file, its boards and start time (the schedule is
+// re-derived from these and the seed), its state, every assignment published, and arms stopped by
+// a guardrail. Analysis reads the same rows to know what was planned.
+
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { EdgewattError } from '../../common/errors.js';
+import { type Experiment, validateExperiment } from './experiment-file.js';
+
+export class ExperimentStateError extends EdgewattError {
+  override readonly name = 'ExperimentStateError';
+}
+
+export type ExperimentState = 'running' | 'stopped' | 'finished';
+
+export interface StoredExperiment {
+  experiment: Experiment;
+  devices: string[];
+  createdAtMs: number;
+  startedAtMs: number;
+  endedAtMs: number | null;
+  state: ExperimentState;
+  reason: string | null;
+}
+
+export interface PublishedAssignment {
+  experiment: string;
+  device: string;
+  period: number;
+  arm: string;
+  modelId: string;
+  publishedAtMs: number;
+}
+
+export interface ArmStop {
+  experiment: string;
+  arm: string;
+  reason: string;
+  atMs: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS experiments (
+  id TEXT PRIMARY KEY,
+  fleet TEXT NOT NULL,
+  file_json TEXT NOT NULL,
+  devices_json TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  started_at_ms INTEGER NOT NULL,
+  ended_at_ms INTEGER,
+  state TEXT NOT NULL,
+  reason TEXT
+);
+CREATE TABLE IF NOT EXISTS experiment_assignments (
+  experiment TEXT NOT NULL,
+  device TEXT NOT NULL,
+  period INTEGER NOT NULL,
+  arm TEXT NOT NULL,
+  model_id TEXT NOT NULL,
+  published_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (experiment, device, period)
+);
+CREATE TABLE IF NOT EXISTS experiment_arm_stops (
+  experiment TEXT NOT NULL,
+  arm TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  at_ms INTEGER NOT NULL,
+  PRIMARY KEY (experiment, arm)
+);`;
+
+interface ExperimentRow {
+  id: string;
+  fleet: string;
+  file_json: string;
+  devices_json: string;
+  created_at_ms: number;
+  started_at_ms: number;
+  ended_at_ms: number | null;
+  state: ExperimentState;
+  reason: string | null;
+}
+
+export class ExperimentDb {
+  private readonly db: Database.Database;
+
+  constructor(readonly path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.exec(SCHEMA);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  create(
+    experiment: Experiment,
+    devices: readonly string[],
+    nowMs: number,
+    startedAtMs: number,
+  ): StoredExperiment {
+    const existing = this.get(experiment.id);
+    if (existing !== null) {
+      throw new ExperimentStateError(
+        `experiment ${JSON.stringify(experiment.id)} exists already (${existing.state}, started ${new Date(existing.startedAtMs).toISOString()})`,
+        { hint: 'give the new run another id in its file: records are tagged with it' },
+      );
+    }
+    this.db
+      .prepare(
+        `INSERT INTO experiments (id, fleet, file_json, devices_json, created_at_ms, started_at_ms, state)
+         VALUES (?, ?, ?, ?, ?, ?, 'running')`,
+      )
+      .run(
+        experiment.id,
+        experiment.fleet,
+        JSON.stringify(experiment),
+        JSON.stringify(devices),
+        nowMs,
+        startedAtMs,
+      );
+    return this.get(experiment.id) as StoredExperiment;
+  }
+
+  get(id: string): StoredExperiment | null {
+    const row = this.db.prepare('SELECT * FROM experiments WHERE id = ?').get(id) as
+      | ExperimentRow
+      | undefined;
+    return row === undefined ? null : toStored(row);
+  }
+
+  /** get(), or an error naming the known ids. */
+  require(id: string): StoredExperiment {
+    const found = this.get(id);
+    if (found !== null) return found;
+    const known = this.list().map((e) => e.experiment.id);
+    throw new ExperimentStateError(
+      `no experiment ${JSON.stringify(id)} in ${this.path}${known.length > 0 ? `; known: ${known.join(', ')}` : ' (none started)'}`,
+      { hint: 'start one with "edgewatt experiment start <file>", or pass --state' },
+    );
+  }
+
+  list(state?: ExperimentState): StoredExperiment[] {
+    const rows = (
+      state === undefined
+        ? this.db.prepare('SELECT * FROM experiments ORDER BY started_at_ms').all()
+        : this.db.prepare('SELECT * FROM experiments WHERE state = ? ORDER BY started_at_ms').all(state)
+    ) as ExperimentRow[];
+    return rows.map(toStored);
+  }
+
+  end(id: string, state: 'stopped' | 'finished', atMs: number, reason: string | null): void {
+    this.db
+      .prepare(
+        "UPDATE experiments SET state = ?, ended_at_ms = ?, reason = ? WHERE id = ? AND state = 'running'",
+      )
+      .run(state, atMs, reason, id);
+  }
+
+  recordAssignment(a: PublishedAssignment): void {
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO experiment_assignments (experiment, device, period, arm, model_id, published_at_ms)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      )
+      .run(a.experiment, a.device, a.period, a.arm, a.modelId, a.publishedAtMs);
+  }
+
+  assignments(experiment: string): PublishedAssignment[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT experiment, device, period, arm, model_id AS modelId, published_at_ms AS publishedAtMs
+           FROM experiment_assignments WHERE experiment = ? ORDER BY device, period`,
+        )
+        .all(experiment) as PublishedAssignment[]
+    ).map((a) => ({ ...a }));
+  }
+
+  stopArm(stop: ArmStop): void {
+    this.db
+      .prepare(
+        'INSERT OR IGNORE INTO experiment_arm_stops (experiment, arm, reason, at_ms) VALUES (?, ?, ?, ?)',
+      )
+      .run(stop.experiment, stop.arm, stop.reason, stop.atMs);
+  }
+
+  armStops(experiment: string): ArmStop[] {
+    return this.db
+      .prepare('SELECT experiment, arm, reason, at_ms AS atMs FROM experiment_arm_stops WHERE experiment = ?')
+      .all(experiment) as ArmStop[];
+  }
+}
+
+function toStored(row: ExperimentRow): StoredExperiment {
+  return {
+    experiment: validateExperiment(JSON.parse(row.file_json), `stored experiment ${row.id}`),
+    devices: JSON.parse(row.devices_json) as string[],
+    createdAtMs: row.created_at_ms,
+    startedAtMs: row.started_at_ms,
+    endedAtMs: row.ended_at_ms,
+    state: row.state,
+    reason: row.reason,
+  };
+}

@@ -1,0 +1,184 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type AssignmentPort,
+  ExperimentDriver,
+  scheduleOfStored,
+} from '../../collector/experiments/driver.js';
+import { parseExperiment } from '../../collector/experiments/experiment-file.js';
+import { ExperimentDb } from '../../collector/experiments/state-db.js';
+import type { RecordReader, StoredRecord } from '../../collector/store/index.js';
+import { recordMatches } from '../../collector/store/index.js';
+
+const A = 'a'.repeat(64);
+const B = 'b'.repeat(64);
+const experiment = (extra = '') =>
+  parseExperiment(`
+id: drive-1
+fleet: lab
+devices: [pi-1, pi-2]
+arms: [{ id: dense, model: ${A} }, { id: pruned, model: ${B}, placement: edge }]
+periodS: 600
+periods: 4
+washoutS: 60
+probationS: 5
+${extra}
+`);
+
+type Request = Parameters<AssignmentPort['publishAssignment']>[0];
+
+class RecordingPort implements AssignmentPort {
+  readonly sent: Request[] = [];
+  failNext = 0;
+  async publishAssignment(request: Request): Promise<void> {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('broker away');
+    }
+    this.sent.push(request);
+  }
+}
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+function dbPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ew-exp-'));
+  dirs.push(dir);
+  return join(dir, 'experiments.sqlite');
+}
+
+const T0 = Date.UTC(2026, 10, 28, 10, 0, 0);
+
+describe('experiment driver', () => {
+  it('assigns each board its scheduled arm once per period, tagged, at the period start and not before', async () => {
+    const db = new ExperimentDb(dbPath());
+    const stored = db.create(experiment(), ['pi-1', 'pi-2'], T0 - 5000, T0);
+    const schedule = scheduleOfStored(stored);
+    const port = new RecordingPort();
+    let now = T0 - 1;
+    const driver = new ExperimentDriver({ db, port, nowMs: () => now });
+    await driver.tick();
+    expect(port.sent).toEqual([]);
+    now = T0;
+    await driver.tick();
+    await driver.tick();
+    expect(port.sent).toHaveLength(2);
+    for (const sent of port.sent) {
+      const planned = schedule.find((p) => p.device === sent.device && p.period === 0);
+      expect(sent.tags).toEqual({ experiment: 'drive-1', arm: planned?.arm, placement: 'edge' });
+      expect(sent.modelId).toBe(planned?.arm === 'dense' ? A : B);
+      expect(sent.deploymentId).toBe('drive-1.p0');
+      expect(sent.probationS).toBe(5);
+    }
+    now = T0 + 600_000 - 1;
+    await driver.tick();
+    expect(port.sent).toHaveLength(2);
+    now = T0 + 600_000;
+    await driver.tick();
+    expect(port.sent.map((s) => s.deploymentId)).toEqual([
+      'drive-1.p0',
+      'drive-1.p0',
+      'drive-1.p1',
+      'drive-1.p1',
+    ]);
+    db.close();
+  });
+
+  it('resumes after a restart without sending a period again, and retries a failed publish', async () => {
+    const path = dbPath();
+    const port = new RecordingPort();
+    let now = T0 + 1000;
+    const first = new ExperimentDb(path);
+    first.create(experiment(), ['pi-1', 'pi-2'], T0, T0);
+    port.failNext = 1;
+    await new ExperimentDriver({ db: first, port, nowMs: () => now }).tick();
+    expect(port.sent).toHaveLength(1); // one board's publish failed
+    first.close();
+
+    const reopened = new ExperimentDb(path);
+    const driver = new ExperimentDriver({ db: reopened, port, nowMs: () => now });
+    await driver.tick();
+    expect(port.sent).toHaveLength(2); // the failed one, retried; the other not resent
+    expect(new Set(port.sent.map((s) => s.device))).toEqual(new Set(['pi-1', 'pi-2']));
+    now = T0 + 4 * 600_000;
+    await driver.tick();
+    expect(reopened.get('drive-1')?.state).toBe('finished');
+    expect(reopened.get('drive-1')?.endedAtMs).toBe(T0 + 4 * 600_000);
+    expect(reopened.assignments('drive-1')).toHaveLength(2);
+    reopened.close();
+  });
+
+  it('sends nothing for a stopped experiment', async () => {
+    const db = new ExperimentDb(dbPath());
+    db.create(experiment(), ['pi-1', 'pi-2'], T0, T0);
+    db.end('drive-1', 'stopped', T0 + 10, 'by hand');
+    const port = new RecordingPort();
+    await new ExperimentDriver({ db, port, nowMs: () => T0 + 1000 }).tick();
+    expect(port.sent).toEqual([]);
+    expect(db.get('drive-1')?.reason).toBe('by hand');
+    db.close();
+  });
+
+  it('stops an arm that crosses a guardrail: its later periods run the first arm', async () => {
+    const db = new ExperimentDb(dbPath());
+    const stored = db.create(experiment('guardrails: { maxEnergyJ: 0.08 }'), ['pi-1', 'pi-2'], T0, T0);
+    const schedule = scheduleOfStored(stored);
+    // Records so far: the pruned arm draws 0.1 J per inference, beyond the 0.08 J limit.
+    const records: StoredRecord[] = [];
+    for (const p of schedule.filter((x) => x.period === 0)) {
+      for (let t = p.washoutEndMs; t < p.endMs; t += 10_000) {
+        records.push({
+          fleet: 'lab',
+          device: p.device,
+          seq: records.length,
+          startUs: t * 1000,
+          durationUs: 40_000,
+          energyJ: p.arm === 'pruned' ? 0.1 : 0.05,
+          energyUncertaintyJ: 0.001,
+          baselineW: 0.5,
+          sampleCount: 10,
+          provenance: 'measured',
+          sensor: 'ina219',
+          modelId: p.arm === 'pruned' ? B : A,
+          variant: p.arm,
+          backend: 'cpu',
+          batchSize: 1,
+          inputBytes: 1,
+          outputBytes: 1,
+          correct: null,
+          experiment: 'drive-1',
+          arm: p.arm,
+        });
+      }
+    }
+    const reader = {
+      async *readRecords(filter = {}) {
+        for (const r of records) if (recordMatches(r, filter)) yield r;
+      },
+    } as unknown as RecordReader;
+    const port = new RecordingPort();
+    let now = T0 + 600_000;
+    const driver = new ExperimentDriver({ db, port, reader, nowMs: () => now, guardrailEveryMs: 0 });
+    await driver.tick();
+    const stops = db.armStops('drive-1');
+    // (seed 1: one board starts on pruned)
+    expect(schedule.filter((p) => p.period === 0).map((p) => p.arm)).toContain('pruned');
+    expect(stops.map((s) => s.arm)).toEqual(['pruned']);
+    expect(stops[0]?.reason).toMatch(/energy 0\.100 J > 0\.08 J/);
+    for (now = T0 + 600_000; now < T0 + 2_400_000; now += 600_000) await driver.tick();
+    expect(port.sent.length).toBe(6);
+    expect(port.sent.every((s) => s.tags?.arm === 'dense' && s.modelId === A)).toBe(true);
+    db.close();
+  });
+
+  it('refuses a second experiment with the same id', () => {
+    const db = new ExperimentDb(':memory:');
+    db.create(experiment(), ['pi-1'], T0, T0);
+    expect(() => db.create(experiment(), ['pi-1'], T0, T0)).toThrow(/exists already/);
+    expect(() => db.require('nope')).toThrow(/no experiment "nope".*known: drive-1/);
+  });
+});
