@@ -13,7 +13,7 @@ import { EdgewattError } from '../../common/errors.js';
 import { resolveConfig } from '../config.js';
 import { addSchemaOptions } from '../options.js';
 import { compareSchema } from '../schemas/compare.js';
-import { addRecordFilterOptions, recordFilterFrom } from '../schemas/filter.js';
+import { addRecordFilterOptions, recordFilterFrom, skipFirstFrom } from '../schemas/filter.js';
 
 export class ScenarioFileError extends EdgewattError {
   override readonly name = 'ScenarioFileError';
@@ -57,7 +57,13 @@ export function compareCommand(): Command {
       };
       // The store is opened (read-only) only when the scenario reads `measured` values.
       const atUs = Date.now() * 1000;
-      const result = await runComparison(scenario, config.store, recordFilterFrom(command), config.models);
+      const skipFirst = skipFirstFrom(command);
+      const result = await runComparison(
+        scenario,
+        config.store,
+        { ...recordFilterFrom(command), ...(skipFirst > 0 ? { skipFirst } : {}) },
+        config.models,
+      );
       process.stdout.write(config.json ? `${JSON.stringify(result, null, 2)}\n` : formatComparison(result));
       if (config.record !== undefined) {
         const scenarioName = basename(config.scenario).replace(/\.(ya?ml|json)$/i, '');

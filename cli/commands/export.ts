@@ -9,11 +9,13 @@ import {
   createStore,
   type LabelledRecord,
   readLabelledRecords,
+  type SkipCount,
+  skipFirstPerModel,
 } from '../../collector/store/index.js';
 import { RECORD_FIELD_NAMES } from '../../protocol/index.js';
 import { resolveConfig } from '../config.js';
 import { addSchemaOptions } from '../options.js';
-import { addRecordFilterOptions, recordFilterFrom } from '../schemas/filter.js';
+import { addRecordFilterOptions, recordFilterFrom, skipFirstFrom } from '../schemas/filter.js';
 import { exportSchema } from '../schemas.js';
 
 /**
@@ -68,8 +70,16 @@ export function exportCommand(): Command {
       await store.connect();
       const out = config.out === undefined ? process.stdout : createWriteStream(config.out);
       try {
-        const count = await exportRecords(readLabelledRecords(store, filter), config.format, out);
-        process.stderr.write(`exported ${count} records\n`);
+        const skip: SkipCount = { skipped: 0 };
+        const skipFirst = skipFirstFrom(command);
+        const count = await exportRecords(
+          skipFirstPerModel(readLabelledRecords(store, filter), skipFirst, skip),
+          config.format,
+          out,
+        );
+        process.stderr.write(
+          `exported ${count} records${skipFirst > 0 ? ` (skipped the first ${skipFirst} of each device and model: ${skip.skipped})` : ''}\n`,
+        );
       } finally {
         await store.close();
         if (out !== process.stdout) {

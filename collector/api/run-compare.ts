@@ -10,7 +10,7 @@ import { capability, createStore, type RecordFilter } from '../store/index.js';
 export async function runComparison(
   scenario: Scenario,
   storeUrl: string | undefined,
-  filter: RecordFilter = {},
+  filter: RecordFilter & { skipFirst?: number } = {},
   /** Folder of model folders (or one model folder) whose manifests give trainingJ (compare --models). */
   modelsDir?: string,
 ): Promise<Comparison> {

@@ -126,7 +126,7 @@ export function formatComparison(r: Comparison): string {
   if (r.measurement !== null) {
     const m = r.measurement;
     lines.push(
-      `measured: ${m.records} records${m.windows === m.records ? '' : ` in ${m.windows} windows`} of ${m.fleet}/${m.device}, model ${m.modelId.slice(0, 12)}; energy is ${m.energyProvenance} (${m.sensors.join(', ')}); sensor coverage ${describeCoverage(m.coverage)}`,
+      `measured: ${m.records} records${m.windows === m.records ? '' : ` in ${m.windows} windows`} of ${m.fleet}/${m.device}, model ${m.modelId.slice(0, 12)}${m.skippedFirst === undefined ? '' : ` (first ${m.skippedFirst} skipped)`}; energy is ${m.energyProvenance} (${m.sensors.join(', ')}); sensor coverage ${describeCoverage(m.coverage)}`,
     );
   }
   lines.push('', 'where the values came from:');

@@ -12,7 +12,13 @@ import {
   type SensorCoverage,
   WindowGrouper,
 } from '../../protocol/index.js';
-import { describeFilter, type RecordFilter, type RecordReader } from '../store/index.js';
+import {
+  describeFilter,
+  type RecordFilter,
+  type RecordReader,
+  type SkipCount,
+  skipFirstPerModel,
+} from '../store/index.js';
 import { coverageOfSensors } from './coverage.js';
 import { Z95 } from './sample.js';
 import type { Uncertain } from './uncertain.js';
@@ -25,6 +31,8 @@ export class MeasurementError extends EdgewattError {
 export interface MeasurementQuery extends RecordFilter {
   device: string;
   model: string;
+  /** Drop the first n records of the device and model (a run's warm-up; compare --skip-first). */
+  skipFirst?: number | undefined;
 }
 
 export interface MeanEstimate {
@@ -53,6 +61,8 @@ export interface Measurement {
   latencyS: MeanEstimate;
   /** Share of labelled records that were correct; null when no record says. */
   accuracy: (MeanEstimate & { labelled: number }) | null;
+  /** Records dropped at the start (compare --skip-first), when asked. */
+  skippedFirst?: number;
 }
 
 class Running {
@@ -83,7 +93,9 @@ export async function measure(store: RecordReader, query: MeasurementQuery): Pro
   const models = new Set<string>();
   const provenances = new Set<string>();
   const sensors = new Set<string>();
-  for await (const record of store.readRecords(query)) {
+  const { skipFirst = 0, ...filter } = query;
+  const skip: SkipCount = { skipped: 0 };
+  for await (const record of skipFirstPerModel(store.readRecords(filter), skipFirst, skip)) {
     fleets.add(record.fleet);
     models.add(record.modelId);
     provenances.add(record.provenance);
@@ -97,7 +109,7 @@ export async function measure(store: RecordReader, query: MeasurementQuery): Pro
       if (record.correct) correct++;
     }
   }
-  const where = describeFilter(query);
+  const where = `${describeFilter(filter)}${skipFirst > 0 ? `, after the first ${skipFirst} records (${skip.skipped} skipped)` : ''}`;
   const last = grouper.flush();
   if (last !== undefined) windows.push(last);
   if (latency.n === 0) {
@@ -141,6 +153,7 @@ export async function measure(store: RecordReader, query: MeasurementQuery): Pro
     },
     latencyS: latency.estimate(),
     accuracy: labelled > 0 ? { mean: p, standardError: Math.sqrt((p * (1 - p)) / labelled), labelled } : null,
+    ...(skipFirst > 0 ? { skippedFirst: skip.skipped } : {}),
   };
 }
 

@@ -139,7 +139,7 @@ export function resolveScenario(
   const measuredFrom =
     measurement === null
       ? ''
-      : `store: ${measurement.records} records of ${measurement.device} / ${measurement.modelId.slice(0, 12)}, energy ${measurement.energyProvenance} (${measurement.sensors.join(', ')})`;
+      : `store: ${measurement.records} records of ${measurement.device} / ${measurement.modelId.slice(0, 12)}${measurement.skippedFirst === undefined ? '' : ` after skipping its first ${measurement.skippedFirst}`}, energy ${measurement.energyProvenance} (${measurement.sensors.join(', ')})`;
 
   pick('workload.inferencesPerDay', true, [['scenario', given(workload.inferencesPerDay)]]);
   pick('workload.inputBytes', true, [['scenario', given(workload.inputBytes)]]);

@@ -29,6 +29,7 @@ export {
   readAccuracySummary,
   readLabelledRecords,
 } from './labels.js';
+export { type SkipCount, skipFirstPerModel } from './skip-first.js';
 export {
   type Capability,
   type ComparisonWriter,

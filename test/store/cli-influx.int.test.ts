@@ -122,6 +122,47 @@ describeWith(['influxd'], 'edgewatt export / compare reading InfluxDB', () => {
     expect(run.stdout()).toMatch(/store-estimate:\n\s+device\.energyJ = 0\.006500/);
   });
 
+  it("export --skip-first drops the first records of each device and model (a run's warm-up)", async () => {
+    const run = runCli(['export', '--store', url, '--skip-first', '2', '--format', 'jsonl']);
+    expect((await run.exited).code, run.stderr()).toBe(0);
+    const lines = run
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.map((l) => [l.device, l.seq])).toEqual([
+      ['pi4-kitchen', 2],
+      ['pi4-kitchen', 3],
+      ['pi4-kitchen', 4],
+      ['pi5-lab', 2],
+      ['pi5-lab', 3],
+      ['pi5-lab', 4],
+    ]);
+    expect(run.stderr()).toContain('exported 6 records (skipped the first 2 of each device and model: 4)');
+    const bad = runCli(['export', '--store', url, '--skip-first', '-1']);
+    expect((await bad.exited).code).toBe(1);
+    expect(bad.stderr()).toContain('--skip-first: must be ≥ 0');
+  });
+
+  it('compare --skip-first leaves the first records out of the measured means, and says so', async () => {
+    const run = runCli([
+      'compare',
+      '--scenario',
+      join(EXAMPLES, 'pi4-measured.yaml'),
+      '--store',
+      url,
+      '--to',
+      String(T0_US + 30_000),
+      '--skip-first',
+      '1',
+    ]);
+    expect((await run.exited).code, run.stderr()).toBe(0);
+    expect(run.stdout()).toContain('measured: 2 records of demo/pi4-kitchen, model');
+    expect(run.stdout()).toContain('(first 1 skipped)');
+    // (0.007 + 0.0065) / 2, the first record (0.006 J) left out
+    expect(run.stdout()).toMatch(/store-estimate:\n\s+device\.energyJ = 0\.006750/);
+  });
+
   it('a database that does not exist is one line naming it, not a stack trace', async () => {
     const run = runCli(['export', '--store', `influxdb://127.0.0.1:${influx.port}/nothere`]);
     expect((await run.exited).code).not.toBe(0);
