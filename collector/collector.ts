@@ -2,10 +2,11 @@
 // acknowledges a message only after the store has it, so nothing accepted is ever lost.
 
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt, { type MqttClient } from 'mqtt';
 import { logger } from '../common/logger.js';
 import { type DeploymentMessage, decodeAs, parseTopic, topicFilter } from '../protocol/index.js';
-import { Ingest } from './ingest/ingest.js';
+import { Ingest, StoreRetryAbandoned } from './ingest/ingest.js';
 import type { RecordStore } from './store/index.js';
 
 const log = logger('collector');
@@ -51,6 +52,9 @@ export class Collector {
   private readonly clients: MqttClient[] = [];
   private inProgress = 0;
   private idleWaiters: (() => void)[] = [];
+  private stopping = false;
+  private readonly filters = new Map<MqttClient, string[]>();
+  private lastMessageAtMs = 0;
 
   constructor(
     private readonly store: RecordStore,
@@ -90,15 +94,26 @@ export class Collector {
       ...(key === undefined ? {} : { key: readFileSync(key) }),
     });
     client.handleMessage = (packet, done) => {
+      // Stopping with a persistent session: a message not yet taken stays with the broker, which
+      // delivers it again when this client id reconnects (done is never called: no PUBACK).
+      if (this.stopping && this.persistent) return;
       this.inProgress++;
+      this.lastMessageAtMs = Date.now();
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      // ingest.handle() answers for every message (stored, or dead-lettered after bounded store
+      // retries), so it is acknowledged; it throws only for a message abandoned at a persistent
+      // session's stop, which must stay unacknowledged for the broker to redeliver.
       const handled = packet.topic.endsWith('/deployment')
         ? this.handleDeployment(packet.topic, payload)
         : this.ingest.handle(packet.topic, payload);
       handled
         .then(() => done())
         .catch((error: Error) => {
-          log.error({ topic: packet.topic, err: error.message }, 'store failed; message left unacknowledged');
+          if (error instanceof StoreRetryAbandoned) return;
+          log.error(
+            { topic: packet.topic, err: error.message },
+            'message handler failed; left unacknowledged',
+          );
           done(error);
         })
         .finally(() => {
@@ -123,9 +138,9 @@ export class Collector {
     const data = [shared(topicFilter('inference')), shared(topicFilter('feedback'))];
     // Deployment reports go to member 0 only: each device's transitions stay in order.
     const deployment = this.config.onDeployment === undefined ? [] : [topicFilter('deployment')];
-    await client.subscribeAsync(member === 0 ? [...data, topicFilter('status'), ...deployment] : data, {
-      qos: 1,
-    });
+    const filters = member === 0 ? [...data, topicFilter('status'), ...deployment] : data;
+    await client.subscribeAsync(filters, { qos: 1 });
+    this.filters.set(client, filters);
     return client;
   }
 
@@ -156,16 +171,61 @@ export class Collector {
     return this.ingest.stats;
   }
 
+  /** A fixed client id means a persistent session: the broker keeps what we do not acknowledge. */
+  private get persistent(): boolean {
+    return this.config.clientId !== undefined;
+  }
+
   /** Resolves once no message is being handled. */
   idle(): Promise<void> {
     if (this.inProgress === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops without losing what the broker handed over. A persistent session: messages in a store
+   * retry are left unacknowledged (the broker redelivers them to this client id) and new ones are
+   * not taken. A clean session would lose both, so it unsubscribes, then keeps storing what the
+   * broker already sent until nothing arrives for a moment; after `drainTimeoutMs` messages still
+   * failing are dead-lettered whole and acknowledged.
+   */
+  async stop(drainTimeoutMs = 30_000): Promise<void> {
+    this.stopping = true;
+    if (this.persistent) {
+      this.ingest.stopRetrying('abandon');
+    } else {
+      const deadline = Date.now() + drainTimeoutMs;
+      const timer = setTimeout(() => this.ingest.stopRetrying('dead-letter'), drainTimeoutMs);
+      try {
+        await Promise.all(
+          this.clients.map((client) => unsubscribeAll(client, this.filters.get(client) ?? [])),
+        );
+        // Quiet = idle and no message for QUIET_MS: what the broker had queued for us has arrived.
+        while (Date.now() < deadline) {
+          await this.idle();
+          if (Date.now() - this.lastMessageAtMs >= QUIET_MS) break;
+          await sleep(QUIET_MS);
+        }
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    await this.idle();
     await Promise.all(this.clients.splice(0).map((client) => client.endAsync()));
     await this.idle();
     await this.store.close();
+  }
+}
+
+/** How long without a message counts as "the broker has sent everything it had for us", ms. */
+const QUIET_MS = 300;
+
+async function unsubscribeAll(client: MqttClient, filters: string[]): Promise<void> {
+  if (!client.connected || filters.length === 0) return;
+  try {
+    await client.unsubscribeAsync(filters);
+  } catch (error) {
+    log.warn({ err: (error as Error).message }, 'unsubscribe at stop failed');
   }
 }
 

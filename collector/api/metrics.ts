@@ -16,6 +16,8 @@ export interface MetricsSnapshot {
   seqSpan?: ReadonlyMap<string, { lowSeq: number; highSeq: number; stored: number }>;
   /** Rows held in the dead-letter table now. */
   deadLetterEntries?: number;
+  /** Messages handed to ingest and not acknowledged yet: how many, how many wait for a store retry, the oldest's age. */
+  unacked?: { messages: number; retryPending: number; oldestAgeS: number };
   store?: StoreBufferStats;
 }
 
@@ -90,10 +92,38 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
     ),
     ...counter(
       'edgewatt_store_write_errors_total',
-      'Store writes that failed (the message was left unacknowledged for redelivery).',
+      'Store writes that failed; each is retried in process after a back-off, then dead-lettered (store-failed).',
       ingest.storeErrors,
     ),
+    ...counter(
+      'edgewatt_store_recoveries_total',
+      'Store writes that succeeded on a retry after failing.',
+      ingest.storeRecoveries,
+    ),
   ];
+  if (snapshot.unacked !== undefined) {
+    const { unacked } = snapshot;
+    lines.push(
+      ...family(
+        'edgewatt_unacked_messages',
+        'gauge',
+        'MQTT messages received and not yet acknowledged (being stored or waiting for a store retry).',
+        [sample('edgewatt_unacked_messages', unacked.messages)],
+      ),
+      ...family(
+        'edgewatt_store_retry_pending',
+        'gauge',
+        'Messages waiting for a store retry now; above 0 for long means the store is failing and ingest is stalled.',
+        [sample('edgewatt_store_retry_pending', unacked.retryPending)],
+      ),
+      ...family(
+        'edgewatt_oldest_unacked_age_seconds',
+        'gauge',
+        'Age of the oldest message received and not yet acknowledged, seconds (0 when none).',
+        [sample('edgewatt_oldest_unacked_age_seconds', unacked.oldestAgeS)],
+      ),
+    );
+  }
   if (snapshot.deadLetterEntries !== undefined) {
     lines.push(
       ...family('edgewatt_dead_letter_entries', 'gauge', 'Rows in the dead-letter table now.', [
@@ -182,6 +212,7 @@ export function collectorMetricsSource(
     lastSeenUs: ReadonlyMap<string, number>;
     seqSpan: MetricsSnapshot['seqSpan'];
     deadLetter: { size(): number };
+    unacked?: { count: number; retryPending: number; oldestAgeMs(): number };
   },
   /** The store when it declares `drain` (it buffers); undefined for one that does not (SQLite). */
   buffered: Pick<Drainable, 'bufferStats'> | undefined,
@@ -193,6 +224,15 @@ export function collectorMetricsSource(
       lastSeenUs: ingest.lastSeenUs,
       seqSpan: ingest.seqSpan,
       deadLetterEntries: ingest.deadLetter.size(),
+      ...(ingest.unacked === undefined
+        ? {}
+        : {
+            unacked: {
+              messages: ingest.unacked.count,
+              retryPending: ingest.unacked.retryPending,
+              oldestAgeS: ingest.unacked.oldestAgeMs() / 1000,
+            },
+          }),
       ...(buffer === undefined ? {} : { store: buffer }),
     };
   };

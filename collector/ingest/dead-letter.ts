@@ -1,6 +1,8 @@
 // The dead-letter table: every message the collector refused (undecodable, invalid, wrong device,
 // too large, rate-limited, or one the store kept failing on) is acknowledged, so the broker never
-// redelivers it, and kept here with its reason and a truncated copy for a human to look at.
+// redelivers it, and kept here with its reason and a copy for a human to look at: truncated for
+// bad input, whole for good data that could not be stored (store-failed, points InfluxDB refused),
+// so that it can be stored again by hand.
 
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -18,8 +20,10 @@ export interface DeadLetterEntry {
   /** The error message: which field, which value. */
   detail: string;
   payloadBytes: number;
-  /** The first DEAD_LETTER_PAYLOAD_BYTES bytes of the payload. */
+  /** The first DEAD_LETTER_PAYLOAD_BYTES bytes of the payload, or all of it (`whole`). */
   payloadHead: Uint8Array;
+  /** Good data kept whole: the table syncs it to disk before add() returns (it is acknowledged next). */
+  durable?: boolean;
 }
 
 export interface DeadLetter {
@@ -37,6 +41,8 @@ export function deadLetterEntry(
   detail: string,
   payload: Uint8Array,
   atUs: number,
+  /** `whole`: keep every byte (good data the store could not take; ingest bounds it at 256 KiB). */
+  options: { whole?: boolean } = {},
 ): DeadLetterEntry {
   return {
     atUs,
@@ -44,7 +50,10 @@ export function deadLetterEntry(
     reason,
     detail: detail.slice(0, DETAIL_CHARS),
     payloadBytes: payload.length,
-    payloadHead: Uint8Array.from(payload.subarray(0, DEAD_LETTER_PAYLOAD_BYTES)),
+    payloadHead: Uint8Array.from(
+      options.whole === true ? payload : payload.subarray(0, DEAD_LETTER_PAYLOAD_BYTES),
+    ),
+    ...(options.whole === true ? { durable: true } : {}),
   };
 }
 
@@ -79,6 +88,8 @@ export class SqliteDeadLetter implements DeadLetter {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
+    // NORMAL for bad input (a flood of it must not cost an fsync each); entries of good data that
+    // are acknowledged once here (`durable`) are committed with FULL, see add().
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(`CREATE TABLE IF NOT EXISTS dead_letter (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -96,6 +107,22 @@ export class SqliteDeadLetter implements DeadLetter {
   }
 
   add(entry: DeadLetterEntry): void {
+    if (entry.durable === true) {
+      // The message is acknowledged after this: sync the WAL at this commit (and all before it).
+      this.db.pragma('synchronous = FULL');
+      try {
+        this.insertRow(entry);
+      } finally {
+        this.db.pragma('synchronous = NORMAL');
+      }
+    } else {
+      this.insertRow(entry);
+    }
+    // Trimming every 100 inserts keeps the table within maxEntries + 100 rows at little cost.
+    if (++this.added % 100 === 0) this.trim.run(this.maxEntries);
+  }
+
+  private insertRow(entry: DeadLetterEntry): void {
     this.insert.run(
       entry.atUs,
       entry.topic,
@@ -104,8 +131,6 @@ export class SqliteDeadLetter implements DeadLetter {
       entry.payloadBytes,
       entry.payloadHead,
     );
-    // Trimming every 100 inserts keeps the table within maxEntries + 100 rows at little cost.
-    if (++this.added % 100 === 0) this.trim.run(this.maxEntries);
   }
 
   size(): number {

@@ -2,12 +2,18 @@
 // kept in the dead-letter table. Pure of MQTT so it can be tested, fuzzed and benchmarked alone;
 // collector.ts wires it to a broker and acknowledges whatever handle() returns for.
 
-import { createHash } from 'node:crypto';
 import { logger } from '../../common/logger.js';
 import { decodeAs, MAX_PAYLOAD_BYTES, type ProtocolErrorReason, parseTopic } from '../../protocol/index.js';
 import type { RecordStore } from '../store/index.js';
 import { type DeadLetter, deadLetterEntry, MemoryDeadLetter } from './dead-letter.js';
 import { DEFAULT_RATE_LIMIT, DeviceRateLimiter, type RateLimit } from './rate-limit.js';
+import {
+  backOff,
+  DEFAULT_STORE_RETRY,
+  type StoreRetryPolicy,
+  storeRetryDelayMs,
+  UnackedMessages,
+} from './store-retry.js';
 
 const log = logger('collector.ingest');
 
@@ -16,7 +22,7 @@ export type RejectReason =
   | 'device-mismatch'
   | 'unexpected-kind'
   | 'rate-limited'
-  /** The store failed on this very message `maxStoreAttempts` times: poison, not an outage. */
+  /** The store failed on this message `maxStoreAttempts` times in a row (retried in process): dead-lettered with its bytes. */
   | 'store-failed';
 
 export interface IngestStats {
@@ -36,8 +42,10 @@ export interface IngestStats {
    * device lost its counter, and records it sends under used seqs are dropped as duplicates.
    */
   seqRegressions: number;
-  /** Store failures (each one leaves its message unacknowledged, to be redelivered). */
+  /** Failed store writes (each one is retried in process after a back-off, up to maxStoreAttempts). */
   storeErrors: number;
+  /** Store writes that succeeded after one or more failures. */
+  storeRecoveries: number;
   rejected: Partial<Record<RejectReason, number>>;
   deadLettered: number;
 }
@@ -57,12 +65,18 @@ export interface IngestOptions {
   rateLimit?: RateLimit;
   /** Store failures on one message before it is dead-lettered and acknowledged (default 5). */
   maxStoreAttempts?: number;
+  /** Back-off between store attempts on one message (default DEFAULT_STORE_RETRY). */
+  storeRetry?: Partial<Omit<StoreRetryPolicy, 'maxAttempts'>>;
   nowMs?: () => number;
 }
 
 /** Devices whose birth and last-seen time are tracked at most (then the least recent are forgotten). */
 const MAX_DEVICES = 100_000;
-const MAX_TRACKED_FAILURES = 10_000;
+
+/** Thrown by handle() for a message given up while stopping: the caller must not acknowledge it. */
+export class StoreRetryAbandoned extends Error {
+  override readonly name = 'StoreRetryAbandoned';
+}
 
 export class Ingest {
   readonly stats: IngestStats = {
@@ -76,6 +90,7 @@ export class Ingest {
     staleStatuses: 0,
     seqRegressions: 0,
     storeErrors: 0,
+    storeRecoveries: 0,
     rejected: {},
     deadLettered: 0,
   };
@@ -87,12 +102,18 @@ export class Ingest {
    * or not arrived yet. Meaningful for one collector per device (not across a shared group).
    */
   readonly seqSpan = new Map<string, { lowSeq: number; highSeq: number; stored: number }>();
+  /** Messages handed to handle() and not answered yet: what /metrics shows of a stall. */
+  readonly unacked = new UnackedMessages(() => this.nowMs());
   private readonly births = new Map<string, number>();
-  private readonly storeFailures = new Map<string, number>();
   private limiter!: DeviceRateLimiter;
   deadLetter!: DeadLetter;
   private maxPayloadBytes = MAX_PAYLOAD_BYTES;
-  private maxStoreAttempts = 5;
+  private retry: StoreRetryPolicy = DEFAULT_STORE_RETRY;
+  private readonly stopRetries = new AbortController();
+  /** What a retry cut short by stopRetrying() does: dead-letter the message now, or leave it unacknowledged. */
+  private onStop: 'dead-letter' | 'abandon' = 'dead-letter';
+  /** Consecutive failed store writes (any message), for the log: the first and every 100th are logged. */
+  private failingSince: { atMs: number; failures: number } | undefined;
   private nowMs: () => number = () => performance.timeOrigin + performance.now();
 
   constructor(
@@ -110,7 +131,11 @@ export class Ingest {
     if (options.nowMs !== undefined) this.nowMs = options.nowMs;
     this.deadLetter = options.deadLetter ?? new MemoryDeadLetter();
     this.maxPayloadBytes = Math.min(options.maxPayloadBytes ?? MAX_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES);
-    this.maxStoreAttempts = options.maxStoreAttempts ?? 5;
+    this.retry = {
+      ...DEFAULT_STORE_RETRY,
+      ...options.storeRetry,
+      maxAttempts: options.maxStoreAttempts ?? DEFAULT_STORE_RETRY.maxAttempts,
+    };
     this.limiter = new DeviceRateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, () => this.nowMs());
   }
 
@@ -148,11 +173,32 @@ export class Ingest {
 
   /**
    * Handles one message. Bad input is counted, dead-lettered and returned as `rejected` (the
-   * caller acknowledges it); a store failure throws, so the caller does not acknowledge the
-   * message and the broker delivers it again, until the same message has failed
-   * maxStoreAttempts times: then it is poison, dead-lettered and returned as `rejected`.
+   * caller acknowledges it). A store failure is retried here, after a back-off, until the write
+   * succeeds or has failed maxStoreAttempts times; then the message is dead-lettered with all its
+   * bytes and returned as `rejected` (reason `store-failed`). It throws only when neither the store
+   * nor the dead-letter table took the message and stopRetrying('abandon') ended the wait: then
+   * the caller must not acknowledge it (a persistent session gets it again).
    */
   async handle(topic: string, payload: Uint8Array): Promise<IngestOutcome> {
+    const id = this.unacked.begin();
+    try {
+      return await this.handleOnce(topic, payload, id);
+    } finally {
+      this.unacked.end(id);
+    }
+  }
+
+  /**
+   * Ends every back-off now. `dead-letter`: messages still failing are dead-lettered at once and
+   * acknowledged (a clean session would lose them); `abandon`: they are left unacknowledged for
+   * the broker to deliver again (a persistent session). So are later failures: this is for stopping.
+   */
+  stopRetrying(mode: 'dead-letter' | 'abandon'): void {
+    this.onStop = mode;
+    this.stopRetries.abort();
+  }
+
+  private async handleOnce(topic: string, payload: Uint8Array, id: number): Promise<IngestOutcome> {
     this.stats.received++;
     this.stats.receivedBytes += payload.length;
     if (payload.length > this.maxPayloadBytes) {
@@ -200,7 +246,7 @@ export class Ingest {
     }
     // The bytes as received go to the store with the records, for a store that spools them (InfluxDB).
     const received = { payload, receivedUs: Math.round(this.nowMs() * 1000) };
-    try {
+    const write = async (): Promise<IngestOutcome> => {
       if (message.type === 'status') {
         await this.store.writeStatus(fleet, message, received);
         this.stats.statuses++;
@@ -227,20 +273,111 @@ export class Ingest {
         stored: (span?.stored ?? 0) + result.inserted,
       });
       return { kind: 'stored', ...result };
-    } catch (error) {
-      this.stats.storeErrors++;
-      const id = createHash('sha256').update(topic).update(payload).digest('hex');
-      const attempts = (this.storeFailures.get(id) ?? 0) + 1;
-      remember(this.storeFailures, id, attempts, MAX_TRACKED_FAILURES);
-      if (attempts < this.maxStoreAttempts) throw error;
-      this.storeFailures.delete(id);
-      return this.reject(
-        'store-failed',
-        `the store failed ${attempts} times on this message (last: ${(error as Error).message}); dead-lettered so it is not redelivered forever`,
-        topic,
-        payload,
-      );
+    };
+    return this.writeWithRetry(write, topic, payload, id);
+  }
+
+  /**
+   * Runs `write` until it succeeds, with a back-off between attempts; after maxAttempts failures
+   * (or when stopRetrying cuts the wait in `dead-letter` mode) the message is dead-lettered with
+   * its bytes. If the dead-letter table fails too, the message is not acknowledged: it keeps being
+   * retried (store, then dead-letter) at the longest back-off, and shows on /metrics as a stall.
+   */
+  private async writeWithRetry(
+    write: () => Promise<IngestOutcome>,
+    topic: string,
+    payload: Uint8Array,
+    id: number,
+  ): Promise<IngestOutcome> {
+    const startedMs = this.nowMs();
+    let lastError = '';
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const outcome = await write();
+        if (attempt > 1) this.recovered(topic, attempt, startedMs);
+        return outcome;
+      } catch (error) {
+        lastError = (error as Error).message;
+        this.stats.storeErrors++;
+        this.failed(topic, attempt, lastError);
+      }
+      const signal = this.stopRetries.signal;
+      if (attempt >= this.retry.maxAttempts || signal.aborted) {
+        if (this.onStop === 'abandon' && signal.aborted) {
+          throw new StoreRetryAbandoned(`stopping: left unacknowledged after ${attempt} store failures`);
+        }
+        const outcome = this.deadLetterStoreFailed(topic, payload, attempt, lastError);
+        if (outcome !== undefined) return outcome;
+      }
+      this.unacked.retrying(id, true);
+      await backOff(storeRetryDelayMs(this.retry, attempt), signal);
+      this.unacked.retrying(id, false);
+      if (signal.aborted && this.onStop === 'abandon') {
+        throw new StoreRetryAbandoned(`stopping: left unacknowledged after ${attempt} store failures`);
+      }
     }
+  }
+
+  private failed(topic: string, attempt: number, message: string): void {
+    this.failingSince ??= { atMs: this.nowMs(), failures: 0 };
+    const failures = ++this.failingSince.failures;
+    // The first failures and then every 100th: a long outage must show without flooding the log.
+    if (failures <= 5 || failures % 100 === 0)
+      log.warn(
+        {
+          topic,
+          attempt,
+          maxAttempts: this.retry.maxAttempts,
+          failingForMs: Math.round(this.nowMs() - this.failingSince.atMs),
+          unacked: this.unacked.count,
+          err: message,
+        },
+        'store write failed; retrying in process (the message stays unacknowledged meanwhile)',
+      );
+  }
+
+  private recovered(topic: string, attempts: number, startedMs: number): void {
+    this.stats.storeRecoveries++;
+    if (this.failingSince !== undefined) {
+      log.info(
+        {
+          topic,
+          attempts,
+          stalledMs: Math.round(this.nowMs() - startedMs),
+          failures: this.failingSince.failures,
+        },
+        'store write succeeded again after failures',
+      );
+      this.failingSince = undefined;
+    }
+  }
+
+  /** Dead-letters a message the store kept failing on, whole; undefined when that failed too. */
+  private deadLetterStoreFailed(
+    topic: string,
+    payload: Uint8Array,
+    attempts: number,
+    lastError: string,
+  ): IngestOutcome | undefined {
+    const message = `the store failed ${attempts} times on this message (last: ${lastError}); dead-lettered with its ${payload.length} bytes, not stored`;
+    try {
+      this.deadLetter.add(
+        deadLetterEntry(topic, 'store-failed', message, payload, Math.round(this.nowMs() * 1000), {
+          whole: true,
+        }),
+      );
+    } catch (error) {
+      log.error(
+        { topic, err: (error as Error).message },
+        'neither the store nor the dead-letter table took the message; it stays unacknowledged and is retried',
+      );
+      return undefined;
+    }
+    this.stats.deadLettered++;
+    const count = (this.stats.rejected['store-failed'] ?? 0) + 1;
+    this.stats.rejected['store-failed'] = count;
+    log.error({ topic, attempts, count, err: lastError }, 'store kept failing: message dead-lettered');
+    return { kind: 'rejected', reason: 'store-failed', message };
   }
 }
 

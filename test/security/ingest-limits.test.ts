@@ -1,6 +1,6 @@
 // The collector's ingest against bad and hostile input, with a real SQLite store and dead-letter
 // file: every refusal is counted by reason and kept with a truncated copy, limits hold per device,
-// a message the store keeps failing on is given up after a bounded number of tries, and a late
+// a message the store keeps failing on is retried a bounded number of times, then dead-lettered whole, and a late
 // last will does not mark a reconnected device offline.
 
 import { join } from 'node:path';
@@ -141,33 +141,41 @@ describe('poison messages', () => {
 });
 
 describe('a message the store keeps failing on', () => {
-  it('is retried (left unacknowledged) a bounded number of times, then dead-lettered, while other messages still retry', async () => {
-    let failing = true;
+  it('is retried in process a bounded number of times, then dead-lettered whole and answered, while a recovering store stores the next', async () => {
+    let failuresLeft = 2;
     const flaky: RecordStore = {
       connect: async () => {},
       close: async () => {},
       writeStatus: async () => {},
       writeFeedback: async () => {},
       writeBatch: async (fleet, device, records) => {
-        if (failing || records[0]?.seq === 666) throw new Error('disk I/O error');
+        if (records[0]?.seq === 666) throw new Error('disk I/O error');
+        if (failuresLeft-- > 0) throw new Error('database is locked');
         return store.writeBatch(fleet, device, records);
       },
     };
-    const ingest = new Ingest(flaky, { deadLetter, maxStoreAttempts: 3 });
+    const ingest = new Ingest(flaky, {
+      deadLetter,
+      maxStoreAttempts: 3,
+      storeRetry: { initialDelayMs: 1, maxDelayMs: 2 },
+    });
     const poison = batch('d1', [666]);
-    await expect(ingest.handle(topic('d1'), poison)).rejects.toThrow(/disk I\/O/);
-    await expect(ingest.handle(topic('d1'), batch('d1', [1]))).rejects.toThrow(/disk I\/O/);
-    await expect(ingest.handle(topic('d1'), poison)).rejects.toThrow(/disk I\/O/);
-    failing = false;
     expect(await ingest.handle(topic('d1'), poison)).toMatchObject({
       kind: 'rejected',
       reason: 'store-failed',
     });
-    // The outage message was a different message: it is stored on its redelivery.
+    expect(ingest.stats).toMatchObject({ storeErrors: 3, rejected: { 'store-failed': 1 } });
+    const entry = deadLetter.recent(1)[0];
+    expect(entry).toMatchObject({ reason: 'store-failed', payloadBytes: poison.length });
+    expect(entry?.detail).toMatch(/failed 3 times/);
+    expect(Buffer.from(entry?.payloadHead ?? []).equals(Buffer.from(poison))).toBe(true);
+    // A store that recovers within the attempts (2 failures, then success): stored, not dead-lettered.
     expect(await ingest.handle(topic('d1'), batch('d1', [1]))).toMatchObject({ kind: 'stored', inserted: 1 });
-    expect(ingest.stats).toMatchObject({ storeErrors: 4, rejected: { 'store-failed': 1 } });
-    expect(deadLetter.recent(1)[0]).toMatchObject({ reason: 'store-failed' });
-    expect(deadLetter.recent(1)[0]?.detail).toMatch(/failed 3 times/);
+    expect(ingest.stats).toMatchObject({
+      storeErrors: 5,
+      storeRecoveries: 1,
+      rejected: { 'store-failed': 1 },
+    });
   });
 });
 
