@@ -64,6 +64,9 @@ CREATE TABLE IF NOT EXISTS feedback (
 ) WITHOUT ROWID;
 `;
 
+/** How long a write waits for another connection's lock before it fails (and ingest retries), ms. */
+const BUSY_TIMEOUT_MS = 200;
+
 export class SqliteStore implements Store, RecordWriter, RecordReader, ComparisonWriter {
   private db: Database.Database | undefined;
   private insertBatch:
@@ -72,7 +75,11 @@ export class SqliteStore implements Store, RecordWriter, RecordReader, Compariso
 
   constructor(
     readonly path: string,
-    private readonly options: { readOnly?: boolean } = {},
+    private readonly options: {
+      readOnly?: boolean;
+      /** `full` (default): every commit is synced; `normal`: faster, a power cut may lose the last commits. */
+      durability?: 'full' | 'normal';
+    } = {},
   ) {}
 
   get url(): string {
@@ -88,9 +95,15 @@ export class SqliteStore implements Store, RecordWriter, RecordReader, Compariso
       return;
     }
     if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
-    const db = new Database(this.path);
+    // A short busy timeout: better-sqlite3 is synchronous, so a file locked by another connection
+    // (a backup, a sqlite3 shell) blocked the whole event loop — /metrics included — for the
+    // default 5 s per write. Ingest retries a failed write itself, after an async back-off.
+    const db = new Database(this.path, { timeout: BUSY_TIMEOUT_MS });
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
+    // FULL: in WAL mode, NORMAL commits without syncing the WAL, so a power cut can undo a commit
+    // whose MQTT message was already acknowledged; FULL syncs the WAL at every commit (issue 12,
+    // item 10; the cost is measured in docs/reliability.md). `durability: 'normal'` opts out.
+    db.pragma(`synchronous = ${this.options.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
     db.exec(INFERENCE_SCHEMA);
     db.exec(DEVICE_SCHEMA);
     db.exec(COMPARISON_SCHEMA);
