@@ -46,6 +46,8 @@ export function collectorCommand(): Command {
         onDeployment: (fleet, message) => deployment.handle(fleet, message),
       });
       configureIngest(collector.ingest, config);
+      // Points a buffering store's server refuses after the ack (InfluxDB 400) are dead-lettered whole.
+      optionalCapability(store, 'drain')?.onRefused((refused) => collector.ingest.deadLetterRefused(refused));
       await collector.start();
       const metrics = collectorMetricsSource(collector.ingest, optionalCapability(store, 'drain'));
       const reader = optionalCapability(store, 'readRecords');

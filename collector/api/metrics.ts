@@ -35,6 +35,7 @@ export const REJECT_REASONS: readonly RejectReason[] = [
   'unexpected-kind',
   'rate-limited',
   'store-failed',
+  'store-refused',
 ];
 
 type Labels = Record<string, string>;
@@ -94,6 +95,11 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
       'edgewatt_store_write_errors_total',
       'Store writes that failed; each is retried in process after a back-off, then dead-lettered (store-failed).',
       ingest.storeErrors,
+    ),
+    ...counter(
+      'edgewatt_store_refused_points_total',
+      'Points the store server refused after their message was acknowledged (InfluxDB 400), dead-lettered whole.',
+      ingest.refusedByServer,
     ),
     ...counter(
       'edgewatt_store_recoveries_total',

@@ -4,7 +4,7 @@
 
 import { logger } from '../../common/logger.js';
 import { decodeAs, MAX_PAYLOAD_BYTES, type ProtocolErrorReason, parseTopic } from '../../protocol/index.js';
-import type { RecordStore } from '../store/index.js';
+import { type RecordStore, type RefusedData, StoreRefusedError } from '../store/index.js';
 import { type DeadLetter, deadLetterEntry, MemoryDeadLetter } from './dead-letter.js';
 import { DEFAULT_RATE_LIMIT, DeviceRateLimiter, type RateLimit } from './rate-limit.js';
 import {
@@ -23,7 +23,9 @@ export type RejectReason =
   | 'unexpected-kind'
   | 'rate-limited'
   /** The store failed on this message `maxStoreAttempts` times in a row (retried in process): dead-lettered with its bytes. */
-  | 'store-failed';
+  | 'store-failed'
+  /** The store refuses this data for what it is (an InfluxDB tag value it cannot hold): dead-lettered with its bytes. */
+  | 'store-refused';
 
 export interface IngestStats {
   /** Messages handed to handle(), whatever became of them. */
@@ -46,6 +48,8 @@ export interface IngestStats {
   storeErrors: number;
   /** Store writes that succeeded after one or more failures. */
   storeRecoveries: number;
+  /** Points the store's server refused after the message was acknowledged (InfluxDB 400), dead-lettered. */
+  refusedByServer: number;
   rejected: Partial<Record<RejectReason, number>>;
   deadLettered: number;
 }
@@ -91,6 +95,7 @@ export class Ingest {
     seqRegressions: 0,
     storeErrors: 0,
     storeRecoveries: 0,
+    refusedByServer: 0,
     rejected: {},
     deadLettered: 0,
   };
@@ -298,15 +303,26 @@ export class Ingest {
         return outcome;
       } catch (error) {
         lastError = (error as Error).message;
-        this.stats.storeErrors++;
-        this.failed(topic, attempt, lastError);
+        if (error instanceof StoreRefusedError) {
+          // Not an outage: the store will never take it. Dead-letter it whole now, no retry.
+          const refused = this.deadLetterWhole('store-refused', lastError, topic, payload);
+          if (refused !== undefined) return refused;
+        } else {
+          this.stats.storeErrors++;
+          this.failed(topic, attempt, lastError);
+        }
       }
       const signal = this.stopRetries.signal;
       if (attempt >= this.retry.maxAttempts || signal.aborted) {
         if (this.onStop === 'abandon' && signal.aborted) {
           throw new StoreRetryAbandoned(`stopping: left unacknowledged after ${attempt} store failures`);
         }
-        const outcome = this.deadLetterStoreFailed(topic, payload, attempt, lastError);
+        const outcome = this.deadLetterWhole(
+          'store-failed',
+          `the store failed ${attempt} times on this message (last: ${lastError}); dead-lettered with its ${payload.length} bytes, not stored`,
+          topic,
+          payload,
+        );
         if (outcome !== undefined) return outcome;
       }
       this.unacked.retrying(id, true);
@@ -352,19 +368,16 @@ export class Ingest {
     }
   }
 
-  /** Dead-letters a message the store kept failing on, whole; undefined when that failed too. */
-  private deadLetterStoreFailed(
+  /** Dead-letters a message whole (synced); undefined when the dead-letter table failed too. */
+  private deadLetterWhole(
+    reason: 'store-failed' | 'store-refused',
+    message: string,
     topic: string,
     payload: Uint8Array,
-    attempts: number,
-    lastError: string,
   ): IngestOutcome | undefined {
-    const message = `the store failed ${attempts} times on this message (last: ${lastError}); dead-lettered with its ${payload.length} bytes, not stored`;
     try {
       this.deadLetter.add(
-        deadLetterEntry(topic, 'store-failed', message, payload, Math.round(this.nowMs() * 1000), {
-          whole: true,
-        }),
+        deadLetterEntry(topic, reason, message, payload, Math.round(this.nowMs() * 1000), { whole: true }),
       );
     } catch (error) {
       log.error(
@@ -374,10 +387,37 @@ export class Ingest {
       return undefined;
     }
     this.stats.deadLettered++;
-    const count = (this.stats.rejected['store-failed'] ?? 0) + 1;
-    this.stats.rejected['store-failed'] = count;
-    log.error({ topic, attempts, count, err: lastError }, 'store kept failing: message dead-lettered');
-    return { kind: 'rejected', reason: 'store-failed', message };
+    const count = (this.stats.rejected[reason] ?? 0) + 1;
+    this.stats.rejected[reason] = count;
+    if (count <= 10 || count % 1000 === 0)
+      log.error({ topic, reason, count, err: message }, 'message not stored: dead-lettered with its bytes');
+    return { kind: 'rejected', reason, message };
+  }
+
+  /**
+   * Data a buffering store accepted and its server later refused (InfluxDB 400): its message was
+   * acknowledged long ago, so the data itself goes to the dead-letter table, whole, and is counted.
+   */
+  deadLetterRefused(refused: RefusedData): void {
+    this.stats.refusedByServer += refused.lines;
+    try {
+      this.deadLetter.add(
+        deadLetterEntry(
+          refused.where,
+          'refused-by-server',
+          `${refused.lines} points refused: ${refused.reason}`,
+          refused.bytes,
+          Math.round(this.nowMs() * 1000),
+          { whole: true },
+        ),
+      );
+      this.stats.deadLettered++;
+    } catch (error) {
+      log.error(
+        { where: refused.where, lines: refused.lines, err: (error as Error).message },
+        'refused points could not be dead-lettered; they are counted only',
+      );
+    }
   }
 }
 

@@ -2,14 +2,16 @@
 // renderer: the store decides what its entries hold), writes it with the `influx` client's HTTP
 // pool (POST /write, nanosecond precision) and says what is retryable: 5xx, network errors and timeouts,
 // a missing database (created, then retried) and auth failures (a typo must not throw data
-// away); 400/422 (bad points) are dropped and counted by the runtime.
+// away). A 400 (a partial write: a field type conflict, a tag over InfluxDB's value limit, a
+// point it cannot parse) is split in halves until only the refused points are left: the rest is
+// written (writes are idempotent), the refused points are counted and handed on whole (onRefused).
 
 import { readFileSync } from 'node:fs';
 import type { RequestOptions } from 'node:https';
 import { InfluxDB } from 'influx';
 import { Pool, RequestError } from 'influx/lib/src/pool.js';
 import { logger } from '../../common/logger.js';
-import type { FailureAction, Sink, SinkBatch, SinkWriteResult } from './sink.js';
+import type { FailureAction, RefusedLines, Sink, SinkBatch, SinkWriteResult } from './sink.js';
 import type { SpoolEntry } from './spool-frames.js';
 
 const log = logger('collector.sink.influxdb');
@@ -18,7 +20,7 @@ const log = logger('collector.sink.influxdb');
 export interface RenderedLines {
   body: Buffer;
   lines: number;
-  refused: readonly { lines: number; reason: string }[];
+  refused: readonly { lines: number; reason: string; bytes: Uint8Array }[];
 }
 
 export type LineRenderer = (entries: readonly SpoolEntry[]) => RenderedLines;
@@ -44,6 +46,8 @@ export class InfluxSink implements Sink {
   private readonly auth: string | undefined;
   private databaseReady = false;
   private refusedEntries = 0;
+  private refusedPoints = 0;
+  private readonly refusedListeners: ((refused: RefusedLines) => void)[] = [];
 
   constructor(
     private readonly target: InfluxTarget,
@@ -90,6 +94,15 @@ export class InfluxSink implements Sink {
     this.databaseReady = true;
   }
 
+  /** Each piece of refused data, once its batch is settled (written except for it). */
+  onRefused(listener: (refused: RefusedLines) => void): void {
+    this.refusedListeners.push(listener);
+  }
+
+  private report(refused: RefusedLines): void {
+    for (const listener of this.refusedListeners) listener(refused);
+  }
+
   async write(batch: SinkBatch): Promise<SinkWriteResult> {
     if (!this.databaseReady) await this.ensureDatabase();
     const rendered = this.render(batch.entries);
@@ -101,10 +114,68 @@ export class InfluxSink implements Sink {
       if (this.refusedEntries <= 10 || this.refusedEntries % 1000 === 0)
         log.error(
           { lines: refused.lines, reason: refused.reason, count: this.refusedEntries },
-          'spooled entry could not be turned into line protocol; dropped and counted',
+          'spooled entry could not be turned into line protocol; dropped, counted and dead-lettered',
         );
     }
-    if (rendered.lines === 0) return { written: 0, dropped };
+    if (rendered.lines === 0) {
+      for (const refused of rendered.refused) this.report(refused);
+      return { written: 0, dropped };
+    }
+    try {
+      await this.post(rendered.body);
+    } catch (error) {
+      if (!isRefusal(error)) throw error;
+      // Split until only the refused points are left; a retryable failure on the way throws, and
+      // the runtime writes the whole batch again later (nothing was reported yet).
+      const refused: { line: Buffer; reason: string }[] = [];
+      const written = await this.bisect(splitLines(rendered.body), refusalReason(error), refused);
+      for (const r of rendered.refused) this.report(r);
+      this.reportPoints(refused);
+      return { written, dropped: dropped + refused.length };
+    }
+    for (const r of rendered.refused) this.report(r);
+    return { written: rendered.lines, dropped };
+  }
+
+  /** Writes `lines` (known to hold a refused point) in halves; returns the points written. */
+  private async bisect(
+    lines: readonly Buffer[],
+    reason: string,
+    refused: { line: Buffer; reason: string }[],
+  ): Promise<number> {
+    if (lines.length === 1) {
+      refused.push({ line: lines[0] as Buffer, reason });
+      return 0;
+    }
+    const middle = lines.length >> 1;
+    let written = 0;
+    for (const half of [lines.slice(0, middle), lines.slice(middle)]) {
+      try {
+        await this.post(Buffer.concat(half));
+        written += half.length;
+      } catch (error) {
+        if (!isRefusal(error)) throw error;
+        written += await this.bisect(half, refusalReason(error), refused);
+      }
+    }
+    return written;
+  }
+
+  /** Refused points, grouped by InfluxDB's reason, each group one piece of refused data. */
+  private reportPoints(refused: readonly { line: Buffer; reason: string }[]): void {
+    const byReason = new Map<string, Buffer[]>();
+    for (const { line, reason } of refused) byReason.set(reason, [...(byReason.get(reason) ?? []), line]);
+    for (const [reason, lines] of byReason) {
+      this.refusedPoints += lines.length;
+      log.error(
+        { lines: lines.length, reason, first: lines[0]?.toString('utf8', 0, 200), count: this.refusedPoints },
+        'InfluxDB refused points (HTTP 400); the rest of the batch is written, these are dead-lettered',
+      );
+      this.report({ reason, bytes: Buffer.concat(lines), lines: lines.length });
+    }
+  }
+
+  private async post(body: Buffer): Promise<void> {
     try {
       await this.pool.discard({
         method: 'POST',
@@ -112,14 +183,13 @@ export class InfluxSink implements Sink {
         query: { db: this.target.database, precision: 'n' },
         // pool.d.ts types the body as a string, but pool.js only passes it to Buffer.from() (for
         // content-length: a copy, no encoding) and req.write(), which both take a Buffer.
-        body: rendered.body as unknown as string,
+        body: body as unknown as string,
         auth: this.auth,
       });
     } catch (error) {
       if (error instanceof RequestError && error.res.statusCode === 404) this.databaseReady = false;
       throw error;
     }
-    return { written: rendered.lines, dropped };
   }
 
   classify(error: unknown): FailureAction {
@@ -137,4 +207,32 @@ export class InfluxSink implements Sink {
   }
 
   async close(): Promise<void> {}
+}
+
+/** A 400/422: InfluxDB refused some points of the body (it wrote the others: a partial write). */
+function isRefusal(error: unknown): error is RequestError {
+  const status = error instanceof RequestError ? error.res.statusCode : undefined;
+  return status === 400 || status === 422;
+}
+
+/** InfluxDB's words from a refusal: `{"error":"partial write: field type conflict: ..."}`. */
+function refusalReason(error: RequestError): string {
+  const body = error.message.replace(/^A \d+ [^:]*error occurred: /, '');
+  try {
+    return String((JSON.parse(body) as { error?: unknown }).error ?? body).trim();
+  } catch {
+    return body.trim();
+  }
+}
+
+/** The points of a line-protocol body, each with its newline. */
+function splitLines(body: Buffer): Buffer[] {
+  const lines: Buffer[] = [];
+  let start = 0;
+  for (let at = body.indexOf(10); at >= 0; at = body.indexOf(10, start)) {
+    lines.push(body.subarray(start, at + 1));
+    start = at + 1;
+  }
+  if (start < body.length) lines.push(Buffer.concat([body.subarray(start), Buffer.from('\n')]));
+  return lines;
 }

@@ -15,6 +15,17 @@ export interface SinkBatch {
   lines: number;
 }
 
+/**
+ * Lines the destination refused (or the sink could not build), with the data itself: handed to
+ * the sink's owner to be kept (dead-lettered), never dropped silently.
+ */
+export interface RefusedLines {
+  reason: string;
+  /** The refused points (line protocol, newline-terminated), or the spooled entry they came from. */
+  bytes: Uint8Array;
+  lines: number;
+}
+
 /** What a write did with a batch's lines: confirmed by the destination, or refused before sending. */
 export interface SinkWriteResult {
   written: number;

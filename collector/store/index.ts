@@ -40,12 +40,14 @@ export {
   type RecordReader,
   type RecordStore,
   type RecordWriter,
+  type RefusedData,
   type Store,
   type StoreBufferStats,
   StoreCapabilityError,
   StoreConfigError,
   type StoredFeedback,
   type StoredRecord,
+  StoreRefusedError,
   type WriteResult,
 } from './store.js';
 

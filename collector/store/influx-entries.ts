@@ -108,8 +108,8 @@ export function readMessageEntry(bytes: Uint8Array): SpooledMessage | undefined 
 export interface RenderedLines {
   body: Buffer;
   lines: number;
-  /** Entries refused (undecodable, or no lines could be built): their lines are dropped. */
-  refused: { lines: number; reason: string }[];
+  /** Entries refused (undecodable, or no lines could be built): their lines are dropped, the entry handed on. */
+  refused: { lines: number; reason: string; bytes: Uint8Array }[];
 }
 
 /**
@@ -136,7 +136,7 @@ export function renderEntries(entries: readonly SpoolEntry[]): RenderedLines {
     const rendered =
       kind === KIND_MESSAGE ? messageLines(entry.bytes) : { error: `unknown entry kind ${kind}` };
     if ('error' in rendered) {
-      refused.push({ lines: entry.lines, reason: rendered.error });
+      refused.push({ lines: entry.lines, reason: rendered.error, bytes: entry.bytes });
       continue;
     }
     texts.push(`${rendered.points.join('\n')}\n`);

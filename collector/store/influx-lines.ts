@@ -22,13 +22,29 @@ import {
 } from '../../protocol/index.js';
 import type { ComparisonResult } from '../lifecycle/comparison-result.js';
 
-const TAG_SPECIAL = /[,= \\\n]/;
-const tag = (value: string): string =>
-  value.length === 0
-    ? 'none'
-    : TAG_SPECIAL.test(value)
-      ? value.replace(/[,= \\]/g, '\\$&').replace(/\n/g, ' ')
-      : value;
+// Line protocol escapes `,`, `=` and space in a tag value with a backslash. It has no escape for
+// a newline or another control character, and none for a backslash (InfluxDB 1.x keeps `\\` as
+// two, and one before `,`, `=`, a space or the end escapes that): such a value cannot be written,
+// and throws here. Values from devices were checked before they were spooled (influx-tags.ts).
+const TAG_SPECIAL = /[,= ]/g;
+
+/** Whether line protocol cannot carry `value` as a tag value: a control character or a backslash. */
+export function tagValueUnwritable(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x5c) return true;
+  }
+  return false;
+}
+
+const tag = (value: string): string => {
+  if (value.length === 0) return 'none';
+  if (tagValueUnwritable(value))
+    throw new RangeError(
+      `tag value ${JSON.stringify(value.slice(0, 80))} holds a control character or a backslash`,
+    );
+  return value.replace(TAG_SPECIAL, '\\$&');
+};
 const str = (value: string): string => `"${value.replace(/[\\"]/g, '\\$&').replace(/\n/g, ' ')}"`;
 const int = (value: number): string => `${Math.trunc(value)}i`;
 const float = (value: number): string => {

@@ -22,6 +22,7 @@ import { legacyLinesEntry, linesEntry, messageEntry, renderEntries } from './inf
 import { comparisonLine, inferenceLines } from './influx-lines.js';
 import { InfluxQuery } from './influx-query.js';
 import { InfluxReader } from './influx-read.js';
+import { TagGuard } from './influx-tags.js';
 import {
   type ComparisonWriter,
   type DeviceStatus,
@@ -30,6 +31,7 @@ import {
   type ReceivedPayload,
   type RecordReader,
   type RecordWriter,
+  type RefusedData,
   type Store,
   StoreConfigError,
   type StoredFeedback,
@@ -88,6 +90,9 @@ export class InfluxStore implements Store, RecordWriter, RecordReader, Compariso
   private readonly readOnly: boolean;
   private readonly reader: InfluxReader;
   private readonly query: InfluxQuery;
+  private readonly sink: InfluxSink;
+  /** Bounds tag values from device text before a message is spooled (influx-tags.ts). */
+  readonly tags = new TagGuard();
 
   constructor(rest: string, settings: InfluxStoreSettings = {}) {
     const { host, port, database } = parseInfluxUrl(rest);
@@ -109,6 +114,7 @@ export class InfluxStore implements Store, RecordWriter, RecordReader, Compariso
     this.query = new InfluxQuery(target);
     this.reader = new InfluxReader(this.query);
     const sink = new InfluxSink(target, renderEntries);
+    this.sink = sink;
     this.runtime = new SinkRuntime(sink, {
       spool: {
         dir: this.spoolDir,
@@ -162,6 +168,8 @@ export class InfluxStore implements Store, RecordWriter, RecordReader, Compariso
     received?: ReceivedPayload,
   ): Promise<WriteResult> {
     if (records.length === 0) return { inserted: 0, duplicates: 0 };
+    // Throws (not retried: ingest dead-letters the message whole) for a tag value it cannot hold.
+    this.tags.checkRecords(fleet, device, records);
     // A batch message holds consecutive seqs; other record sets handed over directly keep their lines.
     const entry =
       received !== undefined || consecutive(records)
@@ -178,6 +186,7 @@ export class InfluxStore implements Store, RecordWriter, RecordReader, Compariso
   }
 
   async writeStatus(fleet: string, status: StatusMessage, received?: ReceivedPayload): Promise<void> {
+    this.tags.checkStatus(fleet, status);
     await this.runtime.append([messageEntry(fleet, status.device, status, received)]);
   }
 
@@ -197,6 +206,11 @@ export class InfluxStore implements Store, RecordWriter, RecordReader, Compariso
 
   get bufferStats(): SinkStats {
     return this.runtime.stats;
+  }
+
+  /** Points InfluxDB refused (400) and entries that could not become points, with the data itself. */
+  onRefused(listener: (refused: RefusedData) => void): void {
+    this.sink.onRefused((refused) => listener({ where: this.url, ...refused }));
   }
 
   /** Resolves once everything accepted so far is in InfluxDB. */

@@ -143,11 +143,27 @@ export interface ComparisonWriter {
   writeComparison(results: readonly ComparisonResult[]): Promise<void>;
 }
 
+/**
+ * Data a buffering store accepted (so its message was acknowledged) and its server then refused
+ * (InfluxDB: a 400 for these points): handed on whole, to be dead-lettered, never dropped silently.
+ */
+export interface RefusedData {
+  /** Where it was refused, e.g. `influxdb://127.0.0.1:8086/edgewatt`. */
+  where: string;
+  /** The server's words. */
+  reason: string;
+  /** The refused data itself (InfluxDB: its line-protocol points, one per line). */
+  bytes: Uint8Array;
+  lines: number;
+}
+
 /** Capability `drain`: a store that buffers writes locally and can say when they reached the server. */
 export interface Drainable {
   /** Resolves once everything accepted so far is in the server. */
   drained(): Promise<void>;
   readonly bufferStats: StoreBufferStats;
+  /** Called with each piece of buffered data the server refused (the collector dead-letters it). */
+  onRefused(listener: (refused: RefusedData) => void): void;
 }
 
 /** The capabilities a driver may declare, each with the interface that implements it. */
@@ -172,6 +188,14 @@ export type RecordStore = Omit<Store, 'url'> & RecordWriter;
 
 export class StoreConfigError extends EdgewattError {
   override readonly name: string = 'StoreConfigError';
+}
+
+/**
+ * The store refuses this data for what it is (a tag value it cannot hold, say): not an outage,
+ * so ingest does not retry it; the message is dead-lettered whole and acknowledged.
+ */
+export class StoreRefusedError extends EdgewattError {
+  override readonly name: string = 'StoreRefusedError';
 }
 
 /** A store was asked for something its driver does not declare. */
