@@ -41,6 +41,7 @@ function switchable(failing: () => boolean): RecordStore & { stored: number[] } 
     connect: async () => {},
     close: async () => {},
     writeStatus: async () => {},
+    writeFeedback: async () => {},
     writeBatch: async (_fleet, _device, records) => {
       if (failing()) throw new Error('database is locked');
       stored.push(...records.map((r) => r.seq));
