@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   collector: async () => (await import('./commands/collector.js')).collectorCommand(),
   demo: async () => (await import('./commands/demo.js')).demoCommand(),
   export: async () => (await import('./commands/export.js')).exportCommand(),
+  experiment: async () => (await import('./commands/experiment.js')).experimentCommand(),
   dashboards: async () => (await import('./commands/dashboards.js')).dashboardsCommand(),
   compare: async () => (await import('./commands/compare.js')).compareCommand(),
   doctor: async () => (await import('./commands/doctor.js')).doctorCommand(),

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { collectorMetricsSource } from '../../collector/api/metrics.js';
 import { Collector } from '../../collector/collector.js';
 import { type Deployment, openDeployment } from '../../collector/deploy/index.js';
+import { startExperimentDriver } from '../../collector/experiments/index.js';
 import { capability, createStore, optionalCapability } from '../../collector/store/index.js';
 import { gatherFleetView } from '../../collector/web/fleet-view.js';
 import { logger } from '../../common/logger.js';
@@ -51,6 +52,11 @@ export function collectorCommand(): Command {
       await collector.start();
       const metrics = collectorMetricsSource(collector.ingest, optionalCapability(store, 'drain'));
       const reader = optionalCapability(store, 'readRecords');
+      // Experiments (issue 17) switch models through the same signed assignments as rollouts.
+      const experiments =
+        deployment.service === undefined
+          ? undefined
+          : startExperimentDriver({ dataDir: config.dataDir, port: deployment.service, reader });
       const api = await startHttpApi(config, config.store, {
         metrics,
         fleet: () => gatherFleetView(reader, metrics),
@@ -65,6 +71,7 @@ export function collectorCommand(): Command {
             : { cert: readFileSync(config.httpCert), key: readFileSync(config.httpKey) },
       }).catch(async (error: unknown) => {
         // The API could not start (address taken...): leave the broker cleanly, then report it.
+        await experiments?.close();
         await collector.stop();
         collector.ingest.deadLetter.close();
         deployment.close();
@@ -77,6 +84,7 @@ export function collectorCommand(): Command {
           : undefined;
       await untilSignal();
       clearInterval(timer);
+      await experiments?.close();
       await collector.stop();
       collector.ingest.deadLetter.close();
       await api?.close();
