@@ -5,10 +5,13 @@
 
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EdgewattError } from '../common/errors.js';
 import { logger } from '../common/logger.js';
 import { type BridgeModel, windowRecords } from './adapter/window-record.js';
 import { EwfwMonitor } from './devices/ewfw/monitor.js';
-import type { MonitorSpec } from './monitor-spec.js';
+import { BenchSource } from './mlperf/bench-source.js';
+import { MONITOR_KINDS, type MonitorSpec } from './monitor-spec.js';
 import { RecordSink, type RecordSinkConfig } from './publish/record-sink.js';
 import { ReopeningPort } from './serial/reopening-port.js';
 
@@ -24,6 +27,18 @@ export interface BridgeConfig extends Omit<RecordSinkConfig, 'describe'> {
   windowInferences: number;
   board?: string | undefined;
   reconnect?: ReopeningPort['backoff'] | undefined;
+  /** The MLPerf Tiny device under test's port (with an lpm01a monitor), `path[@baud]`. */
+  dut?: string | undefined;
+  /** Target supply voltage the LPM01A sets, mV. */
+  voltageMv?: number | undefined;
+  /** Where energy-mode runs are written as results folders. */
+  resultsDir?: string | undefined;
+  /** Energy-mode runs to do (lpm01a); 0 = until stopped. */
+  runs?: number | undefined;
+}
+
+export class BridgeConfigError extends EdgewattError {
+  override readonly name = 'BridgeConfigError';
 }
 
 export interface BridgeCounters {
@@ -47,12 +62,23 @@ export function bridgeModel(name: string, modelFile: string | undefined): Bridge
 
 export class Bridge {
   readonly counters: BridgeCounters = { windows: 0, records: 0, discardedWindows: 0 };
-  private readonly port: ReopeningPort;
+  private port: ReopeningPort | undefined;
+  private bench: BenchSource | undefined;
   readonly monitor: EwfwMonitor;
   readonly sink: RecordSink;
 
   private constructor(readonly config: BridgeConfig) {
     const model = bridgeModel(config.model, config.modelFile);
+    this.sink = new RecordSink({
+      ...config,
+      describe: {
+        ...(config.board === undefined ? {} : { board: config.board }),
+        sensor: config.monitor.kind,
+        backend: 'mcu',
+        modelId: model.modelId,
+        variant: model.variant,
+      },
+    });
     this.monitor = new EwfwMonitor((window, hello) => {
       this.counters.windows++;
       if (window.missingSamples > 0) {
@@ -76,42 +102,84 @@ export class Bridge {
         },
         model,
       );
-      for (const record of records) this.sink.add(record);
-      this.counters.records += records.length;
+      this.publish(records);
     });
-    this.sink = new RecordSink({
-      ...config,
-      describe: {
-        ...(config.board === undefined ? {} : { board: config.board }),
-        sensor: config.monitor.kind,
-        backend: 'mcu',
-        modelId: model.modelId,
-        variant: model.variant,
-      },
-    });
-    this.port = new ReopeningPort({
-      path: config.monitor.path,
-      baudRate: config.monitor.baudRate,
-      onData: (chunk) => this.monitor.push(chunk),
-      ...(config.reconnect === undefined ? {} : { reconnect: config.reconnect }),
-    });
+    if (config.monitor.kind === 'ewfw') {
+      this.port = new ReopeningPort({
+        path: config.monitor.path,
+        baudRate: config.monitor.baudRate,
+        onData: (chunk) => this.monitor.push(chunk),
+        ...(config.reconnect === undefined ? {} : { reconnect: config.reconnect }),
+      });
+    } else if (config.monitor.kind === 'lpm01a') {
+      if (config.dut === undefined) {
+        throw new BridgeConfigError(
+          '--monitor lpm01a measures an MLPerf Tiny device under test: give its port with --dut <path>[@baud]',
+        );
+      }
+      const at = config.dut.lastIndexOf('@');
+      this.bench = new BenchSource({
+        monitorPath: config.monitor.path,
+        monitorBaud: config.monitor.baudRate,
+        dutPath: at < 0 ? config.dut : config.dut.slice(0, at),
+        dutBaud: at < 0 ? 9_600 : Number(config.dut.slice(at + 1)),
+        voltageMv: config.voltageMv ?? 3_300,
+        resultsDir: config.resultsDir ?? join(config.stateDir, 'mlperf'),
+        runs: config.runs ?? 0,
+        onWindow: (window) => {
+          this.counters.windows++;
+          this.publish(
+            windowRecords(
+              {
+                endUs: Date.now() * 1000,
+                durationS: window.endS - window.startS,
+                energyJ: window.energyJ,
+                sampleCount: Math.round((window.endS - window.startS) * 1000),
+                idleW: null,
+                inferences: window.inferences,
+                accuracy: MONITOR_KINDS.lpm01a.accuracy,
+                sensor: 'lpm01a',
+              },
+              model,
+            ),
+          );
+        },
+      });
+    } else {
+      throw new BridgeConfigError(
+        `monitor kind ${config.monitor.kind}: its driver is not built yet (ewfw and lpm01a are); see firmware-bridge/README.md`,
+      );
+    }
+  }
+
+  private publish(records: ReturnType<typeof windowRecords>): void {
+    for (const record of records) this.sink.add(record);
+    this.counters.records += records.length;
   }
 
   static start(config: BridgeConfig): Bridge {
-    if (config.monitor.kind !== 'ewfw') {
-      throw new Error(`monitor kind ${config.monitor.kind} is not wired yet`);
-    }
     const bridge = new Bridge(config);
-    bridge.port.start();
+    bridge.port?.start();
+    bridge.bench?.start();
     return bridge;
   }
 
   get portOpens(): number {
-    return this.port.opens;
+    return this.port?.opens ?? 0;
+  }
+
+  /** Resolves when a bounded job is done (lpm01a with --runs n); never for a streaming monitor. */
+  finished(): Promise<void> {
+    return this.bench?.finished ?? new Promise(() => undefined);
+  }
+
+  get benchCounters() {
+    return this.bench?.counters;
   }
 
   async stop(drainTimeoutMs = 10_000) {
-    await this.port.stop();
+    await this.port?.stop();
+    await this.bench?.stop();
     const spool = await this.sink.close(drainTimeoutMs);
     log.info({ ...this.counters, monitor: this.monitor.counters, spool }, 'bridge stopped');
     return spool;

@@ -28,10 +28,12 @@ export function bridgeCommand(): Command {
         ...reliabilityConfig(config),
       });
       // Runs until stopped; a broker that refuses the credentials at start ends it with that error.
-      const reason = await untilSignal(bridge.sink.publisher.fatal).catch(async (error: unknown) => {
-        await bridge.stop(0);
-        throw error;
-      });
+      const reason = await untilSignal(Promise.race([bridge.finished(), bridge.sink.publisher.fatal])).catch(
+        async (error: unknown) => {
+          await bridge.stop(0);
+          throw error;
+        },
+      );
       log.info({ reason, ...bridge.counters }, 'stopping');
       await bridge.stop();
     });

@@ -37,6 +37,23 @@ export const bridgeSchema = z.object({
     help: 'inferences the board runs between two edges of its window pin',
   }),
   board: option(z.string().optional(), { arg: 'id', help: 'board profile id, e.g. esp32' }),
+  dut: option(z.string().optional(), {
+    arg: 'port[@baud]',
+    help: 'with --monitor lpm01a: the MLPerf Tiny device under test (9600 baud in energy mode)',
+  }),
+  voltageMv: option(int({ min: 1800, max: 3300 }).default(3300), {
+    arg: 'mV',
+    help: 'with --monitor lpm01a: the supply voltage the LPM01A gives the board',
+  }),
+  runs: option(int({ min: 0 }).default(0), {
+    arg: 'n',
+    help: 'with --monitor lpm01a: energy-mode runs (5 windows of at least 10 s each) to do, 0 = until stopped',
+  }),
+  resultsDir: option(z.string().optional(), {
+    arg: 'path',
+    help: 'with --monitor lpm01a: where each run is written as an MLPerf Tiny results folder (edgewatt measure replay reads it)',
+    defaultHelp: '<state-dir>/mlperf',
+  }),
   stateDir: option(z.string().optional(), {
     arg: 'path',
     help: 'sequence counter and outbox',

@@ -139,6 +139,14 @@ export class Lpm01aDriver {
     pending.failed = true; // the reason follows on an "Error detail:" line
   }
 
+  /** Rejects the command waiting for its answer (the bridge is stopping). */
+  cancel(reason: string): void {
+    const pending = this.pending;
+    if (pending === null) return;
+    this.settle();
+    pending.reject(new Lpm01aError(`"${pending.command}" cancelled: ${reason}`));
+  }
+
   private settle(): void {
     if (this.pending !== null) clearTimeout(this.pending.timer);
     this.pending = null;

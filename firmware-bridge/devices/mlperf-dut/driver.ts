@@ -71,6 +71,14 @@ export class DutDriver {
     pending.lines.push(line);
   }
 
+  /** Rejects the command waiting for its answer (the bridge is stopping). */
+  cancel(reason: string): void {
+    const pending = this.pending;
+    if (pending === null) return;
+    this.settle();
+    pending.reject(new DutError(`"${pending.command}%" cancelled: ${reason}`));
+  }
+
   private settle(): void {
     if (this.pending !== null) clearTimeout(this.pending.timer);
     this.pending = null;

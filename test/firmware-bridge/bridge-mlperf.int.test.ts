@@ -1,0 +1,97 @@
+// `edgewatt bridge --monitor lpm01a:<port> --dut <port>` as a user runs it against the emulated
+// MLPerf Tiny bench: one energy-mode run, its windows published as batched records through real
+// Mosquitto into SQLite, its results folder written where `measure replay` reads it.
+
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { readMlperfRun, replayMlperfRun } from '../../agent/measure/mlperf.js';
+import { Collector } from '../../collector/collector.js';
+import { SqliteStore } from '../../collector/store/sqlite.js';
+import { startBench } from '../support/mlperf-bench.js';
+import { type Mosquitto, startMosquitto } from '../support/mosquitto.js';
+import { runCli } from '../support/process.js';
+import { tempDir, waitFor } from '../support/stack.js';
+import { describeWith } from '../support/tools.js';
+
+describeWith(['socat', 'mosquitto'], 'edgewatt bridge with an LPM01A and an MLPerf Tiny DUT', () => {
+  const dir = tempDir('edgewatt-bridge-mlperf-');
+  let mosquitto: Mosquitto;
+  let store: SqliteStore;
+  let collector: Collector;
+  beforeAll(async () => {
+    mosquitto = await startMosquitto();
+    store = new SqliteStore(join(dir.path, 'mlperf.sqlite'));
+    collector = new Collector(store, { broker: mosquitto.url, clientId: 'collector-mlperf' });
+    await collector.start();
+  }, 30_000);
+  afterAll(async () => {
+    await collector?.stop();
+    await mosquitto?.remove();
+    dir.remove();
+  });
+
+  it('runs one energy-mode run, publishes every window, writes a results folder, and exits by itself', async () => {
+    const bench = await startBench(dir.path, ['--speed', '40', '--infer-ms', '40', '--active-mw', '45']);
+    const results = join(dir.path, 'results');
+    try {
+      const bridge = runCli(
+        [
+          'bridge',
+          '--broker',
+          mosquitto.url,
+          '--fleet',
+          'lab',
+          '--device',
+          'nucleo-01',
+          '--monitor',
+          `lpm01a:${bench.lpmPair.host}`,
+          '--dut',
+          bench.dutPair.host,
+          '--model',
+          'kws01',
+          '--voltage-mv',
+          '1800',
+          '--runs',
+          '1',
+          '--results-dir',
+          results,
+          '--state-dir',
+          join(dir.path, 'state'),
+          '--flush-ms',
+          '100',
+        ],
+        { EDGEWATT_LOG_LEVEL: 'info' },
+      );
+      const { code } = await bridge.exited;
+      expect(code, bridge.stderr() + bridge.stdout()).toBe(0);
+      const [folder] = readdirSync(results);
+      const replay = replayMlperfRun(readMlperfRun(join(results, folder ?? '')));
+      expect(replay.windows).toHaveLength(5);
+      const perWindow = replay.windows[0]?.inferences ?? 0;
+      expect(perWindow).toBeGreaterThan(200); // calibrated to reach 10 s at 40 ms per inference
+      await waitFor(
+        'every inference of the 5 windows',
+        () => store.count({ device: 'nucleo-01' }) >= 5 * perWindow,
+        20_000,
+      );
+      expect(store.count({ device: 'nucleo-01' })).toBe(5 * perWindow);
+      const records = [];
+      for await (const r of store.readRecords({ device: 'nucleo-01' })) records.push(r);
+      for (const r of records) {
+        expect(r.method).toBe('batched');
+        expect(r.windowInferences).toBe(perWindow);
+        expect(r.sensor).toBe('lpm01a');
+        expect(r.energyJ * 1e6).toBeGreaterThan(1800 * 0.98);
+        expect(r.energyJ * 1e6).toBeLessThan(1800 * 1.02);
+        expect(r.energyUncertaintyJ / r.energyJ).toBeCloseTo(0.02, 3);
+      }
+      // The records carry what the results folder says, window by window.
+      const stored = new Set(records.map((r) => Math.round(r.energyJ * 1e9)));
+      for (const w of replay.windows)
+        expect(stored.has(Math.round((w.energyPerInferenceUj / 1e6) * 1e9))).toBe(true);
+    } finally {
+      await bench.stop();
+    }
+  }, 90_000);
+});
