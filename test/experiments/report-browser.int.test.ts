@@ -1,4 +1,4 @@
-// The experiment report in headless Chromium: opened from a file with every network request
+// The experiment report of a real analysis of a simulated fleet in headless Chromium: opened from a file with every network request
 // refused (it must be self-contained), every plot drawn with its data, no console errors,
 // screenshots at desktop and phone widths, and the tables there with JavaScript off.
 
@@ -8,17 +8,19 @@ import type { Browser } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { renderReport, reportPlots } from '../../collector/experiments/report/render.js';
+import { num } from '../../collector/web/html.js';
 import { DESKTOP, drawnPlots, launchChromium, PHONE, watchedPage } from '../support/chromium.js';
 import { tempDir } from '../support/stack.js';
 import { describeWith } from '../support/tools.js';
-import { fixtureAnalysis } from './report-fixture.js';
+import { simulatedAnalysis } from './simulated-analysis.js';
 
 /** The page's document, inside page.evaluate only (the project compiles without the DOM library). */
 declare const document: { documentElement: { scrollWidth: number; clientWidth: number } };
 
 describeWith(['chromium'], 'experiment report in headless Chromium', () => {
   const dir = tempDir('edgewatt-report-');
-  const analysis = fixtureAnalysis();
+  // A real analysis (analyse.ts) of a simulated fleet (simulate.ts): the shapes the report meets.
+  const { analysis } = simulatedAnalysis();
   const file = join(dir.path, 'report.html');
   let browser: Browser;
 
@@ -98,8 +100,8 @@ describeWith(['chromium'], 'experiment report in headless Chromium', () => {
     );
     // The interval of each arm, as printed in the arms table.
     const arms = await watched.page.locator('table.arms tbody tr').allInnerTexts();
-    expect(arms[0]).toContain('0.058 – 0.072');
-    expect(arms[1]).toContain('0.054 – 0.067');
+    for (const [i, arm] of analysis.arms.entries())
+      expect(arms[i]).toContain(`${num(arm.energyJ.lo, 4)} – ${num(arm.energyJ.hi, 4)}`);
     const visible = await watched.page.locator('noscript .nojs, .nojs').first().isVisible();
     expect(visible, 'the page says plots need JavaScript').toBe(true);
     expect(watched.outside).toEqual([]);

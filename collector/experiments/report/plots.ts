@@ -181,7 +181,7 @@ export function carbonPlot(result: ReportAnalysis, palette: Map<string, string>)
     id: 'plot-carbon',
     title: 'Carbon per inference by arm (estimate)',
     caption:
-      'Life-cycle gCO₂e per inference from the measured energy through the life-cycle engine (grid intensity, embodied carbon, network and datacenter from sourced factor ranges): an estimate. Whiskers: its Monte Carlo interval.',
+      'Life-cycle gCO₂e per inference from the measured energy through the life-cycle engine (grid intensity, embodied carbon, network and datacenter from sourced factor ranges): an estimate. Whiskers: the engine’s Monte Carlo interval (the provenance under the table says which percentiles).',
     yLabel: 'gCO₂e per inference',
     xLabel: 'arm',
     x: 'category',

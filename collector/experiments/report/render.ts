@@ -36,6 +36,8 @@ export interface ReportOptions {
   refreshS?: number;
   /** Navigation prepended to the body (the web page's header); none = the report alone. */
   nav?: string;
+  /** A notice shown at the top (e.g. that the records come from the simulator). */
+  notice?: string;
 }
 
 /** Every plot of the report, in the order it shows them (absent data → the plot is left out). */
@@ -68,7 +70,9 @@ export function renderReport(result: ReportAnalysis, options: ReportOptions = {}
   const e = result.experiment;
   const generated = (options.generatedAt ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z');
   const period = `${e.periods} periods of ${e.periodS} s, washout ${e.washoutS} s`;
-  const warnings = result.checks.warnings.map((w) => `<p class="warn">${esc(w)}</p>`).join('\n');
+  const warnings = [...(options.notice === undefined ? [] : [options.notice]), ...result.checks.warnings]
+    .map((w) => `<p class="warn">${esc(w)}</p>`)
+    .join('\n');
   const series = result.timeSeries.map((board, i) =>
     figure(byId.get(`plot-series-${i}`), scheduleTable(result, board.device)),
   );

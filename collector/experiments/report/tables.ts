@@ -9,30 +9,28 @@ const ESTIMATE = '<span class="estimate" title="computed from factor tables, not
 
 export function armsTable(result: ReportAnalysis): string {
   return table(
-    'Per arm: mean energy per inference with its 95 % board-level bootstrap interval (measured; provenance as stated), latency and accuracy.',
+    'Per arm: mean over boards of each board’s mean energy per inference, with its 95 % board-level bootstrap interval; p95 latency and accuracy over the analysed inferences.',
     [
       'arm',
-      'model / variant / placement',
+      'model (variant, placement)',
       'inferences',
       'boards',
-      'energy (J)',
-      '95 % interval (J)',
+      'energy (J) [95 % interval]',
       'p95 latency (ms)',
       'accuracy',
-      'provenance',
     ],
     result.arms.map((a) => {
       const spec = result.experiment.arms.find((x) => x.id === a.arm);
       return [
         esc(a.arm),
-        spec === undefined ? '–' : esc(`${spec.model} / ${spec.variant} / ${spec.placement}`),
+        spec === undefined
+          ? '–'
+          : `<span title="${esc(spec.model)}">${esc(spec.model.slice(0, 12))}</span> (${esc(spec.variant)}, ${esc(spec.placement)})`,
         num(a.n, 6),
         String(a.boards),
-        num(a.energyJ.mean, 4),
-        interval(a.energyJ.lo, a.energyJ.hi, 4),
+        `${num(a.energyJ.mean, 4)} [${interval(a.energyJ.lo, a.energyJ.hi, 4)}]`,
         num(a.latencyP95Ms, 3),
         pct(a.accuracy),
-        esc(a.provenance),
       ];
     }),
     'arms',
@@ -40,37 +38,31 @@ export function armsTable(result: ReportAnalysis): string {
 }
 
 export function contrastsTable(result: ReportAnalysis): string {
-  return table(
-    'Paired contrasts (b − a): difference in mean energy per inference within boards, with its 95 % interval and p-value.',
-    [
-      'a',
-      'b',
-      'difference (J)',
-      '95 % interval (J)',
-      'relative',
-      'relative 95 % interval',
-      'p',
-      'method',
-      'CUPED',
-    ],
-    result.contrasts.map((c) => [
-      esc(c.a),
-      esc(c.b),
-      String(c.boards),
-      num(c.diff, 3),
-      interval(c.lo, c.hi),
-      pct(c.relDiff),
-      `${pct(c.relLo)} – ${pct(c.relHi)}`,
-      num(c.pValue, 2),
-      c.significant ? 'yes' : 'no',
-      esc(`${c.method}, ${c.bootstrapN} resamples, seed ${c.seed}`),
-      c.cuped.applied
-        ? esc(
-            `applied (θ ${num(c.cuped.theta ?? null, 3)}, variance −${pct(c.cuped.varianceReduction ?? null, 0)})`,
-          )
-        : esc(`not applied${c.cuped.reason === undefined ? '' : `: ${c.cuped.reason}`}`),
-    ]),
-    'contrasts',
+  const methods = result.contrasts
+    .map(
+      (c) =>
+        `${c.b} − ${c.a}: ${c.method}, ${c.bootstrapN} resamples, seed ${c.seed}; CUPED ${
+          c.cuped.applied
+            ? `applied (θ ${num(c.cuped.theta ?? null, 3)}, variance −${pct(c.cuped.varianceReduction ?? null, 0)})`
+            : `not applied${c.cuped.reason === undefined ? '' : ` (${c.cuped.reason})`}`
+        }.`,
+    )
+    .map((line) => `<p class="caption">${esc(line)}</p>`)
+    .join('');
+  return (
+    table(
+      'Paired contrasts: difference in mean energy per inference (b − a) within boards, with its 95 % interval and p-value.',
+      ['b − a', 'boards', 'difference (J) [95 % interval]', 'relative [95 % interval]', 'p', 'significant'],
+      result.contrasts.map((c) => [
+        esc(`${c.b} − ${c.a}`),
+        String(c.boards),
+        `${num(c.diff, 3)} [${interval(c.lo, c.hi)}]`,
+        `${pct(c.relDiff)} [${pct(c.relLo)} – ${pct(c.relHi)}]`,
+        num(c.pValue, 2),
+        c.significant ? 'yes' : 'no',
+      ]),
+      'contrasts',
+    ) + methods
   );
 }
 
@@ -122,9 +114,10 @@ export function boardPeriodTable(result: ReportAnalysis): string {
 }
 
 export function scheduleTable(result: ReportAnalysis, device: string): string {
-  const time = (iso: string) => esc(iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC'));
+  const time = (iso: string) => esc(iso.slice(11, 19));
+  const day = result.schedule.find((s) => s.device === device)?.start.slice(0, 10) ?? '';
   return table(
-    `Schedule of ${esc(device)}.`,
+    `Schedule of ${esc(device)} (${esc(day)}, UTC).`,
     ['period', 'arm', 'start', 'washout ends', 'end'],
     result.schedule
       .filter((s) => s.device === device)
@@ -147,17 +140,22 @@ export function latencyTable(result: ReportAnalysis): string {
 }
 
 export function carbonTable(result: ReportAnalysis): string {
-  return table(
-    `Carbon per inference and per correct inference (gCO₂e) ${ESTIMATE}: central value and Monte Carlo interval of the life-cycle engine, from the measured energy.`,
-    ['arm', 'per inference', 'interval', 'per correct inference', 'interval'],
-    result.arms.map((a) => [
-      esc(a.arm),
-      num(a.carbonPerInferenceG.central, 3),
-      interval(a.carbonPerInferenceG.lo, a.carbonPerInferenceG.hi),
-      a.carbonPerCorrectG === null ? '– (no ground truth)' : num(a.carbonPerCorrectG.central, 3),
-      a.carbonPerCorrectG === null ? '–' : interval(a.carbonPerCorrectG.lo, a.carbonPerCorrectG.hi),
-    ]),
-    'carbon',
+  const provenance = [...new Set(result.arms.map((a) => a.provenance))]
+    .map((text) => `<p class="caption">${esc(text)}</p>`)
+    .join('');
+  return (
+    table(
+      `Carbon per inference and per correct inference (gCO₂e) ${ESTIMATE}: central value and the life-cycle engine's Monte Carlo interval, from the measured energy.`,
+      ['arm', 'per inference [interval]', 'per correct inference [interval]'],
+      result.arms.map((a) => [
+        esc(a.arm),
+        `${num(a.carbonPerInferenceG.central, 3)} [${interval(a.carbonPerInferenceG.lo, a.carbonPerInferenceG.hi)}]`,
+        a.carbonPerCorrectG === null
+          ? '– (no ground truth)'
+          : `${num(a.carbonPerCorrectG.central, 3)} [${interval(a.carbonPerCorrectG.lo, a.carbonPerCorrectG.hi)}]`,
+      ]),
+      'carbon',
+    ) + provenance
   );
 }
 
