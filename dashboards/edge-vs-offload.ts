@@ -8,6 +8,7 @@ import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/tabl
 import { PanelBuilder as TimeSeriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
 import { COMPARISON_KEYS as CK, MEASUREMENTS } from '../protocol/index.js';
 import { DATASOURCE, influxql, lastValue } from './influxql.js';
+import { deviceVariable, fleetVariable, SOURCE_FILTER } from './variables.js';
 
 const C = MEASUREMENTS.comparison;
 const KEY = `"${CK.board}", "${CK.model}", "${CK.variant}", "${CK.scenario}"`;
@@ -20,6 +21,8 @@ export function edgeVsOffloadDashboard(): DashboardBuilder {
     .refresh('5m')
     .time({ from: 'now-7d', to: 'now' })
     .timezone('browser')
+    .withVariable(fleetVariable())
+    .withVariable(deviceVariable())
     .withRow(new RowBuilder('Per inference'))
     .withPanel(
       new TimeSeriesPanel()
@@ -30,7 +33,7 @@ export function edgeVsOffloadDashboard(): DashboardBuilder {
         .span(12)
         .withTarget(
           influxql(
-            `SELECT mean("${CK.edgeG}") AS "edge", mean("${CK.edgeLowG}") AS "edge low", mean("${CK.edgeHighG}") AS "edge high" FROM "${C}" WHERE $timeFilter AND ${PER_INFERENCE} GROUP BY time($__interval), ${KEY} fill(none)`,
+            `SELECT mean("${CK.edgeG}") AS "edge", mean("${CK.edgeLowG}") AS "edge low", mean("${CK.edgeHighG}") AS "edge high" FROM "${C}" WHERE $timeFilter AND ${SOURCE_FILTER} AND ${PER_INFERENCE} GROUP BY time($__interval), ${KEY} fill(none)`,
           ).refId('A'),
         ),
     )
@@ -42,7 +45,7 @@ export function edgeVsOffloadDashboard(): DashboardBuilder {
         .span(12)
         .withTarget(
           influxql(
-            `SELECT mean("${CK.offloadG}") AS "offload", mean("${CK.offloadLowG}") AS "offload low", mean("${CK.offloadHighG}") AS "offload high" FROM "${C}" WHERE $timeFilter AND ${PER_INFERENCE} GROUP BY time($__interval), ${KEY} fill(none)`,
+            `SELECT mean("${CK.offloadG}") AS "offload", mean("${CK.offloadLowG}") AS "offload low", mean("${CK.offloadHighG}") AS "offload high" FROM "${C}" WHERE $timeFilter AND ${SOURCE_FILTER} AND ${PER_INFERENCE} GROUP BY time($__interval), ${KEY} fill(none)`,
           ).refId('A'),
         ),
     )
@@ -56,7 +59,7 @@ export function edgeVsOffloadDashboard(): DashboardBuilder {
         .height(6)
         .withTarget(
           influxql(
-            `SELECT last("${CK.probabilityEdgeWins}") FROM "${C}" WHERE $timeFilter AND ${PER_INFERENCE} GROUP BY ${KEY}`,
+            `SELECT last("${CK.probabilityEdgeWins}") FROM "${C}" WHERE $timeFilter AND ${SOURCE_FILTER} AND ${PER_INFERENCE} GROUP BY ${KEY}`,
           )
             .alias('$tag_board $tag_variant $tag_scenario')
             .refId('A'),
@@ -73,7 +76,7 @@ export function edgeVsOffloadDashboard(): DashboardBuilder {
         .height(6)
         .withTarget(
           influxql(
-            `SELECT last("${CK.breakEvenPerS}") FROM "${C}" WHERE $timeFilter AND ${PER_INFERENCE} GROUP BY ${KEY}`,
+            `SELECT last("${CK.breakEvenPerS}") FROM "${C}" WHERE $timeFilter AND ${SOURCE_FILTER} AND ${PER_INFERENCE} GROUP BY ${KEY}`,
           )
             .alias('$tag_board $tag_variant $tag_scenario')
             .refId('A'),
@@ -87,7 +90,7 @@ export function edgeVsOffloadDashboard(): DashboardBuilder {
         .span(24)
         .withTarget(
           influxql(
-            `SELECT last("${CK.edgeG}") AS "edge g", last("${CK.edgeLowG}") AS "edge low", last("${CK.edgeHighG}") AS "edge high", last("${CK.offloadG}") AS "offload g", last("${CK.offloadLowG}") AS "offload low", last("${CK.offloadHighG}") AS "offload high", last("${CK.probabilityEdgeWins}") AS "P(edge wins)", last("${CK.breakEvenPerS}") AS "break-even /s", last("${CK.samples}") AS "samples" FROM "${C}" WHERE $timeFilter GROUP BY ${KEY}, "${CK.unit}"`,
+            `SELECT last("${CK.edgeG}") AS "edge g", last("${CK.edgeLowG}") AS "edge low", last("${CK.edgeHighG}") AS "edge high", last("${CK.offloadG}") AS "offload g", last("${CK.offloadLowG}") AS "offload low", last("${CK.offloadHighG}") AS "offload high", last("${CK.probabilityEdgeWins}") AS "P(edge wins)", last("${CK.breakEvenPerS}") AS "break-even /s", last("${CK.samples}") AS "samples" FROM "${C}" WHERE $timeFilter AND ${SOURCE_FILTER} GROUP BY ${KEY}, "${CK.unit}"`,
           )
             .table()
             .refId('A'),

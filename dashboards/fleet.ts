@@ -7,6 +7,7 @@ import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/tabl
 import { PanelBuilder as TimeSeriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
 import { INFERENCE_KEYS as K, MEASUREMENTS, SOURCE_TAGS, STATUS_KEYS as ST } from '../protocol/index.js';
 import { DATASOURCE, influxql, lastValue } from './influxql.js';
+import { deviceVariable, fleetVariable, SOURCE_FILTER } from './variables.js';
 
 const I = MEASUREMENTS.inference;
 const S = MEASUREMENTS.status;
@@ -18,6 +19,8 @@ export function fleetDashboard(): DashboardBuilder {
     .refresh('30s')
     .time({ from: 'now-1h', to: 'now' })
     .timezone('browser')
+    .withVariable(fleetVariable())
+    .withVariable(deviceVariable())
     .withRow(new RowBuilder('Fleet'))
     .withPanel(
       new StatPanel()
@@ -31,7 +34,7 @@ export function fleetDashboard(): DashboardBuilder {
         .height(5)
         .withTarget(
           influxql(
-            `SELECT sum("${ST.online}") FROM (SELECT last("${ST.online}") AS "online" FROM "${S}" GROUP BY "${ST.fleet}", "${ST.device}")`,
+            `SELECT sum("${ST.online}") FROM (SELECT last("${ST.online}") AS "online" FROM "${S}" WHERE ${SOURCE_FILTER} GROUP BY "${ST.fleet}", "${ST.device}")`,
           ).refId('A'),
         ),
     )
@@ -45,7 +48,7 @@ export function fleetDashboard(): DashboardBuilder {
         .height(5)
         .withTarget(
           influxql(
-            `SELECT count("n") FROM (SELECT count("${K.seq}") AS "n" FROM "${I}" WHERE $timeFilter GROUP BY "${SOURCE_TAGS.fleet}", "${SOURCE_TAGS.device}")`,
+            `SELECT count("n") FROM (SELECT count("${K.seq}") AS "n" FROM "${I}" WHERE $timeFilter AND ${SOURCE_FILTER} GROUP BY "${SOURCE_TAGS.fleet}", "${SOURCE_TAGS.device}")`,
           ).refId('A'),
         ),
     )
@@ -56,7 +59,9 @@ export function fleetDashboard(): DashboardBuilder {
         .datasource(DATASOURCE)
         .span(6)
         .height(5)
-        .withTarget(influxql(`SELECT count("${K.seq}") FROM "${I}" WHERE $timeFilter`).refId('A')),
+        .withTarget(
+          influxql(`SELECT count("${K.seq}") FROM "${I}" WHERE $timeFilter AND ${SOURCE_FILTER}`).refId('A'),
+        ),
     )
     .withPanel(
       new StatPanel()
@@ -69,7 +74,9 @@ export function fleetDashboard(): DashboardBuilder {
         .span(6)
         .height(5)
         .withTarget(
-          influxql(`SELECT count("${K.seq}") FROM "${I}" WHERE $timeFilter GROUP BY "${K.provenance}"`)
+          influxql(
+            `SELECT count("${K.seq}") FROM "${I}" WHERE $timeFilter AND ${SOURCE_FILTER} GROUP BY "${K.provenance}"`,
+          )
             .alias('$tag_provenance')
             .refId('A'),
         ),
@@ -82,7 +89,7 @@ export function fleetDashboard(): DashboardBuilder {
         .span(12)
         .withTarget(
           influxql(
-            `SELECT count("${K.seq}") / ($__interval_ms / 1000) FROM "${I}" WHERE $timeFilter GROUP BY time($__interval), "${SOURCE_TAGS.device}" fill(0)`,
+            `SELECT count("${K.seq}") / ($__interval_ms / 1000) FROM "${I}" WHERE $timeFilter AND ${SOURCE_FILTER} GROUP BY time($__interval), "${SOURCE_TAGS.device}" fill(0)`,
           )
             .alias('$tag_device')
             .refId('A'),
@@ -97,7 +104,7 @@ export function fleetDashboard(): DashboardBuilder {
         .span(12)
         .withTarget(
           influxql(
-            `SELECT mean("${K.energyJ}") FROM "${I}" WHERE $timeFilter GROUP BY time($__interval), "${SOURCE_TAGS.device}", "${K.modelId}", "${K.variant}", "${K.provenance}" fill(none)`,
+            `SELECT mean("${K.energyJ}") FROM "${I}" WHERE $timeFilter AND ${SOURCE_FILTER} GROUP BY time($__interval), "${SOURCE_TAGS.device}", "${K.modelId}", "${K.variant}", "${K.provenance}" fill(none)`,
           )
             .alias('$tag_device $tag_variant ($tag_provenance)')
             .refId('A'),
@@ -113,7 +120,7 @@ export function fleetDashboard(): DashboardBuilder {
         .span(12)
         .withTarget(
           influxql(
-            `SELECT sum("${K.energyJ}") / (sum("${K.durationUs}") / 1000000) FROM "${I}" WHERE $timeFilter GROUP BY time($__interval), "${SOURCE_TAGS.device}" fill(none)`,
+            `SELECT sum("${K.energyJ}") / (sum("${K.durationUs}") / 1000000) FROM "${I}" WHERE $timeFilter AND ${SOURCE_FILTER} GROUP BY time($__interval), "${SOURCE_TAGS.device}" fill(none)`,
           )
             .alias('$tag_device')
             .refId('A'),
@@ -127,7 +134,7 @@ export function fleetDashboard(): DashboardBuilder {
         .span(12)
         .withTarget(
           influxql(
-            `SELECT mean("${K.baselineW}") FROM "${I}" WHERE $timeFilter GROUP BY time($__interval), "${SOURCE_TAGS.device}" fill(none)`,
+            `SELECT mean("${K.baselineW}") FROM "${I}" WHERE $timeFilter AND ${SOURCE_FILTER} GROUP BY time($__interval), "${SOURCE_TAGS.device}" fill(none)`,
           )
             .alias('$tag_device')
             .refId('A'),
@@ -141,7 +148,7 @@ export function fleetDashboard(): DashboardBuilder {
         .span(24)
         .withTarget(
           influxql(
-            `SELECT last("${ST.state}") AS "state", last("${ST.seq}") AS "next seq", last("${ST.backend}") AS "backend", last("${ST.sensor}") AS "sensor" FROM "${S}" GROUP BY "${ST.fleet}", "${ST.device}"`,
+            `SELECT last("${ST.state}") AS "state", last("${ST.seq}") AS "next seq", last("${ST.backend}") AS "backend", last("${ST.sensor}") AS "sensor" FROM "${S}" WHERE ${SOURCE_FILTER} GROUP BY "${ST.fleet}", "${ST.device}"`,
           )
             .table()
             .refId('A'),

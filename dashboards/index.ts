@@ -5,6 +5,7 @@
 import type { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { stringify } from 'yaml';
 import { edgeVsOffloadDashboard } from './edge-vs-offload.js';
+import { experimentsDashboard } from './experiments.js';
 import { fleetDashboard } from './fleet.js';
 import { DATASOURCE } from './influxql.js';
 import { modelsDashboard } from './models.js';
@@ -13,6 +14,7 @@ export const DASHBOARDS: Record<string, () => DashboardBuilder> = {
   'edgewatt-fleet.json': fleetDashboard,
   'edgewatt-models.json': modelsDashboard,
   'edgewatt-edge-vs-offload.json': edgeVsOffloadDashboard,
+  'edgewatt-experiments.json': experimentsDashboard,
 };
 
 export interface ProvisioningOptions {
@@ -39,15 +41,17 @@ export function buildDashboards(): { path: string; json: Record<string, unknown>
 
 /**
  * JSON round trip (drops the SDK's marker functions), then what Grafana expects of a file it
- * provisions: every panel with a unique id, and lists for templating and annotations.
+ * provisions: every panel with a unique id, and lists for templating (the dashboard's variables)
+ * and annotations.
  */
 function finish(dashboard: object): Record<string, unknown> {
   const json = JSON.parse(JSON.stringify(dashboard)) as Record<string, unknown> & {
     panels?: { id?: number }[];
+    templating?: { list?: unknown[] };
   };
   let id = 0;
   for (const panel of json.panels ?? []) panel.id = ++id;
-  json.templating = { list: [] };
+  json.templating = { list: json.templating?.list ?? [] };
   json.annotations = { list: [] };
   return json;
 }

@@ -6,6 +6,7 @@ import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/tabl
 import { PanelBuilder as TimeSeriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
 import { INFERENCE_KEYS as K, MEASUREMENTS } from '../protocol/index.js';
 import { DATASOURCE, influxql } from './influxql.js';
+import { deviceVariable, fleetVariable, SOURCE_FILTER } from './variables.js';
 
 const I = MEASUREMENTS.inference;
 const BY_VARIANT = `"${K.modelId}", "${K.variant}", "${K.backend}"`;
@@ -17,6 +18,8 @@ export function modelsDashboard(): DashboardBuilder {
     .refresh('1m')
     .time({ from: 'now-6h', to: 'now' })
     .timezone('browser')
+    .withVariable(fleetVariable())
+    .withVariable(deviceVariable())
     .withRow(new RowBuilder('Side by side'))
     .withPanel(
       new TablePanel()
@@ -29,7 +32,7 @@ export function modelsDashboard(): DashboardBuilder {
         .withTarget(
           influxql(
             // Energy above idle is derived per point (energy − baseline × duration), hence the subquery.
-            `SELECT count("${K.seq}") AS "inferences", mean("${K.energyJ}") AS "energy J", mean("above_idle_j") AS "above idle J", mean("${K.durationUs}") / 1000 AS "latency ms", percentile("${K.durationUs}", 95) / 1000 AS "p95 latency ms", mean("${K.correct}") AS "accuracy" FROM (SELECT "${K.seq}", "${K.energyJ}", "${K.energyJ}" - "${K.baselineW}" * "${K.durationUs}" / 1000000 AS "above_idle_j", "${K.durationUs}", "${K.correct}" FROM "${I}" WHERE $timeFilter GROUP BY ${BY_VARIANT}) GROUP BY ${BY_VARIANT}`,
+            `SELECT count("${K.seq}") AS "inferences", mean("${K.energyJ}") AS "energy J", mean("above_idle_j") AS "above idle J", mean("${K.durationUs}") / 1000 AS "latency ms", percentile("${K.durationUs}", 95) / 1000 AS "p95 latency ms", mean("${K.correct}") AS "accuracy" FROM (SELECT "${K.seq}", "${K.energyJ}", "${K.energyJ}" - "${K.baselineW}" * "${K.durationUs}" / 1000000 AS "above_idle_j", "${K.durationUs}", "${K.correct}" FROM "${I}" WHERE $timeFilter AND ${SOURCE_FILTER} GROUP BY ${BY_VARIANT}) GROUP BY ${BY_VARIANT}`,
           )
             .table()
             .refId('A'),
@@ -44,7 +47,7 @@ export function modelsDashboard(): DashboardBuilder {
         .span(8)
         .withTarget(
           influxql(
-            `SELECT mean("${K.energyJ}") FROM "${I}" WHERE $timeFilter GROUP BY time($__interval), ${BY_VARIANT} fill(none)`,
+            `SELECT mean("${K.energyJ}") FROM "${I}" WHERE $timeFilter AND ${SOURCE_FILTER} GROUP BY time($__interval), ${BY_VARIANT} fill(none)`,
           )
             .alias('$tag_variant ($tag_backend)')
             .refId('A'),
@@ -58,7 +61,7 @@ export function modelsDashboard(): DashboardBuilder {
         .span(8)
         .withTarget(
           influxql(
-            `SELECT mean("${K.durationUs}") FROM "${I}" WHERE $timeFilter GROUP BY time($__interval), ${BY_VARIANT} fill(none)`,
+            `SELECT mean("${K.durationUs}") FROM "${I}" WHERE $timeFilter AND ${SOURCE_FILTER} GROUP BY time($__interval), ${BY_VARIANT} fill(none)`,
           )
             .alias('$tag_variant ($tag_backend)')
             .refId('A'),
@@ -74,7 +77,7 @@ export function modelsDashboard(): DashboardBuilder {
         .span(8)
         .withTarget(
           influxql(
-            `SELECT mean("${K.correct}") FROM "${I}" WHERE $timeFilter GROUP BY time($__interval), ${BY_VARIANT} fill(none)`,
+            `SELECT mean("${K.correct}") FROM "${I}" WHERE $timeFilter AND ${SOURCE_FILTER} GROUP BY time($__interval), ${BY_VARIANT} fill(none)`,
           )
             .alias('$tag_variant ($tag_backend)')
             .refId('A'),

@@ -52,7 +52,12 @@ describe('deploy/grafana', () => {
         (f) =>
           JSON.parse(f.content) as { uid: string; panels: { targets?: { datasource: { uid: string } }[] }[] },
       );
-    expect(uids.map((d) => d.uid)).toEqual(['edgewatt-fleet', 'edgewatt-models', 'edgewatt-edge-vs-offload']);
+    expect(uids.map((d) => d.uid)).toEqual([
+      'edgewatt-fleet',
+      'edgewatt-models',
+      'edgewatt-edge-vs-offload',
+      'edgewatt-experiments',
+    ]);
     const targets = uids.flatMap((d) => d.panels.flatMap((p) => p.targets ?? []));
     expect(targets.every((t) => t.datasource.uid === 'edgewatt-influxdb')).toBe(true);
     expect(readFileSync(join(DEPLOY, 'grafana/provisioning/datasources/edgewatt.yaml'), 'utf8')).toContain(
