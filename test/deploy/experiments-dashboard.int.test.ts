@@ -39,6 +39,11 @@ describeWith(['influxd'], 'experiments dashboard and dashboard variables (real i
   const dashboards = buildDashboards();
   let influx: Influxd;
 
+  const templating = (file: string) => {
+    const found = dashboards.find((d) => d.path.endsWith(file));
+    if (found === undefined) throw new Error(`no dashboard ${file}`);
+    return (found.json as unknown as Templating).templating.list;
+  };
   const values = async (query: string) =>
     (await influx.query(DB, query)).flatMap((s) => s.values.map((row) => row.slice(1)));
   const seriesTags = async (query: string) => (await influx.query(DB, query)).map((s) => s.tags ?? {});
@@ -82,9 +87,7 @@ describeWith(['influxd'], 'experiments dashboard and dashboard variables (real i
   });
 
   it('lists the written fleets, devices, experiments and arms in the variables', async () => {
-    const list = (
-      dashboards.find((d) => d.path.endsWith('edgewatt-experiments.json'))?.json as unknown as Templating
-    ).templating.list;
+    const list = templating('edgewatt-experiments.json');
     const query = (name: string, vars = ALL_VARIABLES) => {
       const variable = list.find((v) => v.name === name);
       if (variable === undefined) throw new Error(`no variable ${name}`);
