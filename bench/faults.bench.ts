@@ -1,7 +1,7 @@
 // Fault-injection figures (issue 7): per scenario, records produced, stored, lost, duplicated and
 // the time to recover, with real mosquitto, agents and a SQLite collector (the scenarios of
 // test/faults/); and what the spool's fsync policy costs per sealed batch on this disk.
-// Usage: npm run bench:faults [-- --cut-s 60] [-- --only spool|away|redteam] [-- --redteam-batches 100]
+// Usage: npm run bench:faults [-- --cut-s 60] [-- --only spool|away|redteam|redteam-collector] [-- --redteam-batches 100]
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import { FSYNC_POLICIES } from '../agent/publish/spool.js';
 import { openSpool, SPOOL_KINDS } from '../agent/publish/spools.js';
 import { setLogLevel } from '../common/logger.js';
 import { agentDiskFull, corruptedSpoolFile, counterLost } from '../test/faults/redteam-agent.js';
+import { collectorDiskFull, storeLocked } from '../test/faults/redteam-collector.js';
 import {
   agentKilled,
   agentsCutOff,
@@ -28,7 +29,7 @@ const argValue = (name: string) => {
   return at < 0 ? undefined : process.argv[at + 1];
 };
 const cutS = Number(argValue('--cut-s') ?? 60);
-const only = argValue('--only'); // spool | away | redteam
+const only = argValue('--only'); // spool | away | redteam | redteam-collector
 const redteamBatches = Number(argValue('--redteam-batches') ?? 100);
 
 function spoolCost(dir: string): void {
@@ -97,6 +98,29 @@ async function redTeam(dir: string): Promise<void> {
   }
 }
 
+/** Issue 12's collector-side cases: its store locked (within and past the retry budget), its disk full (needs root for tmpfs). */
+async function redTeamCollector(dir: string): Promise<void> {
+  console.log(
+    `\nRed-team, collector side (${redteamBatches} batches of 10 records; real mosquitto, persistent session, SQLite collector)`,
+  );
+  console.log(
+    '| scenario | produced | stored | lost | duplicated | redeliveries ignored | time to recover |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
+  console.log(row(await storeLocked(join(dir, 'rc1'), redteamBatches, 5000)));
+  console.log(row(await storeLocked(join(dir, 'rc2'), redteamBatches, 60_000)));
+  if (!tmpfsRequirement().met) {
+    console.log(`| collector disk full | skipped: ${tmpfsRequirement().reason} | | | | | |`);
+    return;
+  }
+  const disk = mountTmpfs(4 * 2 ** 20);
+  try {
+    console.log(row(await collectorDiskFull(join(dir, 'rc3'), disk, redteamBatches, 30_000)));
+  } finally {
+    disk.unmount();
+  }
+}
+
 function row(result: FaultResult): string {
   return `| ${result.scenario} | ${result.produced} | ${result.stored} | ${result.lost} | ${result.duplicated} | ${result.redeliveriesIgnored} | ${(result.recoverMs / 1000).toFixed(1)} s |`;
 }
@@ -104,9 +128,10 @@ function row(result: FaultResult): string {
 const dir = mkdtempSync(join(tmpdir(), 'edgewatt-bench-faults-'));
 try {
   console.log(`Measured on: ${machineLine()}`);
-  if (only !== 'redteam') spoolCost(dir);
+  if (only !== 'redteam' && only !== 'redteam-collector') spoolCost(dir);
   if (only === undefined || only === 'redteam') await redTeam(dir);
-  if (only !== 'spool' && only !== 'redteam') {
+  if (only === undefined || only === 'redteam-collector') await redTeamCollector(dir);
+  if (only === undefined || only === 'away') {
     const modelPath = await demoModel(dir);
     console.log(
       '\nFault injection (real mosquitto 2 with persistence, collector with a persistent session, QoS 1)',

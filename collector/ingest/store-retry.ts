@@ -15,14 +15,15 @@ export interface StoreRetryPolicy {
 }
 
 /**
- * 5 attempts over about 0.25 + 0.5 + 1 + 2 = 3.75 s: a locked SQLite file or a short I/O hiccup
- * passes within it; a message that still fails is poison or the outage is long, and the broker
- * keeps everything behind it queued while it waits (one message per connection at a time).
+ * 5 attempts over about 1 + 2 + 4 + 8 = 15 s: a locked SQLite file (a backup), a full disk being
+ * cleaned or a short I/O hiccup passes within it; a message that still fails is poison or the
+ * outage is long. Meanwhile the broker keeps everything behind it queued (one message per
+ * connection at a time), so a long outage dead-letters about one message per 15 s, not all.
  */
 export const DEFAULT_STORE_RETRY: StoreRetryPolicy = {
   maxAttempts: 5,
-  initialDelayMs: 250,
-  maxDelayMs: 4000,
+  initialDelayMs: 1000,
+  maxDelayMs: 8000,
 };
 
 /** Back-off after failed attempt `attempt` (1-based); `random` in [0, 1) gives the jitter. */
