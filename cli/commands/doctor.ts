@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { defaultProbeEnv, doctorJson, formatDoctor, runDoctor } from '../../agent/doctor/doctor.js';
 import { runCommand } from '../../agent/sensors/pi5-pmic.js';
+import { findSerialDevices, formatSerialDevices } from '../../firmware-bridge/discover.js';
 import { resolveConfig } from '../config.js';
 import { addSchemaOptions } from '../options.js';
 import { doctorSchema } from '../schemas/sensors.js';
@@ -17,8 +18,12 @@ export function doctorCommand(): Command {
       const env = defaultProbeEnv(config.root);
       env.run = (name, args) => runCommand(name === 'vcgencmd' ? config.vcgencmd : name, args);
       const report = await runDoctor(env);
+      // Microcontroller power monitors on USB serial (for `edgewatt bridge`).
+      const serial = findSerialDevices(config.root);
       process.stdout.write(
-        config.json ? `${JSON.stringify(doctorJson(report), null, 2)}\n` : formatDoctor(report),
+        config.json
+          ? `${JSON.stringify({ ...(doctorJson(report) as object), serial }, null, 2)}\n`
+          : `${formatDoctor(report)}${formatSerialDevices(serial).join('\n')}\n`,
       );
     });
 }
