@@ -28,7 +28,7 @@ const anId = (what: string) =>
   });
 
 const sha256 = z
-  .string()
+  .string({ error: 'expected the model id as text (quote it in YAML when it is all digits)' })
   .regex(/^[0-9a-f]{64}$/, 'expected the model id: the SHA-256 (64 lower-case hex) of its manifest');
 
 export const armSchema = z.strictObject({

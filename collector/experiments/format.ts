@@ -4,7 +4,7 @@
 import { grams } from '../lifecycle/index.js';
 import type { AnalysisResult } from './analysis-result.js';
 
-const mJ = (j: number) => `${(j * 1000).toPrecision(4)} mJ`;
+const mJ = (j: number) => `${j < 0 ? '−' : ''}${(Math.abs(j) * 1000).toPrecision(4)} mJ`;
 const pct = (x: number) => `${x >= 0 ? '+' : '−'}${(Math.abs(x) * 100).toFixed(1)} %`;
 
 export function formatAnalysis(r: AnalysisResult): string {

@@ -9,7 +9,7 @@ import type { RecordFilter, RecordReader, StoredRecord } from '../store/index.js
 export interface Variability {
   periodSdRel: number;
   boardSdRel: number | null;
-  /** Chunks (board-periods) the estimate rests on, and the boards. */
+  /** Chunks (board-periods) the estimate rests on, and the boards they come from. */
   chunks: number;
   boards: number;
   /** Mean records per analysed chunk. */
@@ -25,7 +25,7 @@ interface Series {
 }
 
 export class VariabilityEstimator {
-  private readonly series = new Map<string, Series>();
+  private readonly series = new Map<string, Series & { device: string }>();
   constructor(
     private readonly periodS: number,
     private readonly skipS: number,
@@ -36,7 +36,7 @@ export class VariabilityEstimator {
     const atMs = record.startUs / 1000;
     let s = this.series.get(key);
     if (s === undefined) {
-      s = { firstMs: atMs, chunks: new Map() };
+      s = { firstMs: atMs, chunks: new Map(), device: `${record.fleet}\u0000${record.device}` };
       this.series.set(key, s);
     }
     const offsetMs = atMs - s.firstMs;
@@ -48,13 +48,14 @@ export class VariabilityEstimator {
     s.chunks.set(index, chunk);
   }
 
-  /** null when fewer than two boards... or chunks make an estimate. */
+  /** null when no board ran one model for two periods or more. */
   result(): Variability | null {
     let squares = 0;
     let df = 0;
     let chunks = 0;
     let records = 0;
     const boardMeans: number[] = [];
+    const devices = new Set<string>();
     for (const s of this.series.values()) {
       const means = [...s.chunks.values()]
         .filter((c) => c.n >= MIN_RECORDS_PER_CHUNK)
@@ -68,6 +69,7 @@ export class VariabilityEstimator {
         .filter((c) => c.n >= MIN_RECORDS_PER_CHUNK)
         .reduce((a, c) => a + c.n, 0);
       boardMeans.push(m);
+      devices.add(s.device);
     }
     if (df === 0) return null;
     let boardSdRel: number | null = null;
@@ -80,7 +82,7 @@ export class VariabilityEstimator {
       periodSdRel: Math.sqrt(squares / df),
       boardSdRel,
       chunks,
-      boards: boardMeans.length,
+      boards: devices.size,
       recordsPerChunk: records / chunks,
     };
   }

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDemo } from '../../cli/commands/demo.js';
 import { demoSchema } from '../../cli/schemas.js';
 import { runComparison } from '../../collector/api/run-compare.js';
+import { parseExperiment, planExperiment } from '../../collector/experiments/index.js';
 import { parseScenario } from '../../collector/lifecycle/index.js';
 import { tempDir } from '../support/stack.js';
 
@@ -19,13 +20,21 @@ const files = readdirSync(EXAMPLES, { recursive: true, withFileTypes: true })
   .map((entry) => relative(EXAMPLES, join(entry.parentPath, entry.name)))
   .sort();
 const isScenario = (file: string) => /^scenarios\/[^/]+\.(ya?ml|json)$/.test(file);
+const isExperiment = (file: string) => /^experiments\/[^/]+\.(ya?ml|json)$/.test(file);
 const scenario = (file: string) => parseScenario(readFileSync(join(EXAMPLES, file), 'utf8'), file);
 const measured = files.filter(isScenario).filter((file) => scenario(file).device.measured !== undefined);
 
 describe('examples/', () => {
   it('holds only files this test knows how to check', () => {
     expect(files.filter(isScenario).length).toBeGreaterThanOrEqual(5);
-    expect(files.filter((file) => !isScenario(file))).toEqual([]);
+    expect(files.filter((file) => !isScenario(file) && !isExperiment(file))).toEqual([]);
+  });
+
+  it.each(files.filter(isExperiment))('%s is a valid experiment file that plans', async (file) => {
+    const experiment = parseExperiment(readFileSync(join(EXAMPLES, file), 'utf8'), file);
+    const plan = await planExperiment(experiment, null);
+    expect(plan.schedule.length).toBe(plan.devices.length * experiment.periods);
+    expect(Number.isFinite(plan.power.mde)).toBe(true);
   });
 
   it.each(files.filter(isScenario).filter((file) => !measured.includes(file)))(
