@@ -9,12 +9,14 @@ import { experimentsDashboard } from './experiments.js';
 import { fleetDashboard } from './fleet.js';
 import { DATASOURCE } from './influxql.js';
 import { modelsDashboard } from './models.js';
+import { rolloutsDashboard } from './rollouts.js';
 
 export const DASHBOARDS: Record<string, () => DashboardBuilder> = {
   'edgewatt-fleet.json': fleetDashboard,
   'edgewatt-models.json': modelsDashboard,
   'edgewatt-edge-vs-offload.json': edgeVsOffloadDashboard,
   'edgewatt-experiments.json': experimentsDashboard,
+  'edgewatt-rollouts.json': rolloutsDashboard,
 };
 
 export interface ProvisioningOptions {

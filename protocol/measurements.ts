@@ -13,6 +13,55 @@ export const MEASUREMENTS = {
   comparison: 'comparison',
   /** A point per feedback message: the label of one record, given after its answer. */
   feedback: 'feedback',
+  /** A point per `deployment` message: a device's step in a model deployment. */
+  deployment: 'deployment',
+  /** A point per change of a device's phase in a rollout (collector/deploy). */
+  rolloutDevice: 'rollout_device',
+  /** A point per health-gate metric of a canary board (pre-rollout vs probation). */
+  rolloutGate: 'rollout_gate',
+} as const;
+
+/** Tags and fields of `deployment`; the point's time is the device's atUs. */
+export const DEPLOYMENT_KEYS = {
+  fleet: 'fleet',
+  device: 'device',
+  deploymentId: 'deployment_id',
+  state: 'state',
+  seq: 'seq',
+  modelId: 'model_id',
+  release: 'release',
+  reason: 'reason',
+  bytes: 'bytes',
+  attempt: 'attempt',
+} as const;
+
+/** Tags and fields of `rollout_device`; `phase_code` orders the phases (ROLLOUT_PHASE_CODES). */
+export const ROLLOUT_DEVICE_KEYS = {
+  rollout: 'rollout',
+  fleet: 'fleet',
+  device: 'device',
+  group: 'group',
+  phase: 'phase',
+  phaseCode: 'phase_code',
+  /** 1 when the device committed after probation (and passed the gate): sum() per group = progress. */
+  succeeded: 'succeeded',
+  /** 1 when it failed, timed out or regressed. */
+  failed: 'failed',
+} as const;
+
+/** Tags and fields of `rollout_gate`: relative change (energy, latency) or points (accuracy). */
+export const ROLLOUT_GATE_KEYS = {
+  rollout: 'rollout',
+  fleet: 'fleet',
+  device: 'device',
+  metric: 'metric',
+  pre: 'pre',
+  post: 'post',
+  change: 'change',
+  low: 'low',
+  high: 'high',
+  margin: 'margin',
+  regressed: 'regressed',
 } as const;
 
 /**

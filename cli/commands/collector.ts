@@ -38,6 +38,7 @@ export function collectorCommand(): Command {
           apiToken: config.apiToken,
           baseUrl: () => config.registryUrl ?? apiUrl,
           reader: optionalCapability(store, 'readRecords'),
+          points: optionalCapability(store, 'writeDeployments'),
         },
         (topic, payload, options) => collector.publish(topic, payload, options),
       );

@@ -14,6 +14,7 @@ import {
 } from '../../protocol/deploy/index.js';
 import { buildTopic } from '../../protocol/index.js';
 import { keyIdOf } from '../../protocol/manifest/index.js';
+import type { DeploymentPoint, DeploymentWriter } from '../store/index.js';
 import type { DeployDb } from './deploy-db.js';
 import type { ModelRegistry } from './registry.js';
 import { type DeploymentReport, isTerminal } from './report.js';
@@ -57,6 +58,8 @@ export interface DeploymentServiceOptions {
   /** Registry URL the devices download from (`https://collector.lan:8787`); read at each assignment. */
   baseUrl: () => string;
   publish: Publish;
+  /** A store that keeps deployment points for dashboards (InfluxDB); written besides deploy.sqlite. */
+  points?: DeploymentWriter | undefined;
   nowMs?: () => number;
 }
 
@@ -136,6 +139,22 @@ export class DeploymentService {
   handleReport(report: DeploymentReport): boolean {
     const fresh = this.options.db.addReport(report, this.nowMs() * 1000);
     if (!fresh) return false;
+    this.writePoints([
+      {
+        kind: 'report',
+        fleet: report.fleet,
+        device: report.device,
+        atUs: report.atUs,
+        seq: report.seq,
+        deploymentId: report.deploymentId,
+        modelId: report.modelId,
+        release: report.release,
+        state: report.state,
+        reason: report.reason,
+        bytes: report.bytes,
+        attempt: report.attempt,
+      },
+    ]);
     for (const listener of [...this.listeners]) {
       try {
         listener(report);
@@ -144,6 +163,21 @@ export class DeploymentService {
       }
     }
     return true;
+  }
+
+  /**
+   * Hands points to the dashboard store, if any. Not awaited: deploy.sqlite is the record of truth
+   * and a store outage must not hold up a rollout; a failure is logged.
+   */
+  writePoints(points: readonly DeploymentPoint[]): void {
+    const writer = this.options.points;
+    if (writer === undefined || points.length === 0) return;
+    writer.writeDeployments(points).catch((error: unknown) => {
+      log.warn(
+        { err: (error as Error).message, points: points.length },
+        'deployment points not written to the store',
+      );
+    });
   }
 
   /** Calls `listener` for every new status message; returns the function that stops it. */

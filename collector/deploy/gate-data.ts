@@ -18,7 +18,9 @@ export function storeGateData(reader: RecordReader): GateData {
         device,
         fromUs,
         toUs,
-        ...(modelId === null ? {} : { model: modelId }),
+        // A 16-digit prefix: InfluxDB keeps the model id shortened in its tag and restores the full
+        // id only from status messages, which may not name the new model yet.
+        ...(modelId === null ? {} : { model: modelId.slice(0, 16) }),
       })) {
         out.push({
           startUs: record.startUs,

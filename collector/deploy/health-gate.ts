@@ -249,5 +249,10 @@ export function describeVerdict(
           : `${(x * 100).toFixed(1)} %`;
     return `${m.metric}: ${value(m.pre)} → ${value(m.post)} (${fmt(m.change)}, 95 % CI ${fmt(m.low)} … ${fmt(m.high)}, margin ${m.metric === 'accuracy' ? `−${(m.margin * 100).toFixed(1)} pts` : `+${(m.margin * 100).toFixed(1)} %`}; n ${m.nPre}/${m.nPost}) ${m.verdict}`;
   });
-  return `health gate ${device}: ${verdict.regressed ? 'REGRESSION' : 'pass'} — Welch t on batch statistics, pre-rollout vs probation; ${parts.join('; ')}`;
+  const outcome = verdict.regressed
+    ? 'REGRESSION'
+    : verdict.metrics.every((m) => m.verdict === 'insufficient')
+      ? 'no verdict (too few records; not blocking)'
+      : 'pass';
+  return `health gate ${device}: ${outcome} — Welch t on batch statistics, pre-rollout vs probation; ${parts.join('; ')}`;
 }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EdgewattError } from '../../common/errors.js';
 import type { DeploymentMessage } from '../../protocol/index.js';
-import type { RecordReader } from '../store/index.js';
+import type { DeploymentWriter, RecordReader } from '../store/index.js';
 import { DeploymentService, type Publish } from './assign.js';
 import { DeployDb } from './deploy-db.js';
 import { DeviceAuth } from './device-auth.js';
@@ -72,6 +72,8 @@ export interface DeploymentOptions {
   baseUrl: () => string | undefined;
   /** The record store, read for the health gate and the devices' current models. */
   reader?: RecordReader | undefined;
+  /** The record store when it keeps deployment points (InfluxDB, for the rollout dashboard). */
+  points?: DeploymentWriter | undefined;
   tickMs?: number;
 }
 
@@ -99,6 +101,7 @@ export function openDeployment(options: DeploymentOptions, publish: Publish): De
       db,
       registry,
       deploymentKey: readDeploymentKey(options.deploymentKey),
+      points: options.points,
       baseUrl: () => {
         const url = options.baseUrl();
         if (url === undefined)

@@ -22,6 +22,7 @@ import {
 } from './rollout-plan.js';
 import {
   DECIDED,
+  DEVICE_PHASES,
   type DevicePhase,
   FAILED,
   type GroupProgress,
@@ -82,6 +83,8 @@ export class RolloutController {
   private stopListening: (() => void) | undefined;
   private readonly nowMs: () => number;
   private readonly changeListeners = new Set<(rollout: Rollout) => void>();
+  /** The phase last written as a point, per `rollout/fleet/device`. */
+  private readonly writtenPhase = new Map<string, DevicePhase>();
 
   constructor(private readonly options: RolloutControllerOptions) {
     this.nowMs = options.nowMs ?? Date.now;
@@ -284,7 +287,31 @@ export class RolloutController {
     const lines = this.pendingLines.get(rollout.id) ?? [];
     this.pendingLines.delete(rollout.id);
     this.options.db.saveRollout(rollout.id, rollout.state, rollout.createdMs, rollout, lines);
+    this.writePhasePoints(rollout);
     for (const listener of this.changeListeners) listener(rollout);
+  }
+
+  /** A `rollout_device` point for each device whose phase changed since the last one written. */
+  private writePhasePoints(rollout: Rollout): void {
+    const atMs = this.nowMs();
+    const changed = rollout.devices.filter(
+      (d) => this.writtenPhase.get(`${rollout.id}/${d.fleet}/${d.device}`) !== d.phase,
+    );
+    for (const d of changed) this.writtenPhase.set(`${rollout.id}/${d.fleet}/${d.device}`, d.phase);
+    this.options.service.writePoints(
+      changed.map((d) => ({
+        kind: 'phase' as const,
+        atMs,
+        rolloutId: rollout.id,
+        fleet: d.fleet,
+        device: d.device,
+        group: d.group,
+        phase: d.phase,
+        phaseCode: DEVICE_PHASES.indexOf(d.phase),
+        succeeded: d.phase === 'succeeded',
+        failed: FAILED.has(d.phase),
+      })),
+    );
   }
 
   private async startGroup(rollout: Rollout, group: number): Promise<void> {
@@ -471,6 +498,26 @@ export class RolloutController {
     const verdict = judgeCanary(pre, post, gate);
     device.gate = verdict;
     device.phase = verdict.regressed ? 'regressed' : 'succeeded';
+    const atMs = this.nowMs();
+    this.options.service.writePoints(
+      verdict.metrics
+        .filter((m) => m.verdict !== 'insufficient')
+        .map((m) => ({
+          kind: 'gate' as const,
+          atMs,
+          rolloutId: rollout.id,
+          fleet: device.fleet,
+          device: device.device,
+          metric: m.metric,
+          pre: m.pre,
+          post: m.post,
+          change: m.change,
+          low: m.low,
+          high: m.high,
+          margin: m.margin,
+          regressed: m.verdict === 'regressed',
+        })),
+    );
     this.say(rollout, describeVerdict(name(device), verdict, gate));
   }
 

@@ -33,6 +33,8 @@ export { type SkipCount, skipFirstPerModel } from './skip-first.js';
 export {
   type Capability,
   type ComparisonWriter,
+  type DeploymentPoint,
+  type DeploymentWriter,
   type DeviceStatus,
   type DeviceSummary,
   type Drainable,

@@ -18,6 +18,7 @@ import { InfluxSink, type InfluxTarget } from '../sink/influxdb.js';
 import { DEFAULT_RUNTIME, SinkRuntime, type SinkStats } from '../sink/runtime.js';
 import { hasV1Spool, readV1Spool, removeV1Spool } from '../sink/spool-v1.js';
 import type { RecordFilter } from './filter.js';
+import { deploymentLine } from './influx-deploy-lines.js';
 import { legacyLinesEntry, linesEntry, messageEntry, renderEntries } from './influx-entries.js';
 import { comparisonLine, inferenceLines } from './influx-lines.js';
 import { InfluxQuery } from './influx-query.js';
@@ -25,6 +26,8 @@ import { InfluxReader } from './influx-read.js';
 import { TagGuard } from './influx-tags.js';
 import {
   type ComparisonWriter,
+  type DeploymentPoint,
+  type DeploymentWriter,
   type DeviceStatus,
   type DeviceSummary,
   type Drainable,
@@ -83,7 +86,9 @@ export function parseInfluxUrl(rest: string): { host: string; port: number; data
   return { host: groups.host as string, port: Number(groups.port), database: groups.db as string };
 }
 
-export class InfluxStore implements Store, RecordWriter, RecordReader, ComparisonWriter, Drainable {
+export class InfluxStore
+  implements Store, RecordWriter, RecordReader, ComparisonWriter, Drainable, DeploymentWriter
+{
   readonly runtime: SinkRuntime;
   readonly url: string;
   private readonly spoolDir: string;
@@ -198,6 +203,11 @@ export class InfluxStore implements Store, RecordWriter, RecordReader, Compariso
   async writeComparison(results: readonly ComparisonResult[]): Promise<void> {
     if (results.length === 0) return;
     await this.runtime.append([linesEntry(results.map(comparisonLine))]);
+  }
+
+  async writeDeployments(points: readonly DeploymentPoint[]): Promise<void> {
+    if (points.length === 0) return;
+    await this.runtime.append([linesEntry(points.map(deploymentLine))]);
   }
 
   get sinkStats(): SinkStats {

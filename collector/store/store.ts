@@ -157,6 +157,55 @@ export interface RefusedData {
   lines: number;
 }
 
+/** One point of a model deployment, for a store that keeps them for dashboards (InfluxDB). */
+export type DeploymentPoint =
+  | {
+      kind: 'report';
+      fleet: string;
+      device: string;
+      atUs: number;
+      seq: number;
+      deploymentId: string;
+      modelId: string;
+      release: number;
+      state: string;
+      reason?: string | undefined;
+      bytes?: number | undefined;
+      attempt: number;
+    }
+  | {
+      kind: 'phase';
+      atMs: number;
+      rolloutId: string;
+      fleet: string;
+      device: string;
+      group: number;
+      phase: string;
+      phaseCode: number;
+      succeeded: boolean;
+      failed: boolean;
+    }
+  | {
+      kind: 'gate';
+      atMs: number;
+      rolloutId: string;
+      fleet: string;
+      device: string;
+      metric: string;
+      pre: number;
+      post: number;
+      change: number;
+      low: number;
+      high: number;
+      margin: number;
+      regressed: boolean;
+    };
+
+/** Capability `writeDeployments`: deployment reports, rollout phases and gate verdicts as points. */
+export interface DeploymentWriter {
+  writeDeployments(points: readonly DeploymentPoint[]): Promise<void>;
+}
+
 /** Capability `drain`: a store that buffers writes locally and can say when they reached the server. */
 export interface Drainable {
   /** Resolves once everything accepted so far is in the server. */
@@ -172,6 +221,7 @@ export interface CapabilityApis {
   readRecords: RecordReader;
   writeComparisons: ComparisonWriter;
   drain: Drainable;
+  writeDeployments: DeploymentWriter;
 }
 export type Capability = keyof CapabilityApis;
 
@@ -181,6 +231,7 @@ export const CAPABILITY_WORDS: Record<Capability, string> = {
   readRecords: 'read records back',
   writeComparisons: 'hold comparison results',
   drain: 'drain a local buffer',
+  writeDeployments: 'hold deployment and rollout points',
 };
 
 /** A store the collector writes into (its URL is not needed there). */

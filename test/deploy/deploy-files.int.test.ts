@@ -57,6 +57,7 @@ describe('deploy/grafana', () => {
       'edgewatt-models',
       'edgewatt-edge-vs-offload',
       'edgewatt-experiments',
+      'edgewatt-rollouts',
     ]);
     const targets = uids.flatMap((d) => d.panels.flatMap((p) => p.targets ?? []));
     expect(targets.every((t) => t.datasource.uid === 'edgewatt-influxdb')).toBe(true);

@@ -11,6 +11,7 @@ import { Collector } from '../../collector/collector.js';
 import { InfluxStore } from '../../collector/store/influx.js';
 import { buildDashboards } from '../../dashboards/index.js';
 import { buildTopic, encodeMessage, type InferenceRecord } from '../../protocol/index.js';
+import { sampleDeploymentPoints } from '../collector/deploy/support.js';
 import { makeRecord } from '../protocol/fixtures.js';
 import { type Influxd, startInfluxd } from '../support/influxd.js';
 import { type Mosquitto, startMosquitto } from '../support/mosquitto.js';
@@ -125,6 +126,7 @@ describeWith(NEEDS, 'agents → Mosquitto → three collectors in one shared gro
       { ...SAMPLE_COMPARISON, atUs: Date.now() * 1000 },
       { ...SAMPLE_COMPARISON, atUs: Date.now() * 1000, variant: 'pruned-50', board: 'jetson-orin-nano' },
     ]);
+    await stores[0]?.writeDeployments(sampleDeploymentPoints(Date.now()));
     await stores[0]?.drained();
     const range = { fromMs: startedAtMs - 60_000, toMs: Date.now() + 60_000 };
     // The experiments dashboard needs experiment records: test/deploy/experiments-dashboard.int.test.ts.

@@ -75,7 +75,7 @@ const HARNESSES: Harness[] = [
   {
     scheme: 'influxdb',
     tools: ['influxd'],
-    capabilities: ['writeRecords', 'readRecords', 'writeComparisons', 'drain'],
+    capabilities: ['writeRecords', 'readRecords', 'writeComparisons', 'drain', 'writeDeployments'],
     async setup() {
       influx = await startInfluxd();
     },
@@ -199,7 +199,13 @@ for (const h of HARNESSES) {
     it('declares its capabilities, and refuses the others naming the store and what to use', async () => {
       const { store } = await open();
       expect(parseStoreUrl(store.url).driver.capabilities).toEqual(h.capabilities);
-      for (const c of ['writeRecords', 'readRecords', 'writeComparisons', 'drain'] as const) {
+      for (const c of [
+        'writeRecords',
+        'readRecords',
+        'writeComparisons',
+        'drain',
+        'writeDeployments',
+      ] as const) {
         if (h.capabilities.includes(c)) expect(capability(store, c)).toBe(store);
         else {
           expect(() => capability(store, c, '--store')).toThrow(StoreCapabilityError);

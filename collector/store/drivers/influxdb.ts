@@ -29,7 +29,7 @@ export const influxdbDriver = defineDriver({
   shape: 'influxdb://<host>:<port>/<database>',
   example: 'influxdb://127.0.0.1:8086/edgewatt',
   summary: 'InfluxDB 1.x, for a fleet and Grafana',
-  capabilities: ['writeRecords', 'readRecords', 'writeComparisons', 'drain'],
+  capabilities: ['writeRecords', 'readRecords', 'writeComparisons', 'drain', 'writeDeployments'],
   options,
   locationProblem: influxUrlProblem,
   create: (location, settings) => new InfluxStore(location, settings),

@@ -4,6 +4,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DeploymentPoint } from '../../../collector/store/index.js';
 import { signBytes } from '../../../models/sign/keys.js';
 import {
   artifactId,
@@ -75,4 +76,46 @@ export function writeSignedModel(
   writeFileSync(join(dir, 'manifest.json'), manifestBytes);
   writeFileSync(join(dir, 'manifest.sig'), JSON.stringify(signBytes(manifestBytes, keys.privateKey)));
   return { dir, modelId: manifest.id, weights };
+}
+
+/** One point of each kind the rollouts dashboard reads, for suites that check every dashboard's panels. */
+export function sampleDeploymentPoints(atMs: number): DeploymentPoint[] {
+  const where = { rolloutId: 'r-sample', fleet: 'lab', device: 'pi-1' };
+  return [
+    {
+      kind: 'report',
+      fleet: 'lab',
+      device: 'pi-1',
+      atUs: atMs * 1000,
+      seq: 1,
+      deploymentId: 'r-sample',
+      modelId: 'a'.repeat(64),
+      release: 2,
+      state: 'committed',
+      attempt: 1,
+    },
+    {
+      kind: 'phase',
+      atMs,
+      ...where,
+      group: 0,
+      phase: 'succeeded',
+      phaseCode: 4,
+      succeeded: true,
+      failed: false,
+    },
+    {
+      kind: 'gate',
+      atMs,
+      ...where,
+      metric: 'energyPerInferenceJ',
+      pre: 0.01,
+      post: 0.0101,
+      change: 0.01,
+      low: -0.01,
+      high: 0.03,
+      margin: 0.05,
+      regressed: false,
+    },
+  ];
 }
