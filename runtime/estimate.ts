@@ -1,9 +1,11 @@
 // The model-based energy estimate of one inference on a board without a power sensor:
 // power = idle + (load − idle) × utilisation, utilisation = CPU time / (wall time × board cores).
-// It is an ESTIMATE, always labelled so: the CPU time is this host's, not the board's, and the
-// linear utilisation model is itself approximate. The uncertainty combines the sourced ranges of
-// the board's idle and load power (triangular distributions) with a 25 % model-form term. Shared
-// by the agent's simulated sensor and models/' per-board estimates, so both give the same number.
+// It is an ESTIMATE, always labelled so: the time is this host's, not the board's, so the energy
+// is power × host time × the board's host-to-board speed factor (protocol/boards, an UNSOURCED
+// assumption with a range), and the linear utilisation model is itself approximate. The
+// uncertainty combines the sourced ranges of the board's idle and load power and the speed
+// factor's range (triangular distributions) with a 25 % model-form term. Shared by the agent's
+// simulated sensor and models/' per-board estimates, so both give the same number.
 
 /** What happened during one inference, as the runtime saw it. */
 export interface InferenceWindow {
@@ -28,6 +30,8 @@ export interface EstimatedBoard {
   idleW: FigureRange;
   /** Board power at full CPU load, watts. */
   loadW: FigureRange;
+  /** How many times longer an inference takes on the board than on this host (issue 13). */
+  hostSpeedFactor: FigureRange;
 }
 
 export interface WindowEstimate {
@@ -35,7 +39,11 @@ export interface WindowEstimate {
   energyJ: number;
   /** Standard uncertainty (k = 1), joules. */
   uncertaintyJ: number;
-  /** Idle baseline power, watts. */
+  /**
+   * Idle baseline, watts per second of this host's time: the board's idle power × the speed
+   * factor, so that energyJ − baselineW × (host) duration — what every reader of a record
+   * computes — is the board's above-idle energy.
+   */
   baselineW: number;
 }
 
@@ -60,5 +68,15 @@ export function estimateWindowEnergy(board: EstimatedBoard, window: InferenceWin
   const loadSdW = triangularSd(board.loadW) * utilisation;
   const modelSdW = dynamicW * MODEL_FORM_RELATIVE_UNCERTAINTY;
   const powerSdW = Math.sqrt(idleSdW ** 2 + loadSdW ** 2 + modelSdW ** 2);
-  return { energyJ: powerW * durationS, uncertaintyJ: powerSdW * durationS, baselineW: idleW };
+  // The board runs the inference `speed` times longer than this host did (same utilisation).
+  const speed = board.hostSpeedFactor;
+  const boardS = durationS * speed.central;
+  const uncertaintyJ = Math.hypot(powerSdW * boardS, powerW * durationS * triangularSd(speed));
+  return { energyJ: powerW * boardS, uncertaintyJ, baselineW: idleW * speed.central };
+}
+
+/** `host time × 12 (6.4–24, UNSOURCED assumption)`, for the labels of estimates. */
+export function describeSpeedFactor(board: EstimatedBoard): string {
+  const f = board.hostSpeedFactor;
+  return `energy scaled from this host's latency to the board's by a speed factor ${f.central} (${f.low}–${f.high}, UNSOURCED assumption, protocol/boards)`;
 }

@@ -130,7 +130,8 @@ export async function runDemo(
         `(${runtime.skipped.map((s) => `${s.backend} unavailable`).join(', ') || 'first choice'}). ` +
         `${config.duration > 0 ? `Stops after ${config.duration} s.` : 'Ctrl-C stops.'}\n` +
         "All agents run on this machine: latency is measured here; energy is ESTIMATED from each board's\n" +
-        'power profile and the CPU time each inference used (there is no power sensor here). ' +
+        "power profile and the CPU time each inference used, scaled from this host's latency to the board's by the\n" +
+        "board's speed factor (UNSOURCED assumption with a range, in the ±1σ; protocol/boards). There is no power sensor here. " +
         (zoo === null
           ? 'The demo model is untrained (models/zoo not found).\n\n'
           : `Models: ${zoo.base.variant} (trained on Fashion-MNIST) and its pruned variants ` +

@@ -67,7 +67,7 @@ export function resultsTable(results: readonly VariantResult[]): string {
       'accuracy',
       'Δ points',
       'Δ vs control',
-      'latency (p10–p90)',
+      'latency here (p10–p90)',
       ...boards.map((board) => `${board} est. (above idle)`),
     ],
     results.map((r) => [

@@ -10,6 +10,7 @@ import { type PruneRequest, pruneVariant } from '../../models/pipeline/prune.js'
 import { measureArtifacts, writeResults } from '../../models/pipeline/results.js';
 import { loadTestSet, trainVariant } from '../../models/pipeline/train.js';
 import { readPrivateKey, signArtifactDir } from '../../models/sign/keys.js';
+import { BOARDS } from '../../protocol/boards/index.js';
 import type { StepEnergy } from '../../protocol/manifest/index.js';
 import { loadRuntime } from '../../runtime/backend.js';
 import { resolveConfig } from '../config.js';
@@ -229,7 +230,8 @@ async function reportResults(
   out(`${resultsTable(results)}\n`);
   out(
     `accuracy on ${testSet.source}; latency on this machine (${runtime.backend}); energy is ESTIMATED per board ` +
-      "profile from this host's latency and CPU time (no power sensor).\n",
+      "profile from this host's latency and CPU time (no power sensor), scaled from this host's latency to the board's by the\n" +
+      `board's speed factor, an UNSOURCED assumption with a range in the ±1σ (${BOARDS.map((b) => `${b.id} ×${b.hostSpeedFactor.central}`).join(', ')}; protocol/boards).\n`,
   );
   if (config.out !== undefined) {
     await writeResults(config.out, results, {

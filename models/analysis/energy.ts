@@ -1,9 +1,10 @@
 // Estimated energy per inference on each board profile, from latency windows measured on this
 // machine and the simulated sensor's model, runtime/estimate.ts (idle + (load − idle) × CPU utilisation).
-// An ESTIMATE: this host's timing stands in for the board's, and no power sensor is read. Labelled as such.
+// An ESTIMATE: this host's timing × the board's speed factor stands in for the board's, and no power
+// sensor is read. Labelled as such.
 
 import { BOARDS } from '../../protocol/boards/index.js';
-import { estimateWindowEnergy } from '../../runtime/estimate.js';
+import { describeSpeedFactor, estimateWindowEnergy } from '../../runtime/estimate.js';
 import type { LatencyResult } from './evaluate.js';
 
 export interface EnergyEstimate {
@@ -45,7 +46,7 @@ export function estimateEnergy(latency: LatencyResult): EnergyEstimate[] {
       marginalJ: median(marginal),
       uncertaintyJ: median(uncertainty),
       provenance: 'estimated',
-      method: `simulated:${board.id} on this host's latency and CPU time; median over the measured inferences`,
+      method: `simulated:${board.id} on this host's latency and CPU time, ${describeSpeedFactor(board)}; median over the measured inferences`,
     };
   });
 }

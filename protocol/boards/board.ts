@@ -23,6 +23,18 @@ export interface UnsourcedFigure {
   unsourced: string;
 }
 
+/**
+ * A figure no source gives but the code needs, stated as an assumption with a range and labelled
+ * so wherever it is used (the host-to-board speed factor of the simulated estimate).
+ */
+export interface AssumedFigure {
+  central: number;
+  low: number;
+  high: number;
+  /** Starts with `UNSOURCED assumption:` and says what it rests on. */
+  assumption: string;
+}
+
 export interface Board {
   /** Short id used on the command line, in scenarios and on the wire, e.g. `rpi4`. */
   id: string;
@@ -49,6 +61,12 @@ export interface Board {
   embodiedKgCo2e: FactorFigure;
   /** Service life over which the embodied carbon is spread, years. */
   lifetimeYears: FactorFigure | UnsourcedFigure;
+  /**
+   * How many times longer an inference takes on this board than on the host that runs the
+   * simulated estimate (an x86 server core running the TF.js WASM kernels): the estimate charges
+   * the board's power for host time × this. No source measures the same model on both.
+   */
+  hostSpeedFactor: AssumedFigure;
 }
 
 export function isUnsourcedFigure(figure: FactorFigure | UnsourcedFigure): figure is UnsourcedFigure {

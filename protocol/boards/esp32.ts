@@ -39,4 +39,11 @@ export const esp32: Board = {
   },
   embodiedKgCo2e: { central: 1.2, low: 0.93, high: 1.43, factor: 'emb_mcu_board_derived' },
   lifetimeYears: { unsourced: 'no source gives the service life of an ESP32-class board' },
+  hostSpeedFactor: {
+    central: 1000,
+    low: 300,
+    high: 3000,
+    assumption:
+      'UNSOURCED assumption: a 240 MHz Xtensa LX6 without SIMD or a float vector unit against a server x86 core; an order of magnitude only, and TF.js does not run on it',
+  },
 };

@@ -35,4 +35,11 @@ export const jetsonNano: Board = {
     note: 'proxy: Raspberry-Pi-class SBC estimate × board area (100 × 80 mm vs 85 × 56 mm); no Jetson Nano PCF exists',
   },
   lifetimeYears: { unsourced: 'no source gives the service life of a Jetson Nano' },
+  hostSpeedFactor: {
+    central: 16,
+    low: 8,
+    high: 32,
+    assumption:
+      'UNSOURCED assumption: rpi4 (12, 6.4–24) × 1.3 for a 1.43 GHz Cortex-A57 against the Pi 4 Cortex-A72; CPU only',
+  },
 };

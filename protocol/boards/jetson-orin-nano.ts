@@ -35,4 +35,11 @@ export const jetsonOrinNano: Board = {
     note: 'proxy: Raspberry-Pi-class SBC estimate × board area (100 × 79 mm vs 85 × 56 mm); no Jetson Orin PCF exists',
   },
   lifetimeYears: { unsourced: 'no source gives the service life of a Jetson Orin Nano' },
+  hostSpeedFactor: {
+    central: 4.8,
+    low: 3,
+    high: 8,
+    assumption:
+      'UNSOURCED assumption: rpi5 (3, 2–5) × the clock ratio of a 2.4 GHz Cortex-A76 to a 1.5 GHz Cortex-A78AE (1.6); CPU only, the GPU is not used by the WASM backend',
+  },
 };

@@ -14,4 +14,11 @@ export const rpi4: Board = {
   loadW: { central: 6.4, low: 5, high: 7.2, factor: 'pwr_pi4_load' },
   embodiedKgCo2e: { central: 9.5, low: 3.2, high: 18.1, factor: 'emb_sbc_bare_derived' },
   lifetimeYears: { unsourced: 'no source gives the service life of a Raspberry Pi 4' },
+  hostSpeedFactor: {
+    central: 12,
+    low: 6.4,
+    high: 24,
+    assumption:
+      'UNSOURCED assumption: rpi5 (3, 2–5) × Pi 4 ÷ Pi 5 latency 4.0 (3.2–4.8: SSD-MobileNetV2 on TF 483.5/148.9 ms and TFLite 112.6/23.5 ms, lat_pi4_ssdmnv2_tflite, lat_pi5_ssdmnv2_tflite notes)',
+  },
 };

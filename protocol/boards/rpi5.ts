@@ -14,4 +14,11 @@ export const rpi5: Board = {
   loadW: { central: 9.7, low: 7.9, high: 13.8, factor: 'pwr_pi5_load' },
   embodiedKgCo2e: { central: 9.5, low: 3.2, high: 18.1, factor: 'emb_sbc_bare_derived' },
   lifetimeYears: { unsourced: 'no source gives the service life of a Raspberry Pi 5' },
+  hostSpeedFactor: {
+    central: 3,
+    low: 2,
+    high: 5,
+    assumption:
+      'UNSOURCED assumption: a server x86 core runs the WASM SIMD kernels 2–5× faster than one 2.4 GHz Cortex-A76; no benchmark of the same model on both was found',
+  },
 };

@@ -4,6 +4,8 @@ import { BOARDS, type Board, boardById } from '../../protocol/boards/index.js';
 import { triangularSd } from '../../runtime/estimate.js';
 
 const rpi4 = boardById('rpi4');
+/** The board runs F times longer than this host (protocol/boards, an UNSOURCED assumption). */
+const F = rpi4.hostSpeedFactor.central;
 
 /** A window of `durationS` seconds in which the process used `cpuUs` of CPU time. */
 function window(durationS: number, cpuUs: number) {
@@ -42,21 +44,23 @@ describe('triangularSd', () => {
 describe('SimulatedSensor.estimate', () => {
   const sensor = new SimulatedSensor(rpi4);
 
-  it('gives exactly idle power × duration when no CPU time was used', () => {
+  it('gives exactly idle power × host duration × the speed factor when no CPU time was used', () => {
     const energy = sensor.estimate(window(0.5, 0));
-    expect(energy.energyJ).toBe(rpi4.idleW.central * 0.5);
-    expect(energy.baselineW).toBe(rpi4.idleW.central);
+    expect(energy.energyJ).toBeCloseTo(rpi4.idleW.central * 0.5 * F, 12);
+    // Per second of host time, so that energy − baseline × (host) duration is the board's above-idle energy.
+    expect(energy.baselineW).toBeCloseTo(rpi4.idleW.central * F, 12);
+    expect(energy.energyJ - energy.baselineW * 0.5).toBeCloseTo(0, 12);
   });
 
   it('gives load power × duration at full utilisation (cpuUs = duration × cores)', () => {
     const durationS = 0.25;
     const energy = sensor.estimate(window(durationS, durationS * 1e6 * rpi4.cpuCores));
-    expect(energy.energyJ).toBeCloseTo(rpi4.loadW.central * durationS, 12);
+    expect(energy.energyJ).toBeCloseTo(rpi4.loadW.central * durationS * F, 12);
   });
 
   it('interpolates linearly between idle and load power at half utilisation', () => {
     const energy = sensor.estimate(window(1, 0.5e6 * rpi4.cpuCores));
-    expect(energy.energyJ).toBeCloseTo((rpi4.idleW.central + rpi4.loadW.central) / 2, 12);
+    expect(energy.energyJ).toBeCloseTo(((rpi4.idleW.central + rpi4.loadW.central) / 2) * F, 12);
   });
 
   it('caps utilisation at 1 when the CPU time exceeds duration × cores', () => {
@@ -93,17 +97,41 @@ describe('SimulatedSensor.estimate', () => {
     expect(wide.uncertaintyJ).toBeGreaterThan(narrow.uncertaintyJ);
   });
 
-  it('combines idle, load and 25 % model-form terms in quadrature', () => {
+  it('combines idle, load, 25 % model-form and speed-factor terms in quadrature', () => {
     const u = 0.5;
     const energy = sensor.estimate(window(1, u * 1e6 * rpi4.cpuCores));
     const dynamicW = (rpi4.loadW.central - rpi4.idleW.central) * u;
-    const expected = Math.sqrt(
+    const powerW = rpi4.idleW.central + dynamicW;
+    const powerSdW = Math.sqrt(
       (triangularSd(rpi4.idleW) * (1 - u)) ** 2 +
         (triangularSd(rpi4.loadW) * u) ** 2 +
         (dynamicW * 0.25) ** 2,
     );
+    const expected = Math.hypot(powerSdW * F, powerW * triangularSd(rpi4.hostSpeedFactor));
     expect(energy.uncertaintyJ).toBeCloseTo(expected, 12);
   });
+
+  it('widens with the speed factor range: the estimate is scaled from host time (issue 13)', () => {
+    const busy = window(1, 0.5e6 * rpi4.cpuCores);
+    const exact = new SimulatedSensor({
+      ...rpi4,
+      hostSpeedFactor: { ...rpi4.hostSpeedFactor, low: F, high: F },
+    }).estimate(busy);
+    const ranged = sensor.estimate(busy);
+    expect(ranged.energyJ).toBeCloseTo(exact.energyJ, 12);
+    expect(ranged.uncertaintyJ).toBeGreaterThan(exact.uncertaintyJ * 1.5);
+  });
+
+  it.each(BOARDS.map((board) => [board.id, board] as const))(
+    '%s states its speed factor as a labelled UNSOURCED assumption with a range around it',
+    (_id, board) => {
+      const f = board.hostSpeedFactor;
+      expect(f.low).toBeLessThan(f.central);
+      expect(f.high).toBeGreaterThan(f.central);
+      expect(f.low).toBeGreaterThanOrEqual(1);
+      expect(f.assumption).toMatch(/^UNSOURCED assumption: /);
+    },
+  );
 
   it("labels the estimate: provenance 'estimated', no samples", () => {
     const energy = sensor.estimate(window(1, 1000));
@@ -131,8 +159,9 @@ describe('SimulatedSensor.estimate', () => {
 
   it('estimates an ESP32-class board in milliwatts: light sleep at idle, modem sleep (CPU on) at load', () => {
     const esp32 = new SimulatedSensor(boardById('esp32'));
-    expect(esp32.estimate(window(1, 0)).energyJ).toBeCloseTo(0.8 * 3.3e-3, 12);
-    expect(esp32.estimate(window(1, 2e6)).energyJ).toBeCloseTo(10 * 3.3e-3, 12);
+    const f = boardById('esp32').hostSpeedFactor.central;
+    expect(esp32.estimate(window(1, 0)).energyJ).toBeCloseTo(0.8 * 3.3e-3 * f, 12);
+    expect(esp32.estimate(window(1, 2e6)).energyJ).toBeCloseTo(10 * 3.3e-3 * f, 12);
   });
 
   it('returns the same figures through the async PowerSensor interface', async () => {
