@@ -6,6 +6,7 @@ import { collectorMetricsSource } from '../../collector/api/metrics.js';
 import { Collector } from '../../collector/collector.js';
 import { type Deployment, openDeployment } from '../../collector/deploy/index.js';
 import { startExperimentDriver } from '../../collector/experiments/index.js';
+import { liveAnalyses } from '../../collector/experiments/report/live.js';
 import { capability, createStore, optionalCapability } from '../../collector/store/index.js';
 import { gatherFleetView } from '../../collector/web/fleet-view.js';
 import { logger } from '../../common/logger.js';
@@ -61,6 +62,7 @@ export function collectorCommand(): Command {
       const api = await startHttpApi(config, config.store, {
         metrics,
         fleet: () => gatherFleetView(reader, metrics),
+        experimentAnalysis: reader === undefined ? undefined : liveAnalyses(config.dataDir, reader),
         recordComparison:
           comparisons === undefined ? undefined : (results) => comparisons.writeComparison(results),
         registry: deployment.registry,

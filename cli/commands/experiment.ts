@@ -1,4 +1,4 @@
-// `edgewatt experiment plan|start|status|stop|analyse`: field experiments on the fleet
+// `edgewatt experiment plan|start|status|stop|analyse|report`: field experiments on the fleet
 // (docs/experiments.md). start/stop write the collector's experiments.sqlite; the collector
 // (with --deployment-key) drives the schedule; analyse reads the records from the store.
 
@@ -26,6 +26,7 @@ import {
   experimentStatusSchema,
   experimentStopSchema,
 } from '../schemas/experiment.js';
+import { experimentReportCommand } from './experiment-report.js';
 
 const SECTION = 'experiment';
 const out = (text: string) => process.stdout.write(text);
@@ -158,5 +159,6 @@ export function experimentCommand(): Command {
       }
     });
 
+  experiment.addCommand(experimentReportCommand());
   return experiment;
 }

@@ -1,6 +1,9 @@
-// Option schema of `edgewatt experiment report`. Flags, help, EDGEWATT_* variables and config keys derive from it.
+// Option schema of `edgewatt experiment report`. Flags, help, EDGEWATT_* variables and config keys
+// (section "experiment") derive from it; --data-dir, --store, --replicates and --scenario are those
+// of `experiment analyse`, which the report runs unless it is given an analysis.
 
 import { z } from 'zod';
+import { experimentAnalyseSchema } from './experiment.js';
 import { option, text } from './fields.js';
 
 export const experimentReportSchema = z.object({
@@ -10,6 +13,10 @@ export const experimentReportSchema = z.object({
   }),
   analysis: option(text('give the analysis JSON file, e.g. --analysis analysis.json').optional(), {
     arg: 'file',
-    help: 'the analysis as `edgewatt experiment analyse <id> --json` prints it (- = standard input)',
+    help: 'report this analysis (as `edgewatt experiment analyse <id> --json` prints it; - = standard input) instead of analysing the store',
   }),
+  dataDir: experimentAnalyseSchema.shape.dataDir,
+  store: experimentAnalyseSchema.shape.store,
+  replicates: experimentAnalyseSchema.shape.replicates,
+  scenario: experimentAnalyseSchema.shape.scenario,
 });

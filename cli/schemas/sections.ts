@@ -20,7 +20,10 @@ export const SECTIONS: Record<string, () => Promise<readonly z.ZodObject[]>> = {
     return [schemas.registryAddSchema, schemas.registryListSchema];
   },
   rollout: async () => Object.values((await import('./deploy.js')).ROLLOUT_SCHEMAS),
-  experiment: async () => Object.values((await import('./experiment.js')).EXPERIMENT_SCHEMAS),
+  experiment: async () => [
+    ...Object.values((await import('./experiment.js')).EXPERIMENT_SCHEMAS),
+    (await import('./experiment-report.js')).experimentReportSchema,
+  ],
   'provision-device': async () => [(await import('./provision.js')).provisionSchema],
   'provision-collector': async () => [(await import('./provision.js')).provisionCollectorSchema],
 };

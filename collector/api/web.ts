@@ -2,8 +2,9 @@
 // the live experiment report (the same renderer as `edgewatt experiment report`), `/compare` a form
 // for the comparison API. Server-rendered HTML, one document per page with everything inlined. Like
 // every other read of this API they need no token; writing (recording a comparison) still goes
-// through POST /v1/compare and its token. Each page is computed at most once per CACHE_MS, whatever
-// the number of viewers: a reload storm does not turn into store queries or analyses.
+// through POST /v1/compare and its token. Each page is computed at most once per CACHE_MS (an
+// experiment's once per EXPERIMENT_CACHE_MS), whatever the number of viewers: a reload storm does
+// not turn into store queries or analyses.
 
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AnalysisResult } from '../experiments/analysis-result.js';
@@ -17,6 +18,8 @@ import type { ApiContext } from './context.js';
 
 /** How long a rendered page is served again before it is made anew. */
 export const CACHE_MS = 5_000;
+/** The same for an experiment's page: each one is a whole analysis (bootstrap, life-cycle engine). */
+export const EXPERIMENT_CACHE_MS = 60_000;
 /** Experiments whose report is kept rendered at once (least recently made are dropped). */
 export const MAX_CACHED_EXPERIMENTS = 16;
 const EXPERIMENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -46,9 +49,14 @@ class PageCache {
   private readonly pages = new Map<string, Rendered>();
   constructor(private readonly limit: number) {}
 
-  get(key: string, make: () => Promise<{ status: number; html: string }>, nowMs = Date.now()) {
+  get(
+    key: string,
+    make: () => Promise<{ status: number; html: string }>,
+    ttlMs = CACHE_MS,
+    nowMs = Date.now(),
+  ) {
     const hit = this.pages.get(key);
-    if (hit !== undefined && nowMs - hit.atMs < CACHE_MS) return hit.html;
+    if (hit !== undefined && nowMs - hit.atMs < ttlMs) return hit.html;
     const html = make();
     this.pages.delete(key);
     this.pages.set(key, { atMs: nowMs, html });
@@ -102,15 +110,26 @@ export function webRoutes(app: FastifyInstance, context: ApiContext): void {
         ),
       );
     }
-    const rendered = await cache.get(`experiment:${id}`, async () => {
-      const analysis: AnalysisResult | null = await source(id);
-      if (analysis === null)
+    const rendered = await cache.get(
+      `experiment:${id}`,
+      async () => {
+        const analysis: AnalysisResult | null = await source(id);
+        if (analysis === null)
+          return {
+            status: 404,
+            html: messagePage('No such experiment', `This collector knows no experiment ${id}.`),
+          };
         return {
-          status: 404,
-          html: messagePage('No such experiment', `This collector knows no experiment ${id}.`),
+          status: 200,
+          html: renderReport(analysis, {
+            nav: nav('experiment'),
+            refreshS: EXPERIMENT_CACHE_MS / 1000,
+            notice: `Live page: analysed again at most once a minute, with fewer bootstrap resamples than \`edgewatt experiment analyse\`; report the numbers of the command or of \`edgewatt experiment report\`.`,
+          }),
         };
-      return { status: 200, html: renderReport(analysis, { nav: nav('experiment'), refreshS: 60 }) };
-    });
+      },
+      EXPERIMENT_CACHE_MS,
+    );
     return sendHtml(reply, rendered.status, rendered.html);
   });
 

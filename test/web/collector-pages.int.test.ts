@@ -1,15 +1,18 @@
 // The collector's own web page as a real process (`edgewatt collector --http` on a free 127.0.0.1
 // port, an embedded broker started by the test): a simulated fleet's records and statuses are
-// published over MQTT, then `/` and `/compare` are opened in headless Chromium — plots drawn with
-// data, no console errors (which includes any script the Content-Security-Policy would block), no
-// request leaving the collector, screenshots at desktop and phone widths, tables with JavaScript off.
+// published over MQTT, then `/`, `/experiments/<id>` and `/compare` are opened in headless Chromium
+// — plots drawn with data, no console errors (which includes any script the Content-Security-Policy
+// would block), no request leaving the collector, screenshots at desktop and phone widths, tables
+// with JavaScript off — and `edgewatt experiment report` writes the same analysis as a file.
 
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../collector/broker/embedded.js';
-import { defaultFleetSpec, simulateFleet } from '../../collector/experiments/simulate.js';
+import { ExperimentDb, experimentsDbPath } from '../../collector/experiments/index.js';
+import { defaultFleetSpec, experimentOf, simulateFleet } from '../../collector/experiments/simulate.js';
 import { buildTopic, encodeMessage, type InferenceRecord } from '../../protocol/index.js';
 import { DESKTOP, drawnPlots, launchChromium, PHONE, watchedPage } from '../support/chromium.js';
 import { freePort, waitForPort } from '../support/ports.js';
@@ -43,6 +46,10 @@ describeWith(['chromium'], 'the collector’s web page (real collector process, 
 
   beforeAll(async () => {
     broker = await startEmbeddedBroker(0);
+    // The experiment as `edgewatt experiment start` records it for the collector it drives.
+    const db = new ExperimentDb(experimentsDbPath(join(dir.path, 'data')));
+    db.create(experimentOf(fleet.spec, fleet.devices), fleet.devices, Date.now(), fleet.startMs);
+    db.close();
     const port = await freePort();
     origin = `http://127.0.0.1:${port}`;
     collector = runCli([
@@ -55,6 +62,8 @@ describeWith(['chromium'], 'the collector’s web page (real collector process, 
       `127.0.0.1:${port}`,
       '--scenarios',
       EXAMPLES,
+      '--data-dir',
+      join(dir.path, 'data'),
     ]);
     await waitForPort(port, 'collector HTTP API');
     const client = await mqtt.connectAsync(broker.url, { clientId: 'sim-fleet' });
@@ -151,6 +160,57 @@ describeWith(['chromium'], 'the collector’s web page (real collector process, 
     expect(health).toMatch(/messages refused\t0/);
     expect(await watched.page.locator('canvas').count()).toBe(0);
     await watched.context.close();
+  });
+
+  for (const [name, viewport] of [
+    ['desktop', DESKTOP],
+    ['phone', PHONE],
+  ] as const) {
+    it(`/experiments/<id> shows the live report, every plot drawn, at ${name} width`, async () => {
+      const watched = await watchedPage(browser, { viewport, allowed: [origin] });
+      const response = await watched.page.goto(`${origin}/experiments/${fleet.spec.experimentId}`);
+      expect(response?.status()).toBe(200);
+      const plots = await drawnPlots(watched.page);
+      expect(plots.length).toBeGreaterThanOrEqual(6 + fleet.devices.length);
+      for (const plot of plots) {
+        expect(
+          plot.seriesPoints?.every((n) => n > 0),
+          plot.id,
+        ).toBe(true);
+        expect(plot.colourOnCanvas.some(Boolean), plot.id).toBe(true);
+      }
+      await watched.page.screenshot({ path: join(dir.path, `experiment-${name}.png`), fullPage: true });
+      expect(watched.errors).toEqual([]);
+      expect(watched.outside).toEqual([]);
+      await watched.context.close();
+    });
+  }
+
+  it('`edgewatt experiment report` writes the same analysis as one file; unknown experiments are 404', async () => {
+    const out = join(dir.path, 'report.html');
+    const run = runCli([
+      'experiment',
+      'report',
+      fleet.spec.experimentId,
+      '--data-dir',
+      join(dir.path, 'data'),
+      '--store',
+      `sqlite:${join(dir.path, 'c.sqlite')}`,
+      '--replicates',
+      '1999',
+      '--out',
+      out,
+    ]);
+    const exited = await run.exited;
+    expect(exited.code, run.stderr()).toBe(0);
+    expect(run.stdout().trim()).toBe(out);
+    const file = readFileSync(out, 'utf8');
+    const live = await (await fetch(`${origin}/experiments/${fleet.spec.experimentId}`)).text();
+    const conclusion = (html: string) => /<p class="lead" id="conclusion">([^<]*)<\/p>/.exec(html)?.[1];
+    expect(conclusion(file)).toBeDefined();
+    expect(conclusion(file)).toBe(conclusion(live));
+    expect(file).not.toMatch(/<script[^>]+src=/);
+    expect((await fetch(`${origin}/experiments/no-such-run`)).status).toBe(404);
   });
 
   it('/compare posts the form to the compare API and draws the answer', async () => {
