@@ -7,13 +7,7 @@ import { decodeAs, MAX_PAYLOAD_BYTES, type ProtocolErrorReason, parseTopic } fro
 import { type RecordStore, type RefusedData, StoreRefusedError } from '../store/index.js';
 import { type DeadLetter, deadLetterEntry, MemoryDeadLetter } from './dead-letter.js';
 import { DEFAULT_RATE_LIMIT, DeviceRateLimiter, type RateLimit } from './rate-limit.js';
-import {
-  backOff,
-  DEFAULT_STORE_RETRY,
-  type StoreRetryPolicy,
-  storeRetryDelayMs,
-  UnackedMessages,
-} from './store-retry.js';
+import { DEFAULT_STORE_RETRY, StoreRetry, type StoreRetryPolicy, UnackedMessages } from './store-retry.js';
 
 const log = logger('collector.ingest');
 
@@ -77,10 +71,7 @@ export interface IngestOptions {
 /** Devices whose birth and last-seen time are tracked at most (then the least recent are forgotten). */
 const MAX_DEVICES = 100_000;
 
-/** Thrown by handle() for a message given up while stopping: the caller must not acknowledge it. */
-export class StoreRetryAbandoned extends Error {
-  override readonly name = 'StoreRetryAbandoned';
-}
+export { StoreRetryAbandoned } from './store-retry.js';
 
 export class Ingest {
   readonly stats: IngestStats = {
@@ -114,11 +105,12 @@ export class Ingest {
   deadLetter!: DeadLetter;
   private maxPayloadBytes = MAX_PAYLOAD_BYTES;
   private retry: StoreRetryPolicy = DEFAULT_STORE_RETRY;
-  private readonly stopRetries = new AbortController();
-  /** What a retry cut short by stopRetrying() does: dead-letter the message now, or leave it unacknowledged. */
-  private onStop: 'dead-letter' | 'abandon' = 'dead-letter';
-  /** Consecutive failed store writes (any message), for the log: the first and every 100th are logged. */
-  private failingSince: { atMs: number; failures: number } | undefined;
+  private readonly retries = new StoreRetry(
+    () => this.retry,
+    () => this.nowMs(),
+    this.unacked,
+    this.stats,
+  );
   private nowMs: () => number = () => performance.timeOrigin + performance.now();
 
   constructor(
@@ -199,8 +191,7 @@ export class Ingest {
    * the broker to deliver again (a persistent session). So are later failures: this is for stopping.
    */
   stopRetrying(mode: 'dead-letter' | 'abandon'): void {
-    this.onStop = mode;
-    this.stopRetries.abort();
+    this.retries.stop(mode);
   }
 
   private async handleOnce(topic: string, payload: Uint8Array, id: number): Promise<IngestOutcome> {
@@ -279,93 +270,23 @@ export class Ingest {
       });
       return { kind: 'stored', ...result };
     };
-    return this.writeWithRetry(write, topic, payload, id);
-  }
-
-  /**
-   * Runs `write` until it succeeds, with a back-off between attempts; after maxAttempts failures
-   * (or when stopRetrying cuts the wait in `dead-letter` mode) the message is dead-lettered with
-   * its bytes. If the dead-letter table fails too, the message is not acknowledged: it keeps being
-   * retried (store, then dead-letter) at the longest back-off, and shows on /metrics as a stall.
-   */
-  private async writeWithRetry(
-    write: () => Promise<IngestOutcome>,
-    topic: string,
-    payload: Uint8Array,
-    id: number,
-  ): Promise<IngestOutcome> {
-    const startedMs = this.nowMs();
-    let lastError = '';
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const outcome = await write();
-        if (attempt > 1) this.recovered(topic, attempt, startedMs);
-        return outcome;
-      } catch (error) {
-        lastError = (error as Error).message;
-        if (error instanceof StoreRefusedError) {
-          // Not an outage: the store will never take it. Dead-letter it whole now, no retry.
-          const refused = this.deadLetterWhole('store-refused', lastError, topic, payload);
-          if (refused !== undefined) return refused;
-        } else {
-          this.stats.storeErrors++;
-          this.failed(topic, attempt, lastError);
-        }
-      }
-      const signal = this.stopRetries.signal;
-      if (attempt >= this.retry.maxAttempts || signal.aborted) {
-        if (this.onStop === 'abandon' && signal.aborted) {
-          throw new StoreRetryAbandoned(`stopping: left unacknowledged after ${attempt} store failures`);
-        }
-        const outcome = this.deadLetterWhole(
+    return this.retries.run({
+      topic,
+      id,
+      write,
+      // Not an outage: the store will never take it. Dead-letter it whole now, no retry.
+      refused: (error) =>
+        error instanceof StoreRefusedError
+          ? this.deadLetterWhole('store-refused', error.message, topic, payload)
+          : undefined,
+      giveUp: (attempts, lastError) =>
+        this.deadLetterWhole(
           'store-failed',
-          `the store failed ${attempt} times on this message (last: ${lastError}); dead-lettered with its ${payload.length} bytes, not stored`,
+          `the store failed ${attempts} times on this message (last: ${lastError}); dead-lettered with its ${payload.length} bytes, not stored`,
           topic,
           payload,
-        );
-        if (outcome !== undefined) return outcome;
-      }
-      this.unacked.retrying(id, true);
-      await backOff(storeRetryDelayMs(this.retry, attempt), signal);
-      this.unacked.retrying(id, false);
-      if (signal.aborted && this.onStop === 'abandon') {
-        throw new StoreRetryAbandoned(`stopping: left unacknowledged after ${attempt} store failures`);
-      }
-    }
-  }
-
-  private failed(topic: string, attempt: number, message: string): void {
-    this.failingSince ??= { atMs: this.nowMs(), failures: 0 };
-    const failures = ++this.failingSince.failures;
-    // The first failures and then every 100th: a long outage must show without flooding the log.
-    if (failures <= 5 || failures % 100 === 0)
-      log.warn(
-        {
-          topic,
-          attempt,
-          maxAttempts: this.retry.maxAttempts,
-          failingForMs: Math.round(this.nowMs() - this.failingSince.atMs),
-          unacked: this.unacked.count,
-          err: message,
-        },
-        'store write failed; retrying in process (the message stays unacknowledged meanwhile)',
-      );
-  }
-
-  private recovered(topic: string, attempts: number, startedMs: number): void {
-    this.stats.storeRecoveries++;
-    if (this.failingSince !== undefined) {
-      log.info(
-        {
-          topic,
-          attempts,
-          stalledMs: Math.round(this.nowMs() - startedMs),
-          failures: this.failingSince.failures,
-        },
-        'store write succeeded again after failures',
-      );
-      this.failingSince = undefined;
-    }
+        ),
+    });
   }
 
   /** Dead-letters a message whole (synced); undefined when the dead-letter table failed too. */
