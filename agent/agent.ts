@@ -4,20 +4,38 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { logger } from '../common/logger.js';
 import { EDGEWATT_VERSION } from '../common/version.js';
-import { type Encoding, type InferenceRecord, quantizeRecord } from '../protocol/index.js';
+import {
+  buildTopic,
+  type Encoding,
+  encodeMessage,
+  type InferenceRecord,
+  PROTOCOL_VERSION,
+} from '../protocol/index.js';
 import { ModelLoadError, type ModelTrust, TRUST_ANY, trustFromKeyFiles } from '../protocol/manifest/index.js';
 import { type BackendName, loadRuntime } from '../runtime/backend.js';
+import type { DecodedInput } from '../runtime/decode.js';
 import { randomInputPool } from '../runtime/inputs.js';
 import { type LoadedModel, loadModel } from '../runtime/model.js';
+import {
+  type InputSource,
+  type InputSourceFactory,
+  type InputSourceKind,
+  randomSource,
+} from './inputs/source.js';
 import { median } from './measure/integrate.js';
-import { runInference } from './measure/runner.js';
+import { runInference, wallClockUs } from './measure/runner.js';
 import { WARMUP_GROUP, warmUp } from './measure/warmup.js';
-import { WindowPlanner } from './measure/windows.js';
+import { type AttributedInference, WindowPlanner } from './measure/windows.js';
 import type { UnsequencedRecord } from './publish/outbox.js';
 import { Publisher, type PublisherOptions } from './publish/publisher.js';
 import type { Spool, SpoolOptions, SpoolStats } from './publish/spool.js';
 import { openSpool } from './publish/spools.js';
 import { createSensor, type PowerSensor, parseSensorSpec } from './sensors/index.js';
+import { AnswerMemory } from './serve/answers.js';
+import { InferenceQueue } from './serve/queue.js';
+import { recordOf } from './serve/record.js';
+import { type AgentStatus, EnergyTally } from './serve/summary.js';
+import { type CodeWindow, CodeWindows } from './serve/windows.js';
 
 export interface AgentConfig {
   broker: string;
@@ -54,6 +72,40 @@ export interface AgentConfig {
   spool?: SpoolOptions & { kind?: string };
   /** CA (and client certificate) PEM text for an mqtts:// broker. */
   tls?: PublisherOptions['tls'];
+  /**
+   * What the agent's own loop runs on: undefined is the seeded random load generator; null runs
+   * no loop (the application's requests are the load: agent.infer(), the local API).
+   */
+  inputs?: InputSourceFactory | null;
+  /** Requests (API, library) that may wait for the model at once; more get QueueFullError. Default 64. */
+  queueMax?: number;
+}
+
+/** What one inference through agent.infer() answers. */
+export interface InferAnswer {
+  /** Sequence number of its record: give it with a label to feedback(). */
+  seq: number;
+  /** Predicted class of each input (arg max of its outputs). */
+  predictedClass: number[];
+  /** The model's outputs, one row per input. */
+  output: number[][];
+  /** Time the model ran, and time the request waited for the queue first, ms. */
+  latencyMs: number;
+  queuedMs: number;
+  energy: {
+    /** Gross energy of the device over the inference, and its standard uncertainty (k = 1), J. */
+    energyJ: number;
+    uncertaintyJ: number;
+    /** Above idle: energyJ − baselineW × duration. */
+    aboveIdleJ: number;
+    baselineW: number;
+    sampleCount: number;
+    provenance: InferenceRecord['provenance'];
+    sensor: string;
+  };
+  modelId: string;
+  variant: string;
+  backend: string;
 }
 
 export interface AgentStats {
@@ -76,12 +128,14 @@ export class Agent {
   private readonly stopController = new AbortController();
   private flushTimer: NodeJS.Timeout | undefined;
   private loop: Promise<void> = Promise.resolve();
-  /**
-   * Held by the loop while it measures a window and by a model swap while it warms the new model
-   * up: warm-up inferences must never run inside a measured window or an idle gap.
-   */
-  private turn: Promise<void> = Promise.resolve();
   private readonly batchListeners: ((records: readonly InferenceRecord[]) => void)[] = [];
+  /** One model call (or code window) at a time: API, library and loop share it. */
+  readonly queue: InferenceQueue;
+  private readonly answers = new AnswerMemory();
+  readonly energy = new EnergyTally();
+  private readonly codeWindows: CodeWindows;
+  private loopSource: InputSourceKind | null = null;
+  private readonly startedAtMs = performance.now();
   readonly stats: AgentStats;
   /** Single or batched windows, and the median energy per inference over recent windows. */
   readonly windows: WindowPlanner;
@@ -96,6 +150,10 @@ export class Agent {
     startupMs: number,
   ) {
     this.windows = new WindowPlanner(sensor);
+    this.queue = new InferenceQueue(config.queueMax ?? 64);
+    this.codeWindows = new CodeWindows(this.queue, sensor, (record: ReturnType<typeof recordOf>) =>
+      this.push(record),
+    );
     this.stats = {
       inferences: 0,
       totalLatencyUs: 0,
@@ -157,87 +215,250 @@ export class Agent {
   }
 
   private async run(tf: Awaited<ReturnType<typeof loadRuntime>>['tf'], startedAt: number): Promise<void> {
-    const inputs = randomInputPool(tf, this.model.inputShape, this.config.batchSize);
     const signal = this.stopController.signal;
     const periodMs = this.config.rate > 0 ? 1000 / this.config.rate : 0;
+    let source: InputSource | undefined;
     try {
-      await this.exclusive(() => this.warmUp(inputs.next.bind(inputs), signal));
+      // Warm-up runs on random inputs whatever feeds the loop: its answers are never used.
+      const pool = randomInputPool(tf, this.model.inputShape, this.config.batchSize);
+      try {
+        await this.exclusive(() => this.warmUp(pool.next.bind(pool), signal));
+      } finally {
+        pool.dispose();
+      }
+      this.firstInferenceAt = startedAt;
+      if (this.config.inputs === null) {
+        // No loop: requests are the load; run until stopped.
+        if (!signal.aborted)
+          await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+        return;
+      }
+      source = await (this.config.inputs ?? randomSource)({
+        tf,
+        inputShape: this.model.inputShape,
+        batchSize: this.config.batchSize,
+        publisher: this.publisher,
+        fleet: this.config.fleet,
+        device: this.config.device,
+      });
+      this.loopSource = source.kind;
+      const inputs = source;
       const loopStart = performance.now();
       for (let i = 0; !signal.aborted && (this.config.count === 0 || i < this.config.count); i++) {
         const dueMs = loopStart + i * periodMs;
         const waitMs = dueMs - performance.now();
         // Yield to the event loop between inferences even at full speed, so MQTT keeps flowing.
         await sleep(Math.max(0, waitMs), undefined, { signal }).catch(() => undefined);
-        if (signal.aborted) break;
+        if (signal.aborted || !(await inputs.ready(signal))) break;
         // One window of one inference, or of N back to back when one is too short for the sensor.
-        const budget = this.config.count === 0 ? Number.POSITIVE_INFINITY : this.config.count - i;
+        const budget = Math.min(
+          inputs.windowLimit,
+          this.config.count === 0 ? Number.POSITIVE_INFINITY : this.config.count - i,
+        );
+        const taken: ReturnType<InputSource['next']>[] = [];
         // The model cannot change inside the turn: a swap waits for the window to end.
         const { model, window } = await this.exclusive(async () => {
           const model = this.model;
           const window = await this.windows.measure(() => {
-            const { input, label } = inputs.next();
-            return { run: runInference(model, input), label };
+            const item = inputs.next();
+            taken.push(item);
+            return { run: runInference(model, item.input), label: item.label };
           }, budget);
           return { model, window };
         });
         i += window.length - 1;
-        for (const { run, label, energy, method, windowInferences } of window) {
-          if (this.stats.inferences === 0) {
-            this.stats.startupMs = performance.now() - startedAt;
-            // performance.now() counts from process start: the start-up a board's operator waits for.
-            log.info(
-              {
-                startupMs: this.stats.startupMs,
-                sinceProcessStartMs: performance.now(),
-                rssBytes: process.memoryUsage().rss,
-              },
-              'first inference',
-            );
-          }
-          const durationUs = Math.max(1, Math.round(Number(run.window.endNs - run.window.startNs) / 1000));
-          const { seq: _seq, ...record } = quantizeRecord({
-            seq: 0,
-            startUs: run.startUs,
-            durationUs,
-            energyJ: energy.energyJ,
-            energyUncertaintyJ: energy.uncertaintyJ,
-            baselineW: energy.baselineW,
-            ...(energy.baselineUncertaintyW === undefined
-              ? {}
-              : { baselineUncertaintyW: energy.baselineUncertaintyW }),
-            sampleCount: energy.sampleCount,
-            provenance: energy.provenance,
-            sensor: this.sensor.label,
-            modelId: model.id,
-            variant: model.variant,
-            backend: this.stats.backend,
-            batchSize: this.config.batchSize,
-            inputBytes: run.inputBytes,
-            outputBytes: run.outputBytes,
-            correct: label === null ? null : run.argmax === label,
-            method,
-            windowInferences,
+        // A batched window's inferences share one energy: one measurement, counted once.
+        if (window[0] !== undefined) this.energy.addWindow(window[0].energy.energyJ, window.length);
+        window.forEach((inference, index) => {
+          const seq = this.push(
+            recordOf(inference, { ...this.recordContext(inputs.kind), model }),
+            inference,
+          );
+          const item = taken[index];
+          if (item?.owned) item.input.dispose();
+          item?.reply?.({
+            seq,
+            predictedClass: inference.run.argmax,
+            output: Array.from(inference.run.output),
+            latencyMs: Number(inference.run.window.endNs - inference.run.window.startNs) / 1e6,
+            energyJ: inference.energy.energyJ,
+            energyUncertaintyJ: inference.energy.uncertaintyJ,
+            provenance: inference.energy.provenance,
           });
-          this.pending.push(record);
-          this.stats.inferences++;
-          this.stats.totalLatencyUs += durationUs;
-          if (this.pending.length >= this.config.batchMax) this.seal();
-        }
+        });
       }
     } finally {
-      inputs.dispose();
+      source?.close();
       this.seal();
     }
   }
 
-  /** Runs `task` when no window is being measured and no swap is warming up; the next waits for it. */
+  private firstInferenceAt = 0;
+
+  /**
+   * Runs `task` when no window is being measured and no swap is warming up; the next waits for it.
+   * The turn is the inference queue's (API, library and loop share it), unbounded for our own tasks.
+   */
   private exclusive<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.turn.then(task);
-    this.turn = run.then(
-      () => undefined,
-      () => undefined,
+    return this.queue.run(task, { bounded: false });
+  }
+
+  private recordContext(inputSource: InputSourceKind) {
+    return {
+      model: this.model,
+      sensorLabel: this.sensor.label,
+      backend: this.stats.backend,
+      batchSize: this.config.batchSize,
+      inputSource,
+    };
+  }
+
+  /** Queues a record for the next batch; returns the seq it will be sealed under. */
+  private push(record: ReturnType<typeof recordOf>, inference?: AttributedInference<number | null>): number {
+    if (this.stats.inferences === 0) {
+      this.stats.startupMs = performance.now() - this.firstInferenceAt;
+      // performance.now() counts from process start: the start-up a board's operator waits for.
+      log.info(
+        {
+          startupMs: this.stats.startupMs,
+          sinceProcessStartMs: performance.now(),
+          rssBytes: process.memoryUsage().rss,
+        },
+        'first inference',
+      );
+    }
+    // seal() numbers pending records in order from the outbox's next seq.
+    const seq = this.outbox.nextSeq + this.pending.length;
+    this.pending.push(record);
+    this.stats.inferences++;
+    this.stats.totalLatencyUs += record.durationUs;
+    if (inference !== undefined) this.answers.remember(seq, inference.run.argmax);
+    if (this.pending.length >= this.config.batchMax) this.seal();
+    return seq;
+  }
+
+  /**
+   * Runs the model on an application's input (decoded by runtime/decode.ts) in its own measured
+   * window, through the queue shared with the loop; the record goes through the spool like any
+   * other. `signal` takes a request that is still waiting out of the queue (client gone).
+   */
+  async infer(
+    input: DecodedInput,
+    options: { source?: InputSourceKind; signal?: AbortSignal; label?: number } = {},
+  ): Promise<InferAnswer> {
+    const { tf } = await loadRuntime(this.config.backend);
+    this.codeWindows.assertNoneOpen();
+    // A swap keeps the input shape, so the tensor fits whichever model runs it.
+    const tensor = tf.tensor(input.values, [input.count, ...this.model.inputShape]);
+    const queuedAt = performance.now();
+    try {
+      return await this.queue.run(
+        async () => {
+          const queuedMs = performance.now() - queuedAt;
+          // Taken inside the turn: a swap cannot dispose it under us.
+          const model = this.model;
+          const [inference] = await this.windows.measure(
+            () => ({ run: runInference(model, tensor), label: options.label ?? null }),
+            1,
+          );
+          if (inference === undefined) throw new Error('the window ran no inference');
+          const context = { ...this.recordContext(options.source ?? 'library'), batchSize: input.count };
+          const record = recordOf(inference, context);
+          const seq = this.push(record, inference);
+          this.energy.addWindow(record.energyJ, 1);
+          const classes = model.outputSize;
+          const output = Array.from({ length: input.count }, (_, k) =>
+            Array.from(inference.run.output).slice(k * classes, (k + 1) * classes),
+          );
+          return {
+            seq,
+            predictedClass: output.map((row) => row.indexOf(Math.max(...row))),
+            output,
+            latencyMs: record.durationUs / 1000,
+            queuedMs,
+            energy: {
+              energyJ: record.energyJ,
+              uncertaintyJ: record.energyUncertaintyJ,
+              aboveIdleJ: record.energyJ - (record.baselineW * record.durationUs) / 1e6,
+              baselineW: record.baselineW,
+              sampleCount: record.sampleCount,
+              provenance: record.provenance,
+              sensor: record.sensor,
+            },
+            modelId: model.id,
+            variant: model.variant,
+            backend: this.stats.backend,
+          };
+        },
+        { ...(options.signal === undefined ? {} : { signal: options.signal }) },
+      );
+    } finally {
+      tensor.dispose();
+    }
+  }
+
+  /**
+   * Ground truth for the answer `seq`: judged against the answer this agent gave and sent as a
+   * `feedback` message, which the collector joins to the record. Throws UnknownRecordError for a
+   * seq this process did not answer (or no longer remembers).
+   */
+  feedback(seq: number, label: number): { seq: number; label: number; correct: boolean } {
+    const correct = this.answers.judge(seq, label);
+    const message = {
+      v: PROTOCOL_VERSION,
+      type: 'feedback',
+      device: this.config.device,
+      seq,
+      label,
+      correct,
+      atUs: wallClockUs(),
+    } as const;
+    this.publisher.publishSide(
+      buildTopic({ fleet: this.config.fleet, device: this.config.device, kind: 'feedback' }),
+      encodeMessage(message, this.config.encoding),
     );
-    return run;
+    return { seq, label, correct };
+  }
+
+  /** Opens a named energy window over any code (closed by endWindow); see agent/serve/windows.ts. */
+  beginWindow(name: string): Promise<CodeWindow> {
+    return this.codeWindows.begin(name);
+  }
+
+  endWindow(name: string): Promise<CodeWindow> {
+    return this.codeWindows.end(name);
+  }
+
+  /** Runs `fn` inside a window named `name` and returns its result with the window's energy. */
+  async measure<T>(name: string, fn: () => T | Promise<T>): Promise<{ result: T; window: CodeWindow }> {
+    await this.codeWindows.begin(name);
+    let result: T;
+    try {
+      result = await fn();
+    } catch (error) {
+      await this.codeWindows.end(name);
+      throw error;
+    }
+    return { result, window: await this.codeWindows.end(name) };
+  }
+
+  /** The summary `GET /v1/status` and SIGUSR2 give (agent/serve/summary.ts). */
+  status(): AgentStatus {
+    const spool = this.outbox.stats();
+    return {
+      device: this.config.device,
+      modelId: this.model.id,
+      variant: this.model.variant,
+      backend: this.stats.backend,
+      sensor: this.sensor.label,
+      provenance: this.sensor.label.startsWith('simulated') ? 'estimated' : 'measured',
+      inputSource: this.loopSource,
+      inferences: this.stats.inferences,
+      energy: this.energy.soFar,
+      queueDepth: this.queue.depth,
+      spool: { pendingBatches: spool.pendingBatches, pendingRecords: spool.pendingRecords },
+      uptimeS: (performance.now() - this.startedAtMs) / 1000,
+    };
   }
 
   /** Runs the warm-up inferences (graph compilation, caches) unmeasured and logs what they took. */
@@ -341,6 +562,11 @@ export class Agent {
    */
   finished(): Promise<void> {
     return Promise.race([this.loop, this.publisher.fatal]);
+  }
+
+  /** Shape of one input of the running model (without the batch dimension). */
+  get inputShape(): readonly number[] {
+    return this.model.inputShape;
   }
 
   get nextSeq(): number {

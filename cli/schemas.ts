@@ -7,6 +7,7 @@ import { WARMUP_CAP, WARMUP_MIN } from '../agent/measure/warmup.js';
 import { storesThatCan } from '../collector/store/index.js';
 import { ENCODINGS, idProblem } from '../protocol/index.js';
 import { BACKENDS } from '../runtime/backend.js';
+import { agentApiFields } from './schemas/agent-api.js';
 import { agentModelFields } from './schemas/agent-models.js';
 import { agentReliabilityFields } from './schemas/agent-reliability.js';
 import { collectorDeployFields } from './schemas/collector-deploy.js';
@@ -93,6 +94,7 @@ export const agentSchema = z.object({
   batchSize: option(int({ min: 1, max: 1024 }).default(1), { arg: 'n', help: 'inputs per inference call' }),
   ...agentReliabilityFields,
   ...agentModelFields,
+  ...agentApiFields,
 });
 
 export const collectorSchema = z.object({

@@ -14,8 +14,10 @@ export interface InferenceRun {
   startUs: number;
   inputBytes: number;
   outputBytes: number;
-  /** Index of the largest output (the predicted class for a classifier). */
+  /** Index of the largest output (the predicted class for a classifier), of the first input. */
   argmax: number;
+  /** The model's output values, all inputs of the call, row-major. */
+  output: ArrayLike<number>;
 }
 
 export function wallClockUs(): number {
@@ -32,13 +34,16 @@ export function runInference(model: LoadedModel, input: Tensor): InferenceRun {
   const cpu = process.cpuUsage(cpuBefore);
   const outputBytes = values.byteLength;
   output.dispose();
+  // The first input's classes only: a call of k inputs has k × classes values.
+  const classes = values.length / Math.max(1, input.shape[0] ?? 1);
   let argmax = 0;
-  for (let i = 1; i < values.length; i++) if ((values[i] ?? 0) > (values[argmax] ?? 0)) argmax = i;
+  for (let i = 1; i < classes; i++) if ((values[i] ?? 0) > (values[argmax] ?? 0)) argmax = i;
   return {
     window: { startNs, endNs, cpuUs: cpu.user + cpu.system },
     startUs,
     inputBytes: input.size * 4,
     outputBytes,
     argmax,
+    output: values,
   };
 }

@@ -68,7 +68,13 @@ export interface PublisherStats {
   publishesRefused: number;
   /** The last refusal: MQTT 5 reason code and its name (135 "Not authorized"), and the topic. */
   lastRefusal?: Refusal & { topic: string };
+  /** Side messages (feedback, answers) sent, and dropped from the full in-memory queue while offline. */
+  sideSent: number;
+  sideDropped: number;
 }
+
+/** Side messages kept in memory while the broker is away; past this the oldest are dropped and counted. */
+const MAX_SIDE_QUEUE = 1000;
 
 const BIRTH_FILE = 'birth.json';
 
@@ -97,7 +103,11 @@ export class Publisher {
     birthsReasserted: 0,
     birth: 0,
     publishesRefused: 0,
+    sideSent: 0,
+    sideDropped: 0,
   };
+  private readonly commandHandlers = new Map<string, (payload: Buffer) => void>();
+  private sideQueue: { topic: string; payload: Uint8Array }[] = [];
   /** Rejects once the broker refuses the credentials before any connection succeeded. */
   readonly fatal: Promise<never>;
   private failFatal: (error: Error) => void = () => undefined;
@@ -212,10 +222,15 @@ export class Publisher {
       client.subscribe(this.statusTopic, { qos: 0 }, (error) => {
         if (error) log.warn({ err: error.message }, 'cannot watch own status topic; a late will stays');
       });
+      for (const topic of this.commandHandlers.keys()) this.subscribeCommand(client, topic);
+      this.flushSide(client);
       this.pump();
     });
-    client.on('message', (_topic, payload) => {
-      if (generation === this.generation) this.onOwnStatus(client, payload, birth);
+    client.on('message', (topic, payload) => {
+      if (generation !== this.generation) return;
+      const handler = this.commandHandlers.get(topic);
+      if (handler !== undefined) handler(payload);
+      else if (topic === this.statusTopic) this.onOwnStatus(client, payload, birth);
     });
     client.on('error', (error) => {
       if (generation === this.generation && isCredentialsRefusal(error)) {
@@ -239,6 +254,57 @@ export class Publisher {
     client.on('close', () => {
       if (generation === this.generation) this.onConnectionLost(client);
     });
+  }
+
+  /**
+   * Calls `handler` with every message on the device's `cmd/{name}` topic, from this connection on
+   * and after every reconnection. A handler must not throw (it gets untrusted bytes).
+   */
+  onCommand(name: string, handler: (payload: Buffer) => void): void {
+    const topic = buildTopic({
+      fleet: this.options.fleet,
+      device: this.options.device,
+      kind: 'cmd',
+      command: name,
+    });
+    this.commandHandlers.set(topic, handler);
+    if (this.connected && this.client !== undefined) this.subscribeCommand(this.client, topic);
+  }
+
+  private subscribeCommand(client: MqttClient, topic: string): void {
+    client.subscribe(topic, { qos: 1 }, (error) => {
+      if (error) log.warn({ topic, err: error.message }, 'cannot subscribe to a command topic');
+    });
+  }
+
+  /**
+   * Sends a message that is not an inference batch (feedback, answers to cmd/infer) at QoS 1.
+   * While the broker is away these wait in memory, bounded: the oldest past MAX_SIDE_QUEUE are
+   * dropped and counted (they are small and rare next to records, which the spool keeps on disk).
+   */
+  publishSide(topic: string, payload: Uint8Array): void {
+    this.sideQueue.push({ topic, payload });
+    if (this.sideQueue.length > MAX_SIDE_QUEUE) {
+      this.sideQueue.shift();
+      this.stats.sideDropped++;
+      if (this.stats.sideDropped <= 10 || this.stats.sideDropped % 1000 === 0)
+        log.warn(
+          { dropped: this.stats.sideDropped },
+          'side message queue full while offline; oldest dropped',
+        );
+    }
+    if (this.connected && this.client !== undefined) this.flushSide(this.client);
+  }
+
+  private flushSide(client: MqttClient): void {
+    const queued = this.sideQueue;
+    this.sideQueue = [];
+    for (const { topic, payload } of queued) {
+      client.publish(topic, Buffer.from(payload), { qos: 1 }, (error) => {
+        if (error === undefined || error === null) this.stats.sideSent++;
+        else log.warn({ topic, err: error.message }, 'side message not sent');
+      });
+    }
   }
 
   private publishBirth(client: MqttClient, birth: number): void {

@@ -3,10 +3,14 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { Agent } from '../../agent/agent.js';
+import { parseApiListen } from '../../agent/api/listen.js';
+import { type RunningApi, startApi } from '../../agent/api/server.js';
+import { statusText } from '../../agent/serve/summary.js';
 import { EdgewattError } from '../../common/errors.js';
 import { logger } from '../../common/logger.js';
 import { resolveConfig } from '../config.js';
 import { addSchemaOptions } from '../options.js';
+import { checkApiConfig, inputsFactory } from '../schemas/agent-api.js';
 import { modelTrustConfig } from '../schemas/agent-models.js';
 import { reliabilityConfig } from '../schemas/agent-reliability.js';
 import { agentSchema } from '../schemas.js';
@@ -19,18 +23,35 @@ export function agentCommand(): Command {
     .description('run a TensorFlow.js model at a set rate and publish per-inference energy over MQTT')
     .action(async (_options, command: Command) => {
       const config = await resolveConfig(agentSchema, 'agent', command);
+      checkApiConfig(config);
       const agent = await Agent.start({
         ...config,
         count: config.count ?? 0,
         ...modelTrustConfig(config),
         ...reliabilityConfig(config),
         stateDir: config.stateDir ?? join('.edgewatt', 'agent', config.fleet, config.device),
+        inputs: await inputsFactory(config),
+        queueMax: config.apiQueue,
       });
+      const listen = config.api === undefined ? null : parseApiListen(config.api);
+      let api: RunningApi | undefined;
+      // The summary on request: `kill -USR2 <pid>` prints it to the log.
+      const onStatusSignal = () => log.info({ status: agent.status() }, statusText(agent.status()));
+      process.on('SIGUSR2', onStatusSignal);
+      try {
+        if (listen !== null) api = await startApi(agent, { listen, token: config.apiToken });
+      } catch (error) {
+        await agent.stop(0);
+        throw error;
+      }
       const reason = await untilSignal(agent.finished()).catch(async (error: unknown) => {
+        await api?.close();
         await agent.stop(0); // releases the sensor and timers, so the process can exit
         throw error;
       });
+      process.off('SIGUSR2', onStatusSignal);
       log.info({ reason, inferences: agent.stats.inferences }, 'stopping');
+      await api?.close();
       const spool = await agent.stop();
       const { publishesRefused, lastRefusal } = agent.publisher.stats;
       if (publishesRefused > 0 && spool.pendingBatches > 0) {

@@ -113,6 +113,7 @@ describe('WindowPlanner', () => {
           inputBytes: 4,
           outputBytes: 4,
           argmax: 0,
+          output: [1],
         },
         label: null,
       };

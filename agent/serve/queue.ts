@@ -1,0 +1,107 @@
+// One inference at a time per model: API requests, library calls and the agent's own loop all
+// pass through this queue, so two energy windows never overlap. Requests from outside are
+// bounded (a full queue refuses at once with how long to wait); a waiting request whose caller
+// went away (client disconnected) leaves the queue without running.
+
+import { EdgewattError } from '../../common/errors.js';
+
+export class QueueFullError extends EdgewattError {
+  override readonly name = 'QueueFullError';
+  constructor(
+    readonly waiting: number,
+    /** Seconds after which a retry is likely to find room (≥ 1, as Retry-After counts whole seconds). */
+    readonly retryAfterS: number,
+  ) {
+    super(`${waiting} requests are already waiting; retry in ${retryAfterS} s`, {
+      hint: 'send fewer requests at once, or raise --api-queue',
+    });
+  }
+}
+
+export class RequestAbortedError extends EdgewattError {
+  override readonly name = 'RequestAbortedError';
+}
+
+interface Job {
+  run: () => Promise<void>;
+  signal: AbortSignal | undefined;
+  abort: () => void;
+}
+
+export interface QueueStats {
+  /** Jobs run to completion or failure. */
+  ran: number;
+  /** Refused because the queue was full. */
+  refused: number;
+  /** Left the queue before running (caller gone). */
+  abandoned: number;
+}
+
+export class InferenceQueue {
+  private readonly waiting: Job[] = [];
+  private busy = false;
+  /** Smoothed time one job holds the queue, ms (for Retry-After). */
+  private serviceMs = 10;
+  readonly stats: QueueStats = { ran: 0, refused: 0, abandoned: 0 };
+
+  /** `maxWaiting`: bounded requests that may wait; more are refused with QueueFullError. */
+  constructor(private readonly maxWaiting: number) {}
+
+  get depth(): number {
+    return this.waiting.length + (this.busy ? 1 : 0);
+  }
+
+  /**
+   * Runs `job` when nothing else runs. `bounded: false` is for the agent's own loop, which waits
+   * for each of its jobs and so holds at most one place. Rejects with RequestAbortedError when
+   * `signal` aborts while waiting; a job that started runs to its end.
+   */
+  run<T>(job: () => Promise<T>, options: { signal?: AbortSignal; bounded?: boolean } = {}): Promise<T> {
+    const { signal, bounded = true } = options;
+    if (bounded && this.waiting.length >= this.maxWaiting) {
+      this.stats.refused++;
+      const retryAfterS = Math.max(1, Math.ceil(((this.waiting.length + 1) * this.serviceMs) / 1000));
+      return Promise.reject(new QueueFullError(this.waiting.length, retryAfterS));
+    }
+    if (signal?.aborted)
+      return Promise.reject(new RequestAbortedError('request aborted before it was queued'));
+    return new Promise<T>((resolve, reject) => {
+      const entry: Job = {
+        signal,
+        run: async () => {
+          const startedMs = performance.now();
+          try {
+            resolve(await job());
+          } catch (error) {
+            reject(error);
+          } finally {
+            this.stats.ran++;
+            this.serviceMs = 0.8 * this.serviceMs + 0.2 * (performance.now() - startedMs);
+          }
+        },
+        abort: () => {
+          const index = this.waiting.indexOf(entry);
+          if (index < 0) return; // already running: it finishes
+          this.waiting.splice(index, 1);
+          this.stats.abandoned++;
+          reject(new RequestAbortedError('request aborted while waiting in the queue'));
+        },
+      };
+      signal?.addEventListener('abort', entry.abort, { once: true });
+      this.waiting.push(entry);
+      this.next();
+    });
+  }
+
+  private next(): void {
+    if (this.busy) return;
+    const job = this.waiting.shift();
+    if (job === undefined) return;
+    this.busy = true;
+    job.signal?.removeEventListener('abort', job.abort);
+    void job.run().finally(() => {
+      this.busy = false;
+      this.next();
+    });
+  }
+}

@@ -1,0 +1,70 @@
+// What a running agent says about itself on request (`GET /v1/status`, SIGUSR2): model, backend,
+// inferences, energy per inference so far with a 95 % interval, queue and spool depth. The
+// interval is over windows, the independent measurements (a batched window's inferences share
+// one energy), by Welford's running mean and variance.
+
+export interface EnergySoFar {
+  windows: number;
+  inferences: number;
+  /** Mean energy per inference, J (NaN before the first window). */
+  meanJ: number;
+  /** Half-width of the 95 % interval of meanJ, J (NaN with fewer than two windows). */
+  halfWidth95J: number;
+}
+
+export class EnergyTally {
+  private n = 0;
+  private mean = 0;
+  private m2 = 0;
+  inferences = 0;
+
+  addWindow(perInferenceJ: number, inferences: number): void {
+    this.n++;
+    this.inferences += inferences;
+    const delta = perInferenceJ - this.mean;
+    this.mean += delta / this.n;
+    this.m2 += delta * (perInferenceJ - this.mean);
+  }
+
+  get soFar(): EnergySoFar {
+    const sd = this.n > 1 ? Math.sqrt(this.m2 / (this.n - 1)) : Number.NaN;
+    return {
+      windows: this.n,
+      inferences: this.inferences,
+      meanJ: this.n > 0 ? this.mean : Number.NaN,
+      halfWidth95J: (1.96 * sd) / Math.sqrt(this.n),
+    };
+  }
+}
+
+export interface AgentStatus {
+  device: string;
+  modelId: string;
+  variant: string;
+  backend: string;
+  sensor: string;
+  provenance: string | null;
+  inputSource: string | null;
+  inferences: number;
+  energy: EnergySoFar;
+  queueDepth: number;
+  spool: { pendingBatches: number; pendingRecords: number };
+  uptimeS: number;
+}
+
+const mJ = (j: number) => (j * 1000).toFixed(3);
+
+/** Three lines a person reads at a glance. */
+export function statusText(s: AgentStatus): string {
+  const { meanJ, halfWidth95J, windows } = s.energy;
+  const energy = Number.isNaN(meanJ)
+    ? 'no inference yet'
+    : Number.isNaN(halfWidth95J)
+      ? `${mJ(meanJ)} mJ per inference (one window: no interval yet)`
+      : `${mJ(meanJ)} ± ${mJ(halfWidth95J)} mJ per inference (95 %, ${windows} windows)`;
+  return [
+    `edgewatt agent ${s.device}: model ${s.variant} (${s.modelId.slice(0, 12)}) on ${s.backend}, sensor ${s.sensor}${s.provenance === 'estimated' ? ' (an estimate)' : ''}`,
+    `${s.inferences} inferences${s.inputSource === null ? '' : ` (loop inputs: ${s.inputSource})`}, ${energy}`,
+    `queue ${s.queueDepth}, spool ${s.spool.pendingRecords} records in ${s.spool.pendingBatches} batches not yet acknowledged, up ${Math.round(s.uptimeS)} s`,
+  ].join('\n');
+}

@@ -1,0 +1,200 @@
+// Turns what an application sends into model input: JSON arrays, raw tensor bytes with a dtype and
+// a shape, or an image file (PNG or JPEG, resized to the model's input, grey when it takes one
+// channel). Every refusal is an InputError naming the problem class and the offending value, so
+// the local API can answer 400 with it. Pure: no tensors, no I/O (tensors are made by the caller).
+
+import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
+import { EdgewattError } from '../protocol/edgewatt-error.js';
+
+/** What was wrong with an input: its shape, its dtype, its byte size, or its format. */
+export type InputProblem = 'shape' | 'dtype' | 'size' | 'format';
+
+export class InputError extends EdgewattError {
+  override readonly name = 'InputError';
+  constructor(
+    readonly problem: InputProblem,
+    message: string,
+    hint?: string,
+  ) {
+    super(message, hint === undefined ? {} : { hint });
+  }
+}
+
+/** Model input: `count` inputs of the model's shape, float32, row-major. */
+export interface DecodedInput {
+  values: Float32Array;
+  count: number;
+}
+
+export const RAW_DTYPES = ['float32', 'int32', 'uint8'] as const;
+export type RawDtype = (typeof RAW_DTYPES)[number];
+const BYTES_PER: Record<RawDtype, number> = { float32: 4, int32: 4, uint8: 1 };
+
+/** Largest image edge decoded, pixels: a bound on the memory one request can make us spend. */
+export const MAX_IMAGE_EDGE = 4096;
+/** Most inputs one request may carry (one model call). */
+export const MAX_INPUTS_PER_CALL = 1024;
+
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+const shapeText = (shape: readonly number[]) => `[${shape.join(', ')}]`;
+
+/**
+ * How many inputs `shape` holds for a model taking `inputShape`: the shape itself (1) or with a
+ * leading batch dimension (k); anything else is a shape error naming both.
+ */
+export function inputCount(shape: readonly number[], inputShape: readonly number[]): number {
+  const same = (a: readonly number[], b: readonly number[]) =>
+    a.length === b.length && a.every((d, i) => d === b[i]);
+  if (same(shape, inputShape)) return 1;
+  const [k, ...rest] = shape;
+  if (k !== undefined && k >= 1 && k <= MAX_INPUTS_PER_CALL && same(rest, inputShape)) return k;
+  throw new InputError(
+    'shape',
+    `input shape ${shapeText(shape)} does not fit the model, which takes ${shapeText(inputShape)} (or [k, ${inputShape.join(', ')}] for k ≤ ${MAX_INPUTS_PER_CALL} inputs)`,
+  );
+}
+
+/** Nested JSON arrays of numbers (one input, or a list of inputs). */
+export function decodeJsonInput(value: unknown, inputShape: readonly number[]): DecodedInput {
+  const shape: number[] = [];
+  for (let level: unknown = value; Array.isArray(level); level = level[0]) shape.push(level.length);
+  if (shape.length === 0)
+    throw new InputError(
+      'format',
+      `input must be an array of numbers (nested to the model's shape), got ${typeof value}`,
+    );
+  const count = inputCount(shape, inputShape);
+  const values = new Float32Array(size(shape));
+  let at = 0;
+  const walk = (node: unknown, depth: number, path: string): void => {
+    if (depth === shape.length) {
+      if (typeof node !== 'number' || !Number.isFinite(node))
+        throw new InputError('dtype', `input${path} is ${JSON.stringify(node)}, not a finite number`);
+      values[at++] = node;
+      return;
+    }
+    if (!Array.isArray(node) || node.length !== shape[depth])
+      throw new InputError(
+        'shape',
+        `input${path} has ${Array.isArray(node) ? node.length : 'no'} elements where ${shape[depth]} were expected (a ragged array)`,
+      );
+    node.forEach((child, i) => {
+      walk(child, depth + 1, `${path}[${i}]`);
+    });
+  };
+  walk(value, 0, '');
+  return { values, count };
+}
+
+/** Raw little-endian tensor bytes of `dtype` and `shape`. */
+export function decodeRawInput(
+  bytes: Uint8Array,
+  dtype: string,
+  shape: readonly number[],
+  inputShape: readonly number[],
+): DecodedInput {
+  if (!(RAW_DTYPES as readonly string[]).includes(dtype))
+    throw new InputError(
+      'dtype',
+      `dtype ${JSON.stringify(dtype)} is not supported (use ${RAW_DTYPES.join(', ')})`,
+    );
+  const count = inputCount(shape, inputShape);
+  const per = BYTES_PER[dtype as RawDtype];
+  const expected = size(shape) * per;
+  if (bytes.byteLength !== expected)
+    throw new InputError(
+      'size',
+      `body is ${bytes.byteLength} bytes; shape ${shapeText(shape)} of ${dtype} needs ${expected}`,
+    );
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const values = new Float32Array(size(shape));
+  for (let i = 0; i < values.length; i++) {
+    const v =
+      dtype === 'float32'
+        ? view.getFloat32(i * 4, true)
+        : dtype === 'int32'
+          ? view.getInt32(i * 4, true)
+          : view.getUint8(i);
+    if (!Number.isFinite(v)) throw new InputError('dtype', `element ${i} is ${v}, not a finite number`);
+    values[i] = v;
+  }
+  return { values, count };
+}
+
+/** PNG or JPEG bytes, resized to the model's [height, width(, channels)], pixels scaled to 0..1. */
+export function decodeImageInput(bytes: Uint8Array, inputShape: readonly number[]): DecodedInput {
+  const [height, width, channels = 1] = inputShape;
+  if (height === undefined || width === undefined || inputShape.length > 3 || ![1, 3].includes(channels))
+    throw new InputError(
+      'shape',
+      `the model takes ${shapeText(inputShape)}, not an image ([height, width] or [height, width, 1 or 3])`,
+    );
+  const image = decodeImage(bytes);
+  const values = new Float32Array(height * width * channels);
+  // Nearest-neighbour resampling: cheap, and exact when the sizes already agree.
+  for (let y = 0; y < height; y++) {
+    const sy = Math.min(image.height - 1, Math.floor(((y + 0.5) * image.height) / height));
+    for (let x = 0; x < width; x++) {
+      const sx = Math.min(image.width - 1, Math.floor(((x + 0.5) * image.width) / width));
+      const p = (sy * image.width + sx) * 4;
+      const r = image.rgba[p] ?? 0;
+      const g = image.rgba[p + 1] ?? 0;
+      const b = image.rgba[p + 2] ?? 0;
+      const at = (y * width + x) * channels;
+      if (channels === 1) values[at] = (0.299 * r + 0.587 * g + 0.114 * b) / 255;
+      else {
+        values[at] = r / 255;
+        values[at + 1] = g / 255;
+        values[at + 2] = b / 255;
+      }
+    }
+  }
+  return { values, count: 1 };
+}
+
+function decodeImage(bytes: Uint8Array): { width: number; height: number; rgba: Uint8Array } {
+  const isPng = bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
+  const isJpeg = bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+  if (!isPng && !isJpeg) {
+    const head = Buffer.from(bytes.subarray(0, 4)).toString('hex');
+    throw new InputError(
+      'format',
+      `image starts with bytes ${head}: neither PNG (89504e47) nor JPEG (ffd8ff)`,
+    );
+  }
+  try {
+    if (isPng) {
+      // IHDR's size first: pngjs would allocate whatever a hostile header claims.
+      if (bytes.byteLength >= 24) {
+        const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        checkEdges(view.getUint32(16), view.getUint32(20));
+      }
+      const png = PNG.sync.read(Buffer.from(bytes));
+      checkEdges(png.width, png.height);
+      return { width: png.width, height: png.height, rgba: png.data };
+    }
+    const decoded = jpeg.decode(bytes, {
+      useTArray: true,
+      formatAsRGBA: true,
+      maxResolutionInMP: (MAX_IMAGE_EDGE * MAX_IMAGE_EDGE) / 1e6,
+      maxMemoryUsageInMB: 256,
+    });
+    checkEdges(decoded.width, decoded.height);
+    return { width: decoded.width, height: decoded.height, rgba: decoded.data };
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(
+      'format',
+      `${isPng ? 'PNG' : 'JPEG'} cannot be decoded: ${(error as Error).message}`,
+    );
+  }
+}
+
+function checkEdges(width: number, height: number): void {
+  if (width < 1 || height < 1 || width > MAX_IMAGE_EDGE || height > MAX_IMAGE_EDGE)
+    throw new InputError(
+      'size',
+      `image is ${width}×${height}; edges of 1 to ${MAX_IMAGE_EDGE} pixels are accepted`,
+    );
+}
