@@ -456,6 +456,7 @@ export class Agent {
       inferences: this.stats.inferences,
       energy: this.energy.soFar,
       queueDepth: this.queue.depth,
+      queue: { ...this.queue.stats },
       spool: { pendingBatches: spool.pendingBatches, pendingRecords: spool.pendingRecords },
       uptimeS: (performance.now() - this.startedAtMs) / 1000,
     };

@@ -143,7 +143,12 @@ export async function startApi(agent: Agent, options: ApiOptions): Promise<Runni
     const onClose = () => {
       if (!reply.sent) gone.abort();
     };
-    request.raw.socket.once('close', onClose);
+    // An HTTP/1.1 client does not half-close while it waits for its answer: the end of its
+    // stream (or a reset) means it went away.
+    const socket = request.raw.socket;
+    socket.once('close', onClose);
+    socket.once('end', onClose);
+    if (socket.destroyed || socket.readableEnded) gone.abort();
     try {
       const answer = await agent.infer(decoded.input, {
         source: 'http',
@@ -162,7 +167,8 @@ export async function startApi(agent: Agent, options: ApiOptions): Promise<Runni
       }
       throw error;
     } finally {
-      request.raw.socket.off('close', onClose);
+      socket.off('close', onClose);
+      socket.off('end', onClose);
     }
   });
 

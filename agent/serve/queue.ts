@@ -63,8 +63,10 @@ export class InferenceQueue {
       const retryAfterS = Math.max(1, Math.ceil(((this.waiting.length + 1) * this.serviceMs) / 1000));
       return Promise.reject(new QueueFullError(this.waiting.length, retryAfterS));
     }
-    if (signal?.aborted)
+    if (signal?.aborted) {
+      this.stats.abandoned++;
       return Promise.reject(new RequestAbortedError('request aborted before it was queued'));
+    }
     return new Promise<T>((resolve, reject) => {
       const entry: Job = {
         signal,
@@ -93,15 +95,25 @@ export class InferenceQueue {
     });
   }
 
+  /**
+   * Starts the next job on the next turn of the event loop, not in the caller's: a model call
+   * blocks the loop, and requests that arrived meanwhile must be read (and queued, refused or
+   * abandoned) before the next one runs.
+   */
   private next(): void {
-    if (this.busy) return;
-    const job = this.waiting.shift();
-    if (job === undefined) return;
+    if (this.busy || this.waiting.length === 0) return;
     this.busy = true;
-    job.signal?.removeEventListener('abort', job.abort);
-    void job.run().finally(() => {
-      this.busy = false;
-      this.next();
+    setImmediate(() => {
+      const job = this.waiting.shift();
+      if (job === undefined) {
+        this.busy = false;
+        return;
+      }
+      job.signal?.removeEventListener('abort', job.abort);
+      void job.run().finally(() => {
+        this.busy = false;
+        this.next();
+      });
     });
   }
 }

@@ -48,6 +48,8 @@ export interface AgentStatus {
   inferences: number;
   energy: EnergySoFar;
   queueDepth: number;
+  /** Requests run, refused (queue full) and abandoned (caller gone while waiting). */
+  queue: { ran: number; refused: number; abandoned: number };
   spool: { pendingBatches: number; pendingRecords: number };
   uptimeS: number;
 }

@@ -1,0 +1,75 @@
+// The inference queue alone: one job at a time in arrival order, a bound that refuses with a
+// Retry-After, and a waiting job whose caller goes away leaving without running.
+
+import { describe, expect, it } from 'vitest';
+import { InferenceQueue, QueueFullError, RequestAbortedError } from '../../agent/serve/queue.js';
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('InferenceQueue', () => {
+  it('runs one job at a time, in arrival order', async () => {
+    const queue = new InferenceQueue(10);
+    const log: string[] = [];
+    let running = 0;
+    const job = (name: string) => async () => {
+      running++;
+      expect(running).toBe(1);
+      log.push(`start ${name}`);
+      await tick();
+      log.push(`end ${name}`);
+      running--;
+      return name;
+    };
+    const results = await Promise.all(['a', 'b', 'c'].map((name) => queue.run(job(name))));
+    expect(results).toEqual(['a', 'b', 'c']);
+    expect(log).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
+  });
+
+  it('refuses a bounded job past maxWaiting with QueueFullError and a Retry-After of at least 1 s; unbounded jobs still queue', async () => {
+    const queue = new InferenceQueue(2);
+    let release!: () => void;
+    const blocker = queue.run(() => new Promise<void>((resolve) => (release = resolve)));
+    await tick();
+    const waiting = [queue.run(async () => 1), queue.run(async () => 2)];
+    const refused = queue.run(async () => 3);
+    await expect(refused).rejects.toBeInstanceOf(QueueFullError);
+    await expect(refused).rejects.toMatchObject({ waiting: 2, retryAfterS: expect.any(Number) });
+    expect(
+      ((await refused.catch((e: QueueFullError) => e)) as QueueFullError).retryAfterS,
+    ).toBeGreaterThanOrEqual(1);
+    const loop = queue.run(async () => 'loop', { bounded: false });
+    release();
+    expect(await Promise.all([blocker, ...waiting, loop])).toEqual([undefined, 1, 2, 'loop']);
+    expect(queue.stats).toMatchObject({ ran: 4, refused: 1 });
+  });
+
+  it('a waiting job whose signal aborts leaves the queue and never runs; a running one finishes', async () => {
+    const queue = new InferenceQueue(10);
+    let release!: () => void;
+    const controller = new AbortController();
+    const running = queue.run(() => new Promise<string>((resolve) => (release = () => resolve('ran'))), {
+      signal: controller.signal,
+    });
+    await tick();
+    const gone = new AbortController();
+    let ranAbandoned = false;
+    const abandoned = queue.run(
+      async () => {
+        ranAbandoned = true;
+      },
+      { signal: gone.signal },
+    );
+    gone.abort();
+    controller.abort(); // too late: already running
+    await expect(abandoned).rejects.toBeInstanceOf(RequestAbortedError);
+    release();
+    expect(await running).toBe('ran');
+    await tick();
+    expect(ranAbandoned).toBe(false);
+    expect(queue.stats.abandoned).toBe(1);
+    await expect(queue.run(async () => 0, { signal: gone.signal })).rejects.toBeInstanceOf(
+      RequestAbortedError,
+    );
+    expect(queue.stats.abandoned).toBe(2);
+  });
+});
