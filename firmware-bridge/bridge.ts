@@ -10,6 +10,7 @@ import { EdgewattError } from '../common/errors.js';
 import { logger } from '../common/logger.js';
 import { type BridgeModel, windowRecords } from './adapter/window-record.js';
 import { EwfwMonitor } from './devices/ewfw/monitor.js';
+import { Ppk2Driver, type Ppk2Mode } from './devices/ppk2/driver.js';
 import { BenchSource } from './mlperf/bench-source.js';
 import { MONITOR_KINDS, type MonitorSpec } from './monitor-spec.js';
 import { RecordSink, type RecordSinkConfig } from './publish/record-sink.js';
@@ -35,7 +36,14 @@ export interface BridgeConfig extends Omit<RecordSinkConfig, 'describe'> {
   resultsDir?: string | undefined;
   /** Energy-mode runs to do (lpm01a); 0 = until stopped. */
   runs?: number | undefined;
+  /** PPK2: source meter (it powers the board) or ampere meter (the board is powered elsewhere). */
+  ppk2Mode?: Ppk2Mode | undefined;
+  /** The monitor's relative accuracy, reported as each record's uncertainty (overrides the default). */
+  monitorAccuracy?: number | undefined;
 }
+
+/** PPK2 without --monitor-accuracy: an assumption, said so in the log at start. */
+export const PPK2_ASSUMED_ACCURACY = 0.1;
 
 export class BridgeConfigError extends EdgewattError {
   override readonly name = 'BridgeConfigError';
@@ -137,7 +145,7 @@ export class Bridge {
                 sampleCount: Math.round((window.endS - window.startS) * 1000),
                 idleW: null,
                 inferences: window.inferences,
-                accuracy: MONITOR_KINDS.lpm01a.accuracy,
+                accuracy: config.monitorAccuracy ?? MONITOR_KINDS.lpm01a.accuracy,
                 sensor: 'lpm01a',
               },
               model,
@@ -146,10 +154,61 @@ export class Bridge {
         },
       });
     } else {
-      throw new BridgeConfigError(
-        `monitor kind ${config.monitor.kind}: its driver is not built yet (ewfw and lpm01a are); see firmware-bridge/README.md`,
+      const accuracy = config.monitorAccuracy ?? PPK2_ASSUMED_ACCURACY;
+      if (config.monitorAccuracy === undefined) {
+        log.warn(
+          { accuracy },
+          'PPK2 accuracy not given (--monitor-accuracy): records carry an ASSUMED ±10 % as their uncertainty',
+        );
+      }
+      const vddMv = config.voltageMv ?? 3_300;
+      const ppk2 = new Ppk2Driver(
+        (bytes) => this.requirePort().write(bytes),
+        (window) => {
+          this.counters.windows++;
+          if (window.missingSamples > 0) {
+            this.counters.discardedWindows++;
+            log.warn(
+              { startIndex: window.startIndex, missingSamples: window.missingSamples },
+              'window discarded: samples inside it were lost',
+            );
+            return;
+          }
+          this.publish(
+            windowRecords(
+              {
+                endUs: Date.now() * 1000,
+                durationS: window.durationS,
+                energyJ: window.energyJ,
+                sampleCount: window.sampleCount,
+                idleW: window.idleW,
+                inferences: config.windowInferences,
+                accuracy,
+                sensor: 'ppk2',
+              },
+              model,
+            ),
+          );
+        },
       );
+      this.port = new ReopeningPort({
+        path: config.monitor.path,
+        baudRate: config.monitor.baudRate,
+        onData: (chunk) => ppk2.onData(chunk),
+        // A re-plugged PPK2 starts from scratch: metadata, mode, voltage, sampling.
+        onOpen: () => {
+          ppk2
+            .start(config.ppk2Mode ?? 'source', vddMv)
+            .catch((error: unknown) => log.error({ err: error }, 'PPK2 start failed'));
+        },
+        ...(config.reconnect === undefined ? {} : { reconnect: config.reconnect }),
+      });
     }
+  }
+
+  private requirePort(): ReopeningPort {
+    if (this.port === undefined) throw new BridgeConfigError('no serial port for this monitor');
+    return this.port;
   }
 
   private publish(records: ReturnType<typeof windowRecords>): void {

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { MONITOR_KINDS, parseMonitorSpec } from '../../firmware-bridge/monitor-spec.js';
 import { brokerFields, encoding, id } from '../schemas.js';
 import { agentReliabilityFields } from './agent-reliability.js';
-import { int, option, text } from './fields.js';
+import { int, num, oneOf, option, text } from './fields.js';
 
 const monitorSpec = z.string().superRefine((value, ctx) => {
   try {
@@ -41,9 +41,18 @@ export const bridgeSchema = z.object({
     arg: 'port[@baud]',
     help: 'with --monitor lpm01a: the MLPerf Tiny device under test (9600 baud in energy mode)',
   }),
-  voltageMv: option(int({ min: 1800, max: 3300 }).default(3300), {
+  voltageMv: option(int({ min: 800, max: 5000 }).default(3300), {
     arg: 'mV',
-    help: 'with --monitor lpm01a: the supply voltage the LPM01A gives the board',
+    help: 'supply voltage the monitor gives the board (LPM01A: 1800-3300; PPK2: 800-5000)',
+  }),
+  ppk2Mode: option(oneOf(['source', 'ampere']).default('source'), {
+    help: 'with --monitor ppk2: source meter (the PPK2 powers the board) or ampere meter (in series)',
+  }),
+  monitorAccuracy: option(num({ min: 0, max: 1 }).optional(), {
+    arg: 'fraction',
+    help: "the monitor's relative accuracy, reported as each record's uncertainty (e.g. 0.02 for ±2 %)",
+    defaultHelp:
+      'ewfw: what the firmware states; lpm01a: 0.02 (ST); ppk2: an assumed 0.1, said so in the log',
   }),
   runs: option(int({ min: 0 }).default(0), {
     arg: 'n',
