@@ -1,7 +1,7 @@
-// `edgewatt experiment plan|start|status|analyse|stop` as a user runs them: the built CLI as a child
+// `edgewatt experiment plan|start|status|analyse|report|stop` as a user runs them: the built CLI as a child
 // process, on a SQLite store holding a simulated fleet's records (run `npm run build` first).
 
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analysisResultSchema } from '../../collector/experiments/analysis-result.js';
@@ -99,6 +99,22 @@ power: { periodSdRel: 0.035, interactionSdRel: 0.03, targetEffect: 0.05 }
     ]);
     expect(text.stdout.split('\n')[0]).toBe(result.conclusion);
     expect(text.stdout).toMatch(/sample ratio \(board-periods\): ok/);
+
+    // The report (exp-report's) from this analysis: the conclusion is in the HTML.
+    const analysisFile = join(dir.path, 'analysis.json');
+    writeFileSync(analysisFile, analysed.stdout);
+    const reportFile = join(dir.path, 'report.html');
+    const report = await cli([
+      'experiment',
+      'report',
+      'sim-prune',
+      '--analysis',
+      analysisFile,
+      '--out',
+      reportFile,
+    ]);
+    expect(report.code).toBe(0);
+    expect(readFileSync(reportFile, 'utf8')).toContain('less energy per inference than dense');
 
     const stop = await cli(['experiment', 'stop', 'sim-prune', '--data-dir', dataDir]);
     expect(stop.stdout).toMatch(/^experiment sim-prune stopped at /);
