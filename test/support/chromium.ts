@@ -54,6 +54,9 @@ export async function watchedPage(
     viewport: options.viewport,
     javaScriptEnabled: options.javaScript ?? true,
   });
+  // Functions passed to page.evaluate keep tsx's (esbuild's keepNames) __name(...) wrappers when a
+  // script runs under `node --import tsx` (bench/docs-screenshots.ts); give the page a no-op one.
+  await context.addInitScript('globalThis.__name = globalThis.__name || ((fn) => fn);');
   const page = await context.newPage();
   const errors: string[] = [];
   const outside: string[] = [];

@@ -5,6 +5,8 @@ import { armColor, type PlotSpec, translucent } from '../../web/plot-spec.js';
 import type { AnalysisResult as ReportAnalysis } from '../analysis-result.js';
 
 const GREY = '#6b7280';
+/** Records before the experiment (the CUPED pre-period): no arm. */
+const PRE = '#b8bcc4';
 
 /** Arm ids in the experiment's order, with each arm's colour. */
 export function armPalette(result: ReportAnalysis): Map<string, string> {
@@ -77,12 +79,20 @@ export function timeSeriesPlots(result: ReportAnalysis, palette: Map<string, str
       style: 'points' as const,
       color: colorOf(palette, arm),
     }));
-    series.push({
-      name: 'washout (excluded)',
-      values: points.map((p) => (p[3] || p[2] === null ? p[1] : null)),
-      style: 'points',
-      color: GREY,
-    });
+    series.push(
+      {
+        name: 'washout (excluded)',
+        values: points.map((p) => (p[3] && p[2] !== null ? p[1] : null)),
+        style: 'points',
+        color: GREY,
+      },
+      {
+        name: 'before the experiment',
+        values: points.map((p) => (p[2] === null ? p[1] : null)),
+        style: 'points',
+        color: PRE,
+      },
+    );
     const bands = result.schedule
       .filter((s) => s.device === board.device)
       .flatMap((s) => {
@@ -106,7 +116,7 @@ export function timeSeriesPlots(result: ReportAnalysis, palette: Map<string, str
       id: `plot-series-${index}`,
       title: `Board ${board.device}: energy per inference over time`,
       caption:
-        'Each point is a downsampled window of inferences, coloured by the arm running; shaded: the schedule (arm periods in their colour, washout after each switch in grey; washout points are kept but excluded from the analysis).',
+        'Each point is a downsampled window of inferences, coloured by the arm running (light grey: before the experiment); shaded: the schedule (arm periods in their colour, washout after each switch in grey; washout points are kept but excluded from the analysis).',
       yLabel: 'energy per inference (J)',
       xLabel: 'time',
       x: 'time' as const,

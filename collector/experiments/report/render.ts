@@ -80,7 +80,7 @@ export function renderReport(result: ReportAnalysis, options: ReportOptions = {}
 <h1>Experiment ${esc(e.id)}</h1>
 <p class="meta">${esc(e.design)} design · ${e.devices.length} boards · arms ${esc(e.arms.map((a) => a.id).join(', '))} · ${esc(period)} · warm-up ${e.warmupS} s · seed ${e.seed} · ${esc(e.startedAt)} → ${esc(e.endedAt ?? 'running')} · analysed ${esc(result.generatedAt)} · report made ${esc(generated)}</p>
 <p class="lead" id="conclusion">${esc(result.conclusion)}</p>
-<p class="meta">Energy figures are measured by the boards' sensors unless an arm's provenance says estimated; carbon figures are estimates of the life-cycle engine. Intervals are 95 % unless stated; each plot says what its whiskers are.</p>
+<p class="meta">Energy figures are what the boards' records say: a power sensor's measurement, or the board model's estimate on a board without a sensor (each record's provenance is in the store and the exports). Carbon figures are estimates of the life-cycle engine. Intervals are 95 % unless stated; each plot says what its whiskers are.</p>
 ${warnings}
 <h2>Energy per inference</h2>
 ${figure(byId.get('plot-energy'), armsTable(result))}
