@@ -1,0 +1,286 @@
+// Rollouts end to end with SIMULATED devices (test/support/sim-deploy-agent.ts: the real protocol,
+// no model) through a real Mosquitto and a real `edgewatt collector` process: the CLI adds signed
+// models to the registry and starts rollouts; devices download from the registry with the login
+// provision-device made. A canary passes probation and the gate, the rest follow; a device offline
+// during the rollout times out and converges when it comes back; a canary whose model spends 30 %
+// more energy per inference is rolled back automatically. Every record published is stored once.
+
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { callApi } from '../../cli/commands/rollout.js';
+import { writeKeys, writeSignedModel } from '../collector/deploy/support.js';
+import { type Mosquitto, startMosquitto } from '../support/mosquitto.js';
+import { freePort } from '../support/ports.js';
+import { type Running, runCli } from '../support/process.js';
+import { publicKeyOf, SimDeployAgent } from '../support/sim-deploy-agent.js';
+import { tempDir, waitFor } from '../support/stack.js';
+import { describeWith } from '../support/tools.js';
+
+const TOKEN = 'rollout-e2e-token-0123456789';
+const DEVICES = ['pi-1', 'pi-2', 'pi-3'];
+
+interface View {
+  id: string;
+  state: string;
+  note: string | null;
+  devices: { device: string; phase: string }[];
+  log: { line: string }[];
+}
+
+describeWith(['mosquitto'], 'rollouts with simulated devices, real Mosquitto and collector', () => {
+  const dir = tempDir('edgewatt-rollout-e2e-');
+  let mosquitto: Mosquitto;
+  let collector: Running;
+  let api = '';
+  const agents = new Map<string, SimDeployAgent>();
+  const published = new Map<string, Set<number>>();
+  const passwords = new Map<string, string>();
+  let models: { a: string; b: string; slow: string };
+  const deployKey = () => createPrivateKey(readFileSync(join(dir.path, 'deploy.key.pem')));
+
+  const cli = async (args: string[]) => {
+    const run = runCli(args, { EDGEWATT_API_TOKEN: TOKEN }, dir.path);
+    const { code } = await run.exited;
+    expect(code, `edgewatt ${args.join(' ')}: ${run.stderr()}`).toBe(0);
+    return run.stdout();
+  };
+  const status = (id: string) =>
+    callApi({ api, apiToken: TOKEN }, 'GET', `/v1/rollouts/${id}`) as Promise<View>;
+  const waitRollout = async (id: string, what: string, ok: (v: View) => boolean) => {
+    let view = await status(id);
+    const deadline = Date.now() + 30_000;
+    while (!ok(view)) {
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out waiting for ${what}: ${JSON.stringify(view.devices)} ${view.log.map((l) => l.line).join('\n')}`,
+        );
+      await new Promise((r) => setTimeout(r, 200));
+      view = await status(id);
+    }
+    return view;
+  };
+  const startAgent = async (device: string, modelId: string) => {
+    const before = agents.get(device);
+    const agent = new SimDeployAgent({
+      broker: mosquitto.url,
+      fleet: 'lab',
+      device,
+      username: `lab.${device}`,
+      password: passwords.get(device) ?? '',
+      deploymentKey: publicKeyOf(deployKey()),
+      modelId,
+      energyJ: { [models.a]: 0.01, [models.b]: 0.0101, [models.slow]: 0.013 },
+      rate: 100,
+      batch: 10,
+      firstSeq: before?.nextSeq ?? 0,
+    });
+    agents.set(device, agent);
+    const seen = published.get(device) ?? new Set<number>();
+    for (const seq of before?.published ?? []) seen.add(seq);
+    published.set(device, seen);
+    await agent.start();
+    return { agent, seen };
+  };
+
+  beforeAll(async () => {
+    mosquitto = await startMosquitto();
+    const keys = writeKeys(dir.path, 'model');
+    writeKeys(dir.path, 'deploy');
+    models = {
+      a: writeSignedModel(join(dir.path, 'm-a'), keys, { variant: 'a', release: 1, seed: 1 }).modelId,
+      b: writeSignedModel(join(dir.path, 'm-b'), keys, {
+        variant: 'b',
+        release: 2,
+        seed: 2,
+        weightBytes: 200_000,
+      }).modelId,
+      slow: writeSignedModel(join(dir.path, 'm-slow'), keys, { variant: 'b-slow', release: 3, seed: 3 })
+        .modelId,
+    };
+    await cli([
+      'registry',
+      'add',
+      'm-a',
+      'm-b',
+      'm-slow',
+      '--trusted-key',
+      'model.pub.pem',
+      '--data-dir',
+      'data',
+    ]);
+    writeFileSync(
+      join(dir.path, 'devices.csv'),
+      `fleet,device\n${DEVICES.map((d) => `lab,${d}`).join('\n')}\n`,
+    );
+    await cli(['provision-device', '--csv', 'devices.csv', '--out', 'prov']);
+    for (const device of DEVICES) {
+      const agentFile = join(dir.path, 'prov', `lab.${device}.agent.json`);
+      passwords.set(device, JSON.parse(readFileSync(agentFile, 'utf8')).agent.password);
+    }
+    const port = await freePort();
+    api = `http://127.0.0.1:${port}`;
+    collector = runCli(
+      [
+        'collector',
+        '--broker',
+        mosquitto.url,
+        '--store',
+        'sqlite:store.sqlite',
+        '--http',
+        `127.0.0.1:${port}`,
+        '--api-token',
+        TOKEN,
+        '--deployment-key',
+        'deploy.key.pem',
+        '--registry-passwd',
+        'prov/mosquitto.passwd',
+        '--data-dir',
+        'data',
+        '--stats-interval',
+        '0',
+      ],
+      {},
+      dir.path,
+    );
+    for (let i = 0; i < 100; i++) {
+      if (
+        await callApi({ api, apiToken: TOKEN }, 'GET', '/v1/rollouts').then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    for (const device of DEVICES) await startAgent(device, models.a);
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const agent of agents.values()) await agent.stop();
+    collector?.child.kill('SIGINT');
+    await collector?.exited;
+    await mosquitto?.remove();
+    dir.remove();
+  });
+
+  it('canary passes, the rest follow; a device offline during the rollout converges later', async () => {
+    await new Promise((r) => setTimeout(r, 2500)); // a pre-rollout period of ~250 records per board
+    await agents.get('pi-3')?.stop();
+    const started = JSON.parse(
+      await cli([
+        'rollout',
+        'start',
+        '--api',
+        api,
+        '--model',
+        models.b,
+        '--devices',
+        'lab/*',
+        '--canary',
+        '1',
+        '--probation',
+        '2s',
+        '--in-progress-timeout',
+        '4s',
+        '--gate-grace',
+        '1s',
+        '--gate-pre-window',
+        '60s',
+        '--json',
+      ]),
+    ) as View;
+    const view = await waitRollout(started.id, 'the rollout to finish', (v) => v.state === 'finished');
+    expect(view.devices.map((d) => d.phase)).toEqual(['succeeded', 'succeeded', 'timed-out']);
+    expect(view.note).toBe('1 device(s) did not commit: lab/pi-3 timed-out');
+    expect(
+      view.log.some((l) => /^health gate lab\/pi-1: pass — .*energyPerInferenceJ: .* ok/.test(l.line)),
+    ).toBe(true);
+    await startAgent('pi-3', models.a);
+    const late = await waitRollout(
+      started.id,
+      'pi-3 to converge',
+      (v) => v.devices[2]?.phase === 'succeeded',
+    );
+    expect(
+      late.log.some(
+        (l) => l.line === 'lab/pi-3: committed after probation (late: it had timed out; it converged)',
+      ),
+    ).toBe(true);
+    expect([...agents.values()].map((a) => a.modelId)).toEqual([models.b, models.b, models.b]);
+    const text = await cli(['rollout', 'status', started.id, '--api', api]);
+    expect(text).toContain(`rollout ${started.id}: finished`);
+    expect(text).toMatch(/lab\/pi-3\s+1\s+succeeded\s+committed/);
+  }, 60_000);
+
+  it('a canary whose energy regresses is rolled back to its previous model automatically', async () => {
+    await new Promise((r) => setTimeout(r, 1500));
+    const started = JSON.parse(
+      await cli([
+        'rollout',
+        'start',
+        '--api',
+        api,
+        '--model',
+        models.slow,
+        '--devices',
+        'lab/*',
+        '--canary',
+        '1',
+        '--probation',
+        '2s',
+        '--in-progress-timeout',
+        '10s',
+        '--gate-grace',
+        '1s',
+        '--gate-pre-window',
+        '20s',
+        '--json',
+      ]),
+    ) as View;
+    const view = await waitRollout(
+      started.id,
+      'the canary to be reverted',
+      (v) => v.devices[0]?.phase === 'reverted',
+    );
+    expect(view.state).toBe('aborted');
+    expect(view.note).toBe('health gate: lab/pi-1 regressed beyond the margin');
+    expect(view.devices.map((d) => d.phase)).toEqual(['reverted', 'skipped', 'skipped']);
+    const gate = view.log.find((l) => l.line.startsWith('health gate lab/pi-1'))?.line ?? '';
+    expect(gate).toMatch(/REGRESSION .*energyPerInferenceJ: 10\.\d+ mJ → 13\.\d+ mJ \(\+2\d\.\d %/);
+    expect([...agents.values()].map((a) => a.modelId)).toEqual([models.b, models.b, models.b]);
+    expect(
+      agents
+        .get('pi-1')
+        ?.states.filter((s) => s.deploymentId === `${started.id}-rb`)
+        .map((s) => s.state),
+    ).toEqual(['downloading', 'verifying', 'loading', 'switching', 'probation', 'committed']);
+  }, 60_000);
+
+  it('stores every published record once: nothing lost, nothing duplicated', async () => {
+    for (const agent of agents.values()) await agent.stop();
+    const db = new Database(join(dir.path, 'store.sqlite'), { readonly: true });
+    try {
+      for (const device of DEVICES) {
+        const want = published.get(device) ?? new Set<number>();
+        for (const agent of [agents.get(device)]) for (const seq of agent?.published ?? []) want.add(seq);
+        await waitFor(
+          `${device}'s records`,
+          () =>
+            (db.prepare('SELECT count(*) AS n FROM inference WHERE device = ?').get(device) as { n: number })
+              .n >= want.size,
+          15_000,
+        );
+        const rows = db.prepare('SELECT seq FROM inference WHERE device = ? ORDER BY seq').all(device) as {
+          seq: number;
+        }[];
+        expect(rows.length, device).toBe(want.size);
+        expect(new Set(rows.map((r) => r.seq)), device).toEqual(want);
+      }
+    } finally {
+      db.close();
+    }
+  }, 30_000);
+});
