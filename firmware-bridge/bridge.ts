@@ -72,6 +72,7 @@ export class Bridge {
   readonly counters: BridgeCounters = { windows: 0, records: 0, discardedWindows: 0 };
   private port: ReopeningPort | undefined;
   private bench: BenchSource | undefined;
+  private ppk2: Ppk2Driver | undefined;
   readonly monitor: EwfwMonitor;
   readonly sink: RecordSink;
 
@@ -191,6 +192,7 @@ export class Bridge {
           );
         },
       );
+      this.ppk2 = ppk2;
       this.port = new ReopeningPort({
         path: config.monitor.path,
         baudRate: config.monitor.baudRate,
@@ -240,7 +242,16 @@ export class Bridge {
     await this.port?.stop();
     await this.bench?.stop();
     const spool = await this.sink.close(drainTimeoutMs);
-    log.info({ ...this.counters, monitor: this.monitor.counters, spool }, 'bridge stopped');
+    const monitor =
+      this.ppk2 !== undefined
+        ? {
+            samples: this.ppk2.decoder?.windows.counters.samples ?? 0,
+            lostSamples: this.ppk2.decoder?.lostSamples ?? 0,
+          }
+        : this.bench !== undefined
+          ? this.bench.counters
+          : this.monitor.counters;
+    log.info({ ...this.counters, monitor, spool }, 'bridge stopped');
     return spool;
   }
 }
