@@ -121,6 +121,8 @@ export interface AgentStats {
 }
 
 const log = logger('agent');
+/** Batches held in memory at most while the counter is recovered from the collector (seq-recovery.ts). */
+const SEQ_WAIT_MAX_BATCHES = 20;
 
 export class Agent {
   private pending: UnsequencedRecord[] = [];
@@ -202,6 +204,7 @@ export class Agent {
     agent.trust = trust;
     agent.loop = agent.run(runtime.tf, startedAt);
     agent.flushTimer = setInterval(() => agent.seal(), config.flushMs);
+    void publisher.seq.settled.then(() => agent.seal());
     log.info(
       {
         device: config.device,
@@ -542,14 +545,26 @@ export class Agent {
     return next;
   }
 
-  /** Number and persist what is pending, then offer it to the broker. */
-  private seal(): void {
+  /**
+   * Number and persist what is pending, then offer it to the broker. While the counter is being
+   * recovered from the collector (publisher.seq), records wait in memory — up to
+   * SEQ_WAIT_MAX_BATCHES batches, then they are sealed anyway rather than held without bound.
+   */
+  private seal(force = false): void {
     if (this.pending.length === 0) return;
-    const records = this.pending;
-    this.pending = [];
-    const batch = this.outbox.seal(records);
-    this.publisher.enqueue(batch.firstSeq, batch.count);
-    for (const listener of this.batchListeners) listener(batch.records);
+    if (
+      !force &&
+      !this.publisher.seq.isSettled &&
+      this.pending.length < this.config.batchMax * SEQ_WAIT_MAX_BATCHES
+    )
+      return;
+    // Held records leave in batches of the usual size.
+    while (this.pending.length > 0) {
+      const records = this.pending.splice(0, this.config.batchMax);
+      const batch = this.outbox.seal(records);
+      this.publisher.enqueue(batch.firstSeq, batch.count);
+      for (const listener of this.batchListeners) listener(batch.records);
+    }
   }
 
   /** Calls `listener` with every batch of records once it is durable, before it is sent. */
@@ -582,6 +597,9 @@ export class Agent {
     this.stopController.abort();
     await this.loop;
     clearInterval(this.flushTimer);
+    // Records held for the collector's answer about seqs: wait for it (bounded), then seal them.
+    await Promise.race([this.publisher.seq.settled, sleep(drainTimeoutMs, undefined, { ref: false })]);
+    this.seal(true);
     const drained = await this.publisher.drain(drainTimeoutMs);
     if (!drained)
       log.warn(

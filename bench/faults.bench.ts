@@ -1,7 +1,7 @@
 // Fault-injection figures (issue 7): per scenario, records produced, stored, lost, duplicated and
 // the time to recover, with real mosquitto, agents and a SQLite collector (the scenarios of
 // test/faults/); and what the spool's fsync policy costs per sealed batch on this disk.
-// Usage: npm run bench:faults [-- --cut-s 60] [-- --only spool|away|redteam|redteam-collector] [-- --redteam-batches 100]
+// Usage: npm run bench:faults [-- --cut-s 60] [-- --only spool|away|redteam|redteam-collector|access] [-- --redteam-batches 100]
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { FSYNC_POLICIES } from '../agent/publish/spool.js';
 import { openSpool, SPOOL_KINDS } from '../agent/publish/spools.js';
 import { setLogLevel } from '../common/logger.js';
+import { clientIdTakeover } from '../test/faults/redteam-access.js';
 import { agentDiskFull, corruptedSpoolFile, counterLost } from '../test/faults/redteam-agent.js';
 import { collectorDiskFull, storeLocked } from '../test/faults/redteam-collector.js';
 import {
@@ -29,7 +30,7 @@ const argValue = (name: string) => {
   return at < 0 ? undefined : process.argv[at + 1];
 };
 const cutS = Number(argValue('--cut-s') ?? 60);
-const only = argValue('--only'); // spool | away | redteam | redteam-collector
+const only = argValue('--only'); // spool | away | redteam | redteam-collector | access
 const redteamBatches = Number(argValue('--redteam-batches') ?? 100);
 
 function spoolCost(dir: string): void {
@@ -121,6 +122,22 @@ async function redTeamCollector(dir: string): Promise<void> {
   }
 }
 
+/** Issue 12 items 7 and 11: the whole counter lost, and a device taking the collector's client ids. */
+async function redTeamAccess(dir: string): Promise<void> {
+  console.log(
+    `\nRed-team, access (${redteamBatches} batches of 10 records per run; real mosquitto, SQLite collector)`,
+  );
+  console.log('| scenario | produced | stored | lost | duplicated | redeliveries ignored |');
+  console.log('|---|---|---|---|---|---|');
+  const line = (r: FaultResult) =>
+    console.log(
+      `| ${r.scenario} | ${r.produced} | ${r.stored} | ${r.lost} | ${r.duplicated} | ${r.redeliveriesIgnored} |`,
+    );
+  line(await counterLost(join(dir, 'ra1'), redteamBatches, true));
+  line(await clientIdTakeover(join(dir, 'ra2'), redteamBatches, false));
+  line(await clientIdTakeover(join(dir, 'ra3'), redteamBatches, true));
+}
+
 function row(result: FaultResult): string {
   return `| ${result.scenario} | ${result.produced} | ${result.stored} | ${result.lost} | ${result.duplicated} | ${result.redeliveriesIgnored} | ${(result.recoverMs / 1000).toFixed(1)} s |`;
 }
@@ -128,9 +145,10 @@ function row(result: FaultResult): string {
 const dir = mkdtempSync(join(tmpdir(), 'edgewatt-bench-faults-'));
 try {
   console.log(`Measured on: ${machineLine()}`);
-  if (only !== 'redteam' && only !== 'redteam-collector') spoolCost(dir);
+  if (only !== 'redteam' && only !== 'redteam-collector' && only !== 'access') spoolCost(dir);
   if (only === undefined || only === 'redteam') await redTeam(dir);
   if (only === undefined || only === 'redteam-collector') await redTeamCollector(dir);
+  if (only === undefined || only === 'access') await redTeamAccess(dir);
   if (only === undefined || only === 'away') {
     const modelPath = await demoModel(dir);
     console.log(

@@ -7,6 +7,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { logger } from '../common/logger.js';
 import { type DeploymentMessage, decodeAs, parseTopic, topicFilter } from '../protocol/index.js';
 import { Ingest, StoreRetryAbandoned } from './ingest/ingest.js';
+import { answerBirth, type SeqAnswerStats } from './seq-answer.js';
 import type { RecordStore } from './store/index.js';
 
 const log = logger('collector');
@@ -49,6 +50,7 @@ export function memberUsername(username: string, member: number, members: number
 
 export class Collector {
   readonly ingest: Ingest;
+  readonly seqAnswers: SeqAnswerStats = { seqAnswers: 0 };
   private readonly clients: MqttClient[] = [];
   private inProgress = 0;
   private idleWaiters: (() => void)[] = [];
@@ -107,7 +109,19 @@ export class Collector {
         ? this.handleDeployment(packet.topic, payload)
         : this.ingest.handle(packet.topic, payload);
       handled
-        .then(() => done())
+        .then((outcome) => {
+          // A device's birth: tell it the highest seq stored for it (seq-answer.ts). Not for the
+          // retained births a new subscription brings (every device at once, none of them waiting).
+          if (outcome?.kind === 'status' && !packet.retain)
+            answerBirth(
+              client,
+              packet.topic,
+              payload,
+              (key) => this.ingest.seqSpan.get(key)?.highSeq,
+              this.seqAnswers,
+            );
+          done();
+        })
         .catch((error: Error) => {
           if (error instanceof StoreRetryAbandoned) return;
           log.error(

@@ -10,4 +10,5 @@ export * from './messages.js';
 export * from './record-fields.js';
 export * from './record-windows.js';
 export * from './sensor-coverage.js';
+export * from './seq-answer.js';
 export * from './topics.js';

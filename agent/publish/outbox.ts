@@ -56,6 +56,7 @@ const LOSS_KEYS = ['droppedBatches', 'droppedRecords', 'corruptBatches', 'corrup
 
 export class Outbox implements Spool {
   private nextSeqValue = 0;
+  private counterFoundValue = false;
   private readonly dir: string;
   private readonly batchesDir: string;
   private readonly maxBytes: number;
@@ -94,11 +95,26 @@ export class Outbox implements Spool {
 
   private recoverNextSeq(): number {
     // Either copy of the counter may be missing or torn (an SD card, an operator's rm); the spool
-    // bounds it from below too. A state directory lost as a whole is caught by the collector,
-    // which flags a device whose seq goes backwards.
-    let next = Math.max(readCounter(join(this.dir, SEQ_FILE)), readCounter(join(this.dir, SEQ_BACKUP_FILE)));
+    // bounds it from below too. A counter lost as a whole is recovered from the collector's answer
+    // to the birth (counterFound false), and the collector flags a device whose seq goes backwards.
+    const saved = [readCounter(join(this.dir, SEQ_FILE)), readCounter(join(this.dir, SEQ_BACKUP_FILE))];
+    this.counterFoundValue = saved.some((value) => value !== undefined) || this.pending.length > 0;
+    let next = Math.max(...saved.map((value) => value ?? 0));
     for (const { firstSeq, count } of this.pending) next = Math.max(next, firstSeq + count);
     return next;
+  }
+
+  get counterFound(): boolean {
+    return this.counterFoundValue;
+  }
+
+  advanceTo(nextSeq: number): boolean {
+    if (!(Number.isSafeInteger(nextSeq) && nextSeq > this.nextSeqValue)) return false;
+    this.nextSeqValue = nextSeq;
+    const dropped: DroppedBatch[] = [];
+    this.saveCounter(dropped);
+    this.countDropped(dropped);
+    return true;
   }
 
   private readLosses(): Losses {
@@ -348,15 +364,15 @@ function corruption(batch: Pending, payload: Uint8Array): string | undefined {
   return seqs.join() === expected.join() ? undefined : 'sequence numbers differ from the file name';
 }
 
-/** A counter file's value, or 0 when it is missing, torn or not a whole number. */
-function readCounter(path: string): number {
+/** A counter file's value, or undefined when it is missing, torn or not a whole number. */
+function readCounter(path: string): number | undefined {
   try {
     const parsed = JSON.parse(readFileSync(path, 'utf8')) as { nextSeq?: unknown };
     return typeof parsed.nextSeq === 'number' && Number.isSafeInteger(parsed.nextSeq) && parsed.nextSeq >= 0
       ? parsed.nextSeq
-      : 0;
+      : undefined;
   } catch {
-    return 0;
+    return undefined;
   }
 }
 

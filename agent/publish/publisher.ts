@@ -17,6 +17,7 @@ import {
   decodeAs,
   encodeMessage,
   PROTOCOL_VERSION,
+  SEQ_COMMAND,
   type StatusMessage,
 } from '../../protocol/index.js';
 import { wallClockUs } from '../measure/runner.js';
@@ -28,6 +29,7 @@ import {
   type Refusal,
   refusalOf,
 } from './refusals.js';
+import { SeqRecovery } from './seq-recovery.js';
 import type { Spool, SpoolEntry } from './spool.js';
 
 const log = logger('agent.publish');
@@ -50,6 +52,8 @@ export interface PublisherOptions {
   keepaliveS?: number;
   /** PEM text for mqtts:// brokers: the CA to trust, and a client certificate if the broker asks. */
   tls?: { ca?: string; cert?: string; key?: string };
+  /** How long sealing waits for the collector's answer when the spool found no counter (seq-recovery.ts). */
+  seqAnswerTimeoutMs?: number;
 }
 
 export interface PublisherStats {
@@ -114,6 +118,8 @@ export class Publisher {
   /** 5 until a broker refuses it (the embedded aedes broker speaks 3.1.1 only). */
   private protocolVersion: 4 | 5 = 5;
   private reuseBirth = false;
+  /** The counter recovered from the collector when the spool had none (cmd/seq). */
+  readonly seq: SeqRecovery;
 
   constructor(
     private readonly spool: Spool,
@@ -127,6 +133,11 @@ export class Publisher {
     // Observed by whoever awaits it; without this, a process that never asks would crash on it.
     this.fatal.catch(() => undefined);
     this.tokens = this.ratePerS;
+    this.seq = new SeqRecovery(spool, options, options.seqAnswerTimeoutMs);
+    // Subscribed after the birth (mosquitto closes the connection on a subscription its ACL denies:
+    // the birth's refusal is the clearer message); the collector's answer is retained when it knows
+    // the device, so a subscription that comes after the answer still gets it.
+    this.onCommand(SEQ_COMMAND, (payload) => this.seq.onAnswer(payload, this.stats.birth));
     this.queue = spool.list().map(({ firstSeq, count }) => ({ firstSeq, count }));
     if (this.queue.length > 0)
       log.info({ batches: this.queue.length }, 'resending batches left from a previous run');
@@ -491,6 +502,7 @@ export class Publisher {
 
   private stopTimers(): void {
     this.closing = true;
+    this.seq.close();
     clearTimeout(this.reconnectTimer);
     clearTimeout(this.pumpTimer);
   }

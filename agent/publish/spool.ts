@@ -64,6 +64,17 @@ export const DEFAULT_SPOOL_MAX_BYTES = 64 * 1024 * 1024;
 export interface Spool {
   /** The sequence number the next record will get. */
   readonly nextSeq: number;
+  /**
+   * Whether opening found anything to number from (a saved counter or a pending batch). False for a
+   * new state directory — or one that lost its counter: then the collector's answer to the birth
+   * (cmd/seq) is awaited before sealing (agent/publish/seq-recovery.ts).
+   */
+  readonly counterFound: boolean;
+  /**
+   * Raises the counter to `nextSeq` (durably) when it is higher: the collector has stored seqs at
+   * or above ours. Never lowers it. Returns whether it moved.
+   */
+  advanceTo(nextSeq: number): boolean;
   /** Numbers the records, encodes them as one batch, makes it durable, then enforces the bound. */
   seal(records: readonly UnsequencedRecord[]): SealResult;
   /** Pending batches, oldest first. */

@@ -66,6 +66,10 @@ export class SqliteSpool implements Spool {
     };
     // A device that used the file spool before keeps counting from its seq.json.
     this.nextSeqValue = Math.max(this.counter('next_seq'), last.next ?? 0, legacyNextSeq(stateDir));
+    this.counterFound =
+      this.db.prepare("SELECT 1 FROM counter WHERE name = 'next_seq'").get() !== undefined ||
+      last.next !== null ||
+      existsSync(join(stateDir, 'seq.json'));
     this.pendingBytes = (
       this.db.prepare('SELECT COALESCE(SUM(bytes), 0) AS bytes FROM batch').get() as { bytes: number }
     ).bytes;
@@ -136,6 +140,19 @@ export class SqliteSpool implements Spool {
 
   get nextSeq(): number {
     return this.nextSeqValue;
+  }
+
+  readonly counterFound: boolean;
+
+  advanceTo(nextSeq: number): boolean {
+    if (!(Number.isSafeInteger(nextSeq) && nextSeq > this.nextSeqValue)) return false;
+    this.db
+      .prepare(
+        "INSERT INTO counter (name, value) VALUES ('next_seq', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+      )
+      .run(nextSeq);
+    this.nextSeqValue = nextSeq;
+    return true;
   }
 
   seal(records: readonly UnsequencedRecord[]): SealResult {

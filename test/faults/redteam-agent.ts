@@ -76,6 +76,8 @@ async function runOnline(rig: Rig, stateDir: string, device: string, batches: nu
   });
   try {
     await waitFor(`${device} connected`, () => publisher.isConnected);
+    // As the agent does: a spool that found no counter waits for the collector's answer (cmd/seq).
+    await publisher.seq.settled;
     for (let i = 0; i < batches; i++) {
       const sealed = spool.seal(spoolRecords(RECORDS_PER_BATCH));
       publisher.enqueue(sealed.firstSeq, sealed.count);

@@ -44,6 +44,21 @@ describe.each(SPOOL_KINDS)('spool contract: %s', (kind) => {
     expect(spool.nextSeq).toBe(5);
   });
 
+  it('says whether it found a counter, and raises (never lowers) it durably on advanceTo', () => {
+    const fresh = open();
+    expect(fresh.counterFound).toBe(false);
+    expect(fresh.advanceTo(40)).toBe(true);
+    expect(fresh.nextSeq).toBe(40);
+    expect(fresh.advanceTo(39)).toBe(false);
+    expect(fresh.advanceTo(40)).toBe(false);
+    expect(fresh.seal(spoolRecords(2)).firstSeq).toBe(40);
+    const again = reopen();
+    expect(again.counterFound).toBe(true);
+    expect(again.nextSeq).toBe(42);
+    expect(again.advanceTo(100)).toBe(true);
+    expect(reopen().nextSeq).toBe(100);
+  });
+
   it('lists pending batches oldest first and loads the exact bytes it sealed', () => {
     const spool = open();
     const sealed = [1, 4, 2, 7].map((n, i) => spool.seal(spoolRecords(n, i * 10)));

@@ -5,12 +5,14 @@
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { Outbox } from '../../agent/publish/outbox.js';
 import { Publisher } from '../../agent/publish/publisher.js';
+import { DEFAULT_SEQ_ANSWER_TIMEOUT_MS } from '../../agent/publish/seq-recovery.js';
 import { freePort } from '../support/ports.js';
 import { tempDir, waitFor } from '../support/stack.js';
 
-/** Timers that are not reconnect delays: mqtt.js's connect timeout (the Publisher sets 10 s) and
- * the Publisher's guard for a client that never calls back from end() (2 s). */
-const OTHER_TIMERS_MS = new Set([10_000, 2_000]);
+/** Timers that are not reconnect delays: mqtt.js's connect timeout (the Publisher sets 10 s),
+ * the Publisher's guard for a client that never calls back from end() (2 s), and the wait for the
+ * collector's seq answer of a spool without a counter (5 s). */
+const OTHER_TIMERS_MS = new Set([10_000, 2_000, DEFAULT_SEQ_ANSWER_TIMEOUT_MS]);
 
 let dir: ReturnType<typeof tempDir>;
 let publisher: Publisher | undefined;
