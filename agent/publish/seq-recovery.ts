@@ -91,7 +91,8 @@ export class SeqRecovery {
     if (answer.birth === birth) this.settle('answer');
   }
 
+  /** The publisher stops: nothing more will answer, so whoever waits goes on. */
   close(): void {
-    clearTimeout(this.timer);
+    this.settle('stop');
   }
 }
