@@ -26,6 +26,8 @@ const { values: args } = parseArgs({
     model: { type: 'string', default: 'kws01' },
     'drop-sample-every': { type: 'string', default: '0' },
     'dut-hang-after-commands': { type: 'string', default: '0' },
+    /** energy: timestamps are GPIO edges the LPM01A reports; performance: `m-lap-us-<µs>` lines. */
+    mode: { type: 'string', default: 'energy' },
   },
 });
 if (args.lpm === undefined || args.dut === undefined) {
@@ -165,10 +167,19 @@ function dutCommand(text: string): void {
     dut.write(`m-warmup-start-${warmup}\r\n`);
     job = { warmup, count, phase: 'warmup', tickInInference: 0, window: ++windowNumber };
     if (warmup === 0) startTimed();
-    if (warmup === 0) startTimed();
     return;
   }
   reply(`e-[Unknown command: ${command}]`);
+}
+
+/** Emulated microseconds since the DUT booted. */
+let bootTick = 0;
+const performanceMode = args.mode === 'performance';
+
+/** Energy mode: the DUT drives its timestamp pin and the LPM01A reports the edge before its next sample. */
+function timestamp(): void {
+  if (performanceMode) dut.write(`m-lap-us-${bootTick * 1000}\r\n`);
+  else eventPending++;
 }
 
 function startTimed(): void {
@@ -176,13 +187,13 @@ function startTimed(): void {
   dut.write(`m-warmup-done\r\nm-infer-start-${job.count}\r\n`);
   job.phase = 'infer';
   job.tickInInference = 0;
-  // The DUT drives its timestamp pin now; the LPM01A reports the edge before its next sample.
-  eventPending++;
+  timestamp();
   windowEnergyJ = 0;
 }
 
 /** One emulated millisecond: the power the DUT draws, the LPM01A's sample, then the DUT's next state. */
 function step(): void {
+  bootTick++;
   const powerW = (job !== null ? activeW : idleW) * noiseFactor();
   const energyJ = powerW / FREQ_HZ;
   if (job?.phase === 'infer') windowEnergyJ += energyJ;
@@ -202,7 +213,7 @@ function step(): void {
   if (--job.count > 0) return;
   const window = job.window;
   job = null;
-  eventPending++;
+  timestamp();
   process.stdout.write(`${JSON.stringify({ window, energyJ: windowEnergyJ })}\n`);
   dut.write('m-infer-done\r\nm-results-[0.012,0.953,0.035]\r\nm-ready\r\n');
 }
@@ -222,7 +233,7 @@ function lines(stream: ReadStream, terminator: string, handle: (line: string) =>
 }
 lines(lpm.input, '\n', lpmCommand);
 lines(dut.input, '%', dutCommand);
-dut.write('m-timestamp-mode-energy\r\nm-init-done\r\nm-ready\r\n');
+dut.write(`m-timestamp-mode-${performanceMode ? 'performance' : 'energy'}\r\nm-init-done\r\nm-ready\r\n`);
 
 // Real-time pacing: every 10 ms of wall time, run speed × 10 emulated milliseconds.
 const PACE_MS = 10;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { readMlperfRun, replayMlperfRun } from '../../agent/measure/mlperf.js';
 import { runEnergyMode } from '../../firmware-bridge/mlperf/energy-run.js';
+import { runPerformanceMode } from '../../firmware-bridge/mlperf/performance-run.js';
 import { writeResultsFolder } from '../../firmware-bridge/mlperf/results-folder.js';
 import { connectDrivers, startBench } from '../support/mlperf-bench.js';
 import { tempDir } from '../support/stack.js';
@@ -104,4 +105,30 @@ describeWith(['socat'], 'MLPerf Tiny energy mode through the bridge drivers', ()
       dir.remove();
     }
   }, 30_000);
+
+  it('performance mode: m-lap-us timestamps, 5 windows of at least 10 s, the median latency; a short window is error 2', async () => {
+    const dir = tempDir('edgewatt-mlperf-perf-');
+    const bench = await startBench(dir.path, ['--mode', 'performance', '--speed', '40', '--infer-ms', '25']);
+    const drivers = connectDrivers(bench);
+    try {
+      await expect.poll(() => drivers.dutPort.isOpen).toBe(true);
+      const run = await runPerformanceMode(drivers.dut, { input: INPUT, warmup: 1 });
+      expect(run.valid, run.problems.join('; ')).toBe(true);
+      expect(run.windows).toHaveLength(5);
+      expect(run.medianLatencyMs).toBeCloseTo(25, 6); // the emulated 25 ms, in emulated time
+      const short = await runPerformanceMode(drivers.dut, {
+        input: INPUT,
+        warmup: 0,
+        inferencesPerWindow: 20,
+        windows: 4,
+      });
+      expect(short.valid).toBe(false);
+      expect(short.problems.join('\n')).toMatch(/error 1: 4 windows/);
+      expect(short.problems.join('\n')).toMatch(/error 2: window 2 ran 0.500 s/);
+    } finally {
+      await drivers.stop();
+      await bench.stop();
+      dir.remove();
+    }
+  }, 60_000);
 });
