@@ -47,6 +47,8 @@ export interface AgentConfig {
   model: string;
   /** Trusted ed25519 public keys (PEM files): only models signed by one of them run. */
   trustedKeys?: string[];
+  /** Experiment fields put on every record of the starting model (from the deployment that installed it). */
+  tags?: RecordTags;
   /** Also run unsigned models (development only); without it and without keys, start fails. */
   allowUnsigned?: boolean;
   /**
@@ -108,6 +110,12 @@ export interface InferAnswer {
   backend: string;
 }
 
+/** Experiment fields a deployment puts on every record of its model (protocol/record-fields.ts). */
+export type RecordTags = Partial<Pick<InferenceRecord, 'experiment' | 'arm' | 'placement'>>;
+
+/** Time a switched-to model has to answer its first inference before the switch fails. */
+export const SWITCH_TIMEOUT_MS = 30_000;
+
 export interface AgentStats {
   inferences: number;
   totalLatencyUs: number;
@@ -138,6 +146,14 @@ export class Agent {
   private readonly codeWindows: CodeWindows;
   private loopSource: InputSourceKind | null = null;
   private readonly startedAtMs = performance.now();
+  /** Put on every record of the running model (set with it by switchModel). */
+  private tags: RecordTags = {};
+  /** A model whose inference errors are reported here instead of stopping the agent (on probation). */
+  private watched: { model: LoadedModel; onError: (error: Error) => void } | undefined;
+  /** Resolves when a model answered its first inference after a switch. */
+  private firstAnswer:
+    | { model: LoadedModel; resolve: () => void; reject: (error: Error) => void }
+    | undefined;
   readonly stats: AgentStats;
   /** Single or batched windows, and the median energy per inference over recent windows. */
   readonly windows: WindowPlanner;
@@ -202,6 +218,7 @@ export class Agent {
     });
     const agent = new Agent(config, model, sensor, outbox, publisher, runtime.backend, 0);
     agent.trust = trust;
+    agent.tags = config.tags ?? {};
     agent.loop = agent.run(runtime.tf, startedAt);
     agent.flushTimer = setInterval(() => agent.seal(), config.flushMs);
     void publisher.seq.settled.then(() => agent.seal());
@@ -259,16 +276,31 @@ export class Agent {
           this.config.count === 0 ? Number.POSITIVE_INFINITY : this.config.count - i,
         );
         const taken: ReturnType<InputSource['next']>[] = [];
-        // The model cannot change inside the turn: a swap waits for the window to end.
-        const { model, window } = await this.exclusive(async () => {
+        // The model cannot change inside the turn: a swap waits for the window to end. Model and
+        // tags are read once per window, so every record names the model that produced it.
+        const measured = await this.exclusive(async () => {
           const model = this.model;
-          const window = await this.windows.measure(() => {
-            const item = inputs.next();
-            taken.push(item);
-            return { run: runInference(model, item.input), label: item.label };
-          }, budget);
-          return { model, window };
+          const tags = this.tags;
+          try {
+            const window = await this.windows.measure(() => {
+              const item = inputs.next();
+              taken.push(item);
+              return { run: runInference(model, item.input), label: item.label };
+            }, budget);
+            return { model, tags, window };
+          } catch (error) {
+            // A model on probation that fails is reported (the deployment rolls it back), not fatal.
+            if (!this.survives(model, error as Error)) throw error;
+            return undefined;
+          }
         });
+        if (measured === undefined) {
+          for (const item of taken) if (item.owned) item.input.dispose();
+          i--;
+          continue;
+        }
+        const { model, tags, window } = measured;
+        if (window.length > 0) this.answered(model);
         i += window.length - 1;
         // A batched window's inferences share one energy: one measurement, counted once.
         if (window[0] !== undefined) this.energy.addWindow(window[0].energy.energyJ, window.length);
@@ -276,6 +308,7 @@ export class Agent {
           const seq = this.push(
             recordOf(inference, { ...this.recordContext(inputs.kind), model }),
             inference,
+            tags,
           );
           const item = taken[index];
           if (item?.owned) item.input.dispose();
@@ -317,7 +350,11 @@ export class Agent {
   }
 
   /** Queues a record for the next batch; returns the seq it will be sealed under. */
-  private push(record: ReturnType<typeof recordOf>, inference?: AttributedInference<number | null>): number {
+  private push(
+    record: ReturnType<typeof recordOf>,
+    inference?: AttributedInference<number | null>,
+    tags: RecordTags = {},
+  ): number {
     if (this.stats.inferences === 0) {
       this.stats.startupMs = performance.now() - this.firstInferenceAt;
       // performance.now() counts from process start: the start-up a board's operator waits for.
@@ -332,7 +369,7 @@ export class Agent {
     }
     // seal() numbers pending records in order from the outbox's next seq.
     const seq = this.outbox.nextSeq + this.pending.length;
-    this.pending.push(record);
+    this.pending.push({ ...record, ...tags });
     this.stats.inferences++;
     this.stats.totalLatencyUs += record.durationUs;
     if (inference !== undefined) this.answers.remember(seq, inference.run.argmax);
@@ -360,14 +397,18 @@ export class Agent {
           const queuedMs = performance.now() - queuedAt;
           // Taken inside the turn: a swap cannot dispose it under us.
           const model = this.model;
-          const [inference] = await this.windows.measure(
-            () => ({ run: runInference(model, tensor), label: options.label ?? null }),
-            1,
-          );
+          const tags = this.tags;
+          const [inference] = await this.windows
+            .measure(() => ({ run: runInference(model, tensor), label: options.label ?? null }), 1)
+            .catch((error: unknown) => {
+              this.survives(model, error as Error); // reported to a deployment on probation; the caller gets it too
+              throw error;
+            });
           if (inference === undefined) throw new Error('the window ran no inference');
+          this.answered(model);
           const context = { ...this.recordContext(options.source ?? 'library'), batchSize: input.count };
           const record = recordOf(inference, context);
-          const seq = this.push(record, inference);
+          const seq = this.push(record, inference, tags);
           this.energy.addWindow(record.energyJ, 1);
           const classes = model.outputSize;
           const output = Array.from({ length: input.count }, (_, k) =>
@@ -543,6 +584,134 @@ export class Agent {
       'model swapped',
     );
     return next;
+  }
+
+  /** The model serving now. */
+  get runningModel(): LoadedModel {
+    return this.model;
+  }
+
+  /**
+   * Loads and verifies a model next to the running one, which keeps serving, and warms it up with
+   * `warmupInferences` unmeasured inferences, one per turn between two measured windows (so none
+   * falls in a window or an idle gap, and serving pauses for one inference at a time, not for all).
+   * Refused (and disposed) when it fails, or takes another input shape than the running model.
+   */
+  async stageModel(path: string, warmupInferences: number): Promise<LoadedModel> {
+    const { tf } = await loadRuntime(this.config.backend);
+    const next = await loadModel(tf, path, this.trust).catch((error: unknown) => {
+      log.error(
+        { path, err: error, keeping: this.model.id.slice(0, 12) },
+        'model refused; keeping the current one',
+      );
+      throw error;
+    });
+    try {
+      if (next.inputShape.join(',') !== this.model.inputShape.join(',')) {
+        throw new ModelLoadError(
+          `model ${path} takes input [${next.inputShape.join(', ')}], the running one [${this.model.inputShape.join(', ')}]; keeping the running model`,
+        );
+      }
+      if (warmupInferences > 0) {
+        const inputs = randomInputPool(tf, next.inputShape, this.config.batchSize);
+        try {
+          for (let i = 0; i < warmupInferences; i++) {
+            await this.exclusive(async () => {
+              runInference(next, inputs.next().input);
+              // What ran since the last window was not idle: the sensor must not take it as an idle gap.
+              this.sensor.interrupted?.();
+            });
+          }
+        } finally {
+          inputs.dispose();
+        }
+      }
+    } catch (error) {
+      next.dispose();
+      throw error;
+    }
+    return next;
+  }
+
+  /** Makes `next` serve from the next window on, with `tags` on its records; returns the model it replaced (still loaded). */
+  private installModel(next: LoadedModel, tags: RecordTags): LoadedModel {
+    const previous = this.model;
+    this.model = next;
+    this.tags = tags;
+    this.stats.modelId = next.id;
+    this.stats.variant = next.variant;
+    this.publisher.describeModel({ modelId: next.id, variant: next.variant });
+    log.info(
+      { model: next.id.slice(0, 12), variant: next.variant, signedBy: next.signedBy, ...tags },
+      'model switched',
+    );
+    return previous;
+  }
+
+  /**
+   * Switches to a staged model: the running one serves until the window that starts after this
+   * call, then `next` does. Resolves with the replaced model (still loaded, for an instant switch
+   * back) once `next` has answered an inference (at once without a loop: its warm-up answered);
+   * rejects when its first inference fails or none comes within `timeoutMs` — the caller then
+   * switches back. Errors of `next` are reported to `onError` (not fatal) until `unwatch()`.
+   */
+  async switchModel(
+    next: LoadedModel,
+    tags: RecordTags,
+    onError: (error: Error) => void,
+    timeoutMs = SWITCH_TIMEOUT_MS,
+  ): Promise<LoadedModel> {
+    let timer: NodeJS.Timeout | undefined;
+    const answered = new Promise<void>((resolve, reject) => {
+      this.firstAnswer = { model: next, resolve, reject };
+      timer = setTimeout(
+        () =>
+          reject(
+            new ModelLoadError(`model ${next.id.slice(0, 12)} answered no inference within ${timeoutMs} ms`),
+          ),
+        timeoutMs,
+      );
+    });
+    this.watched = { model: next, onError };
+    // Installed inside a turn: no window (loop or request) is measured with half a switch.
+    const previous = await this.exclusive(async () => this.installModel(next, tags));
+    if (this.config.inputs === null) this.answered(next);
+    try {
+      await answered;
+    } finally {
+      clearTimeout(timer);
+      this.firstAnswer = undefined;
+    }
+    return previous;
+  }
+
+  /** Serves `model` again (a rollback), with its tags; returns the model it replaced (still loaded). */
+  async restoreModel(model: LoadedModel, tags: RecordTags): Promise<LoadedModel> {
+    if (this.watched?.model !== model) this.watched = undefined;
+    return this.exclusive(async () => this.installModel(model, tags));
+  }
+
+  /** Errors of the watched model stop the agent again (after commit or rollback). */
+  unwatch(): void {
+    this.watched = undefined;
+  }
+
+  private answered(model: LoadedModel): void {
+    if (this.firstAnswer?.model !== model) return;
+    this.firstAnswer.resolve();
+    this.firstAnswer = undefined;
+  }
+
+  /** Whether an inference error of `model` is survivable: only for a watched model (on probation). */
+  private survives(model: LoadedModel, error: Error): boolean {
+    if (this.watched?.model !== model) return false;
+    log.warn({ model: model.id.slice(0, 12), err: error.message }, 'inference failed on the new model');
+    if (this.firstAnswer?.model === model) {
+      this.firstAnswer.reject(error);
+      this.firstAnswer = undefined;
+    }
+    this.watched.onError(error);
+    return true;
   }
 
   /**

@@ -8,6 +8,7 @@ import { storesThatCan } from '../collector/store/index.js';
 import { ENCODINGS, idProblem } from '../protocol/index.js';
 import { BACKENDS } from '../runtime/backend.js';
 import { agentApiFields } from './schemas/agent-api.js';
+import { agentDeployFields } from './schemas/agent-deploy.js';
 import { agentModelFields } from './schemas/agent-models.js';
 import { agentReliabilityFields } from './schemas/agent-reliability.js';
 import { collectorDeployFields } from './schemas/collector-deploy.js';
@@ -95,6 +96,7 @@ export const agentSchema = z.object({
   ...agentReliabilityFields,
   ...agentModelFields,
   ...agentApiFields,
+  ...agentDeployFields,
 });
 
 export const collectorSchema = z.object({

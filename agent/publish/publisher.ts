@@ -384,6 +384,13 @@ export class Publisher {
     this.queue = [...entries, ...this.queue].sort((a, b) => a.firstSeq - b.firstSeq);
   }
 
+  /** The running model changed (a deployment): the retained birth says so from now on. */
+  describeModel(model: Pick<StatusMessage, 'modelId' | 'variant'>): void {
+    this.options.describe = { ...this.options.describe, ...model };
+    const client = this.client;
+    if (this.connected && client !== undefined && !this.closing) this.publishBirth(client, this.stats.birth);
+  }
+
   /** Queue a batch that the spool has just made durable. */
   enqueue(firstSeq: number, count: number): void {
     this.queue.push({ firstSeq, count });

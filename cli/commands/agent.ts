@@ -5,12 +5,14 @@ import { Command } from 'commander';
 import { Agent } from '../../agent/agent.js';
 import { parseApiListen } from '../../agent/api/listen.js';
 import { type RunningApi, startApi } from '../../agent/api/server.js';
+import { Deployer } from '../../agent/deploy/deployer.js';
 import { statusText } from '../../agent/serve/summary.js';
 import { EdgewattError } from '../../common/errors.js';
 import { logger } from '../../common/logger.js';
 import { resolveConfig } from '../config.js';
 import { addSchemaOptions } from '../options.js';
 import { checkApiConfig, inputsFactory } from '../schemas/agent-api.js';
+import { deployerConfig, openDeployments } from '../schemas/agent-deploy.js';
 import { modelTrustConfig } from '../schemas/agent-models.js';
 import { reliabilityConfig } from '../schemas/agent-reliability.js';
 import { agentSchema } from '../schemas.js';
@@ -24,14 +26,21 @@ export function agentCommand(): Command {
     .action(async (_options, command: Command) => {
       const config = await resolveConfig(agentSchema, 'agent', command);
       checkApiConfig(config);
+      const stateDir = config.stateDir ?? join('.edgewatt', 'agent', config.fleet, config.device);
+      const trust = modelTrustConfig(config);
+      const reliability = reliabilityConfig(config);
+      // With deployments on, the agent starts with the model the last deployment committed.
+      const deployments =
+        config.deploymentTrustedKey.length > 0 ? openDeployments(stateDir, config.model) : undefined;
       const agent = await Agent.start({
         ...config,
         count: config.count ?? 0,
-        ...modelTrustConfig(config),
-        ...reliabilityConfig(config),
-        stateDir: config.stateDir ?? join('.edgewatt', 'agent', config.fleet, config.device),
+        ...trust,
+        ...reliability,
+        stateDir,
         inputs: await inputsFactory(config),
         queueMax: config.apiQueue,
+        ...(deployments === undefined ? {} : deployments.start),
       });
       const listen = config.api === undefined ? null : parseApiListen(config.api);
       let api: RunningApi | undefined;
@@ -44,14 +53,20 @@ export function agentCommand(): Command {
         await agent.stop(0);
         throw error;
       }
+      const deployer =
+        deployments === undefined
+          ? undefined
+          : new Deployer(agent, deployments.journal, deployerConfig(config, trust, reliability.tls));
       const reason = await untilSignal(agent.finished()).catch(async (error: unknown) => {
         await api?.close();
+        await deployer?.close();
         await agent.stop(0); // releases the sensor and timers, so the process can exit
         throw error;
       });
       process.off('SIGUSR2', onStatusSignal);
       log.info({ reason, inferences: agent.stats.inferences }, 'stopping');
       await api?.close();
+      await deployer?.close();
       const spool = await agent.stop();
       const { publishesRefused, lastRefusal } = agent.publisher.stats;
       if (publishesRefused > 0 && spool.pendingBatches > 0) {

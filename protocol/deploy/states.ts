@@ -57,6 +57,8 @@ export const DEPLOYMENT_REASONS = [
   'crash-loop',
   /** The assignment was replaced or cleared while this deployment ran. */
   'aborted',
+  /** The device's deployment hook (agent --deploy-hook) failed in this state. */
+  'hook-failed',
 ] as const;
 export type DeploymentReason = (typeof DEPLOYMENT_REASONS)[number];
 

@@ -1,0 +1,182 @@
+// `npm run bench:deploy`: what a model deployment costs the service on the board, and how fast the
+// agent downloads. (1) An agent serves inferences back to back... at a fixed rate while a new model
+// is downloaded, verified, loaded, warmed up and switched to: the longest gap between two served
+// inferences and the p99 inference latency inside the switch window, against steady state, and the
+// seq set (nothing lost, nothing twice). (2) Download throughput from a local registry
+// (HTTP on loopback, Basic auth, fsync every MiB), for one 64 MiB file.
+
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Agent } from '../agent/agent.js';
+import { Deployer } from '../agent/deploy/deployer.js';
+import { downloadFiles } from '../agent/deploy/download.js';
+import { JournalStore } from '../agent/deploy/journal.js';
+import { startEmbeddedBroker } from '../collector/broker/embedded.js';
+import type { InferenceRecord } from '../protocol/index.js';
+import { loadTrustedKey, trustFromKeyFiles } from '../protocol/manifest/index.js';
+import { loadRuntime } from '../runtime/backend.js';
+import {
+  assignmentFor,
+  FLEET,
+  makeKeys,
+  startControl,
+  startRegistry,
+  writeModel,
+} from '../test/agent-deploy/support.js';
+import { tempDir, waitFor } from '../test/support/stack.js';
+import { machineLine } from './machine.js';
+
+const RATE_PER_S = 100;
+const RUNS = 3;
+const CREDENTIALS = { username: 'bench', password: 'bench-password-123' };
+
+const quantile = (values: readonly number[], q: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+};
+
+const dir = tempDir('edgewatt-bench-deploy-');
+const { tf } = await loadRuntime('wasm');
+const keys = await makeKeys(dir.path);
+const broker = await startEmbeddedBroker();
+const registry = await startRegistry(dir.path, CREDENTIALS);
+const control = await startControl(broker.url);
+
+interface SwitchRun {
+  steadyIntervalMs: number;
+  maxGapMs: number;
+  steadyP99Us: number;
+  switchP99Us: number;
+  switchWindowMs: number;
+  lost: number;
+  repeated: number;
+}
+
+async function switchRun(run: number): Promise<SwitchRun> {
+  const start = await writeModel(tf, join(dir.path, `start-${run}`), keys, {
+    variant: 'tiny',
+    seed: 10 + run,
+    release: 1,
+  });
+  const next = await writeModel(tf, join(dir.path, `next-${run}`), keys, {
+    variant: 'tiny',
+    seed: 20 + run,
+    release: 2,
+  });
+  registry.add(next.id, next.dir);
+  const device = `bench-${run}`;
+  const stateDir = join(dir.path, 'devices', device);
+  const agent = await Agent.start({
+    broker: broker.url,
+    fleet: FLEET,
+    device,
+    sensor: 'simulated:rpi4',
+    model: start.dir,
+    trustedKeys: [keys.modelPublicPath],
+    rate: RATE_PER_S,
+    count: 0,
+    stateDir,
+    batchMax: 50,
+    flushMs: 200,
+    encoding: 'cbor',
+    backend: 'wasm',
+    batchSize: 1,
+  });
+  const records: InferenceRecord[] = [];
+  agent.onBatch((batch) => records.push(...batch));
+  const deployer = new Deployer(agent, new JournalStore(stateDir), {
+    fleet: FLEET,
+    device,
+    board: 'rpi4',
+    modelTrust: trustFromKeyFiles([keys.modelPublicPath]),
+    deploymentKeys: [loadTrustedKey(keys.deploymentPublicPath)],
+    maxArtifactBytes: 1 << 30,
+    maxAttempts: 3,
+    warmupInferences: 10,
+    registry: CREDENTIALS,
+    startModelDir: start.dir,
+    link: { brokerUrl: broker.url },
+  });
+  await waitFor('steady state', () => records.length > 5 * RATE_PER_S, 60_000);
+  const switchStartUs = Date.now() * 1000;
+  await control.assign(assignmentFor(device, next, registry, { probationS: 1 }), keys.deploymentKey);
+  await waitFor('committed', () => control.chain(device).includes('committed#1'), 60_000);
+  const switchEndUs = Date.now() * 1000;
+  const more = records.length;
+  await waitFor('after', () => records.length > more + RATE_PER_S, 60_000);
+  await deployer.close();
+  await agent.stop(2_000);
+  const steady = records.filter((r) => r.startUs < switchStartUs);
+  const during = records.filter((r) => r.startUs >= switchStartUs && r.startUs <= switchEndUs);
+  const intervalsMs = (list: InferenceRecord[]) =>
+    list.slice(1).map((r, i) => (r.startUs - (list[i]?.startUs ?? 0)) / 1000);
+  const seqs = records.map((r) => r.seq);
+  const first = seqs[0] ?? 0;
+  const last = seqs.at(-1) ?? 0;
+  return {
+    steadyIntervalMs: quantile(intervalsMs(steady.slice(-RATE_PER_S * 3)), 0.5),
+    maxGapMs: Math.max(
+      ...intervalsMs(
+        records.filter((r) => r.startUs >= switchStartUs - 1e6 && r.startUs <= switchEndUs + 1e6),
+      ),
+    ),
+    steadyP99Us: quantile(
+      steady.slice(-RATE_PER_S * 3).map((r) => r.durationUs),
+      0.99,
+    ),
+    switchP99Us: quantile(
+      during.map((r) => r.durationUs),
+      0.99,
+    ),
+    switchWindowMs: (switchEndUs - switchStartUs) / 1000,
+    lost: last - first + 1 - new Set(seqs).size,
+    repeated: seqs.length - new Set(seqs).size,
+  };
+}
+
+async function throughputRun(run: number): Promise<number> {
+  const bytes = 64 * 1024 * 1024;
+  const id = `${run}`.padStart(64, 'f');
+  const source = join(dir.path, `blob-${run}`);
+  mkdirSync(source, { recursive: true });
+  writeFileSync(join(source, 'weights.bin'), randomBytes(bytes));
+  registry.add(id, source);
+  const target = join(dir.path, `download-${run}`);
+  const startedMs = performance.now();
+  await downloadFiles(
+    { baseUrl: registry.baseUrl, ...CREDENTIALS },
+    id,
+    [{ path: 'weights.bin', bytes, exact: true }],
+    target,
+    { signal: new AbortController().signal },
+  );
+  const seconds = (performance.now() - startedMs) / 1000;
+  rmSync(target, { recursive: true, force: true });
+  rmSync(source, { recursive: true, force: true });
+  return bytes / 2 ** 20 / seconds;
+}
+
+try {
+  console.log(machineLine());
+  const switches: SwitchRun[] = [];
+  for (let run = 0; run < RUNS; run++) switches.push(await switchRun(run));
+  for (const s of switches) {
+    console.log(
+      `switch at ${RATE_PER_S}/s: window ${s.switchWindowMs.toFixed(0)} ms (download → commit, probation 1 s), ` +
+        `steady interval ${s.steadyIntervalMs.toFixed(1)} ms, longest gap ${s.maxGapMs.toFixed(1)} ms, ` +
+        `p99 latency steady ${(s.steadyP99Us / 1000).toFixed(2)} ms vs during switch ${(s.switchP99Us / 1000).toFixed(2)} ms ` +
+        `(${(s.switchP99Us / s.steadyP99Us).toFixed(2)}×), lost ${s.lost}, repeated ${s.repeated}`,
+    );
+  }
+  const rates: number[] = [];
+  for (let run = 0; run < RUNS; run++) rates.push(await throughputRun(run));
+  console.log(
+    `download 64 MiB from a loopback registry: ${rates.map((r) => r.toFixed(0)).join(', ')} MiB/s (median ${quantile(rates, 0.5).toFixed(0)})`,
+  );
+} finally {
+  await control.close();
+  await registry.close();
+  await broker.close();
+  dir.remove();
+}
