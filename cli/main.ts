@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   doctor: async () => (await import('./commands/doctor.js')).doctorCommand(),
   measure: async () => (await import('./commands/measure.js')).measureCommand(),
   model: async () => (await import('./commands/model.js')).modelCommand(),
+  profile: async () => (await import('./commands/profile.js')).profileCommand(),
   registry: async () => (await import('./commands/registry.js')).registryCommand(),
   rollout: async () => (await import('./commands/rollout.js')).rolloutCommand(),
   'provision-device': async () => (await import('./commands/provision-device.js')).provisionDeviceCommand(),

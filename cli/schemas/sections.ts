@@ -13,6 +13,7 @@ export const SECTIONS: Record<string, () => Promise<readonly z.ZodObject[]>> = {
   compare: async () => [(await import('./compare.js')).compareSchema],
   doctor: async () => [(await import('./sensors.js')).doctorSchema],
   measure: async () => [(await import('./sensors.js')).measureReplaySchema],
+  profile: async () => [(await import('./profile.js')).profileSchema],
   dashboards: async () => [(await import('./dashboards.js')).dashboardsBuildSchema],
   model: async () => Object.values((await import('./model.js')).MODEL_SCHEMAS),
   registry: async () => {

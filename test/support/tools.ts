@@ -18,6 +18,7 @@ export const TOOLS = {
   'systemd-analyze': 'systemd',
   cc: 'gcc',
   'g++': 'g++',
+  script: 'bsdutils',
 } as const;
 
 export type Tool = keyof typeof TOOLS;
