@@ -206,7 +206,12 @@ export class SimDeployAgent {
       device: this.options.device,
       nowMs: Date.now(),
     });
-    if (a.modelId === this.modelId && !a.rollback) return;
+    // Already running it (a retained assignment seen again, or a new deployment of the same
+    // model): a terminal report for this deployment id, or the rollout would wait for a timeout.
+    if (a.modelId === this.modelId && !a.rollback) {
+      await this.report(a, 'committed');
+      return;
+    }
     clearTimeout(this.probationTimer);
     await this.report(a, 'downloading');
     let bytes = 0;
