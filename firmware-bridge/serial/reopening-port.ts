@@ -3,7 +3,11 @@
 // there yet, retries with the agent's jittered back-off until stopped. Writes are refused while the
 // port is closed (the caller's protocol layer times out and says so).
 
-import { SerialPort } from 'serialport';
+import { SerialPort, type SerialPortMock } from 'serialport';
+
+/** The real port or serialport's own mock (both are SerialPortStreams over a binding). */
+type AnyPort = SerialPort | SerialPortMock;
+
 import { type Backoff, backoffDelayMs, DEFAULT_BACKOFF } from '../../agent/publish/backoff.js';
 import { logger } from '../../common/logger.js';
 
@@ -16,6 +20,8 @@ export interface PortOptions {
   /** Called after every (re)open; a driver re-sends its setup here. */
   onOpen?: () => void;
   reconnect?: Partial<Backoff>;
+  /** Makes the port object; unit tests pass serialport's SerialPortMock (@serialport/binding-mock). */
+  createPort?: (options: { path: string; baudRate: number; autoOpen: false }) => AnyPort;
 }
 
 export class PortClosedError extends Error {
@@ -23,7 +29,7 @@ export class PortClosedError extends Error {
 }
 
 export class ReopeningPort {
-  private port: SerialPort | null = null;
+  private port: AnyPort | null = null;
   private stopped = false;
   private failures = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -44,11 +50,8 @@ export class ReopeningPort {
 
   private open(): void {
     if (this.stopped) return;
-    const port = new SerialPort({
-      path: this.options.path,
-      baudRate: this.options.baudRate,
-      autoOpen: false,
-    });
+    const settings = { path: this.options.path, baudRate: this.options.baudRate, autoOpen: false } as const;
+    const port = this.options.createPort?.(settings) ?? new SerialPort(settings);
     port.on('data', (chunk: Buffer) => this.options.onData(chunk));
     port.on('close', () => this.retry(port, 'closed'));
     port.on('error', (error: Error) => this.retry(port, error.message));
@@ -68,7 +71,7 @@ export class ReopeningPort {
     });
   }
 
-  private retry(port: SerialPort, why: string): void {
+  private retry(port: AnyPort, why: string): void {
     if (this.port === port) this.port = null;
     port.removeAllListeners();
     port.on('error', () => undefined);
