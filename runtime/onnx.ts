@@ -17,6 +17,7 @@ interface OrtTensor {
 interface OrtSession {
   inputNames: readonly string[];
   outputNames: readonly string[];
+  inputMetadata?: readonly { isTensor?: boolean; shape?: readonly (number | string)[] }[];
   run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
   release(): Promise<void>;
 }
@@ -31,6 +32,8 @@ export interface OnnxModel {
   skipped: { backend: OnnxBackendName; reason: string }[];
   inputName: string;
   outputName: string;
+  /** Shape of one input without the batch dimension, or undefined when a dimension is not fixed. */
+  inputShape: number[] | undefined;
   /** Runs one call: `values` row-major over `shape` (batch first); the first output's values. */
   run(values: Float32Array, shape: readonly number[]): Promise<Float32Array>;
   dispose(): Promise<void>;
@@ -71,6 +74,7 @@ export async function openOnnx(
         skipped,
         inputName,
         outputName,
+        inputShape: fixedShape(session.inputMetadata?.[0]?.shape),
         async run(values, shape) {
           const result = await session.run({ [inputName]: new ort.Tensor('float32', values, shape) });
           const data = result[outputName]?.data;
@@ -86,6 +90,12 @@ export async function openOnnx(
   throw new Error(
     `no ONNX runtime could open the model: ${skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')}`,
   );
+}
+
+function fixedShape(shape: readonly (number | string)[] | undefined): number[] | undefined {
+  const dims = shape?.slice(1);
+  if (dims === undefined || !dims.every((d): d is number => typeof d === 'number' && d > 0)) return undefined;
+  return dims;
 }
 
 export function openOnnxFile(path: string, order?: readonly OnnxBackendName[]): Promise<OnnxModel> {

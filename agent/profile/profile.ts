@@ -1,18 +1,15 @@
 // Profiles one model on this machine without a broker or a collector: loads and verifies it, opens
 // the sensor (or the board estimate), warms up unmeasured, then runs measured windows (single or
 // batched, as the agent does: agent/measure/windows.ts) for a count or a duration on seeded
-// random inputs, and summarises them (agent/profile/summary.ts).
+// random inputs (a TensorFlow.js or an ONNX model: agent/profile/target.ts), and summarises them (agent/profile/summary.ts).
 
 import { boardById } from '../../protocol/boards/index.js';
 import { type ModelTrust, TRUST_ANY, trustFromKeyFiles } from '../../protocol/manifest/index.js';
-import { type BackendName, loadRuntime } from '../../runtime/backend.js';
+import type { BackendName } from '../../runtime/backend.js';
 import { describeSpeedFactor } from '../../runtime/estimate.js';
-import { randomInputPool } from '../../runtime/inputs.js';
-import { loadModel } from '../../runtime/model.js';
 import { median } from '../measure/integrate.js';
-import { runInference } from '../measure/runner.js';
-import { warmUp } from '../measure/warmup.js';
-import { WindowPlanner } from '../measure/windows.js';
+import { latencySettled, WARMUP_CAP, type WarmupResult } from '../measure/warmup.js';
+import { type AttributedInference, WindowPlanner } from '../measure/windows.js';
 import { createSensor, parseSensorSpec } from '../sensors/index.js';
 import {
   energyIntervals,
@@ -22,6 +19,7 @@ import {
   percentile,
   perDay,
 } from './summary.js';
+import { openTarget, type ProfileTarget } from './target.js';
 
 /** Fewer windows than this and the summary says that its interval rests on few windows. */
 export const MIN_WINDOWS_FOR_INTERVAL = 10;
@@ -60,27 +58,17 @@ export async function profileModel(
       : trustFromKeyFiles(options.trustedKeys, false);
   const sensorSpec = options.sensor ?? `simulated:${options.board}`;
   const sensor = createSensor(sensorSpec);
-  const runtime = await loadRuntime(options.backend);
-  const model = await loadModel(runtime.tf, options.model, trust);
-  const pool = randomInputPool(runtime.tf, model.inputShape, options.batchSize);
+  const model = await openTarget(options.model, trust, options.backend, options.batchSize);
   const startedMs = performance.now();
   try {
-    const warm = await warmUp(
-      () => {
-        const { window } = runInference(model, pool.next().input);
-        return Number(window.endNs - window.startNs) / 1000;
-      },
-      options.warmup,
-      signal,
-    );
+    const warm = await warmUpAsync(model, options.warmup, signal);
     // The sensor opens after the warm-up: a sampled sensor measures its idle baseline at open(),
     // which must not overlap the warm-up's work.
     await sensor.open();
     const planner = new WindowPlanner(sensor);
     // A sampling sensor: one unrecorded window first, so that the planner picks single or batched
     // windows from a warm inference's time and every recorded window uses the same method.
-    if (sensor.samplePeriodS !== undefined)
-      await planner.measure(() => ({ run: runInference(model, pool.next().input), label: null }), 1);
+    if (sensor.samplePeriodS !== undefined) await measureWindow(planner, model, 1);
     const latenciesMs: number[] = [];
     const windows: ProfiledWindow[] = [];
     const measuredStartMs = performance.now();
@@ -94,10 +82,7 @@ export async function profileModel(
     try {
       while (!finished()) {
         const budget = byDuration ? Number.POSITIVE_INFINITY : options.count - latenciesMs.length;
-        const window = await planner.measure(
-          () => ({ run: runInference(model, pool.next().input), label: null }),
-          budget,
-        );
+        const window = await measureWindow(planner, model, budget);
         const first = window[0];
         const last = window[window.length - 1];
         if (first === undefined || last === undefined) break;
@@ -139,7 +124,7 @@ export async function profileModel(
         format: model.format,
         inputShape: model.inputShape,
       },
-      backend: runtime.backend,
+      backend: model.backend,
       sensor: sensor.label,
       provenance: sensor.provenance,
       estimated,
@@ -172,8 +157,7 @@ export async function profileModel(
       durationS: (performance.now() - startedMs) / 1000,
     };
   } finally {
-    pool.dispose();
-    model.dispose();
+    await model.dispose();
   }
 }
 
@@ -181,4 +165,41 @@ function estimateNote(sensorSpec: string, boardId: string | undefined): string {
   if (sensorSpec.startsWith('simulated') && boardId !== undefined)
     return `no power sensor: ESTIMATED from the ${boardId} board profile and this process's CPU time; ${describeSpeedFactor(boardById(boardId))}`;
   return `sensor ${sensorSpec} does not measure this run (a replayed trace or an estimate): figures are ESTIMATES`;
+}
+
+/**
+ * One window of the planner's size (at most `budget`): the inferences run first (an ONNX call is
+ * asynchronous), then the planner attributes the window they span, from their recorded times.
+ */
+async function measureWindow(
+  planner: WindowPlanner,
+  model: ProfileTarget,
+  budget: number,
+): Promise<AttributedInference<null>[]> {
+  const n = Math.max(1, Math.min(planner.inferencesPerWindow, budget));
+  const runs = await model.runs(n);
+  let next = 0;
+  return planner.measure(() => {
+    const run = runs[next++];
+    if (run === undefined) throw new Error('the window asked for more inferences than ran');
+    return { run, label: null };
+  }, n);
+}
+
+/** The agent's warm-up rule (agent/measure/warmup.ts) over a model whose calls may be asynchronous. */
+async function warmUpAsync(
+  model: ProfileTarget,
+  requested: number | undefined,
+  signal?: AbortSignal,
+): Promise<WarmupResult> {
+  const latenciesUs: number[] = [];
+  const settled = () =>
+    requested === undefined ? latencySettled(latenciesUs) : latenciesUs.length >= requested;
+  while (!settled() && (requested !== undefined || latenciesUs.length < WARMUP_CAP)) {
+    if (signal?.aborted === true) break;
+    const [run] = await model.runs(1);
+    if (run !== undefined) latenciesUs.push(Number(run.window.endNs - run.window.startNs) / 1000);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return { count: latenciesUs.length, latenciesUs, settled: settled() };
 }

@@ -31,8 +31,10 @@ export function formatJ(joules: number, reference = joules): string {
 }
 
 function interval(figure: EnergyInterval): string {
+  // Both ends in one unit, that of the larger end (1.07e+3 µJ reads worse than 1.07 mJ).
+  const unitOf = Math.max(Math.abs(figure.lowJ), Math.abs(figure.highJ));
   const range = Number.isFinite(figure.lowJ)
-    ? `95 % interval ${formatJ(figure.lowJ, figure.meanJ)} … ${formatJ(figure.highJ, figure.meanJ)}`
+    ? `95 % interval ${formatJ(figure.lowJ, unitOf)} … ${formatJ(figure.highJ, unitOf)}`
     : 'interval unknown (one window)';
   return `${formatJ(figure.meanJ)}  (${range})`;
 }
@@ -92,7 +94,7 @@ export function profileCommand(): Command {
     .description(
       'latency and energy per inference of one model on this machine (no broker, no collector): warm-up, then measured windows',
     )
-    .argument('<model>', 'TensorFlow.js model.json or its folder')
+    .argument('<model>', 'TensorFlow.js model.json or its folder, or an ONNX model.onnx (or its folder)')
     .action(async (model: string, _options, command: Command) => {
       const config = await resolveConfig(profileSchema, 'profile', command);
       // The summary is the output: info logs (backend chosen, window plan) only when asked for.

@@ -14,6 +14,7 @@ import { describeWith } from '../support/tools.js';
 const MODEL = fileURLToPath(new URL('../../models/zoo/cnn-base', import.meta.url));
 const TRACE = fileURLToPath(new URL('../fixtures/traces/constant-3w.csv', import.meta.url));
 const TRACE_W = 3;
+const ONNX = fileURLToPath(new URL('../fixtures/onnx/tiny/model.onnx', import.meta.url));
 
 async function profile(args: string[]) {
   const run = runCli(['profile', MODEL, '--warmup', '10', ...args]);
@@ -67,6 +68,28 @@ describe('edgewatt profile (process)', () => {
     expect(Math.abs(summary.energyPerInference.gross.meanJ / knownJ - 1)).toBeLessThan(0.01);
     expect(summary.baselineW).toBeCloseTo(TRACE_W, 6);
     expect(Math.abs(summary.energyPerInference.aboveIdle.meanJ)).toBeLessThan(knownJ * 0.01);
+  });
+
+  it('profiles an ONNX model on onnxruntime (onnx-cpu), against the replayed trace within 1 %', async () => {
+    const run = runCli([
+      'profile',
+      ONNX,
+      '--warmup',
+      '10',
+      '--duration',
+      '2',
+      '--sensor',
+      `replay:file=${TRACE}`,
+      '--json',
+    ]);
+    expect((await run.exited).code, run.stderr()).toBe(0);
+    const summary = JSON.parse(run.stdout());
+    expect(summary.backend).toBe('onnx-cpu');
+    expect(summary.model.format).toBe('onnx');
+    expect(summary.model.inputShape).toEqual([28, 28, 1]);
+    expect(summary.inferences).toBeGreaterThan(0);
+    const knownJ = TRACE_W * (summary.timePerInferenceMs / 1000);
+    expect(Math.abs(summary.energyPerInference.gross.meanJ / knownJ - 1)).toBeLessThan(0.01);
   });
 
   it('refuses a sensor it does not know, naming the known ones', async () => {
