@@ -96,7 +96,6 @@ async function switchRun(run: number): Promise<SwitchRun> {
     warmupInferences: 10,
     registry: CREDENTIALS,
     startModelDir: start.dir,
-    link: { brokerUrl: broker.url },
   });
   await waitFor('steady state', () => records.length > 5 * RATE_PER_S, 60_000);
   const switchStartUs = Date.now() * 1000;

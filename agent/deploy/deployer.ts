@@ -19,7 +19,7 @@ import type { Agent } from '../agent.js';
 import { wallClockUs } from '../measure/runner.js';
 import { AgentEffects, type EffectsConfig, tagsOf } from './effects.js';
 import type { JournalStore } from './journal.js';
-import { DeployLink, type LinkOptions } from './link.js';
+import { DeployLink } from './link.js';
 import { DeploymentMachine, type PhaseHook } from './machine.js';
 
 const log = logger('agent.deploy');
@@ -33,7 +33,6 @@ export interface DeployerConfig extends EffectsConfig {
   maxArtifactBytes: number;
   /** Loop guard: starts plus resumes of one deployment. */
   maxAttempts: number;
-  link: Omit<LinkOptions, 'onAssignment' | 'pending' | 'acknowledge' | 'fleet' | 'device'>;
   /** Fault injection for the tests; nothing in use. */
   hook?: PhaseHook;
 }
@@ -78,7 +77,7 @@ export class Deployer {
     });
     this.rememberRunningRelease();
     this.link = new DeployLink({
-      ...config.link,
+      publisher: agent.publisher,
       fleet: config.fleet,
       device: config.device,
       onAssignment: (payload) => this.offer(payload),

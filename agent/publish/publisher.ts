@@ -111,6 +111,7 @@ export class Publisher {
     sideDropped: 0,
   };
   private readonly commandHandlers = new Map<string, (payload: Buffer) => void>();
+  private readonly connectListeners: (() => void)[] = [];
   private sideQueue: { topic: string; payload: Uint8Array }[] = [];
   /** Rejects once the broker refuses the credentials before any connection succeeded. */
   readonly fatal: Promise<never>;
@@ -236,6 +237,7 @@ export class Publisher {
       for (const topic of this.commandHandlers.keys()) this.subscribeCommand(client, topic);
       this.flushSide(client);
       this.pump();
+      for (const listener of this.connectListeners) listener();
     });
     client.on('message', (topic, payload) => {
       if (generation !== this.generation) return;
@@ -280,6 +282,27 @@ export class Publisher {
     });
     this.commandHandlers.set(topic, handler);
     if (this.connected && this.client !== undefined) this.subscribeCommand(this.client, topic);
+  }
+
+  /** Called after every (re)connection, once commands are subscribed again. */
+  onConnected(listener: () => void): void {
+    this.connectListeners.push(listener);
+  }
+
+  /**
+   * Publishes at QoS 1 on this device's one connection and resolves on the broker's PUBACK; rejects
+   * when not connected or refused. For callers that keep their own durable outbox (the
+   * deployment journal) and resend after a reconnect. One connection per device matters: the
+   * shipped broker config binds client ids to user names, so a second connection under the same
+   * user would take this one over.
+   */
+  publishAcked(topic: string, payload: Uint8Array): Promise<void> {
+    const client = this.client;
+    if (!this.connected || client === undefined)
+      return Promise.reject(new Error('not connected to the broker'));
+    return new Promise((resolve, reject) => {
+      client.publish(topic, Buffer.from(payload), { qos: 1 }, (error) => (error ? reject(error) : resolve()));
+    });
   }
 
   private subscribeCommand(client: MqttClient, topic: string): void {

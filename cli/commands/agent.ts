@@ -56,7 +56,7 @@ export function agentCommand(): Command {
       const deployer =
         deployments === undefined
           ? undefined
-          : new Deployer(agent, deployments.journal, deployerConfig(config, trust, reliability.tls));
+          : new Deployer(agent, deployments.journal, deployerConfig(config, trust));
       const reason = await untilSignal(agent.finished()).catch(async (error: unknown) => {
         await api?.close();
         await deployer?.close();

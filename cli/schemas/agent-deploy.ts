@@ -77,7 +77,6 @@ export function deployerConfig(
     password?: string | undefined;
   },
   trust: Pick<AgentConfig, 'trustedKeys' | 'allowUnsigned'>,
-  tls: AgentConfig['tls'],
 ): DeployerConfig {
   return {
     fleet: config.fleet,
@@ -95,11 +94,5 @@ export function deployerConfig(
     },
     startModelDir: config.model,
     ...(config.deployHook === undefined ? {} : { hook: commandHook(config.deployHook) }),
-    link: {
-      brokerUrl: config.broker,
-      ...(config.username === undefined ? {} : { username: config.username }),
-      ...(config.password === undefined ? {} : { password: config.password }),
-      ...(tls === undefined ? {} : { tls }),
-    },
   };
 }

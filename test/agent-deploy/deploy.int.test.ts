@@ -121,7 +121,6 @@ async function startDevice(device: string, overrides: Partial<DeployerConfig> = 
     registry: CREDENTIALS,
     startModelDir: model('a').dir,
     retryMinMs: 20,
-    link: { brokerUrl: broker.url, reconnectPeriodMs: 200 },
     ...overrides,
   });
   return {
