@@ -126,6 +126,12 @@ export class Bridge {
           '--monitor lpm01a measures an MLPerf Tiny device under test: give its port with --dut <path>[@baud]',
         );
       }
+      if (config.monitorAccuracy === undefined) {
+        log.warn(
+          { accuracy: MONITOR_KINDS.lpm01a.accuracy },
+          'LPM01A accuracy not given (--monitor-accuracy): records carry an ASSUMED ±2 % as their uncertainty',
+        );
+      }
       const at = config.dut.lastIndexOf('@');
       this.bench = new BenchSource({
         monitorPath: config.monitor.path,

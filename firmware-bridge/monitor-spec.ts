@@ -5,8 +5,8 @@ export const MONITOR_KINDS = {
   /** edgewatt's reference firmware (firmware/): COBS + CRC-16 packets; the USB CDC ignores the rate. */
   ewfw: { baudRate: 921_600, sensor: 'ewfw', accuracy: undefined },
   /** ST X-NUCLEO-LPM01A PowerShield, as the MLCommons runner drives it. */
-  // Accuracy: ±2 % as ST states for the PowerShield (UM2269); the firmware-bridge README says to
-  // check it against your unit's calibration. Reported as each record's uncertainty.
+  // Accuracy: an ASSUMED ±2 % (our reading of ST's PowerShield documentation, UM2269, not checked
+  // against it or a unit here); --monitor-accuracy overrides it. Reported as each record's uncertainty.
   lpm01a: { baudRate: 3_686_400, sensor: 'lpm01a', accuracy: 0.02 },
   /** Nordic Power Profiler Kit II. */
   ppk2: { baudRate: 115_200, sensor: 'ppk2', accuracy: undefined },

@@ -52,7 +52,7 @@ export const bridgeSchema = z.object({
     arg: 'fraction',
     help: "the monitor's relative accuracy, reported as each record's uncertainty (e.g. 0.02 for ±2 %)",
     defaultHelp:
-      'ewfw: what the firmware states; lpm01a: 0.02 (ST); ppk2: an assumed 0.1, said so in the log',
+      'ewfw: what the firmware states; lpm01a: an assumed 0.02; ppk2: an assumed 0.1; both said so in the log',
   }),
   runs: option(int({ min: 0 }).default(0), {
     arg: 'n',
