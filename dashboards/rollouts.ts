@@ -14,6 +14,11 @@ import {
   SOURCE_TAGS,
 } from '../protocol/index.js';
 import { DATASOURCE, influxql } from './influxql.js';
+import { deviceVariable, fleetVariable, matches, SOURCE_FILTER } from './variables.js';
+
+/** The fleet and device variables applied to a measurement whose tags are `fleetTag`, `deviceTag`. */
+const chosen = (fleetTag: string, deviceTag: string) =>
+  `${matches(fleetTag, 'fleet')} AND ${matches(deviceTag, 'device')}`;
 
 const DEVICE = `"${R.rollout}", "${R.group}", "${R.fleet}", "${R.device}"`;
 
@@ -24,6 +29,8 @@ export function rolloutsDashboard(): DashboardBuilder {
     .refresh('30s')
     .time({ from: 'now-6h', to: 'now' })
     .timezone('browser')
+    .withVariable(fleetVariable())
+    .withVariable(deviceVariable())
     .withRow(new RowBuilder('Progress'))
     .withPanel(
       new TablePanel()
@@ -35,7 +42,7 @@ export function rolloutsDashboard(): DashboardBuilder {
         .span(10)
         .withTarget(
           influxql(
-            `SELECT count("${R.phase}") AS "devices", sum("${R.succeeded}") AS "committed", sum("${R.failed}") AS "failed" FROM (SELECT last("${R.phase}") AS "${R.phase}", last("${R.succeeded}") AS "${R.succeeded}", last("${R.failed}") AS "${R.failed}" FROM "${M.rolloutDevice}" WHERE $timeFilter GROUP BY ${DEVICE}) GROUP BY "${R.rollout}", "${R.group}"`,
+            `SELECT count("${R.phase}") AS "devices", sum("${R.succeeded}") AS "committed", sum("${R.failed}") AS "failed" FROM (SELECT last("${R.phase}") AS "${R.phase}", last("${R.succeeded}") AS "${R.succeeded}", last("${R.failed}") AS "${R.failed}" FROM "${M.rolloutDevice}" WHERE $timeFilter AND ${chosen(R.fleet, R.device)} GROUP BY ${DEVICE}) GROUP BY "${R.rollout}", "${R.group}"`,
           )
             .table()
             .refId('A'),
@@ -51,7 +58,7 @@ export function rolloutsDashboard(): DashboardBuilder {
         .span(14)
         .withTarget(
           influxql(
-            `SELECT last("${R.phase}") AS "phase" FROM "${M.rolloutDevice}" WHERE $timeFilter GROUP BY ${DEVICE}`,
+            `SELECT last("${R.phase}") AS "phase" FROM "${M.rolloutDevice}" WHERE $timeFilter AND ${chosen(R.fleet, R.device)} GROUP BY ${DEVICE}`,
           )
             .table()
             .refId('A'),
@@ -65,7 +72,7 @@ export function rolloutsDashboard(): DashboardBuilder {
         .span(24)
         .withTarget(
           influxql(
-            `SELECT "${D.fleet}", "${D.device}", "${D.deploymentId}", "${D.state}", "${D.modelId}", "${D.release}", "${D.reason}", "${D.attempt}" FROM "${M.deployment}" WHERE $timeFilter ORDER BY time DESC LIMIT 200`,
+            `SELECT "${D.fleet}", "${D.device}", "${D.deploymentId}", "${D.state}", "${D.modelId}", "${D.release}", "${D.reason}", "${D.attempt}" FROM "${M.deployment}" WHERE $timeFilter AND ${chosen(D.fleet, D.device)} ORDER BY time DESC LIMIT 200`,
           )
             .table()
             .refId('A'),
@@ -82,7 +89,7 @@ export function rolloutsDashboard(): DashboardBuilder {
         .span(24)
         .withTarget(
           influxql(
-            `SELECT last("${G.pre}") AS "pre", last("${G.post}") AS "probation", last("${G.change}") AS "change", last("${G.low}") AS "low", last("${G.high}") AS "high", last("${G.margin}") AS "margin", last("${G.regressed}") AS "regressed" FROM "${M.rolloutGate}" WHERE $timeFilter GROUP BY "${G.rollout}", "${G.fleet}", "${G.device}", "${G.metric}"`,
+            `SELECT last("${G.pre}") AS "pre", last("${G.post}") AS "probation", last("${G.change}") AS "change", last("${G.low}") AS "low", last("${G.high}") AS "high", last("${G.margin}") AS "margin", last("${G.regressed}") AS "regressed" FROM "${M.rolloutGate}" WHERE $timeFilter AND ${chosen(G.fleet, G.device)} GROUP BY "${G.rollout}", "${G.fleet}", "${G.device}", "${G.metric}"`,
           )
             .table()
             .refId('A'),
@@ -99,7 +106,7 @@ export function rolloutsDashboard(): DashboardBuilder {
         .span(12)
         .withTarget(
           influxql(
-            `SELECT mean("${K.energyJ}") FROM "${M.inference}" WHERE $timeFilter GROUP BY time($__interval), "${SOURCE_TAGS.device}", "${K.modelId}" fill(none)`,
+            `SELECT mean("${K.energyJ}") FROM "${M.inference}" WHERE $timeFilter AND ${SOURCE_FILTER} GROUP BY time($__interval), "${SOURCE_TAGS.device}", "${K.modelId}" fill(none)`,
           )
             .alias('$tag_device $tag_model_id')
             .refId('A'),
@@ -113,7 +120,7 @@ export function rolloutsDashboard(): DashboardBuilder {
         .span(12)
         .withTarget(
           influxql(
-            `SELECT percentile("${K.durationUs}", 95) FROM "${M.inference}" WHERE $timeFilter GROUP BY time($__interval), "${SOURCE_TAGS.device}", "${K.modelId}" fill(none)`,
+            `SELECT percentile("${K.durationUs}", 95) FROM "${M.inference}" WHERE $timeFilter AND ${SOURCE_FILTER} GROUP BY time($__interval), "${SOURCE_TAGS.device}", "${K.modelId}" fill(none)`,
           )
             .alias('$tag_device $tag_model_id')
             .refId('A'),

@@ -151,12 +151,16 @@ describe('model files read with limits', () => {
     const manifestPath = join(dir, 'manifest.json');
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
       files: { path: string; bytes: number; sha256: string }[];
+      artifactBytes: number;
     };
     manifest.files.push({
       path: `../outside-${copies}.bin`,
       bytes: 6,
       sha256: sha256(Buffer.from('secret')),
     });
+    // Consistent as a signer would make it (artifactBytes is the sum of the files), so that only
+    // the path is wrong.
+    manifest.artifactBytes += 6;
     writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
     await signArtifactDir(dir, await readPrivateKey(privateKeyPath));
     const error = await refusedWithin(dir);
