@@ -48,16 +48,9 @@ const collector = new Collector(store, { broker: mosquitto.url, clientId: 'bench
 await collector.start();
 const rows: string[] = [];
 
-/** Runs the bridge with `monitorArgs` and an emulator; measures CPU over `seconds` of streaming. */
-async function measure(
-  name: string,
-  device: string,
-  monitorArgs: (pair: { host: string }) => string[],
-  emulator: (pair: { device: string }) => ChildProcess,
-  seconds: number,
-) {
-  const pair = await startPtyPair(dir.path, device);
-  const bridge = runCli(
+/** `edgewatt bridge` for device `device` in fleet `bench`, with the monitor's own arguments. */
+function runBridge(device: string, args: string[]) {
+  return runCli(
     [
       'bridge',
       '--broker',
@@ -68,12 +61,22 @@ async function measure(
       device,
       '--model',
       'kws01',
-      '--state-dir',
-      join(dir.path, device),
-      ...monitorArgs(pair),
+      ...args,
     ],
     { EDGEWATT_LOG_LEVEL: 'info' },
   );
+}
+
+/** Runs the bridge with `monitorArgs` and an emulator; measures CPU over `seconds` of streaming. */
+async function measure(
+  name: string,
+  device: string,
+  monitorArgs: (pair: { host: string }) => string[],
+  emulator: (pair: { device: string }) => ChildProcess,
+  seconds: number,
+) {
+  const pair = await startPtyPair(dir.path, device);
+  const bridge = runBridge(device, ['--state-dir', join(dir.path, device), ...monitorArgs(pair)]);
   await waitFor('port open', () => /serial port open/.test(bridge.stdout() + bridge.stderr()), 20_000);
   const emu = emulator(pair);
   await sleep(1_000); // start-up transients out
@@ -108,26 +111,14 @@ await measure(
 const lpm = await startPtyPair(dir.path, 'lpm');
 const dutPair = await startPtyPair(dir.path, 'dut');
 {
-  const bridge = runCli(
-    [
-      'bridge',
-      '--broker',
-      mosquitto.url,
-      '--fleet',
-      'bench',
-      '--device',
-      'nucleo',
-      '--model',
-      'kws01',
-      '--monitor',
-      `lpm01a:${lpm.host}`,
-      '--dut',
-      dutPair.host,
-      '--state-dir',
-      join(dir.path, 'nucleo'),
-    ],
-    { EDGEWATT_LOG_LEVEL: 'info' },
-  );
+  const bridge = runBridge('nucleo', [
+    '--monitor',
+    `lpm01a:${lpm.host}`,
+    '--dut',
+    dutPair.host,
+    '--state-dir',
+    join(dir.path, 'nucleo'),
+  ]);
   const emu = spawn(
     process.execPath,
     [
@@ -163,26 +154,14 @@ const dutPair = await startPtyPair(dir.path, 'dut');
 for (const flushMs of [1000, 100]) {
   const device = `ewfw-${flushMs}`;
   const pair = await startPtyPair(dir.path, device);
-  const bridge = runCli(
-    [
-      'bridge',
-      '--broker',
-      mosquitto.url,
-      '--fleet',
-      'bench',
-      '--device',
-      device,
-      '--model',
-      'kws01',
-      '--monitor',
-      `ewfw:${pair.host}`,
-      '--flush-ms',
-      String(flushMs),
-      '--state-dir',
-      join(dir.path, device),
-    ],
-    { EDGEWATT_LOG_LEVEL: 'info' },
-  );
+  const bridge = runBridge(device, [
+    '--monitor',
+    `ewfw:${pair.host}`,
+    '--flush-ms',
+    String(flushMs),
+    '--state-dir',
+    join(dir.path, device),
+  ]);
   await waitFor('port open', () => /serial port open/.test(bridge.stdout() + bridge.stderr()), 20_000);
   const emu = spawn(
     buildFirmware().emulator,

@@ -32,6 +32,24 @@ const backend = () =>
     defaultHelp: `${BACKENDS.join(', then ')}`,
   });
 
+/** Where a publishing process (agent, bridge) keeps its spool, and how it batches: one spelling for both. */
+export const publishFields = (component: 'agent' | 'bridge') => ({
+  stateDir: option(z.string().optional(), {
+    arg: 'path',
+    help: 'sequence counter and outbox',
+    defaultHelp: `.edgewatt/${component}/<fleet>/<device>`,
+  }),
+  batchMax: option(int({ min: 1, max: 1000 }).default(50), {
+    arg: 'n',
+    help: 'records per MQTT message at most',
+  }),
+  flushMs: option(int({ min: 10 }).default(1000), {
+    arg: 'ms',
+    help: 'longest a record waits before it is sent',
+  }),
+  encoding: encoding(),
+});
+
 /** Broker options that agent and collector share, spelled the same. */
 export const brokerFields = {
   broker: option(brokerUrl.default('mqtt://127.0.0.1:1883'), {
@@ -77,20 +95,7 @@ export const agentSchema = z.object({
     help: 'inferences run before the first measured one and never published (graph compilation, caches); 0 = none',
     defaultHelp: `until latency settles: at least ${WARMUP_MIN}, at most ${WARMUP_CAP}`,
   }),
-  stateDir: option(z.string().optional(), {
-    arg: 'path',
-    help: 'sequence counter and outbox',
-    defaultHelp: '.edgewatt/agent/<fleet>/<device>',
-  }),
-  batchMax: option(int({ min: 1, max: 1000 }).default(50), {
-    arg: 'n',
-    help: 'records per MQTT message at most',
-  }),
-  flushMs: option(int({ min: 10 }).default(1000), {
-    arg: 'ms',
-    help: 'longest a record waits before it is sent',
-  }),
-  encoding: encoding(),
+  ...publishFields('agent'),
   backend: backend(),
   batchSize: option(int({ min: 1, max: 1024 }).default(1), { arg: 'n', help: 'inputs per inference call' }),
   ...agentReliabilityFields,

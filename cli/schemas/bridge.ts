@@ -3,7 +3,7 @@
 
 import { z } from 'zod';
 import { MONITOR_KINDS, parseMonitorSpec } from '../../firmware-bridge/monitor-spec.js';
-import { brokerFields, encoding, id } from '../schemas.js';
+import { brokerFields, id, publishFields } from '../schemas.js';
 import { agentReliabilityFields } from './agent-reliability.js';
 import { int, num, oneOf, option, text } from './fields.js';
 
@@ -63,19 +63,6 @@ export const bridgeSchema = z.object({
     help: 'with --monitor lpm01a: where each run is written as an MLPerf Tiny results folder (edgewatt measure replay reads it)',
     defaultHelp: '<state-dir>/mlperf',
   }),
-  stateDir: option(z.string().optional(), {
-    arg: 'path',
-    help: 'sequence counter and outbox',
-    defaultHelp: '.edgewatt/bridge/<fleet>/<device>',
-  }),
-  batchMax: option(int({ min: 1, max: 1000 }).default(50), {
-    arg: 'n',
-    help: 'records per MQTT message at most',
-  }),
-  flushMs: option(int({ min: 10 }).default(1000), {
-    arg: 'ms',
-    help: 'longest a record waits before it is sent',
-  }),
-  encoding: encoding(),
+  ...publishFields('bridge'),
   ...agentReliabilityFields,
 });
