@@ -1,0 +1,194 @@
+// The agent's HTTP client of `edgewatt serve`: one keep-alive connection (the agent's queue sends
+// one request at a time), raw float32 tensor bytes in, the server's JSON answer out, a deadline on
+// every request, and the bytes each request moved counted twice — the HTTP bodies (application
+// layer) and the TCP socket's counters (headers, TLS records and handshakes included). For TLS the
+// TCP socket is made here and handed to tls.connect, because a TLSSocket's own counters count
+// plaintext. Never throws for a failed request: the exchange says what happened (outcome.ts).
+
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
+import { type ServerAnswer, serverAnswerProblem } from './answer.js';
+import { type OffloadOutcome, OffloadTimeoutError, outcomeOfError, outcomeOfStatus } from './outcome.js';
+import { type SocketCounts, SocketLedger } from './socket-bytes.js';
+
+export interface OffloadClientOptions {
+  /** `http(s)://host:port` of `edgewatt serve`; the request goes to `/v1/infer` under it. */
+  serverUrl: string;
+  /** Bearer token the server knows this device by (absent: a server run with --insecure-no-auth). */
+  token?: string | undefined;
+  device: string;
+  /** Longest a request may take, connection and answer included. */
+  timeoutMs: number;
+  /** PEM text of the CA that signed the server's certificate (https only; default: the system's). */
+  ca?: string | undefined;
+}
+
+/** One request and what became of it. */
+export interface OffloadExchange {
+  outcome: OffloadOutcome;
+  /** Absent when no answer arrived. */
+  httpStatus?: number;
+  /** The server's answer (outcome ok only). */
+  answer?: ServerAnswer;
+  /** Why it failed, one line, for logs. */
+  error?: string;
+  /** From a 429/503 answer's Retry-After, seconds. */
+  retryAfterS?: number;
+  /** HTTP bodies: the tensor sent, the answer read (as far as it got), bytes. */
+  requestBytes: number;
+  responseBytes: number;
+  /** On the TCP socket during this request: headers, TLS and a new connection's handshake included. */
+  socketBytesSent: number;
+  socketBytesReceived: number;
+  /** Monotonic clock just before the request was written and just after the answer was read. */
+  startNs: bigint;
+  endNs: bigint;
+}
+
+/** Counters of the TCP socket under each (TLS) socket the agent made. */
+const tcpOf = new WeakMap<object, net.Socket>();
+
+/** An https.Agent that builds the TCP socket itself, so its counters see the TLS bytes. */
+class CountingHttpsAgent extends https.Agent {
+  override createConnection(options: tls.ConnectionOptions, _callback?: unknown): Duplex {
+    const tcp = net.connect({ host: options.host ?? 'localhost', port: options.port ?? 443 });
+    const socket = tls.connect({ ...options, socket: tcp });
+    tcpOf.set(socket, tcp);
+    return socket;
+  }
+}
+
+export class OffloadClient {
+  private readonly url: URL;
+  private readonly agent: http.Agent;
+  private readonly ledger = new SocketLedger();
+
+  constructor(private readonly options: OffloadClientOptions) {
+    this.url = new URL(
+      'v1/infer',
+      options.serverUrl.endsWith('/') ? options.serverUrl : `${options.serverUrl}/`,
+    );
+    // One socket: the queue sends one request at a time, and the socket's counters then belong to it.
+    this.agent =
+      this.url.protocol === 'https:'
+        ? new CountingHttpsAgent({
+            keepAlive: true,
+            maxSockets: 1,
+            ...(options.ca === undefined ? {} : { ca: options.ca }),
+          })
+        : new http.Agent({ keepAlive: true, maxSockets: 1 });
+  }
+
+  /** The server URL this client was made for. */
+  get serverUrl(): string {
+    return this.options.serverUrl;
+  }
+
+  /** Sends `values` (float32, shape `[count, ...inputShape]`) and reads the answer, within the deadline. */
+  send(values: Float32Array, shape: readonly number[], requestId: string): Promise<OffloadExchange> {
+    const body = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+    const request = (this.url.protocol === 'https:' ? https : http).request(this.url, {
+      method: 'POST',
+      agent: this.agent,
+      headers: {
+        'content-type': 'application/octet-stream',
+        'content-length': body.byteLength,
+        'x-edgewatt-dtype': 'float32',
+        'x-edgewatt-shape': shape.join(','),
+        'x-edgewatt-device': this.options.device,
+        'x-edgewatt-request-id': requestId,
+        ...(this.options.token === undefined ? {} : { authorization: `Bearer ${this.options.token}` }),
+      },
+    });
+    return new Promise<OffloadExchange>((resolve) => {
+      let socket: net.Socket | undefined;
+      let before: SocketCounts = { sent: 0, received: 0 };
+      let responseBytes = 0;
+      let settled = false;
+      const startNs = process.hrtime.bigint();
+      const finish = (
+        fields: Omit<OffloadExchange, keyof ReturnType<typeof counts> | 'startNs' | 'endNs'>,
+      ) => {
+        if (settled) return;
+        settled = true;
+        const endNs = process.hrtime.bigint();
+        clearTimeout(timer);
+        resolve({ ...fields, ...counts(), startNs, endNs });
+      };
+      const counts = () => {
+        const delta = socket === undefined ? { sent: 0, received: 0 } : this.ledger.since(socket, before);
+        return {
+          requestBytes: body.byteLength,
+          responseBytes,
+          socketBytesSent: delta.sent,
+          socketBytesReceived: delta.received,
+        };
+      };
+      const timer = setTimeout(
+        () => request.destroy(new OffloadTimeoutError(`no answer within ${this.options.timeoutMs} ms`)),
+        this.options.timeoutMs,
+      );
+      request.on('socket', (assigned: net.Socket) => {
+        socket = tcpOf.get(assigned) ?? assigned;
+        before = this.ledger.start(socket);
+      });
+      request.on('error', (error) => finish({ outcome: outcomeOfError(error), error: error.message }));
+      request.on('response', (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => {
+          responseBytes += chunk.byteLength;
+          chunks.push(chunk);
+        });
+        // A cut answer: 'aborted' then an ECONNRESET 'error' on the response (Node ≥ 16).
+        response.on('error', (error) =>
+          finish({
+            outcome: outcomeOfError(error),
+            httpStatus: response.statusCode ?? 0,
+            error: error.message,
+          }),
+        );
+        response.on('end', () => {
+          const status = response.statusCode ?? 0;
+          const outcome = outcomeOfStatus(status);
+          const retryAfter = Number(response.headers['retry-after']);
+          const retry = Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfterS: retryAfter } : {};
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (outcome !== 'ok')
+            return finish({ outcome, httpStatus: status, error: firstLine(text, status), ...retry });
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            return finish({ outcome: 'http-error', httpStatus: status, error: 'the answer is not JSON' });
+          }
+          const problem = serverAnswerProblem(parsed);
+          if (problem !== null)
+            return finish({ outcome: 'http-error', httpStatus: status, error: `the answer ${problem}` });
+          finish({ outcome: 'ok', httpStatus: status, answer: parsed as ServerAnswer });
+        });
+      });
+      request.end(body);
+    });
+  }
+
+  /** Closes the keep-alive connection. */
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+/** The server's error message (JSON `message`, else the text), one line, for the log. */
+function firstLine(text: string, status: number): string {
+  let message = text;
+  try {
+    const json = JSON.parse(text) as { message?: unknown };
+    if (typeof json.message === 'string') message = json.message;
+  } catch {
+    // not JSON: the text itself
+  }
+  const line = message.split('\n')[0]?.slice(0, 200) ?? '';
+  return `HTTP ${status}${line === '' ? '' : `: ${line}`}`;
+}
