@@ -26,6 +26,7 @@ export const SECTIONS: Record<string, () => Promise<readonly z.ZodObject[]>> = {
     (await import('./experiment-report.js')).experimentReportSchema,
   ],
   'provision-device': async () => [(await import('./provision.js')).provisionSchema],
+  bridge: async () => [(await import('./bridge.js')).bridgeSchema],
   'provision-collector': async () => [(await import('./provision.js')).provisionCollectorSchema],
 };
 
