@@ -77,7 +77,12 @@ export function compareCommand(): Command {
 
 /** For `edgewatt collector --http <host:port>`: starts the HTTP API when the option is set. */
 export async function startHttpApi(
-  config: { http?: string | undefined; scenarios: string; apiToken?: string | undefined },
+  config: {
+    http?: string | undefined;
+    scenarios: string;
+    models?: string | undefined;
+    apiToken?: string | undefined;
+  },
   storeUrl: string,
   extra: Pick<
     ApiContext,
@@ -91,6 +96,7 @@ export async function startHttpApi(
   return startApi({
     ...listen,
     scenariosDir: config.scenarios,
+    modelsDir: config.models,
     storeUrl,
     apiToken: config.apiToken,
     ...extra,

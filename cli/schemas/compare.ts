@@ -6,6 +6,13 @@ import { parseListen } from '../../collector/api/server.js';
 import { storesThatCan } from '../../collector/store/index.js';
 import { int, onOff, option, text } from './fields.js';
 
+/** compare --models, and the same folder for the collector's POST /v1/compare. */
+const modelsField = () =>
+  option(z.string().min(1).default('models/zoo'), {
+    arg: 'dir',
+    help: "model folders (or one model folder) whose manifests give the training energy of a scenario's device.model / datacenter.model",
+  });
+
 export const compareSchema = z.object({
   scenario: option(
     text('give the scenario file (YAML or JSON), e.g. examples/scenarios/pi4-wifi-gpu.yaml').optional(),
@@ -26,10 +33,7 @@ export const compareSchema = z.object({
     help: `store read for \`measured\` device values: ${storesThatCan('readRecords')}`,
     endpoint: 'store',
   }),
-  models: option(z.string().min(1).default('models/zoo'), {
-    arg: 'dir',
-    help: "model folders (or one model folder) whose manifests give the training energy of a scenario's device.model / datacenter.model",
-  }),
+  models: modelsField(),
   /** Store the result is also written to (measurement `comparison`). */
   record: option(text('give a store URL, e.g. influxdb://127.0.0.1:8086/edgewatt').optional(), {
     arg: 'url',
@@ -59,6 +63,8 @@ export const collectorHttpFields = {
     arg: 'dir',
     help: 'stored scenarios for GET /v1/compare?scenario=<name>',
   }),
+  /** The API's compare --models: the folder is the collector's, never a path a request names. */
+  models: modelsField(),
   /** Bearer token that routes which write (POST /v1/compare?record=true) require; none = they are refused. */
   apiToken: option(z.string().min(16, 'use at least 16 characters, e.g. `openssl rand -hex 24`').optional(), {
     arg: 'secret',

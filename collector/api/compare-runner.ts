@@ -14,9 +14,24 @@ export type ScenarioSource =
   | { readonly kind: 'text'; readonly text: string; readonly origin: string }
   | { readonly kind: 'object'; readonly value: unknown; readonly origin: string };
 
+/**
+ * What `edgewatt compare` takes besides the scenario, as the API passes it on: the first records of
+ * each device and model to drop (--skip-first) and the folder whose manifests give trainingJ (--models).
+ */
+export interface CompareOptions {
+  skipFirst?: number | undefined;
+  modelsDir?: string | undefined;
+}
+
 /** Compare a scenario, or only parse and validate one (off the event loop: issue 12, item 2). */
 export type WorkerRequest =
-  | { id: number; task: 'compare'; scenario: Scenario; storeUrl: string | undefined }
+  | {
+      id: number;
+      task: 'compare';
+      scenario: Scenario;
+      storeUrl: string | undefined;
+      options: CompareOptions;
+    }
   | { id: number; task: 'parse'; source: ScenarioSource };
 
 export type WorkerReply =
@@ -68,8 +83,14 @@ export class CompareRunner {
 
   constructor(private readonly maxQueued = MAX_QUEUED) {}
 
-  run(scenario: Scenario, storeUrl: string | undefined): Promise<Comparison> {
-    return this.send({ id: this.nextId++, task: 'compare', scenario, storeUrl }) as Promise<Comparison>;
+  run(scenario: Scenario, storeUrl: string | undefined, options: CompareOptions = {}): Promise<Comparison> {
+    return this.send({
+      id: this.nextId++,
+      task: 'compare',
+      scenario,
+      storeUrl,
+      options,
+    }) as Promise<Comparison>;
   }
 
   /**

@@ -17,7 +17,14 @@ if (port === null) throw new Error('compare-worker.ts runs only as a worker thre
 
 port.on('message', (request: WorkerRequest) => {
   const work =
-    request.task === 'parse' ? parse(request.source) : runComparison(request.scenario, request.storeUrl);
+    request.task === 'parse'
+      ? parse(request.source)
+      : runComparison(
+          request.scenario,
+          request.storeUrl,
+          request.options.skipFirst === undefined ? {} : { skipFirst: request.options.skipFirst },
+          request.options.modelsDir,
+        );
   work.then(
     (result) => port.postMessage({ id: request.id, ok: true, result } satisfies WorkerReply),
     (error: unknown) => {

@@ -4,6 +4,9 @@
 // regions a scenario can name. Bad input → 400 with every problem. The Monte Carlo runs on a worker
 // thread (compare-runner.ts), off the collector's event loop. POST /v1/compare?record=true also
 // writes the result to the collector's store (measurement `comparison`) when it can hold it.
+// Like `edgewatt compare`: `?skipFirst=<n>` drops the first n records of each device and model from
+// `measured` values (--skip-first), and a scenario naming a model takes its training energy from the
+// manifests in the collector's --models folder (compare --models; the server's folder, not the client's).
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
@@ -76,12 +79,27 @@ export function writeRefusal(
   return null;
 }
 
+/** Largest ?skipFirst: far beyond any warm-up, small enough to stay an exact integer everywhere. */
+export const MAX_SKIP_FIRST = 1_000_000_000;
+
+/** `?skipFirst=<n>` as compare --skip-first takes it: a whole number ≥ 0; else the 400 message. */
+export function parseSkipFirst(text: string | undefined): { value: number } | { error: string } {
+  if (text === undefined || text === '') return { value: 0 };
+  const value = /^\d{1,10}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(value <= MAX_SKIP_FIRST))
+    return {
+      error: `skipFirst: expected a whole number of records from 0 to ${MAX_SKIP_FIRST} (compare --skip-first), got ${JSON.stringify(text)}`,
+    };
+  return { value };
+}
+
 async function run(
   scenario: Scenario,
   context: ApiContext,
   runner: CompareRunner,
   reply: FastifyReply,
   record = false,
+  skipFirst = 0,
 ) {
   if (record && context.recordComparison === undefined) {
     return reply.code(400).send({
@@ -100,7 +118,10 @@ async function run(
   }
   try {
     const atUs = Date.now() * 1000;
-    const result = await runner.run(scenario, context.storeUrl);
+    const result = await runner.run(scenario, context.storeUrl, {
+      ...(skipFirst > 0 ? { skipFirst } : {}),
+      modelsDir: context.modelsDir,
+    });
     if (record && context.recordComparison !== undefined) {
       const point = toComparisonResult(result, scenario, { atUs, scenarioName: 'api' });
       await context.recordComparison([point]);
@@ -149,36 +170,43 @@ export function compareRoutes(app: FastifyInstance, context: ApiContext, runner 
     return { scenarios: names };
   });
 
-  app.get<{ Querystring: { scenario?: string } }>('/v1/compare', async (request, reply) => {
-    const name = request.query.scenario;
-    if (name === undefined || !NAME.test(name)) {
-      return reply.code(400).send({
-        error:
-          'give ?scenario=<name> (letters, digits, . _ -) of a file in the scenarios folder, or POST the scenario',
-      });
-    }
-    const found = await storedScenario(context.scenariosDir, name);
-    if (found === null) {
-      return reply.code(404).send({
-        error: `no scenario ${JSON.stringify(name)} in the collector's scenarios folder (GET /v1/scenarios lists them)`,
-      });
-    }
-    try {
-      const scenario = await runner.parse({ kind: 'text', text: found.text, origin: found.file });
-      return await run(scenario, context, runner, reply);
-    } catch (error) {
-      if (error instanceof ScenarioError)
-        return reply.code(400).send({ error: error.message, problems: error.problems });
-      if (error instanceof RunnerBusyError)
-        return reply.code(503).header('retry-after', '1').send({ error: error.message });
-      throw error;
-    }
-  });
+  app.get<{ Querystring: { scenario?: string; skipFirst?: string } }>(
+    '/v1/compare',
+    async (request, reply) => {
+      const skip = parseSkipFirst(request.query.skipFirst);
+      if ('error' in skip) return reply.code(400).send({ error: skip.error });
+      const name = request.query.scenario;
+      if (name === undefined || !NAME.test(name)) {
+        return reply.code(400).send({
+          error:
+            'give ?scenario=<name> (letters, digits, . _ -) of a file in the scenarios folder, or POST the scenario',
+        });
+      }
+      const found = await storedScenario(context.scenariosDir, name);
+      if (found === null) {
+        return reply.code(404).send({
+          error: `no scenario ${JSON.stringify(name)} in the collector's scenarios folder (GET /v1/scenarios lists them)`,
+        });
+      }
+      try {
+        const scenario = await runner.parse({ kind: 'text', text: found.text, origin: found.file });
+        return await run(scenario, context, runner, reply, false, skip.value);
+      } catch (error) {
+        if (error instanceof ScenarioError)
+          return reply.code(400).send({ error: error.message, problems: error.problems });
+        if (error instanceof RunnerBusyError)
+          return reply.code(503).header('retry-after', '1').send({ error: error.message });
+        throw error;
+      }
+    },
+  );
 
-  app.post<{ Querystring: { record?: string } }>(
+  app.post<{ Querystring: { record?: string; skipFirst?: string } }>(
     '/v1/compare',
     { bodyLimit: MAX_SCENARIO_BODY_BYTES },
     async (request, reply) => {
+      const skip = parseSkipFirst(request.query.skipFirst);
+      if ('error' in skip) return reply.code(400).send({ error: skip.error });
       const record = request.query.record;
       if (record !== undefined && record !== 'true' && record !== 'false') {
         return reply
@@ -195,7 +223,7 @@ export function compareRoutes(app: FastifyInstance, context: ApiContext, runner 
             ? { kind: 'text', text: request.body, origin: 'body' }
             : { kind: 'object', value: request.body, origin: 'body' },
         );
-        return await run(scenario, context, runner, reply, record === 'true');
+        return await run(scenario, context, runner, reply, record === 'true', skip.value);
       } catch (error) {
         if (error instanceof ScenarioError)
           return reply.code(400).send({ error: error.message, problems: error.problems });

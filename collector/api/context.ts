@@ -17,6 +17,8 @@ export interface ApiContext {
   scenariosDir: string;
   /** Store read (read-only) for `measured` device values; none = scenarios with `measured` are refused. */
   storeUrl?: string | undefined;
+  /** Folder of model folders whose manifests give a named model's trainingJ (compare --models); none = such a scenario is refused. */
+  modelsDir?: string | undefined;
   /** Counters of the running collector, for GET /metrics (Prometheus); none = no /metrics route. */
   metrics?: (() => MetricsSnapshot) | undefined;
   /** Writes comparisons to the collector's store, for POST /v1/compare?record=true; none = refused. */

@@ -34,9 +34,13 @@ const COMPARE_SCRIPT = `
     out.textContent = 'running…';
     var headers = { 'content-type': 'application/yaml' };
     var token = form.elements.token.value;
-    var record = form.elements.record.checked;
+    var query = new URLSearchParams();
+    if (form.elements.record.checked) query.set('record', 'true');
+    var skip = form.elements.skipFirst.value.trim();
+    if (skip !== '' && skip !== '0') query.set('skipFirst', skip);
     if (token) headers.authorization = 'Bearer ' + token;
-    fetch('/v1/compare' + (record ? '?record=true' : ''), { method: 'POST', headers: headers, body: form.elements.scenario.value })
+    var qs = query.toString();
+    fetch('/v1/compare' + (qs ? '?' + qs : ''), { method: 'POST', headers: headers, body: form.elements.scenario.value })
       .then(function (response) { return response.json().then(function (body) { return { status: response.status, body: body }; }); })
       .then(function (answer) {
         out.textContent = '';
@@ -75,6 +79,10 @@ const COMPARE_SCRIPT = `
 })();
 `;
 
+/** compare --skip-first: for `measured` values, the first records of each device and model are left out (warm-up). */
+const SKIP_FIRST_FIELD =
+  '<label>skip first <input type="number" name="skipFirst" min="0" step="1" value="0" size="6"> records of each device and model</label> <span class="meta">(warm-up; for <code>measured</code> values, as <code>compare --skip-first</code>)</span>';
+
 export function renderComparePage(scenarios: string[], starter: string): string {
   const options = scenarios.map((name) => `<option>${esc(name)}</option>`).join('');
   const body = `${nav('compare')}<main>
@@ -86,6 +94,7 @@ export function renderComparePage(scenarios: string[], starter: string): string 
 <p><label><input type="checkbox" name="record"> also record the result in the collector's store</label>
 <label>API token <input type="password" name="token" autocomplete="off" size="24"></label>
 <span class="meta">(recording needs the collector's --api-token; nothing else does)</span></p>
+<p>${SKIP_FIRST_FIELD}</p>
 <button type="submit">Compare</button>
 </form>
 <div id="compare-result" aria-live="polite"></div>
@@ -93,7 +102,7 @@ export function renderComparePage(scenarios: string[], starter: string): string 
 ${
   scenarios.length === 0
     ? '<p class="meta">The collector\'s scenarios folder holds none.</p>'
-    : `<form method="get" action="/v1/compare"><label>scenario <select name="scenario">${options}</select></label> <button>run (JSON)</button></form>`
+    : `<form method="get" action="/v1/compare"><label>scenario <select name="scenario">${options}</select></label> ${SKIP_FIRST_FIELD} <button>run (JSON)</button></form>`
 }
 </main>`;
   return page({ title: 'edgewatt — compare', body, plots: [], extraScript: COMPARE_SCRIPT });

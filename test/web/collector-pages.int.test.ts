@@ -232,6 +232,16 @@ describeWith(['chromium'], 'the collector’s web page (real collector process, 
     ).toBe('[1,1]');
     await watched.page.screenshot({ path: join(dir.path, 'compare.png'), fullPage: true });
     expect(watched.errors).toEqual([]);
+    // The skip-first field reaches the API (compare --skip-first): a bad value is its 400, shown.
+    await watched.page.fill('#compare-form input[name=skipFirst]', '99999999999');
+    await watched.page.click('#compare-form button[type=submit]');
+    await watched.page.waitForSelector('#compare-result p.warn');
+    expect(await watched.page.locator('#compare-result p.warn').innerText()).toContain(
+      'HTTP 400: skipFirst: expected a whole number',
+    );
+    await watched.page.fill('#compare-form input[name=skipFirst]', '0');
+    // The browser logs the refused request itself; nothing else went wrong.
+    expect(watched.errors.splice(0)).toEqual([expect.stringContaining('status of 400')]);
     // Recording needs the token: refused (403, this collector has none) and said so on the page.
     await watched.page.check('input[name=record]');
     await watched.page.click('#compare-form button[type=submit]');
