@@ -2,6 +2,7 @@
 // field). How they look on the wire (columns, integer units) is protocol/codec/wire.ts's business.
 
 import type { DeploymentReason, DeploymentState } from './deploy/states.js';
+import type { OffloadRecord } from './offload-fields.js';
 import type { InferenceRecord } from './record-fields.js';
 import type { MessageKind } from './topics.js';
 
@@ -23,6 +24,18 @@ export interface InferenceBatch {
   device: string;
   /** Records with consecutive seq numbers, oldest first. */
   records: InferenceRecord[];
+}
+
+/**
+ * A batch of offload records from one device (`offload` topic): inputs sent to an inference
+ * server, with the device's and the server's measurements (offload-fields.ts).
+ */
+export interface OffloadBatch {
+  v: typeof PROTOCOL_VERSION;
+  type: 'offload';
+  device: string;
+  /** Records with consecutive seq numbers (the device's one seq space), oldest first. */
+  records: OffloadRecord[];
 }
 
 export type DeviceState = 'online' | 'offline';
@@ -102,11 +115,12 @@ export interface FeedbackMessage {
   atUs: number;
 }
 
-export type Message = InferenceBatch | StatusMessage | DeploymentMessage | FeedbackMessage;
+export type Message = InferenceBatch | OffloadBatch | StatusMessage | DeploymentMessage | FeedbackMessage;
 
 /** Typed map from topic kind to its payload: the public MQTT API. */
 export interface TopicPayloads {
   inference: InferenceBatch;
+  offload: OffloadBatch;
   status: StatusMessage;
   deployment: DeploymentMessage;
   feedback: FeedbackMessage;

@@ -2,96 +2,39 @@
 // from here: its TypeScript type, the wire columns and their integer units (codec/wire.ts), the
 // fast check (codec/fast-check.ts), the SQLite schema and row mapping, the InfluxDB points
 // (measurements.ts, the collector's line builder), the export columns and the dashboards.
-// Adding a field is adding a row here (docs/architecture.md, "Adding a record field").
+// Adding a field is adding a row here (docs/architecture.md, "Adding a record field"). What a
+// row is, and the derivations every record table shares, are in record-table.ts.
 
 import { MAX_RECORD_ENERGY_J } from './limits.js';
+import {
+  booleanOrNull,
+  column,
+  type FieldSpec,
+  field,
+  id,
+  integer,
+  measured,
+  NJ_PER_J,
+  oneOf,
+  type RecordOf,
+  row,
+  type TableField,
+  tableFields,
+  tag,
+  text,
+  UW_PER_W,
+} from './record-table.js';
 
-/** What values a field may take, as they travel on the wire (integers in the wire's unit). */
-export type ValueKind<T> = { readonly type?: T } & (
-  | { readonly kind: 'integer'; readonly min: number; readonly max: number }
-  /** 1..MAX_TEXT_LENGTH characters. */
-  | { readonly kind: 'text' }
-  /** The id rules of fleets and devices (idProblem): a safe tag value, a safe file name. */
-  | { readonly kind: 'id' }
-  | { readonly kind: 'enum'; readonly values: readonly string[] }
-  | { readonly kind: 'boolean-or-null' }
-);
+export type {
+  FieldSpec,
+  InfluxFieldType,
+  InfluxPlacement,
+  SqlType,
+  ValueKind,
+  WireCoding,
+} from './record-table.js';
+export { snakeCase } from './record-table.js';
 
-/**
- * How a field travels in an inference batch. `column`: one value for the batch or one per
- * record, at `scale` wire units per SI unit (energyJ × 1e9 = energyNJ); `rounded` columns are
- * measurements the wire rounds to its resolution (others must already be integers). seq and startUs have
- * their own codings: the first seq implies the rest; start times are delta-coded.
- */
-export type WireCoding =
-  | { readonly coding: 'column'; readonly name: string; readonly scale: number; readonly rounded: boolean }
-  | { readonly coding: 'implied-seq' }
-  | { readonly coding: 'delta' };
-
-/**
- * Where a field goes in InfluxDB (measurement `inference`, see measurements.ts):
- * - `tag`: series identity, low cardinality. `key` renames it; `shorten` keeps its first characters.
- * - `field`: a typed value per point; left out when the record has none or it equals `omit`.
- * - `io`: measurement `inference_io`, one point per run of records with equal io values (these
- *   change per call, not per inference, and InfluxDB's write cost grows with fields per point).
- * - `timestamp`: the point's time.
- */
-/** `boolean-01`: 1i/0i, so that mean() gives a rate; `string`: a quoted string field. */
-export type InfluxFieldType = 'integer' | 'float' | 'boolean-01' | 'string';
-
-export type InfluxPlacement =
-  | { readonly as: 'tag'; readonly key?: string; readonly shorten?: number }
-  | { readonly as: 'field'; readonly type: InfluxFieldType; readonly omit?: unknown }
-  | { readonly as: 'io' }
-  | { readonly as: 'timestamp' };
-
-export type SqlType = 'INTEGER' | 'REAL' | 'TEXT';
-
-export interface FieldSpec<T = unknown, Optional extends boolean = boolean> {
-  /** What the field means; shown in docs and export. */
-  readonly doc: string;
-  /** SI unit of the record's value ('' for counts, names and flags). */
-  readonly unit: string;
-  readonly value: ValueKind<T>;
-  /**
-   * Optional fields may be absent from a record and from a whole batch (older publishers).
-   * Every field added after the first release is optional, so older files and senders still fit.
-   */
-  readonly optional: Optional;
-  /** What an absent optional value means (filled in on the wire when some records have it). */
-  readonly absent?: T;
-  readonly wire: WireCoding;
-  /** Column type in SQLite; the column is `snake_case` of the name (sqlColumn()). */
-  readonly sql: SqlType;
-  readonly influx: InfluxPlacement;
-}
-
-const integer = (min: number, max = Number.MAX_SAFE_INTEGER): ValueKind<number> => ({
-  kind: 'integer',
-  min,
-  max,
-});
-const text: ValueKind<string> = { kind: 'text' };
-const id: ValueKind<string> = { kind: 'id' };
-const oneOf = <const V extends string>(...values: V[]): ValueKind<V> => ({ kind: 'enum', values });
-const booleanOrNull: ValueKind<boolean | null> = { kind: 'boolean-or-null' };
-const column = (name: string): WireCoding => ({ coding: 'column', name, scale: 1, rounded: false });
-/** A measurement sent as an integer of `scale` wire units per SI unit, rounded to that resolution. */
-const measured = (name: string, scale = 1): WireCoding => ({ coding: 'column', name, scale, rounded: true });
-const tag = (key?: string, shorten?: number): InfluxPlacement =>
-  key === undefined
-    ? { as: 'tag' }
-    : shorten === undefined
-      ? { as: 'tag', key }
-      : { as: 'tag', key, shorten };
-const field = (type: InfluxFieldType, omit?: unknown): InfluxPlacement =>
-  omit === undefined ? { as: 'field', type } : { as: 'field', type, omit };
-
-/** Types a row: the value kind gives the TypeScript type, `optional` whether it may be absent. */
-const row = <T, const O extends boolean>(spec: FieldSpec<T, O>): FieldSpec<T, O> => spec;
-
-const NJ_PER_J = 1e9;
-const UW_PER_W = 1e6;
 const MAX_ENERGY_NJ = MAX_RECORD_ENERGY_J * NJ_PER_J;
 
 /** The record's fields in wire, column and export order. New fields go at the end. */
@@ -325,27 +268,12 @@ export const RECORD_FIELDS = {
   }),
 } as const satisfies Record<string, FieldSpec>;
 
-type Fields = typeof RECORD_FIELDS;
-export type RecordFieldName = keyof Fields;
-type ValueOf<F> = F extends FieldSpec<infer T, boolean> ? T : never;
-type RequiredName = {
-  [K in RecordFieldName]: Fields[K]['optional'] extends true ? never : K;
-}[RecordFieldName];
-type OptionalName = Exclude<RecordFieldName, RequiredName>;
+export type RecordFieldName = keyof typeof RECORD_FIELDS;
 
 /** One inference as the agent saw it: the table's rows as a type (docs in RECORD_FIELDS). */
-export type InferenceRecord = { [K in RequiredName]: ValueOf<Fields[K]> } & {
-  [K in OptionalName]?: ValueOf<Fields[K]>;
-} extends infer R
-  ? { [K in keyof R]: R[K] }
-  : never;
+export type InferenceRecord = RecordOf<typeof RECORD_FIELDS>;
 
 /** The table's rows with their names, in order: what derivations loop over. */
-export const RECORD_FIELD_LIST: readonly (FieldSpec & { readonly name: RecordFieldName })[] = Object.entries(
-  RECORD_FIELDS,
-).map(([name, spec]) => ({ ...(spec as FieldSpec), name: name as RecordFieldName }));
+export const RECORD_FIELD_LIST: readonly TableField<RecordFieldName>[] = tableFields(RECORD_FIELDS);
 
 export const RECORD_FIELD_NAMES: readonly RecordFieldName[] = RECORD_FIELD_LIST.map((f) => f.name);
-
-/** `energyUncertaintyJ` → `energy_uncertainty_j`: the SQLite column and InfluxDB key of a field. */
-export const snakeCase = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

@@ -11,23 +11,21 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path';
 import { isDiskFull, TEMP_SUFFIX, writeFileAtomicSync } from '../../common/files.js';
 import { logger } from '../../common/logger.js';
-import {
-  decodeAs,
-  type Encoding,
-  encodeMessage,
-  type InferenceRecord,
-  PROTOCOL_VERSION,
-} from '../../protocol/index.js';
+import { decodeAs, type Encoding } from '../../protocol/index.js';
 import {
   DEFAULT_SPOOL_MAX_BYTES,
   type DroppedBatch,
+  encodeSpooled,
   type FsyncPolicy,
+  type KindSealResult,
   type SealedBatch,
   type SealResult,
   type Spool,
   SpoolError,
+  type SpooledKind,
   type SpoolOptions,
   type SpoolStats,
+  type Unsequenced,
   type UnsequencedRecord,
 } from './spool.js';
 
@@ -35,8 +33,11 @@ export type { SealedBatch, SealResult, UnsequencedRecord } from './spool.js';
 
 const log = logger('agent.spool');
 
-/** `<firstSeq>-<count>-<digest>.batch`; files of older versions have no digest (read, not checked). */
-const FILE_PATTERN = /^(\d{16})-(\d+)(?:-([0-9a-f]{16}))?\.batch$/;
+/**
+ * `<firstSeq>-<count>-<digest>[.<kind>].batch`; an inference batch has no kind in its name (as
+ * before other kinds existed); files of older versions have no digest (read, not checked).
+ */
+const FILE_PATTERN = /^(\d{16})-(\d+)(?:-([0-9a-f]{16}))?(?:\.(offload))?\.batch$/;
 const SEQ_FILE = 'seq.json';
 /** A second copy of the counter: one lost or truncated file does not make the agent reuse seqs. */
 const SEQ_BACKUP_FILE = 'seq.backup.json';
@@ -49,6 +50,7 @@ interface Pending {
   file: string;
   /** Undefined for a batch written by a version without digests. */
   digest: string | undefined;
+  kind: SpooledKind;
 }
 
 type Losses = Pick<SpoolStats, 'droppedBatches' | 'droppedRecords' | 'corruptBatches' | 'corruptRecords'>;
@@ -144,13 +146,16 @@ export class Outbox implements Spool {
         bytes: statSync(join(this.batchesDir, match[0])).size,
         file: match[0],
         digest: match[3],
+        kind: (match[4] ?? 'inference') as SpooledKind,
       }))
       .sort((a, b) => a.firstSeq - b.firstSeq);
   }
 
   /** Batches on disk, oldest first. */
-  list(): { firstSeq: number; count: number; file: string }[] {
-    return this.pending.map(({ firstSeq, count, file }) => ({ firstSeq, count, file }));
+  list(): { firstSeq: number; count: number; file: string; kind?: SpooledKind }[] {
+    return this.pending.map(({ firstSeq, count, file, kind }) =>
+      kind === 'inference' ? { firstSeq, count, file } : { firstSeq, count, file, kind },
+    );
   }
 
   /** `never`: the same atomic rename without fsync; the page cache survives the process, not the power. */
@@ -183,20 +188,26 @@ export class Outbox implements Spool {
    * bound or when the disk is full (the new batch too, when nothing older is left to make room).
    */
   seal(records: readonly UnsequencedRecord[]): SealResult {
+    const { kind: _kind, ...result } = this.sealBatch('inference', records);
+    return result;
+  }
+
+  sealBatch<K extends SpooledKind>(kind: K, records: readonly Unsequenced<K>[]): KindSealResult<K> {
     const firstSeq = this.nextSeqValue;
-    const sequenced = records.map(
-      (record, index) => ({ ...record, seq: firstSeq + index }) as InferenceRecord,
-    );
-    const payload = encodeMessage(
-      { v: PROTOCOL_VERSION, type: 'inference', device: this.device, records: sequenced },
+    const { payload, records: sequenced } = encodeSpooled(
+      kind,
+      this.device,
       this.encoding,
+      firstSeq,
+      records,
     );
     const batch: Pending = {
       firstSeq,
       count: records.length,
       bytes: payload.length,
-      file: fileName(firstSeq, records.length, digestOf(payload)),
+      file: fileName(firstSeq, records.length, digestOf(payload), kind),
       digest: digestOf(payload),
+      kind,
     };
     const dropped: DroppedBatch[] = [];
     // Batch file first, counter second: a crash between the two is repaired by recoverNextSeq.
@@ -215,7 +226,7 @@ export class Outbox implements Spool {
       dropped.push(oldest);
     }
     this.countDropped(dropped);
-    return { firstSeq, count: records.length, payload, records: sequenced };
+    return { kind, firstSeq, count: records.length, payload, records: sequenced };
   }
 
   private saveCounter(dropped: DroppedBatch[]): void {
@@ -343,8 +354,8 @@ export function reportDrop(
   onDrop?.(batch);
 }
 
-function fileName(firstSeq: number, count: number, digest: string): string {
-  return `${String(firstSeq).padStart(16, '0')}-${count}-${digest}.batch`;
+function fileName(firstSeq: number, count: number, digest: string, kind: SpooledKind): string {
+  return `${String(firstSeq).padStart(16, '0')}-${count}-${digest}${kind === 'inference' ? '' : `.${kind}`}.batch`;
 }
 
 /** 64 bits of SHA-256: enough to tell a damaged file, cheap next to the fsync. */

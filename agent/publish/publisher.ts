@@ -30,7 +30,7 @@ import {
   refusalOf,
 } from './refusals.js';
 import { SeqRecovery } from './seq-recovery.js';
-import type { Spool, SpoolEntry } from './spool.js';
+import type { Spool, SpoolEntry, SpooledKind } from './spool.js';
 
 const log = logger('agent.publish');
 
@@ -97,7 +97,8 @@ export class Publisher {
   private tokens: number;
   private tokensAtMs = performance.now();
   private readonly statusTopic: string;
-  private readonly inferenceTopic: string;
+  /** The topic of each record kind the spool holds (batches are published on their kind's topic). */
+  private readonly recordTopics: Readonly<Record<SpooledKind, string>>;
   readonly stats: PublisherStats = {
     batchesSent: 0,
     recordsSent: 0,
@@ -127,7 +128,8 @@ export class Publisher {
     private readonly options: PublisherOptions,
   ) {
     this.statusTopic = buildTopic({ fleet: options.fleet, device: options.device, kind: 'status' });
-    this.inferenceTopic = buildTopic({ fleet: options.fleet, device: options.device, kind: 'inference' });
+    const topicOf = (kind: SpooledKind) => buildTopic({ fleet: options.fleet, device: options.device, kind });
+    this.recordTopics = { inference: topicOf('inference'), offload: topicOf('offload') };
     this.fatal = new Promise<never>((_resolve, reject) => {
       this.failFatal = reject;
     });
@@ -139,7 +141,11 @@ export class Publisher {
     // the birth's refusal is the clearer message); the collector's answer is retained when it knows
     // the device, so a subscription that comes after the answer still gets it.
     this.onCommand(SEQ_COMMAND, (payload) => this.seq.onAnswer(payload, this.stats.birth));
-    this.queue = spool.list().map(({ firstSeq, count }) => ({ firstSeq, count }));
+    this.queue = spool
+      .list()
+      .map(({ firstSeq, count, kind }) =>
+        kind === undefined ? { firstSeq, count } : { firstSeq, count, kind },
+      );
     if (this.queue.length > 0)
       log.info({ batches: this.queue.length }, 'resending batches left from a previous run');
     this.stats.birth = this.readBirth();
@@ -414,9 +420,12 @@ export class Publisher {
     if (this.connected && client !== undefined && !this.closing) this.publishBirth(client, this.stats.birth);
   }
 
-  /** Queue a batch that the spool has just made durable. */
-  enqueue(firstSeq: number, count: number): void {
-    this.queue.push({ firstSeq, count });
+  /**
+   * Queue a batch that the spool has just made durable (seal() or sealBatch()); `kind` is the
+   * batch's record kind, which picks its topic (`offload` batches go to the device's offload topic).
+   */
+  enqueue(firstSeq: number, count: number, kind: SpooledKind = 'inference'): void {
+    this.queue.push(kind === 'inference' ? { firstSeq, count } : { firstSeq, count, kind });
     this.pump();
   }
 
@@ -452,7 +461,7 @@ export class Publisher {
       if (batch === undefined) continue; // dropped by the spool's bound meanwhile (counted there)
       this.inFlight.set(next.firstSeq, next);
       const generation = this.generation;
-      client.publish(this.inferenceTopic, Buffer.from(batch.payload), { qos: 1 }, (error) => {
+      client.publish(this.topicOf(next), Buffer.from(batch.payload), { qos: 1 }, (error) => {
         // A callback of a connection already given up: its batch was requeued then.
         if (generation !== this.generation) return;
         this.inFlight.delete(next.firstSeq);
@@ -484,8 +493,12 @@ export class Publisher {
    */
   private onRefused(client: MqttClient, entry: SpoolEntry, refusal: Refusal): void {
     this.requeue([entry]);
-    this.countRefusal(refusal, this.inferenceTopic, entry);
+    this.countRefusal(refusal, this.topicOf(entry), entry);
     if (client.connected) void endClient(client, true);
+  }
+
+  private topicOf(entry: SpoolEntry): string {
+    return this.recordTopics[entry.kind ?? 'inference'];
   }
 
   private countRefusal(refusal: Refusal, topic: string, entry?: SpoolEntry): void {

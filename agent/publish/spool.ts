@@ -3,9 +3,28 @@
 // spool is full and drops its oldest batch (the collector then sees a gap it can count).
 
 import { EdgewattError } from '../../common/errors.js';
-import type { InferenceRecord } from '../../protocol/index.js';
+import {
+  type Encoding,
+  encodeMessage,
+  type InferenceRecord,
+  type OffloadRecord,
+  PROTOCOL_VERSION,
+} from '../../protocol/index.js';
+
+/**
+ * The record kinds a spool carries. Each batch holds one kind; every kind is numbered from the
+ * device's one seq counter, so (device, seq) is unique across kinds.
+ */
+export interface SpooledRecords {
+  inference: InferenceRecord;
+  offload: OffloadRecord;
+}
+export type SpooledKind = keyof SpooledRecords;
+export const SPOOLED_KINDS: readonly SpooledKind[] = ['inference', 'offload'];
 
 export type UnsequencedRecord = Omit<InferenceRecord, 'seq'>;
+/** A record of `kind` before the spool numbers it. */
+export type Unsequenced<K extends SpooledKind> = Omit<SpooledRecords[K], 'seq'>;
 
 export interface SealedBatch {
   firstSeq: number;
@@ -17,9 +36,39 @@ export interface SealResult extends SealedBatch {
   records: InferenceRecord[];
 }
 
+/** What sealBatch() made: the batch of one kind, its bytes and its numbered records. */
+export interface KindSealResult<K extends SpooledKind> extends SealedBatch {
+  kind: K;
+  records: SpooledRecords[K][];
+}
+
 export interface SpoolEntry {
   firstSeq: number;
   count: number;
+  /** The batch's record kind; absent means `inference` (the only kind before offload records). */
+  kind?: SpooledKind;
+}
+
+/** Numbers records from `firstSeq` and encodes them as one batch of `kind`. */
+export function encodeSpooled<K extends SpooledKind>(
+  kind: K,
+  device: string,
+  encoding: Encoding,
+  firstSeq: number,
+  records: readonly Unsequenced<K>[],
+): { payload: Uint8Array; records: SpooledRecords[K][] } {
+  const sequenced: unknown[] = records.map((record, index) => ({ ...record, seq: firstSeq + index }));
+  const payload =
+    kind === 'offload'
+      ? encodeMessage(
+          { v: PROTOCOL_VERSION, type: 'offload', device, records: sequenced as OffloadRecord[] },
+          encoding,
+        )
+      : encodeMessage(
+          { v: PROTOCOL_VERSION, type: 'inference', device, records: sequenced as InferenceRecord[] },
+          encoding,
+        );
+  return { payload, records: sequenced as SpooledRecords[K][] };
 }
 
 /**
@@ -77,6 +126,13 @@ export interface Spool {
   advanceTo(nextSeq: number): boolean;
   /** Numbers the records, encodes them as one batch, makes it durable, then enforces the bound. */
   seal(records: readonly UnsequencedRecord[]): SealResult;
+  /**
+   * seal() for any record kind: an `offload` batch is numbered from the same counter as inference
+   * batches and sent on the device's `offload` topic (the entry's `kind`). seal(r) is
+   * sealBatch('inference', r). Throws ProtocolError (before anything is numbered or written) on
+   * records that break the contract.
+   */
+  sealBatch<K extends SpooledKind>(kind: K, records: readonly Unsequenced<K>[]): KindSealResult<K>;
   /** Pending batches, oldest first. */
   list(): SpoolEntry[];
   /** A pending batch's bytes, or undefined when it was acknowledged or dropped meanwhile. */

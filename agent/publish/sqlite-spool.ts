@@ -6,22 +6,21 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { logger } from '../../common/logger.js';
-import {
-  type Encoding,
-  encodeMessage,
-  type InferenceRecord,
-  PROTOCOL_VERSION,
-} from '../../protocol/index.js';
+import type { Encoding } from '../../protocol/index.js';
 import { reportDrop } from './outbox.js';
 import {
   DEFAULT_SPOOL_MAX_BYTES,
   type DroppedBatch,
+  encodeSpooled,
+  type KindSealResult,
   type SealedBatch,
   type SealResult,
   type Spool,
   SpoolError,
+  type SpooledKind,
   type SpoolOptions,
   type SpoolStats,
+  type Unsequenced,
   type UnsequencedRecord,
 } from './spool.js';
 
@@ -37,12 +36,20 @@ CREATE TABLE IF NOT EXISTS batch (
 CREATE TABLE IF NOT EXISTS counter (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 `;
 
+/** Added after the first release: files made before it have only inference batches. */
+const KIND_COLUMN = "ALTER TABLE batch ADD COLUMN kind TEXT NOT NULL DEFAULT 'inference'";
+
 export class SqliteSpool implements Spool {
   private readonly db: Database.Database;
   private readonly maxBytes: number;
   private nextSeqValue: number;
   private pendingBytes: number;
-  private readonly sealTx: (firstSeq: number, count: number, payload: Uint8Array) => DroppedBatch[];
+  private readonly sealTx: (
+    firstSeq: number,
+    count: number,
+    payload: Uint8Array,
+    kind: SpooledKind,
+  ) => DroppedBatch[];
 
   constructor(
     stateDir: string,
@@ -60,6 +67,8 @@ export class SqliteSpool implements Spool {
     // FULL syncs the WAL at every commit; OFF leaves it to the kernel (survives kill -9, not power loss).
     this.db.pragma(`synchronous = ${(options.fsync ?? 'always') === 'always' ? 'FULL' : 'OFF'}`);
     this.db.exec(SCHEMA);
+    const columns = this.db.prepare('PRAGMA table_info(batch)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'kind')) this.db.exec(KIND_COLUMN);
     this.adoptFileSpool(stateDir);
     const last = this.db.prepare('SELECT MAX(first_seq + count) AS next FROM batch').get() as {
       next: number | null;
@@ -75,7 +84,7 @@ export class SqliteSpool implements Spool {
     ).bytes;
 
     const insert = this.db.prepare(
-      'INSERT INTO batch (first_seq, count, bytes, payload) VALUES (?, ?, ?, ?)',
+      'INSERT INTO batch (first_seq, count, bytes, payload, kind) VALUES (?, ?, ?, ?, ?)',
     );
     const setCounter = this.db.prepare(
       'INSERT INTO counter (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
@@ -85,26 +94,28 @@ export class SqliteSpool implements Spool {
     );
     const remove = this.db.prepare('DELETE FROM batch WHERE first_seq = ?');
     const pendingCount = this.db.prepare('SELECT COUNT(*) AS n FROM batch');
-    this.sealTx = this.db.transaction((firstSeq: number, count: number, payload: Uint8Array) => {
-      insert.run(firstSeq, count, payload.length, payload);
-      setCounter.run('next_seq', firstSeq + count);
-      let bytes = this.pendingBytes + payload.length;
-      const dropped: DroppedBatch[] = [];
-      while (bytes > this.maxBytes && (pendingCount.get() as { n: number }).n > 1) {
-        const victim = oldest.get() as DroppedBatch;
-        remove.run(victim.firstSeq);
-        bytes -= victim.bytes;
-        dropped.push(victim);
-      }
-      if (dropped.length > 0) {
-        setCounter.run('dropped_batches', this.counter('dropped_batches') + dropped.length);
-        setCounter.run(
-          'dropped_records',
-          this.counter('dropped_records') + dropped.reduce((sum, batch) => sum + batch.count, 0),
-        );
-      }
-      return dropped;
-    });
+    this.sealTx = this.db.transaction(
+      (firstSeq: number, count: number, payload: Uint8Array, kind: SpooledKind) => {
+        insert.run(firstSeq, count, payload.length, payload, kind);
+        setCounter.run('next_seq', firstSeq + count);
+        let bytes = this.pendingBytes + payload.length;
+        const dropped: DroppedBatch[] = [];
+        while (bytes > this.maxBytes && (pendingCount.get() as { n: number }).n > 1) {
+          const victim = oldest.get() as DroppedBatch;
+          remove.run(victim.firstSeq);
+          bytes -= victim.bytes;
+          dropped.push(victim);
+        }
+        if (dropped.length > 0) {
+          setCounter.run('dropped_batches', this.counter('dropped_batches') + dropped.length);
+          setCounter.run(
+            'dropped_records',
+            this.counter('dropped_records') + dropped.reduce((sum, batch) => sum + batch.count, 0),
+          );
+        }
+        return dropped;
+      },
+    );
   }
 
   /**
@@ -115,16 +126,16 @@ export class SqliteSpool implements Spool {
     const dir = join(stateDir, 'outbox');
     if (!existsSync(dir)) return;
     const files = readdirSync(dir)
-      .map((file) => /^(\d{16})-(\d+)(?:-[0-9a-f]{16})?\.batch$/.exec(file))
+      .map((file) => /^(\d{16})-(\d+)(?:-[0-9a-f]{16})?(?:\.(offload))?\.batch$/.exec(file))
       .filter((match): match is RegExpExecArray => match !== null);
     if (files.length === 0) return;
     const insert = this.db.prepare(
-      'INSERT OR IGNORE INTO batch (first_seq, count, bytes, payload) VALUES (?, ?, ?, ?)',
+      'INSERT OR IGNORE INTO batch (first_seq, count, bytes, payload, kind) VALUES (?, ?, ?, ?, ?)',
     );
     this.db.transaction(() => {
       for (const match of files) {
         const payload = readFileSync(join(dir, match[0]));
-        insert.run(Number(match[1]), Number(match[2]), payload.length, payload);
+        insert.run(Number(match[1]), Number(match[2]), payload.length, payload, match[3] ?? 'inference');
       }
     })();
     for (const match of files) rmSync(join(dir, match[0]), { force: true });
@@ -156,26 +167,33 @@ export class SqliteSpool implements Spool {
   }
 
   seal(records: readonly UnsequencedRecord[]): SealResult {
+    const { kind: _kind, ...result } = this.sealBatch('inference', records);
+    return result;
+  }
+
+  sealBatch<K extends SpooledKind>(kind: K, records: readonly Unsequenced<K>[]): KindSealResult<K> {
     const firstSeq = this.nextSeqValue;
-    const sequenced = records.map(
-      (record, index) => ({ ...record, seq: firstSeq + index }) as InferenceRecord,
-    );
-    const payload = encodeMessage(
-      { v: PROTOCOL_VERSION, type: 'inference', device: this.device, records: sequenced },
+    const { payload, records: sequenced } = encodeSpooled(
+      kind,
+      this.device,
       this.encoding,
+      firstSeq,
+      records,
     );
-    const dropped = this.sealTx(firstSeq, records.length, payload);
+    const dropped = this.sealTx(firstSeq, records.length, payload, kind);
     this.nextSeqValue = firstSeq + records.length;
     this.pendingBytes += payload.length - dropped.reduce((sum, batch) => sum + batch.bytes, 0);
     for (const batch of dropped) reportDrop(batch, this.stats(), this.options.onDrop);
-    return { firstSeq, count: records.length, payload, records: sequenced };
+    return { kind, firstSeq, count: records.length, payload, records: sequenced };
   }
 
-  list(): { firstSeq: number; count: number }[] {
-    return this.db.prepare('SELECT first_seq AS firstSeq, count FROM batch ORDER BY first_seq').all() as {
-      firstSeq: number;
-      count: number;
-    }[];
+  list(): { firstSeq: number; count: number; kind?: SpooledKind }[] {
+    const rows = this.db
+      .prepare('SELECT first_seq AS firstSeq, count, kind FROM batch ORDER BY first_seq')
+      .all() as { firstSeq: number; count: number; kind: SpooledKind }[];
+    return rows.map(({ firstSeq, count, kind }) =>
+      kind === 'inference' ? { firstSeq, count } : { firstSeq, count, kind },
+    );
   }
 
   load(firstSeq: number, count: number): SealedBatch | undefined {

@@ -4,8 +4,6 @@
 // one site per field, as the hand-written code had. Sources hold only names checked to be plain
 // identifiers and numbers checked to be finite.
 
-import type { InferenceRecord } from '../record-fields.js';
-
 /** What the record builder needs of a wire column. */
 export interface CompiledColumn {
   readonly field: string;
@@ -14,9 +12,9 @@ export interface CompiledColumn {
 }
 
 /** `(record) => record.name`: the encoder reads each column through one (0.6 of the speed without). */
-export function compileGetter(name: string): (record: InferenceRecord) => unknown {
+export function compileGetter<R = object>(name: string): (record: R) => unknown {
   if (!/^[a-zA-Z][a-zA-Z0-9]*$/.test(name)) throw new Error(`record field ${name} cannot be compiled`);
-  return new Function('record', `return record.${name};`) as (record: InferenceRecord) => unknown;
+  return new Function('record', `return record.${name};`) as (record: R) => unknown;
 }
 
 /** Value `i` of a column: the single value, or the array's element. */
@@ -27,9 +25,9 @@ const at = (column: unknown, i: number): unknown => (Array.isArray(column) ? col
  * literal of the required fields plus a test per optional one. Decoding is the collector's hot
  * path; a loop of computed-key stores decoded at under half the speed (2.8 → 1.1 M records/s).
  */
-export function compileRecordBuilder(
+export function compileRecordBuilder<R>(
   wireColumns: readonly CompiledColumn[],
-): (seq: number, startUs: number, columns: unknown[], i: number) => InferenceRecord {
+): (seq: number, startUs: number, columns: unknown[], i: number) => R {
   const required: string[] = [];
   const optional: string[] = [];
   wireColumns.forEach((c, k) => {

@@ -124,7 +124,12 @@ describe('top-level shape', () => {
 
   it.each(ENCODINGS)('%s with an unknown type is invalid naming the type', (encoding) => {
     const result = decodeMessage(payloadOf({ ...inferenceWire, type: 'power' }, encoding));
-    expectFailure(result, 'invalid', 'type is "power"', '"inference", "status", "deployment" or "feedback"');
+    expectFailure(
+      result,
+      'invalid',
+      'type is "power"',
+      '"inference", "offload", "status", "deployment" or "feedback"',
+    );
   });
 
   it.each(ENCODINGS)('%s inference with an unknown extra key is invalid naming the key', (encoding) => {

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { Decoder } from 'cbor-x';
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, encodeMessage, quantizeRecord } from '../../protocol/index.js';
+import { decodeMessage, encodeMessage, quantizeOffloadRecord, quantizeRecord } from '../../protocol/index.js';
 import { GOLDEN_VECTORS, INFERENCE_3 } from './golden-inputs.js';
 
 const golden = (name: string): string =>
@@ -26,6 +26,8 @@ describe('golden vectors', () => {
   it('the fixed inputs are already at wire resolution', () => {
     for (const [, message] of GOLDEN_VECTORS) {
       if (message.type === 'inference') expect(message.records.map(quantizeRecord)).toEqual(message.records);
+      if (message.type === 'offload')
+        expect(message.records.map(quantizeOffloadRecord)).toEqual(message.records);
     }
   });
 

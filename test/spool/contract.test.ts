@@ -6,9 +6,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DroppedBatch, Spool, SpoolOptions } from '../../agent/publish/spool.js';
 import { openSpool, SPOOL_KINDS } from '../../agent/publish/spools.js';
-import { decodeMessage, type InferenceBatch } from '../../protocol/index.js';
+import { decodeAs, decodeMessage, type InferenceBatch } from '../../protocol/index.js';
 import { tempDir } from '../support/stack.js';
-import { spoolRecords } from './records.js';
+import { spoolOffloadRecord, spoolRecords } from './records.js';
 
 const DEVICE = 'spool-dev';
 
@@ -99,6 +99,41 @@ describe.each(SPOOL_KINDS)('spool contract: %s', (kind) => {
       true,
     );
     expect(again.seal(spoolRecords(1)).firstSeq).toBe(5);
+  });
+
+  it('seals offload batches from the same seq counter, lists them with their kind, and keeps that across a reopen', () => {
+    const spool = open();
+    const a = spool.seal(spoolRecords(2));
+    const b = spool.sealBatch('offload', [
+      spoolOffloadRecord(0),
+      spoolOffloadRecord(1),
+      spoolOffloadRecord(2),
+    ]);
+    const c = spool.sealBatch('inference', spoolRecords(1, 5));
+    expect([b.kind, b.firstSeq, b.count, c.kind, c.firstSeq]).toEqual(['offload', 2, 3, 'inference', 5]);
+    expect(b.records.map((r) => r.seq)).toEqual([2, 3, 4]);
+    const decoded = decodeAs('offload', b.payload);
+    expect(decoded.ok && decoded.value.records).toEqual(b.records);
+    const expected = [
+      { firstSeq: a.firstSeq, count: 2 },
+      { firstSeq: 2, count: 3, kind: 'offload' },
+      { firstSeq: 5, count: 1 },
+    ];
+    const listed = (s: Spool) => s.list().map(({ firstSeq, count, kind }) => ({ firstSeq, count, kind }));
+    const withKind = expected.map((e) => ({ kind: undefined, ...e }));
+    expect(listed(spool)).toEqual(withKind);
+    const again = reopen();
+    expect(listed(again)).toEqual(withKind);
+    expect(again.nextSeq).toBe(6);
+    expect(Buffer.from(again.load(2, 3)?.payload ?? []).equals(Buffer.from(b.payload))).toBe(true);
+  });
+
+  it('refuses an offload record that breaks the contract before numbering or writing anything', () => {
+    const spool = open();
+    const failed = { ...spoolOffloadRecord(0), outcome: 'timeout' as const };
+    expect(() => spool.sealBatch('offload', [failed])).toThrow(/outcome is "timeout" but serverId/);
+    expect(spool.nextSeq).toBe(0);
+    expect(spool.list()).toEqual([]);
   });
 
   it('counts pending bytes as the sum of the payloads', () => {

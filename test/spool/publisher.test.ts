@@ -16,7 +16,7 @@ import {
   type StatusMessage,
 } from '../../protocol/index.js';
 import { tempDir, waitFor } from '../support/stack.js';
-import { spoolRecords } from './records.js';
+import { spoolOffloadRecord, spoolRecords } from './records.js';
 
 const FLEET = 'pub';
 const DEVICE = 'pub-dev';
@@ -122,6 +122,37 @@ describe('publisher and a broker that goes away', () => {
     expect(received).toEqual(sealed);
     expect(spool.stats().pendingBatches).toBe(0);
     expect(pub.stats.recordsSent).toBe(80);
+  });
+
+  it('publishes offload batches on the offload topic, also when resent by the next process', async () => {
+    broker = await startEmbeddedBroker(port);
+    const seen: { topic: string; type: string; seqs: number[] }[] = [];
+    broker.aedes.on('publish', (packet) => {
+      const decoded = decodeMessage(packet.payload as Buffer);
+      if (decoded.ok && (decoded.value.type === 'inference' || decoded.value.type === 'offload'))
+        seen.push({
+          topic: packet.topic,
+          type: decoded.value.type,
+          seqs: decoded.value.records.map((r) => r.seq),
+        });
+    });
+    // Sealed while no publisher runs: the next one finds them in the spool, with their kinds.
+    const first = new Outbox(dir.path, DEVICE);
+    first.seal(spoolRecords(1));
+    first.sealBatch('offload', [spoolOffloadRecord(0)]);
+    const spool = new Outbox(dir.path, DEVICE);
+    const pub = publisher(spool);
+    const live = spool.sealBatch('offload', [spoolOffloadRecord(1), spoolOffloadRecord(2)]);
+    pub.enqueue(live.firstSeq, live.count, live.kind);
+    expect(await pub.drain(10_000)).toBe(true);
+    await waitFor('three batches seen by the broker', () => seen.length >= 3);
+    const topic = (kind: 'inference' | 'offload') => buildTopic({ fleet: FLEET, device: DEVICE, kind });
+    expect(seen).toEqual([
+      { topic: topic('inference'), type: 'inference', seqs: [0] },
+      { topic: topic('offload'), type: 'offload', seqs: [1] },
+      { topic: topic('offload'), type: 'offload', seqs: [2, 3] },
+    ]);
+    expect(spool.stats().pendingBatches).toBe(0);
   });
 
   it('resends in order after the broker restarts mid-stream, and counts the lost connection', async () => {
