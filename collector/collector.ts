@@ -113,13 +113,7 @@ export class Collector {
           // A device's birth: tell it the highest seq stored for it (seq-answer.ts). Not for the
           // retained births a new subscription brings (every device at once, none of them waiting).
           if (outcome?.kind === 'status' && !packet.retain)
-            answerBirth(
-              client,
-              packet.topic,
-              payload,
-              (key) => this.ingest.seqSpan.get(key)?.highSeq,
-              this.seqAnswers,
-            );
+            answerBirth(client, packet.topic, payload, outcome.highestSeq, this.seqAnswers);
           done();
         })
         .catch((error: Error) => {

@@ -1,8 +1,10 @@
-// The collector's answer to a device's birth (issue 12 item 7): on `cmd/seq`, the highest seq this
-// collector has stored for the device, so that a device that lost its counter continues after it
-// instead of reusing seqs that would be dropped as duplicates. Retained when known, so a device
-// that connects while no collector is up still finds the last answer; an unknown device gets a
-// non-retained `null` (the device stops waiting and numbers from its spool).
+// The collector's answer to a device's birth (issue 12 item 7): on `cmd/seq`, the highest seq
+// stored for the device, read from the store (Ingest.highestSeq), so that a device that lost its
+// counter continues after it instead of reusing seqs that would be dropped as duplicates — also
+// when the collector restarted since the device last sent. Retained when known, so a device that
+// connects while no collector is up still finds the last answer; a device with nothing stored gets
+// a non-retained `null` (it stops waiting and numbers from its spool). When the store cannot say,
+// nothing is sent: the device waits its timeout, as with no collector.
 
 import type { MqttClient } from 'mqtt';
 import { logger } from '../common/logger.js';
@@ -10,28 +12,28 @@ import { buildTopic, decodeAs, encodeSeqAnswer, parseTopic, SEQ_COMMAND } from '
 
 const log = logger('collector.seq');
 
-/** Highest seq stored per `fleet/device`, as the ingest keeps it. */
-export type HighestSeq = (key: string) => number | undefined;
-
 export interface SeqAnswerStats {
   /** Births answered with cmd/seq. */
   seqAnswers: number;
 }
 
-/** Answers an `online` status message with cmd/seq; anything else is left alone. */
+/**
+ * Answers an `online` status message with cmd/seq; anything else is left alone. `highest`: what
+ * ingest found stored for the device (null: none; undefined: the store could not say, no answer).
+ */
 export function answerBirth(
   client: MqttClient,
   topic: string,
   payload: Uint8Array,
-  highestSeq: HighestSeq,
+  highest: number | null | undefined,
   stats: SeqAnswerStats,
 ): void {
+  if (highest === undefined) return;
   const address = parseTopic(topic);
   if (!address.ok || address.value.kind !== 'status') return;
   const status = decodeAs('status', payload);
   if (!status.ok || status.value.state !== 'online' || status.value.birth === undefined) return;
   const { fleet, device } = address.value;
-  const highest = highestSeq(`${fleet}/${device}`) ?? null;
   const answer = encodeSeqAnswer({ v: 1, device, birth: status.value.birth, highestSeq: highest });
   stats.seqAnswers++;
   client.publish(

@@ -50,7 +50,11 @@ export interface IngestStats {
 
 export type IngestOutcome =
   | { kind: 'stored'; inserted: number; duplicates: number }
-  | { kind: 'status' }
+  /**
+   * `highestSeq` on an `online` birth: the highest seq stored for the device (null: none), what
+   * the collector answers on cmd/seq; undefined when the store could not say.
+   */
+  | { kind: 'status'; highestSeq?: number | null }
   | { kind: 'feedback' }
   | { kind: 'stale-status' }
   | { kind: 'rejected'; reason: RejectReason; message: string };
@@ -154,13 +158,32 @@ export class Ingest {
   }
 
   /**
+   * The highest seq stored for the device: the store's answer (it outlives this process) or what
+   * this ingest stored since it started, whichever is higher (a buffering store's spool is not in
+   * the store's answer yet). When the store cannot say, only what this ingest stored, if anything:
+   * undefined means nothing is known (which is not the same as none stored).
+   */
+  async highestSeq(fleet: string, device: string): Promise<number | null | undefined> {
+    const here = this.seqSpan.get(`${fleet}/${device}`)?.highSeq ?? null;
+    try {
+      const stored = await this.store.highestSeq(fleet, device);
+      return stored === null ? here : Math.max(stored, here ?? stored);
+    } catch (error) {
+      log.warn(
+        { device: `${fleet}/${device}`, err: (error as Error).message },
+        'the store could not say the highest seq stored for the device',
+      );
+      return here ?? undefined;
+    }
+  }
+
+  /**
    * A new connection's birth says which seq the device numbers next; at or below one already
    * stored, its counter went backwards (state directory lost). Only the first `online` of each
    * birth is checked: a will, or a retained birth delivered again, carries an older moment's seq.
    */
-  private checkSeq(key: string, nextSeq: number): void {
-    const highSeq = this.seqSpan.get(key)?.highSeq;
-    if (highSeq === undefined || nextSeq > highSeq) return;
+  private checkSeq(key: string, nextSeq: number, highSeq: number | null | undefined): void {
+    if (highSeq === undefined || highSeq === null || nextSeq > highSeq) return;
     this.stats.seqRegressions++;
     log.warn(
       { device: key, nextSeq, highestStored: highSeq, regressions: this.stats.seqRegressions },
@@ -226,9 +249,12 @@ export class Ingest {
         payload,
       );
     }
+    let highestSeq: number | null | undefined;
     if (message.type === 'status' && message.birth !== undefined) {
       const seen = this.births.get(key) ?? -1;
-      if (message.state === 'online' && message.birth > seen) this.checkSeq(key, message.seq);
+      // A birth (online): the device may have lost its counter; the collector answers with this.
+      if (message.state === 'online') highestSeq = await this.highestSeq(fleet, device);
+      if (message.state === 'online' && message.birth > seen) this.checkSeq(key, message.seq, highestSeq);
       if (message.birth < seen) {
         this.stats.staleStatuses++;
         if (this.stats.staleStatuses <= 10 || this.stats.staleStatuses % 1000 === 0)
@@ -247,7 +273,9 @@ export class Ingest {
         await this.store.writeStatus(fleet, message, received);
         this.stats.statuses++;
         remember(this.lastSeenUs, key, Math.round(this.nowMs() * 1000));
-        return { kind: 'status' };
+        return message.state === 'online' && message.birth !== undefined
+          ? { kind: 'status', highestSeq }
+          : { kind: 'status' };
       }
       if (message.type === 'feedback') {
         await this.store.writeFeedback(fleet, message, received);

@@ -295,6 +295,21 @@ export class InfluxReader implements RecordReader {
 }
 
 /**
+ * The seq of the device's newest `inference` point, or null when it has none: its highest seq
+ * stored, as the answer to a birth needs it. `last()`, not `max()`: InfluxDB reads one block per
+ * series for it, where max() would read every point the device ever sent, at every birth of every
+ * device. The two agree unless the device's clock went back (a point's time is the record's start).
+ */
+export async function newestSeq(query: InfluxQuery, fleet: string, device: string): Promise<number | null> {
+  const seq = quoteIdent(INFERENCE_KEYS.seq);
+  const series = await query.all(
+    `SELECT last(${seq}) AS ${seq} FROM ${quoteIdent(MEASUREMENTS.inference)}${where(influxConditions({}, { fleet, device }))}`,
+  );
+  const value = series.flatMap(rowsOf)[0]?.[INFERENCE_KEYS.seq];
+  return typeof value === 'number' ? value : null;
+}
+
+/**
  * The last feedback of each record, by seq. One device's feedback is held at a time: a few numbers
  * per labelled record, far less than its records.
  */

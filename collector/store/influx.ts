@@ -22,7 +22,7 @@ import { deploymentLine } from './influx-deploy-lines.js';
 import { legacyLinesEntry, linesEntry, messageEntry, renderEntries } from './influx-entries.js';
 import { comparisonLine, inferenceLines } from './influx-lines.js';
 import { InfluxQuery } from './influx-query.js';
-import { InfluxReader } from './influx-read.js';
+import { InfluxReader, newestSeq } from './influx-read.js';
 import { TagGuard } from './influx-tags.js';
 import {
   type ComparisonWriter,
@@ -197,6 +197,14 @@ export class InfluxStore
 
   async writeFeedback(fleet: string, feedback: FeedbackMessage, received?: ReceivedPayload): Promise<void> {
     await this.runtime.append([messageEntry(fleet, feedback.device, feedback, received)]);
+  }
+
+  /**
+   * From InfluxDB (a bounded query, influx-read.ts): records still in the local spool are not
+   * counted, so the collector takes the higher of this and what its ingest stored since it started.
+   */
+  highestSeq(fleet: string, device: string): Promise<number | null> {
+    return newestSeq(this.query, fleet, device);
   }
 
   /** Writes life-cycle comparison results (measurement `comparison`, see influx-lines.ts). */

@@ -64,6 +64,18 @@ CREATE TABLE IF NOT EXISTS feedback (
 ) WITHOUT ROWID;
 `;
 
+/**
+ * The tables whose records number in a device's one seq space: the highest seq stored for a
+ * device (the answer to its birth, issue 12 item 7) is the highest over all of them. Each has
+ * (fleet, device, seq) as its primary key, so MAX(seq) of one device is an index lookup, not a scan
+ * (test/collector/seq-answer-store.test.ts checks the query plan).
+ */
+const SEQ_TABLES = ['inference'] as const;
+
+export const HIGHEST_SEQ_QUERY = `SELECT MAX(seq) AS seq FROM (${SEQ_TABLES.map(
+  (table) => `SELECT MAX(seq) AS seq FROM ${table} WHERE fleet = @fleet AND device = @device`,
+).join(' UNION ALL ')})`;
+
 /** How long a write waits for another connection's lock before it fails (and ingest retries), ms. */
 const BUSY_TIMEOUT_MS = 200;
 
@@ -178,6 +190,11 @@ export class SqliteStore implements Store, RecordWriter, RecordReader, Compariso
         correct: feedback.correct ? 1 : 0,
         atUs: feedback.atUs,
       });
+  }
+
+  async highestSeq(fleet: string, device: string): Promise<number | null> {
+    const row = this.open.prepare(HIGHEST_SEQ_QUERY).get({ fleet, device }) as { seq: number | null };
+    return row.seq;
   }
 
   // Reads (queries in sqlite-read.ts). better-sqlite3 is synchronous, so these are too; the

@@ -114,6 +114,13 @@ export interface RecordWriter {
   writeStatus(fleet: string, status: StatusMessage, received?: ReceivedPayload): Promise<void>;
   /** Keeps the label of (fleet, device, seq); a later feedback for the same record replaces it. */
   writeFeedback(fleet: string, feedback: FeedbackMessage, received?: ReceivedPayload): Promise<void>;
+  /**
+   * The highest seq stored for the device, or null when it has none: the collector's answer to a
+   * birth (cmd/seq) must survive a collector restart, so it comes from the store. Asked once per
+   * device connection, so it must stay cheap however many records the device has (an index lookup
+   * or a bounded query, never a scan).
+   */
+  highestSeq(fleet: string, device: string): Promise<number | null>;
 }
 
 /**

@@ -42,6 +42,7 @@ function switchable(failing: () => boolean): RecordStore & { stored: number[] } 
     close: async () => {},
     writeStatus: async () => {},
     writeFeedback: async () => {},
+    highestSeq: async () => (stored.length === 0 ? null : Math.max(...stored)),
     writeBatch: async (_fleet, _device, records) => {
       if (failing()) throw new Error('database is locked');
       stored.push(...records.map((r) => r.seq));
