@@ -1,11 +1,17 @@
-// Two test projects. `unit`: everything in this process, quick (`npm run test:unit`, 67 s on
-// this 2-core machine); starting another process fails there (test/support/unit-set.ts). `integration`: files
-// named *.int.test.ts, which start real processes (mosquitto, influxd, bin/edgewatt.js...), and
-// *.slow.test.ts, the long in-process runs. `npm test` (what .ci/run runs) runs both.
+// Three test projects; `npm test` (what .ci/run runs) runs all of them.
+// - `unit` (`npm run test:unit`): in-process and quick; starting another process fails there
+//   (test/support/unit-set.ts).
+// - `slow` (`npm run test:slow`): files named *.slow.test.ts, in-process too, but long: the
+//   statistical honesty checks that repeat an analysis 50–500 times on simulated data (coverage,
+//   A/A, false positives, power) and the long fuzz and training runs.
+// - `integration`: files named *.int.test.ts, which start real processes (mosquitto, influxd,
+//   bin/edgewatt.js...).
+// Measured times are in the README's test section.
 
 import { defineConfig } from 'vitest/config';
 
-const INTEGRATION = ['test/**/*.int.test.ts', 'test/**/*.slow.test.ts'];
+const INTEGRATION = ['test/**/*.int.test.ts'];
+const SLOW = ['test/**/*.slow.test.ts'];
 
 export default defineConfig({
   test: {
@@ -18,7 +24,15 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: INTEGRATION,
+          exclude: [...INTEGRATION, ...SLOW],
+          setupFiles: ['test/support/unit-set.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'slow',
+          include: SLOW,
           setupFiles: ['test/support/unit-set.ts'],
         },
       },

@@ -1,18 +1,17 @@
 // Test support: temp dirs, the demo model written once per test file, and a running stack
-// (embedded broker + collector + SQLite file) that tests start and stop themselves.
+// (embedded broker + collector + SQLite file) that tests start and stop themselves. About 80 test
+// files import this one for tempDir() and waitFor() alone, so the broker, collector, store and
+// TF.js are imported only when demoModel() or startStack() runs: importing them at the top cost
+// each of those files about a second of vitest's import time.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentConfig } from '../../agent/agent.js';
-import { type EmbeddedBroker, startEmbeddedBroker } from '../../collector/broker/embedded.js';
-import { Collector } from '../../collector/collector.js';
-import { SqliteStore } from '../../collector/store/sqlite.js';
-import { buildDemoCnn, DEMO_MODEL_VARIANT } from '../../models/demo/demo-cnn.js';
-import { generateKeys } from '../../models/sign/keys.js';
-import { loadRuntime } from '../../runtime/backend.js';
-import { saveWithManifest } from '../models/support.js';
+import type { EmbeddedBroker } from '../../collector/broker/embedded.js';
+import type { Collector } from '../../collector/collector.js';
+import type { SqliteStore } from '../../collector/store/sqlite.js';
 
 export function tempDir(prefix = 'edgewatt-test-'): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
@@ -27,6 +26,13 @@ const DEMO_KEY = 'demo-key';
  * key with `trustedKeys: [demoTrustedKey(modelPath)]` (or `--trusted-key`).
  */
 export async function demoModel(dir: string): Promise<string> {
+  const [{ loadRuntime }, { buildDemoCnn, DEMO_MODEL_VARIANT }, { generateKeys }, { saveWithManifest }] =
+    await Promise.all([
+      import('../../runtime/backend.js'),
+      import('../../models/demo/demo-cnn.js'),
+      import('../../models/sign/keys.js'),
+      import('../models/support.js'),
+    ]);
   const { tf } = await loadRuntime('wasm');
   const modelDir = join(dir, 'demo-cnn');
   const keys = await generateKeys(join(dir, DEMO_KEY));
@@ -79,6 +85,11 @@ export interface Stack {
 }
 
 export async function startStack(storePath: string): Promise<Stack> {
+  const [{ startEmbeddedBroker }, { Collector }, { SqliteStore }] = await Promise.all([
+    import('../../collector/broker/embedded.js'),
+    import('../../collector/collector.js'),
+    import('../../collector/store/sqlite.js'),
+  ]);
   const broker = await startEmbeddedBroker();
   const store = new SqliteStore(storePath);
   const collector = new Collector(store, { broker: broker.url });
