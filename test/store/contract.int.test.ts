@@ -254,6 +254,15 @@ for (const h of HARNESSES) {
         return () => store.close();
       }, 60_000);
 
+      it('says the highest seq stored per fleet and device (the answer to a birth), null for none', async () => {
+        const writer = capability(store, 'writeRecords');
+        expect(await writer.highestSeq('lab', 'pi4-a')).toBe(29);
+        expect(await writer.highestSeq('lab', 'pi4-b')).toBe(119);
+        expect(await writer.highestSeq('field', 'pi4-a')).toBe(9);
+        expect(await writer.highestSeq('lab', 'pi4-nobody')).toBeNull();
+        expect(await writer.highestSeq('nowhere', 'pi4-a')).toBeNull();
+      });
+
       it('stores each (fleet, device, seq) once, however often it was delivered', async () => {
         const reader = capability(store, 'readRecords');
         expect(await reader.countRecords()).toBe(60);

@@ -2,6 +2,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/edgewatt.js', import.meta.url));
@@ -32,4 +33,21 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd
     signal: signal as NodeJS.Signals | null,
   }));
   return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/**
+ * `edgewatt collector <args>` as a real process (log level info), resolved once it has subscribed
+ * to the broker. `args` come after `collector` (`--broker`, `--store`…).
+ */
+export async function startCollectorProcess(args: readonly string[], timeoutMs = 30_000): Promise<Running> {
+  const collector = runCli(['collector', ...args], { EDGEWATT_LOG_LEVEL: 'info' });
+  const deadline = Date.now() + timeoutMs;
+  while (!collector.stderr().includes('collector subscribed')) {
+    if (collector.child.exitCode !== null || Date.now() > deadline) {
+      collector.child.kill('SIGKILL');
+      throw new Error(`the collector did not subscribe within ${timeoutMs} ms:\n${collector.stderr()}`);
+    }
+    await sleep(20);
+  }
+  return collector;
 }
