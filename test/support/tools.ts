@@ -19,6 +19,8 @@ export const TOOLS = {
   cc: 'gcc',
   'g++': 'g++',
   script: 'bsdutils',
+  ip: 'iproute2',
+  tc: 'iproute2',
 } as const;
 
 export type Tool = keyof typeof TOOLS;
