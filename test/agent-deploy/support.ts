@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
+import type { CnnWidths } from '../../models/arch/cnn.js';
 import { generateKeys, readPrivateKey, signArtifactDir } from '../../models/sign/keys.js';
 import { ASSIGNMENT_COMMAND, type Assignment, signAssignment } from '../../protocol/deploy/index.js';
 import { buildTopic, type DeploymentMessage, decodeAs, topicFilter } from '../../protocol/index.js';
@@ -44,6 +45,8 @@ export interface ModelSpec {
   expires?: string;
   /** Wider layers: a larger artifact. */
   wide?: boolean;
+  /** Layer widths as given (a much wider model runs slower: more energy per inference). */
+  widths?: CnnWidths;
 }
 
 /** Writes a tiny CNN with the deployment fields in its manifest, signed with the model key. */
@@ -56,7 +59,11 @@ export async function writeModel(
   await writeTinyModel(tf, dir, {
     variant: spec.variant,
     seed: spec.seed,
-    ...(spec.wide ? { widths: { conv1: 8, conv2: 16, dense1: 32 } } : {}),
+    ...(spec.widths !== undefined
+      ? { widths: spec.widths }
+      : spec.wide
+        ? { widths: { conv1: 8, conv2: 16, dense1: 32 } }
+        : {}),
   });
   const path = join(dir, MANIFEST_FILE);
   const manifest = JSON.parse(readFileSync(path, 'utf8')) as ModelManifest;
