@@ -596,6 +596,7 @@ export class Agent {
    * `warmupInferences` unmeasured inferences, one per turn between two measured windows (so none
    * falls in a window or an idle gap, and serving pauses for one inference at a time, not for all).
    * Refused (and disposed) when it fails, or takes another input shape than the running model.
+   * Between the steps it yields to the timers, so a window that falls due is served first.
    */
   async stageModel(path: string, warmupInferences: number): Promise<LoadedModel> {
     const { tf } = await loadRuntime(this.config.backend);
@@ -607,6 +608,8 @@ export class Agent {
       throw error;
     });
     try {
+      // Loading ran synchronously in parts (graph build, weights): let a due window run now.
+      await sleep(0);
       if (next.inputShape.join(',') !== this.model.inputShape.join(',')) {
         throw new ModelLoadError(
           `model ${path} takes input [${next.inputShape.join(', ')}], the running one [${this.model.inputShape.join(', ')}]; keeping the running model`,
@@ -616,6 +619,9 @@ export class Agent {
         const inputs = randomInputPool(tf, next.inputShape, this.config.batchSize);
         try {
           for (let i = 0; i < warmupInferences; i++) {
+            // A turn of the queue is handed on at once: without a timer turn in between, the
+            // warm-ups would take every turn and the serving loop (woken by a timer) none.
+            if (i > 0) await sleep(0);
             await this.exclusive(async () => {
               runInference(next, inputs.next().input);
               // What ran since the last window was not idle: the sensor must not take it as an idle gap.

@@ -75,14 +75,17 @@ export class Deployer {
       onMessage: () => this.link?.flush(),
       ...(config.hook === undefined ? {} : { hook: config.hook }),
     });
-    this.rememberRunningRelease();
+    // Whatever the deployer does waits for this first journal write (ordered with it).
+    this.chain = this.rememberRunningRelease().catch((error: unknown) => {
+      log.error({ err: error }, 'deployment journal not written at start');
+    });
     this.link = new DeployLink({
       publisher: agent.publisher,
       fleet: config.fleet,
       device: config.device,
       onAssignment: (payload) => this.offer(payload),
       pending: () => this.journal.journal.outbox,
-      acknowledge: (seq) => this.journal.acknowledge(seq),
+      acknowledge: (seq) => void this.journal.acknowledge(seq),
     });
     const active = journal.journal.active;
     if (active !== null) {
@@ -90,17 +93,17 @@ export class Deployer {
         { deploymentId: active.assignment.deploymentId, phase: active.phase, attempt: active.attempt },
         'resuming the deployment the agent stopped in',
       );
-      this.startRun(active.assignment, null);
+      this.chain = this.chain.then(() => this.startRun(active.assignment, null));
     }
   }
 
   /** The release of the model the agent was started with counts as committed (rollback protection). */
-  private rememberRunningRelease(): void {
+  private async rememberRunningRelease(): Promise<void> {
     const manifest = this.agent.runningModel.manifest;
     if (manifest === null || this.journal.journal.current !== null) return;
     const highest: Record<string, LineRelease> = withCommitted(this.journal.journal.highest, manifest);
     if (JSON.stringify(highest) !== JSON.stringify(this.journal.journal.highest)) {
-      this.journal.update((journal) => {
+      await this.journal.update((journal) => {
         journal.highest = highest;
       });
     }
@@ -142,7 +145,7 @@ export class Deployer {
       if (!isDeploymentRefusal(error)) throw error;
       const key = payloadKey(payload);
       if (journal.finished.includes(key)) return; // the same retained payload, refused before
-      this.refuse(payload, key, error.reason, error.message);
+      await this.refuse(payload, key, error.reason, error.message);
       return;
     }
     if (journal.finished.includes(assignment.deploymentId)) return;
@@ -185,7 +188,7 @@ export class Deployer {
   /** The device already runs the assigned model: apply its tags and report it committed. */
   private async converged(assignment: Assignment): Promise<void> {
     await this.agent.restoreModel(this.agent.runningModel, tagsOf(assignment.tags));
-    this.journal.announce(
+    await this.journal.announce(
       {
         atUs: wallClockUs(),
         deploymentId: assignment.deploymentId,
@@ -213,15 +216,15 @@ export class Deployer {
   }
 
   /** Reports a refused assignment, with the ids it claims (unverified: for the report only). */
-  private refuse(
+  private async refuse(
     payload: Buffer,
     key: string,
     reason: Parameters<JournalStore['announce']>[0]['reason'],
     detail: string,
-  ): void {
+  ): Promise<void> {
     const claimed = claimedIds(payload);
     log.warn({ reason, detail, ...claimed }, 'assignment refused; keeping the model that runs');
-    this.journal.announce(
+    await this.journal.announce(
       {
         atUs: wallClockUs(),
         deploymentId: claimed.deploymentId,
@@ -251,6 +254,7 @@ export class Deployer {
   async close(): Promise<void> {
     this.closed = true;
     await this.link.close();
+    await this.journal.flushed();
   }
 
   kill(): void {

@@ -3,13 +3,15 @@
 // (<state-dir>/deploy/state.json). Each transition writes the new phase and the status message
 // that announces it in the same write, so a phase is never entered unannounced and a message is
 // never sent for a phase that was not persisted; messages leave the journal once the broker
-// acknowledged them (link.ts).
+// acknowledged them (link.ts). Writes are asynchronous (fsync in the thread pool) and made in call
+// order: the agent keeps serving inferences while a transition is made durable, and the machine
+// awaits each write before the work of the phase it announces.
 
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { EdgewattError } from '../../common/errors.js';
-import { writeFileAtomicSync } from '../../common/files.js';
+import { writeFileAtomic } from '../../common/files.js';
 import { logger } from '../../common/logger.js';
 import {
   type Assignment,
@@ -131,11 +133,16 @@ const emptyJournal = (): Journal => ({
   droppedMessages: 0,
 });
 
-/** The journal file and the one copy of it in memory; every change is written before it returns. */
+/** The journal file and the one copy of it in memory; every change is written before it resolves. */
 export class JournalStore {
   readonly dir: string;
   private readonly path: string;
   private state: Journal;
+  /** The last write queued: the next starts after it (writes never overtake one another). */
+  private writing: Promise<unknown> = Promise.resolve();
+  /** Seqs the broker acknowledged that are still in the journal's outbox on disk. */
+  private readonly acknowledged = new Set<number>();
+  private acknowledgeQueued = false;
 
   constructor(stateDir: string) {
     this.dir = join(stateDir, DEPLOY_DIR);
@@ -167,33 +174,49 @@ export class JournalStore {
     return this.state;
   }
 
-  /** Applies `change` to a copy and makes it durable; the copy in memory changes only after the write. */
-  update(change: (journal: Journal) => void): Readonly<Journal> {
-    const next = structuredClone(this.state);
-    change(next);
-    if (next.finished.length > KEPT_FINISHED) next.finished = next.finished.slice(-KEPT_FINISHED);
-    if (next.outbox.length > MAX_QUEUED_MESSAGES) {
-      const dropped = next.outbox.length - MAX_QUEUED_MESSAGES;
-      next.outbox = next.outbox.slice(dropped);
-      next.droppedMessages += dropped;
-      log.warn(
-        { dropped, total: next.droppedMessages },
-        'deployment status outbox full: oldest messages dropped',
-      );
-    }
-    writeFileAtomicSync(this.path, JSON.stringify(next));
-    this.state = next;
-    return next;
+  /**
+   * Applies `change` to a copy of the journal as every earlier update left it and makes it durable
+   * (atomic write, file and directory fsync, off the event loop); the copy in memory changes only
+   * after the write, and the promise resolves then. Updates are written in call order.
+   */
+  update(change: (journal: Journal) => void): Promise<Readonly<Journal>> {
+    const written = this.writing.then(async () => {
+      const next = structuredClone(this.state);
+      change(next);
+      if (next.finished.length > KEPT_FINISHED) next.finished = next.finished.slice(-KEPT_FINISHED);
+      if (next.outbox.length > MAX_QUEUED_MESSAGES) {
+        const dropped = next.outbox.length - MAX_QUEUED_MESSAGES;
+        next.outbox = next.outbox.slice(dropped);
+        next.droppedMessages += dropped;
+        log.warn(
+          { dropped, total: next.droppedMessages },
+          'deployment status outbox full: oldest messages dropped',
+        );
+      }
+      const gone = [...this.acknowledged]; // not in `next` (the state in memory never holds them)
+      await writeFileAtomic(this.path, JSON.stringify(next));
+      for (const seq of gone) this.acknowledged.delete(seq);
+      // Acknowledgements that arrived during the write stay out of memory too.
+      this.state = this.withoutAcknowledged(next);
+      return this.state;
+    });
+    this.writing = written.catch(() => undefined);
+    return written;
+  }
+
+  private withoutAcknowledged(journal: Journal): Journal {
+    if (this.acknowledged.size === 0) return journal;
+    return { ...journal, outbox: journal.outbox.filter((m) => !this.acknowledged.has(m.seq)) };
   }
 
   /** Adds a status message (numbered here) to the outbox, with whatever else changes in the same write. */
-  announce(
+  async announce(
     message: Omit<DeploymentMessage, 'seq' | 'v' | 'type' | 'device'>,
     device: string,
     change: (journal: Journal) => void = () => undefined,
-  ): DeploymentMessage {
+  ): Promise<DeploymentMessage> {
     let sent: DeploymentMessage | undefined;
-    this.update((journal) => {
+    await this.update((journal) => {
       change(journal);
       sent = { v: 1, type: 'deployment', device, seq: journal.nextSeq, ...message };
       journal.nextSeq++;
@@ -202,11 +225,33 @@ export class JournalStore {
     return sent as DeploymentMessage;
   }
 
-  /** The broker acknowledged the message with this seq. */
-  acknowledge(seq: number): void {
-    if (!this.state.outbox.some((m) => m.seq === seq)) return;
-    this.update((journal) => {
-      journal.outbox = journal.outbox.filter((m) => m.seq !== seq);
-    });
+  /**
+   * The broker acknowledged the message with this seq: it leaves the outbox in memory at once and
+   * on disk with the next write (one write for the acknowledgements that arrive meanwhile, not one
+   * each). A restart before that sends it again; the collector keeps (device, seq) once.
+   */
+  acknowledge(seq: number): Promise<void> {
+    if (!this.state.outbox.some((m) => m.seq === seq)) return Promise.resolve();
+    this.acknowledged.add(seq);
+    this.state = this.withoutAcknowledged(this.state);
+    if (this.acknowledgeQueued) return this.flushed();
+    this.acknowledgeQueued = true;
+    return this.update(() => {
+      this.acknowledgeQueued = false;
+    }).then(
+      () => undefined,
+      (error: unknown) => {
+        this.acknowledgeQueued = false;
+        log.warn(
+          { err: (error as Error).message },
+          'deployment journal not written after an acknowledgement',
+        );
+      },
+    );
+  }
+
+  /** Resolves when every write queued so far is on disk. */
+  async flushed(): Promise<void> {
+    await this.writing;
   }
 }

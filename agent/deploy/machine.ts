@@ -119,16 +119,19 @@ export class DeploymentMachine {
 
   constructor(private readonly options: MachineOptions) {}
 
-  /** Announces `state` (with its reason) and persists `change` in the same write. */
-  private announce(
+  /**
+   * Announces `state` (with its reason) and persists `change` in the same write; resolves once it
+   * is durable. The write runs off the event loop, so the running model keeps serving meanwhile.
+   */
+  private async announce(
     active: ActiveDeployment,
     state: DeploymentState,
     extra: { reason?: DeploymentReason; detail?: string; bytes?: number },
     change: (journal: Journal) => void,
-  ): void {
+  ): Promise<void> {
     const { assignment } = active;
     const previous = active.previousModelId ?? this.options.effects.runningModelId();
-    this.options.journal.announce(
+    await this.options.journal.announce(
       {
         atUs: wallClockUs(),
         deploymentId: assignment.deploymentId,
@@ -158,14 +161,14 @@ export class DeploymentMachine {
   }
 
   /** Enters `phase`: persisted with its message before any of its work starts. */
-  private enter(
+  private async enter(
     active: ActiveDeployment,
     phase: ActivePhase,
     extra: { reason?: DeploymentReason; detail?: string } = {},
-  ): ActiveDeployment {
+  ): Promise<ActiveDeployment> {
     const next: ActiveDeployment = { ...active, phase, ...extra };
     if (phase === 'downloading') this.bytes = this.options.effects.downloadedBytes(next);
-    this.announce(
+    await this.announce(
       next,
       phase,
       { ...extra, ...(phase === 'downloading' ? { bytes: this.bytes } : {}) },
@@ -177,12 +180,12 @@ export class DeploymentMachine {
   }
 
   /** Ends the deployment in a terminal state, in one write with the journal's other changes. */
-  private finish(
+  private async finish(
     step: StepContext,
     state: TerminalOutcome,
     extra: { reason?: DeploymentReason; detail?: string },
-  ): void {
-    this.announce(
+  ): Promise<void> {
+    await this.announce(
       step.active,
       state,
       { ...extra, ...(state === 'committed' ? { bytes: this.bytes } : {}) },
@@ -206,22 +209,25 @@ export class DeploymentMachine {
     const stored = this.options.journal.journal.active;
     if (fresh !== null) {
       const previousModelId = this.options.effects.runningModelId();
-      active = this.enter({ ...fresh, phase: 'downloading', attempt: 1, previousModelId }, 'downloading');
+      active = await this.enter(
+        { ...fresh, phase: 'downloading', attempt: 1, previousModelId },
+        'downloading',
+      );
     } else if (stored !== null) {
       const attempt = stored.attempt + 1;
       if (attempt > this.options.maxAttempts) {
         // Loop guard: this deployment crashed the agent (or was cut by power) too often.
         const detail = `attempt ${attempt} of at most ${this.options.maxAttempts}: giving up`;
         if (SWITCHED.has(stored.phase) || stored.phase === 'rolling-back') {
-          active = this.enter({ ...stored, attempt }, 'rolling-back', { reason: 'crash-loop', detail });
+          active = await this.enter({ ...stored, attempt }, 'rolling-back', { reason: 'crash-loop', detail });
         } else {
           const step = this.stepOf({ ...stored, attempt }, signal);
-          this.finish(step, 'failed', { reason: 'crash-loop', detail });
+          await this.finish(step, 'failed', { reason: 'crash-loop', detail });
           await this.settle(step, 'failed');
           return 'failed';
         }
       } else {
-        active = this.enter(
+        active = await this.enter(
           { ...stored, attempt },
           RESUME_AT[stored.phase],
           stored.phase === 'rolling-back'
@@ -278,11 +284,11 @@ export class DeploymentMachine {
         outcome === 'failed' ||
         outcome === 'refused'
       ) {
-        this.finish(step, outcome, extra);
+        await this.finish(step, outcome, extra);
         await this.settle(step, outcome);
         return outcome;
       }
-      active = this.enter(active, outcome, outcome === 'rolling-back' ? extra : {});
+      active = await this.enter(active, outcome, outcome === 'rolling-back' ? extra : {});
     }
   }
 
