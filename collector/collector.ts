@@ -41,6 +41,11 @@ export interface CollectorConfig {
    * acknowledged once the handler resolves (it stores them).
    */
   onDeployment?: ((fleet: string, message: DeploymentMessage) => void | Promise<void>) | undefined;
+  /**
+   * Placement commands (`cmd/placement`, retained): subscribed to when given, so the collector knows
+   * what each device's topic holds (experiments put it back when they end). An empty payload clears it.
+   */
+  onPlacementCommand?: ((topic: string, payload: Uint8Array) => void) | undefined;
 }
 
 /** The broker user of member `member` of `members`: the collector's own name when it has one connection. */
@@ -107,7 +112,9 @@ export class Collector {
       // session's stop, which must stay unacknowledged for the broker to redeliver.
       const handled = packet.topic.endsWith('/deployment')
         ? this.handleDeployment(packet.topic, payload)
-        : this.ingest.handle(packet.topic, payload);
+        : packet.topic.endsWith('/cmd/placement')
+          ? Promise.resolve(this.config.onPlacementCommand?.(packet.topic, payload))
+          : this.ingest.handle(packet.topic, payload);
       handled
         .then((outcome) => {
           // A device's birth: tell it the highest seq stored for it (seq-answer.ts). Not for the
@@ -146,7 +153,8 @@ export class Collector {
     const data = [shared(topicFilter('inference')), shared(topicFilter('feedback'))];
     // Deployment reports go to member 0 only: each device's transitions stay in order.
     const deployment = this.config.onDeployment === undefined ? [] : [topicFilter('deployment')];
-    const filters = member === 0 ? [...data, topicFilter('status'), ...deployment] : data;
+    const placement = this.config.onPlacementCommand === undefined ? [] : ['edgewatt/v1/+/+/cmd/placement'];
+    const filters = member === 0 ? [...data, topicFilter('status'), ...deployment, ...placement] : data;
     await client.subscribeAsync(filters, { qos: 1 });
     this.filters.set(client, filters);
     return client;

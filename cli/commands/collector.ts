@@ -5,7 +5,9 @@ import { Command } from 'commander';
 import { collectorMetricsSource } from '../../collector/api/metrics.js';
 import { Collector } from '../../collector/collector.js';
 import { type Deployment, openDeployment } from '../../collector/deploy/index.js';
+import { collectorBoards } from '../../collector/experiments/collector-boards.js';
 import { startExperimentDriver } from '../../collector/experiments/index.js';
+import { RetainedPlacements } from '../../collector/experiments/placement.js';
 import { liveAnalyses } from '../../collector/experiments/report/live.js';
 import { capability, createStore, optionalCapability } from '../../collector/store/index.js';
 import { gatherFleetView } from '../../collector/web/fleet-view.js';
@@ -31,6 +33,7 @@ export function collectorCommand(): Command {
       if ((config.httpCert === undefined) !== (config.httpKey === undefined))
         throw new ConfigError('--http-cert and --http-key go together: give both to serve HTTPS, or neither');
       let apiUrl: string | undefined;
+      const placements = new RetainedPlacements();
       const deployment: Deployment = openDeployment(
         {
           dataDir: config.dataDir,
@@ -47,6 +50,11 @@ export function collectorCommand(): Command {
         ...config,
         ...brokerOptions(config),
         onDeployment: (fleet, message) => deployment.handle(fleet, message),
+        // What each device's cmd/placement holds: experiments put it back when they end.
+        onPlacementCommand:
+          deployment.service === undefined
+            ? undefined
+            : (topic, payload) => placements.observe(topic, payload),
       });
       configureIngest(collector.ingest, config);
       // Points a buffering store's server refuses after the ack (InfluxDB 400) are dead-lettered whole.
@@ -58,7 +66,17 @@ export function collectorCommand(): Command {
       const experiments =
         deployment.service === undefined
           ? undefined
-          : startExperimentDriver({ dataDir: config.dataDir, port: deployment.service, reader });
+          : startExperimentDriver({
+              dataDir: config.dataDir,
+              port: deployment.service,
+              boards: collectorBoards({
+                service: deployment.service,
+                reader,
+                placements,
+                publish: (topic, payload, options) => collector.publish(topic, payload, options),
+              }),
+              reader,
+            });
       const api = await startHttpApi(config, config.store, {
         metrics,
         fleet: () => gatherFleetView(reader, metrics),

@@ -118,7 +118,9 @@ export function experimentCommand(): Command {
     });
 
   addSchemaOptions(experiment.command('stop'), experimentStopSchema, SECTION)
-    .description('stop an experiment: no more assignments; the boards keep the model they run')
+    .description(
+      'stop an experiment: no more assignments; the collector puts each board back (its pre-experiment model and placement, experiment tags cleared)',
+    )
     .argument('<id>', 'experiment id')
     .action(async (id: string, _options, command: Command) => {
       const config = await resolveConfig(experimentStopSchema, SECTION, command);
@@ -131,7 +133,9 @@ export function experimentCommand(): Command {
         }
         const now = Date.now();
         db.end(id, 'stopped', now, config.reason);
-        out(`experiment ${id} stopped at ${new Date(now).toISOString()}; its analysis ends there\n`);
+        out(
+          `experiment ${id} stopped at ${new Date(now).toISOString()}; its analysis ends there. The collector (same --data-dir) puts each board back: its pre-experiment model and placement, experiment tags cleared ("edgewatt experiment status ${id}" shows when)\n`,
+        );
       } finally {
         db.close();
       }

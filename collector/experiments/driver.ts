@@ -4,34 +4,29 @@
 // it needs is in the state database, so a restarted driver resumes: the schedule is re-derived
 // from the seed and start time, and the assignments already published are not sent again.
 // Guardrails: an arm whose board crosses a limit is stopped; its boards run the first arm instead.
+// With a BoardPort, each assignment goes with the arm's retained placement command (edge, offload,
+// auto; tagged with the experiment and arm), and an experiment that is stopped or finishes puts
+// each board back as it was before (restore.ts).
 
 import { logger } from '../../common/logger.js';
 import type { RecordReader } from '../store/index.js';
 import { aggregatorFor } from './analyse.js';
 import type { Experiment } from './experiment-file.js';
+import { encodePlacementCommand } from './placement.js';
+import type { AssignmentPort, BoardPort } from './ports.js';
+import { captureBefore, restoreBoards } from './restore.js';
 import { buildSchedule, type Period } from './schedule.js';
 import type { ExperimentDb, StoredExperiment } from './state-db.js';
 
 const log = logger('collector.experiments');
 
-/**
- * The deployment switching API (deploy contract; collector/deploy/assign.ts's DeploymentService
- * has this method): signs and publishes the assignment retained on the device's cmd/model topic.
- */
-export interface AssignmentPort {
-  publishAssignment(request: {
-    fleet: string;
-    device: string;
-    deploymentId: string;
-    modelId: string;
-    probationS: number;
-    tags?: { experiment?: string; arm?: string; placement?: 'edge' | 'offload' | 'auto' };
-  }): Promise<unknown>;
-}
+export type { AssignmentPort, BoardPort } from './ports.js';
 
 export interface DriverOptions {
   db: ExperimentDb;
   port: AssignmentPort;
+  /** Placement commands and restoring boards at the end; absent: assignments only (nothing restored). */
+  boards?: BoardPort;
   /** For guardrails: the records so far. Absent: guardrails are only checked at analysis. */
   reader?: RecordReader;
   nowMs?: () => number;
@@ -93,6 +88,10 @@ export class ExperimentDriver {
         await this.assign(experiment, period, stopped, now);
       }
     }
+    const boards = this.options.boards;
+    if (boards === undefined) return;
+    for (const ended of [...this.options.db.list('stopped'), ...this.options.db.list('finished')])
+      await restoreBoards(this.options.db, this.options.port, boards, ended.experiment, now);
   }
 
   private async assign(
@@ -104,7 +103,9 @@ export class ExperimentDriver {
     const control = experiment.arms[0] as Experiment['arms'][number];
     const scheduled = experiment.arms.find((a) => a.id === period.arm) ?? control;
     const arm = stopped.has(scheduled.id) ? control : scheduled;
+    const boards = this.options.boards;
     try {
+      if (boards !== undefined) await captureBefore(this.options.db, boards, experiment, period.device, now);
       await this.options.port.publishAssignment({
         fleet: experiment.fleet,
         device: period.device,
@@ -113,6 +114,19 @@ export class ExperimentDriver {
         probationS: experiment.probationS,
         tags: { experiment: experiment.id, arm: arm.id, placement: arm.placement },
       });
+      // The agent runs the arm's placement and tags what it makes with the experiment and arm.
+      await boards?.publishPlacement(
+        experiment.fleet,
+        period.device,
+        encodePlacementCommand({
+          v: 1,
+          placement: arm.placement,
+          ...(arm.server === undefined ? {} : { server: arm.server }),
+          experiment: experiment.id,
+          arm: arm.id,
+          reason: `experiment ${experiment.id} period ${period.period + 1}`,
+        }),
+      );
       this.options.db.recordAssignment({
         experiment: experiment.id,
         device: period.device,

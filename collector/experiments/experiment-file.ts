@@ -37,6 +37,11 @@ export const armSchema = z.strictObject({
   model: sha256,
   variant: z.string().min(1).optional(),
   placement: z.enum(['edge', 'offload', 'auto']).default('edge'),
+  /** The inference server for offload/auto (the placement command's `server`); absent: the agent's --offload-server. */
+  server: z
+    .string()
+    .regex(/^https?:\/\/\S+$/, 'expected the inference server as an http(s) URL, e.g. https://serve.lan:8790')
+    .optional(),
 });
 
 const selectorSchema = z.strictObject({

@@ -7,7 +7,7 @@ import { parseScenario, type Scenario } from '../lifecycle/index.js';
 import type { RecordReader } from '../store/index.js';
 import { analyseStore } from './analyse.js';
 import type { AnalysisResult } from './analysis-result.js';
-import { type AssignmentPort, ExperimentDriver, scheduleOfStored } from './driver.js';
+import { type AssignmentPort, type BoardPort, ExperimentDriver, scheduleOfStored } from './driver.js';
 import { type Experiment, ExperimentFileError, parseExperiment } from './experiment-file.js';
 import { resolveDevices } from './plan.js';
 import { ExperimentDb, type StoredExperiment } from './state-db.js';
@@ -65,6 +65,9 @@ export interface ExperimentStatus {
     scheduledArm: string | null;
     assignedArm: string | null;
     assignedAt: string | null;
+    /** When the collector put the board back after the end (model, tags, placement), and how; null: not yet. */
+    restoredAt: string | null;
+    restore: string | null;
   }[];
   stoppedArms: { arm: string; reason: string; at: string }[];
   assignmentsPublished: number;
@@ -78,6 +81,7 @@ export function experimentStatus(db: ExperimentDb, id: string, nowMs: number): E
   const live = stored.state === 'running' && index >= 0 && index < experiment.periods;
   const schedule = scheduleOfStored(stored);
   const assignments = db.assignments(id);
+  const before = new Map(db.boardsBefore(id).map((b) => [b.device, b]));
   const iso = (ms: number) => new Date(ms).toISOString();
   return {
     id,
@@ -96,6 +100,11 @@ export function experimentStatus(db: ExperimentDb, id: string, nowMs: number): E
           : null,
         assignedArm: last?.arm ?? null,
         assignedAt: last === undefined ? null : iso(last.publishedAtMs),
+        restoredAt: (() => {
+          const at = before.get(device)?.restoredAtMs;
+          return at === undefined || at === null ? null : iso(at);
+        })(),
+        restore: before.get(device)?.restoreNote ?? null,
       };
     }),
     stoppedArms: db.armStops(id).map((s) => ({ arm: s.arm, reason: s.reason, at: iso(s.atMs) })),
@@ -109,7 +118,7 @@ export function formatStatus(s: ExperimentStatus): string {
     `period now: ${s.currentPeriod === null ? '—' : s.currentPeriod + 1}; assignments published: ${s.assignmentsPublished}`,
     ...s.boards.map(
       (b) =>
-        `  ${b.device.padEnd(16)} scheduled ${b.scheduledArm ?? '—'}, last assigned ${b.assignedArm ?? '—'}${b.assignedAt === null ? '' : ` at ${b.assignedAt}`}`,
+        `  ${b.device.padEnd(16)} scheduled ${b.scheduledArm ?? '—'}, last assigned ${b.assignedArm ?? '—'}${b.assignedAt === null ? '' : ` at ${b.assignedAt}`}${b.restoredAt === null ? (s.state === 'running' ? '' : '; not restored yet (the collector does it)') : `; restored at ${b.restoredAt}: ${b.restore}`}`,
     ),
     ...s.stoppedArms.map((a) => `  arm ${a.arm} stopped at ${a.at}: ${a.reason}`),
   ];
@@ -154,6 +163,8 @@ export async function analyseExperiment(
 export function startExperimentDriver(options: {
   dataDir: string;
   port: AssignmentPort;
+  /** Placement commands and restoring boards when an experiment ends. */
+  boards?: BoardPort | undefined;
   reader?: RecordReader | undefined;
   tickMs?: number;
 }): { db: ExperimentDb; driver: ExperimentDriver; close(): Promise<void> } {
@@ -161,6 +172,7 @@ export function startExperimentDriver(options: {
   const driver = new ExperimentDriver({
     db,
     port: options.port,
+    ...(options.boards === undefined ? {} : { boards: options.boards }),
     ...(options.reader === undefined ? {} : { reader: options.reader }),
   });
   driver.start(options.tickMs ?? 1000);

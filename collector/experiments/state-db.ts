@@ -1,7 +1,8 @@
 // The experiments the collector runs, persisted in one SQLite file so a restarted driver resumes
 // where it was: each experiment's validated file, its boards and start time (the schedule is
 // re-derived from these and the seed), its state, every assignment published, and arms stopped by
-// a guardrail. Analysis reads the same rows to know what was planned.
+// a guardrail. Analysis reads the same rows to know what was planned. Each board's state before the
+// experiment first touched it (model, placement command) is kept too, and when it was put back.
 
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -34,6 +35,22 @@ export interface PublishedAssignment {
   publishedAtMs: number;
 }
 
+/** A board as it was before the experiment's first assignment, and whether it was put back. */
+export interface BoardBefore {
+  experiment: string;
+  device: string;
+  /** The model it was assigned or ran (retained assignment, else its last status); null: unknown. */
+  modelId: string | null;
+  /** The tags of its retained assignment then (without experiment/arm); null: none. */
+  tagsJson: string | null;
+  /** Its retained cmd/placement payload then (UTF-8 JSON); null: the topic held none. */
+  placement: string | null;
+  capturedAtMs: number;
+  restoredAtMs: number | null;
+  /** What the restore did or could not do. */
+  restoreNote: string | null;
+}
+
 export interface ArmStop {
   experiment: string;
   arm: string;
@@ -61,6 +78,17 @@ CREATE TABLE IF NOT EXISTS experiment_assignments (
   model_id TEXT NOT NULL,
   published_at_ms INTEGER NOT NULL,
   PRIMARY KEY (experiment, device, period)
+);
+CREATE TABLE IF NOT EXISTS experiment_boards (
+  experiment TEXT NOT NULL,
+  device TEXT NOT NULL,
+  model_id TEXT,
+  tags_json TEXT,
+  placement TEXT,
+  captured_at_ms INTEGER NOT NULL,
+  restored_at_ms INTEGER,
+  restore_note TEXT,
+  PRIMARY KEY (experiment, device)
 );
 CREATE TABLE IF NOT EXISTS experiment_arm_stops (
   experiment TEXT NOT NULL,
@@ -178,6 +206,41 @@ export class ExperimentDb {
         )
         .all(experiment) as PublishedAssignment[]
     ).map((a) => ({ ...a }));
+  }
+
+  /** Keeps a board's pre-experiment state; the first capture wins (a restarted driver keeps it). */
+  recordBoardBefore(before: Omit<BoardBefore, 'restoredAtMs' | 'restoreNote'>): void {
+    this.db
+      .prepare(
+        `INSERT OR IGNORE INTO experiment_boards (experiment, device, model_id, tags_json, placement, captured_at_ms)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        before.experiment,
+        before.device,
+        before.modelId,
+        before.tagsJson,
+        before.placement,
+        before.capturedAtMs,
+      );
+  }
+
+  boardsBefore(experiment: string): BoardBefore[] {
+    return this.db
+      .prepare(
+        `SELECT experiment, device, model_id AS modelId, tags_json AS tagsJson, placement,
+                captured_at_ms AS capturedAtMs, restored_at_ms AS restoredAtMs, restore_note AS restoreNote
+         FROM experiment_boards WHERE experiment = ? ORDER BY device`,
+      )
+      .all(experiment) as BoardBefore[];
+  }
+
+  markRestored(experiment: string, device: string, atMs: number, note: string): void {
+    this.db
+      .prepare(
+        'UPDATE experiment_boards SET restored_at_ms = ?, restore_note = ? WHERE experiment = ? AND device = ?',
+      )
+      .run(atMs, note, experiment, device);
   }
 
   stopArm(stop: ArmStop): void {

@@ -81,11 +81,34 @@ describeWith(['mosquitto'], 'the collector drives an experiment', () => {
     ]);
     const device = await mqtt.connectAsync(mosquitto.url, { clientId: 'watcher' });
     const received = new Map<string, Buffer>();
-    device.on('message', (topic, payload) => received.set(topic, payload));
-    await device.subscribeAsync('edgewatt/v1/lab/+/cmd/model', { qos: 1 });
+    const latest = new Map<string, Buffer>();
+    device.on('message', (topic, payload) => {
+      if (!received.has(topic)) received.set(topic, payload); // the first: the experiment's
+      latest.set(topic, payload);
+    });
+    const placementsSeen: { topic: string; payload: string }[] = [];
+    device.on('message', (topic, payload) => {
+      if (topic.endsWith('/cmd/placement')) placementsSeen.push({ topic, payload: String(payload) });
+    });
+    await device.subscribeAsync(['edgewatt/v1/lab/+/cmd/model', 'edgewatt/v1/lab/+/cmd/placement'], {
+      qos: 1,
+    });
     let exit: Awaited<typeof collector.exited>;
+    let restored: { boards: { restore: string | null }[] };
     try {
-      await waitFor('two assignments', () => received.size === 2, 20_000);
+      await waitFor('two assignments and two placement commands', () => received.size === 4, 20_000);
+      // `experiment stop` (another process) while the collector runs: the collector puts the boards
+      // back. Neither had a model or placement command before, so each keeps its arm's model, untagged,
+      // and its placement command is cleared (an empty retained payload).
+      const stopped = await cli(['experiment', 'stop', 'drive-cli', '--data-dir', dataDir]);
+      expect(stopped.code, stopped.stderr).toBe(0);
+      await waitFor(
+        'both placement commands cleared',
+        () => placementsSeen.filter((p) => p.payload === '').length === 2,
+        20_000,
+      );
+      const status = await cli(['experiment', 'status', 'drive-cli', '--data-dir', dataDir, '--json']);
+      restored = JSON.parse(status.stdout);
     } finally {
       await device.endAsync();
       collector.child.kill('SIGTERM');
@@ -94,6 +117,22 @@ describeWith(['mosquitto'], 'the collector drives an experiment', () => {
     expect(exit, collector.stderr()).toEqual({ code: 0, signal: null }); // the driver stops with it
     const trusted = [loadTrustedKey(deployKeys.publicKeyPath)];
     const arms: string[] = [];
+    for (const name of ['pi-1', 'pi-2']) {
+      const placement = placementsSeen.find((p) => p.topic === `edgewatt/v1/lab/${name}/cmd/placement`);
+      expect(JSON.parse(placement?.payload ?? '{}')).toMatchObject({
+        v: 1,
+        placement: 'edge',
+        experiment: 'drive-cli',
+      });
+    }
+    expect(restored.boards.map((b) => b.restore)).toEqual([
+      expect.stringMatching(
+        /^pre-experiment model unknown: kept [0-9a-f]{12}, experiment tags cleared; placement command cleared/,
+      ),
+      expect.stringMatching(
+        /^pre-experiment model unknown: kept [0-9a-f]{12}, experiment tags cleared; placement command cleared/,
+      ),
+    ]);
     for (const name of ['pi-1', 'pi-2']) {
       const payload = received.get(`edgewatt/v1/lab/${name}/cmd/model`);
       if (payload === undefined) throw new Error(`no assignment for ${name}`);
@@ -107,6 +146,16 @@ describeWith(['mosquitto'], 'the collector drives an experiment', () => {
       expect(a.modelId).toBe(a.tags?.arm === 'dense' ? dense.modelId : pruned.modelId);
       expect(a.tags?.experiment).toBe('drive-cli');
       arms.push(a.tags?.arm ?? '');
+      const back = verifyAssignment(
+        new Uint8Array(latest.get(`edgewatt/v1/lab/${name}/cmd/model`) ?? Buffer.alloc(0)),
+        trusted,
+        { fleet: 'lab', device: name, nowMs: Date.now() },
+      );
+      expect([back.deploymentId, back.modelId, back.tags]).toEqual([
+        'drive-cli.restore',
+        a.modelId,
+        undefined,
+      ]);
     }
     const status = await cli(['experiment', 'status', 'drive-cli', '--data-dir', dataDir, '--json']);
     const parsed = JSON.parse(status.stdout) as {

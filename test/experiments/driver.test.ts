@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type AssignmentPort,
+  type BoardPort,
   ExperimentDriver,
   scheduleOfStored,
 } from '../../collector/experiments/driver.js';
 import { parseExperiment } from '../../collector/experiments/experiment-file.js';
+import type { AssignmentTags } from '../../collector/experiments/ports.js';
 import { ExperimentDb } from '../../collector/experiments/state-db.js';
 import type { RecordReader, StoredRecord } from '../../collector/store/index.js';
 import { recordMatches } from '../../collector/store/index.js';
@@ -180,5 +182,119 @@ describe('experiment driver', () => {
     db.create(experiment(), ['pi-1'], T0, T0);
     expect(() => db.create(experiment(), ['pi-1'], T0, T0)).toThrow(/exists already/);
     expect(() => db.require('nope')).toThrow(/no experiment "nope".*known: drive-1/);
+  });
+});
+
+/** A fleet's other side, in memory: retained placement commands, the registry's models, current models. */
+class FakeBoards implements BoardPort {
+  readonly placements = new Map<string, Uint8Array | null>();
+  readonly published: { device: string; payload: string | null }[] = [];
+  registry = new Set([A, B]);
+  failPlacement = 0;
+  constructor(private readonly current: Record<string, { modelId: string; tags?: AssignmentTags } | null>) {}
+  async currentModel(_fleet: string, device: string) {
+    return this.current[device] ?? null;
+  }
+  retainedPlacement(_fleet: string, device: string) {
+    return this.placements.get(device) ?? null;
+  }
+  async publishPlacement(_fleet: string, device: string, payload: Uint8Array | null) {
+    if (this.failPlacement > 0) {
+      this.failPlacement--;
+      throw new Error('broker away');
+    }
+    this.placements.set(device, payload);
+    this.published.push({ device, payload: payload === null ? null : new TextDecoder().decode(payload) });
+  }
+  async registryHas(modelId: string) {
+    return this.registry.has(modelId);
+  }
+}
+
+describe('experiment driver: placement commands and putting boards back', () => {
+  const C = 'c'.repeat(64);
+
+  it('sends the arm’s placement with each assignment; at the finish each board gets its model and placement back once', async () => {
+    const db = new ExperimentDb(dbPath());
+    const stored = db.create(
+      parseExperiment(`
+id: drive-1
+fleet: lab
+devices: [pi-1, pi-2]
+arms: [{ id: dense, model: ${A} }, { id: off, model: ${B}, placement: offload, server: "http://serve.lan:8790" }]
+periodS: 600
+periods: 2
+washoutS: 60
+probationS: 5
+seed: 4
+`),
+      ['pi-1', 'pi-2'],
+      T0,
+      T0,
+    );
+    const port = new RecordingPort();
+    const boards = new FakeBoards({
+      'pi-1': { modelId: C, tags: { experiment: 'old', arm: 'x', placement: 'edge' } },
+      'pi-2': null,
+    });
+    boards.registry.add(C);
+    boards.placements.set('pi-1', new TextEncoder().encode('{"v":1,"placement":"edge"}'));
+    let now = T0;
+    const driver = new ExperimentDriver({ db, port, boards, nowMs: () => now });
+    await driver.tick();
+    const first = scheduleOfStored(stored).filter((p) => p.period === 0);
+    expect(boards.published.map((p) => [p.device, JSON.parse(p.payload ?? 'null').placement])).toEqual(
+      first.map((p) => [p.device, p.arm === 'off' ? 'offload' : 'edge']),
+    );
+    // The old experiment's tags are not kept; the placement tag is.
+    expect(db.boardsBefore('drive-1').map((b) => [b.device, b.modelId, b.tagsJson, b.placement])).toEqual([
+      ['pi-1', C, '{"placement":"edge"}', '{"v":1,"placement":"edge"}'],
+      ['pi-2', null, null, null],
+    ]);
+    now = T0 + 600_000;
+    await driver.tick();
+    expect(port.sent).toHaveLength(4);
+    // The end: finished at 1,200 s; a failing broker leaves pi-1 for the next tick.
+    now = T0 + 1_200_000;
+    boards.failPlacement = 1;
+    await driver.tick();
+    expect(db.get('drive-1')?.state).toBe('finished');
+    const restoresOf = () => port.sent.filter((s) => s.deploymentId === 'drive-1.restore');
+    await driver.tick();
+    expect(db.boardsBefore('drive-1').every((b) => b.restoredAtMs !== null)).toBe(true);
+    const lastArmModel = (device: string) =>
+      db
+        .assignments('drive-1')
+        .filter((a) => a.device === device)
+        .at(-1)?.modelId;
+    // pi-1: back to C with its placement tag; pi-2: its old model unknown, so its last arm's model, untagged.
+    const byDevice = new Map(restoresOf().map((s) => [s.device, s]));
+    expect(byDevice.get('pi-1')).toMatchObject({ modelId: C, tags: { placement: 'edge' } });
+    expect(byDevice.get('pi-2')?.modelId).toBe(lastArmModel('pi-2'));
+    expect(byDevice.get('pi-2')?.tags).toBeUndefined();
+    expect(new TextDecoder().decode(boards.placements.get('pi-1') ?? new Uint8Array())).toBe(
+      '{"v":1,"placement":"edge"}',
+    );
+    expect(boards.placements.get('pi-2')).toBeNull();
+    expect(db.boardsBefore('drive-1').find((b) => b.device === 'pi-2')?.restoreNote).toMatch(
+      /^pre-experiment model unknown: kept (a|b){12}, experiment tags cleared; placement command cleared/,
+    );
+    const sent = port.sent.length;
+    await driver.tick();
+    expect(port.sent.length).toBe(sent);
+    db.close();
+  });
+
+  it('a stop without a board port (no deployment key) restores nothing and sends no placement', async () => {
+    const db = new ExperimentDb(dbPath());
+    db.create(experiment(), ['pi-1'], T0, T0);
+    const port = new RecordingPort();
+    const driver = new ExperimentDriver({ db, port, nowMs: () => T0 });
+    await driver.tick();
+    db.end('drive-1', 'stopped', T0 + 1, null);
+    await driver.tick();
+    expect(port.sent).toHaveLength(1);
+    expect(db.boardsBefore('drive-1')).toEqual([]);
+    db.close();
   });
 });
