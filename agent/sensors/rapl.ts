@@ -3,62 +3,29 @@
 // which differences it with wrap-around; with several, each is unwrapped here and summed. RAPL
 // covers the CPU package (cores, uncore, often DRAM separately), not the whole machine.
 
-import { accessSync, constants } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
+import {
+  findRaplZones,
+  packageZones,
+  RAPL_GAIN_ERROR,
+  RAPL_PERMISSION_FIX,
+  type RaplZone,
+} from '../../common/rapl.js';
 import type { RailReading, SampleSource } from './sensor.js';
 import { SensorConfigError } from './sensor.js';
 import { sampledSensorFactory } from './sources.js';
-import { listDir, readNumber, readTrimmed, SysfsAttribute } from './sysfs.js';
+import { SysfsAttribute } from './sysfs.js';
 
 /** Energy-unit step of RAPL on Intel (1/2^14 J ≈ 61 µJ); sysfs shows µJ but steps by this. */
 const RAPL_QUANTUM_J = 2 ** -14;
-/** RAPL is a hardware estimate/measurement hybrid; a few percent is the usual validation spread. */
-const RAPL_GAIN_ERROR = 0.05;
 
-export const RAPL_PERMISSION_FIX =
-  'sudo chmod o+r /sys/class/powercap/intel-rapl:*/energy_uj (lasts until reboot; for good, a udev rule: ACTION=="add", SUBSYSTEM=="powercap", RUN+="/bin/chmod o+r /sys%p/energy_uj")';
-
-export interface RaplZone {
-  name: string;
-  dir: string;
-  energyPath: string;
-  rangeUj: number;
-  readable: boolean;
-}
-
-export function canReadFile(path: string): boolean {
-  try {
-    accessSync(path, constants.R_OK);
-    return readNumber(path) !== undefined;
-  } catch {
-    return false;
-  }
-}
-
-/** Top-level zones (intel-rapl:N, packages and psys), and whether their counter can be read. */
-export function findRaplZones(root: string, canRead: (path: string) => boolean = canReadFile): RaplZone[] {
-  const base = join(root, 'sys/class/powercap');
-  return listDir(base)
-    .filter((entry) => /^intel-rapl:\d+$/.test(entry))
-    .map((entry) => {
-      const dir = join(base, entry);
-      const energyPath = join(dir, 'energy_uj');
-      return {
-        name: readTrimmed(join(dir, 'name')) ?? entry,
-        dir,
-        energyPath,
-        rangeUj: readNumber(join(dir, 'max_energy_range_uj')) ?? 2 ** 32,
-        readable: canRead(energyPath),
-      };
-    });
-}
-
-/** Packages only: psys overlaps them (it is the platform total where firmware provides it). */
-export function packageZones(zones: readonly RaplZone[]): RaplZone[] {
-  const packages = zones.filter((zone) => zone.name.startsWith('package'));
-  return packages.length > 0 ? packages : [...zones];
-}
+export {
+  canReadFile,
+  findRaplZones,
+  packageZones,
+  RAPL_PERMISSION_FIX,
+  type RaplZone,
+} from '../../common/rapl.js';
 
 export class RaplSource implements SampleSource {
   readonly quantity = 'energy' as const;

@@ -3,44 +3,14 @@
 // PBKDF2-SHA512) or a caller holding the collector's API token. The file is re-read when it changes,
 // so a device provisioned after start (and a SIGHUP to Mosquitto) can download without a restart.
 
-import { createHash, pbkdf2Sync, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { logger } from '../../common/logger.js';
+import { type PasswordEntry, parsePasswordFile, passwordDigest } from '../../common/password-file.js';
 
 const log = logger('collector.registry.auth');
 
-interface PasswordEntry {
-  iterations: number;
-  salt: Buffer;
-  hash: Buffer;
-}
-
-/** Parses a Mosquitto password file; lines that are not `$7$` entries are skipped (and counted). */
-export function parsePasswordFile(text: string): { entries: Map<string, PasswordEntry>; skipped: number } {
-  const entries = new Map<string, PasswordEntry>();
-  let skipped = 0;
-  for (const line of text.split('\n')) {
-    const trimmed = line.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) continue;
-    const colon = trimmed.indexOf(':');
-    const match = /^\$7\$(\d{1,7})\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)$/.exec(trimmed.slice(colon + 1));
-    if (colon <= 0 || match === null) {
-      skipped++;
-      continue;
-    }
-    const hash = Buffer.from(match[3] ?? '', 'base64');
-    if (hash.length !== 64) {
-      skipped++;
-      continue;
-    }
-    entries.set(trimmed.slice(0, colon), {
-      iterations: Number(match[1]),
-      salt: Buffer.from(match[2] ?? '', 'base64'),
-      hash,
-    });
-  }
-  return { entries, skipped };
-}
+export { parsePasswordFile } from '../../common/password-file.js';
 
 export interface Principal {
   /** `device` for a broker user from the password file, `operator` for the API token. */
@@ -91,7 +61,7 @@ export class DeviceAuth {
     const key = `${user}\0${password}`;
     const cached = this.verified.get(key);
     if (cached !== undefined) return timingSafeEqual(cached, entry.hash);
-    const computed = pbkdf2Sync(password, entry.salt, entry.iterations, 64, 'sha512');
+    const computed = passwordDigest(entry, password);
     const ok = timingSafeEqual(computed, entry.hash);
     if (ok) {
       if (this.verified.size > 10_000) this.verified.clear();
