@@ -27,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'provision-collector': async () =>
     (await import('./commands/provision-collector.js')).provisionCollectorCommand(),
   bridge: async () => (await import('./commands/bridge.js')).bridgeCommand(),
+  serve: async () => (await import('./commands/serve.js')).serveCommand(),
 };
 
 /** The program with every subcommand, or only `only` when it names one (the fast path). */

@@ -34,6 +34,8 @@ export interface OnnxModel {
   outputName: string;
   /** Shape of one input without the batch dimension, or undefined when a dimension is not fixed. */
   inputShape: number[] | undefined;
+  /** The batch dimension when the graph fixes it (1 for a graph exported for one input), else undefined. */
+  fixedBatch: number | undefined;
   /** Runs one call: `values` row-major over `shape` (batch first); the first output's values. */
   run(values: Float32Array, shape: readonly number[]): Promise<Float32Array>;
   dispose(): Promise<void>;
@@ -75,6 +77,7 @@ export async function openOnnx(
         inputName,
         outputName,
         inputShape: fixedShape(session.inputMetadata?.[0]?.shape),
+        fixedBatch: fixedBatchOf(session.inputMetadata?.[0]?.shape),
         async run(values, shape) {
           const result = await session.run({ [inputName]: new ort.Tensor('float32', values, shape) });
           const data = result[outputName]?.data;
@@ -96,6 +99,11 @@ function fixedShape(shape: readonly (number | string)[] | undefined): number[] |
   const dims = shape?.slice(1);
   if (dims === undefined || !dims.every((d): d is number => typeof d === 'number' && d > 0)) return undefined;
   return dims;
+}
+
+function fixedBatchOf(shape: readonly (number | string)[] | undefined): number | undefined {
+  const batch = shape?.[0];
+  return typeof batch === 'number' && batch > 0 ? batch : undefined;
 }
 
 export function openOnnxFile(path: string, order?: readonly OnnxBackendName[]): Promise<OnnxModel> {

@@ -28,6 +28,7 @@ export const SECTIONS: Record<string, () => Promise<readonly z.ZodObject[]>> = {
   'provision-device': async () => [(await import('./provision.js')).provisionSchema],
   bridge: async () => [(await import('./bridge.js')).bridgeSchema],
   'provision-collector': async () => [(await import('./provision.js')).provisionCollectorSchema],
+  serve: async () => [(await import('./serve.js')).serveSchema],
 };
 
 /** Every key (and deprecated key) that the section `name` may hold. */
