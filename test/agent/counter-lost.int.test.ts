@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Collector } from '../../collector/collector.js';
 import { SqliteStore } from '../../collector/store/sqlite.js';
+import { demoAgentArgs } from '../support/agent-args.js';
 import { type Mosquitto, startMosquitto } from '../support/mosquitto.js';
 import { type Running, runCli } from '../support/process.js';
-import { demoModel, demoTrustedKey, tempDir, waitFor } from '../support/stack.js';
+import { demoModel, tempDir, waitFor } from '../support/stack.js';
 import { describeWith, hasTools } from '../support/tools.js';
 
 const dir = tempDir('edgewatt-counter-lost-');
@@ -43,13 +44,12 @@ const seqsOf = (device: string) =>
     .sort((a, b) => a - b);
 
 async function runAgent(device: string, stateDir: string, count: number, spool: 'file' | 'sqlite') {
-  const agent = runCli([
-    'agent',
-    ...['--broker', broker.url, '--fleet', 'lab', '--device', device, '--spool', spool],
-    ...['--sensor', 'simulated:rpi4', '--model', modelPath, '--trusted-key', demoTrustedKey(modelPath)],
-    ...['--backend', 'wasm', '--rate', '200', '--batch-max', '10', '--flush-ms', '50', '--warmup', '0'],
-    ...['--state-dir', stateDir, '--count', String(count)],
-  ]);
+  const agent = runCli(
+    demoAgentArgs({
+      ...{ broker: broker.url, fleet: 'lab', device, modelPath, stateDir, count },
+      extra: ['--spool', spool, '--warmup', '0'],
+    }),
+  );
   started.push(agent);
   const { code } = await agent.exited;
   expect(code, agent.stderr()).toBe(0);

@@ -11,10 +11,11 @@ import { Collector } from '../../collector/collector.js';
 import { SqliteStore } from '../../collector/store/sqlite.js';
 import { writeFileAtomicSync } from '../../common/files.js';
 import { spoolRecords } from '../spool/records.js';
+import { demoAgentArgs } from '../support/agent-args.js';
 import { type Mosquitto, startMosquitto } from '../support/mosquitto.js';
 import { freePort } from '../support/ports.js';
 import { runCli } from '../support/process.js';
-import { demoModel, demoTrustedKey, tempDir, waitFor } from '../support/stack.js';
+import { demoModel, tempDir, waitFor } from '../support/stack.js';
 import { mountTmpfs, type Tmpfs, tmpfsRequirement } from '../support/tmpfs.js';
 import { describeIf, describeWith } from '../support/tools.js';
 
@@ -103,33 +104,15 @@ describeWith(['mosquitto'], 'agent process on a full disk (real tmpfs, mosquitto
 
   const agent = (brokerUrl: string, stateDir: string, count: number) => {
     const running = runCli(
-      [
-        'agent',
-        '--broker',
-        brokerUrl,
-        '--fleet',
-        'disk',
-        '--device',
-        'full-01',
-        '--sensor',
-        'simulated:rpi4',
-        '--model',
+      demoAgentArgs({
+        broker: brokerUrl,
+        fleet: 'disk',
+        device: 'full-01',
         modelPath,
-        '--trusted-key',
-        demoTrustedKey(modelPath),
-        '--backend',
-        'wasm',
-        '--rate',
-        '300',
-        '--batch-max',
-        '10',
-        '--flush-ms',
-        '50',
-        '--count',
-        String(count),
-        '--state-dir',
         stateDir,
-      ],
+        rate: 300,
+        count,
+      }),
       { EDGEWATT_LOG_LEVEL: 'info' },
     );
     started.push(running);

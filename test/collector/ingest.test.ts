@@ -6,6 +6,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLabelledRecords } from '../../collector/store/index.js';
 import { buildTopic, encodeMessage, type InferenceRecord, PROTOCOL_VERSION } from '../../protocol/index.js';
+import { collectorRecord } from '../protocol/fixtures.js';
 import { type Stack, startStack, tempDir, waitFor } from '../support/stack.js';
 
 const dir = tempDir();
@@ -23,26 +24,8 @@ afterAll(async () => {
   dir.remove();
 });
 
-function record(seq: number): InferenceRecord {
-  return {
-    seq,
-    startUs: 1_763_700_000_000_000 + seq * 1000,
-    durationUs: 1500,
-    energyJ: 0.004_321_987,
-    energyUncertaintyJ: 0.000_5,
-    baselineW: 2.7,
-    sampleCount: 0,
-    provenance: 'estimated',
-    sensor: 'simulated:rpi4',
-    modelId: 'f'.repeat(64),
-    variant: 'dense',
-    backend: 'wasm',
-    batchSize: 1,
-    inputBytes: 3136,
-    outputBytes: 40,
-    correct: seq % 2 === 0,
-  };
-}
+const record = (seq: number): InferenceRecord =>
+  collectorRecord(seq, { energyJ: 0.004_321_987, correct: seq % 2 === 0 });
 
 const topic = (device: string, kind: 'inference' | 'status' = 'inference') =>
   buildTopic({ fleet: 'lab', device, kind });

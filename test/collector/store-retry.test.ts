@@ -9,26 +9,10 @@ import { Ingest, StoreRetryAbandoned } from '../../collector/ingest/ingest.js';
 import { DEFAULT_STORE_RETRY, storeRetryDelayMs } from '../../collector/ingest/store-retry.js';
 import type { RecordStore } from '../../collector/store/store.js';
 import { buildTopic, encodeMessage, type InferenceRecord } from '../../protocol/index.js';
+import { collectorRecord } from '../protocol/fixtures.js';
 import { waitFor } from '../support/stack.js';
 
-const record = (seq: number): InferenceRecord => ({
-  seq,
-  startUs: 1_763_700_000_000_000 + seq * 1000,
-  durationUs: 1500,
-  energyJ: 0.004,
-  energyUncertaintyJ: 0.0005,
-  baselineW: 2.7,
-  sampleCount: 0,
-  provenance: 'estimated',
-  sensor: 'simulated:rpi4',
-  modelId: 'f'.repeat(64),
-  variant: 'dense',
-  backend: 'wasm',
-  batchSize: 1,
-  inputBytes: 3136,
-  outputBytes: 40,
-  correct: null,
-});
+const record = (seq: number): InferenceRecord => collectorRecord(seq);
 const topic = buildTopic({ fleet: 'lab', device: 'd1', kind: 'inference' });
 const batch = (seq: number) =>
   encodeMessage({ v: 1, type: 'inference', device: 'd1', records: [record(seq)] });

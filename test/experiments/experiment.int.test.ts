@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Collector } from '../../collector/collector.js';
+import type { Collector } from '../../collector/collector.js';
 import { DeploymentService } from '../../collector/deploy/assign.js';
 import { DeployDb } from '../../collector/deploy/deploy-db.js';
 import { ModelRegistry } from '../../collector/deploy/registry.js';
@@ -15,46 +15,25 @@ import { analyseRecords } from '../../collector/experiments/analyse.js';
 import { ExperimentDriver, scheduleOfStored } from '../../collector/experiments/driver.js';
 import { analyseExperiment, ExperimentDb, parseExperiment } from '../../collector/experiments/index.js';
 import { defaultFleetSpec, experimentOf, simulateFleet } from '../../collector/experiments/simulate.js';
-import { InfluxStore } from '../../collector/store/influx.js';
-import { SqliteStore } from '../../collector/store/sqlite.js';
 import type { StoredRecord } from '../../collector/store/store.js';
 import { verifyAssignment } from '../../protocol/deploy/index.js';
 import { encodeMessage, PROTOCOL_VERSION, quantizeRecord } from '../../protocol/index.js';
 import { loadTrustedKey } from '../../protocol/manifest/index.js';
 import { writeKeys, writeSignedModel } from '../collector/deploy/support.js';
-import { type Influxd, startInfluxd } from '../support/influxd.js';
-import { type Mosquitto, startMosquitto } from '../support/mosquitto.js';
+import { type MosquittoInfluxStack, startMosquittoStack } from '../support/mosquitto-stack.js';
 import { tempDir, waitFor } from '../support/stack.js';
 import { describeWith } from '../support/tools.js';
 
 describeWith(['mosquitto', 'influxd'], 'experiment through Mosquitto, SQLite and InfluxDB', () => {
   const dir = tempDir('edgewatt-experiment-');
-  let mosquitto: Mosquitto;
-  let influxd: Influxd;
-  let sqlite: SqliteStore;
-  let influx: InfluxStore;
-  const collectors: Collector[] = [];
+  let stack: MosquittoInfluxStack;
 
   beforeAll(async () => {
-    [mosquitto, influxd] = await Promise.all([startMosquitto(), startInfluxd()]);
-    sqlite = new SqliteStore(join(dir.path, 'records.sqlite'));
-    influx = new InfluxStore(`127.0.0.1:${influxd.port}/edgewatt`, {
-      spoolDir: join(dir.path, 'influx-spool'),
-      flushIntervalMs: 50,
-    });
-    for (const [store, clientId] of [
-      [sqlite, 'collector-sqlite'],
-      [influx, 'collector-influx'],
-    ] as const) {
-      const collector = new Collector(store, { broker: mosquitto.url, clientId });
-      await collector.start();
-      collectors.push(collector);
-    }
+    stack = await startMosquittoStack(dir.path, { influx: true });
   }, 60_000);
 
   afterAll(async () => {
-    for (const collector of collectors) await collector.stop();
-    await Promise.all([mosquitto?.remove(), influxd?.remove()]);
+    await stack?.stop();
     dir.remove();
   });
 
@@ -72,7 +51,7 @@ describeWith(['mosquitto', 'influxd'], 'experiment through Mosquitto, SQLite and
       trusted,
     );
     const deployDb = new DeployDb(join(dir.path, 'data', 'deploy.sqlite'));
-    const collector = collectors[0] as Collector;
+    const collector = stack.collectors[0] as Collector;
     const service = new DeploymentService({
       db: deployDb,
       registry,
@@ -98,7 +77,7 @@ probationS: 10
     expect(db.assignments('live-1')).toHaveLength(3);
 
     // A device connecting later finds its assignment retained on cmd/model.
-    const client = await mqtt.connectAsync(mosquitto.url, { clientId: 'late-device' });
+    const client = await mqtt.connectAsync(stack.mosquitto.url, { clientId: 'late-device' });
     const received = new Map<string, Buffer>();
     client.on('message', (topic, payload) => received.set(topic, payload));
     await client.subscribeAsync('edgewatt/v1/lab/+/cmd/model', { qos: 1 });
@@ -125,7 +104,7 @@ probationS: 10
   it('records tagged by the experiment, stored by both collectors, analyse as from the records themselves', async () => {
     const spec = defaultFleetSpec({ boards: 6, ratePerS: 0.05, seed: 11 });
     const fleet = simulateFleet(spec);
-    const publisher = await mqtt.connectAsync(mosquitto.url, { clientId: 'sim-fleet' });
+    const publisher = await mqtt.connectAsync(stack.mosquitto.url, { clientId: 'sim-fleet' });
     // One batch per run of records with the same tags (the wire carries a tag per batch or per record).
     for (const device of fleet.devices) {
       const records = fleet.records.filter((r) => r.device === device);
@@ -155,12 +134,12 @@ probationS: 10
     await publisher.endAsync();
     const total = fleet.records.length;
     const deadline = Date.now() + 20_000;
-    while ((await sqlite.countRecords({ fleet: 'lab' })) < total) {
+    while ((await stack.sqlite.countRecords({ fleet: 'lab' })) < total) {
       if (Date.now() > deadline) throw new Error('SQLite did not get every record');
       await new Promise((r) => setTimeout(r, 100));
     }
-    await influx.drained();
-    while ((await influx.countRecords({ fleet: 'lab' })) < total) {
+    await stack.influx.drained();
+    while ((await stack.influx.countRecords({ fleet: 'lab' })) < total) {
       if (Date.now() > deadline) throw new Error('InfluxDB did not get every record');
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -169,8 +148,8 @@ probationS: 10
     const experiment = experimentOf(spec, fleet.devices);
     db.create(experiment, fleet.devices, fleet.startMs, fleet.startMs);
     const options = { replicates: 500 };
-    const fromSqlite = await analyseExperiment(db, sqlite, experiment.id, options);
-    const fromInflux = await analyseExperiment(db, influx, experiment.id, options);
+    const fromSqlite = await analyseExperiment(db, stack.sqlite, experiment.id, options);
+    const fromInflux = await analyseExperiment(db, stack.influx, experiment.id, options);
     // The reference: the same records as the wire rounds them, analysed in memory.
     const reference = analyseRecords(
       { experiment, devices: fleet.devices, startedAtMs: fleet.startMs, endedAtMs: null, replicates: 500 },

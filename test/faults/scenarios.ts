@@ -11,8 +11,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, type AgentConfig } from '../../agent/agent.js';
 import { Collector } from '../../collector/collector.js';
 import { SqliteStore } from '../../collector/store/sqlite.js';
+import { demoAgentArgs } from '../support/agent-args.js';
 import { type Mosquitto, startMosquitto } from '../support/mosquitto.js';
-import { demoTrustedKey, agentConfig as testAgentConfig, waitFor } from '../support/stack.js';
+import { agentConfig as testAgentConfig, waitFor } from '../support/stack.js';
 import { startLink } from './proxy.js';
 
 export interface FaultResult {
@@ -176,31 +177,13 @@ export async function agentsCutOff(dir: string, modelPath: string, outageMs: num
 export async function agentKilled(dir: string, modelPath: string): Promise<FaultResult> {
   const rig = await startRig(dir, 'agent-kill');
   const stateDir = join(dir, 'agents', 'k1-pi4');
-  const args = [
-    'agent',
-    '--broker',
-    rig.broker.url,
-    '--fleet',
-    'faults',
-    '--device',
-    'k1-pi4',
-    '--sensor',
-    'simulated:rpi4',
-    '--model',
+  const args = demoAgentArgs({
+    broker: rig.broker.url,
+    fleet: 'faults',
+    device: 'k1-pi4',
     modelPath,
-    '--trusted-key',
-    demoTrustedKey(modelPath),
-    '--backend',
-    'wasm',
-    '--rate',
-    '200',
-    '--batch-max',
-    '10',
-    '--flush-ms',
-    '50',
-    '--state-dir',
     stateDir,
-  ];
+  });
   const run = (extra: string[]) =>
     spawn(process.execPath, ['--import', 'tsx', 'test/faults/agent-process.ts', ...args.slice(1), ...extra], {
       env: { ...process.env, EDGEWATT_LOG_LEVEL: 'warn' },

@@ -6,28 +6,20 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readMlperfRun, replayMlperfRun } from '../../agent/measure/mlperf.js';
-import { Collector } from '../../collector/collector.js';
-import { SqliteStore } from '../../collector/store/sqlite.js';
 import { startBench } from '../support/mlperf-bench.js';
-import { type Mosquitto, startMosquitto } from '../support/mosquitto.js';
+import { type MosquittoStack, startMosquittoStack } from '../support/mosquitto-stack.js';
 import { runCli } from '../support/process.js';
 import { tempDir, waitFor } from '../support/stack.js';
 import { describeWith } from '../support/tools.js';
 
 describeWith(['socat', 'mosquitto'], 'edgewatt bridge with an LPM01A and an MLPerf Tiny DUT', () => {
   const dir = tempDir('edgewatt-bridge-mlperf-');
-  let mosquitto: Mosquitto;
-  let store: SqliteStore;
-  let collector: Collector;
+  let stack: MosquittoStack;
   beforeAll(async () => {
-    mosquitto = await startMosquitto();
-    store = new SqliteStore(join(dir.path, 'mlperf.sqlite'));
-    collector = new Collector(store, { broker: mosquitto.url, clientId: 'collector-mlperf' });
-    await collector.start();
+    stack = await startMosquittoStack(dir.path, { sqliteFile: 'mlperf.sqlite' });
   }, 30_000);
   afterAll(async () => {
-    await collector?.stop();
-    await mosquitto?.remove();
+    await stack?.stop();
     dir.remove();
   });
 
@@ -39,7 +31,7 @@ describeWith(['socat', 'mosquitto'], 'edgewatt bridge with an LPM01A and an MLPe
         [
           'bridge',
           '--broker',
-          mosquitto.url,
+          stack.mosquitto.url,
           '--fleet',
           'lab',
           '--device',
@@ -72,12 +64,12 @@ describeWith(['socat', 'mosquitto'], 'edgewatt bridge with an LPM01A and an MLPe
       expect(perWindow).toBeGreaterThan(200); // calibrated to reach 10 s at 40 ms per inference
       await waitFor(
         'every inference of the 5 windows',
-        () => store.count({ device: 'nucleo-01' }) >= 5 * perWindow,
+        () => stack.sqlite.count({ device: 'nucleo-01' }) >= 5 * perWindow,
         20_000,
       );
-      expect(store.count({ device: 'nucleo-01' })).toBe(5 * perWindow);
+      expect(stack.sqlite.count({ device: 'nucleo-01' })).toBe(5 * perWindow);
       const records = [];
-      for await (const r of store.readRecords({ device: 'nucleo-01' })) records.push(r);
+      for await (const r of stack.sqlite.readRecords({ device: 'nucleo-01' })) records.push(r);
       for (const r of records) {
         expect(r.method).toBe('batched');
         expect(r.windowInferences).toBe(perWindow);

@@ -4,9 +4,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Collector } from '../../collector/collector.js';
-import { SqliteStore } from '../../collector/store/sqlite.js';
-import { type Mosquitto, startMosquitto } from '../support/mosquitto.js';
+import { type MosquittoStack, startMosquittoStack } from '../support/mosquitto-stack.js';
 import { runCli } from '../support/process.js';
 import { startPtyPair } from '../support/pty-pair.js';
 import { tempDir, waitFor } from '../support/stack.js';
@@ -16,18 +14,12 @@ const EMULATOR = join(import.meta.dirname, '..', '..', 'firmware-bridge', 'emula
 
 describeWith(['socat', 'mosquitto'], 'edgewatt bridge with a PPK2', () => {
   const dir = tempDir('edgewatt-bridge-ppk2-');
-  let mosquitto: Mosquitto;
-  let store: SqliteStore;
-  let collector: Collector;
+  let stack: MosquittoStack;
   beforeAll(async () => {
-    mosquitto = await startMosquitto();
-    store = new SqliteStore(join(dir.path, 'ppk2.sqlite'));
-    collector = new Collector(store, { broker: mosquitto.url, clientId: 'collector-ppk2' });
-    await collector.start();
+    stack = await startMosquittoStack(dir.path, { sqliteFile: 'ppk2.sqlite' });
   }, 30_000);
   afterAll(async () => {
-    await collector?.stop();
-    await mosquitto?.remove();
+    await stack?.stop();
     dir.remove();
   });
 
@@ -37,7 +29,7 @@ describeWith(['socat', 'mosquitto'], 'edgewatt bridge with a PPK2', () => {
       [
         'bridge',
         '--broker',
-        mosquitto.url,
+        stack.mosquitto.url,
         '--fleet',
         'lab',
         '--device',
@@ -77,9 +69,13 @@ describeWith(['socat', 'mosquitto'], 'edgewatt bridge with a PPK2', () => {
         .trim()
         .split('\n')
         .map((l) => JSON.parse(l) as { energyJ: number });
-      await waitFor('every window stored', () => store.count({ device: 'nrf-01' }) >= truth.length, 15_000);
+      await waitFor(
+        'every window stored',
+        () => stack.sqlite.count({ device: 'nrf-01' }) >= truth.length,
+        15_000,
+      );
       const records = [];
-      for await (const r of store.readRecords({ device: 'nrf-01' })) records.push(r);
+      for await (const r of stack.sqlite.readRecords({ device: 'nrf-01' })) records.push(r);
       records.sort((a, b) => a.seq - b.seq);
       expect(records).toHaveLength(truth.length);
       records.forEach((r, k) => {

@@ -6,12 +6,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Collector } from '../../collector/collector.js';
-import { InfluxStore } from '../../collector/store/influx.js';
-import { SqliteStore } from '../../collector/store/sqlite.js';
 import { buildFirmware } from '../support/firmware-build.js';
-import { type Influxd, startInfluxd } from '../support/influxd.js';
-import { type Mosquitto, startMosquitto } from '../support/mosquitto.js';
+import { type MosquittoInfluxStack, startMosquittoStack } from '../support/mosquitto-stack.js';
 import { runCli } from '../support/process.js';
 import { startPtyPair } from '../support/pty-pair.js';
 import { tempDir, waitFor } from '../support/stack.js';
@@ -28,32 +24,14 @@ describeWith(
   'edgewatt bridge → Mosquitto → SQLite and InfluxDB',
   () => {
     const dir = tempDir('edgewatt-bridge-');
-    let mosquitto: Mosquitto;
-    let influxd: Influxd;
-    let sqlite: SqliteStore;
-    let influx: InfluxStore;
-    const collectors: Collector[] = [];
+    let stack: MosquittoInfluxStack;
 
     beforeAll(async () => {
-      [mosquitto, influxd] = await Promise.all([startMosquitto(), startInfluxd()]);
-      sqlite = new SqliteStore(join(dir.path, 'bridge.sqlite'));
-      influx = new InfluxStore(`127.0.0.1:${influxd.port}/edgewatt`, {
-        spoolDir: join(dir.path, 'influx-spool'),
-        flushIntervalMs: 50,
-      });
-      for (const [store, clientId] of [
-        [sqlite, 'collector-sqlite'],
-        [influx, 'collector-influx'],
-      ] as const) {
-        const collector = new Collector(store, { broker: mosquitto.url, clientId });
-        await collector.start();
-        collectors.push(collector);
-      }
+      stack = await startMosquittoStack(dir.path, { influx: true, sqliteFile: 'bridge.sqlite' });
     }, 60_000);
 
     afterAll(async () => {
-      for (const collector of collectors) await collector.stop();
-      await Promise.all([mosquitto?.remove(), influxd?.remove()]);
+      await stack?.stop();
       dir.remove();
     });
 
@@ -63,7 +41,7 @@ describeWith(
         [
           'bridge',
           '--broker',
-          mosquitto.url,
+          stack.mosquitto.url,
           '--fleet',
           'lab',
           '--device',
@@ -107,11 +85,11 @@ describeWith(
 
         await waitFor(
           'every window in SQLite',
-          () => sqlite.count({ device: 'mcu-01' }) >= truth.length,
+          () => stack.sqlite.count({ device: 'mcu-01' }) >= truth.length,
           15_000,
         );
         const records = [];
-        for await (const stored of sqlite.readRecords({ device: 'mcu-01' })) records.push(stored);
+        for await (const stored of stack.sqlite.readRecords({ device: 'mcu-01' })) records.push(stored);
         expect(records).toHaveLength(truth.length);
         const bySeq = [...records].sort((a, b) => a.seq - b.seq);
         bySeq.forEach((record, i) => {
@@ -131,7 +109,7 @@ describeWith(
         let influxCount = 0;
         const deadline = Date.now() + 15_000;
         while (Date.now() < deadline) {
-          influxCount = await influx.countRecords({ device: 'mcu-01' });
+          influxCount = await stack.influx.countRecords({ device: 'mcu-01' });
           if (influxCount >= truth.length) break;
           await new Promise((resolve) => setTimeout(resolve, 100));
         }

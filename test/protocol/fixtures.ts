@@ -67,6 +67,32 @@ export function makeRecord(seq: number, overrides: Partial<InferenceRecord> = {}
   };
 }
 
+/**
+ * A record of the simulated sensor as the collector's tests send it: a microsecond start per
+ * seq, a 1.5 ms inference, 4 mJ. Its values are fixed (some tests count payload bytes).
+ */
+export function collectorRecord(seq: number, overrides: Partial<InferenceRecord> = {}): InferenceRecord {
+  return {
+    seq,
+    startUs: 1_763_700_000_000_000 + seq * 1000,
+    durationUs: 1500,
+    energyJ: 0.004,
+    energyUncertaintyJ: 0.0005,
+    baselineW: 2.7,
+    sampleCount: 0,
+    provenance: 'estimated',
+    sensor: 'simulated:rpi4',
+    modelId: 'f'.repeat(64),
+    variant: 'dense',
+    backend: 'wasm',
+    batchSize: 1,
+    inputBytes: 3136,
+    outputBytes: 40,
+    correct: null,
+    ...overrides,
+  };
+}
+
 export function makeBatch(records: InferenceRecord[], device = DEVICE): InferenceBatch {
   return { v: PROTOCOL_VERSION, type: 'inference', device, records };
 }

@@ -12,9 +12,10 @@ import { mosquittoPasswordHash } from '../../cli/commands/provision-files.js';
 import { Collector } from '../../collector/collector.js';
 import { SqliteStore } from '../../collector/store/sqlite.js';
 import { spoolRecords } from '../spool/records.js';
+import { demoAgentArgs } from '../support/agent-args.js';
 import { type Mosquitto, startMosquitto } from '../support/mosquitto.js';
 import { runCli } from '../support/process.js';
-import { demoModel, demoTrustedKey, tempDir, waitFor } from '../support/stack.js';
+import { demoModel, tempDir, waitFor } from '../support/stack.js';
 import { describeWith, hasTools } from '../support/tools.js';
 import { provision } from './provision-helper.js';
 
@@ -70,35 +71,11 @@ afterAll(async () => {
   dir.remove();
 });
 
-const agentArgs = (device: string, stateDir: string, who: { username: string; password: string }) => [
-  'agent',
-  '--broker',
-  broker.url,
-  '--fleet',
-  'lab',
-  '--device',
-  device,
-  '--username',
-  who.username,
-  '--password',
-  who.password,
-  '--sensor',
-  'simulated:rpi4',
-  '--model',
-  modelPath,
-  '--trusted-key',
-  demoTrustedKey(modelPath),
-  '--backend',
-  'wasm',
-  '--rate',
-  '100',
-  '--batch-max',
-  '5',
-  '--flush-ms',
-  '50',
-  '--state-dir',
-  stateDir,
-];
+const agentArgs = (device: string, stateDir: string, who: { username: string; password: string }) =>
+  demoAgentArgs({
+    ...{ broker: broker.url, fleet: 'lab', device, modelPath, stateDir, rate: 100, batchMax: 5 },
+    extra: ['--username', who.username, '--password', who.password],
+  });
 
 describeWith(['mosquitto'], 'agent credentials that do not match the device (real mosquitto + ACL)', () => {
   it('keeps refused batches in the spool and counts them, and stores the device’s own batches', async () => {

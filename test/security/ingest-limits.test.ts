@@ -11,26 +11,10 @@ import { SqliteStore } from '../../collector/store/sqlite.js';
 import type { RecordStore } from '../../collector/store/store.js';
 import { buildTopic, encodeMessage, type InferenceRecord, type StatusMessage } from '../../protocol/index.js';
 import { dagBomb } from '../fuzz/hostile.js';
+import { collectorRecord } from '../protocol/fixtures.js';
 import { tempDir } from '../support/stack.js';
 
-const record = (seq: number): InferenceRecord => ({
-  seq,
-  startUs: 1_763_700_000_000_000 + seq * 1000,
-  durationUs: 1500,
-  energyJ: 0.004,
-  energyUncertaintyJ: 0.0005,
-  baselineW: 2.7,
-  sampleCount: 0,
-  provenance: 'estimated',
-  sensor: 'simulated:rpi4',
-  modelId: 'f'.repeat(64),
-  variant: 'dense',
-  backend: 'wasm',
-  batchSize: 1,
-  inputBytes: 3136,
-  outputBytes: 40,
-  correct: null,
-});
+const record = (seq: number): InferenceRecord => collectorRecord(seq);
 const topic = (device: string, kind: 'inference' | 'status' = 'inference') =>
   buildTopic({ fleet: 'lab', device, kind });
 const batch = (device: string, seqs: number[]) =>

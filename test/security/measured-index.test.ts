@@ -11,26 +11,11 @@ import { SqliteStore } from '../../collector/store/sqlite.js';
 import { INFERENCE_COLUMNS } from '../../collector/store/sqlite-inference.js';
 import { recordsQuery } from '../../collector/store/sqlite-read.js';
 import type { InferenceRecord } from '../../protocol/index.js';
+import { collectorRecord } from '../protocol/fixtures.js';
 import { tempDir } from '../support/stack.js';
 
-const record = (seq: number, energyJ: number): InferenceRecord => ({
-  seq,
-  startUs: 1_763_700_000_000_000 + seq * 1000,
-  durationUs: 1500,
-  energyJ,
-  energyUncertaintyJ: 0.0005,
-  baselineW: 2.7,
-  sampleCount: 3,
-  provenance: 'measured',
-  sensor: 'ina219',
-  modelId: 'f'.repeat(64),
-  variant: 'dense',
-  backend: 'wasm',
-  batchSize: 1,
-  inputBytes: 3136,
-  outputBytes: 40,
-  correct: null,
-});
+const record = (seq: number, energyJ: number): InferenceRecord =>
+  collectorRecord(seq, { energyJ, sampleCount: 3, provenance: 'measured', sensor: 'ina219' });
 
 describe('the measured-energy query', () => {
   const dir = tempDir('edgewatt-measured-index-');
