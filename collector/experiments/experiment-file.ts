@@ -7,6 +7,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { EdgewattError } from '../../common/errors.js';
 import { idProblem } from '../../protocol/index.js';
+import { placementCommandSchema } from '../../protocol/placement.js';
 import { describeIssues } from '../lifecycle/scenario.js';
 
 export class ExperimentFileError extends EdgewattError {
@@ -38,10 +39,7 @@ export const armSchema = z.strictObject({
   variant: z.string().min(1).optional(),
   placement: z.enum(['edge', 'offload', 'auto']).default('edge'),
   /** The inference server for offload/auto (the placement command's `server`); absent: the agent's --offload-server. */
-  server: z
-    .string()
-    .regex(/^https?:\/\/\S+$/, 'expected the inference server as an http(s) URL, e.g. https://serve.lan:8790')
-    .optional(),
+  server: placementCommandSchema.shape.server,
 });
 
 const selectorSchema = z.strictObject({

@@ -4,32 +4,15 @@
 // collector's view of what that topic holds retained now, so a stopped experiment can put back what
 // was there before it.
 //
-// The zod schema of the command belongs to protocol/placement.ts (owner: the placement part, not
-// landed when this was written). Until it lands this file builds the command from the contract's
-// field list only, as a type; once it lands, `encodePlacementCommand` checks with that schema.
+// The command's schema and encoder are protocol/placement.ts's (shared with the agent).
 
 import { buildTopic } from '../../protocol/index.js';
+import { PLACEMENT_COMMAND } from '../../protocol/placement.js';
 
-export const PLACEMENT_COMMAND = 'placement';
-
-/** The command as the contract spells it (offload contract §3). */
-export interface PlacementCommand {
-  v: 1;
-  placement: 'edge' | 'offload' | 'auto';
-  /** The inference server's URL for offload/auto; absent: the agent's --offload-server. */
-  server?: string;
-  experiment?: string;
-  arm?: string;
-  reason?: string;
-}
+export { encodePlacementCommand, type PlacementCommand } from '../../protocol/placement.js';
 
 export const placementTopic = (fleet: string, device: string): string =>
   buildTopic({ fleet, device, kind: 'cmd', command: PLACEMENT_COMMAND });
-
-/** The command as UTF-8 JSON, the retained payload. */
-export function encodePlacementCommand(command: PlacementCommand): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(command));
-}
 
 /**
  * What each device's cmd/placement topic holds retained, as the collector sees it (it subscribes to

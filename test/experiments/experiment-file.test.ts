@@ -57,6 +57,13 @@ describe('experiment file', () => {
     );
   });
 
+  it('takes an offload arm’s server as an http(s) URL, as the placement command does', () => {
+    const offload = good.replace('placement: edge', 'placement: offload, server: "https://serve.lan:8790"');
+    expect(parseExperiment(offload).arms[1]?.server).toBe('https://serve.lan:8790');
+    const bad = problems(good.replace('placement: edge', 'placement: offload, server: "ftp://serve.lan"'));
+    expect(bad.find((p) => p.startsWith('arms.1.server:'))).toBeDefined();
+  });
+
   it('says where YAML is broken', () => {
     expect(() => parseExperiment('id: [', 'f.yaml')).toThrow(/f\.yaml: not valid YAML or JSON at line/);
   });

@@ -19,6 +19,7 @@ import { SqliteStore } from '../../collector/store/sqlite.js';
 import { verifyAssignment } from '../../protocol/deploy/index.js';
 import { encodeMessage } from '../../protocol/index.js';
 import { loadTrustedKey } from '../../protocol/manifest/index.js';
+import { decodePlacementCommand } from '../../protocol/placement.js';
 import { writeKeys, writeSignedModel } from '../collector/deploy/support.js';
 import { type Mosquitto, startMosquitto } from '../support/mosquitto.js';
 import { tempDir, waitFor } from '../support/stack.js';
@@ -172,7 +173,11 @@ seed: 4
     // Seed 4 starts the boards on different arms: both kinds of command are sent at once.
     expect(new Set(first.map((p) => p.arm))).toEqual(new Set(['edge-dense', 'offload-pruned']));
     for (const period of first) {
-      const command = JSON.parse(String(during.get(`edgewatt/v1/lab/${period.device}/cmd/placement`)));
+      const payload = during.get(`edgewatt/v1/lab/${period.device}/cmd/placement`) ?? Buffer.alloc(0);
+      // What the agent reads it with (protocol/placement.ts): a valid command, not a cleared one.
+      const decoded = decodePlacementCommand(new Uint8Array(payload));
+      expect(decoded.ok && decoded.value !== null).toBe(true);
+      const command = JSON.parse(String(payload));
       const offload = period.arm === 'offload-pruned';
       expect(command).toEqual({
         v: 1,
