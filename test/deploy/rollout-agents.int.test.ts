@@ -225,8 +225,14 @@ describeWith(
           '--stats-interval',
           '0',
         ],
-        {},
+        { EDGEWATT_LOG_LEVEL: 'info' },
         dir.path,
+      );
+      // Agents started before it subscribed would wait 5 s for its answer to their birth (cmd/seq).
+      await waitFor(
+        'the collector to subscribe',
+        () => `${collector?.stdout()}${collector?.stderr()}`.includes('collector subscribed'),
+        30_000,
       );
       const apiUp = () =>
         callApi({ api, apiToken: TOKEN }, 'GET', '/v1/rollouts').then(
