@@ -26,6 +26,11 @@ import { median } from './measure/integrate.js';
 import { runInference, wallClockUs } from './measure/runner.js';
 import { WARMUP_GROUP, warmUp } from './measure/warmup.js';
 import { type AttributedInference, WindowPlanner } from './measure/windows.js';
+import { OffloadFailedError, type OffloadFigures, offloadFigures } from './offload/figures.js';
+import { type OffloadConfig, Offloader } from './offload/offloader.js';
+import type { Decision } from './offload/policy.js';
+import type { OffloadRecordDraft } from './offload/record.js';
+import { type OffloadTurn, offloadTurn } from './offload/turn.js';
 import type { UnsequencedRecord } from './publish/outbox.js';
 import { Publisher, type PublisherOptions } from './publish/publisher.js';
 import type { Spool, SpoolOptions, SpoolStats } from './publish/spool.js';
@@ -81,6 +86,8 @@ export interface AgentConfig {
   inputs?: InputSourceFactory | null;
   /** Requests (API, library) that may wait for the model at once; more get QueueFullError. Default 64. */
   queueMax?: number;
+  /** Placement (--placement and the offload options); absent: the edge, until a cmd/placement says otherwise. */
+  offload?: OffloadConfig;
 }
 
 /** What one inference through agent.infer() answers. */
@@ -108,6 +115,10 @@ export interface InferAnswer {
   modelId: string;
   variant: string;
   backend: string;
+  /** Where the answer came from; absent when placement is off (always the edge). */
+  placement?: 'edge' | 'offload';
+  /** The offload of this input, when it was offloaded (also when it failed and ran on the edge). */
+  offload?: OffloadFigures;
 }
 
 /** Experiment fields a deployment puts on every record of its model (protocol/record-fields.ts). */
@@ -126,14 +137,34 @@ export interface AgentStats {
   startupMs: number;
   /** Warm-up inferences run before the first measured one (not published). */
   warmupInferences: number;
+  /** Inputs sent to the inference server (each has an offload record, whatever happened). */
+  offloads: number;
 }
 
 const log = logger('agent');
+/** Placement without flags: the edge, and the option defaults for a command that offloads. */
+const DEFAULT_OFFLOAD: OffloadConfig = { mode: 'edge', timeoutMs: 5000, maxRttMs: 1000 };
+
+export { OffloadFailedError, type OffloadFigures };
+
+/** A record waiting to be sealed, of either kind. */
+type PendingRecord =
+  | { kind: 'inference'; record: UnsequencedRecord }
+  | { kind: 'offload'; record: OffloadRecordDraft };
+
+/** The experiment and arm of record tags (an offload record's placement is implied). */
+function experimentTags(tags: RecordTags): { experiment?: string; arm?: string } {
+  return {
+    ...(tags.experiment === undefined ? {} : { experiment: tags.experiment }),
+    ...(tags.arm === undefined ? {} : { arm: tags.arm }),
+  };
+}
 /** Batches held in memory at most while the counter is recovered from the collector (seq-recovery.ts). */
 const SEQ_WAIT_MAX_BATCHES = 20;
 
 export class Agent {
-  private pending: UnsequencedRecord[] = [];
+  /** Records of both kinds in seq order: they share the device's one seq space. */
+  private pending: PendingRecord[] = [];
   private trust: ModelTrust = TRUST_ANY;
   private readonly stopController = new AbortController();
   private flushTimer: NodeJS.Timeout | undefined;
@@ -157,6 +188,8 @@ export class Agent {
   readonly stats: AgentStats;
   /** Single or batched windows, and the median energy per inference over recent windows. */
   readonly windows: WindowPlanner;
+  /** Placement: where each input runs, and the client that sends inputs to the inference server. */
+  private readonly offloader: Offloader;
 
   private constructor(
     private readonly config: AgentConfig,
@@ -181,7 +214,10 @@ export class Agent {
       sensor: sensor.label,
       startupMs,
       warmupInferences: 0,
+      offloads: 0,
     };
+    // Always there: a retained cmd/placement command may send inputs away whatever the flags said.
+    this.offloader = new Offloader(config.offload ?? DEFAULT_OFFLOAD, sensor, config.device);
   }
 
   static async start(config: AgentConfig): Promise<Agent> {
@@ -219,6 +255,7 @@ export class Agent {
     const agent = new Agent(config, model, sensor, outbox, publisher, runtime.backend, 0);
     agent.trust = trust;
     agent.tags = config.tags ?? {};
+    agent.offloader.listen(publisher);
     agent.loop = agent.run(runtime.tf, startedAt);
     agent.flushTimer = setInterval(() => agent.seal(), config.flushMs);
     void publisher.seq.settled.then(() => agent.seal());
@@ -270,6 +307,17 @@ export class Agent {
         // Yield to the event loop between inferences even at full speed, so MQTT keeps flowing.
         await sleep(Math.max(0, waitMs), undefined, { signal }).catch(() => undefined);
         if (signal.aborted || !(await inputs.ready(signal))) break;
+        const decision = this.decide();
+        if (decision.placement === 'offload') {
+          // One input per turn: its window is the request's.
+          const item = inputs.next();
+          try {
+            await this.exclusive(() => this.offloadLoopInput(decision, item, inputs.kind));
+          } finally {
+            if (item.owned) item.input.dispose();
+          }
+          continue;
+        }
         // One window of one inference, or of N back to back when one is too short for the sensor.
         const budget = Math.min(
           inputs.windowLimit,
@@ -280,7 +328,7 @@ export class Agent {
         // tags are read once per window, so every record names the model that produced it.
         const measured = await this.exclusive(async () => {
           const model = this.model;
-          const tags = this.tags;
+          const tags = this.recordTags();
           try {
             const window = await this.windows.measure(() => {
               const item = inputs.next();
@@ -349,6 +397,47 @@ export class Agent {
     };
   }
 
+  /** Offloads one input of the loop (the caller holds the turn) and answers it where it asks. */
+  private async offloadLoopInput(
+    decision: Extract<Decision, { placement: 'offload' }>,
+    item: ReturnType<InputSource['next']>,
+    kind: InputSourceKind,
+  ): Promise<void> {
+    const values = Float32Array.from(item.input.dataSync());
+    const turn = await this.offloadInput(decision, { values, shape: item.input.shape }, kind, () =>
+      this.edgeAnswer(item.input, item.input.shape[0] ?? 1, item.label, kind, 0),
+    );
+    if (item.reply === undefined) return;
+    const figures = offloadFigures(turn);
+    const edge = turn.edge;
+    const answer = turn.exchange.answer;
+    if (edge !== undefined)
+      item.reply({
+        seq: edge.seq,
+        predictedClass: edge.predictedClass[0] ?? 0,
+        output: edge.output[0] ?? [],
+        latencyMs: edge.latencyMs,
+        energyJ: edge.energy.energyJ,
+        energyUncertaintyJ: edge.energy.uncertaintyJ,
+        provenance: edge.energy.provenance,
+        placement: 'edge',
+        offload: figures,
+      });
+    else if (answer !== undefined)
+      item.reply({
+        seq: turn.seq,
+        predictedClass: answer.classIndex,
+        output: answer.prediction,
+        latencyMs: figures.roundTripMs,
+        energyJ: figures.deviceEnergyJ,
+        energyUncertaintyJ: figures.deviceEnergyUncertaintyJ,
+        provenance: figures.energyProvenance,
+        placement: 'offload',
+        offload: figures,
+      });
+    else item.reply({ seq: turn.seq, error: new OffloadFailedError(figures).message, offload: figures });
+  }
+
   /** Queues a record for the next batch; returns the seq it will be sealed under. */
   private push(
     record: ReturnType<typeof recordOf>,
@@ -369,12 +458,68 @@ export class Agent {
     }
     // seal() numbers pending records in order from the outbox's next seq.
     const seq = this.outbox.nextSeq + this.pending.length;
-    this.pending.push({ ...record, ...tags });
+    this.pending.push({ kind: 'inference', record: { ...record, ...tags } });
     this.stats.inferences++;
     this.stats.totalLatencyUs += record.durationUs;
     if (inference !== undefined) this.answers.remember(seq, inference.run.argmax);
     if (this.pending.length >= this.config.batchMax) this.seal();
     return seq;
+  }
+
+  /** Queues an offload record (same seq space as inference records); returns its seq. */
+  private pushOffload(record: OffloadRecordDraft): number {
+    const seq = this.outbox.nextSeq + this.pending.length;
+    this.pending.push({ kind: 'offload', record });
+    this.stats.offloads++;
+    if (record.prediction !== undefined) this.answers.remember(seq, record.prediction);
+    if (this.pending.length >= this.config.batchMax) this.seal();
+    return seq;
+  }
+
+  /**
+   * Tags of the records made now: the running model's (deployment), the placement command's
+   * experiment and arm, and while placement is on, `placement: edge` on edge records.
+   */
+  private recordTags(): RecordTags {
+    const offloader = this.offloader;
+    if (!offloader.policy.active) return this.tags;
+    return { ...this.tags, ...offloader.policy.tags, placement: 'edge' };
+  }
+
+  /** Where the next input runs. */
+  private decide(): Decision {
+    return this.offloader.policy.decide();
+  }
+
+  /**
+   * Offloads one input inside a queue turn; on failure with fallback on, runs it on the edge
+   * with `runEdge` too. The caller holds the turn.
+   */
+  private offloadInput<E>(
+    decision: Extract<Decision, { placement: 'offload' }>,
+    input: { values: Float32Array; shape: readonly number[] },
+    inputSource: InputSourceKind,
+    runEdge: () => Promise<E>,
+  ): Promise<OffloadTurn<E>> {
+    const offloader = this.offloader;
+    const model = this.model;
+    return offloadTurn({
+      offloader,
+      server: decision.server,
+      policy: decision.policy,
+      values: input.values,
+      shape: input.shape,
+      context: {
+        modelId: model.id,
+        variant: model.variant,
+        sensor: this.sensor.label,
+        inputSource,
+        tags: { ...experimentTags(this.tags), ...offloader.policy.tags },
+      },
+      nextSeq: () => this.outbox.nextSeq + this.pending.length,
+      push: (record) => this.pushOffload(record),
+      runEdge,
+    });
   }
 
   /**
@@ -395,43 +540,43 @@ export class Agent {
       return await this.queue.run(
         async () => {
           const queuedMs = performance.now() - queuedAt;
-          // Taken inside the turn: a swap cannot dispose it under us.
-          const model = this.model;
-          const tags = this.tags;
-          const [inference] = await this.windows
-            .measure(() => ({ run: runInference(model, tensor), label: options.label ?? null }), 1)
-            .catch((error: unknown) => {
-              this.survives(model, error as Error); // reported to a deployment on probation; the caller gets it too
-              throw error;
-            });
-          if (inference === undefined) throw new Error('the window ran no inference');
-          this.answered(model);
-          const context = { ...this.recordContext(options.source ?? 'library'), batchSize: input.count };
-          const record = recordOf(inference, context);
-          const seq = this.push(record, inference, tags);
-          this.energy.addWindow(record.energyJ, 1);
-          const classes = model.outputSize;
-          const output = Array.from({ length: input.count }, (_, k) =>
-            Array.from(inference.run.output).slice(k * classes, (k + 1) * classes),
+          const source = options.source ?? 'library';
+          const label = options.label ?? null;
+          const decision = this.decide();
+          if (decision.placement === 'edge')
+            return this.edgeAnswer(tensor, input.count, label, source, queuedMs);
+          const turn = await this.offloadInput(
+            decision,
+            { values: input.values, shape: [input.count, ...this.model.inputShape] },
+            source,
+            () => this.edgeAnswer(tensor, input.count, label, source, queuedMs),
           );
+          const figures = offloadFigures(turn);
+          if (turn.edge !== undefined) return { ...turn.edge, offload: figures };
+          const answer = turn.exchange.answer;
+          if (turn.exchange.outcome !== 'ok' || answer === undefined) throw new OffloadFailedError(figures);
           return {
-            seq,
-            predictedClass: output.map((row) => row.indexOf(Math.max(...row))),
-            output,
-            latencyMs: record.durationUs / 1000,
+            seq: turn.seq,
+            predictedClass: [answer.classIndex],
+            // The server answers the first input's scores (offload contract §1).
+            output: [answer.prediction],
+            latencyMs: figures.roundTripMs,
             queuedMs,
             energy: {
-              energyJ: record.energyJ,
-              uncertaintyJ: record.energyUncertaintyJ,
-              aboveIdleJ: record.energyJ - (record.baselineW * record.durationUs) / 1e6,
-              baselineW: record.baselineW,
-              sampleCount: record.sampleCount,
-              provenance: record.provenance,
-              sensor: record.sensor,
+              energyJ: turn.record.deviceEnergyJ,
+              uncertaintyJ: turn.record.deviceEnergyUncertaintyJ,
+              aboveIdleJ:
+                turn.record.deviceEnergyJ - (turn.record.deviceBaselineW ?? 0) * (figures.roundTripMs / 1000),
+              baselineW: turn.record.deviceBaselineW ?? 0,
+              sampleCount: 0,
+              provenance: turn.record.energyProvenance,
+              sensor: turn.record.sensor,
             },
-            modelId: model.id,
-            variant: model.variant,
-            backend: this.stats.backend,
+            modelId: turn.record.modelId,
+            variant: turn.record.variant ?? this.model.variant,
+            backend: 'offload',
+            placement: 'offload',
+            offload: figures,
           };
         },
         { ...(options.signal === undefined ? {} : { signal: options.signal }) },
@@ -439,6 +584,55 @@ export class Agent {
     } finally {
       tensor.dispose();
     }
+  }
+
+  /** Runs an application's input on the edge in its own window (the caller holds the turn). */
+  private async edgeAnswer(
+    tensor: Parameters<typeof runInference>[1],
+    count: number,
+    label: number | null,
+    source: InputSourceKind,
+    queuedMs: number,
+  ): Promise<InferAnswer> {
+    // Taken inside the turn: a swap cannot dispose it under us.
+    const model = this.model;
+    const tags = this.recordTags();
+    const [inference] = await this.windows
+      .measure(() => ({ run: runInference(model, tensor), label }), 1)
+      .catch((error: unknown) => {
+        this.survives(model, error as Error); // reported to a deployment on probation; the caller gets it too
+        throw error;
+      });
+    if (inference === undefined) throw new Error('the window ran no inference');
+    this.answered(model);
+    const context = { ...this.recordContext(source), batchSize: count };
+    const record = recordOf(inference, context);
+    const seq = this.push(record, inference, tags);
+    this.energy.addWindow(record.energyJ, 1);
+    const classes = model.outputSize;
+    const output = Array.from({ length: count }, (_, k) =>
+      Array.from(inference.run.output).slice(k * classes, (k + 1) * classes),
+    );
+    return {
+      seq,
+      predictedClass: output.map((row) => row.indexOf(Math.max(...row))),
+      output,
+      latencyMs: record.durationUs / 1000,
+      queuedMs,
+      energy: {
+        energyJ: record.energyJ,
+        uncertaintyJ: record.energyUncertaintyJ,
+        aboveIdleJ: record.energyJ - (record.baselineW * record.durationUs) / 1e6,
+        baselineW: record.baselineW,
+        sampleCount: record.sampleCount,
+        provenance: record.provenance,
+        sensor: record.sensor,
+      },
+      modelId: model.id,
+      variant: model.variant,
+      backend: this.stats.backend,
+      ...(tags.placement === 'edge' ? { placement: 'edge' as const } : {}),
+    };
   }
 
   /**
@@ -733,13 +927,26 @@ export class Agent {
       this.pending.length < this.config.batchMax * SEQ_WAIT_MAX_BATCHES
     )
       return;
-    // Held records leave in batches of the usual size.
+    // Held records leave in batches of the usual size, one kind per batch, in seq order.
     while (this.pending.length > 0) {
-      const records = this.pending.splice(0, this.config.batchMax);
-      const batch = this.outbox.seal(records);
+      const kind = this.pending[0]?.kind;
+      let count = 0;
+      while (count < this.config.batchMax && this.pending[count]?.kind === kind) count++;
+      const run = this.pending.splice(0, count);
+      if (kind === 'offload') {
+        this.sealOffload(run.map((entry) => entry.record as OffloadRecordDraft));
+        continue;
+      }
+      const batch = this.outbox.seal(run.map((entry) => entry.record as UnsequencedRecord));
       this.publisher.enqueue(batch.firstSeq, batch.count);
       for (const listener of this.batchListeners) listener(batch.records);
     }
+  }
+
+  /** Seals offload records as one `offload` batch, numbered from the same counter. */
+  private sealOffload(records: readonly OffloadRecordDraft[]): void {
+    const batch = this.outbox.sealBatch('offload', records);
+    this.publisher.enqueue(batch.firstSeq, batch.count, 'offload');
   }
 
   /** Calls `listener` with every batch of records once it is durable, before it is sent. */
@@ -772,6 +979,7 @@ export class Agent {
     this.stopController.abort();
     await this.loop;
     clearInterval(this.flushTimer);
+    this.offloader.close();
     // Records held for the collector's answer about seqs: wait for it (bounded), then seal them.
     await Promise.race([this.publisher.seq.settled, sleep(drainTimeoutMs, undefined, { ref: false })]);
     this.seal(true);
@@ -802,6 +1010,7 @@ export class Agent {
   async kill(): Promise<void> {
     this.stopController.abort();
     clearInterval(this.flushTimer);
+    this.offloader.close();
     this.pending = [];
     await this.publisher.kill();
     await this.loop.catch(() => undefined);

@@ -10,6 +10,7 @@ import { BACKENDS } from '../runtime/backend.js';
 import { agentApiFields } from './schemas/agent-api.js';
 import { agentDeployFields } from './schemas/agent-deploy.js';
 import { agentModelFields } from './schemas/agent-models.js';
+import { agentPlacementFields } from './schemas/agent-placement.js';
 import { agentReliabilityFields } from './schemas/agent-reliability.js';
 import { collectorDeployFields } from './schemas/collector-deploy.js';
 import { collectorHttpFields } from './schemas/compare.js';
@@ -102,6 +103,7 @@ export const agentSchema = z.object({
   ...agentModelFields,
   ...agentApiFields,
   ...agentDeployFields,
+  ...agentPlacementFields,
 });
 
 export const collectorSchema = z.object({

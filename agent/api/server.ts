@@ -15,7 +15,7 @@ import {
   decodeRawInput,
   InputError,
 } from '../../runtime/decode.js';
-import type { Agent } from '../agent.js';
+import { type Agent, OffloadFailedError } from '../agent.js';
 import { UnknownRecordError } from '../serve/answers.js';
 import { QueueFullError, RequestAbortedError } from '../serve/queue.js';
 import { statusText } from '../serve/summary.js';
@@ -161,6 +161,9 @@ export async function startApi(agent: Agent, options: ApiOptions): Promise<Runni
         void reply.header('retry-after', String(error.retryAfterS));
         return reject(reply, 429, 'queue-full', error.message, { retryAfterS: error.retryAfterS });
       }
+      if (error instanceof OffloadFailedError)
+        // The input's offload record says what happened; the answer carries its figures.
+        return reject(reply, 502, 'offload-failed', error.message, { offload: error.figures });
       if (error instanceof RequestAbortedError) {
         log.debug({ err: error.message }, 'client went away before its inference ran');
         return reject(reply, 499, 'aborted', error.message);

@@ -20,6 +20,16 @@ export interface LoopAnswer {
   energyJ: number;
   energyUncertaintyJ: number;
   provenance: string;
+  /** Where it ran, when placement is on; and the offload's figures when the input was offloaded. */
+  placement?: 'edge' | 'offload';
+  offload?: object;
+}
+
+/** What an input that could not be answered gets (an offload that failed without fallback). */
+export interface LoopFailure {
+  seq: number;
+  error: string;
+  offload?: object;
 }
 
 export interface LoopInput {
@@ -28,7 +38,7 @@ export interface LoopInput {
   /** The agent disposes it after the inference (sources that make a tensor per input). */
   owned: boolean;
   /** Called with the answer (MQTT inputs are answered on the device's answer topic). */
-  reply?: (answer: LoopAnswer) => void;
+  reply?: (answer: LoopAnswer | LoopFailure) => void;
 }
 
 export interface InputSource {

@@ -3,16 +3,9 @@
 // mapped to ok, timeout, refused (429/503: the server is alive and says "not now"), http-error,
 // connection-reset, tls-error or unreachable. Pure, so each class is tested without a network.
 
-export const OFFLOAD_OUTCOMES = [
-  'ok',
-  'timeout',
-  'refused',
-  'http-error',
-  'connection-reset',
-  'tls-error',
-  'unreachable',
-] as const;
-export type OffloadOutcome = (typeof OFFLOAD_OUTCOMES)[number];
+import type { OffloadOutcome } from '../../protocol/index.js';
+
+export type { OffloadOutcome };
 
 /** Our own deadline passed: raised by the client, never by Node.js. */
 export class OffloadTimeoutError extends Error {

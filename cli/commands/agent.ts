@@ -14,6 +14,7 @@ import { addSchemaOptions } from '../options.js';
 import { checkApiConfig, inputsFactory } from '../schemas/agent-api.js';
 import { deployerConfig, openDeployments } from '../schemas/agent-deploy.js';
 import { modelTrustConfig } from '../schemas/agent-models.js';
+import { placementConfig } from '../schemas/agent-placement.js';
 import { reliabilityConfig } from '../schemas/agent-reliability.js';
 import { agentSchema } from '../schemas.js';
 import { untilSignal } from '../signals.js';
@@ -29,6 +30,7 @@ export function agentCommand(): Command {
       const stateDir = config.stateDir ?? join('.edgewatt', 'agent', config.fleet, config.device);
       const trust = modelTrustConfig(config);
       const reliability = reliabilityConfig(config);
+      const offload = placementConfig(config);
       // With deployments on, the agent starts with the model the last deployment committed.
       const deployments =
         config.deploymentTrustedKey.length > 0 ? openDeployments(stateDir, config.model) : undefined;
@@ -40,6 +42,7 @@ export function agentCommand(): Command {
         stateDir,
         inputs: await inputsFactory(config),
         queueMax: config.apiQueue,
+        offload,
         ...(deployments === undefined ? {} : deployments.start),
       });
       const listen = config.api === undefined ? null : parseApiListen(config.api);
