@@ -10,6 +10,7 @@ import https from 'node:https';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
+import { SERVE_HEADERS } from '../../protocol/serve-answer.js';
 import { type ServerAnswer, serverAnswerProblem } from './answer.js';
 import { type OffloadOutcome, OffloadTimeoutError, outcomeOfError, outcomeOfStatus } from './outcome.js';
 import { type SocketCounts, SocketLedger } from './socket-bytes.js';
@@ -96,10 +97,10 @@ export class OffloadClient {
       headers: {
         'content-type': 'application/octet-stream',
         'content-length': body.byteLength,
-        'x-edgewatt-dtype': 'float32',
-        'x-edgewatt-shape': shape.join(','),
-        'x-edgewatt-device': this.options.device,
-        'x-edgewatt-request-id': requestId,
+        [SERVE_HEADERS.dtype]: 'float32',
+        [SERVE_HEADERS.shape]: shape.join(','),
+        [SERVE_HEADERS.device]: this.options.device,
+        [SERVE_HEADERS.requestId]: requestId,
         ...(this.options.token === undefined ? {} : { authorization: `Bearer ${this.options.token}` }),
       },
     });
