@@ -77,10 +77,13 @@ export function collectorCommand(): Command {
               }),
               reader,
             });
+      // The live experiment page analyses on a worker thread with its own read-only store.
+      const live =
+        reader === undefined ? undefined : liveAnalyses(config.dataDir, config.store, storeOptions(config));
       const api = await startHttpApi(config, config.store, {
         metrics,
         fleet: () => gatherFleetView(reader, metrics),
-        experimentAnalysis: reader === undefined ? undefined : liveAnalyses(config.dataDir, reader),
+        experimentAnalysis: live === undefined ? undefined : (id) => live.analyse(id),
         recordComparison:
           comparisons === undefined ? undefined : (results) => comparisons.writeComparison(results),
         registry: deployment.registry,
@@ -93,6 +96,7 @@ export function collectorCommand(): Command {
       }).catch(async (error: unknown) => {
         // The API could not start (address taken...): leave the broker cleanly, then report it.
         await experiments?.close();
+        await live?.close();
         await collector.stop();
         collector.ingest.deadLetter.close();
         deployment.close();
@@ -109,6 +113,7 @@ export function collectorCommand(): Command {
       await collector.stop();
       collector.ingest.deadLetter.close();
       await api?.close();
+      await live?.close();
       deployment.close();
       log.info(collector.stats, 'collector stopped');
     });
