@@ -11,7 +11,7 @@ import { resolveConfig } from '../config.js';
 import { ConfigError } from '../config-error.js';
 import { addSchemaOptions } from '../options.js';
 import { modelTrustConfig } from '../schemas/agent-models.js';
-import { defaultServerId, serveSchema } from '../schemas/serve.js';
+import { defaultServerId, identityWarnings, serveSchema } from '../schemas/serve.js';
 import { untilSignal } from '../signals.js';
 
 const log = logger('cli.serve');
@@ -43,10 +43,7 @@ export function serveCommand(): Command {
       } else if (config.insecureNoAuth) {
         throw new ConfigError('--credentials and --insecure-no-auth contradict each other: give one');
       }
-      if (config.gridRegion === 'unknown')
-        log.warn(
-          '--grid-region is not set: answers say region "unknown" and the collector cannot price this server',
-        );
+      for (const warning of identityWarnings(config)) log.warn(warning);
       const trustConfig = modelTrustConfig(config);
       const server = await startServe({
         host: listen.host,

@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { parseApiListen } from '../../agent/api/listen.js';
+import { GRID_REGIONS, PUE_CLASSES } from '../../collector/lifecycle/profiles/index.js';
 import { BACKENDS } from '../../runtime/backend.js';
 import { ENERGY_METERS } from '../../serve/energy/index.js';
 import { agentModelFields } from './agent-models.js';
@@ -70,11 +71,11 @@ export const serveSchema = z.object({
   }),
   gridRegion: option(text('give the grid region id, e.g. FR or US-CAL-CISO').default('unknown'), {
     arg: 'id',
-    help: "grid region id where the server runs (the collector's grid regions), named in every answer",
+    help: `grid region id where the server runs, named in every answer so the collector can price it (the collector knows ${GRID_REGIONS.map((r) => r.id).join(', ')})`,
   }),
   pueClass: option(text('give the PUE class, e.g. hyperscale').default('industry-average'), {
     arg: 'id',
-    help: "PUE class of the datacenter (the collector's PUE classes: industry-average, hyperscale, google, colocation...)",
+    help: `PUE class of the datacenter, named in every answer (the collector knows ${PUE_CLASSES.map((c) => c.id).join(', ')})`,
   }),
   energy: option(oneOf(ENERGY_METERS).default('auto'), {
     help: 'energy meter: RAPL, NVML (nvidia-smi), or the labelled host-power ESTIMATE; auto takes the first readable',
@@ -94,3 +95,21 @@ export const serveSchema = z.object({
 export type ServeConfig = z.infer<typeof serveSchema>;
 
 export const defaultServerId = () => hostname();
+
+/** Warnings for a grid region or PUE class the collector does not know: it could not price the server. */
+export function identityWarnings(config: { gridRegion: string; pueClass: string }): string[] {
+  const warnings: string[] = [];
+  if (config.gridRegion === 'unknown')
+    warnings.push(
+      '--grid-region is not set: answers say region "unknown" and the collector cannot price this server',
+    );
+  else if (!GRID_REGIONS.some((region) => region.id === config.gridRegion))
+    warnings.push(
+      `--grid-region ${config.gridRegion} is not one of the collector's grid regions (${GRID_REGIONS.map((r) => r.id).join(', ')}): a scenario must give its intensity`,
+    );
+  if (!PUE_CLASSES.some((pue) => pue.id === config.pueClass))
+    warnings.push(
+      `--pue-class ${config.pueClass} is not one of the collector's PUE classes (${PUE_CLASSES.map((c) => c.id).join(', ')})`,
+    );
+  return warnings;
+}

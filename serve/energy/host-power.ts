@@ -5,7 +5,12 @@
 // the idle default is the sourced idle share of full load, pwr_server_idle_share. serve/ may not
 // import collector/, so the factor's value is copied here with its id.
 
+import { EdgewattError } from '../../common/errors.js';
 import type { EstimatedBoard, FigureRange } from '../../runtime/estimate.js';
+
+export class HostPowerError extends EdgewattError {
+  override readonly name = 'HostPowerError';
+}
 
 /**
  * pwr_server_idle_share (factors.json): "Server idle power as a share of its full-load power",
@@ -45,7 +50,12 @@ export function hostPower(cpus: number, options: { busyW?: number; idleW?: numbe
         }
       : exact(options.idleW);
   if (idle.central > busy.central)
-    throw new RangeError(`host idle power ${idle.central} W is above its full-load power ${busy.central} W`);
+    throw new HostPowerError(
+      `host idle power ${idle.central} W is above its full-load power ${busy.central} W`,
+      {
+        hint: 'give --host-busy-w with --host-idle-w (the default full load is CPUs × 10 W)',
+      },
+    );
   const busyText =
     options.busyW === undefined
       ? `full load ${busy.central} W = ${cpus} CPUs × ${ASSUMED_BUSY_W_PER_CPU.central} W (UNSOURCED assumption, ${busy.low}–${busy.high} W)`

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EstimatedMeter } from '../../serve/energy/estimated.js';
-import { hostPower, SERVER_IDLE_SHARE } from '../../serve/energy/host-power.js';
+import { HostPowerError, hostPower, SERVER_IDLE_SHARE } from '../../serve/energy/host-power.js';
 import { EnergyMeterError, openEnergyMeter } from '../../serve/energy/index.js';
 import { nvmlAvailable, PowerTrace, parseNvmlLine } from '../../serve/energy/nvml.js';
 import { RaplCounter, RaplMeter, readableRaplZones } from '../../serve/energy/rapl.js';
@@ -99,7 +99,7 @@ describe('host-power ESTIMATE', () => {
     const configured = hostPower(4, { busyW: 300, idleW: 120 });
     expect(configured.board.idleW.central).toBe(120);
     expect(configured.source).toContain('configured');
-    expect(() => hostPower(4, { busyW: 100, idleW: 150 })).toThrow(RangeError);
+    expect(() => hostPower(4, { busyW: 100, idleW: 150 })).toThrow(HostPowerError);
   });
 
   it('charges idle + (full load − idle) × utilisation from the CPU time the window used', async () => {

@@ -264,6 +264,22 @@ describeWith(['openssl'], 'edgewatt serve (real process)', () => {
     await expect(call(`${secureUrl}/v1/status`)).rejects.toThrow(); // no CA: the handshake fails
   });
 
+  it('refuses to start without credentials, with --insecure-no-auth beyond loopback, or with half of TLS', async () => {
+    const refusals = [
+      { args: [], says: '--credentials <file>' },
+      { args: ['--insecure-no-auth', '--listen', '0.0.0.0:0'], says: 'loopback only' },
+      {
+        args: ['--insecure-no-auth', '--tls-cert', join(dir.path, 'server.crt')],
+        says: '--tls-key go together',
+      },
+    ];
+    const runs = refusals.map(({ args }) => runCli(['serve', '--model', ZOO_MODEL, ...args]));
+    for (const [i, run] of runs.entries()) {
+      expect(await run.exited).toEqual({ code: 1, signal: null });
+      expect(run.stderr()).toContain(refusals[i]?.says);
+    }
+  });
+
   it('on SIGTERM answers the requests in flight, then exits 0', async () => {
     const held = async () => {
       const status = await call(`${secureUrl}/v1/status`, { ca });
