@@ -62,6 +62,21 @@ describe('RAPL meter', () => {
     writeFileSync(join(zone, 'energy_uj'), '12345\n');
     expect(readableRaplZones(root)).toMatchObject({ zones: [{ name: 'package-0', rangeUj: 262143328850 }] });
   });
+
+  it('reads a (fake) powercap tree end to end through --energy auto', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'edgewatt-rapl-'));
+    const zone = join(root, 'sys/class/powercap/intel-rapl:0');
+    mkdirSync(zone, { recursive: true });
+    writeFileSync(join(zone, 'name'), 'package-0\n');
+    writeFileSync(join(zone, 'max_energy_range_uj'), '262143328850\n');
+    writeFileSync(join(zone, 'energy_uj'), '1000000\n');
+    const meter = await openEnergyMeter({ energy: 'auto', root, nvidiaSmi: () => null });
+    expect(meter.provenance).toBe('rapl');
+    const window = meter.begin();
+    writeFileSync(join(zone, 'energy_uj'), '3500000\n');
+    expect(meter.end(window).grossJ).toBeCloseTo(2.5, 9);
+    await meter.close();
+  });
 });
 
 describe('NVML meter', () => {
