@@ -1,4 +1,4 @@
-// The collector process: subscribes to every device's inference and status topics at QoS 1 and
+// The collector process: subscribes to every device's inference, offload and status topics at QoS 1 and
 // acknowledges a message only after the store has it, so nothing accepted is ever lost.
 
 import { readFileSync } from 'node:fs';
@@ -150,7 +150,11 @@ export class Collector {
     // Status stays a plain subscription: brokers send retained messages to no shared subscriber.
     const shared = (filter: string) =>
       sharedGroup === undefined ? filter : `$share/${sharedGroup}/${filter}`;
-    const data = [shared(topicFilter('inference')), shared(topicFilter('feedback'))];
+    const data = [
+      shared(topicFilter('inference')),
+      shared(topicFilter('offload')),
+      shared(topicFilter('feedback')),
+    ];
     // Deployment reports go to member 0 only: each device's transitions stay in order.
     const deployment = this.config.onDeployment === undefined ? [] : [topicFilter('deployment')];
     const placement = this.config.onPlacementCommand === undefined ? [] : ['edgewatt/v1/+/+/cmd/placement'];

@@ -2,7 +2,8 @@
 // what dashboards and read-back query. The inference keys come from the record's field table;
 // the line builder is collector/store/influx-lines.ts, the schema is in docs/deployment.md#schema.
 
-import { RECORD_FIELD_LIST, type RecordFieldName, snakeCase } from './record-fields.js';
+import { OFFLOAD_FIELD_LIST, type OffloadFieldName } from './offload-fields.js';
+import { RECORD_FIELD_LIST, type RecordFieldName, snakeCase, type TableField } from './record-fields.js';
 
 export const MEASUREMENTS = {
   /** A point per inference record: tags and per-inference fields of the field table. */
@@ -11,6 +12,8 @@ export const MEASUREMENTS = {
   inferenceIo: 'inference_io',
   status: 'device_status',
   comparison: 'comparison',
+  /** A point per offload record: an input sent to an inference server, both sides measured. */
+  offload: 'offload',
   /** A point per feedback message: the label of one record, given after its answer. */
   feedback: 'feedback',
   /** A point per `deployment` message: a device's step in a model deployment. */
@@ -64,20 +67,33 @@ export const ROLLOUT_GATE_KEYS = {
   regressed: 'regressed',
 } as const;
 
+/** The InfluxDB key of each field of a record table: its tag key, snake_case, or `time`. */
+export function influxKeysOf<Name extends string>(
+  fields: readonly TableField<Name>[],
+): Readonly<Record<Name, string>> {
+  return Object.fromEntries(
+    fields.map((f) => [
+      f.name,
+      f.influx.as === 'timestamp'
+        ? 'time'
+        : f.influx.as === 'tag' && f.influx.key !== undefined
+          ? f.influx.key
+          : snakeCase(f.name),
+    ]),
+  ) as Readonly<Record<Name, string>>;
+}
+
 /**
  * The key of each record field in InfluxDB: a tag or field of `inference`, a field of
  * `inference_io`, or `time` for the one that is the point's timestamp.
  */
-export const INFERENCE_KEYS = Object.fromEntries(
-  RECORD_FIELD_LIST.map((f) => [
-    f.name,
-    f.influx.as === 'timestamp'
-      ? 'time'
-      : f.influx.as === 'tag' && f.influx.key !== undefined
-        ? f.influx.key
-        : snakeCase(f.name),
-  ]),
-) as Readonly<Record<RecordFieldName, string>>;
+export const INFERENCE_KEYS = influxKeysOf<RecordFieldName>(RECORD_FIELD_LIST);
+
+/**
+ * The key of each offload record field in measurement `offload` (tags: fleet, device, model,
+ * variant, experiment, arm, server, outcome; the rest are fields; `time` is the request's start).
+ */
+export const OFFLOAD_KEYS = influxKeysOf<OffloadFieldName>(OFFLOAD_FIELD_LIST);
 
 /** Tags of `inference` and `inference_io` that are not record fields: where the batch came from. */
 export const SOURCE_TAGS = { fleet: 'fleet', device: 'device' } as const;

@@ -29,7 +29,10 @@ export type {
   FieldSpec,
   InfluxFieldType,
   InfluxPlacement,
+  RecordOf,
+  RecordTable,
   SqlType,
+  TableField,
   ValueKind,
   WireCoding,
 } from './record-table.js';

@@ -63,6 +63,11 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
     ...counter('edgewatt_batches_stored_total', 'Inference batches written to the store.', ingest.batches),
     ...counter('edgewatt_records_stored_total', 'Inference records newly stored.', ingest.records),
     ...counter(
+      'edgewatt_offload_records_stored_total',
+      'Offload records (inputs sent to an inference server) newly stored.',
+      ingest.offloadRecords,
+    ),
+    ...counter(
       'edgewatt_duplicate_records_total',
       'Redelivered records the store already had (ignored).',
       ingest.duplicates,

@@ -27,6 +27,8 @@ export interface IngestStats {
   receivedBytes: number;
   batches: number;
   records: number;
+  /** Offload records newly stored (their batches count in `batches`, their redeliveries in `duplicates`). */
+  offloadRecords: number;
   duplicates: number;
   statuses: number;
   /** Feedback messages (labels given after the answer) stored. */
@@ -83,6 +85,7 @@ export class Ingest {
     receivedBytes: 0,
     batches: 0,
     records: 0,
+    offloadRecords: 0,
     duplicates: 0,
     statuses: 0,
     feedbacks: 0,
@@ -231,7 +234,7 @@ export class Ingest {
     const address = parseTopic(topic);
     if (!address.ok) return this.reject(address.error.reason, address.error.message, topic, payload);
     const { fleet, device, kind } = address.value;
-    if (kind !== 'inference' && kind !== 'status' && kind !== 'feedback') {
+    if (kind !== 'inference' && kind !== 'offload' && kind !== 'status' && kind !== 'feedback') {
       return this.reject('unexpected-kind', `kind ${kind} is not ingested by this collector`, topic, payload);
     }
     const key = `${fleet}/${device}`;
@@ -283,11 +286,16 @@ export class Ingest {
         remember(this.lastSeenUs, key, Math.round(this.nowMs() * 1000));
         return { kind: 'feedback' };
       }
-      const result = await this.store.writeBatch(fleet, device, message.records, received);
+      const result =
+        message.type === 'offload'
+          ? await this.store.writeOffload(fleet, device, message.records, received)
+          : await this.store.writeBatch(fleet, device, message.records, received);
       this.stats.batches++;
-      this.stats.records += result.inserted;
+      if (message.type === 'offload') this.stats.offloadRecords += result.inserted;
+      else this.stats.records += result.inserted;
       this.stats.duplicates += result.duplicates;
       remember(this.lastSeenUs, key, Math.round(this.nowMs() * 1000));
+      // Offload records share the device's seq space: they fill the span as records do.
       const first = message.records[0]?.seq ?? 0;
       const last = first + message.records.length - 1;
       const span = this.seqSpan.get(key);

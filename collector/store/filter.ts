@@ -18,11 +18,12 @@ export interface RecordFilter {
 /** Shortest model-id prefix taken as an id rather than a variant name. */
 export const MODEL_PREFIX_MIN = 8;
 
-export function modelMatches(modelId: string, variant: string, wanted: string): boolean {
+/** `variant` is undefined for an offload record that does not state it: it then matches by id only. */
+export function modelMatches(modelId: string, variant: string | undefined, wanted: string): boolean {
   return (
     modelId === wanted ||
     (wanted.length >= MODEL_PREFIX_MIN && modelId.startsWith(wanted)) ||
-    variant === wanted
+    (variant !== undefined && variant === wanted)
   );
 }
 
@@ -32,7 +33,7 @@ export function recordMatches(
     fleet: string;
     device: string;
     modelId: string;
-    variant: string;
+    variant?: string | undefined;
     startUs: number;
     experiment?: string | undefined;
     arm?: string | undefined;

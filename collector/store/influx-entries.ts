@@ -18,6 +18,7 @@ import {
 } from '../../protocol/index.js';
 import type { SpoolEntry } from '../sink/spool-frames.js';
 import { feedbackLine, inferenceLines, inferencePointCount, statusLine } from './influx-lines.js';
+import { offloadLines } from './influx-offload-lines.js';
 import type { ReceivedPayload } from './store.js';
 
 const KIND_MESSAGE = 1;
@@ -36,7 +37,12 @@ export function messageEntry(
   message: Message,
   received: ReceivedPayload | undefined,
 ): SpoolEntry {
-  const lines = message.type === 'inference' ? inferencePointCount(message.records) : 1;
+  const lines =
+    message.type === 'inference'
+      ? inferencePointCount(message.records)
+      : message.type === 'offload'
+        ? message.records.length
+        : 1;
   const payload = received?.payload ?? encodeMessage(message, 'cbor');
   const encoding = detectEncoding(payload);
   if (encoding === null)
@@ -155,6 +161,8 @@ function messageLines(bytes: Uint8Array): { points: string[] } | { error: string
     switch (message.type) {
       case 'inference':
         return { points: inferenceLines(spooled.fleet, spooled.device, message.records) };
+      case 'offload':
+        return { points: offloadLines(spooled.fleet, spooled.device, message.records) };
       case 'status':
         return { points: [statusLine(spooled.fleet, message)] };
       case 'feedback':

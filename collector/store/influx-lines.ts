@@ -259,3 +259,6 @@ export function comparisonLine(c: ComparisonResult): string {
   if (c.breakEvenPerS !== null) fields += `,${C.breakEvenPerS}=${float(c.breakEvenPerS)}`;
   return `${tags} ${fields} ${c.atUs}000`;
 }
+
+/** The value writers of line protocol, for the line builders of other measurements. */
+export const lineValues = { tag, str, int, float } as const;

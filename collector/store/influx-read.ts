@@ -72,7 +72,7 @@ export function influxConditions(f: RecordFilter, only: { fleet?: string; device
   return conditions;
 }
 
-const where = (conditions: string[]): string =>
+export const where = (conditions: string[]): string =>
   conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`;
 
 /** One `inference_io` run: the io values of records from `firstSeq` on. */
@@ -160,25 +160,8 @@ export class InfluxReader implements RecordReader {
     }
   }
 
-  /** The full model ids a device reported in its status messages, by their tag (shortened id). */
-  private async modelIds(fleet: string, device: string): Promise<(tag: string) => string> {
-    const short = MODEL_TAG_CHARS;
-    if (short === undefined) return (tag) => tag;
-    const series = await this.query.all(
-      `SELECT DISTINCT(${quoteIdent(STATUS_KEYS.modelId)}) FROM ${quoteIdent(MEASUREMENTS.status)}${where(influxConditions({}, { fleet, device }))}`,
-    );
-    const byTag = new Map<string, string | null>();
-    for (const id of series.flatMap((s) => s.values.map((v) => v[1]))) {
-      if (typeof id !== 'string') continue;
-      const tag = id.slice(0, short);
-      byTag.set(tag, byTag.has(tag) && byTag.get(tag) !== id ? null : id);
-    }
-    // Unknown or ambiguous: the tag is all the store has of the id.
-    return (tag) => byTag.get(tag) ?? tag;
-  }
-
   private async *deviceRecords(fleet: string, device: string, f: RecordFilter): AsyncIterable<StoredRecord> {
-    const fullModelId = await this.modelIds(fleet, device);
+    const fullModelId = await modelIdsOf(this.query, fleet, device);
     const ioColumns = [INFERENCE_IO_KEYS.firstSeq, ...IO_FIELDS.map((spec) => INFERENCE_KEYS[spec.name])]
       .map(quoteIdent)
       .join(', ');
@@ -302,11 +285,16 @@ export class InfluxReader implements RecordReader {
  */
 export async function newestSeq(query: InfluxQuery, fleet: string, device: string): Promise<number | null> {
   const seq = quoteIdent(INFERENCE_KEYS.seq);
-  const series = await query.all(
-    `SELECT last(${seq}) AS ${seq} FROM ${quoteIdent(MEASUREMENTS.inference)}${where(influxConditions({}, { fleet, device }))}`,
-  );
-  const value = series.flatMap(rowsOf)[0]?.[INFERENCE_KEYS.seq];
-  return typeof value === 'number' ? value : null;
+  // Offload records share the device's seq space (the same `seq` key): the highest of either.
+  let highest: number | null = null;
+  for (const measurement of [MEASUREMENTS.inference, MEASUREMENTS.offload]) {
+    const series = await query.all(
+      `SELECT last(${seq}) AS ${seq} FROM ${quoteIdent(measurement)}${where(influxConditions({}, { fleet, device }))}`,
+    );
+    const value = series.flatMap(rowsOf)[0]?.[INFERENCE_KEYS.seq];
+    if (typeof value === 'number' && (highest === null || value > highest)) highest = value;
+  }
+  return highest;
 }
 
 /**
@@ -346,8 +334,29 @@ export async function* readFeedbackPoints(
   yield* flush();
 }
 
-const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+/** The full model ids a device reported in its status messages, by their tag (shortened id). */
+export async function modelIdsOf(
+  query: InfluxQuery,
+  fleet: string,
+  device: string,
+): Promise<(tag: string) => string> {
+  const short = MODEL_TAG_CHARS;
+  if (short === undefined) return (tag) => tag;
+  const series = await query.all(
+    `SELECT DISTINCT(${quoteIdent(STATUS_KEYS.modelId)}) FROM ${quoteIdent(MEASUREMENTS.status)}${where(influxConditions({}, { fleet, device }))}`,
+  );
+  const byTag = new Map<string, string | null>();
+  for (const id of series.flatMap((s) => s.values.map((v) => v[1]))) {
+    if (typeof id !== 'string') continue;
+    const tag = id.slice(0, short);
+    byTag.set(tag, byTag.has(tag) && byTag.get(tag) !== id ? null : id);
+  }
+  // Unknown or ambiguous: the tag is all the store has of the id.
+  return (tag) => byTag.get(tag) ?? tag;
+}
 
-async function* rowStream(series: AsyncIterable<InfluxSeries>): AsyncIterable<Row> {
+export const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+export async function* rowStream(series: AsyncIterable<InfluxSeries>): AsyncIterable<Row> {
   for await (const s of series) yield* rowsOf(s);
 }

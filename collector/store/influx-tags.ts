@@ -8,9 +8,13 @@
 import {
   INFERENCE_KEYS,
   type InferenceRecord,
+  OFFLOAD_FIELD_LIST,
+  OFFLOAD_KEYS,
+  type OffloadRecord,
   RECORD_FIELD_LIST,
   STATUS_KEYS,
   type StatusMessage,
+  type TableField,
 } from '../../protocol/index.js';
 import { tagValueUnwritable } from './influx-lines.js';
 import { StoreRefusedError } from './store.js';
@@ -42,14 +46,29 @@ export function tagValueProblem(value: string, maxChars: number): string | null 
   return null;
 }
 
-/** Record fields that become tags and hold free text (ids and enums are safe by their own rules). */
-const TEXT_TAGS = RECORD_FIELD_LIST.filter((f) => f.influx.as === 'tag' && f.value.kind === 'text').map(
-  (f) => ({
-    name: f.name,
-    key: INFERENCE_KEYS[f.name],
-    shorten: f.influx.as === 'tag' ? f.influx.shorten : undefined,
-  }),
-);
+interface TextTag {
+  name: string;
+  key: string;
+  shorten: number | undefined;
+}
+
+/** A table's fields that become tags and hold free text (ids and enums are safe by their own rules). */
+function textTags<Name extends string>(
+  fields: readonly TableField<Name>[],
+  keys: Readonly<Record<Name, string>>,
+): TextTag[] {
+  return fields
+    .filter((f) => f.influx.as === 'tag' && f.value.kind === 'text')
+    .map((f) => ({
+      name: f.name,
+      key: keys[f.name],
+      shorten: f.influx.as === 'tag' ? f.influx.shorten : undefined,
+    }));
+}
+
+const TEXT_TAGS = textTags(RECORD_FIELD_LIST, INFERENCE_KEYS);
+/** Offload records: model and variant as for records, and the server's id (its own key, `server`). */
+const OFFLOAD_TEXT_TAGS = textTags(OFFLOAD_FIELD_LIST, OFFLOAD_KEYS);
 
 export class TagRefusedError extends StoreRefusedError {
   override readonly name = 'TagRefusedError';
@@ -68,10 +87,25 @@ export class TagGuard {
 
   /** Throws TagRefusedError naming the field and value when a record's tag is refused; else records its values. */
   checkRecords(fleet: string, device: string, records: readonly InferenceRecord[]): void {
+    this.checkTags(fleet, device, records, TEXT_TAGS);
+  }
+
+  /** The same bounds for offload records' tags (a server id is device-sent text too). */
+  checkOffload(fleet: string, device: string, records: readonly OffloadRecord[]): void {
+    this.checkTags(fleet, device, records, OFFLOAD_TEXT_TAGS);
+  }
+
+  private checkTags(
+    fleet: string,
+    device: string,
+    records: readonly object[],
+    tags: readonly TextTag[],
+  ): void {
     const fresh: { key: string; value: string }[] = [];
-    let previous: InferenceRecord | undefined;
-    for (const r of records) {
-      for (const { name, key, shorten } of TEXT_TAGS) {
+    let previous: Record<string, unknown> | undefined;
+    for (const record of records) {
+      const r = record as Record<string, unknown>;
+      for (const { name, key, shorten } of tags) {
         const raw = r[name] as string | undefined;
         if (raw === undefined || (previous !== undefined && previous[name] === raw)) continue;
         const value = shorten === undefined ? raw : raw.slice(0, shorten);

@@ -10,6 +10,7 @@ import { logger } from '../../common/logger.js';
 import {
   type FeedbackMessage,
   type InferenceRecord,
+  type OffloadRecord,
   PROTOCOL_VERSION,
   type StatusMessage,
 } from '../../protocol/index.js';
@@ -21,6 +22,8 @@ import type { RecordFilter } from './filter.js';
 import { deploymentLine } from './influx-deploy-lines.js';
 import { legacyLinesEntry, linesEntry, messageEntry, renderEntries } from './influx-entries.js';
 import { comparisonLine, inferenceLines } from './influx-lines.js';
+import { offloadLines } from './influx-offload-lines.js';
+import { InfluxOffloadReader } from './influx-offload-read.js';
 import { InfluxQuery } from './influx-query.js';
 import { InfluxReader, newestSeq } from './influx-read.js';
 import { TagGuard } from './influx-tags.js';
@@ -31,6 +34,7 @@ import {
   type DeviceStatus,
   type DeviceSummary,
   type Drainable,
+  type OffloadReader,
   type ReceivedPayload,
   type RecordReader,
   type RecordWriter,
@@ -38,6 +42,7 @@ import {
   type Store,
   StoreConfigError,
   type StoredFeedback,
+  type StoredOffloadRecord,
   type StoredRecord,
   type WriteResult,
 } from './store.js';
@@ -87,13 +92,14 @@ export function parseInfluxUrl(rest: string): { host: string; port: number; data
 }
 
 export class InfluxStore
-  implements Store, RecordWriter, RecordReader, ComparisonWriter, Drainable, DeploymentWriter
+  implements Store, RecordWriter, RecordReader, OffloadReader, ComparisonWriter, Drainable, DeploymentWriter
 {
   readonly runtime: SinkRuntime;
   readonly url: string;
   private readonly spoolDir: string;
   private readonly readOnly: boolean;
   private readonly reader: InfluxReader;
+  private readonly offloadReader: InfluxOffloadReader;
   private readonly query: InfluxQuery;
   private readonly sink: InfluxSink;
   /** Bounds tag values from device text before a message is spooled (influx-tags.ts). */
@@ -118,6 +124,7 @@ export class InfluxStore
     };
     this.query = new InfluxQuery(target);
     this.reader = new InfluxReader(this.query);
+    this.offloadReader = new InfluxOffloadReader(this.query);
     const sink = new InfluxSink(target, renderEntries);
     this.sink = sink;
     this.runtime = new SinkRuntime(sink, {
@@ -186,6 +193,28 @@ export class InfluxStore
             received,
           )
         : linesEntry(inferenceLines(fleet, device, records));
+    await this.runtime.append([entry]);
+    return { inserted: records.length, duplicates: 0 };
+  }
+
+  /** Offload records (measurement `offload`), spooled like records: the payload as received. */
+  async writeOffload(
+    fleet: string,
+    device: string,
+    records: readonly OffloadRecord[],
+    received?: ReceivedPayload,
+  ): Promise<WriteResult> {
+    if (records.length === 0) return { inserted: 0, duplicates: 0 };
+    this.tags.checkOffload(fleet, device, records);
+    const entry =
+      received !== undefined || consecutive(records)
+        ? messageEntry(
+            fleet,
+            device,
+            { v: PROTOCOL_VERSION, type: 'offload', device, records: records as OffloadRecord[] },
+            received,
+          )
+        : linesEntry(offloadLines(fleet, device, records));
     await this.runtime.append([entry]);
     return { inserted: records.length, duplicates: 0 };
   }
@@ -259,9 +288,17 @@ export class InfluxStore
   readFeedback(filter: RecordFilter = {}): AsyncIterable<StoredFeedback> {
     return this.reader.readFeedback(filter);
   }
+
+  readOffload(filter: RecordFilter = {}): AsyncIterable<StoredOffloadRecord> {
+    return this.offloadReader.readOffload(filter);
+  }
+
+  countOffload(filter: RecordFilter = {}): Promise<number> {
+    return this.offloadReader.countOffload(filter);
+  }
 }
 
-function consecutive(records: readonly InferenceRecord[]): boolean {
+function consecutive(records: readonly { seq: number }[]): boolean {
   const first = records[0]?.seq ?? 0;
   return records.every((r, i) => r.seq === first + i);
 }

@@ -9,7 +9,7 @@ export interface Query {
   params: Record<string, string | number>;
 }
 
-/** `WHERE …` (or '') over the inference table, its columns prefixed with `alias.` when given. */
+/** `WHERE …` (or '') over the inference or offload table, its columns prefixed with `alias.` when given. */
 export function whereRecords(f: RecordFilter, alias = ''): Query {
   const c = (column: string) => (alias === '' ? column : `${alias}.${column}`);
   const clauses: string[] = [];
@@ -41,18 +41,18 @@ export function whereRecords(f: RecordFilter, alias = ''): Query {
   return { sql: clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`, params };
 }
 
-/** In primary-key order, so SQLite streams them without sorting. */
-export function recordsQuery(columns: readonly string[], f: RecordFilter): Query {
+/** In primary-key order, so SQLite streams them without sorting; `table`: inference or offload. */
+export function recordsQuery(columns: readonly string[], f: RecordFilter, table = 'inference'): Query {
   const where = whereRecords(f);
   return {
-    sql: `SELECT ${columns.join(', ')} FROM inference ${where.sql} ORDER BY fleet, device, seq`,
+    sql: `SELECT ${columns.join(', ')} FROM ${table} ${where.sql} ORDER BY fleet, device, seq`,
     params: where.params,
   };
 }
 
-export function countQuery(f: RecordFilter): Query {
+export function countQuery(f: RecordFilter, table = 'inference'): Query {
   const where = whereRecords(f);
-  return { sql: `SELECT COUNT(*) AS n FROM inference ${where.sql}`, params: where.params };
+  return { sql: `SELECT COUNT(*) AS n FROM ${table} ${where.sql}`, params: where.params };
 }
 
 export function summaryQuery(f: RecordFilter): Query {

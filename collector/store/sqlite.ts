@@ -1,12 +1,13 @@
 // Embedded SQLite store (better-sqlite3): one file, WAL journal, one transaction per batch, and a
 // primary key on (fleet, device, seq) so a redelivered record is ignored, not duplicated.
-// The `inference` table comes from the record's field table (sqlite-inference.ts); life-cycle
-// comparison results go to a `comparison` table (sqlite-comparison.ts).
+// The `inference` table comes from the record's field table (sqlite-inference.ts), the `offload`
+// table from the offload record's (sqlite-offload.ts); life-cycle comparison results go to a
+// `comparison` table (sqlite-comparison.ts).
 
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { FeedbackMessage, InferenceRecord, StatusMessage } from '../../protocol/index.js';
+import type { FeedbackMessage, InferenceRecord, OffloadRecord, StatusMessage } from '../../protocol/index.js';
 import type { ComparisonResult } from '../lifecycle/comparison-result.js';
 import type { RecordFilter } from './filter.js';
 import { COMPARISON_SCHEMA, insertComparisons, selectComparisons } from './sqlite-comparison.js';
@@ -18,16 +19,19 @@ import {
   INSERT_INFERENCE,
   toRowValues,
 } from './sqlite-inference.js';
+import { OFFLOAD_TABLE } from './sqlite-offload.js';
 import { countQuery, devicesQuery, feedbackQuery, recordsQuery, summaryQuery } from './sqlite-read.js';
 import {
   type ComparisonWriter,
   type DeviceStatus,
   type DeviceSummary,
+  type OffloadReader,
   type RecordReader,
   type RecordWriter,
   type Store,
   StoreConfigError,
   type StoredFeedback,
+  type StoredOffloadRecord,
   type StoredRecord,
   type WriteResult,
 } from './store.js';
@@ -70,7 +74,7 @@ CREATE TABLE IF NOT EXISTS feedback (
  * (fleet, device, seq) as its primary key, so MAX(seq) of one device is an index lookup, not a scan
  * (test/collector/seq-answer-store.test.ts checks the query plan).
  */
-const SEQ_TABLES = ['inference'] as const;
+const SEQ_TABLES = ['inference', 'offload'] as const;
 
 export const HIGHEST_SEQ_QUERY = `SELECT MAX(seq) AS seq FROM (${SEQ_TABLES.map(
   (table) => `SELECT MAX(seq) AS seq FROM ${table} WHERE fleet = @fleet AND device = @device`,
@@ -79,10 +83,16 @@ export const HIGHEST_SEQ_QUERY = `SELECT MAX(seq) AS seq FROM (${SEQ_TABLES.map(
 /** How long a write waits for another connection's lock before it fails (and ingest retries), ms. */
 const BUSY_TIMEOUT_MS = 200;
 
-export class SqliteStore implements Store, RecordWriter, RecordReader, ComparisonWriter {
+/** When the collector stores a batch, µs since the Unix epoch. */
+const nowUs = (): number => Math.round((performance.timeOrigin + performance.now()) * 1000);
+
+export class SqliteStore implements Store, RecordWriter, RecordReader, OffloadReader, ComparisonWriter {
   private db: Database.Database | undefined;
   private insertBatch:
     | ((fleet: string, device: string, records: readonly InferenceRecord[]) => WriteResult)
+    | undefined;
+  private insertOffload:
+    | ((fleet: string, device: string, records: readonly OffloadRecord[]) => WriteResult)
     | undefined;
 
   constructor(
@@ -120,11 +130,24 @@ export class SqliteStore implements Store, RecordWriter, RecordReader, Compariso
     db.exec(DEVICE_SCHEMA);
     db.exec(COMPARISON_SCHEMA);
     db.exec(FEEDBACK_SCHEMA);
+    // A file made before offload records existed gets the table here.
+    db.exec(OFFLOAD_TABLE.schema);
     addMissingColumns(db);
+    OFFLOAD_TABLE.addMissingColumns(db);
     const insert = db.prepare(INSERT_INFERENCE);
+    const insertOffload = db.prepare(OFFLOAD_TABLE.insert);
+    this.insertOffload = db.transaction(
+      (fleet: string, device: string, records: readonly OffloadRecord[]) => {
+        const receivedUs = nowUs();
+        let inserted = 0;
+        for (const r of records)
+          inserted += insertOffload.run(OFFLOAD_TABLE.toRowValues(fleet, device, r, receivedUs)).changes;
+        return { inserted, duplicates: records.length - inserted };
+      },
+    );
     this.insertBatch = db.transaction(
       (fleet: string, device: string, records: readonly InferenceRecord[]) => {
-        const receivedUs = Math.round((performance.timeOrigin + performance.now()) * 1000);
+        const receivedUs = nowUs();
         let inserted = 0;
         for (const r of records) {
           inserted += insert.run(toRowValues(fleet, device, r, receivedUs)).changes;
@@ -143,6 +166,11 @@ export class SqliteStore implements Store, RecordWriter, RecordReader, Compariso
   async writeBatch(fleet: string, device: string, records: readonly InferenceRecord[]): Promise<WriteResult> {
     if (this.insertBatch === undefined) throw new Error('SqliteStore used before connect()');
     return this.insertBatch(fleet, device, records);
+  }
+
+  async writeOffload(fleet: string, device: string, records: readonly OffloadRecord[]): Promise<WriteResult> {
+    if (this.insertOffload === undefined) throw new Error('SqliteStore used before connect()');
+    return this.insertOffload(fleet, device, records);
   }
 
   /**
@@ -254,6 +282,33 @@ export class SqliteStore implements Store, RecordWriter, RecordReader, Compariso
       Omit<StoredFeedback, 'correct'> & { correct: number }
     >;
     for (const row of rows) yield { ...row, correct: row.correct === 1 };
+  }
+
+  /** Whether the file has the `offload` table (one made before it, opened read-only, has not). */
+  private hasOffloadTable(): boolean {
+    return (
+      this.open.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'offload'`).get() !==
+      undefined
+    );
+  }
+
+  *offloadRecords(filter: RecordFilter = {}): Iterable<StoredOffloadRecord> {
+    if (!this.hasOffloadTable()) return;
+    const q = recordsQuery(OFFLOAD_TABLE.columns, filter, 'offload');
+    const rows = this.open.prepare(q.sql).iterate(q.params) as IterableIterator<
+      Parameters<typeof OFFLOAD_TABLE.fromRow>[0]
+    >;
+    for (const row of rows) yield OFFLOAD_TABLE.fromRow(row);
+  }
+
+  async *readOffload(filter: RecordFilter = {}): AsyncIterable<StoredOffloadRecord> {
+    yield* this.offloadRecords(filter);
+  }
+
+  async countOffload(filter: RecordFilter = {}): Promise<number> {
+    if (!this.hasOffloadTable()) return 0;
+    const q = countQuery(filter, 'offload');
+    return (this.open.prepare(q.sql).get(q.params) as { n: number }).n;
   }
 
   /** Writes life-cycle comparison results (table `comparison`, see sqlite-comparison.ts). */

@@ -4,7 +4,7 @@
 // De-duplication of (fleet, device, seq) is the record writer's contract: redelivery is normal.
 
 import { EdgewattError } from '../../common/errors.js';
-import type { FeedbackMessage, InferenceRecord, StatusMessage } from '../../protocol/index.js';
+import type { FeedbackMessage, InferenceRecord, OffloadRecord, StatusMessage } from '../../protocol/index.js';
 import type { ComparisonResult } from '../lifecycle/comparison-result.js';
 import type { RecordFilter } from './filter.js';
 
@@ -22,6 +22,14 @@ export interface StoredRecord extends InferenceRecord {
    * When the collector stored it, microseconds since the Unix epoch; absent when the store does
    * not keep it (InfluxDB: a point's time is the record's own start).
    */
+  receivedUs?: number;
+}
+
+/** An offload record as stored: where it came from, and (SQLite) when it arrived. */
+export interface StoredOffloadRecord extends OffloadRecord {
+  fleet: string;
+  device: string;
+  /** When the collector stored it, µs since the Unix epoch; absent in InfluxDB (as for records). */
   receivedUs?: number;
 }
 
@@ -121,6 +129,13 @@ export interface RecordWriter {
    * or a bounded query, never a scan).
    */
   highestSeq(fleet: string, device: string): Promise<number | null>;
+  /** Offload records (an `offload` batch), de-duplicated on (fleet, device, seq) like records. */
+  writeOffload(
+    fleet: string,
+    device: string,
+    records: readonly OffloadRecord[],
+    received?: ReceivedPayload,
+  ): Promise<WriteResult>;
 }
 
 /**
@@ -143,6 +158,16 @@ export interface RecordReader {
    * and device apply. labels.ts joins it to the records.
    */
   readFeedback(filter?: RecordFilter): AsyncIterable<StoredFeedback>;
+}
+
+/**
+ * Capability `readOffload`: offload records back out, with the same RecordFilter as records
+ * (fleet, device, model — id, prefix or variant —, time range, experiment, arm). Streamed.
+ */
+export interface OffloadReader {
+  /** Ordered by fleet and device, then by seq (SQLite) or start time (InfluxDB), as readRecords. */
+  readOffload(filter?: RecordFilter): AsyncIterable<StoredOffloadRecord>;
+  countOffload(filter?: RecordFilter): Promise<number>;
 }
 
 /** Capability `writeComparisons`: life-cycle comparison results (compare --record, API record=true). */
@@ -226,6 +251,7 @@ export interface Drainable {
 export interface CapabilityApis {
   writeRecords: RecordWriter;
   readRecords: RecordReader;
+  readOffload: OffloadReader;
   writeComparisons: ComparisonWriter;
   drain: Drainable;
   writeDeployments: DeploymentWriter;
@@ -236,6 +262,7 @@ export type Capability = keyof CapabilityApis;
 export const CAPABILITY_WORDS: Record<Capability, string> = {
   writeRecords: 'store records',
   readRecords: 'read records back',
+  readOffload: 'read offload records back',
   writeComparisons: 'hold comparison results',
   drain: 'drain a local buffer',
   writeDeployments: 'hold deployment and rollout points',

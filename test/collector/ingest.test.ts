@@ -6,7 +6,12 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLabelledRecords } from '../../collector/store/index.js';
 import { buildTopic, encodeMessage, type InferenceRecord, PROTOCOL_VERSION } from '../../protocol/index.js';
-import { collectorRecord } from '../protocol/fixtures.js';
+import { collectorRecord, jsonPayload, wireOf } from '../protocol/fixtures.js';
+import {
+  makeFailedOffloadRecord,
+  makeOffloadBatch,
+  makeOffloadRecord,
+} from '../protocol/offload-fixtures.js';
 import { type Stack, startStack, tempDir, waitFor } from '../support/stack.js';
 
 const dir = tempDir();
@@ -103,5 +108,49 @@ describe('collector ingest of feedback', () => {
       [0, null, true],
       [1, 3, false],
     ]);
+  });
+
+  it('stores offload batches in their own table once, fills the seq span with them, and dead-letters an inconsistent one naming the field', async () => {
+    const offloadTopic = (device: string) => buildTopic({ fleet: 'lab', device, kind: 'offload' });
+    const offload = Buffer.from(
+      encodeMessage(makeOffloadBatch([makeOffloadRecord(3), makeFailedOffloadRecord(4)], 'dev-off')),
+    );
+    const before = { ...stack.collector.stats, rejected: { ...stack.collector.stats.rejected } };
+    await publisher.publishAsync(topic('dev-off'), batch('dev-off', [0, 1, 2]), { qos: 1 });
+    await publisher.publishAsync(offloadTopic('dev-off'), offload, { qos: 1 });
+    await publisher.publishAsync(offloadTopic('dev-off'), offload, { qos: 1 });
+    await publisher.publishAsync(topic('dev-off'), batch('dev-off', [5]), { qos: 1 });
+    // Another publisher's batch: a failed request that still claims the server's energy.
+    const wire = wireOf(makeOffloadBatch([makeOffloadRecord(6)], 'dev-off'));
+    await publisher.publishAsync(
+      offloadTopic('dev-off'),
+      Buffer.from(jsonPayload({ ...wire, outcome: 'timeout' })),
+      {
+        qos: 1,
+      },
+    );
+    await waitFor(
+      'offload stored, redelivery counted',
+      () =>
+        stack.collector.stats.offloadRecords === before.offloadRecords + 2 &&
+        stack.collector.stats.duplicates === before.duplicates + 2,
+    );
+    await waitFor(
+      'inconsistent batch refused',
+      () => (stack.collector.stats.rejected.invalid ?? 0) === (before.rejected.invalid ?? 0) + 1,
+    );
+    await stack.collector.idle();
+    const stored = [];
+    for await (const r of stack.store.readOffload({ device: 'dev-off' })) stored.push(r);
+    expect(stored.map((r) => [r.seq, r.outcome, r.serverEnergyJ])).toEqual([
+      [3, 'ok', 0.004321],
+      [4, 'timeout', undefined],
+    ]);
+    expect(stored[0]).toMatchObject({ ...makeOffloadRecord(3), fleet: 'lab', device: 'dev-off' });
+    // Seqs 0–5 are all there: the offload records fill the span between the inference records.
+    expect(stack.collector.ingest.seqSpan.get('lab/dev-off')).toEqual({ lowSeq: 0, highSeq: 5, stored: 6 });
+    const refused = stack.collector.ingest.deadLetter.recent(1)[0];
+    expect(refused).toMatchObject({ reason: 'invalid', topic: offloadTopic('dev-off') });
+    expect(refused?.detail).toContain('record 0 (seq 6): outcome is "timeout" but serverId ("dc-fra-1")');
   });
 });

@@ -111,6 +111,7 @@ describe('ingest: the highest seq answered at a birth', () => {
       writeStatus: async () => {},
       writeFeedback: async () => {},
       writeBatch: (fleet, device, records) => sqlite.writeBatch(fleet, device, records),
+      writeOffload: (fleet, device, records) => sqlite.writeOffload(fleet, device, records),
       highestSeq: () => storeAnswer(),
     };
     const ingest = new Ingest(lagging);

@@ -27,6 +27,7 @@ function switchable(failing: () => boolean): RecordStore & { stored: number[] } 
     writeStatus: async () => {},
     writeFeedback: async () => {},
     highestSeq: async () => (stored.length === 0 ? null : Math.max(...stored)),
+    writeOffload: async () => ({ inserted: 0, duplicates: 0 }),
     writeBatch: async (_fleet, _device, records) => {
       if (failing()) throw new Error('database is locked');
       stored.push(...records.map((r) => r.seq));

@@ -133,6 +133,7 @@ describe('a message the store keeps failing on', () => {
       writeStatus: async () => {},
       writeFeedback: async () => {},
       highestSeq: (fleet, device) => store.highestSeq(fleet, device),
+      writeOffload: async () => ({ inserted: 0, duplicates: 0 }),
       writeBatch: async (fleet, device, records) => {
         if (records[0]?.seq === 666) throw new Error('disk I/O error');
         if (failuresLeft-- > 0) throw new Error('database is locked');

@@ -19,19 +19,23 @@ import {
   STORE_DRIVERS,
   type Store,
   StoreCapabilityError,
+  type StoredOffloadRecord,
   type StoredRecord,
   type StoreOptions,
 } from '../../collector/store/index.js';
 import { SqliteStore } from '../../collector/store/sqlite.js';
 import {
   type InferenceRecord,
+  type OffloadRecord,
   PROTOCOL_VERSION,
+  quantizeOffloadRecord,
   quantizeRecord,
   RECORD_FIELD_LIST,
   type StatusMessage,
 } from '../../protocol/index.js';
 import { SAMPLE_COMPARISON } from '../deploy/fixtures.js';
 import { makeRecord, T0_US } from '../protocol/fixtures.js';
+import { makeFailedOffloadRecord, makeOffloadRecord } from '../protocol/offload-fixtures.js';
 import { type Influxd, startInfluxd } from '../support/influxd.js';
 import { tempDir } from '../support/stack.js';
 import { describeWith, type Tool } from '../support/tools.js';
@@ -57,7 +61,7 @@ const HARNESSES: Harness[] = [
   {
     scheme: 'sqlite',
     tools: [],
-    capabilities: ['writeRecords', 'readRecords', 'writeComparisons'],
+    capabilities: ['writeRecords', 'readRecords', 'readOffload', 'writeComparisons'],
     setup: async () => {},
     teardown: async () => {},
     url: (name) => `sqlite:${join(dir.path, `${name}.sqlite`)}`,
@@ -75,7 +79,14 @@ const HARNESSES: Harness[] = [
   {
     scheme: 'influxdb',
     tools: ['influxd'],
-    capabilities: ['writeRecords', 'readRecords', 'writeComparisons', 'drain', 'writeDeployments'],
+    capabilities: [
+      'writeRecords',
+      'readRecords',
+      'readOffload',
+      'writeComparisons',
+      'drain',
+      'writeDeployments',
+    ],
     async setup() {
       influx = await startInfluxd();
     },
@@ -150,6 +161,50 @@ function dataset(): { fleet: string; device: string; records: InferenceRecord[] 
   ];
 }
 
+/** Offload records of two devices in two fleets: answered and failed, two models, an experiment. */
+function offloadDataset(): { fleet: string; device: string; records: OffloadRecord[] }[] {
+  const answered = (seq: number, overrides: Partial<OffloadRecord> = {}) =>
+    quantizeOffloadRecord(
+      makeOffloadRecord(seq, {
+        modelId: MODEL_A,
+        deviceEnergyJ: 0.05 + seq * 0.000_123_457,
+        serverEnergyJ: 0.004 + seq * 0.000_01,
+        ...overrides,
+      }),
+    );
+  return [
+    {
+      fleet: 'lab',
+      device: 'pi4-a',
+      // Offload records take seqs between the device's inference records (its one seq space).
+      records: Array.from({ length: 12 }, (_, i) =>
+        i % 4 === 3
+          ? makeFailedOffloadRecord(200 + i, {
+              modelId: MODEL_A,
+              outcome: 'http-error',
+              httpStatus: 502,
+              fallback: 'edge',
+              experiment: 'e1',
+              arm: 'dense-offload',
+            })
+          : answered(200 + i, { experiment: 'e1', arm: 'dense-offload' }),
+      ),
+    },
+    {
+      fleet: 'field',
+      device: 'pi4-a',
+      records: Array.from({ length: 6 }, (_, i) =>
+        answered(300 + i, {
+          modelId: MODEL_B,
+          variant: 'pruned-50',
+          serverEnergyProvenance: 'estimated',
+          serverId: 'dc-2',
+        }),
+      ),
+    },
+  ];
+}
+
 const status = (
   device: string,
   state: 'online' | 'offline',
@@ -202,6 +257,7 @@ for (const h of HARNESSES) {
       for (const c of [
         'writeRecords',
         'readRecords',
+        'readOffload',
         'writeComparisons',
         'drain',
         'writeDeployments',
@@ -342,6 +398,73 @@ for (const h of HARNESSES) {
           ['pi4-b', 'offline', 120, 'simulated:rpi4', MODEL_B, '0.1.0'],
         ]);
       });
+    });
+
+    describe('with offload records written', () => {
+      const data = offloadDataset();
+      const written = data.flatMap(({ fleet, device, records }) =>
+        records.map((r) => ({ ...r, fleet, device })),
+      );
+      let store: Store;
+
+      beforeAll(async () => {
+        const opened = await open();
+        const writer = capability(opened.store, 'writeRecords');
+        for (const { fleet, device, records } of data) {
+          await writer.writeStatus(fleet, status(device, 'online', 0, { modelId: records[0]?.modelId }));
+          // Two messages and a redelivery of one.
+          await writer.writeOffload(fleet, device, records.slice(0, 4));
+          await writer.writeOffload(fleet, device, records.slice(4));
+          await writer.writeOffload(fleet, device, records.slice(0, 4));
+        }
+        await settle(opened.store);
+        await opened.store.close();
+        store = createStore(h.url(opened.name), { ...h.options(`${opened.name}-read`), readOnly: true });
+        await store.connect();
+        return () => store.close();
+      }, 60_000);
+
+      it('reads back each (fleet, device, seq) once, equal to what was written', async () => {
+        const reader = capability(store, 'readOffload');
+        const back: StoredOffloadRecord[] = [];
+        for await (const r of reader.readOffload()) back.push(r);
+        expect(back.map((r) => `${r.fleet}/${r.device}`)).toEqual([
+          ...Array(6).fill('field/pi4-a'),
+          ...Array(12).fill('lab/pi4-a'),
+        ]);
+        const strip = ({ receivedUs: _, ...r }: (typeof back)[number]) => r;
+        const sorted = <T extends { fleet: string; device: string; seq: number }>(rs: T[]) =>
+          [...rs].sort((a, b) => key(a).localeCompare(key(b)));
+        expect(sorted(back).map(strip)).toEqual(sorted(written));
+        expect(await reader.countOffload()).toBe(18);
+        // Inference records are another table / measurement: none were written here.
+        expect(await capability(store, 'readRecords').countRecords()).toBe(0);
+      });
+
+      const FILTERS: [string, RecordFilter, number][] = [
+        ['fleet', { fleet: 'field' }, 6],
+        ['device (in both fleets)', { device: 'pi4-a' }, 18],
+        [
+          'model by a 20-character prefix (longer than the InfluxDB tag)',
+          { model: MODEL_A.slice(0, 20) },
+          12,
+        ],
+        ['model by variant', { model: 'pruned-50' }, 6],
+        ['from and to', { fromUs: T0_US + 204 * 10_000, toUs: T0_US + 302 * 10_000 }, 8 + 2],
+        ['experiment and arm', { experiment: 'e1', arm: 'dense-offload' }, 12],
+        ['nothing matches', { device: 'pi4-z' }, 0],
+      ];
+      for (const [what, filter, expected] of FILTERS) {
+        it(`filters offload records by ${what}`, async () => {
+          const reader = capability(store, 'readOffload');
+          const back: StoredOffloadRecord[] = [];
+          for await (const r of reader.readOffload(filter)) back.push(r);
+          const reference = written.filter((r) => recordMatches(r, filter));
+          expect(reference).toHaveLength(expected);
+          expect(back.map(key).sort()).toEqual(reference.map(key).sort());
+          expect(await reader.countOffload(filter)).toBe(expected);
+        });
+      }
     });
 
     it('joins feedback to its records: label, verdict, the last feedback wins, before or after its record', async () => {
