@@ -153,4 +153,7 @@ export const exportSchema = z.object({
   }),
   format: option(oneOf(['csv', 'jsonl']).default('csv'), { help: 'output format' }),
   out: option(z.string().optional(), { arg: 'path', help: 'file to write', defaultHelp: 'standard output' }),
+  kind: option(oneOf(['inference', 'offload']).default('inference'), {
+    help: 'which records: inference records, or offload records (inputs sent to an inference server)',
+  }),
 });

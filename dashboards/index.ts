@@ -9,6 +9,7 @@ import { experimentsDashboard } from './experiments.js';
 import { fleetDashboard } from './fleet.js';
 import { DATASOURCE } from './influxql.js';
 import { modelsDashboard } from './models.js';
+import { offloadDashboard } from './offload.js';
 import { rolloutsDashboard } from './rollouts.js';
 
 export const DASHBOARDS: Record<string, () => DashboardBuilder> = {
@@ -17,6 +18,7 @@ export const DASHBOARDS: Record<string, () => DashboardBuilder> = {
   'edgewatt-edge-vs-offload.json': edgeVsOffloadDashboard,
   'edgewatt-experiments.json': experimentsDashboard,
   'edgewatt-rollouts.json': rolloutsDashboard,
+  'edgewatt-offload.json': offloadDashboard,
 };
 
 export interface ProvisioningOptions {

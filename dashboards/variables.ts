@@ -35,15 +35,20 @@ function tagVariable(name: string, label: string, query: string, allValue = '.*'
     .current({ text: 'All', value: '$__all', selected: true });
 }
 
-export function fleetVariable(): QueryVariableBuilder {
-  return tagVariable('fleet', 'Fleet', `SHOW TAG VALUES FROM "${I}" WITH KEY = "${SOURCE_TAGS.fleet}"`);
+/** `measurement`: where the tag values come from (inference records by default; offload for its dashboard). */
+export function fleetVariable(measurement: string = I): QueryVariableBuilder {
+  return tagVariable(
+    'fleet',
+    'Fleet',
+    `SHOW TAG VALUES FROM "${measurement}" WITH KEY = "${SOURCE_TAGS.fleet}"`,
+  );
 }
 
-export function deviceVariable(): QueryVariableBuilder {
+export function deviceVariable(measurement: string = I): QueryVariableBuilder {
   return tagVariable(
     'device',
     'Device',
-    `SHOW TAG VALUES FROM "${I}" WITH KEY = "${SOURCE_TAGS.device}" WHERE ${matches(SOURCE_TAGS.fleet, 'fleet')}`,
+    `SHOW TAG VALUES FROM "${measurement}" WITH KEY = "${SOURCE_TAGS.device}" WHERE ${matches(SOURCE_TAGS.fleet, 'fleet')}`,
   );
 }
 

@@ -343,6 +343,8 @@ export type OffloadRecord = RecordOf<typeof OFFLOAD_FIELDS>;
 
 export const OFFLOAD_FIELD_LIST: readonly TableField<OffloadFieldName>[] = tableFields(OFFLOAD_FIELDS);
 
+export const OFFLOAD_FIELD_NAMES: readonly OffloadFieldName[] = OFFLOAD_FIELD_LIST.map((f) => f.name);
+
 /** The fields the server's answer fills: present exactly when the outcome is `ok`. */
 export const SERVER_FIELD_NAMES = [
   'serverId',

@@ -1,4 +1,5 @@
-// `edgewatt export`: stored records as CSV or JSON Lines, for analysis elsewhere.
+// `edgewatt export`: stored records as CSV or JSON Lines, for analysis elsewhere: inference
+// records (with their feedback labels), or with `--kind offload` offload records.
 
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
@@ -8,12 +9,13 @@ import {
   capability,
   createStore,
   type LabelledRecord,
+  type RecordFilter,
   readLabelledRecords,
   type SkipCount,
   skipFirstPerModel,
 } from '../../collector/store/index.js';
-import { RECORD_FIELD_NAMES } from '../../protocol/index.js';
-import { resolveConfig } from '../config.js';
+import { OFFLOAD_FIELD_NAMES, RECORD_FIELD_NAMES } from '../../protocol/index.js';
+import { ConfigError, resolveConfig } from '../config.js';
 import { addSchemaOptions } from '../options.js';
 import { addRecordFilterOptions, recordFilterFrom, skipFirstFrom } from '../schemas/filter.js';
 import { exportSchema } from '../schemas.js';
@@ -30,6 +32,14 @@ export const EXPORT_FIELDS: readonly (keyof LabelledRecord)[] = [
   'label',
 ];
 
+/** Columns of `--kind offload`: where a record came from, the offload table's fields, when it was stored. */
+export const OFFLOAD_EXPORT_FIELDS: readonly string[] = [
+  'fleet',
+  'device',
+  ...OFFLOAD_FIELD_NAMES,
+  'receivedUs',
+];
+
 function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
   const text = String(value);
@@ -44,14 +54,16 @@ export async function exportRecords(
   records: AsyncIterable<Partial<LabelledRecord>> | Iterable<Partial<LabelledRecord>>,
   format: 'csv' | 'jsonl',
   out: Writable,
+  fields: readonly string[] = EXPORT_FIELDS,
 ): Promise<number> {
   let count = 0;
-  if (format === 'csv') await write(out, `${EXPORT_FIELDS.join(',')}\n`);
-  for await (const record of records) {
+  if (format === 'csv') await write(out, `${fields.join(',')}\n`);
+  for await (const item of records) {
+    const record = item as Record<string, unknown>;
     const line =
       format === 'csv'
-        ? EXPORT_FIELDS.map((field) => csvCell(record[field])).join(',')
-        : JSON.stringify(Object.fromEntries(EXPORT_FIELDS.map((field) => [field, record[field]])));
+        ? fields.map((field) => csvCell(record[field])).join(',')
+        : JSON.stringify(Object.fromEntries(fields.map((field) => [field, record[field]])));
     await write(out, `${line}\n`);
     count++;
   }
@@ -66,6 +78,7 @@ export function exportCommand(): Command {
     .action(async (_options, command: Command) => {
       const config = await resolveConfig(exportSchema, 'export', command);
       const filter = recordFilterFrom(command);
+      if (config.kind === 'offload') return exportOffload(config, filter, skipFirstFrom(command));
       const store = capability(createStore(config.store, { readOnly: true }), 'readRecords', '--store');
       await store.connect();
       const out = config.out === undefined ? process.stdout : createWriteStream(config.out);
@@ -88,4 +101,34 @@ export function exportCommand(): Command {
         }
       }
     });
+}
+
+/** `--kind offload`: the offload records of the store, filtered like records. */
+async function exportOffload(
+  config: { store: string; format: 'csv' | 'jsonl'; out?: string | undefined },
+  filter: RecordFilter,
+  skipFirst: number,
+): Promise<void> {
+  if (skipFirst > 0)
+    throw new ConfigError(
+      '--skip-first applies to inference records (a warm-up); leave it out with --kind offload',
+    );
+  const store = capability(createStore(config.store, { readOnly: true }), 'readOffload', '--store');
+  await store.connect();
+  const out = config.out === undefined ? process.stdout : createWriteStream(config.out);
+  try {
+    const count = await exportRecords(
+      store.readOffload(filter) as AsyncIterable<Partial<LabelledRecord>>,
+      config.format,
+      out,
+      OFFLOAD_EXPORT_FIELDS,
+    );
+    process.stderr.write(`exported ${count} offload records\n`);
+  } finally {
+    await store.close();
+    if (out !== process.stdout) {
+      out.end();
+      await once(out, 'finish');
+    }
+  }
 }

@@ -58,6 +58,7 @@ describe('deploy/grafana', () => {
       'edgewatt-edge-vs-offload',
       'edgewatt-experiments',
       'edgewatt-rollouts',
+      'edgewatt-offload',
     ]);
     const targets = uids.flatMap((d) => d.panels.flatMap((p) => p.targets ?? []));
     expect(targets.every((t) => t.datasource.uid === 'edgewatt-influxdb')).toBe(true);

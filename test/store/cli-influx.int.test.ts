@@ -8,6 +8,7 @@ import { capability, createStore, optionalCapability } from '../../collector/sto
 import { type InferenceRecord, PROTOCOL_VERSION, quantizeRecord } from '../../protocol/index.js';
 import { EXAMPLES } from '../lifecycle/helpers.js';
 import { makeRecord, T0_US } from '../protocol/fixtures.js';
+import { makeFailedOffloadRecord, makeOffloadRecord } from '../protocol/offload-fixtures.js';
 import { type Influxd, startInfluxd } from '../support/influxd.js';
 import { freePort } from '../support/ports.js';
 import { runCli } from '../support/process.js';
@@ -59,6 +60,11 @@ beforeAll(async () => {
       { ...record(4, 0.5), startUs: T0_US + 86_400_000_000 },
     ]);
   }
+  // Offload records of pi4-kitchen between its inference records: one answered, one timed out.
+  await writer.writeOffload('demo', 'pi4-kitchen', [
+    makeOffloadRecord(5, { modelId: MODEL, variant: 'cnn-base', serverEnergyProvenance: 'estimated' }),
+    makeFailedOffloadRecord(6, { modelId: MODEL, variant: 'cnn-base' }),
+  ]);
   await optionalCapability(store, 'drain')?.drained();
   await store.close();
   return () => influx.remove();
@@ -91,6 +97,40 @@ describeWith(['influxd'], 'edgewatt export / compare reading InfluxDB', () => {
       ['demo', 'pi4-kitchen', 2, 0.0065, MODEL],
     ]);
     expect(run.stderr()).toContain('exported 3 records');
+  });
+
+  it('export --kind offload writes the offload records, with the columns of their table', async () => {
+    const json = runCli([
+      'export',
+      '--store',
+      url,
+      '--kind',
+      'offload',
+      '--format',
+      'jsonl',
+      '--model',
+      'cnn-base',
+    ]);
+    expect((await json.exited).code, json.stderr()).toBe(0);
+    const lines = json
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(
+      lines.map((l) => [l.device, l.seq, l.outcome, l.serverEnergyJ, l.serverEnergyProvenance, l.modelId]),
+    ).toEqual([
+      ['pi4-kitchen', 5, 'ok', 0.004321, 'estimated', MODEL],
+      ['pi4-kitchen', 6, 'timeout', undefined, undefined, MODEL],
+    ]);
+    expect(json.stderr()).toContain('exported 2 offload records');
+    const csv = runCli(['export', '--store', url, '--kind', 'offload', '--device', 'pi5-lab']);
+    expect((await csv.exited).code, csv.stderr()).toBe(0);
+    const [header, ...rows] = csv.stdout().trim().split('\n');
+    expect(header).toMatch(
+      /^fleet,device,seq,startUs,modelId,variant,.*,socketBytesSent,socketBytesReceived,outcome,.*,serverEnergyJ,.*,receivedUs$/,
+    );
+    expect(rows).toEqual([]);
   });
 
   it('export --from takes µs since the epoch too, as export prints startUs', async () => {
