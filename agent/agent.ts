@@ -692,6 +692,7 @@ export class Agent {
       provenance: this.sensor.label.startsWith('simulated') ? 'estimated' : 'measured',
       inputSource: this.loopSource,
       inferences: this.stats.inferences,
+      offloads: this.stats.offloads,
       energy: this.energy.soFar,
       queueDepth: this.queue.depth,
       queue: { ...this.queue.stats },

@@ -46,6 +46,8 @@ export interface AgentStatus {
   provenance: string | null;
   inputSource: string | null;
   inferences: number;
+  /** Inputs sent to the inference server (placement), each with its offload record. */
+  offloads: number;
   energy: EnergySoFar;
   queueDepth: number;
   /** Requests run, refused (queue full) and abandoned (caller gone while waiting). */
@@ -66,7 +68,7 @@ export function statusText(s: AgentStatus): string {
       : `${mJ(meanJ)} ± ${mJ(halfWidth95J)} mJ per inference (95 %, ${windows} windows)`;
   return [
     `edgewatt agent ${s.device}: model ${s.variant} (${s.modelId.slice(0, 12)}) on ${s.backend}, sensor ${s.sensor}${s.provenance === 'estimated' ? ' (an estimate)' : ''}`,
-    `${s.inferences} inferences${s.inputSource === null ? '' : ` (loop inputs: ${s.inputSource})`}, ${energy}`,
+    `${s.inferences} inferences${s.offloads > 0 ? ` (and ${s.offloads} offloaded)` : ''}${s.inputSource === null ? '' : ` (loop inputs: ${s.inputSource})`}, ${energy}`,
     `queue ${s.queueDepth}, spool ${s.spool.pendingRecords} records in ${s.spool.pendingBatches} batches not yet acknowledged, up ${Math.round(s.uptimeS)} s`,
   ].join('\n');
 }

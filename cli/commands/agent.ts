@@ -67,7 +67,7 @@ export function agentCommand(): Command {
         throw error;
       });
       process.off('SIGUSR2', onStatusSignal);
-      log.info({ reason, inferences: agent.stats.inferences }, 'stopping');
+      log.info({ reason, inferences: agent.stats.inferences, offloads: agent.stats.offloads }, 'stopping');
       await api?.close();
       await deployer?.close();
       const spool = await agent.stop();

@@ -11,6 +11,7 @@ import Fastify from 'fastify';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, type AgentConfig, OffloadFailedError } from '../../agent/agent.js';
+import { startApi } from '../../agent/api/server.js';
 import { buildTopic, decodeMessage, type InferenceRecord, type OffloadRecord } from '../../protocol/index.js';
 import { encodePlacementCommand } from '../../protocol/placement.js';
 import { type Stack, startStack, tempDir, waitFor } from '../support/stack.js';
@@ -156,7 +157,7 @@ describe('agent placement', () => {
     }
   });
 
-  it('offload without fallback: a 503 is a refused record and a 502-style error, the queue goes on', async () => {
+  it('offload without fallback: a 503 is a refused record, OffloadFailedError, a 502 from the local API; the queue goes on', async () => {
     const server = await stubServer();
     status = 503;
     const agent = await Agent.start(
@@ -170,14 +171,39 @@ describe('agent placement', () => {
         httpStatus: 503,
         fallback: 'none',
       });
-      status = 200;
-      expect((await agent.infer(INPUT)).placement).toBe('offload');
-      await waitFor('two records', () => (records.get('off-2') ?? []).length === 2);
-      const [refused, ok] = (records.get('off-2') ?? []).map((r) => r.record as OffloadRecord);
+      // Through the local API: 502 with the offload record's figures; then 200 once the server is back.
+      const api = await startApi(agent, { listen: { kind: 'tcp', host: '127.0.0.1', port: 0 } });
+      try {
+        const post = () =>
+          fetch(`${api.address}/v1/infer`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ input: Array(28).fill(Array(28).fill([0.5])) }),
+          });
+        const refusedAnswer = await post();
+        expect(refusedAnswer.status).toBe(502);
+        expect(await refusedAnswer.json()).toMatchObject({
+          error: 'offload-failed',
+          offload: { outcome: 'refused', httpStatus: 503 },
+        });
+        status = 200;
+        const okAnswer = await post();
+        expect(okAnswer.status).toBe(200);
+        expect(await okAnswer.json()).toMatchObject({
+          placement: 'offload',
+          predictedClass: [2],
+          offload: { outcome: 'ok', server: { id: 'stub-dc' } },
+        });
+      } finally {
+        await api.close();
+      }
+      await waitFor('three records', () => (records.get('off-2') ?? []).length === 3);
+      const [refused, refusedHttp, ok] = (records.get('off-2') ?? []).map((r) => r.record as OffloadRecord);
       expect(refused).toMatchObject({ outcome: 'refused', httpStatus: 503, fallback: 'none' });
       expect(refused?.serverId).toBeUndefined();
       expect(refused?.prediction).toBeUndefined();
-      expect(ok?.outcome).toBe('ok');
+      expect(refusedHttp).toMatchObject({ outcome: 'refused', inputSource: 'http' });
+      expect(ok).toMatchObject({ outcome: 'ok', inputSource: 'http' });
     } finally {
       status = 200;
       await agent.stop(5_000);
