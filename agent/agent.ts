@@ -15,7 +15,7 @@ import { ModelLoadError, type ModelTrust, TRUST_ANY, trustFromKeyFiles } from '.
 import { type BackendName, loadRuntime } from '../runtime/backend.js';
 import type { DecodedInput } from '../runtime/decode.js';
 import { randomInputPool } from '../runtime/inputs.js';
-import { type LoadedModel, loadModel } from '../runtime/model.js';
+import { loadServedModel, type ServedModel } from '../runtime/served.js';
 import {
   type InputSource,
   type InputSourceFactory,
@@ -23,7 +23,7 @@ import {
   randomSource,
 } from './inputs/source.js';
 import { median } from './measure/integrate.js';
-import { runInference, wallClockUs } from './measure/runner.js';
+import { runServed, wallClockUs } from './measure/runner.js';
 import { WARMUP_GROUP, warmUp } from './measure/warmup.js';
 import { type AttributedInference, WindowPlanner } from './measure/windows.js';
 import { OffloadFailedError, type OffloadFigures, offloadFigures } from './offload/figures.js';
@@ -48,7 +48,7 @@ export interface AgentConfig {
   device: string;
   /** `kind[:board]`, e.g. `simulated:rpi4`. */
   sensor: string;
-  /** Path to model.json or its folder. */
+  /** Path to the model: its folder, its model.json (TensorFlow.js) or its .onnx file (ONNX). */
   model: string;
   /** Trusted ed25519 public keys (PEM files): only models signed by one of them run. */
   trustedKeys?: string[];
@@ -71,6 +71,7 @@ export interface AgentConfig {
   batchMax: number;
   flushMs: number;
   encoding: Encoding;
+  /** Where the TensorFlow.js backend search starts (ONNX models run on onnx-cpu, else onnx-wasm). */
   backend?: BackendName;
   batchSize: number;
   username?: string;
@@ -96,6 +97,8 @@ export interface InferAnswer {
   seq: number;
   /** Predicted class of each input (arg max of its outputs). */
   predictedClass: number[];
+  /** Its name from the manifest's `labels` (an imported model's --labels), when the model has them. */
+  predictedLabel?: (string | null)[];
   /** The model's outputs, one row per input. */
   output: number[][];
   /** Time the model ran, and time the request waited for the queue first, ms. */
@@ -130,7 +133,8 @@ export const SWITCH_TIMEOUT_MS = 30_000;
 export interface AgentStats {
   inferences: number;
   totalLatencyUs: number;
-  backend: BackendName;
+  /** Backend of the running model: a TF.js backend, or `onnx-cpu` / `onnx-wasm`. */
+  backend: string;
   modelId: string;
   variant: string;
   sensor: string;
@@ -180,10 +184,10 @@ export class Agent {
   /** Put on every record of the running model (set with it by switchModel). */
   private tags: RecordTags = {};
   /** A model whose inference errors are reported here instead of stopping the agent (on probation). */
-  private watched: { model: LoadedModel; onError: (error: Error) => void } | undefined;
+  private watched: { model: ServedModel; onError: (error: Error) => void } | undefined;
   /** Resolves when a model answered its first inference after a switch. */
   private firstAnswer:
-    | { model: LoadedModel; resolve: () => void; reject: (error: Error) => void }
+    | { model: ServedModel; resolve: () => void; reject: (error: Error) => void }
     | undefined;
   readonly stats: AgentStats;
   /** Single or batched windows, and the median energy per inference over recent windows. */
@@ -193,11 +197,12 @@ export class Agent {
 
   private constructor(
     private readonly config: AgentConfig,
-    private model: LoadedModel,
+    private model: ServedModel,
     private readonly sensor: PowerSensor,
     private readonly outbox: Spool,
     readonly publisher: Publisher,
-    backend: BackendName,
+    /** The TF.js backend of this process: what TF.js models run on. */
+    private readonly tfBackend: BackendName,
     startupMs: number,
   ) {
     this.windows = new WindowPlanner(sensor);
@@ -208,7 +213,7 @@ export class Agent {
     this.stats = {
       inferences: 0,
       totalLatencyUs: 0,
-      backend,
+      backend: model.format === 'onnx' ? model.backend : tfBackend,
       modelId: model.id,
       variant: model.variant,
       sensor: sensor.label,
@@ -224,8 +229,10 @@ export class Agent {
     const startedAt = performance.now();
     const trust = trustFromKeyFiles(config.trustedKeys ?? [], config.allowUnsigned === true);
     const sensor = createSensor(config.sensor);
+    // TF.js holds the inputs (sources, requests) whatever runs the model.
     const runtime = await loadRuntime(config.backend);
-    const model = await loadModel(runtime.tf, config.model, trust);
+    const model = await loadServedModel(config.model, trust, { tfBackend: config.backend });
+    checkBatch(model, config.batchSize, config.model);
     await sensor.open();
     const outbox = openSpool(
       config.spool?.kind ?? 'file',
@@ -246,7 +253,7 @@ export class Agent {
       describe: {
         ...(board === undefined ? {} : { board }),
         sensor: sensor.label,
-        backend: runtime.backend,
+        backend: model.format === 'onnx' ? model.backend : runtime.backend,
         modelId: model.id,
         variant: model.variant,
         agentVersion: EDGEWATT_VERSION,
@@ -262,7 +269,7 @@ export class Agent {
     log.info(
       {
         device: config.device,
-        backend: runtime.backend,
+        backend: agent.stats.backend,
         model: model.id.slice(0, 12),
         nextSeq: outbox.nextSeq,
       },
@@ -333,7 +340,7 @@ export class Agent {
             const window = await this.windows.measure(() => {
               const item = inputs.next();
               taken.push(item);
-              return { run: runInference(model, item.input), label: item.label };
+              return { run: runServed(model, item.input), label: item.label };
             }, budget);
             return { model, tags, window };
           } catch (error) {
@@ -353,11 +360,7 @@ export class Agent {
         // A batched window's inferences share one energy: one measurement, counted once.
         if (window[0] !== undefined) this.energy.addWindow(window[0].energy.energyJ, window.length);
         window.forEach((inference, index) => {
-          const seq = this.push(
-            recordOf(inference, { ...this.recordContext(inputs.kind), model }),
-            inference,
-            tags,
-          );
+          const seq = this.push(recordOf(inference, this.recordContext(inputs.kind, model)), inference, tags);
           const item = taken[index];
           if (item?.owned) item.input.dispose();
           item?.reply?.({
@@ -387,11 +390,12 @@ export class Agent {
     return this.queue.run(task, { bounded: false });
   }
 
-  private recordContext(inputSource: InputSourceKind) {
+  /** What a record of `model`'s window says besides the measurement (the model of that window, not the one serving now). */
+  private recordContext(inputSource: InputSourceKind, model: ServedModel) {
     return {
-      model: this.model,
+      model,
       sensorLabel: this.sensor.label,
-      backend: this.stats.backend,
+      backend: this.backendOf(model),
       batchSize: this.config.batchSize,
       inputSource,
     };
@@ -588,7 +592,7 @@ export class Agent {
 
   /** Runs an application's input on the edge in its own window (the caller holds the turn). */
   private async edgeAnswer(
-    tensor: Parameters<typeof runInference>[1],
+    tensor: Parameters<typeof runServed>[1],
     count: number,
     label: number | null,
     source: InputSourceKind,
@@ -598,24 +602,28 @@ export class Agent {
     const model = this.model;
     const tags = this.recordTags();
     const [inference] = await this.windows
-      .measure(() => ({ run: runInference(model, tensor), label }), 1)
+      .measure(() => ({ run: runServed(model, tensor), label }), 1)
       .catch((error: unknown) => {
         this.survives(model, error as Error); // reported to a deployment on probation; the caller gets it too
         throw error;
       });
     if (inference === undefined) throw new Error('the window ran no inference');
     this.answered(model);
-    const context = { ...this.recordContext(source), batchSize: count };
+    const context = { ...this.recordContext(source, model), batchSize: count };
     const record = recordOf(inference, context);
     const seq = this.push(record, inference, tags);
     this.energy.addWindow(record.energyJ, 1);
-    const classes = model.outputSize;
+    // From the call's output: an ONNX graph need not fix its output shape.
+    const classes = inference.run.output.length / count;
     const output = Array.from({ length: count }, (_, k) =>
       Array.from(inference.run.output).slice(k * classes, (k + 1) * classes),
     );
+    const predictedClass = output.map((row) => row.indexOf(Math.max(...row)));
+    const labels = model.manifest?.labels;
     return {
       seq,
-      predictedClass: output.map((row) => row.indexOf(Math.max(...row))),
+      predictedClass,
+      ...(labels === undefined ? {} : { predictedLabel: predictedClass.map((k) => labels[k] ?? null) }),
       output,
       latencyMs: record.durationUs / 1000,
       queuedMs,
@@ -630,7 +638,7 @@ export class Agent {
       },
       modelId: model.id,
       variant: model.variant,
-      backend: this.stats.backend,
+      backend: context.backend,
       ...(tags.placement === 'edge' ? { placement: 'edge' as const } : {}),
     };
   }
@@ -703,14 +711,16 @@ export class Agent {
 
   /** Runs the warm-up inferences (graph compilation, caches) unmeasured and logs what they took. */
   private async warmUp(
-    next: () => { input: Parameters<typeof runInference>[1] },
+    next: () => { input: Parameters<typeof runServed>[1] },
     signal: AbortSignal,
-    model: LoadedModel = this.model,
+    model: ServedModel = this.model,
   ): Promise<number> {
+    const latencyUs = ({ window }: { window: { startNs: bigint; endNs: bigint } }) =>
+      Number(window.endNs - window.startNs) / 1000;
     const result = await warmUp(
       () => {
-        const { window } = runInference(model, next().input);
-        return Number(window.endNs - window.startNs) / 1000;
+        const run = runServed(model, next().input);
+        return run instanceof Promise ? run.then(latencyUs) : latencyUs(run);
       },
       this.config.warmup,
       signal,
@@ -740,9 +750,9 @@ export class Agent {
    * loading or verification (unsigned, tampered) is refused with that error, and the agent keeps
    * running the model it had.
    */
-  async swapModel(path: string): Promise<LoadedModel> {
+  async swapModel(path: string): Promise<ServedModel> {
     const { tf } = await loadRuntime(this.config.backend);
-    const next = await loadModel(tf, path, this.trust).catch((error: unknown) => {
+    const next = await this.loadNext(path).catch((error: unknown) => {
       log.error(
         { path, err: error, keeping: this.model.id.slice(0, 12) },
         'model refused; keeping the current one',
@@ -768,6 +778,7 @@ export class Agent {
         this.model = next;
         this.stats.modelId = next.id;
         this.stats.variant = next.variant;
+        this.stats.backend = this.backendOf(next);
         previous.dispose();
         return count;
       } finally {
@@ -781,8 +792,24 @@ export class Agent {
     return next;
   }
 
+  /** Loads and verifies a model to swap or stage, with this agent's trust and batch size. */
+  private async loadNext(path: string): Promise<ServedModel> {
+    const next = await loadServedModel(path, this.trust, { tfBackend: this.config.backend });
+    try {
+      checkBatch(next, this.config.batchSize, path);
+    } catch (error) {
+      next.dispose();
+      throw error;
+    }
+    return next;
+  }
+
+  private backendOf(model: ServedModel): string {
+    return model.format === 'onnx' ? model.backend : this.tfBackend;
+  }
+
   /** The model serving now. */
-  get runningModel(): LoadedModel {
+  get runningModel(): ServedModel {
     return this.model;
   }
 
@@ -793,9 +820,9 @@ export class Agent {
    * Refused (and disposed) when it fails, or takes another input shape than the running model.
    * Between the steps it yields to the timers, so a window that falls due is served first.
    */
-  async stageModel(path: string, warmupInferences: number): Promise<LoadedModel> {
+  async stageModel(path: string, warmupInferences: number): Promise<ServedModel> {
     const { tf } = await loadRuntime(this.config.backend);
-    const next = await loadModel(tf, path, this.trust).catch((error: unknown) => {
+    const next = await this.loadNext(path).catch((error: unknown) => {
       log.error(
         { path, err: error, keeping: this.model.id.slice(0, 12) },
         'model refused; keeping the current one',
@@ -818,7 +845,7 @@ export class Agent {
             // warm-ups would take every turn and the serving loop (woken by a timer) none.
             if (i > 0) await sleep(0);
             await this.exclusive(async () => {
-              runInference(next, inputs.next().input);
+              await runServed(next, inputs.next().input);
               // What ran since the last window was not idle: the sensor must not take it as an idle gap.
               this.sensor.interrupted?.();
             });
@@ -835,13 +862,14 @@ export class Agent {
   }
 
   /** Makes `next` serve from the next window on, with `tags` on its records; returns the model it replaced (still loaded). */
-  private installModel(next: LoadedModel, tags: RecordTags): LoadedModel {
+  private installModel(next: ServedModel, tags: RecordTags): ServedModel {
     const previous = this.model;
     this.model = next;
     this.tags = tags;
     this.stats.modelId = next.id;
     this.stats.variant = next.variant;
-    this.publisher.describeModel({ modelId: next.id, variant: next.variant });
+    this.stats.backend = this.backendOf(next);
+    this.publisher.describeModel({ modelId: next.id, variant: next.variant, backend: this.stats.backend });
     log.info(
       { model: next.id.slice(0, 12), variant: next.variant, signedBy: next.signedBy, ...tags },
       'model switched',
@@ -857,11 +885,11 @@ export class Agent {
    * switches back. Errors of `next` are reported to `onError` (not fatal) until `unwatch()`.
    */
   async switchModel(
-    next: LoadedModel,
+    next: ServedModel,
     tags: RecordTags,
     onError: (error: Error) => void,
     timeoutMs = SWITCH_TIMEOUT_MS,
-  ): Promise<LoadedModel> {
+  ): Promise<ServedModel> {
     let timer: NodeJS.Timeout | undefined;
     const answered = new Promise<void>((resolve, reject) => {
       this.firstAnswer = { model: next, resolve, reject };
@@ -887,7 +915,7 @@ export class Agent {
   }
 
   /** Serves `model` again (a rollback), with its tags; returns the model it replaced (still loaded). */
-  async restoreModel(model: LoadedModel, tags: RecordTags): Promise<LoadedModel> {
+  async restoreModel(model: ServedModel, tags: RecordTags): Promise<ServedModel> {
     if (this.watched?.model !== model) this.watched = undefined;
     return this.exclusive(async () => this.installModel(model, tags));
   }
@@ -897,14 +925,14 @@ export class Agent {
     this.watched = undefined;
   }
 
-  private answered(model: LoadedModel): void {
+  private answered(model: ServedModel): void {
     if (this.firstAnswer?.model !== model) return;
     this.firstAnswer.resolve();
     this.firstAnswer = undefined;
   }
 
   /** Whether an inference error of `model` is survivable: only for a watched model (on probation). */
-  private survives(model: LoadedModel, error: Error): boolean {
+  private survives(model: ServedModel, error: Error): boolean {
     if (this.watched?.model !== model) return false;
     log.warn({ model: model.id.slice(0, 12), err: error.message }, 'inference failed on the new model');
     if (this.firstAnswer?.model === model) {
@@ -1017,5 +1045,17 @@ export class Agent {
     await this.loop.catch(() => undefined);
     this.outbox.close();
     this.model.dispose();
+  }
+}
+
+/** Refuses an ONNX graph whose batch dimension is fixed to another size than the agent's calls. */
+function checkBatch(model: ServedModel, batchSize: number, path: string): void {
+  if (model.format !== 'onnx') return;
+  const fixed = model.onnx.fixedBatch;
+  if (fixed !== undefined && fixed !== batchSize) {
+    throw new ModelLoadError(
+      `${path}: the ONNX graph fixes the batch dimension to ${fixed}, the agent runs batches of ${batchSize}; ` +
+        `run it with --batch-size ${fixed}, or export the model with a dynamic batch dimension`,
+    );
   }
 }

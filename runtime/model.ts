@@ -50,7 +50,15 @@ export function memoryHandler(tf: Tf, artifact: Artifact) {
 }
 
 export async function loadModel(tf: Tf, path: string, trust: ModelTrust = TRUST_ANY): Promise<LoadedModel> {
-  const { artifact, manifest, signedBy } = await verifyArtifact(path, trust);
+  return buildModel(tf, await verifyArtifact(path, trust));
+}
+
+/** Builds a TensorFlow.js artifact that verifyArtifact or verifyModelArtifact passed. */
+export async function buildModel(
+  tf: Tf,
+  verified: { artifact: Artifact; manifest: ModelManifest | null; signedBy: string | null },
+): Promise<LoadedModel> {
+  const { artifact, manifest, signedBy } = verified;
   const { json, jsonPath, id } = artifact;
   const handler = memoryHandler(tf, artifact);
   const variant =

@@ -24,10 +24,10 @@ import {
   parseSignature,
   SIGNATURE_FILE,
   type VerificationFailure,
-  verifyArtifact,
   verifyManifestSignature,
+  verifyModelArtifact,
 } from '../../protocol/manifest/index.js';
-import type { LoadedModel } from '../../runtime/model.js';
+import type { ServedModel } from '../../runtime/served.js';
 import type { Agent, RecordTags } from '../agent.js';
 import { downloadFiles, type RegistryAccess } from './download.js';
 import type { ActiveDeployment, InstalledModel, Journal, JournalStore } from './journal.js';
@@ -78,9 +78,9 @@ export function tagsOf(tags: Assignment['tags'] | undefined): RecordTags {
 }
 
 export class AgentEffects implements DeployEffects {
-  private staged: LoadedModel | undefined;
+  private staged: ServedModel | undefined;
   /** The model that served before the switch, still loaded until commit. */
-  private replaced: LoadedModel | undefined;
+  private replaced: ServedModel | undefined;
   private manifest: ModelManifest | undefined;
   private probationErrors: Error[] = [];
   private onProbationError: (() => void) | undefined;
@@ -194,7 +194,7 @@ export class AgentEffects implements DeployEffects {
     const { modelId } = step.active.assignment;
     const dir = this.localDir(modelId) ?? this.partialDir(modelId);
     const manifest = this.checkedManifest(dir, step);
-    const { artifact } = await verifyArtifact(dir, this.config.modelTrust).catch((error: unknown) => {
+    const { artifact } = await verifyModelArtifact(dir, this.config.modelTrust).catch((error: unknown) => {
       throw asRefusal(error);
     });
     if (artifact.id !== modelId) {

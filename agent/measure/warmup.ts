@@ -42,11 +42,12 @@ export interface WarmupResult {
 }
 
 /**
- * Runs `runOne` (returning its latency in µs) `requested` times, or, when `requested` is
+ * Runs `runOne` (returning its latency in µs, or a promise of it for a runtime without synchronous
+ * calls) `requested` times, or, when `requested` is
  * undefined, until latency settles (at least WARMUP_MIN, at most WARMUP_CAP times).
  */
 export async function warmUp(
-  runOne: () => number,
+  runOne: () => number | Promise<number>,
   requested: number | undefined,
   signal?: AbortSignal,
   yieldToLoop: () => Promise<void> = () => new Promise((resolve) => setImmediate(resolve)),
@@ -56,7 +57,8 @@ export async function warmUp(
     requested === undefined ? latencySettled(latenciesUs) : latenciesUs.length >= requested;
   while (!settledNow() && (requested !== undefined || latenciesUs.length < WARMUP_CAP)) {
     if (signal?.aborted === true) break;
-    latenciesUs.push(runOne());
+    const latencyUs = runOne();
+    latenciesUs.push(latencyUs instanceof Promise ? await latencyUs : latencyUs);
     // Let MQTT and timers run between warm-up inferences, as between measured ones.
     await yieldToLoop();
   }

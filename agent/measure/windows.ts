@@ -44,15 +44,20 @@ export class WindowPlanner {
 
   /**
    * Runs one window: `runOne` once, or N times back to back, at most `budget` times, and
-   * attributes the window's energy to its inferences.
+   * attributes the window's energy to its inferences. A synchronous run (TF.js, onnx-cpu) is
+   * taken as it is, so that nothing, not even a promise job, runs between two of a window's runs;
+   * only an asynchronous one (onnx-wasm) is awaited.
    */
   async measure<L>(
-    runOne: () => { run: InferenceRun; label: L },
+    runOne: () => { run: InferenceRun | Promise<InferenceRun>; label: L },
     budget = Infinity,
   ): Promise<AttributedInference<L>[]> {
     const n = Math.max(1, Math.min(this.n, budget));
     const runs: { run: InferenceRun; label: L }[] = [];
-    for (let i = 0; i < n; i++) runs.push(runOne());
+    for (let i = 0; i < n; i++) {
+      const { run, label } = runOne();
+      runs.push({ run: run instanceof Promise ? await run : run, label });
+    }
     const first = runs[0]?.run.window;
     const last = runs[runs.length - 1]?.run.window;
     if (first === undefined || last === undefined) return [];

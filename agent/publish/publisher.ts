@@ -414,7 +414,9 @@ export class Publisher {
   }
 
   /** The running model changed (a deployment): the retained birth says so from now on. */
-  describeModel(model: Pick<StatusMessage, 'modelId' | 'variant'>): void {
+  describeModel(
+    model: Pick<StatusMessage, 'modelId' | 'variant'> & Partial<Pick<StatusMessage, 'backend'>>,
+  ): void {
     this.options.describe = { ...this.options.describe, ...model };
     const client = this.client;
     if (this.connected && client !== undefined && !this.closing) this.publishBirth(client, this.stats.birth);

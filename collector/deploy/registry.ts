@@ -19,7 +19,7 @@ import {
   SIGNATURE_FILE,
   sha256,
   type TrustedKey,
-  verifyArtifact,
+  verifyModelArtifact,
 } from '../../protocol/manifest/index.js';
 
 export class RegistryError extends EdgewattError {
@@ -74,14 +74,14 @@ export class ModelRegistry {
         hint: 'give the model public key (.pub.pem) that signed the manifest',
       });
     }
-    const { artifact, manifest, signedBy } = await verifyArtifact(modelDir, {
+    const { artifact, manifest, signedBy } = await verifyModelArtifact(modelDir, {
       keys: trustedKeys,
       requireSigned: true,
     });
     if (manifest === null || signedBy === null) {
       throw new RegistryError(`${modelDir} has no signed manifest; sign it with "edgewatt model sign"`);
     }
-    const dir = modelDir.endsWith('.json') ? join(modelDir, '..') : modelDir;
+    const dir = /\.(json|onnx)$/.test(modelDir) ? join(modelDir, '..') : modelDir;
     const files: { path: string; bytes: Buffer }[] = [];
     for (const [path, maxBytes] of [
       [MANIFEST_FILE, MAX_MANIFEST_BYTES],

@@ -42,7 +42,7 @@ export interface ModelJson {
   signature?: unknown;
 }
 
-async function resolveModelJson(path: string): Promise<string> {
+export async function resolveModelJson(path: string): Promise<string> {
   const info = await stat(path).catch(() => {
     throw new ModelLoadError(
       `--model ${JSON.stringify(path)} does not exist; give a model.json or the folder holding it`,
@@ -52,6 +52,7 @@ async function resolveModelJson(path: string): Promise<string> {
 }
 
 export interface Artifact {
+  format: 'tfjs';
   jsonPath: string;
   json: ModelJson;
   jsonBytes: Buffer;
@@ -109,6 +110,7 @@ export async function readArtifact(
     }
   }
   return {
+    format: 'tfjs',
     jsonPath,
     json,
     jsonBytes,
@@ -119,16 +121,21 @@ export async function readArtifact(
   };
 }
 
+/** A manifest that verified: its signer (null when none was checked) and each file's declared size. */
+export interface CheckedManifest {
+  manifest: ModelManifest;
+  signedBy: string | null;
+  declaredBytes: ReadonlyMap<string, number>;
+}
+
 /**
- * Reads and checks an artifact against manifest.json and manifest.sig in its folder, before
- * anything of it is parsed or built: the signature first (a changed manifest byte fails as a bad
- * signature), then each file's SHA-256 as the manifest lists it, then the artifact id.
+ * Checks the manifest.json and manifest.sig of a model folder, before any model file is parsed:
+ * the signature first (a changed manifest byte fails as a bad signature), then that every file it
+ * lists stays in the folder, then each file's SHA-256 as the manifest lists it (never reading more
+ * than it declares). Null when the folder has no manifest and unsigned models are accepted.
+ * Whatever the format, the caller still checks the artifact id of the bytes it goes on to use.
  */
-export async function verifyArtifact(
-  path: string,
-  trust: ModelTrust,
-): Promise<{ artifact: Artifact; manifest: ModelManifest | null; signedBy: string | null }> {
-  const dir = dirname(await resolveModelJson(path));
+export async function checkManifest(dir: string, trust: ModelTrust): Promise<CheckedManifest | null> {
   const manifestPath = join(dir, MANIFEST_FILE);
   const signaturePath = join(dir, SIGNATURE_FILE);
   const manifestBytes = await readModelFile(dir, MANIFEST_FILE, { maxBytes: MAX_MANIFEST_BYTES });
@@ -140,7 +147,7 @@ export async function verifyArtifact(
           '(sign it with "edgewatt model sign"; --allow-unsigned runs unsigned models, for development only)',
       );
     }
-    return { artifact: await readArtifact(path), manifest: null, signedBy: null };
+    return null;
   }
   let signedBy: string | null = null;
   if (trust.requireSigned || trust.keys.length > 0) {
@@ -170,7 +177,6 @@ export async function verifyArtifact(
       );
     }
   }
-  const declaredBytes = new Map(manifest.files.map((file) => [file.path, file.bytes]));
   for (const file of manifest.files) {
     const filePath = join(dir, file.path);
     // Never more than the manifest declares: a larger file cannot match its hash anyway.
@@ -184,7 +190,43 @@ export async function verifyArtifact(
       );
     }
   }
-  const artifact = await readArtifact(path, declaredBytes);
+  return {
+    manifest,
+    signedBy,
+    declaredBytes: new Map(manifest.files.map((file) => [file.path, file.bytes])),
+  };
+}
+
+/**
+ * Reads and checks a TensorFlow.js artifact against manifest.json and manifest.sig in its folder
+ * (checkManifest), then the artifact id of the bytes read. An ONNX artifact is refused here:
+ * verifyModelArtifact (model-artifact.ts) takes either format.
+ */
+export async function verifyArtifact(
+  path: string,
+  trust: ModelTrust,
+): Promise<{ artifact: Artifact; manifest: ModelManifest | null; signedBy: string | null }> {
+  const dir = dirname(await resolveModelJson(path));
+  const checked = await checkManifest(dir, trust);
+  if (checked === null) return { artifact: await readArtifact(path), manifest: null, signedBy: null };
+  return {
+    artifact: await tfjsArtifactOf(path, checked),
+    manifest: checked.manifest,
+    signedBy: checked.signedBy,
+  };
+}
+
+/** The TensorFlow.js artifact at `path`, read within the checked manifest's sizes and matched to its id. */
+export async function tfjsArtifactOf(path: string, checked: CheckedManifest): Promise<Artifact> {
+  const { manifest } = checked;
+  const manifestPath = join(dirname(await resolveModelJson(path)), MANIFEST_FILE);
+  if ((manifest.format ?? 'tfjs') !== 'tfjs') {
+    throw new ModelLoadError(
+      `${manifestPath} describes an ${manifest.format} artifact, not a TensorFlow.js model.json; ` +
+        'load it as what it is (runtime/served.ts loads either)',
+    );
+  }
+  const artifact = await readArtifact(path, checked.declaredBytes);
   if (manifest.id !== artifact.id) {
     throw new ModelVerificationError(
       'hash-mismatch',
@@ -192,7 +234,7 @@ export async function verifyArtifact(
         'model.json or a weight file changed after the manifest was made. Refusing the model; get a fresh copy',
     );
   }
-  return { artifact, manifest, signedBy };
+  return artifact;
 }
 
 function parseManifest(bytes: Buffer, manifestPath: string): ModelManifest {

@@ -6,5 +6,6 @@
 export * from './artifact.js';
 export * from './errors.js';
 export * from './manifest.js';
+export * from './model-artifact.js';
 export * from './signature.js';
 export * from './trust.js';

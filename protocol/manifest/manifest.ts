@@ -1,5 +1,5 @@
 // The model manifest: what an artifact is (id = SHA-256 of model.json and its weight files, in
-// manifest order), where it came from (parent, pruning) and what it costs and scores (FLOPs,
+// manifest order, or of the one .onnx file of an ONNX artifact), where it came from (parent, pruning) and what it costs and scores (FLOPs,
 // parameters, accuracy). It sits next to model.json as manifest.json and is signed in
 // manifest.sig (ed25519 over the exact manifest.json bytes). The deployment fields (`release`,
 // `expires`, `boards`) are optional so that manifests signed before they existed stay valid; what
@@ -11,6 +11,16 @@ import { z } from 'zod';
 export const MANIFEST_FILE = 'manifest.json';
 export const SIGNATURE_FILE = 'manifest.sig';
 export const MANIFEST_SCHEMA = 'edgewatt.model-manifest/1';
+/** The one file of an ONNX artifact when a folder is named without it. */
+export const ONNX_FILE = 'model.onnx';
+
+/**
+ * How an artifact's files are read: `tfjs` (model.json and the weight files it lists; what a
+ * manifest without `format` means, as every manifest written before ONNX) or `onnx` (one .onnx
+ * ModelProto file, which is the whole artifact and whose SHA-256 is the artifact id).
+ */
+export const ARTIFACT_FORMATS = ['tfjs', 'onnx'] as const;
+export type ArtifactFormat = (typeof ARTIFACT_FORMATS)[number];
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits (SHA-256)');
 
@@ -57,8 +67,15 @@ export const manifestSchema = z
         accuracyBeforeFineTune: z.number().min(0).max(1).optional(),
       })
       .nullable(),
+    /** Absent: `tfjs`. Optional, so that manifests signed before ONNX support stay valid and byte-identical. */
+    format: z.enum(ARTIFACT_FORMATS).optional(),
     /** Multiply-adds of one inference (conv and dense layers). */
     flops: z.number().int().min(0),
+    /**
+     * Operations of the graph whose multiply-adds `flops` leaves out (an imported model whose graph
+     * does not give the shapes needed to count them); absent: everything that counts was counted.
+     */
+    flopsUncounted: z.array(z.string().min(1).max(64)).max(256).optional(),
     params: z.number().int().min(0),
     accuracy: z
       .strictObject({
@@ -68,6 +85,8 @@ export const manifestSchema = z
       })
       .nullable(),
     inputShape: z.array(z.number().int().min(1)),
+    /** Class names by output index (an imported model's `--labels`); absent: classes are numbered. */
+    labels: z.array(z.string().min(1).max(128)).min(1).max(100_000).optional(),
     /** Total bytes of `files`: what a device downloads, checked before and during the download. */
     artifactBytes: z.number().int().min(1),
     files: z.array(z.strictObject({ path: z.string(), bytes: z.number().int().min(0), sha256: sha256Hex })),
@@ -96,6 +115,17 @@ export const manifestSchema = z
     pruningEnergy: stepEnergySchema.optional(),
   })
   .superRefine((manifest, ctx) => {
+    // An ONNX artifact is one file: its hash is the artifact id, and it is what the runtime opens.
+    if (
+      manifest.format === 'onnx' &&
+      (manifest.files.length !== 1 || !manifest.files[0]?.path.endsWith('.onnx'))
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['files'],
+        message: 'an ONNX artifact lists exactly one file, the .onnx model',
+      });
+    }
     // artifactBytes is what a device checks a download against; a manifest whose files add up to
     // something else would let the files grow past the size the device agreed to.
     const total = manifest.files.reduce((sum, file) => sum + file.bytes, 0);
