@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { EdgewattError } from '../../common/errors.js';
 import { generateKeys, readPrivateKey, signArtifactDir } from '../../models/sign/keys.js';
-import { loadTrustedKey, verifyArtifact } from '../../protocol/manifest/index.js';
+import { loadTrustedKey, verifyModelArtifact } from '../../protocol/manifest/index.js';
 import { resolveConfig } from '../config.js';
 import { addSchemaOptions } from '../options.js';
 import { modelKeygenSchema, modelSignSchema, modelVerifySchema } from '../schemas/model.js';
@@ -34,7 +34,7 @@ export function addKeyCommands(model: Command): void {
       const config = await resolveConfig(modelSignSchema, 'model', command);
       const key = await readPrivateKey(config.key);
       for (const dir of paths) {
-        await verifyArtifact(dir, { keys: [], requireSigned: false });
+        await verifyModelArtifact(dir, { keys: [], requireSigned: false });
         const signature = await signArtifactDir(dir, key, { coSign: config.coSign });
         out(`${dir}: ${config.coSign ? 'co-signed' : 'signed'} by ${signature.keyId}\n`);
       }
@@ -49,7 +49,10 @@ export function addKeyCommands(model: Command): void {
       let failed = 0;
       for (const dir of paths) {
         try {
-          const { artifact, manifest, signedBy } = await verifyArtifact(dir, { keys, requireSigned: true });
+          const { artifact, manifest, signedBy } = await verifyModelArtifact(dir, {
+            keys,
+            requireSigned: true,
+          });
           out(`OK ${dir}: ${manifest?.variant} ${artifact.id}, signed by ${signedBy}\n`);
         } catch (error) {
           failed++;

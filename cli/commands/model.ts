@@ -1,4 +1,4 @@
-// `edgewatt model ...`: train, prune, measure, sign and verify model artifacts (see docs/models.md).
+// `edgewatt model ...`: train, prune, measure, import, sign and verify model artifacts (see docs/models.md).
 
 import { Command } from 'commander';
 import { countCost } from '../../models/analysis/flops.js';
@@ -23,6 +23,7 @@ import {
   modelTrainSchema,
 } from '../schemas/model.js';
 import { chooseStepMeter } from './model-energy.js';
+import { addImportCommand } from './model-import.js';
 import { addKeyCommands } from './model-keys.js';
 import { progressBar, resultsTable } from './model-output.js';
 
@@ -213,6 +214,7 @@ export function modelCommand(): Command {
     });
 
   addKeyCommands(model);
+  addImportCommand(model);
 
   return model;
 }

@@ -157,6 +157,43 @@ export const modelVerifySchema = z.object({
   ),
 });
 
+export const modelImportSchema = z.object({
+  out: option(text('give the folder to write the model and its manifest.json to'), {
+    arg: 'dir',
+    help: 'folder to write the model files and manifest.json (may be the source folder)',
+  }),
+  name: option(z.string().min(1).optional(), {
+    arg: 'name',
+    help: 'variant name',
+    defaultHelp: "the source's file or folder name",
+  }),
+  architecture: option(z.string().min(1).optional(), {
+    arg: 'name',
+    help: 'architecture (model line) name',
+    defaultHelp: 'imported-<format>',
+  }),
+  inputShape: option(
+    list(int({ min: 1 }))
+      .pipe(z.array(z.number()).min(1))
+      .optional(),
+    {
+      arg: 'dims',
+      help: 'shape of one input without the batch dimension, e.g. 28,28,1 (needed when the graph does not fix it)',
+      defaultHelp: "the graph's",
+    },
+  ),
+  labels: option(list(z.string().min(1)).pipe(z.array(z.string()).min(1)).optional(), {
+    arg: 'names|@file',
+    help: 'class names by output index: comma-separated, or @file with one per line',
+    defaultHelp: 'none: classes are numbered',
+  }),
+  release: option(int({ min: 1 }).optional(), {
+    arg: 'n',
+    help: 'release number of the model line (deployments refuse a lower one)',
+    defaultHelp: 'none (release 0)',
+  }),
+});
+
 /** Every `model` subcommand's schema: they share the config section "model". */
 export const MODEL_SCHEMAS = {
   train: modelTrainSchema,
@@ -167,4 +204,5 @@ export const MODEL_SCHEMAS = {
   keygen: modelKeygenSchema,
   sign: modelSignSchema,
   verify: modelVerifySchema,
+  import: modelImportSchema,
 };

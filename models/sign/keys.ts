@@ -79,7 +79,8 @@ export async function signArtifactDir(
   const manifestPath = join(dir, MANIFEST_FILE);
   const bytes = await readFile(manifestPath).catch((error: Error) => {
     throw new SigningError(
-      `cannot read ${manifestPath}: ${error.message}; a model is signed after its manifest is written`,
+      `cannot read ${manifestPath}: ${error.message}; a model is signed after its manifest is written ` +
+        '(a model made elsewhere gets one with "edgewatt model import <model> --out <dir>")',
     );
   });
   const signature = signBytes(bytes, privateKey);
