@@ -222,7 +222,11 @@ export class Agent {
       offloads: 0,
     };
     // Always there: a retained cmd/placement command may send inputs away whatever the flags said.
-    this.offloader = new Offloader(config.offload ?? DEFAULT_OFFLOAD, sensor, config.device);
+    this.offloader = new Offloader(config.offload ?? DEFAULT_OFFLOAD, sensor, {
+      device: config.device,
+      brokerUser: config.username,
+      brokerPassword: config.password,
+    });
   }
 
   static async start(config: AgentConfig): Promise<Agent> {

@@ -23,6 +23,29 @@ export interface OffloadConfig extends PlacementSettings {
   ca?: string | undefined;
 }
 
+/**
+ * Who the device is on the server. Without --offload-token a provisioned device uses its broker
+ * credentials: `edgewatt serve --credentials` takes provision-device's password file as it is,
+ * where the token is the broker password and the name the broker user (`<fleet>.<device>`). The
+ * bare device id would not be found once two fleets have a device of that name.
+ */
+export interface OffloadIdentity {
+  device: string;
+  brokerUser?: string | undefined;
+  brokerPassword?: string | undefined;
+}
+
+/** The token and the `X-Edgewatt-Device` name the client sends. */
+export function offloadCredentials(
+  token: string | undefined,
+  identity: OffloadIdentity,
+): { token?: string; device: string } {
+  if (token !== undefined) return { token, device: identity.device };
+  if (identity.brokerPassword !== undefined)
+    return { token: identity.brokerPassword, device: identity.brokerUser ?? identity.device };
+  return { device: identity.device };
+}
+
 export interface MeasuredExchange {
   exchange: OffloadExchange;
   energy: DeviceEnergy;
@@ -35,7 +58,7 @@ export class Offloader {
   constructor(
     private readonly config: OffloadConfig,
     private readonly sensor: PowerSensor,
-    private readonly device: string,
+    private readonly identity: OffloadIdentity,
   ) {
     this.policy = new PlacementPolicy(config);
   }
@@ -100,8 +123,7 @@ export class Offloader {
     this.client?.close();
     this.client = new OffloadClient({
       serverUrl: server,
-      token: this.config.token,
-      device: this.device,
+      ...offloadCredentials(this.config.token, this.identity),
       timeoutMs: this.config.timeoutMs,
       ca: this.config.ca,
     });

@@ -1,0 +1,109 @@
+// A provisioned agent offloads to a real `edgewatt serve` (in process) whose --credentials is the
+// Mosquitto password file provision-device writes: without --offload-token the agent must prove
+// who it is with its broker user and password, as docs/offload.md promises, and the server must
+// accept it even when another fleet has a device of the same id.
+
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Agent, type AgentConfig } from '../../agent/agent.js';
+import { mosquittoPasswordHash } from '../../cli/commands/provision-files.js';
+import { trustFromKeyFiles } from '../../protocol/manifest/index.js';
+import { type RunningServe, startServe } from '../../serve/server.js';
+import { type Stack, startStack, tempDir } from '../support/stack.js';
+
+const ZOO_MODEL = fileURLToPath(new URL('../../models/zoo/cnn-base', import.meta.url));
+const INPUT = { values: new Float32Array(28 * 28).fill(0.25), count: 1 };
+const PASSWORD = 'broker-password-of-lab.pi-7';
+
+const dir = tempDir('edgewatt-offload-credentials-');
+let stack: Stack;
+let serve: RunningServe;
+
+beforeAll(async () => {
+  stack = await startStack(join(dir.path, 'store.sqlite'));
+  const passwd = join(dir.path, 'mosquitto.passwd');
+  // Two fleets each have a pi-7: the bare id names neither.
+  writeFileSync(
+    passwd,
+    `lab.pi-7:${mosquittoPasswordHash(PASSWORD)}\nother.pi-7:${mosquittoPasswordHash('another')}\n`,
+  );
+  serve = await startServe({
+    host: '127.0.0.1',
+    port: 0,
+    modelPath: ZOO_MODEL,
+    trust: trustFromKeyFiles([], true),
+    maxBatchSize: 1,
+    maxQueueDelayMs: 1,
+    maxQueue: 8,
+    maxBodyBytes: 1 << 20,
+    credentialsPath: passwd,
+    identity: { id: 'dc-test', region: 'FR', pueClass: 'hyperscale' },
+    energy: 'estimated',
+  });
+  await serve.ready;
+}, 60_000);
+afterAll(async () => {
+  await serve?.close();
+  await stack?.stop();
+  dir.remove();
+});
+
+function config(
+  offload: AgentConfig['offload'],
+  credentials: { username?: string; password?: string },
+): AgentConfig {
+  return {
+    broker: stack.broker.url,
+    fleet: 'lab',
+    device: 'pi-7',
+    ...credentials,
+    sensor: 'simulated:rpi4',
+    model: ZOO_MODEL,
+    allowUnsigned: true,
+    warmup: 0,
+    rate: 0,
+    count: 0,
+    stateDir: join(dir.path, `agent-${Math.random().toString(36).slice(2)}`),
+    batchMax: 50,
+    flushMs: 50,
+    encoding: 'cbor',
+    batchSize: 1,
+    inputs: null,
+    ...(offload === undefined ? {} : { offload }),
+  };
+}
+
+describe('offload credentials from provision-device', () => {
+  it('an agent without --offload-token authenticates with its broker user and password', async () => {
+    const agent = await Agent.start(
+      config(
+        { mode: 'offload', server: serve.url, timeoutMs: 10_000, maxRttMs: 10_000 },
+        { username: 'lab.pi-7', password: PASSWORD },
+      ),
+    );
+    try {
+      const answer = await agent.infer(INPUT, { source: 'http' });
+      expect(answer.offload?.outcome).toBe('ok');
+      expect(answer.offload?.httpStatus).toBe(200);
+      expect(answer.placement).toBe('offload');
+    } finally {
+      await agent.stop(5_000);
+    }
+  }, 30_000);
+
+  it('an explicit --offload-token wins over the broker password (a wrong one is a 401)', async () => {
+    const agent = await Agent.start(
+      config(
+        { mode: 'offload', server: serve.url, timeoutMs: 10_000, maxRttMs: 10_000, token: 'wrong' },
+        { username: 'lab.pi-7', password: PASSWORD },
+      ),
+    );
+    try {
+      await expect(agent.infer(INPUT, { source: 'http' })).rejects.toThrow(/401/);
+    } finally {
+      await agent.stop(5_000);
+    }
+  }, 30_000);
+});
