@@ -4,8 +4,42 @@
 // the latency plot come from it), the time series into fixed buckets. The pre-experiment records of
 // each board (no experiment tag) give CUPED's covariate.
 
+import type { OffloadRecord } from '../../protocol/offload-fields.js';
 import type { StoredRecord } from '../store/index.js';
 import type { Period } from './schedule.js';
+
+/**
+ * One inference as the analysis sees it: an edge inference record as stored, or an offloaded one
+ * made into the same shape by offloadObservation().
+ */
+export type Observation = Pick<
+  StoredRecord,
+  'device' | 'startUs' | 'experiment' | 'arm' | 'energyJ' | 'baselineW' | 'durationUs' | 'correct'
+>;
+
+/** An offload record as a store reads it back (the device and fleet are the topic's). */
+export type StoredOffload = OffloadRecord & { fleet: string; device: string };
+
+/**
+ * An offloaded inference as an observation of its arm: energy = the device's energy over the request
+ * window (radio + waiting, measured by its sensor) + the server's energy for the request (its
+ * batch's share, idle not included: `serverEnergyJ`); above idle takes off the device's baseline
+ * over the round trip; latency is the round trip. A failed request (no answer: timeout, refused,
+ * connection errors) costs the device its window and the server nothing it reports: it counts with
+ * its device energy alone, so an arm's failures raise its energy per inference as they do in use.
+ */
+export function offloadObservation(record: StoredOffload): Observation {
+  return {
+    device: record.device,
+    startUs: record.startUs,
+    experiment: record.experiment,
+    arm: record.arm,
+    energyJ: record.deviceEnergyJ + (record.outcome === 'ok' ? (record.serverEnergyJ ?? 0) : 0),
+    baselineW: record.deviceBaselineW ?? 0,
+    durationUs: Math.round(record.roundTripS * 1e6),
+    correct: null,
+  };
+}
 
 /** Latency bins: 50 per decade from 0.01 ms to 100 s (upper edges), so p95 is within 4.7 %. */
 const BINS_PER_DECADE = 50;
@@ -63,7 +97,7 @@ export class Accumulator {
   labelled = 0;
   correct = 0;
   readonly latency = new LatencyHistogram();
-  add(record: StoredRecord): void {
+  add(record: Observation): void {
     this.n++;
     this.energySumJ += record.energyJ;
     this.aboveIdleSumJ += record.energyJ - record.baselineW * (record.durationUs / 1e6);
@@ -146,7 +180,7 @@ export class ExperimentAggregator {
   }
 
   /** Pre-experiment records: untagged, on a scheduled device, before the first period. */
-  addPre(record: StoredRecord): void {
+  addPre(record: Observation): void {
     const periods = this.byDevice.get(record.device);
     const atMs = record.startUs / 1000;
     if (periods === undefined || record.experiment !== undefined || atMs < this.preStartMs) return;
@@ -157,7 +191,7 @@ export class ExperimentAggregator {
     this.addPoint(record, null, false);
   }
 
-  add(record: StoredRecord): void {
+  add(record: Observation): void {
     if (record.experiment !== this.experimentId) return;
     const periods = this.byDevice.get(record.device);
     const atMs = record.startUs / 1000;
@@ -183,7 +217,7 @@ export class ExperimentAggregator {
     }
   }
 
-  private addPoint(record: StoredRecord, arm: string | null, washout: boolean): void {
+  private addPoint(record: Observation, arm: string | null, washout: boolean): void {
     const points = this.series.get(record.device) ?? [];
     this.series.set(record.device, points);
     const i = Math.floor((record.startUs / 1000 - this.seriesStartMs) / this.bucketMs);

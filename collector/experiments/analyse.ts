@@ -4,12 +4,19 @@
 // checks say whether to trust it; the conclusion says which arm, by how much, how sure.
 
 import type { Scenario } from '../lifecycle/index.js';
-import { type RecordReader, readLabelledRecords, type StoredRecord } from '../store/index.js';
+import {
+  type RecordFilter,
+  type RecordReader,
+  readLabelledRecords,
+  type StoredRecord,
+} from '../store/index.js';
 import {
   type Aggregates,
   ExperimentAggregator,
   LatencyHistogram,
+  offloadObservation,
   type PeriodAggregate,
+  type StoredOffload,
 } from './aggregate.js';
 import { ANALYSIS_SCHEMA, type AnalysisResult } from './analysis-result.js';
 import { type ArmCarbon, armCarbon, defaultScenario } from './carbon.js';
@@ -81,10 +88,43 @@ export function aggregatorFor(input: AnalysisInput): ExperimentAggregator {
   );
 }
 
-/** Reads the experiment's records (and the boards' pre-experiment ones) from a store. */
-export async function analyseStore(reader: RecordReader, input: AnalysisInput): Promise<AnalysisResult> {
+/**
+ * Where offloaded inferences are read from: a store's `readOffload` (the offload record kind, issue
+ * 16), with the same filter as records.
+ */
+export interface OffloadSource {
+  readOffload(filter: RecordFilter): AsyncIterable<StoredOffload>;
+}
+
+/** Offloaded inferences per arm, and how many of them failed (no answer from the server). */
+type OffloadTally = Map<string, { n: number; failed: number }>;
+
+function tallyOffload(tally: OffloadTally, record: StoredOffload): void {
+  const arm = record.arm ?? '(no arm)';
+  const t = tally.get(arm) ?? { n: 0, failed: 0 };
+  t.n++;
+  if (record.outcome !== 'ok') t.failed++;
+  tally.set(arm, t);
+}
+
+/**
+ * Reads the experiment's records (and the boards' pre-experiment ones) from a store, and with an
+ * offload source its offloaded inferences too (offload arms: device + server energy per inference).
+ */
+export async function analyseStore(
+  reader: RecordReader,
+  input: AnalysisInput,
+  offload?: OffloadSource,
+): Promise<AnalysisResult> {
   const aggregator = aggregatorFor(input);
   const { experiment } = input;
+  const tally: OffloadTally = new Map();
+  if (offload !== undefined) {
+    for await (const record of offload.readOffload({ fleet: experiment.fleet, experiment: experiment.id })) {
+      tallyOffload(tally, record);
+      aggregator.add(offloadObservation(record));
+    }
+  }
   // With feedback joined: labels given after the answer make `correct` known (accuracy per arm).
   for await (const record of readLabelledRecords(reader, {
     fleet: experiment.fleet,
@@ -100,17 +140,27 @@ export async function analyseStore(reader: RecordReader, input: AnalysisInput): 
     };
     for await (const record of reader.readRecords(pre)) aggregator.addPre(record);
   }
-  return analyseAggregates(input, aggregator.result(), aggregator);
+  return analyseAggregates(input, aggregator.result(), aggregator, tally);
 }
 
 /** The same from records in memory (tests, the simulator): pre-experiment and experiment records mixed. */
-export function analyseRecords(input: AnalysisInput, records: Iterable<StoredRecord>): AnalysisResult {
+export function analyseRecords(
+  input: AnalysisInput,
+  records: Iterable<StoredRecord>,
+  offloaded: Iterable<StoredOffload> = [],
+): AnalysisResult {
   const aggregator = aggregatorFor(input);
   for (const record of records) {
     if (record.experiment === undefined) aggregator.addPre(record);
     else aggregator.add(record);
   }
-  return analyseAggregates(input, aggregator.result(), aggregator);
+  const tally: OffloadTally = new Map();
+  for (const record of offloaded) {
+    if (record.experiment === undefined) continue;
+    tallyOffload(tally, record);
+    aggregator.add(offloadObservation(record));
+  }
+  return analyseAggregates(input, aggregator.result(), aggregator, tally);
 }
 
 /** Board → arm → mean over its analysed periods of each period's mean (periods weigh equally). */
@@ -173,6 +223,7 @@ export function analyseAggregates(
   input: AnalysisInput,
   aggregates: Aggregates,
   aggregator: ExperimentAggregator,
+  offloaded: OffloadTally = new Map(),
 ): AnalysisResult {
   const { experiment } = input;
   const replicates = input.replicates ?? DEFAULT_REPLICATES;
@@ -216,6 +267,18 @@ export function analyseAggregates(
     warnings.push(
       `${aggregates.unscheduled} record(s) of the experiment fall outside every scheduled period: not analysed`,
     );
+  }
+  for (const [arm, t] of offloaded) {
+    if (t.failed > 0)
+      warnings.push(
+        `arm ${arm}: ${t.failed} of ${t.n} offloaded inference(s) got no answer; they count with the device's energy alone`,
+      );
+  }
+  for (const spec of experiment.arms) {
+    if (spec.placement === 'offload' && !offloaded.has(spec.id))
+      warnings.push(
+        `arm ${spec.id} is an offload arm but no offload records were read: its figures are its boards' edge records only (an agent without placement, or a store without offload records)`,
+      );
   }
   const ratio = sampleRatio(periods, armIds);
   if (ratio.records !== undefined && !ratio.records.ok) {

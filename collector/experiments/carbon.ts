@@ -96,7 +96,10 @@ export function armCarbon(base: Scenario, measured: ArmMeasured, scenarioName: s
     carbonPerInferenceG: { central: side.central, lo: side.p5, hi: side.p95 },
     carbonPerCorrectG:
       perCorrect === null ? null : { central: perCorrect.central, lo: perCorrect.p5, hi: perCorrect.p95 },
-    provenance: `life-cycle engine, scenario "${scenarioName}" (${measured.placement}), device energy measured in the experiment (${energy.toPrecision(4)} J per inference${base.energyBasis === 'marginal' ? ' above idle' : ''}${measured.accuracy === null ? '' : `, accuracy ${measured.accuracy.toFixed(3)}`}); carbon intervals are the Monte Carlo 5th–95th percentiles`,
+    provenance:
+      measured.placement === 'offload'
+        ? `life-cycle engine, scenario "${scenarioName}" (offload): the offload terms (radio, wait, network, datacenter) are the scenario's, not the energy measured in the experiment (${energy.toPrecision(4)} J per offloaded inference, device + server${measured.accuracy === null ? '' : `; accuracy ${measured.accuracy.toFixed(3)} used`}), which the engine cannot take yet; carbon intervals are the Monte Carlo 5th–95th percentiles`
+        : `life-cycle engine, scenario "${scenarioName}" (${measured.placement}), device energy measured in the experiment (${energy.toPrecision(4)} J per inference${base.energyBasis === 'marginal' ? ' above idle' : ''}${measured.accuracy === null ? '' : `, accuracy ${measured.accuracy.toFixed(3)}`}); carbon intervals are the Monte Carlo 5th–95th percentiles`,
     breakeven: {
       arm: measured.arm,
       inferencesPerDay: breakEven.inferencesPerDay,

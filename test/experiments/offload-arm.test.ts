@@ -1,0 +1,203 @@
+// Offload arms analysed from offload records (issue 16's kind): each offloaded inference counts as the
+// device's energy over its request window plus the server's energy for the request, latency is the
+// round trip, and failed requests count with the device's energy alone. Known truth: the edge arm
+// costs 10 mJ per inference; the offload arm 4 mJ on the device + 2 mJ on the server = 6 mJ, so −40 %
+// (times a board factor), and a request that times out costs 20 mJ on the device and nothing more.
+
+import { describe, expect, it } from 'vitest';
+import { offloadObservation, type StoredOffload } from '../../collector/experiments/aggregate.js';
+import {
+  type AnalysisInput,
+  analyseRecords,
+  analyseStore,
+  scheduleOf,
+} from '../../collector/experiments/analyse.js';
+import { parseExperiment } from '../../collector/experiments/experiment-file.js';
+import { type RecordFilter, recordMatches, type StoredRecord } from '../../collector/store/index.js';
+
+const A = 'a'.repeat(64);
+const B = 'b'.repeat(64);
+const T0 = Date.UTC(2026, 10, 28, 10, 0, 0);
+const experiment = parseExperiment(`
+id: off-1
+fleet: lab
+devices: [pi-1, pi-2, pi-3, pi-4, pi-5, pi-6]
+arms:
+  - { id: edge, model: ${A} }
+  - { id: offload, model: ${B}, placement: offload, server: "https://serve.lan:8790" }
+periodS: 600
+periods: 2
+washoutS: 60
+warmupS: 30
+seed: 4
+`);
+const input: AnalysisInput = {
+  experiment,
+  devices: ['pi-1', 'pi-2', 'pi-3', 'pi-4', 'pi-5', 'pi-6'],
+  startedAtMs: T0,
+  endedAtMs: null,
+  replicates: 200,
+  carbonSamples: 50,
+};
+
+/** Boards differ (pi-1 ×1.00 … pi-6 ×1.15); each board's offload arm costs 40 % less than its edge arm. */
+const boardFactor = (device: string) => 1 + 0.03 * (Number(device.slice(3)) - 1);
+
+function edgeRecord(device: string, seq: number, atMs: number): StoredRecord {
+  return {
+    fleet: 'lab',
+    device,
+    seq,
+    startUs: atMs * 1000,
+    durationUs: 3000,
+    energyJ: 0.01 * boardFactor(device),
+    energyUncertaintyJ: 0.0002,
+    baselineW: 0.6,
+    sampleCount: 10,
+    provenance: 'measured',
+    sensor: 'ina219',
+    modelId: A,
+    variant: 'edge',
+    backend: 'cpu',
+    batchSize: 1,
+    inputBytes: 3136,
+    outputBytes: 40,
+    correct: null,
+    experiment: 'off-1',
+    arm: 'edge',
+    placement: 'edge',
+  };
+}
+
+function offloadRecord(device: string, seq: number, atMs: number, failed: boolean): StoredOffload {
+  const common = {
+    fleet: 'lab',
+    device,
+    seq,
+    startUs: atMs * 1000,
+    modelId: B,
+    variant: 'offload',
+    experiment: 'off-1',
+    arm: 'offload',
+    deviceEnergyUncertaintyJ: 0.0001,
+    deviceBaselineW: 0.6,
+    energyProvenance: 'measured',
+    sensor: 'ina219',
+    requestBytes: 3136,
+    socketBytesSent: 3400,
+    policy: 'fixed',
+  } as const;
+  if (failed)
+    return {
+      ...common,
+      roundTripS: 2,
+      deviceEnergyJ: 0.02,
+      responseBytes: 0,
+      socketBytesReceived: 0,
+      outcome: 'timeout',
+      fallback: 'none',
+    };
+  return {
+    ...common,
+    roundTripS: 0.05,
+    deviceEnergyJ: 0.004 * boardFactor(device),
+    responseBytes: 412,
+    socketBytesReceived: 600,
+    outcome: 'ok',
+    httpStatus: 200,
+    fallback: 'none',
+    prediction: 3,
+    serverId: 'dc-1',
+    serverRegion: 'DE',
+    serverPueClass: 'hyperscale',
+    serverEnergyJ: 0.002 * boardFactor(device),
+    serverEnergyUncertaintyJ: 0.0005,
+    serverIdleShareJ: 0.001,
+    serverEnergyProvenance: 'rapl',
+    serverBatchSize: 2,
+    serverLatencyS: 0.01,
+  };
+}
+
+/** Every 10 s of each period after its washout: edge records in edge periods, offload records in offload ones. */
+function fleet(failEvery = 0) {
+  const records: StoredRecord[] = [];
+  const offloaded: StoredOffload[] = [];
+  let seq = 0;
+  for (const period of scheduleOf(input)) {
+    let i = 0;
+    for (let at = period.washoutEndMs; at < period.endMs; at += 10_000, i++) {
+      if (period.arm === 'edge') records.push(edgeRecord(period.device, seq++, at));
+      else offloaded.push(offloadRecord(period.device, seq++, at, failEvery > 0 && i % failEvery === 0));
+    }
+  }
+  return { records, offloaded };
+}
+
+describe('offload arms', () => {
+  it('an offloaded inference is device + server energy, above idle off the device baseline, latency the round trip', () => {
+    const ok = offloadObservation(offloadRecord('pi-1', 7, T0, false));
+    expect(ok).toMatchObject({ device: 'pi-1', arm: 'offload', durationUs: 50_000, baselineW: 0.6 });
+    expect(ok.energyJ).toBeCloseTo(0.006, 12); // pi-1: factor 1
+    const failed = offloadObservation(offloadRecord('pi-1', 8, T0, true));
+    expect(failed.energyJ).toBe(0.02);
+  });
+
+  it('compares the arms on the known truth: offload 6 mJ against edge 10 mJ (−40 %)', () => {
+    const { records, offloaded } = fleet();
+    const result = analyseRecords(input, records, offloaded);
+    const arm = (id: string) => result.arms.find((a) => a.arm === id);
+    const meanFactor = input.devices.reduce((sum, d) => sum + boardFactor(d), 0) / input.devices.length;
+    expect(arm('edge')?.energyJ.mean).toBeCloseTo(0.01 * meanFactor, 12);
+    expect(arm('offload')?.energyJ.mean).toBeCloseTo(0.006 * meanFactor, 12);
+    expect(arm('offload')?.boards).toBe(6); // 6 boards: a paired sign test can reach p < 0.05 (4 cannot: 2/16)
+    expect(result.contrasts[0]?.relDiff).toBeCloseTo(-0.4, 9);
+    expect(result.conclusion).toMatch(/^offload uses 40\.0 % less energy per inference than edge/);
+    // p95 latency of the offload arm is the round trip (50 ms, within the histogram's 4.7 % bins).
+    expect(arm('offload')?.latencyP95Ms).toBeGreaterThan(47);
+    expect(arm('offload')?.latencyP95Ms).toBeLessThan(53);
+    expect(arm('offload')?.provenance).toMatch(/offload terms .* are the scenario's/);
+    expect(result.checks.warnings.filter((w) => w.includes('offload'))).toEqual([]);
+  });
+
+  it('counts failed requests with their device energy and says how many there were', () => {
+    const { records, offloaded } = fleet(10);
+    const result = analyseRecords(input, records, offloaded);
+    const failed = offloaded.filter((r) => r.outcome !== 'ok').length;
+    const share = failed / offloaded.length;
+    expect(share).toBeGreaterThan(0.05);
+    const mean = result.arms.find((a) => a.arm === 'offload')?.energyJ.mean ?? Number.NaN;
+    // Each board-period's mean weighs equally; every period has the same count, so the pooled share
+    // holds (ok requests scale with the board, a timeout costs 20 mJ on any board).
+    const meanFactor = input.devices.reduce((sum, d) => sum + boardFactor(d), 0) / input.devices.length;
+    expect(mean).toBeCloseTo((1 - share) * 0.006 * meanFactor + share * 0.02, 9);
+    expect(result.checks.warnings).toContain(
+      `arm offload: ${failed} of ${offloaded.length} offloaded inference(s) got no answer; they count with the device's energy alone`,
+    );
+  });
+
+  it('reads offload records from a store’s readOffload with the experiment filter, and warns when there are none', async () => {
+    const { records, offloaded } = fleet();
+    const filters: RecordFilter[] = [];
+    const reader = {
+      async *readRecords(filter: RecordFilter = {}) {
+        for (const r of records) if (recordMatches(r, filter)) yield r;
+      },
+      async *readFeedback() {},
+    } as unknown as Parameters<typeof analyseStore>[0];
+    const source = {
+      async *readOffload(filter: RecordFilter) {
+        filters.push(filter);
+        for (const r of offloaded)
+          if (r.fleet === filter.fleet && r.experiment === filter.experiment) yield r;
+      },
+    };
+    const fromStore = await analyseStore(reader, input, source);
+    expect(filters).toEqual([{ fleet: 'lab', experiment: 'off-1' }]);
+    expect(fromStore.contrasts[0]?.relDiff).toBeCloseTo(-0.4, 9);
+    const without = await analyseStore(reader, input);
+    expect(without.checks.warnings).toContain(
+      "arm offload is an offload arm but no offload records were read: its figures are its boards' edge records only (an agent without placement, or a store without offload records)",
+    );
+  });
+});
