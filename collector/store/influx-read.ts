@@ -286,10 +286,12 @@ export class InfluxReader implements RecordReader {
 export async function newestSeq(query: InfluxQuery, fleet: string, device: string): Promise<number | null> {
   const seq = quoteIdent(INFERENCE_KEYS.seq);
   // Offload records share the device's seq space (the same `seq` key): the highest of either.
+  // max(), not last(): points are timed by the device's clock, and a clock set back would make an
+  // older seq the newest point (the device would then reuse seqs and lose records as duplicates).
   let highest: number | null = null;
   for (const measurement of [MEASUREMENTS.inference, MEASUREMENTS.offload]) {
     const series = await query.all(
-      `SELECT last(${seq}) AS ${seq} FROM ${quoteIdent(measurement)}${where(influxConditions({}, { fleet, device }))}`,
+      `SELECT max(${seq}) AS ${seq} FROM ${quoteIdent(measurement)}${where(influxConditions({}, { fleet, device }))}`,
     );
     const value = series.flatMap(rowsOf)[0]?.[INFERENCE_KEYS.seq];
     if (typeof value === 'number' && (highest === null || value > highest)) highest = value;

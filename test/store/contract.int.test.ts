@@ -467,6 +467,21 @@ for (const h of HARNESSES) {
       }
     });
 
+    it("says the highest seq, not the newest point's, when the device clock went back (either kind)", async () => {
+      const { store } = await open();
+      const writer = capability(store, 'writeRecords');
+      // Seqs 3 and 4 were made while the board's clock ran a minute fast; 20 and 30 after it was set
+      // right, so the newest points in time are the older seqs.
+      const back = T0_US - 60_000_000;
+      await writer.writeBatch('lab', 'clock', [quantizeRecord(makeRecord(3))]);
+      await writer.writeOffload('lab', 'clock', [makeOffloadRecord(4)]);
+      await writer.writeBatch('lab', 'clock', [quantizeRecord(makeRecord(20, { startUs: back + 200 }))]);
+      await writer.writeOffload('lab', 'clock', [makeOffloadRecord(30, { startUs: back + 300 })]);
+      await settle(store);
+      expect(await writer.highestSeq('lab', 'clock')).toBe(30);
+      await store.close();
+    });
+
     it('joins feedback to its records: label, verdict, the last feedback wins, before or after its record', async () => {
       const { store, name } = await open();
       const writer = capability(store, 'writeRecords');
