@@ -64,6 +64,11 @@ describe('experiment file', () => {
     expect(bad.find((p) => p.startsWith('arms.1.server:'))).toBeDefined();
   });
 
+  it('refuses an auto arm: without a comparison basis in its command the agent would run it all on the edge', () => {
+    const found = problems(good.replace('placement: edge', 'placement: auto'));
+    expect(found.find((p) => p.startsWith('arms.1.placement:'))).toMatch(/auto .* on the edge/);
+  });
+
   it('says where YAML is broken', () => {
     expect(() => parseExperiment('id: [', 'f.yaml')).toThrow(/f\.yaml: not valid YAML or JSON at line/);
   });
