@@ -104,6 +104,14 @@ function intToIp(value: number): string {
 }
 
 /**
+ * The bucket: 2 ms of the rate, at least one full frame. After an idle gap it is full, so the
+ * first this-many bytes of a request pass at once and only the rest waits for the rate.
+ */
+export function tbfBurstBytes(rateMbit: number): number {
+  return Math.max(1600, Math.ceil(((rateMbit * 1e6) / 8) * 0.002));
+}
+
+/**
  * tbf settings for a rate. burst: the bucket holds 2 ms of the rate but at least one full frame
  * (1514 B; tbf drops a packet larger than its bucket) — a radio has no burst allowance, and a
  * bucket of tens of kB would let a 3 kB request through at loopback speed. limit: 500 ms of
@@ -111,7 +119,7 @@ function intToIp(value: number): string {
  */
 export function tbfArgs(rateMbit: number): string[] {
   const bytesPerS = (rateMbit * 1e6) / 8;
-  const burstB = Math.max(1600, Math.ceil(bytesPerS * 0.002));
+  const burstB = tbfBurstBytes(rateMbit);
   const limitB = Math.max(burstB * 4, Math.ceil(bytesPerS * 0.5));
   return ['tbf', 'rate', `${rateMbit}mbit`, 'burst', String(burstB), 'limit', String(limitB)];
 }
