@@ -15,7 +15,7 @@ import {
   readExperimentFile,
   startExperiment,
 } from '../../collector/experiments/index.js';
-import { capability, createStore, type RecordReader } from '../../collector/store/index.js';
+import { capability, createStore, type RecordReader, type Store } from '../../collector/store/index.js';
 import { resolveConfig } from '../config.js';
 import { ConfigError } from '../config-error.js';
 import { addSchemaOptions } from '../options.js';
@@ -33,7 +33,7 @@ const out = (text: string) => process.stdout.write(text);
 const json = (value: unknown) => out(`${JSON.stringify(value, null, 2)}\n`);
 
 /** Opens the store read-only for `use`, and closes it after. */
-async function withReader<T>(url: string, use: (reader: RecordReader) => Promise<T>): Promise<T> {
+async function withReader<T>(url: string, use: (reader: Store & RecordReader) => Promise<T>): Promise<T> {
   const store = capability(createStore(url, { readOnly: true }), 'readRecords', '--store');
   await store.connect();
   try {

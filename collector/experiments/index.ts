@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseScenario, type Scenario } from '../lifecycle/index.js';
-import type { RecordReader } from '../store/index.js';
+import { optionalCapability, type RecordReader, type Store } from '../store/index.js';
 import { analyseStore } from './analyse.js';
 import type { AnalysisResult } from './analysis-result.js';
 import { type AssignmentPort, type BoardPort, ExperimentDriver, scheduleOfStored } from './driver.js';
@@ -131,9 +131,13 @@ export interface AnalyseOptions {
   scenarioPath?: string;
 }
 
+/**
+ * Analyses a stored experiment from `reader`, and its offload arms from the same store's offload
+ * records when it holds them (readOffload): without them an offload arm has only edge records.
+ */
 export async function analyseExperiment(
   db: ExperimentDb,
-  reader: RecordReader,
+  reader: Store & RecordReader,
   id: string,
   options: AnalyseOptions = {},
 ): Promise<AnalysisResult> {
@@ -149,14 +153,18 @@ export async function analyseExperiment(
     }
     scenario = { scenario: parseScenario(text, path), name: path };
   }
-  return analyseStore(reader, {
-    experiment: stored.experiment,
-    devices: stored.devices,
-    startedAtMs: stored.startedAtMs,
-    endedAtMs: stored.endedAtMs,
-    ...(options.replicates === undefined ? {} : { replicates: options.replicates }),
-    ...(scenario === undefined ? {} : { scenario }),
-  });
+  return analyseStore(
+    reader,
+    {
+      experiment: stored.experiment,
+      devices: stored.devices,
+      startedAtMs: stored.startedAtMs,
+      endedAtMs: stored.endedAtMs,
+      ...(options.replicates === undefined ? {} : { replicates: options.replicates }),
+      ...(scenario === undefined ? {} : { scenario }),
+    },
+    optionalCapability(reader, 'readOffload'),
+  );
 }
 
 /** For `edgewatt collector`: drives the experiments of `<dataDir>/experiments.sqlite` through `port`. */

@@ -4,6 +4,7 @@
 // costs 10 mJ per inference; the offload arm 4 mJ on the device + 2 mJ on the server = 6 mJ, so −40 %
 // (times a board factor), and a request that times out costs 20 mJ on the device and nothing more.
 
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { offloadObservation, type StoredOffload } from '../../collector/experiments/aggregate.js';
 import {
@@ -13,7 +14,15 @@ import {
   scheduleOf,
 } from '../../collector/experiments/analyse.js';
 import { parseExperiment } from '../../collector/experiments/experiment-file.js';
-import { type RecordFilter, recordMatches, type StoredRecord } from '../../collector/store/index.js';
+import { analyseExperiment, ExperimentDb } from '../../collector/experiments/index.js';
+import {
+  capability,
+  createStore,
+  type RecordFilter,
+  recordMatches,
+  type StoredRecord,
+} from '../../collector/store/index.js';
+import { tempDir } from '../support/stack.js';
 
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);
@@ -199,5 +208,31 @@ describe('offload arms', () => {
     expect(without.checks.warnings).toContain(
       "arm offload is an offload arm but no offload records were read: its figures are its boards' edge records only (an agent without placement, or a store without offload records)",
     );
+  });
+
+  it('experiment analyse (analyseExperiment) reads the offload arm from the store it analyses', async () => {
+    const { records, offloaded } = fleet();
+    const dir = tempDir('edgewatt-offload-arm-');
+    const db = new ExperimentDb(join(dir.path, 'experiments.sqlite'));
+    const store = capability(createStore(`sqlite:${join(dir.path, 'store.sqlite')}`), 'readRecords');
+    const writer = capability(store, 'writeRecords');
+    try {
+      await store.connect();
+      for (const device of input.devices) {
+        const strip = <T extends { fleet: string; device: string }>({ fleet: _f, device: _d, ...rest }: T) =>
+          rest;
+        await writer.writeBatch('lab', device, records.filter((r) => r.device === device).map(strip));
+        for (const r of offloaded.filter((o) => o.device === device))
+          await writer.writeOffload('lab', device, [strip(r)]);
+      }
+      db.create(experiment, input.devices, T0, T0);
+      const result = await analyseExperiment(db, store, 'off-1', { replicates: 200 });
+      expect(result.checks.warnings.filter((w) => w.includes('offload'))).toEqual([]);
+      expect(result.contrasts[0]?.relDiff).toBeCloseTo(-0.4, 6);
+    } finally {
+      await store.close();
+      db.close();
+      dir.remove();
+    }
   });
 });
