@@ -1,17 +1,25 @@
 // `edgewatt model ...`: train, prune, measure, import, sign and verify model artifacts (see docs/models.md).
 
+import { readdir } from 'node:fs/promises';
 import { Command } from 'commander';
 import { countCost } from '../../models/analysis/flops.js';
 import { ARCHITECTURE_NAMES, architectureByName } from '../../models/arch/index.js';
 import { buildMobileNetV1 } from '../../models/arch/mobilenet-v1.js';
 import { loadLayers } from '../../models/artifact/save.js';
+import { loadLabelledSet } from '../../models/data/labelled.js';
 import { writeSubset } from '../../models/data/subset.js';
+import { evaluateServed } from '../../models/pipeline/eval-served.js';
 import { type PruneRequest, pruneVariant } from '../../models/pipeline/prune.js';
-import { measureArtifacts, writeResults } from '../../models/pipeline/results.js';
+import {
+  measureArtifacts,
+  resultsFile,
+  type VariantResult,
+  writeResults,
+} from '../../models/pipeline/results.js';
 import { loadTestSet, trainVariant } from '../../models/pipeline/train.js';
 import { readPrivateKey, signArtifactDir } from '../../models/sign/keys.js';
 import { BOARDS } from '../../protocol/boards/index.js';
-import type { StepEnergy } from '../../protocol/manifest/index.js';
+import { type StepEnergy, TRUST_ANY, verifyModelArtifact } from '../../protocol/manifest/index.js';
 import { loadRuntime } from '../../runtime/backend.js';
 import { resolveConfig } from '../config.js';
 import { addSchemaOptions } from '../options.js';
@@ -170,8 +178,10 @@ export function modelCommand(): Command {
     });
 
   addSchemaOptions(model.command('eval'), modelResultsSchema, 'model')
-    .description('measure models: test accuracy, FLOPs, parameters, size, latency, estimated energy')
-    .argument('<models...>', 'model folders')
+    .description(
+      'measure models (TF.js or ONNX): accuracy on a labelled set, FLOPs, parameters, size, latency, estimated energy',
+    )
+    .argument('<models...>', 'model folders or .onnx files')
     .action(async (paths: string[], _options, command: Command) => {
       const config = await resolveConfig(modelResultsSchema, 'model', command);
       await reportResults(await loadRuntime(config.backend), paths, config);
@@ -222,25 +232,65 @@ export function modelCommand(): Command {
 async function reportResults(
   runtime: Awaited<ReturnType<typeof loadRuntime>>,
   paths: readonly string[],
-  config: { data: string; testLimit: number; rounds: number; runs: number; out?: string },
+  config: { data: string; testLimit: number; rounds: number; runs: number; out?: string; json?: boolean },
 ): Promise<void> {
-  const testSet = await loadTestSet(config.data, config.testLimit);
-  const results = await measureArtifacts(runtime.tf, paths, testSet, {
-    rounds: config.rounds,
-    runsPerRound: config.runs,
-  });
-  out(`${resultsTable(results)}\n`);
-  out(
-    `accuracy on ${testSet.source}; latency on this machine (${runtime.backend}); energy is ESTIMATED per board ` +
-      "profile from this host's latency and CPU time (no power sensor), scaled from this host's latency to the board's by the\n" +
-      `board's speed factor, an UNSOURCED assumption with a range in the ±1σ (${BOARDS.map((b) => `${b.id} ×${b.hostSpeedFactor.central}`).join(', ')}; protocol/boards).\n`,
-  );
-  if (config.out !== undefined) {
-    await writeResults(config.out, results, {
-      command: commandLine(),
-      backend: runtime.backend,
-      dataset: testSet.source,
-    });
-    out(`results written to ${config.out}\n`);
+  const latency = { rounds: config.rounds, runsPerRound: config.runs };
+  const generic = !(await isFashionMnistRun(config.data, paths));
+  let results: VariantResult[];
+  let dataset: string;
+  if (generic) {
+    const evaluated = await evaluateServed(
+      runtime.tf,
+      paths,
+      (model) =>
+        loadLabelledSet(config.data, model.inputShape, {
+          limit: config.testLimit,
+          modelLabels: model.manifest?.labels,
+        }),
+      latency,
+    );
+    results = evaluated.results;
+    dataset = [...new Set(evaluated.sources)].join('; ');
+  } else {
+    const testSet = await loadTestSet(config.data, config.testLimit);
+    results = await measureArtifacts(runtime.tf, paths, testSet, latency);
+    dataset = testSet.source;
   }
+  const context = {
+    command: commandLine(),
+    backend: runtime.backend,
+    dataset,
+    ...(generic ? { title: `edgewatt models on ${config.data}` } : {}),
+  };
+  if (config.json === true) out(`${JSON.stringify(resultsFile(results, context), null, 2)}\n`);
+  else {
+    out(`${resultsTable(results)}\n`);
+    out(
+      `accuracy on ${dataset}; latency on this machine (${runtime.backend} for TF.js models, onnx-cpu/onnx-wasm for ONNX); energy is ESTIMATED per board ` +
+        "profile from this host's latency and CPU time (no power sensor), scaled from this host's latency to the board's by the\n" +
+        `board's speed factor, an UNSOURCED assumption with a range in the ±1σ (${BOARDS.map((b) => `${b.id} ×${b.hostSpeedFactor.central}`).join(', ')}; protocol/boards).\n`,
+    );
+  }
+  if (config.out !== undefined) {
+    await writeResults(config.out, results, context);
+    if (config.json !== true) out(`results written to ${config.out}\n`);
+  }
+}
+
+/**
+ * Whether the Fashion-MNIST path runs (the one the committed results tables come from): a folder
+ * with the t10k IDX pair and only TF.js layers models. Anything else (another dataset, an ONNX or
+ * a graph model) is evaluated by evaluateServed, one input per call.
+ */
+async function isFashionMnistRun(data: string, paths: readonly string[]): Promise<boolean> {
+  const hasT10k = await readdir(data).then(
+    (names) => names.some((n) => n.startsWith('t10k-images-idx3-ubyte')),
+    () => true, // let loadTestSet say what is missing, with the command that installs it
+  );
+  if (!hasT10k) return false;
+  for (const path of paths) {
+    const { artifact } = await verifyModelArtifact(path, TRUST_ANY);
+    if (artifact.format !== 'tfjs' || artifact.json.format === 'graph-model') return false;
+  }
+  return true;
 }

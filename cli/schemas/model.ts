@@ -112,7 +112,13 @@ export const modelSweepSchema = z.object({
 });
 
 export const modelResultsSchema = z.object({
-  data: data(),
+  data: option(z.string().default(DEFAULT_DATASET_DIR), {
+    arg: 'dir',
+    help:
+      'labelled test data: a Fashion-MNIST idx folder, a folder with one *images*idx3-ubyte[.gz] and one *labels*idx1-ubyte[.gz] file, ' +
+      'or a folder of class subfolders of PNG/JPEG images (docs/models.md)',
+  }),
+  json: onOff('print the results JSON (what --out writes) instead of the table'),
   testLimit: testLimit(),
   out: option(z.string().optional(), {
     arg: 'file',

@@ -138,10 +138,20 @@ export async function measureArtifacts(
 export async function writeResults(
   path: string,
   variants: VariantResult[],
-  context: { command: string; backend: string; dataset: string },
+  context: { command: string; backend: string; dataset: string; title?: string },
 ): Promise<ResultsFile> {
-  const file: ResultsFile = {
-    title: 'edgewatt model variants on Fashion-MNIST',
+  const file = resultsFile(variants, context);
+  await writeFile(path, `${JSON.stringify(file, null, 2)}\n`);
+  return file;
+}
+
+/** The results file (what --out writes and --json prints). */
+export function resultsFile(
+  variants: VariantResult[],
+  context: { command: string; backend: string; dataset: string; title?: string },
+): ResultsFile {
+  return {
+    title: context.title ?? 'edgewatt model variants on Fashion-MNIST',
     generatedBy: `edgewatt ${EDGEWATT_VERSION}`,
     command: context.command,
     machine: machineLine(),
@@ -158,6 +168,4 @@ export async function writeResults(
     variants,
     zalandoBaselines: zalandoBaselines(),
   };
-  await writeFile(path, `${JSON.stringify(file, null, 2)}\n`);
-  return file;
 }
