@@ -14,6 +14,12 @@ export interface InferenceWindow {
   endNs: bigint;
   /** CPU time this process spent inside the window (user + system), microseconds. */
   cpuUs: number;
+  /**
+   * The window is mostly waiting on something outside the board (an offloaded request: the
+   * network and the server), whose time the board does not stretch: only its CPU part runs the
+   * speed factor slower there. Absent: the whole window is the board's own compute.
+   */
+  waiting?: boolean;
 }
 
 /** A figure with the range its sources span (a board's FactorFigure, protocol/boards/, fits). */
@@ -32,6 +38,8 @@ export interface EstimatedBoard {
   loadW: FigureRange;
   /** How many times longer an inference takes on the board than on this host (issue 13). */
   hostSpeedFactor: FigureRange;
+  /** Power while the board waits for an offloaded answer (a radio listening), where it differs from idleW. */
+  offloadWaitW?: FigureRange;
 }
 
 export interface WindowEstimate {
@@ -58,6 +66,7 @@ export function triangularSd(figure: FigureRange): number {
 }
 
 export function estimateWindowEnergy(board: EstimatedBoard, window: InferenceWindow): WindowEstimate {
+  if (window.waiting === true) return estimateWaitingWindowEnergy(board, window);
   const durationS = Number(window.endNs - window.startNs) / 1e9;
   const cpuS = window.cpuUs / 1e6;
   const utilisation = durationS > 0 ? Math.min(1, cpuS / (durationS * board.cpuCores)) : 0;
@@ -79,4 +88,35 @@ export function estimateWindowEnergy(board: EstimatedBoard, window: InferenceWin
 export function describeSpeedFactor(board: EstimatedBoard): string {
   const f = board.hostSpeedFactor;
   return `energy scaled from this host's latency to the board's by a speed factor ${f.central} (${f.low}–${f.high}, UNSOURCED assumption, protocol/boards)`;
+}
+
+/**
+ * A window that waits on the network (an offloaded request): its wall time is the same on the
+ * board, only the CPU it used is stretched by the speed factor. The board waits for the wall time
+ * at its offload-wait power (idle, or a radio listening where the profile says so), idles for the
+ * stretch, and adds its dynamic power for the stretched CPU time: energy = wait × D + idle × cpu ×
+ * (speed − 1) + (load − idle) / cores × cpu × speed. A radio's transmit power is not in this model
+ * (only a real sensor sees it); the estimate stays labelled as one.
+ */
+function estimateWaitingWindowEnergy(board: EstimatedBoard, window: InferenceWindow): WindowEstimate {
+  const durationS = Number(window.endNs - window.startNs) / 1e9;
+  const cpuS = Math.min(window.cpuUs / 1e6, durationS * board.cpuCores);
+  const speed = board.hostSpeedFactor;
+  const wait = board.offloadWaitW ?? board.idleW;
+  const boardCpuS = cpuS * speed.central;
+  const stretchS = cpuS * (speed.central - 1);
+  const idleW = board.idleW.central;
+  const perCoreDynamicW = (board.loadW.central - idleW) / board.cpuCores;
+  const dynamicJ = perCoreDynamicW * boardCpuS;
+  const energyJ = wait.central * durationS + idleW * stretchS + dynamicJ;
+  const uncertaintyJ = Math.hypot(
+    triangularSd(wait) * durationS,
+    triangularSd(board.idleW) * stretchS,
+    (triangularSd(board.loadW) / board.cpuCores) * boardCpuS,
+    dynamicJ * MODEL_FORM_RELATIVE_UNCERTAINTY,
+    (idleW + perCoreDynamicW) * cpuS * triangularSd(speed),
+  );
+  // Per host second, so that energyJ − baselineW × (host) duration is what the window adds to idle.
+  const baselineJ = idleW * (durationS + stretchS);
+  return { energyJ, uncertaintyJ, baselineW: durationS > 0 ? baselineJ / durationS : idleW };
 }

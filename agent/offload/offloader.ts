@@ -100,6 +100,8 @@ export class Offloader {
       startNs: exchange.startNs,
       endNs: exchange.endNs,
       cpuUs: cpu.user + cpu.system,
+      // The board's estimate must not stretch the network's time by its speed factor.
+      waiting: true,
     });
     if (exchange.outcome !== 'ok')
       log.warn(
