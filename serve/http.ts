@@ -67,7 +67,8 @@ export function buildServeApp(
 
   // Credentials before the body is read: an unknown caller does not get to upload 8 MiB.
   app.addHook('onRequest', async (request, reply) => {
-    if (request.method !== 'POST' || request.url.split('?')[0] !== '/v1/infer') return;
+    // The route matched, not the raw URL: `/v1/%69nfer` reaches the same handler under another URL.
+    if (request.method !== 'POST' || request.routeOptions.url !== '/v1/infer') return;
     if (context.credentials === null) return;
     const result = context.credentials.check(
       request.headers.authorization,

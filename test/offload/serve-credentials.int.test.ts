@@ -106,4 +106,15 @@ describe('offload credentials from provision-device', () => {
       await agent.stop(5_000);
     }
   }, 30_000);
+
+  it('the server asks for credentials however the path of /v1/infer is spelled', async () => {
+    for (const path of ['/v1/infer', '/v1/%69nfer', '/v1/infer?x=1']) {
+      const response = await fetch(`${serve.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream', 'x-edgewatt-shape': '28,28,1' },
+        body: new Uint8Array(28 * 28 * 4),
+      });
+      expect([path, response.status]).toEqual([path, 401]);
+    }
+  });
 });
