@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyseExperiment, ExperimentDb, experimentsDbPath } from '../../collector/experiments/index.js';
 import { type LiveAnalyses, liveAnalyses } from '../../collector/experiments/report/live.js';
 import { defaultFleetSpec, experimentOf, simulateFleet } from '../../collector/experiments/simulate.js';
+import { capability, createStore } from '../../collector/store/index.js';
 import { SqliteStore } from '../../collector/store/sqlite.js';
 
 const REPLICATES = 1999;
@@ -70,7 +71,7 @@ describe('live experiment analysis on a worker thread', () => {
     expect(await live.analyse('no-such-experiment')).toBeNull();
     const inThread = await maxLoopDelayMs(async () => {
       const db = new ExperimentDb(experimentsDbPath(dir));
-      const store = new SqliteStore(storePath, { readOnly: true });
+      const store = capability(createStore(`sqlite:${storePath}`, { readOnly: true }), 'readRecords', 'test');
       await store.connect();
       try {
         return await analyseExperiment(db, store, experimentId, { replicates: REPLICATES });
