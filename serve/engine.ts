@@ -1,11 +1,12 @@
 // One batch through the model inside one energy window: the requests' inputs are laid end to end,
-// the meter's window opens just before the model call and closes just after it, the outputs are
-// cut back per request, and the window's energy is attributed to the requests (attribution.ts).
+// the meter's window covers exactly the model call (marks read on the model's thread right before
+// and after it, compute.ts), the outputs are cut back per request, and the window's energy is
+// attributed to the requests (attribution.ts).
 // The batch runner the DynamicBatcher calls, plus running totals for /metrics and /v1/status.
 
 import { attributeBatch, type RequestEnergy } from './attribution.js';
+import type { BatchCompute } from './compute.js';
 import type { EnergyMeter, WindowEnergy } from './energy/meter.js';
-import type { ServedModel } from './model.js';
 
 /** One request's inputs: `count` inputs of the model's shape, float32, row-major. */
 export interface InferItem {
@@ -37,7 +38,7 @@ export class BatchEngine {
   onBatch: (window: WindowEnergy, inputs: number) => void = () => undefined;
 
   constructor(
-    private readonly model: ServedModel,
+    private readonly model: BatchCompute,
     private readonly meter: EnergyMeter,
   ) {}
 
@@ -51,8 +52,8 @@ export class BatchEngine {
       at += item.values.length;
     }
     const window = this.meter.begin();
-    const output = await this.model.run(values, count);
-    const energy = this.meter.end(window);
+    const { output, marks } = await this.model.run(values, count, this.meter.markSource);
+    const energy = this.meter.end(window, marks);
     const shares = attributeBatch(
       energy,
       items.map((item) => item.count),

@@ -1,5 +1,6 @@
 // `edgewatt serve` put together: listen at once (503 while the model loads), load and verify the
-// model, open the energy meter, run requests through the dynamic batcher, and stop cleanly — new
+// model on its own worker thread (compute-thread.ts: a batch never blocks this, the HTTP thread),
+// open the energy meter, run requests through the dynamic batcher, and stop cleanly — new
 // requests get 503, every request already queued or running is answered, then the socket closes.
 
 import { logger } from '../common/logger.js';
@@ -7,12 +8,12 @@ import type { ModelTrust } from '../protocol/manifest/index.js';
 import type { ServeAnswer } from '../protocol/serve-answer.js';
 import type { BackendName } from '../runtime/backend.js';
 import { DynamicBatcher } from './batcher.js';
+import { ModelThread } from './compute-thread.js';
 import { DeviceCredentials } from './credentials.js';
 import { type EnergyChoice, type EnergyMeter, openEnergyMeter } from './energy/index.js';
 import { BatchEngine, type InferItem, type ItemResult } from './engine.js';
 import { buildServeApp, type ServeState } from './http.js';
 import { renderServeMetrics, ServeMetrics } from './metrics.js';
-import { loadServedModel, type ServedModel } from './model.js';
 
 const log = logger('serve');
 
@@ -45,68 +46,63 @@ export interface RunningServe {
   close(): Promise<void>;
 }
 
-/**
- * One call at batch size 1 and one at the max batch size before the first request: graph
- * compilation and kernel caches would otherwise land in the first batches' windows.
- */
-async function warmUp(model: ServedModel, maxBatchSize: number): Promise<void> {
-  const perInput = model.inputShape.reduce((a, b) => a * b, 1);
-  for (const count of new Set([1, maxBatchSize])) await model.run(new Float32Array(perInput * count), count);
-}
-
 export async function startServe(options: ServeOptions): Promise<RunningServe> {
   const startedMs = performance.now();
   const credentials =
     options.credentialsPath === null ? null : new DeviceCredentials(options.credentialsPath);
   const metrics = new ServeMetrics();
   let state: ServeState = 'loading';
-  let model: ServedModel | null = null;
+  let thread: ModelThread | null = null;
   let meter: EnergyMeter | null = null;
   let engine: BatchEngine | null = null;
   let batcher: DynamicBatcher<InferItem, ItemResult> | null = null;
 
   const uptimeS = () => (performance.now() - startedMs) / 1000;
-  const status = () => ({
-    state,
-    server: options.identity,
-    model:
-      model === null
-        ? null
-        : {
-            id: model.id,
-            variant: model.variant,
-            format: model.format,
-            backend: model.backend,
-            inputShape: model.inputShape,
-            outputSize: model.outputSize,
-            signedBy: model.signedBy,
-          },
-    batching: {
-      maxBatchSize: options.maxBatchSize,
-      maxQueueDelayMs: options.maxQueueDelayMs,
-      maxQueue: options.maxQueue,
-      queueDepth: batcher?.depth ?? 0,
-      ...(batcher?.stats ?? {}),
-    },
-    energy:
-      meter === null
-        ? null
-        : {
-            provenance: meter.provenance,
-            method: meter.method,
-            idleW: meter.idleW(),
-            attributedJ: engine?.totals.attributedJ ?? 0,
-            idleInBatchesJ: engine?.totals.idleInBatchesJ ?? 0,
-            computeS: engine?.totals.computeS ?? 0,
-          },
-    auth: credentials === null ? 'none (--insecure-no-auth)' : `credentials file ${credentials.path}`,
-    uptimeS: uptimeS(),
-  });
+  const modelInfo = () => thread?.info ?? null;
+  const status = () => {
+    const model = modelInfo();
+    return {
+      state,
+      server: options.identity,
+      model:
+        model === null
+          ? null
+          : {
+              id: model.id,
+              variant: model.variant,
+              format: model.format,
+              backend: model.backend,
+              inputShape: model.inputShape,
+              outputSize: model.outputSize,
+              signedBy: model.signedBy,
+            },
+      batching: {
+        maxBatchSize: options.maxBatchSize,
+        maxQueueDelayMs: options.maxQueueDelayMs,
+        maxQueue: options.maxQueue,
+        queueDepth: batcher?.depth ?? 0,
+        ...(batcher?.stats ?? {}),
+      },
+      energy:
+        meter === null
+          ? null
+          : {
+              provenance: meter.provenance,
+              method: meter.method,
+              idleW: meter.idleW(),
+              attributedJ: engine?.totals.attributedJ ?? 0,
+              idleInBatchesJ: engine?.totals.idleInBatchesJ ?? 0,
+              computeS: engine?.totals.computeS ?? 0,
+            },
+      auth: credentials === null ? 'none (--insecure-no-auth)' : `credentials file ${credentials.path}`,
+      uptimeS: uptimeS(),
+    };
+  };
 
   const app = buildServeApp(
     {
       state: () => state,
-      model: () => model,
+      model: modelInfo,
       batcher: () => batcher,
       credentials,
       identity: options.identity,
@@ -129,9 +125,9 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
             server: options.identity.id,
             region: options.identity.region,
             pue_class: options.identity.pueClass,
-            model: model?.id ?? '',
-            variant: model?.variant ?? '',
-            backend: model?.backend ?? '',
+            model: thread?.info.id ?? '',
+            variant: thread?.info.variant ?? '',
+            backend: thread?.info.backend ?? '',
             provenance: meter?.provenance ?? '',
           },
         }),
@@ -149,15 +145,22 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
   );
 
   const ready = (async () => {
-    model = await loadServedModel(options.modelPath, { trust: options.trust, backend: options.backend });
-    await warmUp(model, options.maxBatchSize);
+    // Verified, loaded and warmed up (one call at batch 1, one at the max batch size) on its thread.
+    const started = await ModelThread.start({
+      modelPath: options.modelPath,
+      trust: options.trust,
+      backend: options.backend,
+      warmUpCounts: [1, options.maxBatchSize],
+    });
+    thread = started;
+    const model = started.info;
     meter = await (options.openMeter?.() ??
       openEnergyMeter({
         energy: options.energy,
         hostBusyW: options.hostBusyW,
         hostIdleW: options.hostIdleW,
       }));
-    engine = new BatchEngine(model, meter);
+    engine = new BatchEngine(started, meter);
     engine.onBatch = (_window, inputs) => metrics.batchSize.observe(inputs);
     batcher = new DynamicBatcher<InferItem, ItemResult>(
       {
@@ -192,7 +195,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
       await batcher?.close();
       await app.close();
       await meter?.close();
-      await model?.dispose();
+      await thread?.dispose();
       log.info({ ...(batcher?.stats ?? {}) }, 'inference server stopped');
     })();
     return closing;

@@ -1,11 +1,13 @@
 // The server's ESTIMATE where no meter is readable: power = idle + (full load − idle) × utilisation,
 // utilisation = this process's CPU time (all threads) / (window × CPUs), the model the agent's
 // simulated sensor uses (runtime/estimate.ts) with this host as the board and a speed factor of 1.
+// All threads: the model's thread and its pools, but also the HTTP thread's work during the window
+// (reading and refusing requests), which the model call no longer blocks — it is counted in.
 // Labelled ESTIMATE in its method line, and so in every answer, log line and metric that carries it.
 
 import { estimateWindowEnergy, triangularSd } from '../../runtime/estimate.js';
 import type { HostPower } from './host-power.js';
-import type { EnergyMeter, OpenWindow, WindowEnergy } from './meter.js';
+import type { ComputeMarks, EnergyMeter, MarkSource, OpenWindow, WindowEnergy } from './meter.js';
 
 /** As runtime/estimate.ts takes it for the linear utilisation model. */
 const MODEL_FORM_RELATIVE_UNCERTAINTY = 0.25;
@@ -18,6 +20,7 @@ const cpuUs = () => {
 export class EstimatedMeter implements EnergyMeter {
   readonly provenance = 'estimated' as const;
   readonly method: string;
+  readonly markSource: MarkSource = { kind: 'process-cpu' };
 
   constructor(
     private readonly host: HostPower,
@@ -30,15 +33,17 @@ export class EstimatedMeter implements EnergyMeter {
     return { startNs: process.hrtime.bigint(), mark: this.readCpuUs() };
   }
 
-  end(window: OpenWindow): WindowEnergy {
-    const endNs = process.hrtime.bigint();
-    const cpuUsed = Math.max(0, this.readCpuUs() - window.mark);
-    const estimate = estimateWindowEnergy(this.host.board, {
-      startNs: window.startNs,
-      endNs,
-      cpuUs: cpuUsed,
-    });
-    const durationS = Number(endNs - window.startNs) / 1e9;
+  end(window: OpenWindow, marks?: ComputeMarks): WindowEnergy {
+    const startNs = marks?.start.ns ?? window.startNs;
+    const endNs = marks?.end.ns ?? process.hrtime.bigint();
+    const cpuUsed = Math.max(
+      0,
+      marks === undefined
+        ? this.readCpuUs() - window.mark
+        : (marks.end.values[0] ?? 0) - (marks.start.values[0] ?? 0),
+    );
+    const estimate = estimateWindowEnergy(this.host.board, { startNs, endNs, cpuUs: cpuUsed });
+    const durationS = Number(endNs - startNs) / 1e9;
     // The answer's energy is the part above idle, (full load − idle) × utilisation × window: its
     // uncertainty comes from both powers' ranges and the model form, not from idle's own range.
     const { board } = this.host;

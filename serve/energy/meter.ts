@@ -2,6 +2,8 @@
 // (begin → end gives the energy over it, the meter's idle power and the duration), the idle power
 // it currently assumes or measured, and what it is (provenance and a one-line method that names
 // what it covers; an estimate says ESTIMATE). Implementations: rapl.ts, nvml.ts, estimated.ts.
+// The model runs on its own thread (serve/compute-thread.ts): that thread reads the meter's marks
+// right around the model call (mark.ts), and end() computes the window over exactly those marks.
 
 import type { ServerEnergyProvenance } from '../../protocol/serve-answer.js';
 
@@ -24,12 +26,39 @@ export interface OpenWindow {
   mark: number;
 }
 
+/** One reading taken on the thread that runs the model (plain data: it crosses threads). */
+export interface MeterMark {
+  /** process.hrtime.bigint(): one monotonic clock for every thread of the process. */
+  ns: bigint;
+  /** What the mark source reads: [CPU µs] for process-cpu, the raw counters (µJ) for counters. */
+  values: number[];
+}
+
+/** The marks read just before and just after one model call. */
+export interface ComputeMarks {
+  start: MeterMark;
+  end: MeterMark;
+}
+
+/** What the model's thread reads for a mark (mark.ts builds the reader). */
+export type MarkSource =
+  | { kind: 'clock' }
+  | { kind: 'process-cpu' }
+  | { kind: 'counters'; paths: readonly string[] };
+
 export interface EnergyMeter {
   readonly provenance: ServerEnergyProvenance;
   /** One line: what is measured or estimated, and what it covers. */
   readonly method: string;
+  /** What the model's thread reads around each model call. */
+  readonly markSource: MarkSource;
+  /** Opens a window (the batch is handed to the model now). */
   begin(): OpenWindow;
-  end(window: OpenWindow): WindowEnergy;
+  /**
+   * Closes it. With `marks` (read on the model's thread right around its call) the energy is over
+   * exactly [marks.start, marks.end]; without, over begin() → now.
+   */
+  end(window: OpenWindow, marks?: ComputeMarks): WindowEnergy;
   /** The idle power now assumed, W (between batches it is what the metrics charge idle time at). */
   idleW(): number;
   close(): Promise<void>;

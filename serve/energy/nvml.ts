@@ -8,7 +8,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { logger } from '../../common/logger.js';
-import type { EnergyMeter, OpenWindow, WindowEnergy } from './meter.js';
+import type { ComputeMarks, EnergyMeter, MarkSource, OpenWindow, WindowEnergy } from './meter.js';
 
 const log = logger('serve.energy');
 export const NVML_PERIOD_MS = 100;
@@ -81,6 +81,8 @@ export class NvmlMeter implements EnergyMeter {
   readonly provenance = 'nvml' as const;
   readonly method =
     'NVML GPU power (nvidia-smi power.draw every 100 ms) integrated over each batch’s model call (GPU boards only: not the host CPU, memory or power supply)';
+  /** The power trace has its own timestamps: the model's thread only reads the clock. */
+  readonly markSource: MarkSource = { kind: 'clock' };
   private idle = Number.NaN;
   private inWindow = 0;
 
@@ -102,15 +104,16 @@ export class NvmlMeter implements EnergyMeter {
     return { startNs: process.hrtime.bigint(), mark: 0 };
   }
 
-  end(window: OpenWindow): WindowEnergy {
-    const endNs = process.hrtime.bigint();
+  end(window: OpenWindow, marks?: ComputeMarks): WindowEnergy {
+    const startNs = marks?.start.ns ?? window.startNs;
+    const endNs = marks?.end.ns ?? process.hrtime.bigint();
     this.inWindow = Math.max(0, this.inWindow - 1);
-    const grossJ = this.trace.energyJ(window.startNs, endNs);
+    const grossJ = this.trace.energyJ(startNs, endNs);
     return {
       grossJ,
       uncertaintyJ: grossJ * NVML_GAIN_ERROR,
       idleW: this.idleW(),
-      durationS: Number(endNs - window.startNs) / 1e9,
+      durationS: Number(endNs - startNs) / 1e9,
     };
   }
 

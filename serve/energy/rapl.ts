@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findRaplZones, packageZones, RAPL_GAIN_ERROR, type RaplZone } from '../../common/rapl.js';
 import { SysfsAttribute } from '../../common/sysfs.js';
-import type { EnergyMeter, OpenWindow, WindowEnergy } from './meter.js';
+import type { ComputeMarks, EnergyMeter, MarkSource, OpenWindow, WindowEnergy } from './meter.js';
 
 /** Shortest gap between batches that updates the idle power, ns. */
 const IDLE_GAP_MIN_NS = 100_000_000n;
@@ -31,7 +31,11 @@ export class RaplCounter {
 
   /** Total energy since an arbitrary origin, J (call at least once per wrap period, ~minutes). */
   readJ(): number {
-    const raw = this.readUj();
+    return this.unwrapJ(this.readUj());
+  }
+
+  /** The same for raw counters read elsewhere (the model's thread); call in the order they were read. */
+  unwrapJ(raw: readonly number[]): number {
     let totalUj = 0;
     raw.forEach((value, i) => {
       if (value < (this.last[i] ?? Number.NaN))
@@ -54,6 +58,8 @@ export class RaplMeter implements EnergyMeter {
     zoneNames: readonly string[],
     private readonly clockNs: () => bigint = () => process.hrtime.bigint(),
     private readonly release: () => void = () => undefined,
+    /** The counters' files, which the model's thread reads around each call. */
+    readonly markSource: MarkSource = { kind: 'clock' },
   ) {
     this.method = `RAPL ${zoneNames.join(' + ')} energy counters over each batch's model call (the CPU package: not DRAM, disks or the power supply; every process on the package is in it)`;
   }
@@ -73,16 +79,19 @@ export class RaplMeter implements EnergyMeter {
     return { startNs, mark };
   }
 
-  end(window: OpenWindow): WindowEnergy {
-    const endNs = this.clockNs();
-    const endJ = this.counter.readJ();
+  end(window: OpenWindow, marks?: ComputeMarks): WindowEnergy {
+    const counted = marks !== undefined && marks.start.values.length > 0;
+    const startNs = counted ? marks.start.ns : window.startNs;
+    const startJ = counted ? this.counter.unwrapJ(marks.start.values) : window.mark;
+    const endNs = counted ? marks.end.ns : this.clockNs();
+    const endJ = counted ? this.counter.unwrapJ(marks.end.values) : this.counter.readJ();
     this.lastEnd = { ns: endNs, j: endJ };
-    const grossJ = Math.max(0, endJ - window.mark);
+    const grossJ = Math.max(0, endJ - startJ);
     return {
       grossJ,
       uncertaintyJ: Math.hypot(grossJ * RAPL_GAIN_ERROR, RAPL_QUANTUM_J * Math.SQRT2),
       idleW: this.idleW(),
-      durationS: Number(endNs - window.startNs) / 1e9,
+      durationS: Number(endNs - startNs) / 1e9,
     };
   }
 
@@ -127,6 +136,7 @@ export async function openRaplMeter(zones: readonly RaplZone[]): Promise<RaplMet
     () => {
       for (const attribute of attributes) attribute.close();
     },
+    { kind: 'counters', paths: zones.map((zone) => zone.energyPath) },
   );
   await meter.calibrate();
   return meter;

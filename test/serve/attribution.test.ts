@@ -4,7 +4,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { attributeBatch } from '../../serve/attribution.js';
-import type { EnergyMeter, WindowEnergy } from '../../serve/energy/meter.js';
+import { inThread } from '../../serve/compute.js';
+import type { ComputeMarks, EnergyMeter, WindowEnergy } from '../../serve/energy/meter.js';
 import { BatchEngine } from '../../serve/engine.js';
 import type { ServedModel } from '../../serve/model.js';
 
@@ -80,24 +81,34 @@ describe('BatchEngine', () => {
       dispose: async () => undefined,
     };
     let windows = 0;
+    const closedWith: (ComputeMarks | undefined)[] = [];
     const meter: EnergyMeter = {
       provenance: 'rapl',
       method: 'fake',
+      markSource: { kind: 'process-cpu' },
       begin: () => {
         windows++;
         return { startNs: 0n, mark: 0 };
       },
-      end: () => ({ grossJ: 3, uncertaintyJ: 0.3, idleW: 10, durationS: 0.2 }),
+      end: (_window, marks) => {
+        closedWith.push(marks);
+        return { grossJ: 3, uncertaintyJ: 0.3, idleW: 10, durationS: 0.2 };
+      },
       idleW: () => 10,
       close: async () => undefined,
     };
-    const engine = new BatchEngine(model, meter);
+    const engine = new BatchEngine(inThread(model), meter);
     const results = await engine.run([
       { values: Float32Array.from([1, 0]), count: 1 },
       { values: Float32Array.from([2, 0, 3, 0]), count: 2 },
     ]);
     expect(calls).toEqual([3]);
     expect(windows).toBe(1);
+    // The window is closed over the marks read right around the model call (CPU time, as asked).
+    const marks = closedWith[0];
+    expect(closedWith).toHaveLength(1);
+    expect(marks?.start.values).toHaveLength(1);
+    expect((marks?.end.ns ?? 0n) >= (marks?.start.ns ?? 1n)).toBe(true);
     expect(Array.from(results[0]?.output ?? [])).toEqual([1, 2]);
     expect(Array.from(results[1]?.output ?? [])).toEqual([2, 4, 3, 6]);
     expect(results.map((r) => r.energy.requestJ)).toEqual([1 / 3, 2 / 3]);

@@ -2,7 +2,8 @@
 // format answers with the contract's JSON (protocol/serve-answer.ts) and a labelled energy; bad
 // credentials get 401, bad inputs 400 naming the problem, a large body 413; concurrent requests
 // share batches; a full queue answers 429 with Retry-After; TLS with an openssl certificate;
-// /metrics and /v1/status; SIGTERM answers the requests in flight before the process exits 0.
+// /metrics and /v1/status, and both /metrics and 429 while a long batch computes (the model runs
+// on its own thread); SIGTERM answers the requests in flight before the process exits 0.
 
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -69,6 +70,10 @@ const RAW = { 'content-type': 'application/octet-stream', 'x-edgewatt-shape': '2
 const raw = (value: number, count = 1) => Buffer.from(new Float32Array(count * 28 * 28).fill(value).buffer);
 /** 128 inputs in one request: long enough a model call (it runs alone) for a burst to queue up behind it. */
 const HEAVY = { body: raw(0.5, 128), headers: { ...RAW, 'x-edgewatt-shape': '128,28,28,1' } };
+
+/** The largest request the model takes (1,024 inputs): one model call of seconds here. */
+const LONG = { body: raw(0.5, 1024), headers: { ...RAW, 'x-edgewatt-shape': '1024,28,28,1' } };
+const SINGLE = { body: raw(0.5), headers: RAW };
 
 function png(): Buffer {
   const image = new PNG({ width: 28, height: 28 });
@@ -262,6 +267,55 @@ describeWith(['openssl'], 'edgewatt serve (real process)', () => {
     expect(Number(refused?.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(refused?.body.error).toBe('queue-full');
     await expect(call(`${secureUrl}/v1/status`)).rejects.toThrow(); // no CA: the handshake fails
+  });
+
+  it('keeps answering /metrics and refusing with 429 while a long batch computes (the model has its own thread)', async () => {
+    const requests = async () =>
+      ((await call(`${secureUrl}/v1/status`, { ca })).body.batching as { requests: number }).requests;
+    const before = await requests();
+    const sentMs = performance.now();
+    let heavyAnsweredMs = Number.POSITIVE_INFINITY;
+    // 1,024 inputs in one request: one model call of seconds on this machine (asserted below).
+    const heavy = call(`${secureUrl}/v1/infer`, { ...LONG, ca }).then((answer) => {
+      heavyAnsweredMs = performance.now();
+      return answer;
+    });
+    // Once the batch is dispatched it computes; on a thread shared with HTTP this poll could only
+    // be answered after the batch, and so could everything below.
+    const deadline = Date.now() + 20_000;
+    while ((await requests()) < before + 1) {
+      if (Date.now() > deadline) throw new Error('the long batch was never dispatched');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const askedMs = performance.now();
+    const metrics = await call(`${secureUrl}/metrics`, { ca });
+    const metricsAnsweredMs = performance.now();
+    // Two places in the queue (max batch 1): of three single inputs, one is refused at once.
+    const small = Array.from({ length: 3 }, () =>
+      call(`${secureUrl}/v1/infer`, { ...SINGLE, ca }).then((answer) => ({
+        answer,
+        atMs: performance.now(),
+      })),
+    );
+    // The first 429 to arrive (null when none of the three was refused).
+    const refused = await Promise.race([
+      ...small.map((p) =>
+        p.then((result) => (result.answer.status === 429 ? result : new Promise<never>(() => {}))),
+      ),
+      Promise.all(small).then(() => null),
+    ]);
+    const answer = await heavy;
+    await Promise.all(small);
+    expect(answer.status).toBe(200);
+    const computeS = (answer.body.batch as { computeS: number }).computeS;
+    expect(computeS).toBeGreaterThan(0.3); // long enough for "during the batch" to mean something
+    expect(metrics.status).toBe(200);
+    expect(String(metrics.body.text)).toMatch(/^edgewatt_serve_batches_total \d+$/m);
+    expect(metricsAnsweredMs).toBeLessThan(heavyAnsweredMs);
+    expect(metricsAnsweredMs - askedMs).toBeLessThan(1000);
+    expect(refused?.answer.body.error).toBe('queue-full');
+    expect(refused?.atMs).toBeLessThan(heavyAnsweredMs);
+    expect(heavyAnsweredMs - sentMs).toBeGreaterThan(computeS * 1000);
   });
 
   it('refuses to start without credentials, with --insecure-no-auth beyond loopback, or with half of TLS', async () => {
