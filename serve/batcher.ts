@@ -162,9 +162,10 @@ export class DynamicBatcher<I extends Batchable, R> {
   }
 
   /**
-   * Forms the batch after the event loop's I/O phase, not now: a model call that blocks the
-   * thread (TF.js on WASM or CPU is synchronous) holds back every request that arrived during it,
-   * and those must reach the queue — to join this batch, or to be refused — before it is formed.
+   * Forms the batch after the event loop's I/O phase, not now: whatever held this thread (a model
+   * run in-thread — TF.js on WASM or CPU is synchronous —, decoding, a burst of answers) holds
+   * back requests that arrived meanwhile, and those must reach the queue — to join this batch, or
+   * to be refused — before it is formed. (`edgewatt serve` runs its model on another thread.)
    */
   private dispatchSoon(): void {
     if (this.dispatchQueued) return;
