@@ -18,7 +18,8 @@ export async function rolloutRoutes(app: FastifyInstance, context: ApiContext): 
   const rollouts = context.rollouts;
   if (rollouts === undefined) return;
   app.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith('/v1/rollouts')) return;
+    // The route matched, not the raw URL: `/v1/%72ollouts` reaches the same handlers under another URL.
+    if (request.routeOptions.url?.startsWith('/v1/rollouts') !== true) return;
     const refusal = writeRefusal(context, request.headers.authorization);
     if (refusal !== null) {
       await reply.code(refusal.status).send({
