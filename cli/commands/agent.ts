@@ -2,10 +2,8 @@
 
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { Agent } from '../../agent/agent.js';
 import { parseApiListen } from '../../agent/api/listen.js';
-import { type RunningApi, startApi } from '../../agent/api/server.js';
-import { Deployer } from '../../agent/deploy/deployer.js';
+import type { RunningApi } from '../../agent/api/server.js';
 import { statusText } from '../../agent/serve/summary.js';
 import { EdgewattError } from '../../common/errors.js';
 import { logger } from '../../common/logger.js';
@@ -27,6 +25,13 @@ export function agentCommand(): Command {
     .action(async (_options, command: Command) => {
       const config = await resolveConfig(agentSchema, 'agent', command);
       checkApiConfig(config);
+      // Imported when the command runs: the agent, its API server and MQTT are most of the CLI's
+      // import time, which every other command and `--help` would pay.
+      const [{ Agent }, { startApi }, { Deployer }] = await Promise.all([
+        import('../../agent/agent.js'),
+        import('../../agent/api/server.js'),
+        import('../../agent/deploy/deployer.js'),
+      ]);
       const stateDir = config.stateDir ?? join('.edgewatt', 'agent', config.fleet, config.device);
       const trust = modelTrustConfig(config);
       const reliability = reliabilityConfig(config);

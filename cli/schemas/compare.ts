@@ -2,7 +2,7 @@
 // (--http, --scenarios, --api-token). Flags, help, EDGEWATT_* variables and config keys derive from them.
 
 import { z } from 'zod';
-import { parseListen } from '../../collector/api/server.js';
+import { parseListen } from '../../collector/api/listen.js';
 import { storesThatCan } from '../../collector/store/index.js';
 import { int, onOff, option, text } from './fields.js';
 

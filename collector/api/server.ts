@@ -76,12 +76,4 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
-/** Parses `host:port`, `[v6]:port` or `port` (host 127.0.0.1). Null when it is neither. */
-export function parseListen(text: string): { host: string; port: number } | null {
-  const match = /^(?:\[([^\]]+)\]|([^:\s]*)):(\d{1,5})$/.exec(text) ?? /^()()(\d{1,5})$/.exec(text);
-  if (match === null) return null;
-  const port = Number(match[3]);
-  if (port > 65535) return null;
-  const host = match[1] ?? match[2] ?? '';
-  return { host: host === '' ? '127.0.0.1' : host, port };
-}
+export { parseListen } from './listen.js';

@@ -12,13 +12,11 @@ import {
   type SensorCoverage,
   WindowGrouper,
 } from '../../protocol/index.js';
-import {
-  describeFilter,
-  type RecordFilter,
-  type RecordReader,
-  type SkipCount,
-  skipFirstPerModel,
-} from '../store/index.js';
+// The store's pieces, not its registry (store/index.ts): that one loads every driver (SQLite's
+// native module, InfluxDB's sink), which the life-cycle engine and its callers do not need.
+import { describeFilter, type RecordFilter } from '../store/filter.js';
+import { type SkipCount, skipFirstPerModel } from '../store/skip-first.js';
+import type { RecordReader } from '../store/store.js';
 import { coverageOfSensors } from './coverage.js';
 import { Z95 } from './sample.js';
 import type { Uncertain } from './uncertain.js';

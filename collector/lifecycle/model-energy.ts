@@ -6,7 +6,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MANIFEST_FILE, type ModelManifest, manifestSchema } from '../../protocol/manifest/index.js';
-import { modelMatches } from '../store/index.js';
+import { modelMatches } from '../store/filter.js';
 import type { Uncertain } from './uncertain.js';
 
 /** A model's training energy as a scenario value, or why there is none. */
