@@ -8,9 +8,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readMlperfRun, replayMlperfRun } from '../../agent/measure/mlperf.js';
 import { startBench } from '../support/mlperf-bench.js';
 import { type MosquittoStack, startMosquittoStack } from '../support/mosquitto-stack.js';
-import { runCli } from '../support/process.js';
 import { tempDir, waitFor } from '../support/stack.js';
 import { describeWith } from '../support/tools.js';
+import { runLabBridge } from './bridge-process.js';
 
 describeWith(['socat', 'mosquitto'], 'edgewatt bridge with an LPM01A and an MLPerf Tiny DUT', () => {
   const dir = tempDir('edgewatt-bridge-mlperf-');
@@ -27,34 +27,11 @@ describeWith(['socat', 'mosquitto'], 'edgewatt bridge with an LPM01A and an MLPe
     const bench = await startBench(dir.path, ['--speed', '40', '--infer-ms', '40', '--active-mw', '45']);
     const results = join(dir.path, 'results');
     try {
-      const bridge = runCli(
-        [
-          'bridge',
-          '--broker',
-          stack.mosquitto.url,
-          '--fleet',
-          'lab',
-          '--device',
-          'nucleo-01',
-          '--monitor',
-          `lpm01a:${bench.lpmPair.host}`,
-          '--dut',
-          bench.dutPair.host,
-          '--model',
-          'kws01',
-          '--voltage-mv',
-          '1800',
-          '--runs',
-          '1',
-          '--results-dir',
-          results,
-          '--state-dir',
-          join(dir.path, 'state'),
-          '--flush-ms',
-          '100',
-        ],
-        { EDGEWATT_LOG_LEVEL: 'info' },
-      );
+      const bridge = runLabBridge({
+        ...{ broker: stack.mosquitto.url, device: 'nucleo-01', monitor: `lpm01a:${bench.lpmPair.host}` },
+        dir: dir.path,
+        extra: ['--dut', bench.dutPair.host, '--voltage-mv', '1800', '--runs', '1', '--results-dir', results],
+      });
       const { code } = await bridge.exited;
       expect(code, bridge.stderr() + bridge.stdout()).toBe(0);
       const [folder] = readdirSync(results);

@@ -5,10 +5,10 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type MosquittoStack, startMosquittoStack } from '../support/mosquitto-stack.js';
-import { runCli } from '../support/process.js';
 import { startPtyPair } from '../support/pty-pair.js';
 import { tempDir, waitFor } from '../support/stack.js';
 import { describeWith } from '../support/tools.js';
+import { bridgePortOpen, runLabBridge } from './bridge-process.js';
 
 const EMULATOR = join(import.meta.dirname, '..', '..', 'firmware-bridge', 'emulators', 'ppk2.ts');
 
@@ -25,36 +25,12 @@ describeWith(['socat', 'mosquitto'], 'edgewatt bridge with a PPK2', () => {
 
   it('publishes one record per D0 window with the energy the emulated board drew', async () => {
     const pair = await startPtyPair(dir.path, 'ppk2');
-    const bridge = runCli(
-      [
-        'bridge',
-        '--broker',
-        stack.mosquitto.url,
-        '--fleet',
-        'lab',
-        '--device',
-        'nrf-01',
-        '--monitor',
-        `ppk2:${pair.host}`,
-        '--model',
-        'kws01',
-        '--monitor-accuracy',
-        '0.05',
-        '--voltage-mv',
-        '3000',
-        '--state-dir',
-        join(dir.path, 'state'),
-        '--flush-ms',
-        '100',
-      ],
-      { EDGEWATT_LOG_LEVEL: 'info' },
-    );
+    const bridge = runLabBridge({
+      ...{ broker: stack.mosquitto.url, device: 'nrf-01', monitor: `ppk2:${pair.host}`, dir: dir.path },
+      extra: ['--monitor-accuracy', '0.05', '--voltage-mv', '3000'],
+    });
     try {
-      await waitFor(
-        'the bridge to open its port',
-        () => /serial port open/.test(bridge.stdout() + bridge.stderr()),
-        15_000,
-      );
+      await bridgePortOpen(bridge);
       const emulator = spawn(
         process.execPath,
         ['--import', 'tsx', EMULATOR, '--port', pair.device, '--seconds', '1.2'],

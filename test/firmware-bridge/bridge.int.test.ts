@@ -4,14 +4,13 @@
 // in both stores, with its energy within 0.1 % of the emulator's truth.
 
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildFirmware } from '../support/firmware-build.js';
 import { type MosquittoInfluxStack, startMosquittoStack } from '../support/mosquitto-stack.js';
-import { runCli } from '../support/process.js';
 import { startPtyPair } from '../support/pty-pair.js';
 import { tempDir, waitFor } from '../support/stack.js';
 import { describeWith } from '../support/tools.js';
+import { bridgePortOpen, runLabBridge } from './bridge-process.js';
 
 interface Truth {
   startIndex: number;
@@ -37,34 +36,12 @@ describeWith(
 
     it('publishes one measured record per emulated window, stored once in both stores', async () => {
       const pair = await startPtyPair(dir.path);
-      const bridge = runCli(
-        [
-          'bridge',
-          '--broker',
-          stack.mosquitto.url,
-          '--fleet',
-          'lab',
-          '--device',
-          'mcu-01',
-          '--monitor',
-          `ewfw:${pair.host}`,
-          '--model',
-          'kws01',
-          '--board',
-          'esp32',
-          '--state-dir',
-          join(dir.path, 'state'),
-          '--flush-ms',
-          '100',
-        ],
-        { EDGEWATT_LOG_LEVEL: 'info' },
-      );
+      const bridge = runLabBridge({
+        ...{ broker: stack.mosquitto.url, device: 'mcu-01', monitor: `ewfw:${pair.host}`, dir: dir.path },
+        extra: ['--board', 'esp32'],
+      });
       try {
-        await waitFor(
-          'the bridge to open its port',
-          () => /serial port open/.test(bridge.stdout() + bridge.stderr()),
-          15_000,
-        );
+        await bridgePortOpen(bridge);
         const child = spawn(
           buildFirmware().emulator,
           ['--port', pair.device, '--seconds', '2.2', '--period-ms', '200', '--noise', '0.02', '--seed', '7'],

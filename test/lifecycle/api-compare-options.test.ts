@@ -13,7 +13,7 @@ import { parseScenario } from '../../collector/lifecycle/index.js';
 import { SqliteStore } from '../../collector/store/sqlite.js';
 import type { InferenceRecord } from '../../protocol/index.js';
 import type { StepEnergy } from '../../protocol/manifest/index.js';
-import { EXAMPLES, tempDir } from './helpers.js';
+import { EXAMPLES, measuredRecord, tempDir } from './helpers.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies are checked field by field below
 const json = async (response: Response): Promise<any> => response.json();
@@ -22,26 +22,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 /** Five warm-up inferences (graph compilation: 0.5 J each), then twenty steady ones at exactly 6 mJ. */
 const WARM = 5;
 const STEADY_J = 0.006;
-function record(seq: number): InferenceRecord {
-  return {
-    seq,
-    startUs: 1_700_000_000_000_000 + seq * 1000,
-    durationUs: 2000,
-    energyJ: seq < WARM ? 0.5 : STEADY_J,
-    energyUncertaintyJ: 0.0001,
-    baselineW: 2.7,
-    sampleCount: 3,
-    provenance: 'measured',
-    sensor: 'ina219',
-    modelId: 'ef'.repeat(32),
-    variant: 'cnn-base',
-    backend: 'wasm',
-    batchSize: 1,
-    inputBytes: 3136,
-    outputBytes: 40,
-    correct: null,
-  };
-}
+const record = (seq: number): InferenceRecord => measuredRecord(seq, seq < WARM ? 0.5 : STEADY_J);
 
 const training: StepEnergy = {
   energyJ: 36_000,

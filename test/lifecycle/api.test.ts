@@ -10,32 +10,12 @@ import { CompareRunner } from '../../collector/api/compare-runner.js';
 import { type ApiServer, parseListen, startApi } from '../../collector/api/server.js';
 import { compare, parseScenario } from '../../collector/lifecycle/index.js';
 import { SqliteStore } from '../../collector/store/sqlite.js';
-import type { InferenceRecord } from '../../protocol/index.js';
-import { EXAMPLES, tempDir } from './helpers.js';
+import { EXAMPLES, measuredRecord, tempDir } from './helpers.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies are checked field by field below
 const json = async (response: Response): Promise<any> => response.json();
 
-function record(seq: number, energyJ: number): InferenceRecord {
-  return {
-    seq,
-    startUs: 1_700_000_000_000_000 + seq * 1000,
-    durationUs: 2000,
-    energyJ,
-    energyUncertaintyJ: 0.0001,
-    baselineW: 2.7,
-    sampleCount: 3,
-    provenance: 'measured',
-    sensor: 'ina219',
-    modelId: 'ef'.repeat(32),
-    variant: 'cnn-base',
-    backend: 'wasm',
-    batchSize: 1,
-    inputBytes: 3136,
-    outputBytes: 40,
-    correct: null,
-  };
-}
+const record = measuredRecord;
 
 describe('HTTP API /v1/compare', () => {
   const dir = tempDir();

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { InferenceRecord } from '../../protocol/index.js';
 
 export const METHODOLOGY = fileURLToPath(new URL('../../docs/methodology.md', import.meta.url));
 export const EXAMPLES = fileURLToPath(new URL('../../examples/scenarios/', import.meta.url));
@@ -18,6 +19,28 @@ export function workedExample(): { yaml: string; expected: Map<string, number> }
     expected.set(match[1] as string, Number(match[2]));
   }
   return { yaml, expected };
+}
+
+/** A record an INA219 measured: the cnn-base model, 2 ms, `energyJ` (the compare API tests' store). */
+export function measuredRecord(seq: number, energyJ: number): InferenceRecord {
+  return {
+    seq,
+    startUs: 1_700_000_000_000_000 + seq * 1000,
+    durationUs: 2000,
+    energyJ,
+    energyUncertaintyJ: 0.0001,
+    baselineW: 2.7,
+    sampleCount: 3,
+    provenance: 'measured',
+    sensor: 'ina219',
+    modelId: 'ef'.repeat(32),
+    variant: 'cnn-base',
+    backend: 'wasm',
+    batchSize: 1,
+    inputBytes: 3136,
+    outputBytes: 40,
+    correct: null,
+  };
 }
 
 export function tempDir(): { path: string; remove(): void } {

@@ -15,8 +15,7 @@ import {
 import { StoreConfigError } from '../../collector/store/index.js';
 import { comparisonLine } from '../../collector/store/influx-lines.js';
 import { SqliteStore } from '../../collector/store/sqlite.js';
-import type { InferenceRecord } from '../../protocol/index.js';
-import { EXAMPLES, tempDir } from './helpers.js';
+import { EXAMPLES, measuredRecord, tempDir } from './helpers.js';
 
 const example = (file: string, samples: number) => ({
   ...parseScenario(readFileSync(join(EXAMPLES, file), 'utf8'), file),
@@ -79,24 +78,7 @@ describe('toComparisonResult', () => {
     try {
       const store = new SqliteStore(join(dir.path, 'store.sqlite'));
       await store.connect();
-      const record = (seq: number, energyJ: number): InferenceRecord => ({
-        seq,
-        startUs: 1_700_000_000_000_000 + seq * 1000,
-        durationUs: 2000,
-        energyJ,
-        energyUncertaintyJ: 0.0001,
-        baselineW: 2.7,
-        sampleCount: 3,
-        provenance: 'measured',
-        sensor: 'ina219',
-        modelId: 'ef'.repeat(32),
-        variant: 'cnn-base',
-        backend: 'wasm',
-        batchSize: 1,
-        inputBytes: 3136,
-        outputBytes: 40,
-        correct: null,
-      });
+      const record = measuredRecord;
       await store.writeBatch(
         'lab',
         'pi4-kitchen',
