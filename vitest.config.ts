@@ -1,6 +1,7 @@
 // Three test projects; `npm test` (what .ci/run runs) runs all of them.
 // - `unit` (`npm run test:unit`): in-process and quick; starting another process fails there
-//   (test/support/unit-set.ts).
+//   (test/support/unit-set.ts). The script runs one worker per core (`--maxWorkers=100%`; vitest's
+//   default leaves a core to its main process, which idles with forked workers: one worker on 2 cores).
 // - `slow` (`npm run test:slow`): files named *.slow.test.ts, in-process too, but long: the
 //   statistical honesty checks that repeat an analysis 50–500 times on simulated data (coverage,
 //   A/A, false positives, power) and the long fuzz and training runs.
