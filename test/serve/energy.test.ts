@@ -1,7 +1,8 @@
 // The server's energy meters with their inputs faked: RAPL counters unwrapped across wrap-around
 // with idle power measured between batches; NVML lines parsed and integrated as a step function;
 // the host-power ESTIMATE from CPU time with its labelled defaults; the meter choice refusing a
-// meter that was asked for and cannot be read.
+// meter that was asked for and cannot be read; windows computed over the marks the model's thread
+// read (RAPL counter files, CPU time).
 
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { EstimatedMeter } from '../../serve/energy/estimated.js';
 import { HostPowerError, hostPower, SERVER_IDLE_SHARE } from '../../serve/energy/host-power.js';
 import { EnergyMeterError, openEnergyMeter } from '../../serve/energy/index.js';
+import { markReader } from '../../serve/energy/mark.js';
 import { nvmlAvailable, PowerTrace, parseNvmlLine } from '../../serve/energy/nvml.js';
 import { RaplCounter, RaplMeter, readableRaplZones } from '../../serve/energy/rapl.js';
 
@@ -77,6 +79,29 @@ describe('RAPL meter', () => {
     expect(meter.end(window).grossJ).toBeCloseTo(2.5, 9);
     await meter.close();
   });
+
+  it('with marks read on the model’s thread, measures exactly between them (counter files, unwrapped in order)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'edgewatt-rapl-'));
+    const zone = join(root, 'sys/class/powercap/intel-rapl:0');
+    mkdirSync(zone, { recursive: true });
+    writeFileSync(join(zone, 'name'), 'package-0\n');
+    writeFileSync(join(zone, 'max_energy_range_uj'), '10000000\n');
+    writeFileSync(join(zone, 'energy_uj'), '1000000\n');
+    const meter = await openEnergyMeter({ energy: 'rapl', root, nvidiaSmi: () => null });
+    expect(meter.markSource).toEqual({ kind: 'counters', paths: [join(zone, 'energy_uj')] });
+    const reader = markReader(meter.markSource);
+    const window = meter.begin(); // the batch is handed over: 1 J before the model starts
+    writeFileSync(join(zone, 'energy_uj'), '2000000\n');
+    const start = reader.read();
+    writeFileSync(join(zone, 'energy_uj'), '500000\n'); // the counter wrapped: +8.5 J in the call
+    const end = reader.read();
+    writeFileSync(join(zone, 'energy_uj'), '4500000\n'); // the answer's way back: not the batch's
+    const energy = meter.end(window, { start, end });
+    expect(energy.grossJ).toBeCloseTo(8.5, 9);
+    expect(energy.durationS).toBeCloseTo(Number(end.ns - start.ns) / 1e9, 12);
+    reader.close();
+    await meter.close();
+  });
 });
 
 describe('NVML meter', () => {
@@ -134,6 +159,17 @@ describe('host-power ESTIMATE', () => {
     expect(energyFull.grossJ).toBeCloseTo(100 * energyFull.durationS, 6);
     expect(energyFull.idleW).toBe(40);
     expect(meter.method).toMatch(/^ESTIMATE/);
+  });
+
+  it('with marks, charges the CPU time and the duration between the marks, not the reader it was built with', () => {
+    const meter = new EstimatedMeter(hostPower(2, { busyW: 100, idleW: 40 }), () => 5e6);
+    expect(meter.markSource).toEqual({ kind: 'process-cpu' });
+    const window = meter.begin();
+    // 1 s between the marks, 1 CPU-second used: utilisation 0.5 of 2 CPUs.
+    const marks = { start: { ns: 10n ** 9n, values: [2e6] }, end: { ns: 2n * 10n ** 9n, values: [3e6] } };
+    const energy = meter.end(window, marks);
+    expect(energy.durationS).toBe(1);
+    expect(energy.grossJ).toBeCloseTo(40 + 60 * 0.5, 6);
   });
 
   it('auto falls back to the estimate where nothing is readable; an explicit meter that is not refuses to start', async () => {
