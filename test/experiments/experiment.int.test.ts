@@ -15,6 +15,7 @@ import { analyseRecords } from '../../collector/experiments/analyse.js';
 import { ExperimentDriver, scheduleOfStored } from '../../collector/experiments/driver.js';
 import { analyseExperiment, ExperimentDb, parseExperiment } from '../../collector/experiments/index.js';
 import { defaultFleetSpec, experimentOf, simulateFleet } from '../../collector/experiments/simulate.js';
+import { capability, createStore } from '../../collector/store/index.js';
 import type { StoredRecord } from '../../collector/store/store.js';
 import { verifyAssignment } from '../../protocol/deploy/index.js';
 import { encodeMessage, PROTOCOL_VERSION, quantizeRecord } from '../../protocol/index.js';
@@ -148,8 +149,19 @@ probationS: 10
     const experiment = experimentOf(spec, fleet.devices);
     db.create(experiment, fleet.devices, fleet.startMs, fleet.startMs);
     const options = { replicates: 500 };
-    const fromSqlite = await analyseExperiment(db, stack.sqlite, experiment.id, options);
-    const fromInflux = await analyseExperiment(db, stack.influx, experiment.id, options);
+    // Read back as `experiment analyse` does: each store opened read-only through the registry
+    // (analyseExperiment asks it whether the store also reads offload records).
+    const analyseFrom = async (url: string) => {
+      const reader = capability(createStore(url, { readOnly: true }), 'readRecords', 'test');
+      await reader.connect();
+      try {
+        return await analyseExperiment(db, reader, experiment.id, options);
+      } finally {
+        await reader.close();
+      }
+    };
+    const fromSqlite = await analyseFrom(`sqlite:${stack.sqlite.path}`);
+    const fromInflux = await analyseFrom(`influxdb://127.0.0.1:${stack.influxd.port}/edgewatt`);
     // The reference: the same records as the wire rounds them, analysed in memory.
     const reference = analyseRecords(
       { experiment, devices: fleet.devices, startedAtMs: fleet.startMs, endedAtMs: null, replicates: 500 },
