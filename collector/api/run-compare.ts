@@ -4,8 +4,9 @@
 // model takes its training energy from its manifest.
 
 import { type Comparison, compare, type Measurement, measure, type Scenario } from '../lifecycle/index.js';
+import { measureOffload } from '../lifecycle/measured-offload.js';
 import { manifestTrainingSource } from '../lifecycle/model-energy.js';
-import { capability, createStore, type RecordFilter } from '../store/index.js';
+import { capability, createStore, optionalCapability, type RecordFilter } from '../store/index.js';
 
 export async function runComparison(
   scenario: Scenario,
@@ -24,6 +25,13 @@ export async function runComparison(
     // Flags given on the command line win over the scenario's device.measured.
     const defined = Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined));
     measurement = await measure(store, { ...wanted, ...defined });
+    // The same device and model's offload records, where the store keeps them: both placements
+    // then come from the store (the skip-first of a warm-up applies to inference records only).
+    const offload = optionalCapability(store, 'readOffload');
+    if (offload !== undefined) {
+      const { skipFirst: _, ...filter } = { ...wanted, ...defined } as typeof wanted & { skipFirst?: number };
+      measurement.offload = await measureOffload(offload, filter);
+    }
   } finally {
     await store.close();
   }

@@ -128,6 +128,20 @@ export function formatComparison(r: Comparison): string {
     lines.push(
       `measured: ${m.records} records${m.windows === m.records ? '' : ` in ${m.windows} windows`} of ${m.fleet}/${m.device}, model ${m.modelId.slice(0, 12)}${m.skippedFirst === undefined ? '' : ` (first ${m.skippedFirst} skipped)`}; energy is ${m.energyProvenance} (${m.sensors.join(', ')}); sensor coverage ${describeCoverage(m.coverage)}`,
     );
+    const o = m.offload;
+    if (o != null) {
+      const server =
+        o.serverEnergyProvenance === 'estimated'
+          ? 'ESTIMATED'
+          : o.serverEnergyProvenance === 'mixed'
+            ? `MIXED (${Object.entries(o.serverProvenanceCounts)
+                .map(([k, n]) => `${k} ${n}`)
+                .join(', ')})`
+            : `measured by ${o.serverEnergyProvenance}`;
+      lines.push(
+        `measured offload: ${o.answered} answered of ${o.records} offload records of ${o.fleet}/${o.device}; device energy ${o.deviceEnergyProvenance} (${o.sensors.join(', ')}); server energy ${server} (${o.servers.join(', ')}); round trip ${o.roundTripS.mean.toPrecision(3)} s; socket bytes ${o.socketBytesSent.mean.toFixed(0)} sent, ${o.socketBytesReceived.mean.toFixed(0)} received; network energy: the kWh/GB model on those bytes`,
+      );
+    }
   }
   lines.push('', 'where the values came from:');
   const groups = new Map<string, string[]>();

@@ -18,6 +18,7 @@ import { describeFilter, type RecordFilter } from '../store/filter.js';
 import { type SkipCount, skipFirstPerModel } from '../store/skip-first.js';
 import type { RecordReader } from '../store/store.js';
 import { coverageOfSensors } from './coverage.js';
+import type { OffloadMeasurement } from './measured-offload.js';
 import { Z95 } from './sample.js';
 import type { Uncertain } from './uncertain.js';
 
@@ -61,6 +62,11 @@ export interface Measurement {
   accuracy: (MeanEstimate & { labelled: number }) | null;
   /** Records dropped at the start (compare --skip-first), when asked. */
   skippedFirst?: number;
+  /**
+   * The same device and model's offload records (measured-offload.ts), when the store holds
+   * answered ones: then the offload side is taken from them too. Absent or null: a model.
+   */
+  offload?: OffloadMeasurement | null;
 }
 
 class Running {

@@ -56,6 +56,12 @@ export interface ModelOptions {
   radioTail?: boolean;
   /** A `training` block is given: the training terms are charged (round 2). */
   training?: boolean;
+  /**
+   * The device's energy while offloading is measured over the whole request window (offload
+   * records): `network.requestOverheadJ` holds it (gross or above idle, as the energy basis), so
+   * the waiting is not charged again from idle power × round trip, and the radio is not modelled.
+   */
+  measuredOffload?: boolean;
 }
 
 export const EDGE_TERMS = ['operational', 'idle', 'embodied', 'training'] as const;
@@ -131,6 +137,7 @@ export function evaluate(
   const idleCharged = dedicated && gross;
   const radioTail = options.radioTail === true;
   const training = options.training === true;
+  const measuredOffload = options.measuredOffload === true;
   const lifeS = DAYS_PER_YEAR * SECONDS_PER_DAY;
   const perDay = p['workload.inferencesPerDay'];
   const inB = p['workload.inputBytes'];
@@ -193,7 +200,7 @@ export function evaluate(
       : (overheadJ[i] as number);
     const radio =
       ((8 * inBytes * (up[i] as number) + 8 * outBytes * (down[i] as number)) * 1e-6 + overhead) * kDev;
-    const wait = gross ? (offIdle[i] as number) * rttS * kDev : 0;
+    const wait = gross && !measuredOffload ? (offIdle[i] as number) * rttS * kDev : 0;
     const deviceIdle = idleCharged ? (offIdle[i] as number) * Math.max(0, gapS - rttS) * kDev : 0;
     const network = ((inBytes + outBytes) / 1e9) * (kWhPerGB[i] as number) * ciD;
     const dcEnergyJ = dcE[i] as number;

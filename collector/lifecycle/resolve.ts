@@ -11,6 +11,7 @@ import { type ModelOptions, PARAMETERS, type ParameterId } from './model.js';
 import type { TrainingEnergySource } from './model-energy.js';
 import type { NumericInput } from './numeric.js';
 import { BOARDS, GRID_REGIONS, LINKS, lookup, PUE_CLASSES, SERVERS } from './profiles/index.js';
+import { type OffloadSide, offloadSide } from './resolve-offload.js';
 import { lognormalWarning } from './sample.js';
 import { type Scenario, ScenarioError } from './scenario.js';
 import { fixed, isUnsourced, type ProfileValue, type Uncertain } from './uncertain.js';
@@ -132,6 +133,7 @@ export function resolveScenario(
   // A link profile with a radio tail power caps the request overhead too (lte: issue 13).
   const profileTail = link?.tailW === undefined || isUnsourced(link.tailW) ? undefined : link.tailW;
   options.radioTail = network.tailW !== undefined || profileTail !== undefined;
+  if (measurement?.offload != null) options.radioTail = false;
   const server =
     datacenter.profile === undefined ? undefined : lookup(SERVERS, datacenter.profile, 'datacenter.profile');
   const region = (id: string | undefined): ProfileValue | undefined =>
@@ -141,9 +143,24 @@ export function resolveScenario(
       ? ''
       : `store: ${measurement.records} records of ${measurement.device} / ${measurement.modelId.slice(0, 12)}${measurement.skippedFirst === undefined ? '' : ` after skipping its first ${measurement.skippedFirst}`}, energy ${measurement.energyProvenance} (${measurement.sensors.join(', ')})`;
 
+  // Offload records of the same device and model: the offload side from the store too.
+  const o: OffloadSide | undefined =
+    measurement?.offload == null ? undefined : offloadSide(measurement.offload, gross, warnings);
+  if (o !== undefined) {
+    options.measuredOffload = true;
+    // The measured window holds whatever the radio did after the request: no modelled tail cap.
+    options.radioTail = false;
+  }
+
   pick('workload.inferencesPerDay', true, [['scenario', given(workload.inferencesPerDay)]]);
-  pick('workload.inputBytes', true, [['scenario', given(workload.inputBytes)]]);
-  pick('workload.outputBytes', true, [['scenario', given(workload.outputBytes)]]);
+  pick('workload.inputBytes', true, [
+    ['scenario', given(workload.inputBytes)],
+    o?.inputBytes ?? ['measured', undefined],
+  ]);
+  pick('workload.outputBytes', true, [
+    ['scenario', given(workload.outputBytes)],
+    o?.outputBytes ?? ['measured', undefined],
+  ]);
 
   pick('device.gPerKWh', true, [
     ['scenario', given(device.gPerKWh)],
@@ -308,16 +325,30 @@ export function resolveScenario(
     ]);
   }
 
+  // Measured offload: the device's energy over the request window is the whole radio cost (its
+  // uplink and downlink included), so the per-bit radio model is zero and the scenario's own
+  // radio values would be charged on top of it: they are not used (said in a warning).
+  const radioFromStore = (id: ParameterId, value: NumericInput | undefined): Candidate[] => {
+    if (o === undefined) return [['scenario', given(value)]];
+    if (value !== undefined)
+      warnings.push(
+        `${id} = ${JSON.stringify(value)} is not used: the store measured the device's energy per offloaded request`,
+      );
+    return [];
+  };
   pick('network.uplinkUJPerBit', true, [
-    ['scenario', given(network.uplinkUJPerBit)],
+    ...radioFromStore('network.uplinkUJPerBit', network.uplinkUJPerBit),
+    o?.radioPerBit ?? ['measured', undefined],
     ['profile', link?.uplinkUJPerBit, link?.id],
   ]);
   pick('network.downlinkUJPerBit', true, [
-    ['scenario', given(network.downlinkUJPerBit)],
+    ...radioFromStore('network.downlinkUJPerBit', network.downlinkUJPerBit),
+    o?.radioPerBit ?? ['measured', undefined],
     ['profile', link?.downlinkUJPerBit, link?.id],
   ]);
   pick('network.requestOverheadJ', true, [
-    ['scenario', given(network.requestOverheadJ)],
+    ...radioFromStore('network.requestOverheadJ', network.requestOverheadJ),
+    o?.deviceEnergyJ ?? ['measured', undefined],
     ['profile', link?.requestOverheadJ, link?.id],
   ]);
   pick('network.kWhPerGB', true, [
@@ -330,18 +361,29 @@ export function resolveScenario(
   ]);
   pick('network.rttS', gross || time || 'unused', [
     ['scenario', given(network.rttS)],
+    o?.rttS ?? ['measured', undefined],
     ['profile', link?.rttS, link?.id],
   ]);
 
   pick('datacenter.gPerKWh', true, [
     ['scenario', given(datacenter.gPerKWh)],
     ['profile', region(datacenter.region), datacenter.region],
+    o?.serverRegion === undefined
+      ? ['profile', undefined]
+      : ['profile', region(o.serverRegion), `${o.serverRegion} (the region the server states)`],
   ]);
   const pueClass = (id: string) => lookup(PUE_CLASSES, id, 'datacenter.pue').pue;
   pick('datacenter.pue', true, [
     typeof datacenter.pue === 'string'
       ? ['profile', pueClass(datacenter.pue), `PUE class ${datacenter.pue}`]
       : ['scenario', given(datacenter.pue)],
+    o?.serverPueClass === undefined
+      ? ['profile', undefined]
+      : [
+          'profile',
+          pueClass(o.serverPueClass),
+          `PUE class ${o.serverPueClass} (the class the server states)`,
+        ],
     [
       'profile',
       server === undefined ? undefined : pueClass(server.pueClass),
@@ -349,7 +391,10 @@ export function resolveScenario(
     ],
     ['default', pueClass('industry-average'), 'PUE class industry-average (default)'],
   ]);
-  pick('datacenter.energyJ', true, [['scenario', given(datacenter.energyJ)]]);
+  pick('datacenter.energyJ', true, [
+    ['scenario', given(datacenter.energyJ)],
+    o?.serverEnergyJ ?? ['measured', undefined],
+  ]);
   pick('datacenter.powerW', true, [
     ['scenario', given(datacenter.powerW)],
     ['profile', server?.powerW, server?.id],
@@ -399,6 +444,20 @@ export function resolveScenario(
     ['scenario', given(training?.fleetInferences)],
   ]);
 
+  if (o !== undefined) {
+    // The scenario's own value wins, as everywhere; say which store values it overrode.
+    const overridden: [ParameterId, [unknown, { central: number }, string]][] = [
+      ['workload.inputBytes', o.inputBytes],
+      ['workload.outputBytes', o.outputBytes],
+      ['network.rttS', o.rttS],
+      ['datacenter.energyJ', o.serverEnergyJ],
+    ];
+    for (const [id, [, value, from]] of overridden)
+      if (values[id].origin === 'scenario')
+        warnings.push(
+          `${id} is given in the scenario (${values[id].central}), so the store's ${value.central.toPrecision(4)} from ${from} is not used`,
+        );
+  }
   if (device.region !== undefined && device.gPerKWh !== undefined)
     problems.push('device: give region or gPerKWh, not both');
   if (datacenter.region !== undefined && datacenter.gPerKWh !== undefined)

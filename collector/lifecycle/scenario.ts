@@ -108,8 +108,9 @@ export const scenarioSchema = z.strictObject({
   energyBasis: z.enum(['gross', 'marginal']).default('gross'),
   workload: z.strictObject({
     inferencesPerDay: numeric({ above: 0 }),
-    inputBytes: numeric({ min: 0 }),
-    outputBytes: numeric({ min: 0 }),
+    // Optional: with device.measured, the device's offload records give the bytes on the socket.
+    inputBytes: numeric({ min: 0 }).optional(),
+    outputBytes: numeric({ min: 0 }).optional(),
   }),
   device,
   offloadDevice: offloadDevice.optional(),

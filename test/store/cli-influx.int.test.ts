@@ -162,6 +162,20 @@ describeWith(['influxd'], 'edgewatt export / compare reading InfluxDB', () => {
     expect(run.stdout()).toMatch(/store-estimate:\n\s+device\.energyJ = 0\.006500/);
   });
 
+  it('compare takes the offload side from the same device’s offload records, and names the server energy ESTIMATED', async () => {
+    const run = runCli(['compare', '--scenario', join(EXAMPLES, 'pi4-measured.yaml'), '--store', url]);
+    expect((await run.exited).code, run.stderr()).toBe(0);
+    expect(run.stdout()).toContain('measured offload: 1 answered of 2 offload records of demo/pi4-kitchen');
+    expect(run.stdout()).toContain('server energy ESTIMATED (dc-fra-1)');
+    // The example gives the server's energy itself: it wins, and the output says what it overrode.
+    expect(run.stdout()).toContain(
+      "datacenter.energyJ is given in the scenario (0.00833), so the store's 0.004321",
+    );
+    expect(run.stdout()).toMatch(
+      /measured offload records \(ina219\):\n\s+network\.uplinkUJPerBit = 0\.000 — store: 1 answered offload records/,
+    );
+  });
+
   it("export --skip-first drops the first records of each device and model (a run's warm-up)", async () => {
     const run = runCli(['export', '--store', url, '--skip-first', '2', '--format', 'jsonl']);
     expect((await run.exited).code, run.stderr()).toBe(0);
