@@ -47,6 +47,8 @@ export interface OffloadRigOptions {
   fleet?: string;
   /** More agent flags (e.g. experiment tags). */
   agentArgs?: readonly string[];
+  /** The agent's --placement; default offload (edge: the same agent and inputs, run on the board). */
+  placement?: 'edge' | 'offload';
 }
 
 export interface OffloadRig {
@@ -150,7 +152,7 @@ export async function startOffloadRig(options: OffloadRigOptions): Promise<Offlo
         '--api',
         `127.0.0.1:${apiPort}`,
         '--placement',
-        'offload',
+        options.placement ?? 'offload',
         '--offload-server',
         link.url,
         '--offload-token',
