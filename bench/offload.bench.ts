@@ -25,9 +25,7 @@ const TRACE = new URL(
 const SENSORS = [
   {
     spec: 'simulated:rpi4',
-    // The simulated sensor scales its whole window by the board's host-speed factor (rpi4 × 12,
-    // UNSOURCED): right for compute, not for waiting on the network, so this overstates the wait.
-    label: 'simulated:rpi4 (ESTIMATE: board model, no radio; window × host-speed factor 12)',
+    label: "simulated:rpi4 (ESTIMATE: the board's wait power over the window plus the agent's CPU; no radio)",
   },
   {
     spec: `replay:rpi4:file=${TRACE}`,
