@@ -43,7 +43,9 @@ device:
   measured: { device: ${DEVICE}, model: cnn-base, fleet: ${FLEET} }
   lifetimeYears: { central: 5, low: 3, high: 7 }   # assumption: no source gives a board's life
 network: { profile: wifi }
-datacenter: { profile: cpu-server, region: FR, pue: hyperscale }
+# Region and PUE class: the ones the server states in its answers (FR, hyperscale). Wall power:
+# the host model edgewatt serve's ESTIMATE uses (2 CPUs x 10 W, UNSOURCED assumption).
+datacenter: { profile: cpu-server, powerW: 20 }
 `;
 
 const temp = values.keep === undefined ? tempDir('edgewatt-bench-offload-compare-') : undefined;
