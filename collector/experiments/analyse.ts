@@ -14,6 +14,7 @@ import {
   type Aggregates,
   ExperimentAggregator,
   LatencyHistogram,
+  type Observation,
   offloadObservation,
   type PeriodAggregate,
   type StoredOffload,
@@ -23,6 +24,7 @@ import { type ArmCarbon, armCarbon, defaultScenario } from './carbon.js';
 import { carryOver, sampleRatio } from './checks.js';
 import { type BoardArmMeans, type Contrast, pairedContrast, parallelContrast } from './contrast.js';
 import type { Experiment } from './experiment-file.js';
+import { FallbackPairs } from './fallback-pairs.js';
 import { bootstrap, mean } from './resample.js';
 import { buildSchedule } from './schedule.js';
 
@@ -96,15 +98,39 @@ export interface OffloadSource {
   readOffload(filter: RecordFilter): AsyncIterable<StoredOffload>;
 }
 
-/** Offloaded inferences per arm, and how many of them failed (no answer from the server). */
-type OffloadTally = Map<string, { n: number; failed: number }>;
+/**
+ * Offloaded inferences per arm, how many failed (no answer from the server) without and with a
+ * fallback to the edge, and how many fallbacks had no edge record to pair with (lost).
+ */
+interface OffloadTally {
+  arms: Map<string, { n: number; failed: number; fellBack: number }>;
+  lostFallbacks: number;
+}
+
+const newTally = (): OffloadTally => ({ arms: new Map(), lostFallbacks: 0 });
 
 function tallyOffload(tally: OffloadTally, record: StoredOffload): void {
   const arm = record.arm ?? '(no arm)';
-  const t = tally.get(arm) ?? { n: 0, failed: 0 };
+  const t = tally.arms.get(arm) ?? { n: 0, failed: 0, fellBack: 0 };
   t.n++;
-  if (record.outcome !== 'ok') t.failed++;
-  tally.set(arm, t);
+  if (record.outcome !== 'ok') {
+    if (record.fallback === 'edge') t.fellBack++;
+    else t.failed++;
+  }
+  tally.arms.set(arm, t);
+}
+
+/** A fallback's edge record merged with its offload record, else the record as it is. */
+function withPair(pairs: FallbackPairs, record: StoredRecord): Observation | StoredRecord {
+  return pairs.pair(record) ?? record;
+}
+
+/** Fallbacks left without their edge record count with the request alone. */
+function addUnpaired(aggregator: ExperimentAggregator, pairs: FallbackPairs, tally: OffloadTally): void {
+  for (const record of pairs.unpaired()) {
+    tally.lostFallbacks++;
+    aggregator.add(offloadObservation(record));
+  }
 }
 
 /**
@@ -118,11 +144,12 @@ export async function analyseStore(
 ): Promise<AnalysisResult> {
   const aggregator = aggregatorFor(input);
   const { experiment } = input;
-  const tally: OffloadTally = new Map();
+  const tally = newTally();
+  const pairs = new FallbackPairs();
   if (offload !== undefined) {
     for await (const record of offload.readOffload({ fleet: experiment.fleet, experiment: experiment.id })) {
       tallyOffload(tally, record);
-      aggregator.add(offloadObservation(record));
+      if (!pairs.hold(record)) aggregator.add(offloadObservation(record));
     }
   }
   // With feedback joined: labels given after the answer make `correct` known (accuracy per arm).
@@ -130,8 +157,9 @@ export async function analyseStore(
     fleet: experiment.fleet,
     experiment: experiment.id,
   })) {
-    aggregator.add(record);
+    aggregator.add(withPair(pairs, record));
   }
+  addUnpaired(aggregator, pairs, tally);
   if (experiment.preS > 0) {
     const pre = {
       fleet: experiment.fleet,
@@ -150,16 +178,18 @@ export function analyseRecords(
   offloaded: Iterable<StoredOffload> = [],
 ): AnalysisResult {
   const aggregator = aggregatorFor(input);
-  for (const record of records) {
-    if (record.experiment === undefined) aggregator.addPre(record);
-    else aggregator.add(record);
-  }
-  const tally: OffloadTally = new Map();
+  const tally = newTally();
+  const pairs = new FallbackPairs();
   for (const record of offloaded) {
     if (record.experiment === undefined) continue;
     tallyOffload(tally, record);
-    aggregator.add(offloadObservation(record));
+    if (!pairs.hold(record)) aggregator.add(offloadObservation(record));
   }
+  for (const record of records) {
+    if (record.experiment === undefined) aggregator.addPre(record);
+    else aggregator.add(withPair(pairs, record));
+  }
+  addUnpaired(aggregator, pairs, tally);
   return analyseAggregates(input, aggregator.result(), aggregator, tally);
 }
 
@@ -223,7 +253,7 @@ export function analyseAggregates(
   input: AnalysisInput,
   aggregates: Aggregates,
   aggregator: ExperimentAggregator,
-  offloaded: OffloadTally = new Map(),
+  offloaded: OffloadTally = newTally(),
 ): AnalysisResult {
   const { experiment } = input;
   const replicates = input.replicates ?? DEFAULT_REPLICATES;
@@ -268,14 +298,22 @@ export function analyseAggregates(
       `${aggregates.unscheduled} record(s) of the experiment fall outside every scheduled period: not analysed`,
     );
   }
-  for (const [arm, t] of offloaded) {
+  for (const [arm, t] of offloaded.arms) {
     if (t.failed > 0)
       warnings.push(
         `arm ${arm}: ${t.failed} of ${t.n} offloaded inference(s) got no answer; they count with the device's energy alone`,
       );
+    if (t.fellBack > 0)
+      warnings.push(
+        `arm ${arm}: ${t.fellBack} of ${t.n} offloaded inference(s) got no answer and ran on the edge; each counts as the request's device energy plus its edge inference`,
+      );
   }
+  if (offloaded.lostFallbacks > 0)
+    warnings.push(
+      `${offloaded.lostFallbacks} offload fallback(s) to the edge have no edge inference record at seq + 1 (lost): they count with the request's device energy alone`,
+    );
   for (const spec of experiment.arms) {
-    if (spec.placement === 'offload' && !offloaded.has(spec.id))
+    if (spec.placement === 'offload' && !offloaded.arms.has(spec.id))
       warnings.push(
         `arm ${spec.id} is an offload arm but no offload records were read: its figures are its boards' edge records only (an agent without placement, or a store without offload records)`,
       );

@@ -14,6 +14,7 @@ import {
   scheduleOf,
 } from '../../collector/experiments/analyse.js';
 import { parseExperiment } from '../../collector/experiments/experiment-file.js';
+import { fallbackObservation } from '../../collector/experiments/fallback-pairs.js';
 import { analyseExperiment, ExperimentDb } from '../../collector/experiments/index.js';
 import {
   capability,
@@ -78,7 +79,13 @@ function edgeRecord(device: string, seq: number, atMs: number): StoredRecord {
   };
 }
 
-function offloadRecord(device: string, seq: number, atMs: number, failed: boolean): StoredOffload {
+function offloadRecord(
+  device: string,
+  seq: number,
+  atMs: number,
+  failed: boolean,
+  fallback: 'none' | 'edge' = 'none',
+): StoredOffload {
   const common = {
     fleet: 'lab',
     device,
@@ -104,7 +111,7 @@ function offloadRecord(device: string, seq: number, atMs: number, failed: boolea
       responseBytes: 0,
       socketBytesReceived: 0,
       outcome: 'timeout',
-      fallback: 'none',
+      fallback,
     };
   return {
     ...common,
@@ -138,6 +145,34 @@ function fleet(failEvery = 0) {
     for (let at = period.washoutEndMs; at < period.endMs; at += 10_000, i++) {
       if (period.arm === 'edge') records.push(edgeRecord(period.device, seq++, at));
       else offloaded.push(offloadRecord(period.device, seq++, at, failEvery > 0 && i % failEvery === 0));
+    }
+  }
+  return { records, offloaded };
+}
+
+/**
+ * Like fleet(), but every failEvery-th offload times out and falls back to the edge: the agent writes
+ * the offload record (seq) and then the edge inference record (seq + 1, same experiment/arm tags).
+ * `lose` drops that many of those edge records (spool loss).
+ */
+function fallbackFleet(failEvery: number, lose = 0) {
+  const records: StoredRecord[] = [];
+  const offloaded: StoredOffload[] = [];
+  let seq = 0;
+  let lost = 0;
+  for (const period of scheduleOf(input)) {
+    let i = 0;
+    for (let at = period.washoutEndMs; at < period.endMs; at += 10_000, i++) {
+      if (period.arm === 'edge') {
+        records.push(edgeRecord(period.device, seq++, at));
+        continue;
+      }
+      const failed = i % failEvery === 0;
+      offloaded.push(offloadRecord(period.device, seq++, at, failed, failed ? 'edge' : 'none'));
+      if (!failed) continue;
+      const edge = { ...edgeRecord(period.device, seq++, at + 2000), arm: 'offload', correct: true };
+      if (lost < lose) lost++;
+      else records.push(edge);
     }
   }
   return { records, offloaded };
@@ -234,5 +269,59 @@ describe('offload arms', () => {
       db.close();
       dir.remove();
     }
+  });
+
+  it('a failed offload that fell back to the edge is one inference: E_fail + E_edge, round trip + edge latency', async () => {
+    const { records, offloaded } = fallbackFleet(10);
+    const failed = offloaded.filter((r) => r.outcome !== 'ok').length;
+    const share = failed / offloaded.length;
+    expect(share).toBeGreaterThan(0.05);
+    const meanFactor = input.devices.reduce((sum, d) => sum + boardFactor(d), 0) / input.devices.length;
+    // Known truth: an ok request 6 mJ × board; a fallback 20 mJ (timeout) + 10 mJ × board (edge run).
+    const truth = (1 - share) * 0.006 * meanFactor + share * (0.02 + 0.01 * meanFactor);
+    const reader = {
+      async *readRecords(filter: RecordFilter = {}) {
+        for (const r of records) if (recordMatches(r, filter)) yield r;
+      },
+      async *readFeedback() {},
+    } as unknown as Parameters<typeof analyseStore>[0];
+    const source = {
+      async *readOffload() {
+        yield* offloaded;
+      },
+    };
+    // One pair by hand: above idle takes each part's baseline over its own span.
+    const pair = fallbackObservation(
+      offloadRecord('pi-1', 8, T0, true, 'edge'),
+      edgeRecord('pi-1', 9, T0 + 2000),
+    );
+    expect(pair).toMatchObject({ device: 'pi-1', startUs: T0 * 1000, durationUs: 2_003_000 });
+    expect(pair.energyJ).toBeCloseTo(0.03, 12);
+    expect(pair.baselineW * (pair.durationUs / 1e6)).toBeCloseTo(0.6 * 2 + 0.6 * 0.003, 12);
+    for (const result of [
+      analyseRecords(input, records, offloaded),
+      await analyseStore(reader, input, source),
+    ]) {
+      const arm = result.arms.find((a) => a.arm === 'offload');
+      expect(arm?.energyJ.mean).toBeCloseTo(truth, 12);
+      expect(arm?.n).toBe(offloaded.length); // one inference per input, the edge record not on its own
+      expect(arm?.accuracy).toBe(1); // correctness from the edge record
+      // p95 latency: the 2 s round trip + 3 ms edge run (within the histogram's 4.7 % bins).
+      expect(arm?.latencyP95Ms).toBeGreaterThan(2003 / 1.05);
+      expect(arm?.latencyP95Ms).toBeLessThan(2003 * 1.05);
+      expect(result.checks.warnings).toContain(
+        `arm offload: ${failed} of ${offloaded.length} offloaded inference(s) got no answer and ran on the edge; each counts as the request's device energy plus its edge inference`,
+      );
+      expect(result.checks.warnings.filter((w) => w.includes('lost'))).toEqual([]);
+    }
+  });
+
+  it('a fallback whose edge record (seq + 1) is missing counts alone, with a warning saying how many', () => {
+    const { records, offloaded } = fallbackFleet(10, 3);
+    const result = analyseRecords(input, records, offloaded);
+    expect(result.arms.find((a) => a.arm === 'offload')?.n).toBe(offloaded.length);
+    expect(result.checks.warnings).toContain(
+      "3 offload fallback(s) to the edge have no edge inference record at seq + 1 (lost): they count with the request's device energy alone",
+    );
   });
 });
