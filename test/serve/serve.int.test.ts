@@ -308,7 +308,10 @@ describeWith(['openssl'], 'edgewatt serve (real process)', () => {
     await Promise.all(small);
     expect(answer.status).toBe(200);
     const computeS = (answer.body.batch as { computeS: number }).computeS;
-    expect(computeS).toBeGreaterThan(0.3); // long enough for "during the batch" to mean something
+    // Long enough for "during the batch" to mean something (a /metrics answer takes about a
+    // millisecond); 1,024 inputs, the most one request may carry, took 0.30 s on a quiet machine,
+    // 2 s under load, so the bound is well below that.
+    expect(computeS).toBeGreaterThan(0.1);
     expect(metrics.status).toBe(200);
     expect(String(metrics.body.text)).toMatch(/^edgewatt_serve_batches_total \d+$/m);
     expect(metricsAnsweredMs).toBeLessThan(heavyAnsweredMs);
