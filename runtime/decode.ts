@@ -198,3 +198,23 @@ function checkEdges(width: number, height: number): void {
       `image is ${width}×${height}; edges of 1 to ${MAX_IMAGE_EDGE} pixels are accepted`,
     );
 }
+
+/** The dtype and shape of a raw tensor body, from X-Edgewatt-Dtype / X-Edgewatt-Shape or ?dtype=&shape= (the agent's API and edgewatt serve). */
+export function rawTensorMeta(
+  dtypeText: string | undefined,
+  shapeText: string | undefined,
+): { dtype: string; shape: number[] } {
+  const dtype = dtypeText ?? 'float32';
+  if (shapeText === undefined)
+    throw new InputError(
+      'shape',
+      'raw tensor bytes need their shape: X-Edgewatt-Shape: 28,28,1 (or ?shape=28,28,1)',
+    );
+  const shape = shapeText
+    .split(/[,x×\s]+/)
+    .filter((s) => s !== '')
+    .map(Number);
+  if (shape.length === 0 || shape.some((d) => !Number.isSafeInteger(d) || d < 1))
+    throw new InputError('shape', `shape ${JSON.stringify(shapeText)} is not a list of positive integers`);
+  return { dtype, shape };
+}

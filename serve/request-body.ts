@@ -10,6 +10,7 @@ import {
   decodeJsonInput,
   decodeRawInput,
   InputError,
+  rawTensorMeta,
 } from '../runtime/decode.js';
 
 export interface RequestParts {
@@ -22,20 +23,10 @@ export interface RequestParts {
 }
 
 function rawMeta(parts: RequestParts): { dtype: string; shape: number[] } {
-  const dtype = parts.header('x-edgewatt-dtype') ?? parts.query.dtype ?? 'float32';
-  const shapeText = parts.header('x-edgewatt-shape') ?? parts.query.shape;
-  if (shapeText === undefined)
-    throw new InputError(
-      'shape',
-      'raw tensor bytes need their shape: X-Edgewatt-Shape: 28,28,1 (or ?shape=28,28,1)',
-    );
-  const shape = shapeText
-    .split(/[,x×\s]+/)
-    .filter((s) => s !== '')
-    .map(Number);
-  if (shape.length === 0 || shape.some((d) => !Number.isSafeInteger(d) || d < 1))
-    throw new InputError('shape', `shape ${JSON.stringify(shapeText)} is not a list of positive integers`);
-  return { dtype, shape };
+  return rawTensorMeta(
+    parts.header('x-edgewatt-dtype') ?? parts.query.dtype,
+    parts.header('x-edgewatt-shape') ?? parts.query.shape,
+  );
 }
 
 export function decodeRequestBody(parts: RequestParts, inputShape: readonly number[]): DecodedInput {

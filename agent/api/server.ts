@@ -14,6 +14,7 @@ import {
   decodeJsonInput,
   decodeRawInput,
   InputError,
+  rawTensorMeta,
 } from '../../runtime/decode.js';
 import { type Agent, OffloadFailedError } from '../agent.js';
 import { UnknownRecordError } from '../serve/answers.js';
@@ -53,20 +54,7 @@ function rawMeta(request: FastifyRequest): { dtype: string; shape: number[] } {
     const value = request.headers[name];
     return Array.isArray(value) ? value[0] : value;
   };
-  const dtype = header('x-edgewatt-dtype') ?? query.dtype ?? 'float32';
-  const shapeText = header('x-edgewatt-shape') ?? query.shape;
-  if (shapeText === undefined)
-    throw new InputError(
-      'shape',
-      'raw tensor bytes need their shape: X-Edgewatt-Shape: 28,28,1 (or ?shape=28,28,1)',
-    );
-  const shape = shapeText
-    .split(/[,x×\s]+/)
-    .filter((s) => s !== '')
-    .map(Number);
-  if (shape.length === 0 || shape.some((d) => !Number.isSafeInteger(d) || d < 1))
-    throw new InputError('shape', `shape ${JSON.stringify(shapeText)} is not a list of positive integers`);
-  return { dtype, shape };
+  return rawTensorMeta(header('x-edgewatt-dtype') ?? query.dtype, header('x-edgewatt-shape') ?? query.shape);
 }
 
 function decodeBody(
