@@ -8,6 +8,8 @@
 // FLOPs and sizes are not touched (they do not depend on speed). Variants whose folder is missing
 // (the sweep output under .edgewatt/models/, not committed) are listed with the commands that make
 // them (docs/models.md "Commands that made them"); without them only the zoo's three are measured.
+// A variant is measured only if its manifest id (the model's content hash) equals the results
+// file's: the seeded commands re-make the committed models bit for bit on this machine.
 // Heavy: minutes of CPU. Run it on a quiet machine.
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -32,7 +34,18 @@ let missingAny = false;
 for (const file of FILES) {
   const path = join(ROOT, file);
   const results = JSON.parse(readFileSync(path, 'utf8')) as ResultsFile;
-  const here = results.variants.filter((v) => existsSync(join(ROOT, v.path, 'manifest.json')));
+  const present = results.variants.filter((v) => existsSync(join(ROOT, v.path, 'manifest.json')));
+  // Only the very model the results file describes is measured: the manifest id is the content
+  // hash of the model, so a re-made variant counts only if training was reproduced bit for bit
+  // (seeded WASM training is deterministic here; a different id means a different model).
+  const here = present.filter((v) => {
+    const id = (JSON.parse(readFileSync(join(ROOT, v.path, 'manifest.json'), 'utf8')) as { id?: string }).id;
+    if (id === v.id) return true;
+    console.log(
+      `${file}: ${v.variant} at ${v.path} is not the model of the results file (manifest id ${id ?? 'none'}, results id ${v.id}): not measured`,
+    );
+    return false;
+  });
   const missing = results.variants.filter((v) => !here.includes(v));
   if (missing.length > 0) {
     missingAny = true;
