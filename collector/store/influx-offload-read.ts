@@ -8,7 +8,7 @@ import { MEASUREMENTS, OFFLOAD_FIELD_LIST, OFFLOAD_KEYS, SOURCE_TAGS } from '../
 import { type RecordFilter, recordMatches } from './filter.js';
 import type { InfluxQuery } from './influx-query.js';
 import { quoteIdent } from './influx-query.js';
-import { cmp, influxConditions, modelIdsOf, rowStream, where } from './influx-read.js';
+import { devicesWithRecords, influxConditions, modelIdsOf, rowStream, where } from './influx-read.js';
 import type { OffloadReader, StoredOffloadRecord } from './store.js';
 
 type Row = Record<string, unknown>;
@@ -35,17 +35,8 @@ export function pointToOffload(row: Row, fullModelId: (tag: string) => string): 
 export class InfluxOffloadReader implements OffloadReader {
   constructor(private readonly query: InfluxQuery) {}
 
-  private async devices(f: RecordFilter): Promise<{ fleet: string; device: string; n: number }[]> {
-    const series = await this.query.all(
-      `SELECT count(${quoteIdent(OFFLOAD_KEYS.seq)}) FROM ${quoteIdent(MEASUREMENTS.offload)}${where(influxConditions(f))} GROUP BY ${quoteIdent(FLEET)}, ${quoteIdent(DEVICE)}`,
-    );
-    return series
-      .map((s) => ({
-        fleet: s.tags?.[FLEET] ?? '',
-        device: s.tags?.[DEVICE] ?? '',
-        n: Number(s.values[0]?.[1] ?? 0),
-      }))
-      .sort((a, b) => (a.fleet === b.fleet ? cmp(a.device, b.device) : cmp(a.fleet, b.fleet)));
+  private devices(f: RecordFilter) {
+    return devicesWithRecords(this.query, MEASUREMENTS.offload, OFFLOAD_KEYS.seq, f);
   }
 
   async *readOffload(f: RecordFilter = {}): AsyncIterable<StoredOffloadRecord> {

@@ -127,21 +127,33 @@ export function pointToRecord(
   return record as unknown as StoredRecord;
 }
 
+/**
+ * (fleet, device, records) of the devices with records in `measurement` matching the filter,
+ * sorted; `seqKey` is the measurement's seq field, counted because every record has one.
+ */
+export async function devicesWithRecords(
+  query: InfluxQuery,
+  measurement: string,
+  seqKey: string,
+  f: RecordFilter,
+): Promise<{ fleet: string; device: string; n: number }[]> {
+  const series = await query.all(
+    `SELECT count(${quoteIdent(seqKey)}) FROM ${quoteIdent(measurement)}${where(influxConditions(f))} GROUP BY ${quoteIdent(FLEET)}, ${quoteIdent(DEVICE)}`,
+  );
+  return series
+    .map((s) => ({
+      fleet: s.tags?.[FLEET] ?? '',
+      device: s.tags?.[DEVICE] ?? '',
+      n: Number(s.values[0]?.[1] ?? 0),
+    }))
+    .sort((a, b) => (a.fleet === b.fleet ? cmp(a.device, b.device) : cmp(a.fleet, b.fleet)));
+}
+
 export class InfluxReader implements RecordReader {
   constructor(private readonly query: InfluxQuery) {}
 
-  /** (fleet, device, records) of the devices with matching records, sorted. */
-  private async devicesWithRecords(f: RecordFilter): Promise<{ fleet: string; device: string; n: number }[]> {
-    const series = await this.query.all(
-      `SELECT count(${quoteIdent(INFERENCE_KEYS.seq)}) FROM ${quoteIdent(MEASUREMENTS.inference)}${where(influxConditions(f))} GROUP BY ${quoteIdent(FLEET)}, ${quoteIdent(DEVICE)}`,
-    );
-    return series
-      .map((s) => ({
-        fleet: s.tags?.[FLEET] ?? '',
-        device: s.tags?.[DEVICE] ?? '',
-        n: Number(s.values[0]?.[1] ?? 0),
-      }))
-      .sort((a, b) => (a.fleet === b.fleet ? cmp(a.device, b.device) : cmp(a.fleet, b.fleet)));
+  private devices(f: RecordFilter) {
+    return devicesWithRecords(this.query, MEASUREMENTS.inference, INFERENCE_KEYS.seq, f);
   }
 
   /** Count of matching points; exact unless the filter names a model id longer than its tag. */
@@ -151,11 +163,11 @@ export class InfluxReader implements RecordReader {
       for await (const _ of this.readRecords(f)) n++;
       return n;
     }
-    return (await this.devicesWithRecords(f)).reduce((sum, d) => sum + d.n, 0);
+    return (await this.devices(f)).reduce((sum, d) => sum + d.n, 0);
   }
 
   async *readRecords(f: RecordFilter = {}): AsyncIterable<StoredRecord> {
-    for (const { fleet, device } of await this.devicesWithRecords(f)) {
+    for (const { fleet, device } of await this.devices(f)) {
       yield* this.deviceRecords(fleet, device, f);
     }
   }
