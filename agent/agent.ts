@@ -26,11 +26,10 @@ import { median } from './measure/integrate.js';
 import { runServed, wallClockUs } from './measure/runner.js';
 import { WARMUP_GROUP, warmUp } from './measure/warmup.js';
 import { type AttributedInference, WindowPlanner } from './measure/windows.js';
-import { OffloadFailedError, type OffloadFigures, offloadFigures } from './offload/figures.js';
-import { type OffloadConfig, Offloader } from './offload/offloader.js';
-import type { Decision } from './offload/policy.js';
+import { OffloadFailedError, type OffloadFigures } from './offload/figures.js';
+import type { OffloadConfig } from './offload/offloader.js';
+import { Placement } from './offload/placement.js';
 import type { OffloadRecordDraft } from './offload/record.js';
-import { type OffloadTurn, offloadTurn } from './offload/turn.js';
 import type { UnsequencedRecord } from './publish/outbox.js';
 import { Publisher, type PublisherOptions } from './publish/publisher.js';
 import type { Spool, SpoolOptions, SpoolStats } from './publish/spool.js';
@@ -146,8 +145,6 @@ export interface AgentStats {
 }
 
 const log = logger('agent');
-/** Placement without flags: the edge, and the option defaults for a command that offloads. */
-const DEFAULT_OFFLOAD: OffloadConfig = { mode: 'edge', timeoutMs: 5000, maxRttMs: 1000 };
 
 export { OffloadFailedError, type OffloadFigures };
 
@@ -155,14 +152,6 @@ export { OffloadFailedError, type OffloadFigures };
 type PendingRecord =
   | { kind: 'inference'; record: UnsequencedRecord }
   | { kind: 'offload'; record: OffloadRecordDraft };
-
-/** The experiment and arm of record tags (an offload record's placement is implied). */
-function experimentTags(tags: RecordTags): { experiment?: string; arm?: string } {
-  return {
-    ...(tags.experiment === undefined ? {} : { experiment: tags.experiment }),
-    ...(tags.arm === undefined ? {} : { arm: tags.arm }),
-  };
-}
 /** Batches held in memory at most while the counter is recovered from the collector (seq-recovery.ts). */
 const SEQ_WAIT_MAX_BATCHES = 20;
 
@@ -192,8 +181,8 @@ export class Agent {
   readonly stats: AgentStats;
   /** Single or batched windows, and the median energy per inference over recent windows. */
   readonly windows: WindowPlanner;
-  /** Placement: where each input runs, and the client that sends inputs to the inference server. */
-  private readonly offloader: Offloader;
+  /** Placement: where each input runs, and the offloading of those that go to the inference server. */
+  private readonly placement: Placement;
 
   private constructor(
     private readonly config: AgentConfig,
@@ -221,12 +210,18 @@ export class Agent {
       warmupInferences: 0,
       offloads: 0,
     };
-    // Always there: a retained cmd/placement command may send inputs away whatever the flags said.
-    this.offloader = new Offloader(config.offload ?? DEFAULT_OFFLOAD, sensor, {
-      device: config.device,
-      brokerUser: config.username,
-      brokerPassword: config.password,
-    });
+    this.placement = new Placement(
+      config.offload,
+      sensor,
+      { device: config.device, brokerUser: config.username, brokerPassword: config.password },
+      {
+        runningModel: () => this.model,
+        sensorLabel: () => this.sensor.label,
+        deploymentTags: () => this.tags,
+        nextSeq: () => this.outbox.nextSeq + this.pending.length,
+        pushOffload: (record) => this.pushOffload(record),
+      },
+    );
   }
 
   static async start(config: AgentConfig): Promise<Agent> {
@@ -266,7 +261,7 @@ export class Agent {
     const agent = new Agent(config, model, sensor, outbox, publisher, runtime.backend, 0);
     agent.trust = trust;
     agent.tags = config.tags ?? {};
-    agent.offloader.listen(publisher);
+    agent.placement.listen(publisher);
     agent.loop = agent.run(runtime.tf, startedAt);
     agent.flushTimer = setInterval(() => agent.seal(), config.flushMs);
     void publisher.seq.settled.then(() => agent.seal());
@@ -318,12 +313,16 @@ export class Agent {
         // Yield to the event loop between inferences even at full speed, so MQTT keeps flowing.
         await sleep(Math.max(0, waitMs), undefined, { signal }).catch(() => undefined);
         if (signal.aborted || !(await inputs.ready(signal))) break;
-        const decision = this.decide();
+        const decision = this.placement.decide();
         if (decision.placement === 'offload') {
           // One input per turn: its window is the request's.
           const item = inputs.next();
           try {
-            await this.exclusive(() => this.offloadLoopInput(decision, item, inputs.kind));
+            await this.exclusive(() =>
+              this.placement.offloadLoopInput(decision, item, inputs.kind, () =>
+                this.edgeAnswer(item.input, item.input.shape[0] ?? 1, item.label, inputs.kind, 0),
+              ),
+            );
           } finally {
             if (item.owned) item.input.dispose();
           }
@@ -405,47 +404,6 @@ export class Agent {
     };
   }
 
-  /** Offloads one input of the loop (the caller holds the turn) and answers it where it asks. */
-  private async offloadLoopInput(
-    decision: Extract<Decision, { placement: 'offload' }>,
-    item: ReturnType<InputSource['next']>,
-    kind: InputSourceKind,
-  ): Promise<void> {
-    const values = Float32Array.from(item.input.dataSync());
-    const turn = await this.offloadInput(decision, { values, shape: item.input.shape }, kind, () =>
-      this.edgeAnswer(item.input, item.input.shape[0] ?? 1, item.label, kind, 0),
-    );
-    if (item.reply === undefined) return;
-    const figures = offloadFigures(turn);
-    const edge = turn.edge;
-    const answer = turn.exchange.answer;
-    if (edge !== undefined)
-      item.reply({
-        seq: edge.seq,
-        predictedClass: edge.predictedClass[0] ?? 0,
-        output: edge.output[0] ?? [],
-        latencyMs: edge.latencyMs,
-        energyJ: edge.energy.energyJ,
-        energyUncertaintyJ: edge.energy.uncertaintyJ,
-        provenance: edge.energy.provenance,
-        placement: 'edge',
-        offload: figures,
-      });
-    else if (answer !== undefined)
-      item.reply({
-        seq: turn.seq,
-        predictedClass: answer.classIndex,
-        output: answer.prediction,
-        latencyMs: figures.roundTripMs,
-        energyJ: figures.deviceEnergyJ,
-        energyUncertaintyJ: figures.deviceEnergyUncertaintyJ,
-        provenance: figures.energyProvenance,
-        placement: 'offload',
-        offload: figures,
-      });
-    else item.reply({ seq: turn.seq, error: new OffloadFailedError(figures).message, offload: figures });
-  }
-
   /** Queues a record for the next batch; returns the seq it will be sealed under. */
   private push(
     record: ReturnType<typeof recordOf>,
@@ -484,50 +442,9 @@ export class Agent {
     return seq;
   }
 
-  /**
-   * Tags of the records made now: the running model's (deployment), the placement command's
-   * experiment and arm, and while placement is on, `placement: edge` on edge records.
-   */
+  /** Tags of the edge records made now (the deployment's, with placement's on top while it is on). */
   private recordTags(): RecordTags {
-    const offloader = this.offloader;
-    if (!offloader.policy.active) return this.tags;
-    return { ...this.tags, ...offloader.policy.tags, placement: 'edge' };
-  }
-
-  /** Where the next input runs. */
-  private decide(): Decision {
-    return this.offloader.policy.decide();
-  }
-
-  /**
-   * Offloads one input inside a queue turn; on failure with fallback on, runs it on the edge
-   * with `runEdge` too. The caller holds the turn.
-   */
-  private offloadInput<E>(
-    decision: Extract<Decision, { placement: 'offload' }>,
-    input: { values: Float32Array; shape: readonly number[] },
-    inputSource: InputSourceKind,
-    runEdge: () => Promise<E>,
-  ): Promise<OffloadTurn<E>> {
-    const offloader = this.offloader;
-    const model = this.model;
-    return offloadTurn({
-      offloader,
-      server: decision.server,
-      policy: decision.policy,
-      values: input.values,
-      shape: input.shape,
-      context: {
-        modelId: model.id,
-        variant: model.variant,
-        sensor: this.sensor.label,
-        inputSource,
-        tags: { ...experimentTags(this.tags), ...offloader.policy.tags },
-      },
-      nextSeq: () => this.outbox.nextSeq + this.pending.length,
-      push: (record) => this.pushOffload(record),
-      runEdge,
-    });
+    return this.placement.recordTags(this.tags);
   }
 
   /**
@@ -550,42 +467,16 @@ export class Agent {
           const queuedMs = performance.now() - queuedAt;
           const source = options.source ?? 'library';
           const label = options.label ?? null;
-          const decision = this.decide();
+          const decision = this.placement.decide();
           if (decision.placement === 'edge')
             return this.edgeAnswer(tensor, input.count, label, source, queuedMs);
-          const turn = await this.offloadInput(
+          return this.placement.infer(
             decision,
             { values: input.values, shape: [input.count, ...this.model.inputShape] },
             source,
+            queuedMs,
             () => this.edgeAnswer(tensor, input.count, label, source, queuedMs),
           );
-          const figures = offloadFigures(turn);
-          if (turn.edge !== undefined) return { ...turn.edge, offload: figures };
-          const answer = turn.exchange.answer;
-          if (turn.exchange.outcome !== 'ok' || answer === undefined) throw new OffloadFailedError(figures);
-          return {
-            seq: turn.seq,
-            predictedClass: [answer.classIndex],
-            // The server answers the first input's scores (offload contract §1).
-            output: [answer.prediction],
-            latencyMs: figures.roundTripMs,
-            queuedMs,
-            energy: {
-              energyJ: turn.record.deviceEnergyJ,
-              uncertaintyJ: turn.record.deviceEnergyUncertaintyJ,
-              aboveIdleJ:
-                turn.record.deviceEnergyJ - (turn.record.deviceBaselineW ?? 0) * (figures.roundTripMs / 1000),
-              baselineW: turn.record.deviceBaselineW ?? 0,
-              sampleCount: 0,
-              provenance: turn.record.energyProvenance,
-              sensor: turn.record.sensor,
-            },
-            modelId: turn.record.modelId,
-            variant: turn.record.variant ?? this.model.variant,
-            backend: 'offload',
-            placement: 'offload',
-            offload: figures,
-          };
         },
         { ...(options.signal === undefined ? {} : { signal: options.signal }) },
       );
@@ -1012,7 +903,7 @@ export class Agent {
     this.stopController.abort();
     await this.loop;
     clearInterval(this.flushTimer);
-    this.offloader.close();
+    this.placement.close();
     // Records held for the collector's answer about seqs: wait for it (bounded), then seal them.
     await Promise.race([this.publisher.seq.settled, sleep(drainTimeoutMs, undefined, { ref: false })]);
     this.seal(true);
@@ -1043,7 +934,7 @@ export class Agent {
   async kill(): Promise<void> {
     this.stopController.abort();
     clearInterval(this.flushTimer);
-    this.offloader.close();
+    this.placement.close();
     this.pending = [];
     await this.publisher.kill();
     await this.loop.catch(() => undefined);
