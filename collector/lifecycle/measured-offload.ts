@@ -9,31 +9,10 @@ import { EdgewattError } from '../../common/errors.js';
 import type { SensorCoverage } from '../../protocol/index.js';
 import { describeFilter, type OffloadReader, type RecordFilter } from '../store/index.js';
 import { coverageOfSensors } from './coverage.js';
-
-/** Mean ± standard error (the shape of measured.ts's, kept here so neither imports the other). */
-interface MeanEstimate {
-  mean: number;
-  standardError: number;
-}
+import { type MeanEstimate, RunningMean as Running } from './running-mean.js';
 
 export class OffloadMeasurementError extends EdgewattError {
   override readonly name = 'OffloadMeasurementError';
-}
-
-class Running {
-  n = 0;
-  mean = 0;
-  m2 = 0;
-  add(x: number): void {
-    this.n++;
-    const delta = x - this.mean;
-    this.mean += delta / this.n;
-    this.m2 += delta * (x - this.mean);
-  }
-  estimate(): MeanEstimate {
-    const variance = this.n > 1 ? this.m2 / (this.n - 1) : 0;
-    return { mean: this.mean, standardError: this.n > 0 ? Math.sqrt(variance / this.n) : 0 };
-  }
 }
 
 /** `measured` or `estimated` when all records agree, `mixed` when they do not. */

@@ -19,6 +19,7 @@ import { type SkipCount, skipFirstPerModel } from '../store/skip-first.js';
 import type { RecordReader } from '../store/store.js';
 import { coverageOfSensors } from './coverage.js';
 import type { OffloadMeasurement } from './measured-offload.js';
+import { type MeanEstimate, RunningMean } from './running-mean.js';
 import { Z95 } from './sample.js';
 import type { Uncertain } from './uncertain.js';
 
@@ -32,11 +33,6 @@ export interface MeasurementQuery extends RecordFilter {
   model: string;
   /** Drop the first n records of the device and model (a run's warm-up; compare --skip-first). */
   skipFirst?: number | undefined;
-}
-
-export interface MeanEstimate {
-  mean: number;
-  standardError: number;
 }
 
 export interface Measurement {
@@ -69,27 +65,11 @@ export interface Measurement {
   offload?: OffloadMeasurement | null;
 }
 
-class Running {
-  n = 0;
-  mean = 0;
-  m2 = 0;
-  add(x: number): void {
-    this.n++;
-    const delta = x - this.mean;
-    this.mean += delta / this.n;
-    this.m2 += delta * (x - this.mean);
-  }
-  estimate(): MeanEstimate {
-    const variance = this.n > 1 ? this.m2 / (this.n - 1) : 0;
-    return { mean: this.mean, standardError: Math.sqrt(variance / this.n) };
-  }
-}
-
 /** Reads one device/model's records from a connected store; the store applies the filter. */
 export async function measure(store: RecordReader, query: MeasurementQuery): Promise<Measurement> {
   const windows: RecordWindow[] = [];
   const grouper = new WindowGrouper();
-  const latency = new Running();
+  const latency = new RunningMean();
   let uncertaintySum = 0;
   let labelled = 0;
   let correct = 0;
