@@ -12,7 +12,7 @@ import {
   PROTOCOL_VERSION,
 } from '../protocol/index.js';
 import { ModelLoadError, type ModelTrust, TRUST_ANY, trustFromKeyFiles } from '../protocol/manifest/index.js';
-import { type BackendName, loadRuntime } from '../runtime/backend.js';
+import { type BackendName, loadRuntime, type Tf } from '../runtime/backend.js';
 import type { DecodedInput } from '../runtime/decode.js';
 import { randomInputPool } from '../runtime/inputs.js';
 import { loadServedModel, type ServedModel } from '../runtime/served.js';
@@ -183,6 +183,8 @@ export class Agent {
   readonly windows: WindowPlanner;
   /** Placement: where each input runs, and the offloading of those that go to the inference server. */
   private readonly placement: Placement;
+  /** TF.js of this process (loaded at start), which holds every input tensor. */
+  private tf!: Tf;
 
   private constructor(
     private readonly config: AgentConfig,
@@ -260,6 +262,7 @@ export class Agent {
     });
     const agent = new Agent(config, model, sensor, outbox, publisher, runtime.backend, 0);
     agent.trust = trust;
+    agent.tf = runtime.tf;
     agent.tags = config.tags ?? {};
     agent.placement.listen(publisher);
     agent.loop = agent.run(runtime.tf, startedAt);
@@ -456,10 +459,9 @@ export class Agent {
     input: DecodedInput,
     options: { source?: InputSourceKind; signal?: AbortSignal; label?: number } = {},
   ): Promise<InferAnswer> {
-    const { tf } = await loadRuntime(this.config.backend);
     this.codeWindows.assertNoneOpen();
     // A swap keeps the input shape, so the tensor fits whichever model runs it.
-    const tensor = tf.tensor(input.values, [input.count, ...this.model.inputShape]);
+    const tensor = this.tf.tensor(input.values, [input.count, ...this.model.inputShape]);
     const queuedAt = performance.now();
     try {
       return await this.queue.run(

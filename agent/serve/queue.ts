@@ -43,6 +43,9 @@ export class InferenceQueue {
   /** Smoothed time one job holds the queue, ms (for Retry-After). */
   private serviceMs = 10;
   readonly stats: QueueStats = { ran: 0, refused: 0, abandoned: 0 };
+  /** A job has run since the event loop last turned: the next one waits for a turn. */
+  private ranThisTurn = false;
+  private turnClearScheduled = false;
 
   /** `maxWaiting`: bounded requests that may wait; more are refused with QueueFullError. */
   constructor(private readonly maxWaiting: number) {}
@@ -96,24 +99,42 @@ export class InferenceQueue {
   }
 
   /**
-   * Starts the next job on the next turn of the event loop, not in the caller's: a model call
-   * blocks the loop, and requests that arrived meanwhile must be read (and queued, refused or
-   * abandoned) before the next one runs.
+   * Starts the next job. A model call blocks the event loop, so after a job has run the next one
+   * starts on a later turn (setImmediate), not in the caller's: requests that arrived meanwhile
+   * are read (and queued, refused or abandoned) first. A job that finds the queue idle on a turn
+   * where no job has run yet starts at once, in its caller's turn: there is nothing to be fair
+   * to, and the hop cost a local API call ~15 µs (issue 14). A caller that calls again from the
+   * previous call's continuation (a tight loop) still waits for a turn, so it cannot starve
+   * timers and sockets.
    */
   private next(): void {
     if (this.busy || this.waiting.length === 0) return;
     this.busy = true;
-    setImmediate(() => {
-      const job = this.waiting.shift();
-      if (job === undefined) {
-        this.busy = false;
-        return;
+    if (this.ranThisTurn) setImmediate(() => this.startNext());
+    else this.startNext();
+  }
+
+  private startNext(): void {
+    const job = this.waiting.shift();
+    if (job === undefined) {
+      this.busy = false;
+      return;
+    }
+    job.signal?.removeEventListener('abort', job.abort);
+    this.ranThisTurn = true;
+    void job.run().finally(() => {
+      this.busy = false;
+      if (!this.turnClearScheduled) {
+        // The flag falls once the event loop has turned after this job (I/O read, timers run).
+        this.turnClearScheduled = true;
+        setImmediate(this.clearTurn);
       }
-      job.signal?.removeEventListener('abort', job.abort);
-      void job.run().finally(() => {
-        this.busy = false;
-        this.next();
-      });
+      this.next();
     });
   }
+
+  private readonly clearTurn = () => {
+    this.turnClearScheduled = false;
+    if (!this.busy) this.ranThisTurn = false;
+  };
 }

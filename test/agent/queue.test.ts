@@ -1,5 +1,6 @@
 // The inference queue alone: one job at a time in arrival order, a bound that refuses with a
-// Retry-After, and a waiting job whose caller goes away leaving without running.
+// Retry-After, a waiting job whose caller goes away leaving without running, and when a job
+// starts (at once on an idle queue, after an event-loop turn once a job has run).
 
 import { describe, expect, it } from 'vitest';
 import { InferenceQueue, QueueFullError, RequestAbortedError } from '../../agent/serve/queue.js';
@@ -71,5 +72,31 @@ describe('InferenceQueue', () => {
       RequestAbortedError,
     );
     expect(queue.stats.abandoned).toBe(2);
+  });
+
+  it("an idle queue starts a job in the caller's turn; after a job ran, the next waits for an event-loop turn", async () => {
+    const queue = new InferenceQueue(10);
+    let started = false;
+    const first = queue.run(async () => {
+      started = true;
+    });
+    expect(started).toBe(true); // no hop: nothing was waiting and nothing ran
+    await first;
+    // Called from the continuation of the previous job (a tight loop): timers and sockets first.
+    let turned = false;
+    setImmediate(() => {
+      turned = true;
+    });
+    await queue.run(async () => expect(turned).toBe(true));
+    // Once the loop has turned, an idle queue starts at once again.
+    await tick();
+    await tick();
+    started = false;
+    const again = queue.run(async () => {
+      started = true;
+    });
+    expect(started).toBe(true);
+    await again;
+    expect(queue.stats.ran).toBe(3);
   });
 });
