@@ -3,9 +3,15 @@
 // only what was not yet written). Sizes are bounded before the transfer (Content-Length) and
 // during it (the transfer is cut as soon as more bytes arrive than declared): the endless-data
 // attack. Hashes are checked later, by the verifying state, over the files on disk.
+// It uses node:http(s), which the agent loads at start (agent/offload/client.ts), not fetch():
+// Node compiles fetch's undici bundle on the first call, 17–25 ms on the event loop here, and that
+// first call was a deployment's first download, so the first switch of a process paused serving
+// for two or three inference slots (bench:deploy; test/agent-deploy/download-loop.test.ts).
 
 import { mkdirSync, statSync, truncateSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { logger } from '../../common/logger.js';
@@ -89,34 +95,32 @@ async function fetchOnce(
   const idleMs = access.idleTimeoutMs ?? 30_000;
   let idle = setTimeout(() => controller.abort(new Error(`no byte for ${idleMs} ms`)), idleMs);
   try {
-    const response = await fetch(url, {
-      headers: { ...authorization(access), ...(have > 0 ? { range: `bytes=${have}-` } : {}) },
-      signal: controller.signal,
-    }).catch((error: Error) => {
-      throw new TransferError(
-        `GET ${url}: ${(error.cause as Error | undefined)?.message ?? error.message}`,
-        true,
-      );
+    const response = await get(
+      url,
+      { ...authorization(access), ...(have > 0 ? { range: `bytes=${have}-` } : {}) },
+      controller.signal,
+    ).catch((error: Error) => {
+      throw new TransferError(`GET ${url}: ${error.message}`, true);
     });
-    if (response.status !== 200 && response.status !== 206) {
-      await response.body?.cancel();
-      const retryable = response.status >= 500 || response.status === 408 || response.status === 429;
-      const hint =
-        response.status === 401 || response.status === 403 ? ' (check the device credentials)' : '';
-      throw new TransferError(`GET ${url}: HTTP ${response.status}${hint}`, retryable);
+    const status = response.statusCode ?? 0;
+    if (status !== 200 && status !== 206) {
+      response.destroy();
+      const retryable = status >= 500 || status === 408 || status === 429;
+      const hint = status === 401 || status === 403 ? ' (check the device credentials)' : '';
+      throw new TransferError(`GET ${url}: HTTP ${status}${hint}`, retryable);
     }
-    const resumed = response.status === 206;
+    const resumed = status === 206;
     const offset = resumed ? have : 0;
     if (resumed) {
-      const range = /^bytes (\d+)-/.exec(response.headers.get('content-range') ?? '');
+      const range = /^bytes (\d+)-/.exec(response.headers['content-range'] ?? '');
       if (range === null || Number(range[1]) !== have) {
-        await response.body?.cancel();
+        response.destroy();
         throw new TransferError(`GET ${url}: 206 for another range than bytes=${have}-`, false);
       }
     }
-    const length = Number(response.headers.get('content-length') ?? Number.NaN);
+    const length = Number(response.headers['content-length'] ?? Number.NaN);
     if (Number.isFinite(length) && offset + length > file.bytes) {
-      await response.body?.cancel();
+      response.destroy();
       throw new DeploymentRefusal(
         'too-large',
         `${file.path}: the registry offers ${offset + length} bytes, ${file.bytes} are declared`,
@@ -126,26 +130,24 @@ async function fetchOnce(
     let written = offset;
     let unsynced = 0;
     try {
-      if (response.body !== null) {
-        for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-          clearTimeout(idle);
-          idle = setTimeout(() => controller.abort(new Error(`no byte for ${idleMs} ms`)), idleMs);
-          if (written + chunk.byteLength > file.bytes) {
-            // Cut at once: a hostile or broken registry must not fill the disk (endless data).
-            controller.abort();
-            throw new DeploymentRefusal(
-              'too-large',
-              `${file.path}: the registry sent more than the ${file.bytes} bytes declared`,
-            );
-          }
-          await handle.write(chunk);
-          written += chunk.byteLength;
-          unsynced += chunk.byteLength;
-          onBytes(chunk.byteLength);
-          if (unsynced >= SYNC_EVERY_BYTES) {
-            await handle.sync();
-            unsynced = 0;
-          }
+      for await (const chunk of response as AsyncIterable<Buffer>) {
+        clearTimeout(idle);
+        idle = setTimeout(() => controller.abort(new Error(`no byte for ${idleMs} ms`)), idleMs);
+        if (written + chunk.byteLength > file.bytes) {
+          // Cut at once: a hostile or broken registry must not fill the disk (endless data).
+          response.destroy();
+          throw new DeploymentRefusal(
+            'too-large',
+            `${file.path}: the registry sent more than the ${file.bytes} bytes declared`,
+          );
+        }
+        await handle.write(chunk);
+        written += chunk.byteLength;
+        unsynced += chunk.byteLength;
+        onBytes(chunk.byteLength);
+        if (unsynced >= SYNC_EVERY_BYTES) {
+          await handle.sync();
+          unsynced = 0;
         }
       }
       await handle.sync();
@@ -167,6 +169,16 @@ async function fetchOnce(
     clearTimeout(idle);
     signal.removeEventListener('abort', abort);
   }
+}
+
+/** One GET: resolves with the response once its headers arrived; `signal` aborts it (and its body). */
+function get(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const client = url.startsWith('https:') ? https : http;
+    const request = client.request(url, { headers, signal }, resolve);
+    request.on('error', reject);
+    request.end();
+  });
 }
 
 export interface DownloadProgress {
