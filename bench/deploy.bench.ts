@@ -6,7 +6,11 @@
 // switch starts only after the agent's start-up is over (its seq recovery settled: without a
 // collector it seals the records held meanwhile in one burst, a pause that is not the switch's).
 // (2) Download throughput from a local registry (HTTP on loopback, Basic auth, fsync every MiB),
-// for one 64 MiB file. BENCH_DEPLOY_RUNS (3) switch runs; BENCH_DEPLOY_DOWNLOAD=off skips (2).
+// for one 64 MiB file. BENCH_DEPLOY_RUNS (3) switch runs; BENCH_DEPLOY_DOWNLOAD=off skips (2);
+// `BENCH_DEPLOY_RUNS=1 BENCH_DEPLOY_DOWNLOAD=off` is the quick form (one switch, ~15 s).
+// Each switch runs on a new agent in this one process: the first is the process's first switch
+// (whatever Node.js or a library does once per process falls in it), printed apart from the later
+// ones, with the deployment phase its longest gap fell in.
 // Prints the load average at each run's start: the figures mean little without it.
 
 import { randomBytes } from 'node:crypto';
@@ -56,6 +60,8 @@ interface SwitchRun {
   /** Longest gap in the steady window (as long as the switch window, just before it). */
   steadyMaxGapMs: number;
   maxGapMs: number;
+  /** The deployment state the device was in when the longest gap began. */
+  maxGapPhase: string;
   steadyP99Us: number;
   switchP99Us: number;
   switchWindowMs: number;
@@ -134,6 +140,16 @@ async function switchRun(run: number): Promise<SwitchRun> {
     const before = first === undefined ? undefined : records[records.indexOf(first) - 1];
     return before === undefined ? list : [before, ...list];
   };
+  const gaps = withPrevious(during);
+  let longest = { ms: Number.NEGATIVE_INFINITY, fromUs: switchStartUs };
+  for (let i = 1; i < gaps.length; i++) {
+    const fromUs = gaps[i - 1]?.startUs ?? 0;
+    const ms = ((gaps[i]?.startUs ?? 0) - fromUs) / 1000;
+    if (ms > longest.ms) longest = { ms, fromUs };
+  }
+  const phases = control.messages
+    .filter((m) => m.device === device && m.atUs <= longest.fromUs)
+    .sort((a, b) => a.atUs - b.atUs);
   const seqs = records.map((r) => r.seq);
   const first = seqs[0] ?? 0;
   const last = seqs.at(-1) ?? 0;
@@ -141,7 +157,8 @@ async function switchRun(run: number): Promise<SwitchRun> {
     loadAverage,
     steadyIntervalMs: quantile(intervalsMs(steady), 0.5),
     steadyMaxGapMs: Math.max(...intervalsMs(withPrevious(steady))),
-    maxGapMs: Math.max(...intervalsMs(withPrevious(during))),
+    maxGapMs: longest.ms,
+    maxGapPhase: phases.at(-1)?.state ?? 'before the assignment',
     steadyP99Us: quantile(
       steady.map((r) => r.durationUs),
       0.99,
@@ -182,15 +199,22 @@ try {
   console.log(machineLine());
   const switches: SwitchRun[] = [];
   for (let run = 0; run < RUNS; run++) switches.push(await switchRun(run));
-  for (const s of switches) {
+  for (const [index, s] of switches.entries()) {
     console.log(
-      `switch at ${RATE_PER_S}/s (load average ${s.loadAverage.toFixed(1)}): window ${s.switchWindowMs.toFixed(0)} ms (assignment → committed, probation 1 s; measured to 0.5 s after), ` +
+      `switch ${index + 1}${index === 0 ? ' (first of the process)' : ''} at ${RATE_PER_S}/s (load average ${s.loadAverage.toFixed(1)}): window ${s.switchWindowMs.toFixed(0)} ms (assignment → committed, probation 1 s; measured to 0.5 s after), ` +
         `steady interval ${s.steadyIntervalMs.toFixed(1)} ms, longest gap steady ${s.steadyMaxGapMs.toFixed(1)} ms vs during switch ${s.maxGapMs.toFixed(1)} ms ` +
-        `(${(s.maxGapMs / s.steadyMaxGapMs).toFixed(2)}×), ` +
+        `(${(s.maxGapMs / s.steadyMaxGapMs).toFixed(2)}×, began in ${s.maxGapPhase}), ` +
         `p99 latency steady ${(s.steadyP99Us / 1000).toFixed(2)} ms vs during switch ${(s.switchP99Us / 1000).toFixed(2)} ms ` +
         `(${(s.switchP99Us / s.steadyP99Us).toFixed(2)}×), lost ${s.lost}, repeated ${s.repeated}`,
     );
   }
+  const [firstSwitch, ...later] = switches;
+  const gapRatio = (s: SwitchRun) => `${(s.maxGapMs / s.steadyMaxGapMs).toFixed(2)}×`;
+  if (firstSwitch !== undefined)
+    console.log(
+      `longest gap during a switch / steady: first switch of the process ${gapRatio(firstSwitch)}` +
+        (later.length === 0 ? '' : `, later switches ${later.map(gapRatio).join(', ')}`),
+    );
   const rates: number[] = [];
   for (let run = 0; run < (process.env.BENCH_DEPLOY_DOWNLOAD === 'off' ? 0 : RUNS); run++)
     rates.push(await throughputRun(run));
