@@ -21,6 +21,7 @@ import { AgentEffects, type EffectsConfig, tagsOf } from './effects.js';
 import type { JournalStore } from './journal.js';
 import { DeployLink } from './link.js';
 import { DeploymentMachine, type PhaseHook } from './machine.js';
+import { rehearseDeployment } from './rehearse.js';
 
 const log = logger('agent.deploy');
 
@@ -67,6 +68,8 @@ export class Deployer {
     private readonly journal: JournalStore,
     private readonly config: DeployerConfig,
   ) {
+    // Now, in the agent's start-up, not inside the first switch (rehearse.ts).
+    rehearseDeployment(config.fleet, config.device);
     this.machine = new DeploymentMachine({
       device: config.device,
       journal,
