@@ -3,10 +3,10 @@
 // only what was not yet written). Sizes are bounded before the transfer (Content-Length) and
 // during it (the transfer is cut as soon as more bytes arrive than declared): the endless-data
 // attack. Hashes are checked later, by the verifying state, over the files on disk.
-// It uses node:http(s), which the agent loads at start (agent/offload/client.ts), not fetch():
-// Node compiles fetch's undici bundle on the first call, 17–25 ms on the event loop here, and that
-// first call was a deployment's first download, so the first switch of a process paused serving
-// for two or three inference slots (bench:deploy; test/agent-deploy/download-loop.test.ts).
+// It uses node:http(s), loaded with this module at start, not fetch(): Node compiles fetch's
+// undici bundle at the first call, 17–25 ms on the event loop here, and that call was the first
+// deployment's first download, so the first switch of a process paused serving for two or three
+// inference slots (bench:deploy; test/agent-deploy/switch-modules.int.test.ts).
 
 import { mkdirSync, statSync, truncateSync } from 'node:fs';
 import { open } from 'node:fs/promises';
