@@ -12,21 +12,13 @@ import { join } from 'node:path';
 import { callApi } from '../cli/commands/rollout.js';
 import { writeKeys, writeSignedModel } from '../test/collector/deploy/support.js';
 import { startMosquitto } from '../test/support/mosquitto.js';
-import { freePort } from '../test/support/ports.js';
-import { runCli } from '../test/support/process.js';
+import { rolloutApi, rolloutCli, startRolloutCollector } from '../test/support/rollout.js';
 import { SimDeployAgent } from '../test/support/sim-deploy-agent.js';
 import { tempDir } from '../test/support/stack.js';
 import { machineLine } from './machine.js';
 
 const TOKEN = 'bench-rollout-token-0123456789';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function cli(args: string[], cwd: string): Promise<string> {
-  const run = runCli(args, { EDGEWATT_API_TOKEN: TOKEN }, cwd);
-  const { code } = await run.exited;
-  if (code !== 0) throw new Error(`edgewatt ${args.join(' ')}: ${run.stderr()}`);
-  return run.stdout();
-}
 
 async function main(): Promise<void> {
   console.log(
@@ -35,6 +27,7 @@ async function main(): Promise<void> {
       .join(' ')}`,
   );
   const dir = tempDir('edgewatt-bench-rollout-');
+  const cli = rolloutCli(TOKEN, dir.path);
   const mosquitto = await startMosquitto();
   const keys = writeKeys(dir.path, 'model');
   writeKeys(dir.path, 'deploy');
@@ -51,50 +44,33 @@ async function main(): Promise<void> {
     seed: 4,
     weightBytes: 64 * 2 ** 20,
   });
-  await cli(
-    ['registry', 'add', 'm-a', 'm-b', 'm-big', '--trusted-key', 'model.pub.pem', '--data-dir', 'data'],
-    dir.path,
-  );
+  await cli([
+    'registry',
+    'add',
+    'm-a',
+    'm-b',
+    'm-big',
+    '--trusted-key',
+    'model.pub.pem',
+    '--data-dir',
+    'data',
+  ]);
   const devices = Array.from({ length: 50 }, (_, i) => `d${String(i).padStart(2, '0')}`);
   writeFileSync(
     join(dir.path, 'devices.csv'),
     `fleet,device\n${[...devices, 'big'].map((d) => `lab,${d}`).join('\n')}\n`,
   );
-  await cli(['provision-device', '--csv', 'devices.csv', '--out', 'prov'], dir.path);
+  await cli(['provision-device', '--csv', 'devices.csv', '--out', 'prov']);
   const password = (d: string) =>
     JSON.parse(readFileSync(join(dir.path, 'prov', `lab.${d}.agent.json`), 'utf8')).agent.password as string;
-  const port = await freePort();
-  const api = `http://127.0.0.1:${port}`;
-  const collector = runCli(
-    [
-      'collector',
-      '--broker',
-      mosquitto.url,
-      '--store',
-      'sqlite:store.sqlite',
-      '--http',
-      `127.0.0.1:${port}`,
-      '--api-token',
-      TOKEN,
-      '--deployment-key',
-      'deploy.key.pem',
-      '--registry-passwd',
-      'prov/mosquitto.passwd',
-      '--data-dir',
-      'data',
-      '--stats-interval',
-      '0',
-    ],
-    {},
-    dir.path,
-  );
-  while (
-    !(await callApi({ api, apiToken: TOKEN }, 'GET', '/v1/rollouts').then(
-      () => true,
-      () => false,
-    ))
-  )
-    await sleep(200);
+  const { collector, api } = await startRolloutCollector({
+    cwd: dir.path,
+    broker: mosquitto.url,
+    token: TOKEN,
+    deploymentKey: 'deploy.key.pem',
+    registryPasswd: 'prov/mosquitto.passwd',
+  });
+  const { status } = rolloutApi(api, TOKEN);
   const deploymentKey = createPublicKey(createPrivateKey(readFileSync(join(dir.path, 'deploy.key.pem'))));
 
   for (const count of [3, 50]) {
@@ -124,16 +100,10 @@ async function main(): Promise<void> {
       probationS: 1,
       gate: { graceS: 1, minRecords: 20 },
     })) as { id: string };
-    let view = (await callApi({ api, apiToken: TOKEN }, 'GET', `/v1/rollouts/${started.id}`)) as {
-      state: string;
-      note: string;
-    };
+    let view = await status(started.id);
     while (view.state === 'running') {
       await sleep(50);
-      view = (await callApi({ api, apiToken: TOKEN }, 'GET', `/v1/rollouts/${started.id}`)) as {
-        state: string;
-        note: string;
-      };
+      view = await status(started.id);
     }
     const seconds = (performance.now() - t0) / 1000;
     console.log(

@@ -11,14 +11,19 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { callApi } from '../../cli/commands/rollout.js';
 import { loadRuntime } from '../../runtime/backend.js';
 import { makeKeys, writeModel } from '../agent-deploy/support.js';
 import { provision, provisionCollector } from '../security/provision-helper.js';
 import { startShippedMosquitto } from '../security/shipped-broker.js';
 import type { Mosquitto } from '../support/mosquitto.js';
-import { freePort } from '../support/ports.js';
 import { type Running, runCli } from '../support/process.js';
+import {
+  type RolloutView,
+  rolloutApi,
+  rolloutCli,
+  rolloutStartArgs,
+  startRolloutCollector,
+} from '../support/rollout.js';
 import { tempDir, waitFor } from '../support/stack.js';
 import { describeWith } from '../support/tools.js';
 
@@ -33,14 +38,6 @@ const RATE_PER_S = 50;
  * gate catches is shown on simulated boards with known truth (health-gate.test.ts).
  */
 const GATE_MARGIN = '50%';
-
-interface View {
-  id: string;
-  state: string;
-  note: string | null;
-  devices: { device: string; phase: string }[];
-  log: { line: string }[];
-}
 
 describeWith(
   ['mosquitto'],
@@ -57,29 +54,14 @@ describeWith(
     const passwords = new Map<string, string>();
     let models: { a: string; b: string; slow: string; aDir: string };
 
-    const cli = async (args: string[]) => {
-      const run = runCli(args, { EDGEWATT_API_TOKEN: TOKEN }, dir.path);
-      const { code } = await run.exited;
-      expect(code, `edgewatt ${args.join(' ')}: ${run.stderr()}`).toBe(0);
-      return run.stdout();
-    };
-    const status = (id: string) =>
-      callApi({ api, apiToken: TOKEN }, 'GET', `/v1/rollouts/${id}`) as Promise<View>;
-    const waitRollout = async (id: string, what: string, ok: (v: View) => boolean, timeoutMs = 30_000) => {
-      let view = await status(id);
-      const deadline = Date.now() + timeoutMs;
-      while (!ok(view)) {
-        if (Date.now() > deadline) {
-          const stderr = [...agents].map(([d, a]) => `${d}: ${a.stderr().slice(-1500)}`).join('\n');
-          throw new Error(
-            `timed out waiting for ${what}: ${JSON.stringify(view.devices)}\n${view.log.map((l) => l.line).join('\n')}\n${stderr}`,
-          );
-        }
-        await new Promise((r) => setTimeout(r, 200));
-        view = await status(id);
-      }
-      return view;
-    };
+    const cli = rolloutCli(TOKEN, dir.path);
+    const rollouts = () =>
+      rolloutApi(api, TOKEN, () =>
+        [...agents].map(([d, a]) => `${d}: ${a.stderr().slice(-1500)}`).join('\n'),
+      );
+    const status = (id: string) => rollouts().status(id);
+    const waitRollout = (id: string, what: string, ok: (v: RolloutView) => boolean) =>
+      rollouts().waitRollout(id, what, ok);
     const store = () => new Database(join(dir.path, 'store.sqlite'), { readonly: true });
     /** Stored records of `device` by model id. */
     const storedByModel = (device: string): Record<string, number> => {
@@ -201,45 +183,21 @@ describeWith(
       }
       mosquitto = await startShippedMosquitto(passwd, acl);
 
-      const port = await freePort();
-      api = `http://127.0.0.1:${port}`;
-      collector = runCli(
-        [
-          'collector',
-          '--config',
-          join(prov, 'c1.collector.json'),
-          '--broker',
-          mosquitto.url,
-          '--store',
-          'sqlite:store.sqlite',
-          '--http',
-          `127.0.0.1:${port}`,
-          '--api-token',
-          TOKEN,
-          '--deployment-key',
-          'deployment.key.pem',
-          '--registry-passwd',
-          passwd,
-          '--data-dir',
-          'data',
-          '--stats-interval',
-          '0',
-        ],
-        { EDGEWATT_LOG_LEVEL: 'info' },
-        dir.path,
-      );
+      ({ collector, api } = await startRolloutCollector({
+        cwd: dir.path,
+        broker: mosquitto.url,
+        token: TOKEN,
+        deploymentKey: 'deployment.key.pem',
+        registryPasswd: passwd,
+        args: ['--config', join(prov, 'c1.collector.json')],
+        env: { EDGEWATT_LOG_LEVEL: 'info' },
+      }));
       // Agents started before it subscribed would wait 5 s for its answer to their birth (cmd/seq).
       await waitFor(
         'the collector to subscribe',
         () => `${collector?.stdout()}${collector?.stderr()}`.includes('collector subscribed'),
         30_000,
       );
-      const apiUp = () =>
-        callApi({ api, apiToken: TOKEN }, 'GET', '/v1/rollouts').then(
-          () => true,
-          () => false,
-        );
-      for (let i = 0; i < 100 && !(await apiUp()); i++) await new Promise((r) => setTimeout(r, 200));
       for (const device of DEVICES) startAgent(device);
     }, 60_000);
 
@@ -263,30 +221,16 @@ describeWith(
       );
       await stopAgent('pi-3');
       const started = JSON.parse(
-        await cli([
-          'rollout',
-          'start',
-          '--api',
-          api,
-          '--model',
-          models.b,
-          '--devices',
-          'lab/*',
-          '--canary',
-          '1',
-          '--probation',
-          '2s',
-          '--in-progress-timeout',
-          '60s',
-          '--gate-grace',
-          '1s',
-          '--gate-pre-window',
-          '60s',
-          '--gate-margin',
-          GATE_MARGIN,
-          '--json',
-        ]),
-      ) as View;
+        await cli(
+          rolloutStartArgs({
+            api,
+            model: models.b,
+            inProgressTimeout: '60s',
+            gatePreWindow: '60s',
+            gateMargin: GATE_MARGIN,
+          }),
+        ),
+      ) as RolloutView;
       // The second group is under way: pi-2 takes the model, pi-3 (stopped) cannot.
       await waitRollout(started.id, 'pi-2 to commit', (v) =>
         ['committed', 'succeeded'].includes(v.devices[1]?.phase ?? ''),
@@ -307,30 +251,16 @@ describeWith(
       // B's pre-rollout period on the canary.
       await waitFor('records of B on pi-1', () => (storedByModel('pi-1')[models.b] ?? 0) >= 60, 15_000);
       const started = JSON.parse(
-        await cli([
-          'rollout',
-          'start',
-          '--api',
-          api,
-          '--model',
-          models.slow,
-          '--devices',
-          'lab/*',
-          '--canary',
-          '1',
-          '--probation',
-          '2s',
-          '--in-progress-timeout',
-          '30s',
-          '--gate-grace',
-          '1s',
-          '--gate-pre-window',
-          '30s',
-          '--gate-margin',
-          GATE_MARGIN,
-          '--json',
-        ]),
-      ) as View;
+        await cli(
+          rolloutStartArgs({
+            api,
+            model: models.slow,
+            inProgressTimeout: '30s',
+            gatePreWindow: '30s',
+            gateMargin: GATE_MARGIN,
+          }),
+        ),
+      ) as RolloutView;
       const view = await waitRollout(
         started.id,
         'the canary to be reverted',

@@ -10,25 +10,22 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { callApi } from '../../cli/commands/rollout.js';
 import { writeKeys, writeSignedModel } from '../collector/deploy/support.js';
 import { type Mosquitto, startMosquitto } from '../support/mosquitto.js';
-import { freePort } from '../support/ports.js';
-import { type Running, runCli } from '../support/process.js';
+import type { Running } from '../support/process.js';
+import {
+  type RolloutView,
+  rolloutApi,
+  rolloutCli,
+  rolloutStartArgs,
+  startRolloutCollector,
+} from '../support/rollout.js';
 import { publicKeyOf, SimDeployAgent } from '../support/sim-deploy-agent.js';
 import { tempDir, waitFor } from '../support/stack.js';
 import { describeWith } from '../support/tools.js';
 
 const TOKEN = 'rollout-e2e-token-0123456789';
 const DEVICES = ['pi-1', 'pi-2', 'pi-3'];
-
-interface View {
-  id: string;
-  state: string;
-  note: string | null;
-  devices: { device: string; phase: string }[];
-  log: { line: string }[];
-}
 
 describeWith(['mosquitto'], 'rollouts with simulated devices, real Mosquitto and collector', () => {
   const dir = tempDir('edgewatt-rollout-e2e-');
@@ -41,27 +38,9 @@ describeWith(['mosquitto'], 'rollouts with simulated devices, real Mosquitto and
   let models: { a: string; b: string; slow: string };
   const deployKey = () => createPrivateKey(readFileSync(join(dir.path, 'deploy.key.pem')));
 
-  const cli = async (args: string[]) => {
-    const run = runCli(args, { EDGEWATT_API_TOKEN: TOKEN }, dir.path);
-    const { code } = await run.exited;
-    expect(code, `edgewatt ${args.join(' ')}: ${run.stderr()}`).toBe(0);
-    return run.stdout();
-  };
-  const status = (id: string) =>
-    callApi({ api, apiToken: TOKEN }, 'GET', `/v1/rollouts/${id}`) as Promise<View>;
-  const waitRollout = async (id: string, what: string, ok: (v: View) => boolean) => {
-    let view = await status(id);
-    const deadline = Date.now() + 30_000;
-    while (!ok(view)) {
-      if (Date.now() > deadline)
-        throw new Error(
-          `timed out waiting for ${what}: ${JSON.stringify(view.devices)} ${view.log.map((l) => l.line).join('\n')}`,
-        );
-      await new Promise((r) => setTimeout(r, 200));
-      view = await status(id);
-    }
-    return view;
-  };
+  const cli = rolloutCli(TOKEN, dir.path);
+  const waitRollout = (id: string, what: string, ok: (v: RolloutView) => boolean) =>
+    rolloutApi(api, TOKEN).waitRollout(id, what, ok);
   const startAgent = async (device: string, modelId: string) => {
     const before = agents.get(device);
     const agent = new SimDeployAgent({
@@ -120,41 +99,13 @@ describeWith(['mosquitto'], 'rollouts with simulated devices, real Mosquitto and
       const agentFile = join(dir.path, 'prov', `lab.${device}.agent.json`);
       passwords.set(device, JSON.parse(readFileSync(agentFile, 'utf8')).agent.password);
     }
-    const port = await freePort();
-    api = `http://127.0.0.1:${port}`;
-    collector = runCli(
-      [
-        'collector',
-        '--broker',
-        mosquitto.url,
-        '--store',
-        'sqlite:store.sqlite',
-        '--http',
-        `127.0.0.1:${port}`,
-        '--api-token',
-        TOKEN,
-        '--deployment-key',
-        'deploy.key.pem',
-        '--registry-passwd',
-        'prov/mosquitto.passwd',
-        '--data-dir',
-        'data',
-        '--stats-interval',
-        '0',
-      ],
-      {},
-      dir.path,
-    );
-    for (let i = 0; i < 100; i++) {
-      if (
-        await callApi({ api, apiToken: TOKEN }, 'GET', '/v1/rollouts').then(
-          () => true,
-          () => false,
-        )
-      )
-        break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    ({ collector, api } = await startRolloutCollector({
+      cwd: dir.path,
+      broker: mosquitto.url,
+      token: TOKEN,
+      deploymentKey: 'deploy.key.pem',
+      registryPasswd: 'prov/mosquitto.passwd',
+    }));
     for (const device of DEVICES) await startAgent(device, models.a);
   }, 60_000);
 
@@ -170,28 +121,8 @@ describeWith(['mosquitto'], 'rollouts with simulated devices, real Mosquitto and
     await new Promise((r) => setTimeout(r, 2500)); // a pre-rollout period of ~250 records per board
     await agents.get('pi-3')?.stop();
     const started = JSON.parse(
-      await cli([
-        'rollout',
-        'start',
-        '--api',
-        api,
-        '--model',
-        models.b,
-        '--devices',
-        'lab/*',
-        '--canary',
-        '1',
-        '--probation',
-        '2s',
-        '--in-progress-timeout',
-        '4s',
-        '--gate-grace',
-        '1s',
-        '--gate-pre-window',
-        '60s',
-        '--json',
-      ]),
-    ) as View;
+      await cli(rolloutStartArgs({ api, model: models.b, inProgressTimeout: '4s', gatePreWindow: '60s' })),
+    ) as RolloutView;
     const view = await waitRollout(started.id, 'the rollout to finish', (v) => v.state === 'finished');
     expect(view.devices.map((d) => d.phase)).toEqual(['succeeded', 'succeeded', 'timed-out']);
     expect(view.note).toBe('1 device(s) did not commit: lab/pi-3 timed-out');
@@ -218,28 +149,10 @@ describeWith(['mosquitto'], 'rollouts with simulated devices, real Mosquitto and
   it('a canary whose energy regresses is rolled back to its previous model automatically', async () => {
     await new Promise((r) => setTimeout(r, 1500));
     const started = JSON.parse(
-      await cli([
-        'rollout',
-        'start',
-        '--api',
-        api,
-        '--model',
-        models.slow,
-        '--devices',
-        'lab/*',
-        '--canary',
-        '1',
-        '--probation',
-        '2s',
-        '--in-progress-timeout',
-        '10s',
-        '--gate-grace',
-        '1s',
-        '--gate-pre-window',
-        '20s',
-        '--json',
-      ]),
-    ) as View;
+      await cli(
+        rolloutStartArgs({ api, model: models.slow, inProgressTimeout: '10s', gatePreWindow: '20s' }),
+      ),
+    ) as RolloutView;
     const view = await waitRollout(
       started.id,
       'the canary to be reverted',
