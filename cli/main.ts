@@ -23,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   profile: async () => (await import('./commands/profile.js')).profileCommand(),
   registry: async () => (await import('./commands/registry.js')).registryCommand(),
   rollout: async () => (await import('./commands/rollout.js')).rolloutCommand(),
+  placement: async () => (await import('./commands/placement.js')).placementCommand(),
   'provision-device': async () => (await import('./commands/provision-device.js')).provisionDeviceCommand(),
   'provision-collector': async () =>
     (await import('./commands/provision-collector.js')).provisionCollectorCommand(),

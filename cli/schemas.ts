@@ -17,6 +17,7 @@ import { collectorHttpFields } from './schemas/compare.js';
 import { collectorRolloutFields } from './schemas/deploy.js';
 import { int, num, oneOf, option, text } from './schemas/fields.js';
 import { ingestFields } from './schemas/ingest.js';
+import { collectorPlacementFields } from './schemas/placement.js';
 
 export const id = z.string().superRefine((value, ctx) => {
   const problem = idProblem(value);
@@ -125,6 +126,7 @@ export const collectorSchema = z.object({
   ...ingestFields,
   ...collectorHttpFields,
   ...collectorRolloutFields,
+  ...collectorPlacementFields,
 });
 
 export const demoSchema = z.object({

@@ -7,8 +7,8 @@ import { Collector } from '../../collector/collector.js';
 import { type Deployment, openDeployment } from '../../collector/deploy/index.js';
 import { collectorBoards } from '../../collector/experiments/collector-boards.js';
 import { startExperimentDriver } from '../../collector/experiments/index.js';
-import { RetainedPlacements } from '../../collector/experiments/placement.js';
 import { liveAnalyses } from '../../collector/experiments/report/live.js';
+import { openPlacement } from '../../collector/placement/index.js';
 import { capability, createStore, optionalCapability } from '../../collector/store/index.js';
 import { gatherFleetView } from '../../collector/web/fleet-view.js';
 import { logger } from '../../common/logger.js';
@@ -33,7 +33,19 @@ export function collectorCommand(): Command {
       if ((config.httpCert === undefined) !== (config.httpKey === undefined))
         throw new ConfigError('--http-cert and --http-key go together: give both to serve HTTPS, or neither');
       let apiUrl: string | undefined;
-      const placements = new RetainedPlacements();
+      // The one writer of every device's retained cmd/placement (operator and experiments), and
+      // the auto basis from the store (collector/placement/).
+      const reader = optionalCapability(store, 'readRecords');
+      let experiments: ReturnType<typeof startExperimentDriver> | undefined;
+      const placement = openPlacement({
+        dataDir: config.dataDir,
+        publish: (topic, payload, options) => collector.publish(topic, payload, options),
+        reader,
+        offload: optionalCapability(store, 'readOffload'),
+        scenarioPath: config.placementScenario,
+        basisEveryS: config.placementBasisEvery,
+        experimentState: (id) => experiments?.db.get(id)?.state ?? null,
+      });
       const deployment: Deployment = openDeployment(
         {
           dataDir: config.dataDir,
@@ -50,31 +62,22 @@ export function collectorCommand(): Command {
         ...config,
         ...brokerOptions(config),
         onDeployment: (fleet, message) => deployment.handle(fleet, message),
-        // What each device's cmd/placement holds: experiments put it back when they end.
-        onPlacementCommand:
-          deployment.service === undefined
-            ? undefined
-            : (topic, payload) => placements.observe(topic, payload),
+        // What each device's cmd/placement holds: status shows it, experiments put it back when they end.
+        onPlacementCommand: (topic, payload) => placement.owner.observe(topic, payload),
       });
       configureIngest(collector.ingest, config);
       // Points a buffering store's server refuses after the ack (InfluxDB 400) are dead-lettered whole.
       optionalCapability(store, 'drain')?.onRefused((refused) => collector.ingest.deadLetterRefused(refused));
       await collector.start();
       const metrics = collectorMetricsSource(collector.ingest, optionalCapability(store, 'drain'));
-      const reader = optionalCapability(store, 'readRecords');
       // Experiments (issue 17) switch models through the same signed assignments as rollouts.
-      const experiments =
+      experiments =
         deployment.service === undefined
           ? undefined
           : startExperimentDriver({
               dataDir: config.dataDir,
               port: deployment.service,
-              boards: collectorBoards({
-                service: deployment.service,
-                reader,
-                placements,
-                publish: (topic, payload, options) => collector.publish(topic, payload, options),
-              }),
+              boards: collectorBoards({ service: deployment.service, reader, owner: placement.owner }),
               reader,
             });
       // The live experiment page analyses on a worker thread with its own read-only store.
@@ -89,6 +92,7 @@ export function collectorCommand(): Command {
         registry: deployment.registry,
         registryAuth: deployment.auth,
         rollouts: deployment.rollouts,
+        placement: placement.owner,
         tls:
           config.httpCert === undefined || config.httpKey === undefined
             ? undefined
@@ -96,6 +100,7 @@ export function collectorCommand(): Command {
       }).catch(async (error: unknown) => {
         // The API could not start (address taken...): leave the broker cleanly, then report it.
         await experiments?.close();
+        await placement.close();
         await live?.close();
         await collector.stop();
         collector.ingest.deadLetter.close();
@@ -110,6 +115,7 @@ export function collectorCommand(): Command {
       await untilSignal();
       clearInterval(timer);
       await experiments?.close();
+      await placement.close();
       await collector.stop();
       collector.ingest.deadLetter.close();
       await api?.close();

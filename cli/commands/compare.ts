@@ -86,7 +86,14 @@ export async function startHttpApi(
   storeUrl: string,
   extra: Pick<
     ApiContext,
-    'metrics' | 'recordComparison' | 'fleet' | 'experimentAnalysis' | 'registry' | 'registryAuth' | 'rollouts'
+    | 'metrics'
+    | 'recordComparison'
+    | 'fleet'
+    | 'experimentAnalysis'
+    | 'registry'
+    | 'registryAuth'
+    | 'rollouts'
+    | 'placement'
   > & {
     tls?: { cert: Buffer; key: Buffer } | undefined;
   } = {},

@@ -20,7 +20,7 @@ export function parseDurationS(text: string): number | null {
   return Number(match[1]) * scale;
 }
 
-const duration = (limits: { min: number; max: number }) =>
+export const duration = (limits: { min: number; max: number }) =>
   z.preprocess(
     (value) => (typeof value === 'string' ? (parseDurationS(value) ?? value) : value),
     z
@@ -76,7 +76,7 @@ export const registryListSchema = z.object({
   json: onOff('print JSON'),
 });
 
-const api = {
+export const api = {
   api: option(z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8787'), {
     arg: 'url',
     help: "the collector's HTTP API (its --http)",

@@ -21,6 +21,7 @@ export const SECTIONS: Record<string, () => Promise<readonly z.ZodObject[]>> = {
     return [schemas.registryAddSchema, schemas.registryListSchema];
   },
   rollout: async () => Object.values((await import('./deploy.js')).ROLLOUT_SCHEMAS),
+  placement: async () => Object.values((await import('./placement.js')).PLACEMENT_SCHEMAS),
   experiment: async () => [
     ...Object.values((await import('./experiment.js')).EXPERIMENT_SCHEMAS),
     (await import('./experiment-report.js')).experimentReportSchema,

@@ -8,6 +8,7 @@ import type { ModelRegistry } from '../deploy/registry.js';
 import type { RolloutController } from '../deploy/rollout-controller.js';
 import type { AnalysisResult } from '../experiments/analysis-result.js';
 import type { ComparisonResult } from '../lifecycle/comparison-result.js';
+import type { PlacementOwner } from '../placement/owner.js';
 import type { FleetView } from '../web/fleet-view.js';
 import type { MetricsSnapshot } from './metrics.js';
 
@@ -35,6 +36,8 @@ export interface ApiContext {
   registryAuth?: DeviceAuth | undefined;
   /** Rollouts, for /v1/rollouts (token only); none = no rollout routes. */
   rollouts?: RolloutController | undefined;
+  /** The owner of every device's cmd/placement, for /v1/placement (token only); none = no placement routes. */
+  placement?: PlacementOwner | undefined;
 }
 
 export type RouteGroup = (app: FastifyInstance, context: ApiContext) => void | Promise<void>;

@@ -7,6 +7,7 @@ import { logger } from '../../common/logger.js';
 import { compareRoutes } from './compare.js';
 import type { ApiContext, RouteGroup } from './context.js';
 import { metricsRoutes } from './metrics.js';
+import { placementRoutes } from './placement.js';
 import { registryRoutes } from './registry.js';
 import { rolloutRoutes } from './rollouts.js';
 import { webRoutes } from './web.js';
@@ -21,6 +22,7 @@ export const ROUTE_GROUPS: readonly RouteGroup[] = [
   webRoutes,
   registryRoutes,
   rolloutRoutes,
+  placementRoutes,
 ];
 
 export interface ApiOptions extends ApiContext {

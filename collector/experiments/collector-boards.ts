@@ -1,12 +1,13 @@
 // The collector's BoardPort for the experiment driver: a board's current model from its retained
 // assignment (deploy.sqlite, with that assignment's tags) or else from its last status in the store,
 // its retained placement command as the collector's subscription saw it, and placement commands
-// published retained through the collector's MQTT connection.
+// published through the collector's one writer of that retained topic (collector/placement/owner.ts),
+// which gives the experiment the device and an auto arm its basis.
 
 import { assignmentSchema } from '../../protocol/deploy/index.js';
-import type { DeploymentService, Publish } from '../deploy/assign.js';
+import type { DeploymentService } from '../deploy/assign.js';
+import type { PlacementOwner } from '../placement/owner.js';
 import type { RecordReader } from '../store/index.js';
-import { placementTopic, type RetainedPlacements } from './placement.js';
 import type { AssignmentTags, BoardPort } from './ports.js';
 
 /** The tags inside a stored signed assignment payload; undefined when it has none or cannot be read. */
@@ -24,10 +25,9 @@ export function tagsOfPayload(payload: Uint8Array): AssignmentTags | undefined {
 export function collectorBoards(options: {
   service: DeploymentService;
   reader?: RecordReader | undefined;
-  placements: RetainedPlacements;
-  publish: Publish;
+  owner: PlacementOwner;
 }): BoardPort {
-  const { service, reader, placements, publish } = options;
+  const { service, reader, owner } = options;
   return {
     async currentModel(fleet, device) {
       const assigned = service.db.assignment(fleet, device);
@@ -41,11 +41,12 @@ export function collectorBoards(options: {
       );
       return status?.modelId == null ? null : { modelId: status.modelId };
     },
-    retainedPlacement: (fleet, device) => placements.get(fleet, device),
-    async publishPlacement(fleet, device, payload) {
-      await publish(placementTopic(fleet, device), payload ?? new Uint8Array(0), { retain: true });
-      // The subscription will say so too; recording it now keeps the view right if it is slow.
-      placements.observe(placementTopic(fleet, device), payload ?? new Uint8Array(0));
+    retainedPlacement: (fleet, device) => owner.retained.get(fleet, device),
+    async publishPlacement(fleet, device, payload, by) {
+      if (by.restore === true) return owner.experimentRestore(fleet, device, by.experiment, payload);
+      if (payload === null) return owner.experimentRestore(fleet, device, by.experiment, null);
+      await owner.experimentSet(fleet, device, by.experiment, payload, by.modelId ?? null);
+      return true;
     },
     registryHas: (modelId) => service.registryHas(modelId),
   };

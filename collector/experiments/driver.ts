@@ -126,6 +126,8 @@ export class ExperimentDriver {
           arm: arm.id,
           reason: `experiment ${experiment.id} period ${period.period + 1}`,
         }),
+        // An auto arm's command goes out with a basis for the arm's model (collector/placement/).
+        { experiment: experiment.id, modelId: arm.model },
       );
       this.options.db.recordAssignment({
         experiment: experiment.id,

@@ -37,15 +37,10 @@ export const armSchema = z.strictObject({
   /** The model in the collector's registry (its release and size come from there). */
   model: sha256,
   variant: z.string().min(1).optional(),
-  // `auto` offloads only on a comparison `basis` in the placement command, and the driver has none
-  // to send: the agent would run every input of an auto arm on the edge under the label `auto`.
-  placement: z
-    .enum(['edge', 'offload', 'auto'])
-    .default('edge')
-    .refine((placement) => placement !== 'auto', {
-      message:
-        'placement auto is not available in experiments yet: the driver sends no comparison basis, so the agent would run every input on the edge; use edge or offload arms',
-    }),
+  // `auto` offloads on the comparison `basis` in the placement command: the collector's placement
+  // owner computes it for the arm's model (its --placement-scenario, the store's records) and
+  // refreshes it; without a scenario the arm runs on the edge and `placement status` says why.
+  placement: z.enum(['edge', 'offload', 'auto']).default('edge'),
   /** The inference server for offload/auto (the placement command's `server`); absent: the agent's --offload-server. */
   server: placementCommandSchema.shape.server,
 });

@@ -36,4 +36,12 @@ export class RetainedPlacements {
   get(fleet: string, device: string): Uint8Array | null {
     return this.byDevice.get(`${fleet}/${device}`) ?? null;
   }
+
+  /** Every device whose topic holds a command now. */
+  entries(): { fleet: string; device: string; payload: Uint8Array }[] {
+    return [...this.byDevice].map(([key, payload]) => {
+      const slash = key.indexOf('/');
+      return { fleet: key.slice(0, slash), device: key.slice(slash + 1), payload };
+    });
+  }
 }

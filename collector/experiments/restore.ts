@@ -79,9 +79,16 @@ export async function restoreBoards(
         );
       }
       const placement = before.placement === null ? null : new TextEncoder().encode(before.placement);
-      await boards.publishPlacement(experiment.fleet, before.device, placement);
+      const published = await boards.publishPlacement(experiment.fleet, before.device, placement, {
+        experiment: experiment.id,
+        restore: true,
+      });
       notes.push(
-        placement === null ? 'placement command cleared (none before)' : 'placement command put back',
+        !published
+          ? 'placement command left as the operator forced it during the experiment'
+          : placement === null
+            ? 'placement command cleared (none before)'
+            : 'placement command put back',
       );
       const note = notes.join('; ');
       db.markRestored(experiment.id, before.device, nowMs, note);

@@ -205,6 +205,7 @@ class FakeBoards implements BoardPort {
     }
     this.placements.set(device, payload);
     this.published.push({ device, payload: payload === null ? null : new TextDecoder().decode(payload) });
+    return true;
   }
   async registryHas(modelId: string) {
     return this.registry.has(modelId);

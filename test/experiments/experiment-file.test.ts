@@ -64,9 +64,11 @@ describe('experiment file', () => {
     expect(bad.find((p) => p.startsWith('arms.1.server:'))).toBeDefined();
   });
 
-  it('refuses an auto arm: without a comparison basis in its command the agent would run it all on the edge', () => {
-    const found = problems(good.replace('placement: edge', 'placement: auto'));
-    expect(found.find((p) => p.startsWith('arms.1.placement:'))).toMatch(/auto .* on the edge/);
+  it('takes an auto arm (the collector sends its command with a comparison basis)', () => {
+    const auto = parseExperiment(good.replace('placement: edge', 'placement: auto'));
+    expect(auto.arms[1]?.placement).toBe('auto');
+    const bad = problems(good.replace('placement: edge', 'placement: sometimes'));
+    expect(bad.find((p) => p.startsWith('arms.1.placement:'))).toBeDefined();
   });
 
   it('says where YAML is broken', () => {

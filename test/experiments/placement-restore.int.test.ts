@@ -14,7 +14,8 @@ import { ModelRegistry } from '../../collector/deploy/registry.js';
 import { collectorBoards } from '../../collector/experiments/collector-boards.js';
 import { ExperimentDriver, scheduleOfStored } from '../../collector/experiments/driver.js';
 import { ExperimentDb, experimentStatus, parseExperiment } from '../../collector/experiments/index.js';
-import { RetainedPlacements } from '../../collector/experiments/placement.js';
+import { PlacementOwner } from '../../collector/placement/owner.js';
+import { PlacementDb } from '../../collector/placement/owner-db.js';
 import { SqliteStore } from '../../collector/store/sqlite.js';
 import { verifyAssignment } from '../../protocol/deploy/index.js';
 import { encodeMessage } from '../../protocol/index.js';
@@ -30,7 +31,15 @@ describeWith(['mosquitto'], 'experiment placement commands and stop, through Mos
   let mosquitto: Mosquitto;
   let collector: Collector;
   let store: SqliteStore;
-  const placements = new RetainedPlacements();
+  // The collector's one writer of cmd/placement (collector/placement/owner.ts), as `edgewatt collector` wires it.
+  const owner = new PlacementOwner({
+    db: new PlacementDb(':memory:'),
+    publish: (topic, payload, options) => collector.publish(topic, payload, options),
+    currentModel: async () => null,
+    experimentState: () => 'running',
+    knownDevices: async () => [],
+  });
+  const placements = owner.retained;
 
   beforeAll(async () => {
     mosquitto = await startMosquitto();
@@ -38,7 +47,7 @@ describeWith(['mosquitto'], 'experiment placement commands and stop, through Mos
     collector = new Collector(store, {
       broker: mosquitto.url,
       clientId: 'collector-exp',
-      onPlacementCommand: (topic, payload) => placements.observe(topic, payload),
+      onPlacementCommand: (topic, payload) => owner.observe(topic, payload),
     });
     await collector.start();
   }, 30_000);
@@ -150,12 +159,7 @@ seed: 4
     const driver = new ExperimentDriver({
       db,
       port: service,
-      boards: collectorBoards({
-        service,
-        reader: store,
-        placements,
-        publish: (topic, payload, options) => collector.publish(topic, payload, options),
-      }),
+      boards: collectorBoards({ service, reader: store, owner }),
     });
     await driver.tick();
 
