@@ -98,15 +98,8 @@ export function storeBasisSource(options: StoreBasisOptions): BasisSource {
     } else if (options.offload !== undefined) {
       notes.push('offload: the engine takes offload records only with measured edge records');
     }
-    const { measured: _, ...device } = options.scenario.device;
-    const scenario: Scenario = {
-      ...options.scenario,
-      samples: Math.min(options.scenario.samples, options.maxSamples ?? DEFAULT_BASIS_SAMPLES),
-      device:
-        measurement === null
-          ? device
-          : { ...device, measured: { device: target.device, model: filter.model, fleet: target.fleet } },
-    };
+    const scenario = scenarioFor(options.scenario, measurement, target.device, filter.model, target.fleet);
+    scenario.samples = Math.min(scenario.samples, options.maxSamples ?? DEFAULT_BASIS_SAMPLES);
     let comparison: ReturnType<typeof compare>;
     try {
       comparison = compare(scenario, measurement === null ? undefined : () => measurement);
@@ -139,10 +132,40 @@ export function storeBasisSource(options: StoreBasisOptions): BasisSource {
   };
 }
 
+/**
+ * The template with each measured side's own values taken out: in a scenario, a value given wins
+ * over the store (compare warns), but here the template's values are only the fallback for a side
+ * without records.
+ */
+function scenarioFor(
+  template: Scenario,
+  measurement: Measurement | null,
+  device: string,
+  model: string,
+  fleet: string,
+): Scenario {
+  const { measured: _, ...deviceValues } = template.device;
+  if (measurement === null) return { ...template, device: deviceValues };
+  const { energyJ: _e, latencyS: _l, accuracy: _a, ...edgeRest } = deviceValues;
+  const scenario: Scenario = { ...template, device: { ...edgeRest, measured: { device, model, fleet } } };
+  if (measurement.offload == null) return scenario;
+  const { inputBytes: _i, outputBytes: _o, ...workload } = template.workload;
+  const {
+    rttS: _r,
+    requestOverheadJ: _q,
+    uplinkUJPerBit: _u,
+    downlinkUJPerBit: _d,
+    tailW: _t,
+    ...network
+  } = template.network;
+  const { energyJ: _s, ...datacenter } = template.datacenter;
+  return { ...scenario, workload, network, datacenter };
+}
+
 /** One line for the command's `reason` (≤ 500 characters): what an operator reading the topic sees. */
 export function basisReason(value: ComputedBasis, prefix: string): string {
   const { basis, provenance: p } = value;
-  const g = (x: number) => x.toPrecision(3);
+  const g = (x: number) => (x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(2) : x.toPrecision(3));
   const side = (source: string, n: number) => (source === 'measured' ? `measured, ${n} records` : 'profile');
   const line = `${prefix}; auto basis (${p.scenario}): edge ${g(basis.edgeG)} g (${side(p.edgeSource, p.edgeRecords)}) vs offload ${g(basis.offloadG)} g (${side(p.offloadSource, p.offloadRecords)}), p(edge lower) ${p.probabilityEdgeLower.toFixed(2)}`;
   return line.length <= 500 ? line : `${line.slice(0, 499)}…`;
