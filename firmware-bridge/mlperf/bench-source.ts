@@ -3,10 +3,13 @@
 // each as a results folder in the published layout, and hands every window without lost samples
 // to the bridge as one measured window of N inferences. A window with lost samples is discarded
 // and counted; a DUT or monitor that stops answering ends the run with the reason, and the next
-// run starts after a pause (the ports reopen by themselves when re-plugged).
+// run starts after a pause (the ports reopen by themselves when re-plugged). With a number of runs
+// asked for, a run that wrote no results folder makes the job fail, naming the runs and why: a
+// bounded job never ends cleanly without its results.
 
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { EdgewattError } from '../../common/errors.js';
 import { logger } from '../../common/logger.js';
 import { Lpm01aDriver } from '../devices/lpm01a/driver.js';
 import { DutDriver } from '../devices/mlperf-dut/driver.js';
@@ -24,6 +27,11 @@ export const MLPERF_INPUT_BYTES: Record<string, number> = {
   ic01: 3_072,
   ad01: 2_560,
 };
+
+/** `runs` energy runs were asked for, and some of them wrote no results folder. */
+export class MlperfResultsMissingError extends EdgewattError {
+  override readonly name = 'MlperfResultsMissingError';
+}
 
 export interface BenchSourceOptions {
   monitorPath: string;
@@ -47,6 +55,8 @@ export class BenchSource {
   private stopped = false;
   private loop: Promise<void> = Promise.resolve();
   readonly counters = { runs: 0, validRuns: 0, failedRuns: 0, discardedWindows: 0 };
+  /** Runs that wrote no results folder, with the reason. */
+  private readonly failures: { run: number; reason: string }[] = [];
 
   constructor(private readonly options: BenchSourceOptions) {
     let lpm: Lpm01aDriver | undefined;
@@ -71,9 +81,14 @@ export class BenchSource {
     this.monitorPort.start();
     this.dutPort.start();
     this.loop = this.run();
+    // Handled here so a job nobody awaits cannot crash the process; `finished` still rejects.
+    this.loop.catch(() => undefined);
   }
 
-  /** Resolves when the requested runs are done (never with runs = 0 until stopped). */
+  /**
+   * Resolves when the requested runs are done (never with runs = 0 until stopped); rejects with
+   * MlperfResultsMissingError when one of them wrote no results folder.
+   */
   get finished(): Promise<void> {
     return this.loop;
   }
@@ -89,10 +104,23 @@ export class BenchSource {
         await this.oneRun();
       } catch (error) {
         this.counters.failedRuns++;
+        this.failures.push({
+          run: this.counters.runs,
+          reason: error instanceof Error ? error.message : String(error),
+        });
         log.error({ err: error, run: this.counters.runs }, 'energy run failed; the next one starts in 2 s');
         await this.lpm.command('pwr off').catch(() => undefined);
         await sleep(2_000);
       }
+    }
+    if (!this.stopped && this.options.runs > 0 && this.failures.length > 0) {
+      const runs = this.failures.map((f) => `run ${f.run}: ${f.reason}`).join('; ');
+      throw new MlperfResultsMissingError(
+        `--runs ${this.options.runs}: ${this.failures.length} energy run(s) wrote no results folder in ${this.options.resultsDir} (${runs})`,
+        {
+          hint: "check the DUT and monitor ports (--dut, --monitor) and that --results-dir is writable; the log has each run's error",
+        },
+      );
     }
   }
 
@@ -136,7 +164,7 @@ export class BenchSource {
     // A run in progress is abandoned: its unfinished window is never published.
     this.dut.cancel('the bridge is stopping');
     this.lpm.cancel('the bridge is stopping');
-    await Promise.race([this.loop, sleep(5_000)]);
+    await Promise.race([this.loop.catch(() => undefined), sleep(5_000)]);
     await this.monitorPort.stop();
     await this.dutPort.stop();
   }

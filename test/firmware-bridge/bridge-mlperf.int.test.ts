@@ -1,8 +1,9 @@
 // `edgewatt bridge --monitor lpm01a:<port> --dut <port>` as a user runs it against the emulated
 // MLPerf Tiny bench: one energy-mode run, its windows published as batched records through real
-// Mosquitto into SQLite, its results folder written where `measure replay` reads it.
+// Mosquitto into SQLite, its results folder written where `measure replay` reads it. A run that
+// writes no results folder (a DUT that stops answering) ends the bridge with an error naming it.
 
-import { readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readMlperfRun, replayMlperfRun } from '../../agent/measure/mlperf.js';
@@ -63,4 +64,26 @@ describeWith(['socat', 'mosquitto'], 'edgewatt bridge with an LPM01A and an MLPe
       await bench.stop();
     }
   }, 90_000);
+
+  it('fails, naming the missing results folder, when its one run writes none (a DUT that stops answering)', async () => {
+    const benchDir = join(dir.path, 'hang');
+    mkdirSync(benchDir);
+    const bench = await startBench(benchDir, ['--dut-hang-after-commands', '1']);
+    const results = join(benchDir, 'results');
+    try {
+      const bridge = runLabBridge({
+        ...{ broker: stack.mosquitto.url, device: 'nucleo-02', monitor: `lpm01a:${bench.lpmPair.host}` },
+        dir: benchDir,
+        extra: ['--dut', bench.dutPair.host, '--runs', '1', '--results-dir', results],
+      });
+      const { code } = await bridge.exited;
+      const output = bridge.stderr() + bridge.stdout();
+      expect(code, output).not.toBe(0);
+      expect(output).toContain(`--runs 1: 1 energy run(s) wrote no results folder in ${results}`);
+      expect(output).toMatch(/run 1: DUT did not finish "profile%" with m-ready/);
+      expect(existsSync(results) ? readdirSync(results) : []).toEqual([]);
+    } finally {
+      await bench.stop();
+    }
+  }, 60_000);
 });
