@@ -50,6 +50,11 @@ export function analysisChecks(
       warnings.push(
         `arm ${spec.id} is an offload arm but no offload records were read: its figures are its boards' edge records only (an agent without placement, or a store without offload records)`,
       );
+    // An auto arm's inputs ran where each request's policy sent them: its figures mix both kinds.
+    if (spec.placement === 'auto')
+      warnings.push(
+        `arm ${spec.id} is an auto arm: ${offloaded.arms.get(spec.id)?.n ?? 0} of its inference(s) were offloaded (offload records), the rest ran on the edge; each counts as the placement it had (offloaded: the device's request energy plus the server's)`,
+      );
   }
   const ratio = sampleRatio(periods, armIds);
   if (ratio.records !== undefined && !ratio.records.ok) {
