@@ -25,8 +25,11 @@ export type { StoreDriver } from './driver.js';
 export { describeFilter, modelMatches, type RecordFilter, recordMatches } from './filter.js';
 export {
   type AccuracySummary,
+  type FeedbackReader,
+  type LabelledOffloadRecord,
   type LabelledRecord,
   readAccuracySummary,
+  readLabelledOffload,
   readLabelledRecords,
 } from './labels.js';
 export { type SkipCount, skipFirstPerModel } from './skip-first.js';

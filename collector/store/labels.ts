@@ -1,9 +1,14 @@
 // Records with their labels: the join of `feedback` (ground truth given after the answer) to the
 // records it is for, by (fleet, device, seq), on any store that reads records. What field accuracy
-// and energy per *correct* inference are computed from (export, experiment analyses).
+// and energy per *correct* inference are computed from (export, experiment analyses, compare).
+// Offload records share the device's seq space with inference records, so one device's feedback
+// joins either kind: an offloaded answer's label lands on its offload record.
 
 import type { RecordFilter } from './filter.js';
-import type { RecordReader, StoredRecord } from './store.js';
+import type { OffloadReader, RecordReader, StoredOffloadRecord, StoredRecord } from './store.js';
+
+/** Where feedback is read from: a store that reads records (the same store as the records). */
+export type FeedbackReader = Pick<RecordReader, 'readFeedback'>;
 
 export interface LabelledRecord extends StoredRecord {
   /** The true class given as feedback, or null when none was (a dataset's label is in `correct` only). */
@@ -20,21 +25,70 @@ export async function* readLabelledRecords(
   reader: RecordReader,
   filter: RecordFilter = {},
 ): AsyncIterable<LabelledRecord> {
-  let device: string | undefined;
-  let labels = new Map<number, { label: number; correct: boolean }>();
+  const labels = new DeviceLabels(reader);
   for await (const record of reader.readRecords(filter)) {
-    const key = `${record.fleet}\u0000${record.device}`;
-    if (key !== device) {
-      device = key;
-      labels = new Map();
-      for await (const f of reader.readFeedback({ fleet: record.fleet, device: record.device })) {
-        labels.set(f.seq, { label: f.label, correct: f.correct });
-      }
-    }
-    const feedback = labels.get(record.seq);
+    const feedback = await labels.of(record);
     yield feedback === undefined
       ? { ...record, label: null }
       : { ...record, label: feedback.label, correct: feedback.correct };
+  }
+}
+
+/** An offload record with the feedback given for its seq. */
+export interface LabelledOffloadRecord extends StoredOffloadRecord {
+  /** The true class given as feedback for this seq, or null when none was. */
+  label: number | null;
+  /**
+   * Whether the server's answer (`prediction`) equals `label`; null without feedback, and for a
+   * request that got no answer (no prediction: nothing the device answered can be judged).
+   */
+  correct: boolean | null;
+}
+
+/**
+ * Every offload record of the filter, in the reader's order, with the feedback for its seq joined.
+ * The record carries the answer the device passed on (`prediction`), so the collector judges it
+ * itself rather than trusting a verdict: a `feedback` message from a third-party publisher whose
+ * `correct` disagrees with the stored prediction cannot make a wrong answer count as right.
+ * A failed request that fell back to the edge answered with its edge record (seq + 1): that
+ * record, not this one, is what its feedback names.
+ */
+export async function* readLabelledOffload(
+  offload: OffloadReader,
+  feedback: FeedbackReader,
+  filter: RecordFilter = {},
+): AsyncIterable<LabelledOffloadRecord> {
+  const labels = new DeviceLabels(feedback);
+  for await (const record of offload.readOffload(filter)) {
+    const label = (await labels.of(record))?.label ?? null;
+    yield {
+      ...record,
+      label,
+      correct: label === null || record.prediction === undefined ? null : record.prediction === label,
+    };
+  }
+}
+
+/**
+ * The feedback of the device a record belongs to, by seq. Readers give records grouped by fleet
+ * and device, so one device's labels are held at a time: memory is bounded by one device's labels.
+ */
+class DeviceLabels {
+  private device: string | undefined;
+  private labels = new Map<number, { label: number; correct: boolean }>();
+
+  constructor(private readonly reader: FeedbackReader) {}
+
+  async of(record: { fleet: string; device: string; seq: number }) {
+    const key = `${record.fleet}\u0000${record.device}`;
+    if (key !== this.device) {
+      this.device = key;
+      this.labels = new Map();
+      for await (const f of this.reader.readFeedback({ fleet: record.fleet, device: record.device })) {
+        this.labels.set(f.seq, { label: f.label, correct: f.correct });
+      }
+    }
+    return this.labels.get(record.seq);
   }
 }
 

@@ -14,6 +14,7 @@ import {
   parseStoreUrl,
   type RecordFilter,
   readAccuracySummary,
+  readLabelledOffload,
   readLabelledRecords,
   recordMatches,
   STORE_DRIVERS,
@@ -533,6 +534,72 @@ for (const h of HARNESSES) {
       expect(a?.energyPerCorrectJ).toBeCloseTo(0.035 / (2 / 3), 9);
       const b = (await readAccuracySummary(reader, { device: 'pi4-b' }))[0];
       expect(b).toMatchObject({ judged: 1, correct: 0, accuracy: 0, energyPerCorrectJ: null });
+      await reader.close();
+    });
+
+    it('joins feedback to offload records in the shared seq space, judging the stored prediction', async () => {
+      const { store, name } = await open();
+      const writer = capability(store, 'writeRecords');
+      const feedback = (seq: number, label: number, correct: boolean, atUs: number) =>
+        writer.writeFeedback('lab', {
+          v: PROTOCOL_VERSION,
+          type: 'feedback',
+          device: 'pi4-o',
+          seq,
+          label,
+          correct,
+          atUs,
+        });
+      // One seq space: edge records 0 and 1, an answered offload at 2 (prediction 7), a failed
+      // offload at 3 that fell back to the edge (its edge record, the answer the client got, at 4),
+      // an answered offload at 5 (prediction 1), a failed one without fallback at 6.
+      await writer.writeBatch(
+        'lab',
+        'pi4-o',
+        [0, 1].map((seq) => quantizeRecord(makeRecord(seq, { correct: null }))),
+      );
+      await writer.writeOffload('lab', 'pi4-o', [
+        quantizeOffloadRecord(makeOffloadRecord(2, { prediction: 7 })),
+        makeFailedOffloadRecord(3, { outcome: 'http-error', httpStatus: 502, fallback: 'edge' }),
+      ]);
+      await writer.writeBatch('lab', 'pi4-o', [quantizeRecord(makeRecord(4, { correct: null }))]);
+      await writer.writeOffload('lab', 'pi4-o', [
+        quantizeOffloadRecord(makeOffloadRecord(5, { prediction: 1 })),
+        makeFailedOffloadRecord(6),
+      ]);
+      // Feedback for the offload at 2 arrives before a second (later, winning) one; the fallback's
+      // label names the edge record at 4; the one at 5 claims "correct" though 1 ≠ 3 (a third-party
+      // publisher): the stored prediction decides. Seq 6 got no answer: labelled, not judged.
+      await feedback(2, 4, false, T0_US + 1_000);
+      await feedback(2, 7, true, T0_US + 2_000);
+      await feedback(4, 5, true, T0_US + 3_000);
+      await feedback(5, 3, true, T0_US + 4_000);
+      await feedback(6, 0, false, T0_US + 5_000);
+      await settle(store);
+      await store.close();
+      const reader = createStore(h.url(name), { ...h.options(`${name}-r`), readOnly: true });
+      await reader.connect();
+      const offload: [number, number | null, boolean | null][] = [];
+      for await (const r of readLabelledOffload(
+        capability(reader, 'readOffload'),
+        capability(reader, 'readRecords'),
+        { device: 'pi4-o' },
+      ))
+        offload.push([r.seq, r.label, r.correct]);
+      expect(offload).toEqual([
+        [2, 7, true],
+        [3, null, null],
+        [5, 3, false],
+        [6, 0, null],
+      ]);
+      const edge: [number, number | null, boolean | null][] = [];
+      for await (const r of readLabelledRecords(capability(reader, 'readRecords'), { device: 'pi4-o' }))
+        edge.push([r.seq, r.label, r.correct]);
+      expect(edge).toEqual([
+        [0, null, null],
+        [1, null, null],
+        [4, 5, true],
+      ]);
       await reader.close();
     });
 
