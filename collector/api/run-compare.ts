@@ -30,7 +30,8 @@ export async function runComparison(
     const offload = optionalCapability(store, 'readOffload');
     if (offload !== undefined) {
       const { skipFirst: _, ...filter } = { ...wanted, ...defined } as typeof wanted & { skipFirst?: number };
-      measurement.offload = await measureOffload(offload, filter);
+      // Feedback joins either kind (one seq space): the offload side's accuracy from its labels.
+      measurement.offload = await measureOffload(offload, filter, store);
     }
   } finally {
     await store.close();

@@ -3,11 +3,15 @@
 // the request window (its radio and its waiting, by its own sensor), the round trip, the bytes on
 // the socket, and the server's energy per request with its provenance (rapl, nvml, or an
 // estimate). Only answered requests (outcome ok) describe what an offloaded inference costs; the
-// failed ones are counted and reported, not averaged in.
+// failed ones are counted and reported, not averaged in. With feedback joined (labels.ts), the
+// share of labelled answers that were right gives the offload side's accuracy.
 
 import { EdgewattError } from '../../common/errors.js';
 import type { SensorCoverage } from '../../protocol/index.js';
-import { describeFilter, type OffloadReader, type RecordFilter } from '../store/index.js';
+// The store's pieces, not its registry (store/index.ts loads every driver), as measured.ts.
+import { describeFilter, type RecordFilter } from '../store/filter.js';
+import { type FeedbackReader, readLabelledOffload } from '../store/labels.js';
+import type { OffloadReader, StoredOffloadRecord } from '../store/store.js';
 import { coverageOfSensors } from './coverage.js';
 import { type MeanEstimate, RunningMean as Running } from './running-mean.js';
 
@@ -53,6 +57,11 @@ export interface OffloadMeasurement {
   /** Grid regions and PUE classes the servers stated (their config). */
   serverRegions: string[];
   serverPueClasses: string[];
+  /**
+   * Share of the answered requests whose label (feedback for their seq) matched the server's
+   * answer, ± SE; null when none is labelled or no feedback was read.
+   */
+  accuracy: (MeanEstimate & { labelled: number }) | null;
 }
 
 const agreement = <T extends string>(values: Set<string>): Agreement<T> =>
@@ -65,6 +74,8 @@ const agreement = <T extends string>(values: Set<string>): Agreement<T> =>
 export async function measureOffload(
   store: OffloadReader,
   filter: RecordFilter,
+  /** Where feedback is read (the same store's records); without it, accuracy is null. */
+  feedback?: FeedbackReader,
 ): Promise<OffloadMeasurement | null> {
   const fleets = new Set<string>();
   const models = new Set<string>();
@@ -83,7 +94,11 @@ export async function measureOffload(
   let serverUncertaintySum = 0;
   let records = 0;
   let withoutBaseline = 0;
-  for await (const r of store.readOffload(filter)) {
+  let labelled = 0;
+  let correct = 0;
+  const read: AsyncIterable<StoredOffloadRecord & { correct?: boolean | null }> =
+    feedback === undefined ? store.readOffload(filter) : readLabelledOffload(store, feedback, filter);
+  for await (const r of read) {
     records++;
     outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
     if (r.outcome !== 'ok' || r.serverEnergyJ === undefined) continue;
@@ -108,6 +123,10 @@ export async function measureOffload(
     if (r.serverId !== undefined) servers.add(r.serverId);
     if (r.serverRegion !== undefined) regions.add(r.serverRegion);
     if (r.serverPueClass !== undefined) pueClasses.add(r.serverPueClass);
+    if (r.correct !== undefined && r.correct !== null) {
+      labelled++;
+      if (r.correct) correct++;
+    }
   }
   const answered = energy.n;
   if (answered === 0) return null;
@@ -147,5 +166,12 @@ export async function measureOffload(
     servers: [...servers].sort(),
     serverRegions: [...regions].sort(),
     serverPueClasses: [...pueClasses].sort(),
+    accuracy: labelled > 0 ? shareCorrect(correct, labelled) : null,
   };
+}
+
+/** A binomial share with its standard error. */
+function shareCorrect(correct: number, labelled: number): MeanEstimate & { labelled: number } {
+  const p = correct / labelled;
+  return { mean: p, standardError: Math.sqrt((p * (1 - p)) / labelled), labelled };
 }

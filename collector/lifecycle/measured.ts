@@ -1,5 +1,5 @@
 // Device figures from the collector's store: per-inference energy (gross and above-idle), latency and
-// accuracy of one device running one model, as mean ± standard error. The per-record sensor
+// accuracy (the records' own, or from feedback joined to them) of one device running one model, as mean ± standard error. The per-record sensor
 // uncertainty is correlated between records (same sensor, same calibration), so it does not average
 // down: it is added in quadrature to the statistical standard error of the mean. Energy is measured
 // per window, and the records of a batched window are one measurement: its standard error is taken
@@ -15,6 +15,7 @@ import {
 // The store's pieces, not its registry (store/index.ts): that one loads every driver (SQLite's
 // native module, InfluxDB's sink), which the life-cycle engine and its callers do not need.
 import { describeFilter, type RecordFilter } from '../store/filter.js';
+import { readLabelledRecords } from '../store/labels.js';
 import { type SkipCount, skipFirstPerModel } from '../store/skip-first.js';
 import type { RecordReader } from '../store/store.js';
 import { coverageOfSensors } from './coverage.js';
@@ -79,7 +80,8 @@ export async function measure(store: RecordReader, query: MeasurementQuery): Pro
   const sensors = new Set<string>();
   const { skipFirst = 0, ...filter } = query;
   const skip: SkipCount = { skipped: 0 };
-  for await (const record of skipFirstPerModel(store.readRecords(filter), skipFirst, skip)) {
+  // Feedback joined: a label given after the answer makes the record's correctness known.
+  for await (const record of skipFirstPerModel(readLabelledRecords(store, filter), skipFirst, skip)) {
     fleets.add(record.fleet);
     models.add(record.modelId);
     provenances.add(record.provenance);

@@ -23,6 +23,8 @@ export interface OffloadSide {
   deviceEnergyJ: Candidate;
   rttS: Candidate;
   serverEnergyJ: Candidate;
+  /** Share of labelled answered requests that were right, when feedback labelled some. */
+  accuracy?: Candidate;
   /** The one known grid region / PUE class the servers stated, else undefined (a warning says why). */
   serverRegion?: string;
   serverPueClass?: string;
@@ -154,8 +156,24 @@ export function offloadSide(o: OffloadMeasurement, gross: boolean, warnings: str
     warnings,
   );
   const pue = stated('PUE class', o.serverPueClasses, PUE_CLASSES, 'datacenter.pue', warnings);
+  const accuracy = o.accuracy;
   return {
     ...side,
+    ...(accuracy === null
+      ? {}
+      : {
+          accuracy: [
+            'measured',
+            normalAround(
+              accuracy.mean,
+              accuracy.standardError,
+              from,
+              `share of ${accuracy.labelled} labelled answered requests whose feedback matched the server's answer ± SE`,
+              { min: 1e-9, max: 1 },
+            ),
+            'offload records (feedback)',
+          ] as Candidate,
+        }),
     ...(region === undefined ? {} : { serverRegion: region }),
     ...(pue === undefined ? {} : { serverPueClass: pue }),
   };

@@ -411,7 +411,10 @@ export function resolveScenario(
     ['scenario', given(datacenter.utilization)],
     ['profile', server?.utilization, server?.id],
   ]);
-  pick('datacenter.accuracy', false, [['scenario', given(datacenter.accuracy)]]);
+  pick('datacenter.accuracy', false, [
+    ['scenario', given(datacenter.accuracy)],
+    o?.accuracy ?? ['measured', undefined],
+  ]);
   pick('datacenter.idleW', gross ? false : 'unused', [
     ['scenario', given(datacenter.idleW)],
     ['profile', server?.idleW, server?.id],

@@ -55,7 +55,7 @@ describe('compare with measured offload (real SQLite store)', () => {
   const measured = async (device: string): Promise<() => Measurement> => {
     const query = { device, model: 'cnn-base' };
     const m = await measure(store, query);
-    m.offload = await measureOffload(store, query);
+    m.offload = await measureOffload(store, query, store);
     return () => m;
   };
   const scenario = (device: string, energyBasis: 'gross' | 'marginal' = 'gross'): Scenario =>
@@ -93,6 +93,38 @@ describe('compare with measured offload (real SQLite store)', () => {
       answered(5),
     ]);
     await store.writeOffload('lab', 'pi-est', [answered(3, { serverEnergyProvenance: 'estimated' })]);
+    // Labels given after the answers (feedback, one seq space): edge records 0–2 are 2 of 3 right
+    // (their own `correct` is overridden by the feedback), offload answers 3–6 (prediction 7) are
+    // 3 of 4 right; a label for the failed request at 7 is not judged (it got no answer).
+    await store.writeBatch('lab', 'pi-labelled', [edge(0), edge(1), edge(2)]);
+    await store.writeOffload('lab', 'pi-labelled', [
+      answered(3),
+      answered(4),
+      answered(5),
+      answered(6),
+      makeFailedOffloadRecord(7, { modelId: MODEL, variant: 'cnn-base', outcome: 'timeout' }),
+    ]);
+    const feedback = (seq: number, label: number, correct: boolean) =>
+      store.writeFeedback('lab', {
+        v: 1,
+        type: 'feedback',
+        device: 'pi-labelled',
+        seq,
+        label,
+        correct,
+        atUs: 1_700_000_000_000_000 + seq,
+      });
+    for (const [seq, label, correct] of [
+      [0, 1, false],
+      [1, 2, true],
+      [2, 2, true],
+      [3, 7, true],
+      [4, 7, true],
+      [5, 2, false],
+      [6, 7, true],
+      [7, 7, true],
+    ] as const)
+      await feedback(seq, label, correct);
   });
   afterAll(async () => {
     await store.close();
@@ -138,6 +170,28 @@ describe('compare with measured offload (real SQLite store)', () => {
     expect(text).toContain('measured offload: 3 answered of 4 offload records of lab/pi-known');
     expect(text).toContain('server energy measured by rapl');
     expect(text).toContain('measured server dc-fra-1 (measured by rapl):');
+  });
+
+  it('gives carbon per correct inference on both sides from the labels feedback joined to each kind', async () => {
+    const result = compare(scenario('pi-labelled'), await measured('pi-labelled'));
+    expect(result.measurement?.accuracy).toMatchObject({ labelled: 3 });
+    expect(result.measurement?.accuracy?.mean).toBeCloseTo(2 / 3, 12);
+    expect(result.measurement?.offload?.accuracy).toMatchObject({ labelled: 4, mean: 0.75 });
+    const p = result.provenance;
+    expect(p['device.accuracy']).toMatchObject({ origin: 'measured' });
+    expect(p['device.accuracy']?.central).toBeCloseTo(2 / 3, 12);
+    expect(p['datacenter.accuracy']).toMatchObject({ origin: 'measured', central: 0.75 });
+    expect(p['datacenter.accuracy']?.profile).toBe('offload records (feedback)');
+    if (!('edge' in result.perCorrectInference)) throw new Error(result.perCorrectInference.reason);
+    // One draw: per correct = per inference ÷ the measured share correct, on each side.
+    expect(result.perCorrectInference.offload.central).toBeCloseTo(result.offload.total.central / 0.75, 15);
+    expect(result.perCorrectInference.edge.central).toBeCloseTo(result.edge.total.central / (2 / 3), 15);
+  });
+
+  it('computes no carbon per correct inference when only the edge records are labelled', async () => {
+    const result = compare(scenario('pi-known'), await measured('pi-known'));
+    expect(result.measurement?.offload?.accuracy).toBeNull();
+    expect('reason' in result.perCorrectInference).toBe(true);
   });
 
   it('takes the above-idle device energy on the marginal basis (energy − baseline × round trip)', async () => {
