@@ -17,8 +17,11 @@ export type Observation = Pick<
   'device' | 'startUs' | 'experiment' | 'arm' | 'energyJ' | 'baselineW' | 'durationUs' | 'correct'
 >;
 
-/** An offload record as a store reads it back (the device and fleet are the topic's). */
-export type StoredOffload = OffloadRecord & { fleet: string; device: string };
+/**
+ * An offload record as a store reads it back (the device and fleet are the topic's), with
+ * `correct` when feedback for its seq was joined (store/labels.ts readLabelledOffload).
+ */
+export type StoredOffload = OffloadRecord & { fleet: string; device: string; correct?: boolean | null };
 
 /**
  * An offloaded inference as an observation of its arm: energy = the device's energy over the request
@@ -27,6 +30,7 @@ export type StoredOffload = OffloadRecord & { fleet: string; device: string };
  * over the round trip; latency is the round trip. A failed request (no answer: timeout, refused,
  * connection errors) costs the device its window and the server nothing it reports: it counts with
  * its device energy alone, so an arm's failures raise its energy per inference as they do in use.
+ * Its correctness is the feedback's verdict on the server's answer, when feedback was joined.
  */
 export function offloadObservation(record: StoredOffload): Observation {
   return {
@@ -37,7 +41,8 @@ export function offloadObservation(record: StoredOffload): Observation {
     energyJ: record.deviceEnergyJ + (record.outcome === 'ok' ? (record.serverEnergyJ ?? 0) : 0),
     baselineW: record.deviceBaselineW ?? 0,
     durationUs: Math.round(record.roundTripS * 1e6),
-    correct: null,
+    // The server's answer judged against the label given for this seq (none: not judged).
+    correct: record.correct ?? null,
   };
 }
 
@@ -191,18 +196,35 @@ export class ExperimentAggregator {
     this.addPoint(record, null, false);
   }
 
-  add(record: Observation): void {
-    if (record.experiment !== this.experimentId) return;
+  /** The scheduled period the record falls in, or undefined (another experiment, or unscheduled). */
+  private periodOf(record: Observation): PeriodAggregate | undefined {
     const periods = this.byDevice.get(record.device);
     const atMs = record.startUs / 1000;
     const first = periods?.[0]?.period;
     // Periods are planned back to back, periodMs each; the last may be cut short by a stop.
     const index = first === undefined ? -1 : Math.floor((atMs - first.startMs) / this.periodMs);
     const aggregate = periods?.[index];
-    if (aggregate === undefined || atMs >= aggregate.period.endMs) {
+    return aggregate === undefined || atMs >= aggregate.period.endMs ? undefined : aggregate;
+  }
+
+  /** Whether add() counts the record as analysed (its arm's period, past warm-up and washout). */
+  analyses(record: Observation): boolean {
+    if (record.experiment !== this.experimentId) return false;
+    const aggregate = this.periodOf(record);
+    if (aggregate === undefined) return false;
+    const { period } = aggregate;
+    const atMs = record.startUs / 1000;
+    return record.arm === period.arm && atMs >= period.warmupEndMs && atMs >= period.washoutEndMs;
+  }
+
+  add(record: Observation): void {
+    if (record.experiment !== this.experimentId) return;
+    const aggregate = this.periodOf(record);
+    if (aggregate === undefined) {
       this.unscheduled++;
       return;
     }
+    const atMs = record.startUs / 1000;
     const { period } = aggregate;
     aggregate.all.add(record);
     const inWashout = atMs < period.washoutEndMs;

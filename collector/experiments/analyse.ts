@@ -5,7 +5,12 @@
 // The parts live beside it: analysis-input (schedule and exclusions), offload-tally, board-means,
 // contrast, analysis-checks, arm-summaries (energy, latency, carbon), assemble-result, conclusion.
 
-import { type RecordReader, readLabelledRecords, type StoredRecord } from '../store/index.js';
+import {
+  type RecordReader,
+  readLabelledOffload,
+  readLabelledRecords,
+  type StoredRecord,
+} from '../store/index.js';
 import {
   type Aggregates,
   type ExperimentAggregator,
@@ -20,6 +25,7 @@ import { assembleResult } from './assemble-result.js';
 import { boardArmMeans } from './board-means.js';
 import { type BoardArmMeans, type Contrast, pairedContrast, parallelContrast } from './contrast.js';
 import { FallbackPairs } from './fallback-pairs.js';
+import { ArmOffloadMeasures } from './offload-measures.js';
 import {
   addUnpaired,
   newTally,
@@ -46,9 +52,15 @@ export async function analyseStore(
   const { experiment } = input;
   const tally = newTally();
   const pairs = new FallbackPairs();
+  const measures = new ArmOffloadMeasures();
   if (offload !== undefined) {
-    for await (const record of offload.readOffload({ fleet: experiment.fleet, experiment: experiment.id })) {
+    // Feedback joins offload records too (one seq space): an offloaded answer's label judges it.
+    for await (const record of readLabelledOffload(offload, reader, {
+      fleet: experiment.fleet,
+      experiment: experiment.id,
+    })) {
       tallyOffload(tally, record);
+      measures.add(aggregator, record);
       if (!pairs.hold(record)) aggregator.add(offloadObservation(record));
     }
   }
@@ -68,7 +80,7 @@ export async function analyseStore(
     };
     for await (const record of reader.readRecords(pre)) aggregator.addPre(record);
   }
-  return analyseAggregates(input, aggregator.result(), aggregator, tally);
+  return analyseAggregates(input, aggregator.result(), aggregator, tally, measures);
 }
 
 /** The same from records in memory (tests, the simulator): pre-experiment and experiment records mixed. */
@@ -80,9 +92,11 @@ export function analyseRecords(
   const aggregator = aggregatorFor(input);
   const tally = newTally();
   const pairs = new FallbackPairs();
+  const measures = new ArmOffloadMeasures();
   for (const record of offloaded) {
     if (record.experiment === undefined) continue;
     tallyOffload(tally, record);
+    measures.add(aggregator, record);
     if (!pairs.hold(record)) aggregator.add(offloadObservation(record));
   }
   for (const record of records) {
@@ -90,7 +104,7 @@ export function analyseRecords(
     else aggregator.add(withPair(pairs, record));
   }
   addUnpaired(aggregator, pairs, tally);
-  return analyseAggregates(input, aggregator.result(), aggregator, tally);
+  return analyseAggregates(input, aggregator.result(), aggregator, tally, measures);
 }
 
 export function analyseAggregates(
@@ -98,6 +112,7 @@ export function analyseAggregates(
   aggregates: Aggregates,
   aggregator: ExperimentAggregator,
   offloaded: OffloadTally = newTally(),
+  offloadMeasures: ArmOffloadMeasures = new ArmOffloadMeasures(),
 ): AnalysisResult {
   const { experiment } = input;
   const replicates = input.replicates ?? DEFAULT_REPLICATES;
@@ -126,6 +141,6 @@ export function analyseAggregates(
     }
   }
   const checks = analysisChecks(experiment, periods, means, aggregates, offloaded);
-  const summaries = armSummaries(input, periods, means, replicates, checks.warnings);
+  const summaries = armSummaries(input, periods, means, replicates, checks.warnings, offloadMeasures);
   return assembleResult(input, aggregates, aggregator, { periods, contrasts, checks, summaries });
 }

@@ -20,6 +20,32 @@ export const armSpecSchema = z.strictObject({
   placement: z.enum(['edge', 'offload', 'auto']),
 });
 
+/** An offload arm's offload records as its carbon took them (offload-carbon.ts). */
+export const measuredOffloadSchema = z.strictObject({
+  /** Offload records in the arm's analysed periods, and those answered (outcome ok). */
+  records: z.number().int().min(0),
+  answered: z.number().int().min(0),
+  /** The device's gross energy over the request window (radio and waiting), J per request. */
+  deviceEnergyJ: finite,
+  /** measured, estimated or mixed, and the sensors. */
+  deviceEnergyProvenance: z.string(),
+  sensors: z.array(z.string()),
+  roundTripMs: finite,
+  /** On the TCP socket per request (headers, TLS and protocol overhead included). */
+  socketBytesSent: finite,
+  socketBytesReceived: finite,
+  /** The server's energy per request, idle share excluded. */
+  serverEnergyJ: finite,
+  /** rapl, nvml, estimated or mixed. */
+  serverEnergyProvenance: z.string(),
+  servers: z.array(z.string()),
+  serverRegions: z.array(z.string()),
+  serverPueClasses: z.array(z.string()),
+  /** Share of labelled answered requests whose feedback matched the server's answer; null: none labelled. */
+  accuracy: finite.nullable(),
+  labelled: z.number().int().min(0),
+});
+
 export const analysisResultSchema = z.strictObject({
   schema: z.literal(ANALYSIS_SCHEMA),
   /** When the analysis ran. */
@@ -82,6 +108,11 @@ export const analysisResultSchema = z.strictObject({
       carbonPerCorrectG: interval.nullable(),
       /** Where the carbon figures come from (the life-cycle scenario and what was measured). */
       provenance: z.string(),
+      /**
+       * An offload arm's measured offload values, which its carbon took instead of the scenario's
+       * offload terms (means over its answered requests in analysed periods); absent otherwise.
+       */
+      measuredOffload: measuredOffloadSchema.optional(),
     }),
   ),
   contrasts: z.array(

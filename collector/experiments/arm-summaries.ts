@@ -8,6 +8,8 @@ import type { AnalysisResult } from './analysis-result.js';
 import { boardArmMeans } from './board-means.js';
 import { type ArmCarbon, armCarbon, defaultScenario } from './carbon.js';
 import type { Experiment } from './experiment-file.js';
+import { measuredOffloadSummary } from './offload-carbon.js';
+import type { ArmOffloadMeasures } from './offload-measures.js';
 import { bootstrap, mean } from './resample.js';
 
 function latencySummaries(periods: readonly PeriodAggregate[], arms: readonly string[]) {
@@ -31,6 +33,8 @@ export function armSummaries(
   means: Map<string, Map<string, number>>,
   replicates: number,
   warnings: string[],
+  /** Offload arms' measured offload values: their carbon takes them instead of the scenario's terms. */
+  offloadMeasures?: ArmOffloadMeasures,
 ): ArmSummaries {
   const { experiment } = input;
   const armIds = experiment.arms.map((a) => a.id);
@@ -89,6 +93,7 @@ export function armSummaries(
         provenance: 'no analysable records: nothing measured, no carbon computed',
       };
     }
+    const offload = spec.placement === 'offload' ? (offloadMeasures?.of(spec.id, warnings) ?? null) : null;
     const c = armCarbon(
       scenario.scenario,
       {
@@ -103,6 +108,7 @@ export function armSummaries(
         outputBytes: null,
       },
       scenario.name,
+      offload,
     );
     carbon.push(c);
     return {
@@ -115,6 +121,7 @@ export function armSummaries(
       carbonPerInferenceG: c.carbonPerInferenceG,
       carbonPerCorrectG: c.carbonPerCorrectG,
       provenance: c.provenance,
+      ...(offload === null ? {} : { measuredOffload: measuredOffloadSummary(offload) }),
     };
   });
   const emptyArms = arms.filter((a) => a.boards === 0).map((a) => a.arm);

@@ -1,10 +1,14 @@
 // Each arm's carbon per inference (and per correct inference) through the life-cycle engine, with
 // the arm's measured energy per inference (its board-bootstrap interval as a normal uncertainty),
-// latency and accuracy put into the scenario's device section. The scenario is the experiment's
-// `lifecycle.scenario` file, or the built-in one below, which is an assumption and says so.
+// latency and accuracy put into the scenario's device section; an offload arm's offload terms come
+// from its offload records as compare's measured offload takes them (offload-carbon.ts). The
+// scenario is the experiment's `lifecycle.scenario` file, or the built-in one below, which is an
+// assumption and says so.
 
 import { compare, type Scenario, validateScenario } from '../lifecycle/index.js';
+import type { OffloadMeasurement } from '../lifecycle/measured-offload.js';
 import type { AnalysisResult } from './analysis-result.js';
+import { measuredOffloadProvenance, withMeasuredOffload } from './offload-carbon.js';
 
 /** Used when the experiment file names no scenario: a Raspberry Pi 4 in Belgium vs a GPU server in the US over Wi-Fi. */
 export const DEFAULT_SCENARIO = {
@@ -45,7 +49,16 @@ export interface ArmCarbon {
 const Z975 = 1.959963984540054;
 const Z95 = 1.6448536269514722;
 
-export function armCarbon(base: Scenario, measured: ArmMeasured, scenarioName: string): ArmCarbon {
+/**
+ * `offload`: the arm's measured offload values (offload-measures.ts); for an offload arm they
+ * replace the scenario's offload terms (offload-carbon.ts). Null or absent: the scenario's.
+ */
+export function armCarbon(
+  base: Scenario,
+  measured: ArmMeasured,
+  scenarioName: string,
+  offload: OffloadMeasurement | null = null,
+): ArmCarbon {
   const basis = base.energyBasis === 'marginal' ? measured.aboveIdleJ : measured.energyJ;
   const sigma = Math.max(0, (basis.hi - basis.lo) / (2 * Z975));
   const energy = basis.mean;
@@ -75,16 +88,22 @@ export function armCarbon(base: Scenario, measured: ArmMeasured, scenarioName: s
     ...(measured.inputBytes === null ? {} : { inputBytes: measured.inputBytes }),
     ...(measured.outputBytes === null ? {} : { outputBytes: measured.outputBytes }),
   };
-  const scenario = validateScenario({ ...base, device, datacenter, workload }, scenarioName);
-  const result = compare(scenario);
+  const given = { ...base, device, datacenter, workload };
+  const measuredOffload = measured.placement === 'offload' ? offload : null;
+  const input =
+    measuredOffload === null
+      ? { scenario: given, source: undefined }
+      : withMeasuredOffload(given, measuredOffload, measured.meanLatencyS);
+  const scenario = validateScenario(input.scenario, scenarioName);
+  const result = compare(scenario, input.source);
   // Break-even only exists when the board is dedicated (idle and embodied shares depend on the rate):
   // asked of the same scenario at central values under `dedicated`, whatever the scenario's allocation.
   const breakEven =
     scenario.allocation === 'dedicated'
       ? result.breakEvenInferencesPerDay
-      : compare({ ...scenario, allocation: 'dedicated', samples: 1 }).breakEvenInferencesPerDay;
-  // The measured energy is the board's: for an edge arm it is the inference itself; for an offload
-  // arm the board's part is measured but the network and datacenter terms come from the scenario.
+      : compare({ ...scenario, allocation: 'dedicated', samples: 1 }, input.source).breakEvenInferencesPerDay;
+  // An edge arm's carbon is the edge side on its measured energy; an offload arm's the offload side,
+  // on its measured offload values when it has answered requests, else on the scenario's terms.
   const side = measured.placement === 'offload' ? result.offload.total : result.edge.total;
   const perCorrect =
     'reason' in result.perCorrectInference
@@ -97,9 +116,11 @@ export function armCarbon(base: Scenario, measured: ArmMeasured, scenarioName: s
     carbonPerCorrectG:
       perCorrect === null ? null : { central: perCorrect.central, lo: perCorrect.p5, hi: perCorrect.p95 },
     provenance:
-      measured.placement === 'offload'
-        ? `life-cycle engine, scenario "${scenarioName}" (offload): the offload terms (radio, wait, network, datacenter) are the scenario's, not the energy measured in the experiment (${energy.toPrecision(4)} J per offloaded inference, device + server${measured.accuracy === null ? '' : `; accuracy ${measured.accuracy.toFixed(3)} used`}), which the engine cannot take yet; carbon intervals are the Monte Carlo 5th–95th percentiles`
-        : `life-cycle engine, scenario "${scenarioName}" (${measured.placement}), device energy measured in the experiment (${energy.toPrecision(4)} J per inference${base.energyBasis === 'marginal' ? ' above idle' : ''}${measured.accuracy === null ? '' : `, accuracy ${measured.accuracy.toFixed(3)}`}); carbon intervals are the Monte Carlo 5th–95th percentiles`,
+      measuredOffload !== null
+        ? measuredOffloadProvenance(result, measuredOffload, scenarioName)
+        : measured.placement === 'offload'
+          ? `life-cycle engine, scenario "${scenarioName}" (offload): the offload terms (radio, wait, network, datacenter) are the scenario's, not the energy measured in the experiment (${energy.toPrecision(4)} J per offloaded inference, device + server${measured.accuracy === null ? '' : `; accuracy ${measured.accuracy.toFixed(3)} used`}): no answered offload request of the arm was analysed; carbon intervals are the Monte Carlo 5th–95th percentiles`
+          : `life-cycle engine, scenario "${scenarioName}" (${measured.placement}), device energy measured in the experiment (${energy.toPrecision(4)} J per inference${base.energyBasis === 'marginal' ? ' above idle' : ''}${measured.accuracy === null ? '' : `, accuracy ${measured.accuracy.toFixed(3)}`}); carbon intervals are the Monte Carlo 5th–95th percentiles`,
     breakeven: {
       arm: measured.arm,
       inferencesPerDay: breakEven.inferencesPerDay,

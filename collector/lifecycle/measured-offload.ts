@@ -67,6 +67,9 @@ export interface OffloadMeasurement {
 const agreement = <T extends string>(values: Set<string>): Agreement<T> =>
   values.size === 1 ? ([...values][0] as T) : 'mixed';
 
+/** An offload record as the accumulator takes it: stored, with `correct` when feedback was joined. */
+export type MeasuredOffloadRecord = StoredOffloadRecord & { correct?: boolean | null };
+
 /**
  * Reads one device/model's offload records; null when the store has none answered for it (then
  * the offload side stays a model). The store applies the filter (fleet, device, model, time...).
@@ -77,97 +80,121 @@ export async function measureOffload(
   /** Where feedback is read (the same store's records); without it, accuracy is null. */
   feedback?: FeedbackReader,
 ): Promise<OffloadMeasurement | null> {
-  const fleets = new Set<string>();
-  const models = new Set<string>();
-  const outcomes: Record<string, number> = {};
-  const provenances = new Set<string>();
-  const sensors = new Set<string>();
-  const serverProvenance: Record<string, number> = {};
-  const servers = new Set<string>();
-  const regions = new Set<string>();
-  const pueClasses = new Set<string>();
-  const [energy, aboveIdle, rtt, sent, received, request, response, server, idleShare] = Array.from(
-    { length: 9 },
-    () => new Running(),
-  ) as [Running, Running, Running, Running, Running, Running, Running, Running, Running];
-  let uncertaintySum = 0;
-  let serverUncertaintySum = 0;
-  let records = 0;
-  let withoutBaseline = 0;
-  let labelled = 0;
-  let correct = 0;
-  const read: AsyncIterable<StoredOffloadRecord & { correct?: boolean | null }> =
+  const accumulator = new OffloadAccumulator();
+  const read: AsyncIterable<MeasuredOffloadRecord> =
     feedback === undefined ? store.readOffload(filter) : readLabelledOffload(store, feedback, filter);
-  for await (const r of read) {
-    records++;
-    outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
-    if (r.outcome !== 'ok' || r.serverEnergyJ === undefined) continue;
-    fleets.add(r.fleet);
-    models.add(r.modelId);
-    provenances.add(r.energyProvenance);
-    sensors.add(r.sensor);
-    energy.add(r.deviceEnergyJ);
-    if (r.deviceBaselineW === undefined) withoutBaseline++;
-    aboveIdle.add(r.deviceEnergyJ - (r.deviceBaselineW ?? 0) * r.roundTripS);
-    uncertaintySum += r.deviceEnergyUncertaintyJ;
-    rtt.add(r.roundTripS);
-    sent.add(r.socketBytesSent);
-    received.add(r.socketBytesReceived);
-    request.add(r.requestBytes);
-    response.add(r.responseBytes);
-    server.add(r.serverEnergyJ);
-    serverUncertaintySum += r.serverEnergyUncertaintyJ ?? 0;
-    idleShare.add(r.serverIdleShareJ ?? 0);
+  for await (const r of read) accumulator.add(r);
+  return accumulator.result(describeFilter(filter), filter.device ?? '');
+}
+
+/**
+ * The figures of measureOffload() over records given one at a time (memory: a few sets of ids),
+ * for callers that choose the records themselves (an experiment arm's analysed periods).
+ */
+export class OffloadAccumulator {
+  private readonly fleets = new Set<string>();
+  private readonly models = new Set<string>();
+  private readonly outcomes: Record<string, number> = {};
+  private readonly provenances = new Set<string>();
+  private readonly sensors = new Set<string>();
+  private readonly serverProvenance: Record<string, number> = {};
+  private readonly servers = new Set<string>();
+  private readonly regions = new Set<string>();
+  private readonly pueClasses = new Set<string>();
+  private readonly energy = new Running();
+  private readonly aboveIdle = new Running();
+  private readonly rtt = new Running();
+  private readonly sent = new Running();
+  private readonly received = new Running();
+  private readonly request = new Running();
+  private readonly response = new Running();
+  private readonly server = new Running();
+  private readonly idleShare = new Running();
+  private uncertaintySum = 0;
+  private serverUncertaintySum = 0;
+  private records = 0;
+  private withoutBaseline = 0;
+  private labelled = 0;
+  private correct = 0;
+
+  add(r: MeasuredOffloadRecord): void {
+    this.records++;
+    this.outcomes[r.outcome] = (this.outcomes[r.outcome] ?? 0) + 1;
+    if (r.outcome !== 'ok' || r.serverEnergyJ === undefined) return;
+    this.fleets.add(r.fleet);
+    this.models.add(r.modelId);
+    this.provenances.add(r.energyProvenance);
+    this.sensors.add(r.sensor);
+    this.energy.add(r.deviceEnergyJ);
+    if (r.deviceBaselineW === undefined) this.withoutBaseline++;
+    this.aboveIdle.add(r.deviceEnergyJ - (r.deviceBaselineW ?? 0) * r.roundTripS);
+    this.uncertaintySum += r.deviceEnergyUncertaintyJ;
+    this.rtt.add(r.roundTripS);
+    this.sent.add(r.socketBytesSent);
+    this.received.add(r.socketBytesReceived);
+    this.request.add(r.requestBytes);
+    this.response.add(r.responseBytes);
+    this.server.add(r.serverEnergyJ);
+    this.serverUncertaintySum += r.serverEnergyUncertaintyJ ?? 0;
+    this.idleShare.add(r.serverIdleShareJ ?? 0);
     const provenance = r.serverEnergyProvenance ?? 'estimated';
-    serverProvenance[provenance] = (serverProvenance[provenance] ?? 0) + 1;
-    if (r.serverId !== undefined) servers.add(r.serverId);
-    if (r.serverRegion !== undefined) regions.add(r.serverRegion);
-    if (r.serverPueClass !== undefined) pueClasses.add(r.serverPueClass);
+    this.serverProvenance[provenance] = (this.serverProvenance[provenance] ?? 0) + 1;
+    if (r.serverId !== undefined) this.servers.add(r.serverId);
+    if (r.serverRegion !== undefined) this.regions.add(r.serverRegion);
+    if (r.serverPueClass !== undefined) this.pueClasses.add(r.serverPueClass);
     if (r.correct !== undefined && r.correct !== null) {
-      labelled++;
-      if (r.correct) correct++;
+      this.labelled++;
+      if (r.correct) this.correct++;
     }
   }
-  const answered = energy.n;
-  if (answered === 0) return null;
-  if (fleets.size > 1 || models.size > 1) {
-    throw new OffloadMeasurementError(
-      `device.measured: the offload records of ${describeFilter(filter)} match ${fleets.size} fleet(s) and ${models.size} model(s) (${[...models].join(', ')}); give device.measured.fleet or a longer model id`,
-    );
+
+  /**
+   * The measurement, or null when no request was answered. `where` names the records in errors;
+   * `device` is the measurement's device (the filter's, or the boards of an experiment arm).
+   */
+  result(where: string, device: string): OffloadMeasurement | null {
+    const answered = this.energy.n;
+    if (answered === 0) return null;
+    const { fleets, models } = this;
+    if (fleets.size > 1 || models.size > 1) {
+      throw new OffloadMeasurementError(
+        `device.measured: the offload records of ${where} match ${fleets.size} fleet(s) and ${models.size} model(s) (${[...models].join(', ')}); give device.measured.fleet or a longer model id`,
+      );
+    }
+    const coverage = coverageOfSensors([...this.sensors]);
+    if (coverage === 'mixed') {
+      throw new OffloadMeasurementError(
+        `device.measured: the offload records of ${where} come from sensors that see different parts of the board (${[...this.sensors].join(', ')}); their energies do not average`,
+      );
+    }
+    return {
+      fleet: [...fleets][0] as string,
+      device,
+      modelId: [...models][0] as string,
+      records: this.records,
+      answered,
+      outcomes: { ...this.outcomes },
+      deviceEnergyProvenance: agreement(this.provenances),
+      sensors: [...this.sensors].sort(),
+      coverage,
+      deviceEnergyJ: { ...this.energy.estimate(), sensorUncertaintyJ: this.uncertaintySum / answered },
+      deviceAboveIdleJ: this.aboveIdle.estimate(),
+      withoutBaseline: this.withoutBaseline,
+      roundTripS: this.rtt.estimate(),
+      socketBytesSent: this.sent.estimate(),
+      socketBytesReceived: this.received.estimate(),
+      requestBytes: this.request.estimate(),
+      responseBytes: this.response.estimate(),
+      serverEnergyJ: { ...this.server.estimate(), uncertaintyJ: this.serverUncertaintySum / answered },
+      serverIdleShareJ: this.idleShare.estimate(),
+      serverEnergyProvenance: agreement(new Set(Object.keys(this.serverProvenance))),
+      serverProvenanceCounts: { ...this.serverProvenance },
+      servers: [...this.servers].sort(),
+      serverRegions: [...this.regions].sort(),
+      serverPueClasses: [...this.pueClasses].sort(),
+      accuracy: this.labelled > 0 ? shareCorrect(this.correct, this.labelled) : null,
+    };
   }
-  const coverage = coverageOfSensors([...sensors]);
-  if (coverage === 'mixed') {
-    throw new OffloadMeasurementError(
-      `device.measured: the offload records of ${describeFilter(filter)} come from sensors that see different parts of the board (${[...sensors].join(', ')}); their energies do not average`,
-    );
-  }
-  return {
-    fleet: [...fleets][0] as string,
-    device: filter.device ?? '',
-    modelId: [...models][0] as string,
-    records,
-    answered,
-    outcomes,
-    deviceEnergyProvenance: agreement(provenances),
-    sensors: [...sensors].sort(),
-    coverage,
-    deviceEnergyJ: { ...energy.estimate(), sensorUncertaintyJ: uncertaintySum / answered },
-    deviceAboveIdleJ: aboveIdle.estimate(),
-    withoutBaseline,
-    roundTripS: rtt.estimate(),
-    socketBytesSent: sent.estimate(),
-    socketBytesReceived: received.estimate(),
-    requestBytes: request.estimate(),
-    responseBytes: response.estimate(),
-    serverEnergyJ: { ...server.estimate(), uncertaintyJ: serverUncertaintySum / answered },
-    serverIdleShareJ: idleShare.estimate(),
-    serverEnergyProvenance: agreement(new Set(Object.keys(serverProvenance))),
-    serverProvenanceCounts: serverProvenance,
-    servers: [...servers].sort(),
-    serverRegions: [...regions].sort(),
-    serverPueClasses: [...pueClasses].sort(),
-    accuracy: labelled > 0 ? shareCorrect(correct, labelled) : null,
-  };
 }
 
 /** A binomial share with its standard error. */

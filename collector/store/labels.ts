@@ -54,7 +54,7 @@ export interface LabelledOffloadRecord extends StoredOffloadRecord {
  * record, not this one, is what its feedback names.
  */
 export async function* readLabelledOffload(
-  offload: OffloadReader,
+  offload: Pick<OffloadReader, 'readOffload'>,
   feedback: FeedbackReader,
   filter: RecordFilter = {},
 ): AsyncIterable<LabelledOffloadRecord> {

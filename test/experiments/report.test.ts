@@ -99,4 +99,40 @@ describe('experiment report', () => {
     expect(island(page).map((p) => p.id)).not.toContain('plot-accuracy');
     expect(page).toContain('No ground truth was sent for this experiment');
   });
+
+  it("shows an offload arm's measured offload values beside its carbon, with their provenance", () => {
+    const plain = renderReport(fixtureAnalysis());
+    expect(plain).not.toContain('class="measured-offload"');
+    const offload = fixtureAnalysis();
+    const arm = offload.arms[1];
+    if (arm === undefined) throw new Error('fixture has two arms');
+    arm.provenance = "life-cycle engine (offload), with the arm's MEASURED offload values";
+    arm.measuredOffload = {
+      records: 120,
+      answered: 118,
+      deviceEnergyJ: 0.0043,
+      deviceEnergyProvenance: 'measured',
+      sensors: ['ina219'],
+      roundTripMs: 25.2,
+      socketBytesSent: 3391,
+      socketBytesReceived: 598,
+      serverEnergyJ: 0.00196,
+      serverEnergyProvenance: 'estimated',
+      servers: ['dc-fra-1'],
+      serverRegions: ['DE'],
+      serverPueClasses: ['hyperscale'],
+      accuracy: 0.75,
+      labelled: 40,
+    };
+    const page = renderReport(offload);
+    const section = page.slice(page.indexOf('class="measured-offload"'));
+    expect(section).toContain('118 / 120');
+    expect(section).toContain('0.0043 (measured, ina219)');
+    expect(section).toContain('3,391 / 598');
+    // An estimated server energy is labelled an estimate, never "measured".
+    expect(section).toMatch(/0\.00196 \(<span class="estimate"[^>]*>estimate<\/span>: estimated\)/);
+    expect(section).toContain('dc-fra-1 (DE, hyperscale)');
+    expect(section).toContain('75.0 % (40)');
+    expect(page).toContain('with the arm&#39;s MEASURED offload values');
+  });
 });

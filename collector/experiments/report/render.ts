@@ -26,6 +26,7 @@ import {
   contrastsTable,
   differencesTable,
   latencyTable,
+  measuredOffloadTable,
   scheduleTable,
 } from './tables.js';
 
@@ -93,7 +94,7 @@ ${figure(byId.get('plot-latency'), latencyTable(result))}
 <h2>Accuracy</h2>
 ${byId.has('plot-accuracy') ? figure(byId.get('plot-accuracy'), accuracyTable(result)) : '<p class="meta">No ground truth was sent for this experiment: accuracy unknown.</p>'}
 <h2>Carbon per inference <span class="estimate">estimate</span></h2>
-${figure(byId.get('plot-carbon'), carbonTable(result))}
+${figure(byId.get('plot-carbon'), `${carbonTable(result)}${measuredOffloadTable(result)}`)}
 <h2>Break-even against offload <span class="estimate">estimate</span></h2>
 ${byId.has('plot-breakeven') ? figure(byId.get('plot-breakeven'), breakevenTable(result)) : '<p class="meta">No break-even in this analysis.</p>'}
 <h2>Checks and the per-period means</h2>

@@ -159,6 +159,43 @@ export function carbonTable(result: ReportAnalysis): string {
   );
 }
 
+/**
+ * The measured offload values an offload arm's carbon took instead of the scenario's offload
+ * terms, with where each came from; empty when no arm has them.
+ */
+export function measuredOffloadTable(result: ReportAnalysis): string {
+  const arms = result.arms.filter((a) => a.measuredOffload !== undefined);
+  if (arms.length === 0) return '';
+  return table(
+    'Offload arms: the values their carbon took from their offload records (answered requests in the analysed periods), instead of the scenario’s offload terms; the network’s kWh/GB stays a model applied to the socket bytes.',
+    [
+      'arm',
+      'answered / requests',
+      'device energy per request (J)',
+      'round trip (ms)',
+      'socket bytes sent / received',
+      'server energy per request (J)',
+      'server (region, PUE class)',
+      'accuracy of the answers (labelled)',
+    ],
+    arms.map((a) => {
+      const o = a.measuredOffload as NonNullable<typeof a.measuredOffload>;
+      const serverMeasured = o.serverEnergyProvenance === 'rapl' || o.serverEnergyProvenance === 'nvml';
+      return [
+        esc(a.arm),
+        `${o.answered} / ${o.records}`,
+        `${num(o.deviceEnergyJ, 4)} (${esc(o.deviceEnergyProvenance)}, ${esc(o.sensors.join(', '))})`,
+        num(o.roundTripMs, 4),
+        `${num(o.socketBytesSent, 5)} / ${num(o.socketBytesReceived, 5)}`,
+        `${num(o.serverEnergyJ, 4)} (${serverMeasured ? `measured by ${esc(o.serverEnergyProvenance)}` : `${ESTIMATE}: ${esc(o.serverEnergyProvenance)}`})`,
+        `${esc(o.servers.join(', ') || '–')} (${esc(o.serverRegions.join(', ') || '–')}, ${esc(o.serverPueClasses.join(', ') || '–')})`,
+        o.accuracy === null ? '– (no feedback)' : `${pct(o.accuracy)} (${o.labelled})`,
+      ];
+    }),
+    'measured-offload',
+  );
+}
+
 export function breakevenTable(result: ReportAnalysis): string {
   return table(
     `Break-even inference rate of edge against offload ${ESTIMATE}, at central factor values.`,
