@@ -512,8 +512,10 @@ export class Agent {
     this.energy.addWindow(record.energyJ, 1);
     // From the call's output: an ONNX graph need not fix its output shape.
     const classes = inference.run.output.length / count;
-    const output = Array.from({ length: count }, (_, k) =>
-      Array.from(inference.run.output).slice(k * classes, (k + 1) * classes),
+    const output = Array.from(
+      { length: count },
+      // Each input's row straight from the call's output (not a copy of all of it per row).
+      (_, k) => Array.prototype.slice.call(inference.run.output, k * classes, (k + 1) * classes) as number[],
     );
     const predictedClass = output.map((row) => row.indexOf(Math.max(...row)));
     const labels = model.manifest?.labels;

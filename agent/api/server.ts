@@ -126,21 +126,26 @@ export async function startApi(agent: Agent, options: ApiOptions): Promise<Runni
       if (error instanceof InputError) return reject(reply, 400, `bad-${error.problem}`, error.message);
       throw error;
     }
-    // A client that goes away while its request waits takes it out of the queue.
-    const gone = new AbortController();
-    const onClose = () => {
-      if (!reply.sent) gone.abort();
-    };
+    // A client that goes away while its request waits takes it out of the queue. A request that
+    // starts at once never waits, so it skips the watch (an AbortController and two socket
+    // listeners a request); its client going away mid-inference costs that one inference.
     // An HTTP/1.1 client does not half-close while it waits for its answer: the end of its
     // stream (or a reset) means it went away.
     const socket = request.raw.socket;
-    socket.once('close', onClose);
-    socket.once('end', onClose);
-    if (socket.destroyed || socket.readableEnded) gone.abort();
+    const alreadyGone = socket.destroyed || socket.readableEnded;
+    const gone = agent.queue.startsAtOnce && !alreadyGone ? undefined : new AbortController();
+    const onClose = () => {
+      if (!reply.sent) gone?.abort();
+    };
+    if (gone !== undefined) {
+      socket.once('close', onClose);
+      socket.once('end', onClose);
+      if (alreadyGone) gone.abort();
+    }
     try {
       const answer = await agent.infer(decoded.input, {
         source: 'http',
-        signal: gone.signal,
+        ...(gone === undefined ? {} : { signal: gone.signal }),
         ...(decoded.label === undefined ? {} : { label: decoded.label }),
       });
       return reply.send(answer);

@@ -54,6 +54,11 @@ export class InferenceQueue {
     return this.waiting.length + (this.busy ? 1 : 0);
   }
 
+  /** Whether a job given now starts at once, in its caller's turn (so it never waits). */
+  get startsAtOnce(): boolean {
+    return !this.busy && this.waiting.length === 0 && !this.ranThisTurn;
+  }
+
   /**
    * Runs `job` when nothing else runs. `bounded: false` is for the agent's own loop, which waits
    * for each of its jobs and so holds at most one place. Rejects with RequestAbortedError when

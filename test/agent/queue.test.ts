@@ -76,12 +76,15 @@ describe('InferenceQueue', () => {
 
   it("an idle queue starts a job in the caller's turn; after a job ran, the next waits for an event-loop turn", async () => {
     const queue = new InferenceQueue(10);
+    expect(queue.startsAtOnce).toBe(true);
     let started = false;
     const first = queue.run(async () => {
       started = true;
     });
     expect(started).toBe(true); // no hop: nothing was waiting and nothing ran
+    expect(queue.startsAtOnce).toBe(false); // running
     await first;
+    expect(queue.startsAtOnce).toBe(false); // a job ran on this turn
     // Called from the continuation of the previous job (a tight loop): timers and sockets first.
     let turned = false;
     setImmediate(() => {
@@ -91,6 +94,7 @@ describe('InferenceQueue', () => {
     // Once the loop has turned, an idle queue starts at once again.
     await tick();
     await tick();
+    expect(queue.startsAtOnce).toBe(true);
     started = false;
     const again = queue.run(async () => {
       started = true;
