@@ -8,10 +8,12 @@ import type { SampleSeries } from '../measure/integrate.js';
 // writer stores with Atomics after each sample. That atomic store/load pair orders the plain
 // writes (a BigInt64 counter would allocate a BigInt per sample, and the garbage costs more CPU
 // than the sampling; aligned float64 accesses never tear).
-// A third float64 holds the sampling thread's own CPU time, seconds (NaN where unknown).
-const HEADER_BYTES = 24;
+// A third float64 holds the sampling thread's own CPU time, seconds (NaN where unknown); a fourth
+// the time of the writer's latest read attempt, failed or not (-Infinity before the first).
+const HEADER_BYTES = 32;
 const PUBLISH_INDEX = 2; // int32 index of the publish word (byte 8)
 const CPU_SLOT = 2; // float64 index of the writer thread's CPU seconds (byte 16)
+const ATTEMPT_SLOT = 3; // float64 index of the writer's latest read attempt, ns (byte 24)
 const STOP_INDEX = 0;
 
 export interface RingBufferShared {
@@ -45,6 +47,7 @@ export class SampleRing {
       capacity,
     });
     ring.writerCpuS = Number.NaN;
+    ring.attemptedNs = Number.NEGATIVE_INFINITY;
     return ring;
   }
 
@@ -63,6 +66,18 @@ export class SampleRing {
     this.count[CPU_SLOT] = seconds;
   }
 
+  /**
+   * When the writer last tried a read (sample time base), whether it gave a sample or failed: a
+   * reader waiting for a sample tells a starved writer (not past this time yet) from failing reads.
+   */
+  get attemptedNs(): number {
+    return this.count[ATTEMPT_SLOT] ?? Number.NEGATIVE_INFINITY;
+  }
+
+  set attemptedNs(tNs: number) {
+    this.count[ATTEMPT_SLOT] = tNs;
+  }
+
   /** Samples lost because the ring was full: written − capacity, when positive. */
   get overwritten(): number {
     return Math.max(0, this.written - this.capacity);
@@ -74,6 +89,7 @@ export class SampleRing {
     this.data[slot] = tNs;
     this.data[slot + 1] = value;
     this.count[0] = n + 1;
+    if (!(tNs <= this.attemptedNs)) this.attemptedNs = tNs;
     Atomics.store(this.publish, PUBLISH_INDEX, (n + 1) | 0);
   }
 

@@ -1,7 +1,8 @@
 // The PowerSensor of every sample-based sensor: starts the sampling worker, measures the idle
 // baseline before the first inference and again in the idle gaps between windows (drift is
 // tracked and logged, agent/measure/baseline.ts), and turns a window into energy by integrating the samples
-// around it (agent/measure), waiting briefly for the sample that closes the window.
+// around it (agent/measure), waiting for the sample that closes the window: briefly when the
+// sampling worker runs but gives no sample, as long as it needs when it is starved of CPU.
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EdgewattError } from '../../common/errors.js';
@@ -31,6 +32,12 @@ export interface SampledSensorOptions {
  * it is used when what is left spans at least GAP_MIN_PERIODS periods (fewer give a noisy mean).
  */
 export const GAP_SETTLE_PERIODS = 3;
+/**
+ * Longest wait for a sampling worker that has not yet tried a read past the time waited for: on a
+ * loaded machine (load 14–21 on 2 cores) its thread went unscheduled for longer than the few
+ * periods of the usual wait, and windows ended with no sample after them (0 samples, value held).
+ */
+export const STARVED_WAIT_MS = 2_000;
 export const GAP_MIN_PERIODS = 10;
 
 export interface SeriesEnergy {
@@ -156,14 +163,22 @@ export class SampledSensor implements PowerSensor {
     return this.meta;
   }
 
+  /**
+   * Waits for a sample at or after `endNs`. It gives up after `limitMs` once the worker has tried
+   * reads past `endNs` without a sample (they fail), or after STARVED_WAIT_MS when the worker has
+   * not got that far at all (a thread that does not run again).
+   */
   private async waitForSampleAfter(endNs: number, limitMs?: number): Promise<void> {
     const meta = this.requireMeta();
     limitMs ??= Math.max(20, meta.periodMs * (this.options.closeWaitPeriods ?? 5));
-    const deadline = performance.now() + limitMs;
-    while (
-      (this.feed.ring.latestNs() < endNs || this.feed.ring.written === 0) &&
-      performance.now() < deadline
-    ) {
+    const startedMs = performance.now();
+    const ring = this.feed.ring;
+    while (ring.latestNs() < endNs || ring.written === 0) {
+      // The worker has not tried a read past endNs yet (none at all, for the first sample): its
+      // thread is starved, not failing, and the sample will come.
+      const starved = ring.attemptedNs < endNs || ring.attemptedNs === Number.NEGATIVE_INFINITY;
+      if (!starved && Number.isFinite(endNs) && ring.attemptedNs >= endNs + limitMs * 1e6) break;
+      if (performance.now() - startedMs >= (starved ? Math.max(limitMs, STARVED_WAIT_MS) : limitMs)) break;
       await sleep(Math.max(0.2, meta.periodMs / 4));
     }
   }
@@ -187,7 +202,9 @@ export class SampledSensor implements PowerSensor {
       uncertaintyJ: energy.uncertaintyJ,
       baselineW: this.baselineW,
       ...(this.baseline === undefined ? {} : { baselineUncertaintyW: this.baseline.estimate().uncertaintyW }),
-      sampleCount: energy.sampleCount,
+      // A covered window rests at least on the sample that closes it (its energy is interpolated to
+      // it), even when a starved worker took none inside it: 0 is what records give for an estimate.
+      sampleCount: Math.max(energy.sampleCount, energy.covered ? 1 : 0),
       provenance: this.provenance,
     };
   }

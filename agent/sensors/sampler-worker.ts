@@ -60,6 +60,7 @@ async function main(): Promise<void> {
       } catch {
         readErrors++;
       }
+      ring.attemptedNs = now - source.delayNs;
       next += periodNs;
       const after = monotonicNs();
       // Late by a few periods (the thread was descheduled): catch up. Far behind (a stalled bus):
