@@ -5,7 +5,7 @@
 import type { Scenario } from '../lifecycle/index.js';
 import { ExperimentAggregator } from './aggregate.js';
 import type { Experiment } from './experiment-file.js';
-import { buildSchedule } from './schedule.js';
+import { experimentSchedule } from './schedule.js';
 
 export interface AnalysisInput {
   experiment: Experiment;
@@ -28,19 +28,7 @@ export const DEFAULT_REPLICATES = 9999;
 /** The schedule as planned, cut at the stop when the experiment was stopped early. */
 export function scheduleOf(input: AnalysisInput) {
   const { experiment } = input;
-  const planned = buildSchedule(
-    {
-      design: experiment.design,
-      arms: experiment.arms.map((a) => a.id),
-      periods: experiment.periods,
-      periodS: experiment.periodS,
-      washoutS: experiment.washoutS,
-      warmupS: experiment.warmupS,
-      seed: experiment.seed,
-    },
-    input.devices,
-    input.startedAtMs,
-  );
+  const planned = experimentSchedule(experiment, input.devices, input.startedAtMs);
   const end = input.endedAtMs;
   if (end === null) return planned;
   return planned

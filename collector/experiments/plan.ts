@@ -6,7 +6,7 @@ import { EdgewattError } from '../../common/errors.js';
 import type { RecordReader } from '../store/index.js';
 import type { Experiment } from './experiment-file.js';
 import { boardsNeeded, minimumDetectableEffect, type PowerInputs, periodsNeeded } from './power.js';
-import { buildSchedule, type Period } from './schedule.js';
+import { experimentSchedule, type Period } from './schedule.js';
 import { estimateVariability, type Variability } from './variability.js';
 
 export class PlanError extends EdgewattError {
@@ -70,19 +70,7 @@ export async function planExperiment(
   startMs = 0,
 ): Promise<Plan> {
   const devices = await resolveDevices(experiment, reader);
-  const schedule = buildSchedule(
-    {
-      design: experiment.design,
-      arms: experiment.arms.map((a) => a.id),
-      periods: experiment.periods,
-      periodS: experiment.periodS,
-      washoutS: experiment.washoutS,
-      warmupS: experiment.warmupS,
-      seed: experiment.seed,
-    },
-    devices,
-    startMs,
-  );
+  const schedule = experimentSchedule(experiment, devices, startMs);
   const p = experiment.power;
   let periodSdRel = p.periodSdRel;
   let boardSdRel = p.boardSdRel ?? null;

@@ -88,6 +88,20 @@ export function buildSchedule(spec: ScheduleSpec, devices: readonly string[], st
   return out.sort((a, b) => a.device.localeCompare(b.device) || a.period - b.period);
 }
 
+/** What of an experiment file the schedule depends on (its arms by id). */
+export type ScheduledExperiment = Omit<ScheduleSpec, 'arms'> & { arms: readonly { id: string }[] };
+
+/** An experiment's schedule for its boards from `startMs`: the plan, the driver and the analysis agree. */
+export function experimentSchedule(
+  experiment: ScheduledExperiment,
+  devices: readonly string[],
+  startMs: number,
+): Period[] {
+  const { design, periods, periodS, washoutS, warmupS, seed } = experiment;
+  const arms = experiment.arms.map((a) => a.id);
+  return buildSchedule({ design, arms, periods, periodS, washoutS, warmupS, seed }, devices, startMs);
+}
+
 /** The period a record at `atMs` on `device` falls in, or undefined (before, after, or not scheduled). */
 export function periodAt(byDevice: Map<string, Period[]>, device: string, atMs: number): Period | undefined {
   const periods = byDevice.get(device);
