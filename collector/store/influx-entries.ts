@@ -17,8 +17,9 @@ import {
   type Message,
 } from '../../protocol/index.js';
 import type { SpoolEntry } from '../sink/spool-frames.js';
-import { feedbackLine, inferenceLines, inferencePointCount, statusLine } from './influx-lines.js';
+import { feedbackLine, inferencePointCount, statusLine, writeInferenceLines } from './influx-lines.js';
 import { offloadLines } from './influx-offload-lines.js';
+import { LineBuffer } from './line-buffer.js';
 import type { ReceivedPayload } from './store.js';
 
 const KIND_MESSAGE = 1;
@@ -118,59 +119,74 @@ export interface RenderedLines {
   refused: { lines: number; reason: string; bytes: Uint8Array }[];
 }
 
+/** Bytes a point takes in a body, about (one of bench:ingest's points is ~300): the first guess of a body's size. */
+const POINT_BYTES_GUESS = 320;
+
 /**
  * Builds the points of spooled entries: a message entry is decoded (the same decoder that
  * accepted it) and turned into lines by influx-lines.ts; a lines entry is sent as it is. The
  * result is the same points that building them at ingest gave, so a redelivered message still
- * overwrites its own points.
+ * overwrites its own points. The body is written as bytes straight away (line-buffer.ts): no
+ * string per point, no join, no second encoding.
  */
 export function renderEntries(entries: readonly SpoolEntry[]): RenderedLines {
-  const texts: string[] = [];
+  let guess = 0;
+  for (const entry of entries) guess += entry.lines;
+  const out = new LineBuffer(guess * POINT_BYTES_GUESS);
   let lines = 0;
   const refused: RenderedLines['refused'] = [];
   for (const entry of entries) {
     const kind = entry.bytes[0];
     if (kind === KIND_LINES) {
-      texts.push(
-        Buffer.from(entry.bytes.buffer, entry.bytes.byteOffset + 1, entry.bytes.byteLength - 1).toString(
-          'utf8',
-        ),
-      );
+      out.bytes(entry.bytes.subarray(1));
       lines += entry.lines;
       continue;
     }
-    const rendered =
-      kind === KIND_MESSAGE ? messageLines(entry.bytes) : { error: `unknown entry kind ${kind}` };
-    if ('error' in rendered) {
-      refused.push({ lines: entry.lines, reason: rendered.error, bytes: entry.bytes });
+    const problem = kind === KIND_MESSAGE ? writeMessage(out, entry.bytes) : `unknown entry kind ${kind}`;
+    if (typeof problem === 'string') {
+      refused.push({ lines: entry.lines, reason: problem, bytes: entry.bytes });
       continue;
     }
-    texts.push(`${rendered.points.join('\n')}\n`);
-    lines += rendered.points.length;
+    lines += problem;
   }
-  return { body: Buffer.from(texts.join(''), 'utf8'), lines, refused };
+  return { body: out.take(), lines, refused };
 }
 
-function messageLines(bytes: Uint8Array): { points: string[] } | { error: string } {
+/** Writes a message entry's points into `out`: their count, or why it has none (nothing written then). */
+function writeMessage(out: LineBuffer, bytes: Uint8Array): number | string {
   const spooled = readMessageEntry(bytes);
-  if (spooled === undefined) return { error: 'malformed message entry' };
+  if (spooled === undefined) return 'malformed message entry';
   const decoded = decodeMessage(spooled.payload);
-  if (!decoded.ok) return { error: `${decoded.error.reason}: ${decoded.error.message}` };
+  if (!decoded.ok) return `${decoded.error.reason}: ${decoded.error.message}`;
   const message = decoded.value;
+  let points: string[];
   try {
     switch (message.type) {
-      case 'inference':
-        return { points: inferenceLines(spooled.fleet, spooled.device, message.records) };
+      case 'inference': {
+        // A point that throws half-way (a tag it cannot write) takes the message's points with it.
+        const start = out.length;
+        try {
+          return writeInferenceLines(out, spooled.fleet, spooled.device, message.records);
+        } catch (error) {
+          out.truncate(start);
+          throw error;
+        }
+      }
       case 'offload':
-        return { points: offloadLines(spooled.fleet, spooled.device, message.records) };
+        points = offloadLines(spooled.fleet, spooled.device, message.records);
+        break;
       case 'status':
-        return { points: [statusLine(spooled.fleet, message)] };
+        points = [statusLine(spooled.fleet, message)];
+        break;
       case 'feedback':
-        return { points: [feedbackLine(spooled.fleet, message)] };
+        points = [feedbackLine(spooled.fleet, message)];
+        break;
       default:
-        return { error: `a ${message.type} message has no InfluxDB points` };
+        return `a ${message.type} message has no InfluxDB points`;
     }
   } catch (error) {
-    return { error: (error as Error).message };
+    return (error as Error).message;
   }
+  for (const point of points) out.utf8(`${point}\n`);
+  return points.length;
 }

@@ -21,6 +21,7 @@ import {
   type StatusMessage,
 } from '../../protocol/index.js';
 import type { ComparisonResult } from '../lifecycle/comparison-result.js';
+import type { LineBuffer } from './line-buffer.js';
 
 // Line protocol escapes `,`, `=` and space in a tag value with a backslash. It has no escape for
 // a newline or another control character, and none for a backslash (InfluxDB 1.x keeps `\\` as
@@ -202,6 +203,105 @@ export function inferenceLines(fleet: string, device: string, records: readonly 
     }
   }
   return lines;
+}
+
+/**
+ * The same fields as inferenceFields(), written into a LineBuffer: keys and integers as bytes
+ * directly, floats through String() (the shortest round-trip digits, as in a line). Compiled from
+ * the table like inferenceFields; `maxBytes` bounds what it writes for one record (reserve()),
+ * except string fields, which make their own room.
+ */
+const inferenceFieldBytes = compileFieldBytesWriter();
+
+function compileFieldBytesWriter(): { write: (r: InferenceRecord, o: LineBuffer) => void; maxBytes: number } {
+  let always = '';
+  let sometimes = '';
+  // A number takes at most 24 characters (-1.2345678901234567e-308), an integer 17 and its `i`.
+  let maxBytes = 0;
+  for (const f of RECORD_FIELD_LIST) {
+    const placement = f.influx;
+    if (placement.as !== 'field') continue;
+    const key = INFERENCE_KEYS[f.name];
+    if (!/^[a-zA-Z][a-zA-Z0-9]*$/.test(f.name) || !/^[a-z][a-z0-9_]*$/.test(key)) {
+      throw new Error(`record field ${f.name} (key ${key}) cannot be compiled`);
+    }
+    maxBytes += key.length + 2 + 26;
+    const put = (v: string) =>
+      placement.type === 'integer'
+        ? `o.putInt(${v}); o.putByte(105);`
+        : placement.type === 'float'
+          ? `o.putAscii(float(${v}));`
+          : placement.type === 'string'
+            ? `o.utf8(str(${v}));`
+            : `o.putAscii(${v} ? '1i' : '0i');`;
+    if (!f.optional && placement.omit === undefined) {
+      always += ` o.putAscii('${always === '' ? '' : ','}${key}='); ${put(`r.${f.name}`)}`;
+    } else {
+      const omit = placement.omit === undefined ? '' : ` && v !== ${JSON.stringify(placement.omit)}`;
+      sometimes += ` v = r.${f.name}; if (v !== undefined${omit}) { o.putAscii(first ? '${key}=' : ',${key}='); first = false; ${put('v')} }`;
+    }
+  }
+  const source = `return (r, o) => {${always} let first = ${always === '' ? 'true' : 'false'}; let v;${sometimes} };`;
+  return { write: new Function('float', 'str', source)(float, str), maxBytes };
+}
+
+/** A point's timestamp as recordTimestampNs() writes it; digits directly for the usual whole, non-negative values. */
+function putTimestamp(o: LineBuffer, r: InferenceRecord): void {
+  const { startUs, seq } = r;
+  if (!(Number.isSafeInteger(startUs) && startUs >= 0 && Number.isSafeInteger(seq) && seq >= 0)) {
+    o.putAscii(recordTimestampNs(r));
+    return;
+  }
+  o.putInt(startUs);
+  // seq mod 1000 in three digits: seq − 1000 × ⌊seq / 1000⌋ stays exact below 2^53.
+  const ns = (seq - Math.floor(seq / 1000) * 1000) | 0;
+  const hundreds = (ns / 100) | 0;
+  const tens = ((ns - hundreds * 100) / 10) | 0;
+  o.putByte(48 + hundreds);
+  o.putByte(48 + tens);
+  o.putByte(48 + ns - hundreds * 100 - tens * 10);
+}
+
+/** Room a point's timestamp and separators take at most. */
+const TIMESTAMP_BYTES = 64;
+
+/**
+ * Writes the points of inferenceLines() into `out`, each ending in a newline: the same bytes, but
+ * the tags (shared by a batch's records) are encoded once and copied, and fields and timestamp
+ * are written as bytes, so that no string per point is built, joined and encoded again. Returns
+ * the points written.
+ */
+export function writeInferenceLines(
+  out: LineBuffer,
+  fleet: string,
+  device: string,
+  records: readonly InferenceRecord[],
+): number {
+  let points = 0;
+  let tagsOf: InferenceRecord | undefined;
+  let tagBytes: Buffer = Buffer.alloc(0);
+  let runStart = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as InferenceRecord;
+    if (tagsOf === undefined || !sameTags(tagsOf, r)) {
+      tagsOf = r;
+      tagBytes = Buffer.from(`${inferenceTags(fleet, device, r)} `, 'utf8');
+    }
+    out.bytes(tagBytes);
+    out.reserve(inferenceFieldBytes.maxBytes + TIMESTAMP_BYTES);
+    inferenceFieldBytes.write(r, out);
+    out.putByte(32); // ' '
+    putTimestamp(out, r);
+    out.putByte(10); // '\n'
+    points++;
+    const next = records[i + 1];
+    if (next === undefined || !sameIo(r, next)) {
+      out.utf8(`${ioLine(fleet, device, records[runStart] as InferenceRecord, i + 1 - runStart)}\n`);
+      points++;
+      runStart = i + 1;
+    }
+  }
+  return points;
 }
 
 /** How many points inferenceLines() makes of these records: one per record, one per run of equal io values. */

@@ -17,7 +17,7 @@ import {
   inferencePointCount,
   statusLine,
 } from '../../collector/store/influx-lines.js';
-import { encodeMessage } from '../../protocol/index.js';
+import { encodeMessage, quantizeRecord } from '../../protocol/index.js';
 import { cborPayload, fullStatus, makeBatch, makeRecord, varyingRecords } from '../protocol/fixtures.js';
 import { SAMPLE_COMPARISON } from './fixtures.js';
 
@@ -86,6 +86,49 @@ describe('InfluxDB spool entries', () => {
     expect(text(rendered.body)).toBe(`${inferenceLines('lab', 'pi4-c', good.records).join('\n')}\n`);
     expect(rendered.refused.map((r) => r.lines)).toEqual([3, 4]);
     expect(rendered.refused[0]?.reason).toMatch(/unsupported-version/);
+  });
+
+  it('render, as bytes, exactly the points inferenceLines() builds: every optional field, escaped and UTF-8 tags, runs of tags and io', () => {
+    // The body is written as bytes (tags encoded once per run, the rest as ASCII); these records
+    // change tags and io values within a batch and carry every optional field some of the time.
+    const batches = [1, 2, 3, 4, 5].map((seed) =>
+      varyingRecords(60, seed, seed * 1_000).map((r, i) =>
+        quantizeRecord({
+          ...r,
+          ...(i % 4 === 0 ? {} : { experiment: `exp-${seed}`, arm: i % 2 === 0 ? 'a' : 'b' }),
+          ...(i % 5 === 0 ? { placement: 'offload' as const } : {}),
+          ...(i % 7 === 0 ? { method: 'batched' as const, windowInferences: 1 + (i % 3) } : {}),
+          ...(i % 6 === 0 ? { baselineUncertaintyW: 0.0125 * i, inputSource: 'dataset' as const } : {}),
+          ...(i >= 30 ? { sensor: 'capteur été, rail=5 V' } : {}),
+        }),
+      ),
+    );
+    const entries = batches.map((records, k) => {
+      const batch = makeBatch(records, `pi4-${k}`);
+      return messageEntry('lab fleet', `pi4-${k}`, batch, { payload: encodeMessage(batch), receivedUs: 1 });
+    });
+    const expected = batches.map(
+      (records, k) => `${inferenceLines('lab fleet', `pi4-${k}`, records).join('\n')}\n`,
+    );
+    const rendered = renderEntries(entries);
+    expect(text(rendered.body)).toBe(expected.join(''));
+    expect(rendered.lines).toBe(batches.reduce((sum, records) => sum + inferencePointCount(records), 0));
+    expect(text(rendered.body)).toContain('sensor=capteur\\ été\\,\\ rail\\=5\\ V');
+  });
+
+  it('refuse a message whose tag cannot be written half-way through, leaving none of its points in the body', () => {
+    const records = varyingRecords(40, 9, 1_000).map((r, i) =>
+      i === 25 ? { ...r, variant: 'two\nlines' } : r,
+    );
+    const broken = makeBatch(records, 'pi4-d');
+    const fine = makeBatch(varyingRecords(10, 3, 5_000), 'pi4-e');
+    const rendered = renderEntries([
+      messageEntry('lab', 'pi4-d', broken, { payload: encodeMessage(broken), receivedUs: 1 }),
+      messageEntry('lab', 'pi4-e', fine, { payload: encodeMessage(fine), receivedUs: 1 }),
+    ]);
+    expect(text(rendered.body)).toBe(`${inferenceLines('lab', 'pi4-e', fine.records).join('\n')}\n`);
+    expect(rendered.refused).toHaveLength(1);
+    expect(rendered.refused[0]?.reason).toMatch(/control character/);
   });
 
   it('carry line protocol read from a spool of the previous format as it is', () => {
