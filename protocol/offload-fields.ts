@@ -235,9 +235,11 @@ export const OFFLOAD_FIELDS = {
   policy: row({
     doc:
       'Why the input was offloaded: `fixed` (--placement offload), `auto-comparison` (the latest comparison ' +
-      'favoured offload), `auto-fallback` (auto tried the server after a fallback period).',
+      'favoured offload), `auto-fallback` (auto tried the server after a fallback period), `auto-explore` ' +
+      '(auto offloaded it anyway, --offload-explore, while the comparison kept inputs on the board: so ' +
+      'that the offload side of the next comparison is measured). A new value: upgrade collectors first.',
     unit: '',
-    value: oneOf('fixed', 'auto-comparison', 'auto-fallback'),
+    value: oneOf('fixed', 'auto-comparison', 'auto-fallback', 'auto-explore'),
     optional: false,
     wire: column('policy'),
     sql: 'TEXT',

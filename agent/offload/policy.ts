@@ -3,14 +3,17 @@
 // offloads when the latest comparison it got says offloading emits less (offloadG < edgeG) and the
 // server is healthy; after a failure or a round trip over --offload-max-rtt-ms it runs on the edge
 // for a back-off (5 s doubling to 60 s, or the server's Retry-After if longer), then sends one
-// probe request (policy `auto-fallback`) to learn whether the server is back. Pure state over an
-// injected clock: the tests drive it with fake time.
+// probe request (policy `auto-fallback`) to learn whether the server is back. With
+// --offload-explore, a share of the inputs the comparison keeps on the board (or that have no
+// comparison yet) is offloaded anyway (policy `auto-explore`), so that the device's offload records
+// — and the collector's next basis — measure the offload side instead of a profile. Pure state
+// over an injected clock and random source: the tests drive both.
 
 import type { PlacementCommand, PlacementMode } from '../../protocol/placement.js';
 import type { OffloadOutcome } from './outcome.js';
 
 /** Why an offloaded input was offloaded (the offload record's `policy`). */
-export type OffloadPolicy = 'fixed' | 'auto-comparison' | 'auto-fallback';
+export type OffloadPolicy = 'fixed' | 'auto-comparison' | 'auto-fallback' | 'auto-explore';
 
 export interface PlacementSettings {
   mode: PlacementMode;
@@ -20,6 +23,8 @@ export interface PlacementSettings {
   maxRttMs: number;
   /** Whether a failed offload also runs on the edge; undefined: yes for auto, no for offload. */
   fallbackToEdge?: boolean | undefined;
+  /** For auto: share of the inputs kept on the board by the comparison that are offloaded anyway (0..1). */
+  exploreShare?: number | undefined;
 }
 
 export type Decision =
@@ -42,6 +47,7 @@ export class PlacementPolicy {
   constructor(
     private readonly settings: PlacementSettings,
     private readonly nowMs: () => number = () => performance.now(),
+    private readonly random: () => number = Math.random,
   ) {}
 
   /** Takes a (retained) command; null clears it and the flags hold again. */
@@ -83,8 +89,15 @@ export class PlacementPolicy {
     if (server === undefined) return { placement: 'edge', why: 'no-server' };
     if (mode === 'offload') return { placement: 'offload', policy: 'fixed', server };
     const basis = this.command?.basis;
-    if (basis === undefined || !(basis.offloadG < basis.edgeG))
+    if (basis === undefined || !(basis.offloadG < basis.edgeG)) {
+      // Exploring only while the server is healthy or its back-off is over (the explored request
+      // is then the probe): a back-off is never cut short by it.
+      const share = this.settings.exploreShare ?? 0;
+      const healthy = this.downUntilMs === null || this.nowMs() >= this.downUntilMs;
+      if (share > 0 && healthy && this.random() < share)
+        return { placement: 'offload', policy: 'auto-explore', server };
       return { placement: 'edge', why: 'comparison' };
+    }
     if (this.downUntilMs === null) return { placement: 'offload', policy: 'auto-comparison', server };
     if (this.nowMs() < this.downUntilMs) return { placement: 'edge', why: 'server-unhealthy' };
     // The back-off is over: this request finds out whether the server is back.

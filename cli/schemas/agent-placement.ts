@@ -9,7 +9,7 @@ import type { AgentConfig } from '../../agent/agent.js';
 import { EdgewattError } from '../../common/errors.js';
 import { PLACEMENTS, type PlacementMode } from '../../protocol/placement.js';
 import { pemFile } from './agent-reliability.js';
-import { int, oneOf, option } from './fields.js';
+import { int, num, oneOf, option } from './fields.js';
 
 export class PlacementConfigError extends EdgewattError {
   override readonly name = 'PlacementConfigError';
@@ -46,6 +46,13 @@ export const agentPlacementFields = {
     arg: 'ms',
     help: 'for auto: a round trip longer than this counts as a slow server, and inputs run on the edge for a back-off',
   }),
+  offloadExplore: option(num({ min: 0, max: 1 }).default(0), {
+    arg: 'share',
+    help:
+      'for auto: share of the inputs the comparison keeps on the board (or that have none yet) offloaded anyway, ' +
+      'recorded with policy auto-explore, so that the offload side of the next comparison is measured rather than a profile ' +
+      '(e.g. 0.05); collectors must know auto-explore',
+  }),
   offloadFallback: option(oneOf(['edge', 'none']).optional(), {
     help: 'what else a failed offload does: edge (the input also runs here, with its own record) or none (only the failure record)',
     defaultHelp: 'edge for auto, none for offload',
@@ -60,6 +67,7 @@ type PlacementOptions = {
   offloadCa?: string | undefined;
   offloadMaxRttMs: number;
   offloadFallback?: 'edge' | 'none' | undefined;
+  offloadExplore: number;
 };
 
 /** The agent's placement config (checked: offload needs a server; the CA file read). */
@@ -76,5 +84,6 @@ export function placementConfig(config: PlacementOptions): NonNullable<AgentConf
     ca: config.offloadCa === undefined ? undefined : readFileSync(config.offloadCa, 'utf8'),
     maxRttMs: config.offloadMaxRttMs,
     fallbackToEdge: config.offloadFallback === undefined ? undefined : config.offloadFallback === 'edge',
+    exploreShare: config.offloadExplore,
   };
 }

@@ -364,6 +364,34 @@ const OFFLOAD_FALLBACK: OffloadBatch = {
   ],
 };
 
+/** Fixed input: auto placement offloading an input the comparison kept on the board (--offload-explore), answered. */
+const OFFLOAD_EXPLORE: OffloadBatch = {
+  v: 1,
+  type: 'offload',
+  device: 'rpi4-lab-01',
+  records: [
+    {
+      ...offloadBase,
+      ...serverAnswer,
+      seq: 2012,
+      startUs: 1_731_000_030_000_000,
+      policy: 'auto-explore',
+      roundTripS: 0.0241,
+      deviceEnergyJ: 0.0634,
+      deviceEnergyUncertaintyJ: 0.000815,
+      responseBytes: 412,
+      socketBytesSent: 3391,
+      socketBytesReceived: 598,
+      prediction: 2,
+      serverEnergyJ: 0.0041,
+      serverEnergyUncertaintyJ: 0.0009,
+      serverIdleShareJ: 0.0119,
+      serverBatchSize: 1,
+      serverLatencyS: 0.0101,
+    },
+  ],
+};
+
 /** Golden file name, the message, its encoding. */
 export const GOLDEN_VECTORS: readonly (readonly [name: string, message: Message, encoding: Encoding])[] = [
   ['inference-3.cbor.hex', INFERENCE_3, 'cbor'],
@@ -390,4 +418,6 @@ export const GOLDEN_VECTORS: readonly (readonly [name: string, message: Message,
   ['offload-failure.json', OFFLOAD_FAILURE, 'json'],
   ['offload-fallback.cbor.hex', OFFLOAD_FALLBACK, 'cbor'],
   ['offload-fallback.json', OFFLOAD_FALLBACK, 'json'],
+  ['offload-explore.cbor.hex', OFFLOAD_EXPLORE, 'cbor'],
+  ['offload-explore.json', OFFLOAD_EXPLORE, 'json'],
 ];
