@@ -4,11 +4,12 @@
 // whose batch dimension is fixed (exported for one input) is called once per input of the batch,
 // inside the same energy window.
 
-import type { ModelTrust } from '../protocol/manifest/index.js';
+import { basename, dirname } from 'node:path';
+import { ModelLoadError, type ModelTrust, verifyModelArtifact } from '../protocol/manifest/index.js';
 import { type BackendName, loadRuntime } from '../runtime/backend.js';
 import { loadModel } from '../runtime/model.js';
 import { openOnnx } from '../runtime/onnx.js';
-import { onnxPathOf, verifyOnnx } from './onnx-artifact.js';
+import { onnxPathOf } from './onnx-artifact.js';
 
 export interface ServedModel {
   /** SHA-256 hex of the artifact. */
@@ -60,8 +61,14 @@ async function loadTfjs(path: string, options: LoadOptions): Promise<ServedModel
 }
 
 async function loadOnnx(path: string, trust: ModelTrust): Promise<ServedModel> {
-  const artifact = await verifyOnnx(path, trust);
-  const session = await openOnnx(artifact.bytes);
+  // The one verifier of every model artifact (the agent's too): signature, listed file, SHA-256.
+  const { artifact, manifest, signedBy } = await verifyModelArtifact(path, trust);
+  if (artifact.format !== 'onnx')
+    throw new ModelLoadError(
+      `${path}: the manifest next to it describes a TensorFlow.js artifact, not an ONNX graph`,
+    );
+  const variant = manifest?.variant ?? basename(dirname(artifact.onnxPath));
+  const session = await openOnnx(artifact.onnxBytes);
   const inputShape = session.inputShape;
   if (inputShape === undefined)
     throw new Error(
@@ -77,12 +84,12 @@ async function loadOnnx(path: string, trust: ModelTrust): Promise<ServedModel> {
   const callBatch = session.fixedBatch;
   return {
     id: artifact.id,
-    variant: artifact.variant,
+    variant,
     format: 'onnx',
     backend: session.backend,
     inputShape,
     outputSize,
-    signedBy: artifact.signedBy,
+    signedBy,
     async run(values, count) {
       if (callBatch === undefined) return session.run(values, [count, ...inputShape]);
       // A fixed batch dimension: call it in slices of that size (the last one padded with zeros).

@@ -1,7 +1,7 @@
 // The served model for ONNX: the committed fixture (a graph whose batch dimension is fixed at 1)
 // runs a whole batch, one call per input inside the batch, with the same answers as one by one; an
 // unsigned model is refused when signatures are required; a manifest next to it must list the
-// .onnx file with its SHA-256. Plus the /metrics text: cumulative histograms and the ESTIMATE label.
+// .onnx file with its SHA-256 (checked by protocol/manifest's verifyModelArtifact, as in the agent). Plus the /metrics text: cumulative histograms and the ESTIMATE label.
 
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -22,6 +22,9 @@ function folderWithManifest(sha256: string): string {
   const manifest = JSON.parse(readFileSync(ZOO_MANIFEST, 'utf8')) as Record<string, unknown>;
   const bytes = readFileSync(join(dir, 'model.onnx'));
   manifest.variant = 'tiny-onnx';
+  // As `edgewatt model import` writes for a .onnx file: its format, and its id the file's SHA-256.
+  manifest.format = 'onnx';
+  manifest.id = createHash('sha256').update(bytes).digest('hex');
   manifest.artifactBytes = bytes.length;
   manifest.files = [{ path: 'model.onnx', bytes: bytes.length, sha256 }];
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
