@@ -31,7 +31,7 @@ export function formatChanges(changes: readonly PlacementChange[]): string {
   )}\n`;
 }
 
-const grams = (g: number) => `${g.toPrecision(3)} g`;
+const grams = (g: number) => `${g !== 0 && Math.abs(g) < 1e-3 ? g.toExponential(2) : g.toPrecision(3)} g`;
 
 function age(s: number): string {
   if (s < 120) return `${Math.round(s)} s`;
