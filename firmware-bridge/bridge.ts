@@ -11,6 +11,7 @@ import { logger } from '../common/logger.js';
 import { type BridgeModel, windowRecords } from './adapter/window-record.js';
 import { EwfwMonitor } from './devices/ewfw/monitor.js';
 import { Ppk2Driver, type Ppk2Mode } from './devices/ppk2/driver.js';
+import type { MeasuredWindow } from './devices/sample-windows.js';
 import { BenchSource } from './mlperf/bench-source.js';
 import { MONITOR_KINDS, type MonitorSpec } from './monitor-spec.js';
 import { RecordSink, type RecordSinkConfig } from './publish/record-sink.js';
@@ -88,31 +89,9 @@ export class Bridge {
         variant: model.variant,
       },
     });
-    this.monitor = new EwfwMonitor((window, hello) => {
-      this.counters.windows++;
-      if (window.missingSamples > 0) {
-        this.counters.discardedWindows++;
-        log.warn(
-          { startIndex: window.startIndex, missingSamples: window.missingSamples },
-          'window discarded: samples inside it were lost',
-        );
-        return;
-      }
-      const records = windowRecords(
-        {
-          endUs: Date.now() * 1000,
-          durationS: window.durationS,
-          energyJ: window.energyJ,
-          sampleCount: window.sampleCount,
-          idleW: window.idleW,
-          inferences: config.windowInferences,
-          accuracy: hello.accuracy,
-          sensor: `ewfw:${hello.sensor}`,
-        },
-        model,
-      );
-      this.publish(records);
-    });
+    this.monitor = new EwfwMonitor((window, hello) =>
+      this.publishWindow(window, model, config.windowInferences, hello.accuracy, `ewfw:${hello.sensor}`),
+    );
     if (config.monitor.kind === 'ewfw') {
       this.port = new ReopeningPort({
         path: config.monitor.path,
@@ -171,32 +150,7 @@ export class Bridge {
       const vddMv = config.voltageMv ?? 3_300;
       const ppk2 = new Ppk2Driver(
         (bytes) => this.requirePort().write(bytes),
-        (window) => {
-          this.counters.windows++;
-          if (window.missingSamples > 0) {
-            this.counters.discardedWindows++;
-            log.warn(
-              { startIndex: window.startIndex, missingSamples: window.missingSamples },
-              'window discarded: samples inside it were lost',
-            );
-            return;
-          }
-          this.publish(
-            windowRecords(
-              {
-                endUs: Date.now() * 1000,
-                durationS: window.durationS,
-                energyJ: window.energyJ,
-                sampleCount: window.sampleCount,
-                idleW: window.idleW,
-                inferences: config.windowInferences,
-                accuracy,
-                sensor: 'ppk2',
-              },
-              model,
-            ),
-          );
-        },
+        (window) => this.publishWindow(window, model, config.windowInferences, accuracy, 'ppk2'),
       );
       this.ppk2 = ppk2;
       this.port = new ReopeningPort({
@@ -217,6 +171,40 @@ export class Bridge {
   private requirePort(): ReopeningPort {
     if (this.port === undefined) throw new BridgeConfigError('no serial port for this monitor');
     return this.port;
+  }
+
+  /** A monitor's window as records, or discarded and counted when samples inside it were lost. */
+  private publishWindow(
+    window: MeasuredWindow,
+    model: BridgeModel,
+    inferences: number,
+    accuracy: number,
+    sensor: string,
+  ): void {
+    this.counters.windows++;
+    if (window.missingSamples > 0) {
+      this.counters.discardedWindows++;
+      log.warn(
+        { startIndex: window.startIndex, missingSamples: window.missingSamples },
+        'window discarded: samples inside it were lost',
+      );
+      return;
+    }
+    this.publish(
+      windowRecords(
+        {
+          endUs: Date.now() * 1000,
+          durationS: window.durationS,
+          energyJ: window.energyJ,
+          sampleCount: window.sampleCount,
+          idleW: window.idleW,
+          inferences,
+          accuracy,
+          sensor,
+        },
+        model,
+      ),
+    );
   }
 
   private publish(records: ReturnType<typeof windowRecords>): void {
