@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { callApi } from '../cli/commands/rollout.js';
 import { writeKeys, writeSignedModel } from '../test/collector/deploy/support.js';
 import { startMosquitto } from '../test/support/mosquitto.js';
-import { rolloutApi, rolloutCli, startRolloutCollector } from '../test/support/rollout.js';
+import { registryAddArgs, rolloutApi, rolloutCli, startRolloutCollector } from '../test/support/rollout.js';
 import { SimDeployAgent } from '../test/support/sim-deploy-agent.js';
 import { tempDir } from '../test/support/stack.js';
 import { machineLine } from './machine.js';
@@ -44,17 +44,7 @@ async function main(): Promise<void> {
     seed: 4,
     weightBytes: 64 * 2 ** 20,
   });
-  await cli([
-    'registry',
-    'add',
-    'm-a',
-    'm-b',
-    'm-big',
-    '--trusted-key',
-    'model.pub.pem',
-    '--data-dir',
-    'data',
-  ]);
+  await cli(registryAddArgs(['m-a', 'm-b', 'm-big']));
   const devices = Array.from({ length: 50 }, (_, i) => `d${String(i).padStart(2, '0')}`);
   writeFileSync(
     join(dir.path, 'devices.csv'),

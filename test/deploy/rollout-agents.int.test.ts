@@ -19,6 +19,7 @@ import type { Mosquitto } from '../support/mosquitto.js';
 import { type Running, runCli } from '../support/process.js';
 import {
   type RolloutView,
+  registryAddArgs,
   rolloutApi,
   rolloutCli,
   rolloutStartArgs,
@@ -151,17 +152,7 @@ describeWith(
         widths: { conv1: 128, conv2: 256, dense1: 128 },
       });
       models = { a: a.id, b: b.id, slow: slow.id, aDir: a.dir };
-      await cli([
-        'registry',
-        'add',
-        'm-a',
-        'm-b',
-        'm-slow',
-        '--trusted-key',
-        'model.pub.pem',
-        '--data-dir',
-        'data',
-      ]);
+      await cli(registryAddArgs(['m-a', 'm-b', 'm-slow']));
 
       // The broker's users and ACL as an operator makes them: the shipped ACL, then provision-*.
       const csv = join(dir.path, 'devices.csv');

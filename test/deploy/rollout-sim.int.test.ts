@@ -15,6 +15,7 @@ import { type Mosquitto, startMosquitto } from '../support/mosquitto.js';
 import type { Running } from '../support/process.js';
 import {
   type RolloutView,
+  registryAddArgs,
   rolloutApi,
   rolloutCli,
   rolloutStartArgs,
@@ -79,17 +80,7 @@ describeWith(['mosquitto'], 'rollouts with simulated devices, real Mosquitto and
       slow: writeSignedModel(join(dir.path, 'm-slow'), keys, { variant: 'b-slow', release: 3, seed: 3 })
         .modelId,
     };
-    await cli([
-      'registry',
-      'add',
-      'm-a',
-      'm-b',
-      'm-slow',
-      '--trusted-key',
-      'model.pub.pem',
-      '--data-dir',
-      'data',
-    ]);
+    await cli(registryAddArgs(['m-a', 'm-b', 'm-slow']));
     writeFileSync(
       join(dir.path, 'devices.csv'),
       `fleet,device\n${DEVICES.map((d) => `lab,${d}`).join('\n')}\n`,

@@ -26,6 +26,17 @@ export function rolloutCli(token: string, cwd: string): (args: string[]) => Prom
   };
 }
 
+/** `registry add` of the signed model folders in `cwd`, trusting model.pub.pem, into `data`. */
+export const registryAddArgs = (folders: string[]): string[] => [
+  'registry',
+  'add',
+  ...folders,
+  '--trusted-key',
+  'model.pub.pem',
+  '--data-dir',
+  'data',
+];
+
 export interface RolloutCollectorOptions {
   cwd: string;
   broker: string;
