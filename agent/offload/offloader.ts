@@ -103,6 +103,11 @@ export class Offloader {
       // The board's estimate must not stretch the network's time by its speed factor.
       waiting: true,
     });
+    if (exchange.retriedAfter !== undefined)
+      log.info(
+        { server, firstAttempt: exchange.retriedAfter, outcome: exchange.outcome },
+        'the kept-alive connection failed before any answer; sent once more on a fresh connection',
+      );
     if (exchange.outcome !== 'ok')
       log.warn(
         { server, outcome: exchange.outcome, httpStatus: exchange.httpStatus, err: exchange.error },

@@ -182,6 +182,64 @@ describeWith(['openssl'], 'offload client', () => {
     expect(cut.answer).toBeUndefined();
   });
 
+  it('a kept-alive connection the server closes as the next request arrives: sent once more on a fresh one', async () => {
+    // A raw HTTP/1.1 server: answers the first request of a connection and keeps it open, then
+    // closes it without a byte when the next request arrives on it — the race with an idle
+    // timeout (the server closing the connection the client has just picked). `fresh` counts
+    // connections it closed at their FIRST request: those must not be retried.
+    let connections = 0;
+    let closeFirstOfNext = 0;
+    const server = net.createServer((socket) => {
+      connections++;
+      let served = 0;
+      let buffered = Buffer.alloc(0);
+      socket.on('data', (chunk: Buffer) => {
+        buffered = Buffer.concat([buffered, chunk]);
+        const headEnd = buffered.indexOf('\r\n\r\n');
+        if (headEnd < 0) return;
+        const length = Number(/content-length: *(\d+)/i.exec(buffered.subarray(0, headEnd).toString())?.[1]);
+        if (buffered.length < headEnd + 4 + length) return;
+        buffered = buffered.subarray(headEnd + 4 + length);
+        if (served > 0 || closeFirstOfNext > 0) {
+          if (served === 0) closeFirstOfNext--;
+          socket.destroy();
+          return;
+        }
+        served++;
+        const body = JSON.stringify(ANSWER);
+        socket.write(
+          `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: keep-alive\r\n\r\n${body}`,
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise((resolve) => server.close(resolve)));
+    const c = client(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}`);
+    const first = await c.send(INPUT, SHAPE, '1');
+    expect(first.outcome).toBe('ok');
+    expect(first.retriedAfter).toBeUndefined();
+    const second = await c.send(INPUT, SHAPE, '2');
+    // Without the retry this is a connection-reset on the reused socket.
+    expect(second.outcome).toBe('ok');
+    expect(second.retriedAfter).toBeDefined();
+    expect(c.retries).toBe(1);
+    expect(connections).toBe(2);
+    // Both attempts' bytes: two requests went out, one answer came back (on the new connection).
+    expect(second.socketBytesSent).toBeGreaterThan(2 * (INPUT.byteLength + 100));
+    expect(second.socketBytesReceived).toBeGreaterThan(second.responseBytes);
+    expect(second.socketBytesReceived).toBeLessThan(first.socketBytesReceived + 50);
+    expect(second.requestBytes).toBe(INPUT.byteLength);
+    // A FRESH connection closed the same way is the server's doing: recorded, not retried.
+    const again = client(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}`);
+    closeFirstOfNext = 1;
+    const before = connections;
+    const refused = await again.send(INPUT, SHAPE, '3');
+    expect(refused.outcome).toBe('connection-reset');
+    expect(refused.retriedAfter).toBeUndefined();
+    expect(again.retries).toBe(0);
+    expect(connections).toBe(before + 1);
+  });
+
   it('a real server process killed between two requests: then unreachable, never a hang', async () => {
     const port = await freePort();
     const script = join(dir.path, 'server.mjs');
