@@ -16,6 +16,12 @@ const seconds = z.number().finite().min(0);
 export const serveAnswerSchema = z.strictObject({
   /** Class scores of the request's first input. */
   prediction: z.array(z.number().finite()),
+  /**
+   * Class scores of every input of the request, in order: sent when the request asks for them
+   * (`X-Edgewatt-Predictions: all`), so that an agent older than this field, whose schema is
+   * strict, never meets it.
+   */
+  predictions: z.array(z.array(z.number().finite())).optional(),
   /** Index of the highest score in `prediction`. */
   classIndex: z.number().int().min(0),
   /** X-Edgewatt-Request-Id echoed back (the agent's seq), or null when none was sent. */
@@ -58,4 +64,6 @@ export const SERVE_HEADERS = {
   requestId: 'x-edgewatt-request-id',
   dtype: 'x-edgewatt-dtype',
   shape: 'x-edgewatt-shape',
+  /** `all`: answer every input's scores in `predictions` (else `prediction` only, the first input's). */
+  predictions: 'x-edgewatt-predictions',
 } as const;

@@ -149,8 +149,10 @@ export function buildServeApp(
     const meter = context.provenance();
     const prediction = Array.from(result.output.subarray(0, model.outputSize));
     const latencyS = (performance.now() - (arrivedMs.get(request) ?? performance.now())) / 1000;
+    const all = header(request, SERVE_HEADERS.predictions)?.toLowerCase() === 'all';
     const answer: ServeAnswer = {
       prediction,
+      ...(all ? { predictions: rowsOf(result.output, input.count, model.outputSize) } : {}),
       classIndex: prediction.indexOf(Math.max(...prediction)),
       requestId,
       server: context.identity,
@@ -197,4 +199,11 @@ export function buildServeApp(
     );
   });
   return app;
+}
+
+/** The request's outputs (`count × outputSize`), one row of class scores per input. */
+function rowsOf(output: Float32Array, count: number, outputSize: number): number[][] {
+  return Array.from({ length: count }, (_, k) =>
+    Array.from(output.subarray(k * outputSize, (k + 1) * outputSize)),
+  );
 }

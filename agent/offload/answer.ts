@@ -5,12 +5,28 @@ import { type ServeAnswer, serveAnswerSchema } from '../../protocol/serve-answer
 
 export type ServerAnswer = ServeAnswer;
 
-/** Null for a well-formed answer, else what is wrong with it (names the field). */
-export function serverAnswerProblem(value: unknown): string | null {
+/**
+ * Null for a well-formed answer to a request of `count` inputs, else what is wrong with it (names
+ * the field). A request of several inputs needs every input's scores (`predictions`): an older
+ * server answers the first input's only, and that answer would silently drop the others.
+ */
+export function serverAnswerProblem(value: unknown, count = 1): string | null {
   const result = serveAnswerSchema.safeParse(value);
-  if (result.success) return null;
-  return result.error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-    .join('; ');
+  if (!result.success)
+    return result.error.issues
+      .slice(0, 3)
+      .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+      .join('; ');
+  const rows = result.data.predictions;
+  if (rows === undefined)
+    return count === 1
+      ? null
+      : `has no predictions: the first of ${count} inputs only (a server older than the predictions field)`;
+  if (rows.length !== count) return `predictions: ${rows.length} rows for ${count} inputs`;
+  return null;
+}
+
+/** Every input's class scores: `predictions`, or the first input's for an answer to one input. */
+export function answerRows(answer: ServerAnswer): number[][] {
+  return answer.predictions ?? [answer.prediction];
 }

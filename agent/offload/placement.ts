@@ -8,6 +8,7 @@ import type { InferenceRecord } from '../../protocol/index.js';
 import type { InputSourceKind, LoopInput } from '../inputs/source.js';
 import type { Publisher } from '../publish/publisher.js';
 import type { PowerSensor } from '../sensors/index.js';
+import { answerRows } from './answer.js';
 import { OffloadFailedError, type OffloadFigures, offloadFigures } from './figures.js';
 import { type OffloadConfig, Offloader, type OffloadIdentity } from './offloader.js';
 import type { Decision } from './policy.js';
@@ -197,11 +198,12 @@ export class Placement {
     const answer = turn.exchange.answer;
     if (turn.exchange.outcome !== 'ok' || answer === undefined) throw new OffloadFailedError(figures);
     const record = turn.record;
+    // Every input's scores, like the edge path (the client refused an answer that lacks some).
+    const output = answerRows(answer);
     return {
       seq: turn.seq,
-      predictedClass: [answer.classIndex],
-      // The server answers the first input's scores (offload contract §1).
-      output: [answer.prediction],
+      predictedClass: output.map((row) => row.indexOf(Math.max(...row))),
+      output,
       latencyMs: figures.roundTripMs,
       queuedMs,
       energy: {
