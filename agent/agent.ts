@@ -35,7 +35,7 @@ import { Publisher, type PublisherOptions } from './publish/publisher.js';
 import type { Spool, SpoolOptions, SpoolStats } from './publish/spool.js';
 import { openSpool } from './publish/spools.js';
 import { createSensor, type PowerSensor, parseSensorSpec } from './sensors/index.js';
-import { AnswerMemory } from './serve/answers.js';
+import { AnswerMemory, SeqAliases } from './serve/answers.js';
 import { InferenceQueue } from './serve/queue.js';
 import { recordOf } from './serve/record.js';
 import { type AgentStatus, EnergyTally } from './serve/summary.js';
@@ -148,16 +148,32 @@ const log = logger('agent');
 
 export { OffloadFailedError, type OffloadFigures };
 
-/** A record waiting to be sealed, of either kind. */
-type PendingRecord =
+/** Feedback for a record not sealed yet: published with the seq the record is sealed under. */
+interface HeldFeedback {
+  label: number;
+  correct: boolean;
+  atUs: number;
+}
+
+/**
+ * A record waiting to be sealed, of either kind, with the seq its answer gave (the seq it is
+ * expected to be sealed under: a counter raised by the collector meanwhile moves it; see seal()).
+ */
+type PendingRecord = (
   | { kind: 'inference'; record: UnsequencedRecord }
-  | { kind: 'offload'; record: OffloadRecordDraft };
+  | { kind: 'offload'; record: OffloadRecordDraft }
+) & { givenSeq: number; feedback?: HeldFeedback[] };
 /** Batches held in memory at most while the counter is recovered from the collector (seq-recovery.ts). */
 const SEQ_WAIT_MAX_BATCHES = 20;
 
 export class Agent {
   /** Records of both kinds in seq order: they share the device's one seq space. */
   private pending: PendingRecord[] = [];
+  /**
+   * Answers' seqs that were sealed under another seq (the collector's answer raised the counter
+   * while they waited, docs/reliability.md): given → stored, so that feedback names the record.
+   */
+  private readonly renumbered = new SeqAliases();
   private trust: ModelTrust = TRUST_ANY;
   private readonly stopController = new AbortController();
   private flushTimer: NodeJS.Timeout | undefined;
@@ -427,7 +443,7 @@ export class Agent {
     }
     // seal() numbers pending records in order from the outbox's next seq.
     const seq = this.outbox.nextSeq + this.pending.length;
-    this.pending.push({ kind: 'inference', record: { ...record, ...tags } });
+    this.pending.push({ kind: 'inference', record: { ...record, ...tags }, givenSeq: seq });
     this.stats.inferences++;
     this.stats.totalLatencyUs += record.durationUs;
     if (inference !== undefined) this.answers.remember(seq, inference.run.argmax);
@@ -438,7 +454,7 @@ export class Agent {
   /** Queues an offload record (same seq space as inference records); returns its seq. */
   private pushOffload(record: OffloadRecordDraft): number {
     const seq = this.outbox.nextSeq + this.pending.length;
-    this.pending.push({ kind: 'offload', record });
+    this.pending.push({ kind: 'offload', record, givenSeq: seq });
     this.stats.offloads++;
     if (record.prediction !== undefined) this.answers.remember(seq, record.prediction);
     if (this.pending.length >= this.config.batchMax) this.seal();
@@ -545,24 +561,36 @@ export class Agent {
   /**
    * Ground truth for the answer `seq`: judged against the answer this agent gave and sent as a
    * `feedback` message, which the collector joins to the record. Throws UnknownRecordError for a
-   * seq this process did not answer (or no longer remembers).
+   * seq this process did not answer (or no longer remembers). `seq` is the one the answer gave:
+   * if its record was stored under another (answered while the collector's cmd/seq answer was
+   * awaited, then the counter was raised), the message names the stored one; for a record not
+   * sealed yet the message waits for its seal.
    */
   feedback(seq: number, label: number): { seq: number; label: number; correct: boolean } {
     const correct = this.answers.judge(seq, label);
+    const held = { label, correct, atUs: wallClockUs() };
+    // Not sealed yet: its stored seq is known once it is (the collector may still raise the counter).
+    const pending = this.pending.find((entry) => entry.givenSeq === seq);
+    if (pending !== undefined) (pending.feedback ??= []).push(held);
+    else this.publishFeedback(this.renumbered.get(seq) ?? seq, held);
+    return { seq, label, correct };
+  }
+
+  /** Sends a `feedback` message for the record stored under `seq`. */
+  private publishFeedback(seq: number, feedback: HeldFeedback): void {
     const message = {
       v: PROTOCOL_VERSION,
       type: 'feedback',
       device: this.config.device,
       seq,
-      label,
-      correct,
-      atUs: wallClockUs(),
+      label: feedback.label,
+      correct: feedback.correct,
+      atUs: feedback.atUs,
     } as const;
     this.publisher.publishSide(
       buildTopic({ fleet: this.config.fleet, device: this.config.device, kind: 'feedback' }),
       encodeMessage(message, this.config.encoding),
     );
-    return { seq, label, correct };
   }
 
   /** Opens a named energy window over any code (closed by endWindow); see agent/serve/windows.ts. */
@@ -861,20 +889,42 @@ export class Agent {
       let count = 0;
       while (count < this.config.batchMax && this.pending[count]?.kind === kind) count++;
       const run = this.pending.splice(0, count);
+      let firstSeq: number;
       if (kind === 'offload') {
-        this.sealOffload(run.map((entry) => entry.record as OffloadRecordDraft));
-        continue;
+        firstSeq = this.sealOffload(run.map((entry) => entry.record as OffloadRecordDraft));
+      } else {
+        const batch = this.outbox.seal(run.map((entry) => entry.record as UnsequencedRecord));
+        this.publisher.enqueue(batch.firstSeq, batch.count);
+        for (const listener of this.batchListeners) listener(batch.records);
+        firstSeq = batch.firstSeq;
       }
-      const batch = this.outbox.seal(run.map((entry) => entry.record as UnsequencedRecord));
-      this.publisher.enqueue(batch.firstSeq, batch.count);
-      for (const listener of this.batchListeners) listener(batch.records);
+      this.settleSeqs(run, firstSeq);
     }
   }
 
-  /** Seals offload records as one `offload` batch, numbered from the same counter. */
-  private sealOffload(records: readonly OffloadRecordDraft[]): void {
+  /** Seals offload records as one `offload` batch, numbered from the same counter; returns its first seq. */
+  private sealOffload(records: readonly OffloadRecordDraft[]): number {
     const batch = this.outbox.sealBatch('offload', records);
     this.publisher.enqueue(batch.firstSeq, batch.count, 'offload');
+    return batch.firstSeq;
+  }
+
+  /**
+   * After a run is sealed from `firstSeq`: remembers the answers whose seq moved (the counter was
+   * raised under them by the collector's cmd/seq answer) and sends the feedback held for them.
+   */
+  private settleSeqs(run: readonly PendingRecord[], firstSeq: number): void {
+    const moved = firstSeq - (run[0]?.givenSeq ?? firstSeq);
+    run.forEach((entry, index) => {
+      const stored = firstSeq + index;
+      if (stored !== entry.givenSeq) this.renumbered.set(entry.givenSeq, stored);
+      for (const held of entry.feedback ?? []) this.publishFeedback(stored, held);
+    });
+    if (moved !== 0)
+      log.warn(
+        { answered: run[0]?.givenSeq, stored: firstSeq, count: run.length },
+        'records answered while the collector was asked for our seqs are stored under higher seqs; feedback with the answered seq is translated',
+      );
   }
 
   /** Calls `listener` with every batch of records once it is durable, before it is sent. */

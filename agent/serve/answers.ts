@@ -31,3 +31,23 @@ export class AnswerMemory {
     return predicted === label;
   }
 }
+
+/**
+ * Seqs given in answers that were sealed under another seq (given → stored), bounded like the
+ * answers: only records that waited for the collector's cmd/seq answer are ever here.
+ */
+export class SeqAliases {
+  private readonly stored = new Map<number, number>();
+
+  set(given: number, stored: number): void {
+    this.stored.set(given, stored);
+    if (this.stored.size > MAX_ANSWERS) {
+      const oldest = this.stored.keys().next().value;
+      if (oldest !== undefined) this.stored.delete(oldest);
+    }
+  }
+
+  get(given: number): number | undefined {
+    return this.stored.get(given);
+  }
+}
