@@ -36,6 +36,7 @@ import type { Spool, SpoolOptions, SpoolStats } from './publish/spool.js';
 import { openSpool } from './publish/spools.js';
 import { createSensor, type PowerSensor, parseSensorSpec } from './sensors/index.js';
 import { AnswerMemory, SeqAliases } from './serve/answers.js';
+import { listenForFeedback } from './serve/feedback-command.js';
 import { InferenceQueue } from './serve/queue.js';
 import { recordOf } from './serve/record.js';
 import { type AgentStatus, EnergyTally } from './serve/summary.js';
@@ -281,6 +282,7 @@ export class Agent {
     agent.tf = runtime.tf;
     agent.tags = config.tags ?? {};
     agent.placement.listen(publisher);
+    listenForFeedback(publisher, (seq, label) => agent.feedback(seq, label));
     agent.loop = agent.run(runtime.tf, startedAt);
     agent.flushTimer = setInterval(() => agent.seal(), config.flushMs);
     void publisher.seq.settled.then(() => agent.seal());

@@ -4,10 +4,11 @@
 // answer (held at the embedded broker until the answers are out) raises the counter past what
 // the store has, so the records are stored under higher seqs. Feedback with an answered seq —
 // given before the records were sealed, and after — must still name the stored record, never
-// the older record that had that seq.
+// the older record that had that seq — through agent.feedback() and over MQTT (cmd/feedback).
 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, type AgentConfig, type InferAnswer } from '../../agent/agent.js';
 import { readLabelledRecords } from '../../collector/store/labels.js';
@@ -87,7 +88,15 @@ describe('seqs answered during seq recovery', () => {
       for (const release of held.splice(0)) release();
       await waitFor('3 more records stored', () => stack.store.count({ device: 'pi-r' }) === 8);
       second.feedback(2, labelOf(2)); // after it was sealed, under another seq
-      await waitFor('2 feedbacks stored', () => stack.collector.stats.feedbacks === 2);
+      // Over MQTT, as an application on the board would send it (cmd/feedback).
+      const app = await mqtt.connectAsync(stack.broker.url);
+      await app.publishAsync(
+        'edgewatt/v1/lab/pi-r/cmd/feedback',
+        JSON.stringify({ seq: 1, label: labelOf(1) }),
+        { qos: 1 },
+      );
+      await app.endAsync();
+      await waitFor('3 feedbacks stored', () => stack.collector.stats.feedbacks === 3);
       // Stored after what the store had; the labels on the records answered, none on the first life's.
       expect(await labels()).toEqual([
         [0, null],
@@ -96,7 +105,7 @@ describe('seqs answered during seq recovery', () => {
         [3, null],
         [4, null],
         [5, labelOf(0)],
-        [6, null],
+        [6, labelOf(1)],
         [7, labelOf(2)],
       ]);
     } finally {
