@@ -573,7 +573,7 @@ export class Agent {
     const held = { label, correct, atUs: wallClockUs() };
     // Not sealed yet: its stored seq is known once it is (the collector may still raise the counter).
     const pending = this.pending.find((entry) => entry.givenSeq === seq);
-    if (pending !== undefined) (pending.feedback ??= []).push(held);
+    if (pending !== undefined) pending.feedback = [...(pending.feedback ?? []), held];
     else this.publishFeedback(this.renumbered.get(seq) ?? seq, held);
     return { seq, label, correct };
   }

@@ -114,7 +114,9 @@ describe('offloading several inputs', () => {
       remote.output.forEach((row, k) => {
         const expected = local.output[k] ?? [];
         expect(row).toHaveLength(expected.length);
-        row.forEach((score, j) => expect(score).toBeCloseTo(expected[j] ?? Number.NaN, 4));
+        row.forEach((score, j) => {
+          expect(score).toBeCloseTo(expected[j] ?? Number.NaN, 4);
+        });
       });
     } finally {
       await Promise.all([offload.stop(5_000), edge.stop(5_000)]);
