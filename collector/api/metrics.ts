@@ -36,6 +36,7 @@ export const REJECT_REASONS: readonly RejectReason[] = [
   'rate-limited',
   'store-failed',
   'store-refused',
+  'seq-conflict',
 ];
 
 type Labels = Record<string, string>;
@@ -82,6 +83,11 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
       'edgewatt_seq_regressions_total',
       'Device births numbering at or below a seq already stored (the device lost its counter).',
       ingest.seqRegressions,
+    ),
+    ...counter(
+      'edgewatt_seq_conflicts_total',
+      'Records not stored because their seq already names a stored record of the other kind (inference vs offload; SQLite).',
+      ingest.seqConflicts,
     ),
     ...family(
       'edgewatt_rejected_messages_total',

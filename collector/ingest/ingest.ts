@@ -19,7 +19,12 @@ export type RejectReason =
   /** The store failed on this message `maxStoreAttempts` times in a row (retried in process): dead-lettered with its bytes. */
   | 'store-failed'
   /** The store refuses this data for what it is (an InfluxDB tag value it cannot hold): dead-lettered with its bytes. */
-  | 'store-refused';
+  | 'store-refused'
+  /**
+   * Some records' (device, seq) already name a record of the other kind (inference vs offload:
+   * one seq space); the others were stored, the message is dead-lettered whole (SQLite checks it).
+   */
+  | 'seq-conflict';
 
 export interface IngestStats {
   /** Messages handed to handle(), whatever became of them. */
@@ -40,6 +45,8 @@ export interface IngestStats {
    * device lost its counter, and records it sends under used seqs are dropped as duplicates.
    */
   seqRegressions: number;
+  /** Records refused because their (device, seq) names a stored record of the other kind (SQLite). */
+  seqConflicts: number;
   /** Failed store writes (each one is retried in process after a back-off, up to maxStoreAttempts). */
   storeErrors: number;
   /** Store writes that succeeded after one or more failures. */
@@ -91,6 +98,7 @@ export class Ingest {
     feedbacks: 0,
     staleStatuses: 0,
     seqRegressions: 0,
+    seqConflicts: 0,
     storeErrors: 0,
     storeRecoveries: 0,
     refusedByServer: 0,
@@ -294,6 +302,8 @@ export class Ingest {
       if (message.type === 'offload') this.stats.offloadRecords += result.inserted;
       else this.stats.records += result.inserted;
       this.stats.duplicates += result.duplicates;
+      if (result.seqConflicts !== undefined && result.seqConflicts.length > 0)
+        this.seqConflict(message.type, result.seqConflicts, key, topic, payload);
       remember(this.lastSeenUs, key, Math.round(this.nowMs() * 1000));
       // Offload records share the device's seq space: they fill the span as records do.
       const first = message.records[0]?.seq ?? 0;
@@ -323,6 +333,39 @@ export class Ingest {
           payload,
         ),
     });
+  }
+
+  /**
+   * Records the store refused because their seqs already name records of the other kind: counted,
+   * logged, and the message dead-lettered whole with the reason (the rest of it was stored).
+   */
+  private seqConflict(
+    kind: 'inference' | 'offload',
+    seqs: readonly number[],
+    key: string,
+    topic: string,
+    payload: Uint8Array,
+  ): void {
+    const other = kind === 'offload' ? 'inference' : 'offload';
+    const shown = seqs.slice(0, 5).join(', ') + (seqs.length > 5 ? ', …' : '');
+    const detail = `${seqs.length} ${kind} records of ${key} not stored: seqs ${shown} already name ${other} records (one seq space: a counter lost without the collector's answer, or two boards with one device id); the other records of the message were stored`;
+    this.stats.seqConflicts += seqs.length;
+    this.stats.rejected['seq-conflict'] = (this.stats.rejected['seq-conflict'] ?? 0) + 1;
+    try {
+      this.deadLetter.add(
+        deadLetterEntry(topic, 'seq-conflict', detail, payload, Math.round(this.nowMs() * 1000), {
+          whole: true,
+        }),
+      );
+      this.stats.deadLettered++;
+    } catch (error) {
+      log.error(
+        { topic, err: (error as Error).message },
+        'seq conflict could not be dead-lettered; counted only',
+      );
+    }
+    if (this.stats.rejected['seq-conflict'] <= 10 || this.stats.rejected['seq-conflict'] % 1000 === 0)
+      log.warn({ topic, seqs: seqs.length }, detail);
   }
 
   /** Dead-letters a message whole (synced); undefined when the dead-letter table failed too. */

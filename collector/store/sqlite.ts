@@ -136,23 +136,37 @@ export class SqliteStore implements Store, RecordWriter, RecordReader, OffloadRe
     OFFLOAD_TABLE.addMissingColumns(db);
     const insert = db.prepare(INSERT_INFERENCE);
     const insertOffload = db.prepare(OFFLOAD_TABLE.insert);
+    // Inference and offload records share the device's one seq space, so (fleet, device, seq)
+    // names one record across both tables: a record whose seq names one of the other kind is
+    // refused (one lookup on the other table's primary key, in the same transaction).
+    const inInference = db
+      .prepare('SELECT 1 FROM inference WHERE fleet = ? AND device = ? AND seq = ?')
+      .pluck();
+    const inOffload = db
+      .prepare(`SELECT 1 FROM ${OFFLOAD_TABLE.table} WHERE fleet = ? AND device = ? AND seq = ?`)
+      .pluck();
     this.insertOffload = db.transaction(
       (fleet: string, device: string, records: readonly OffloadRecord[]) => {
         const receivedUs = nowUs();
         let inserted = 0;
-        for (const r of records)
-          inserted += insertOffload.run(OFFLOAD_TABLE.toRowValues(fleet, device, r, receivedUs)).changes;
-        return { inserted, duplicates: records.length - inserted };
+        const seqConflicts: number[] = [];
+        for (const r of records) {
+          if (inInference.get(fleet, device, r.seq) !== undefined) seqConflicts.push(r.seq);
+          else inserted += insertOffload.run(OFFLOAD_TABLE.toRowValues(fleet, device, r, receivedUs)).changes;
+        }
+        return { inserted, duplicates: records.length - inserted - seqConflicts.length, seqConflicts };
       },
     );
     this.insertBatch = db.transaction(
       (fleet: string, device: string, records: readonly InferenceRecord[]) => {
         const receivedUs = nowUs();
         let inserted = 0;
+        const seqConflicts: number[] = [];
         for (const r of records) {
-          inserted += insert.run(toRowValues(fleet, device, r, receivedUs)).changes;
+          if (inOffload.get(fleet, device, r.seq) !== undefined) seqConflicts.push(r.seq);
+          else inserted += insert.run(toRowValues(fleet, device, r, receivedUs)).changes;
         }
-        return { inserted, duplicates: records.length - inserted };
+        return { inserted, duplicates: records.length - inserted - seqConflicts.length, seqConflicts };
       },
     );
     this.db = db;

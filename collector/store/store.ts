@@ -13,6 +13,12 @@ export type { RecordFilter } from './filter.js';
 export interface WriteResult {
   inserted: number;
   duplicates: number;
+  /**
+   * Seqs of records refused because their (fleet, device, seq) already names a record of the
+   * OTHER kind (inference vs offload share one seq space): a store that can check it (SQLite)
+   * reports them here; absent or empty otherwise.
+   */
+  seqConflicts?: number[];
 }
 
 export interface StoredRecord extends InferenceRecord {
