@@ -154,7 +154,11 @@ export class SqliteStore implements Store, RecordWriter, RecordReader, OffloadRe
           if (inInference.get(fleet, device, r.seq) !== undefined) seqConflicts.push(r.seq);
           else inserted += insertOffload.run(OFFLOAD_TABLE.toRowValues(fleet, device, r, receivedUs)).changes;
         }
-        return { inserted, duplicates: records.length - inserted - seqConflicts.length, seqConflicts };
+        return {
+          inserted,
+          duplicates: records.length - inserted - seqConflicts.length,
+          ...(seqConflicts.length > 0 ? { seqConflicts } : {}),
+        };
       },
     );
     this.insertBatch = db.transaction(
@@ -166,7 +170,11 @@ export class SqliteStore implements Store, RecordWriter, RecordReader, OffloadRe
           if (inOffload.get(fleet, device, r.seq) !== undefined) seqConflicts.push(r.seq);
           else inserted += insert.run(toRowValues(fleet, device, r, receivedUs)).changes;
         }
-        return { inserted, duplicates: records.length - inserted - seqConflicts.length, seqConflicts };
+        return {
+          inserted,
+          duplicates: records.length - inserted - seqConflicts.length,
+          ...(seqConflicts.length > 0 ? { seqConflicts } : {}),
+        };
       },
     );
     this.db = db;

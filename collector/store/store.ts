@@ -16,7 +16,7 @@ export interface WriteResult {
   /**
    * Seqs of records refused because their (fleet, device, seq) already names a record of the
    * OTHER kind (inference vs offload share one seq space): a store that can check it (SQLite)
-   * reports them here; absent or empty otherwise.
+   * reports them here; absent when there are none.
    */
   seqConflicts?: number[];
 }
