@@ -202,9 +202,9 @@ export class SampledSensor implements PowerSensor {
       uncertaintyJ: energy.uncertaintyJ,
       baselineW: this.baselineW,
       ...(this.baseline === undefined ? {} : { baselineUncertaintyW: this.baseline.estimate().uncertaintyW }),
-      // A covered window rests at least on the sample that closes it (its energy is interpolated to
-      // it), even when a starved worker took none inside it: 0 is what records give for an estimate.
-      sampleCount: Math.max(energy.sampleCount, energy.covered ? 1 : 0),
+      // Samples inside the window, as the record field says: a window shorter than the sampling
+      // period (or one a starved worker sampled nothing inside) has 0 and rests on the samples around it.
+      sampleCount: energy.sampleCount,
       provenance: this.provenance,
     };
   }

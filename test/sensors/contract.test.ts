@@ -80,12 +80,19 @@ describe.each(SENSORS.map((factory) => [factory.kind]))('PowerSensor contract: %
   it('opens, and gives finite non-negative energy, uncertainty and baseline for a window', async () => {
     const s = sensor ?? createSensor(made?.spec ?? '');
     await s.open();
-    const cpuBefore = process.cpuUsage();
-    const startNs = process.hrtime.bigint();
-    await sleep(30);
-    const endNs = process.hrtime.bigint();
-    const cpu = process.cpuUsage(cpuBefore);
-    const energy = await s.energyOf({ startNs, endNs, cpuUs: cpu.user + cpu.system });
+    // A 30 ms window of a sampled sensor holds samples unless its sampling thread was starved of
+    // CPU for the whole window (seen at load 14–21): a sensor that samples at all has some within three.
+    const windowEnergy = async () => {
+      const cpuBefore = process.cpuUsage();
+      const startNs = process.hrtime.bigint();
+      await sleep(30);
+      const endNs = process.hrtime.bigint();
+      const cpu = process.cpuUsage(cpuBefore);
+      return s.energyOf({ startNs, endNs, cpuUs: cpu.user + cpu.system });
+    };
+    let energy = await windowEnergy();
+    for (let tries = 1; tries < 3 && energy.sampleCount === 0 && s.samplePeriodS !== undefined; tries++)
+      energy = await windowEnergy();
     for (const value of [energy.energyJ, energy.uncertaintyJ, energy.baselineW]) {
       expect(Number.isFinite(value)).toBe(true);
       expect(value).toBeGreaterThanOrEqual(0);
