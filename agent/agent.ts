@@ -13,6 +13,7 @@ import {
 } from '../protocol/index.js';
 import { ModelLoadError, type ModelTrust, TRUST_ANY, trustFromKeyFiles } from '../protocol/manifest/index.js';
 import { type BackendName, loadRuntime, type Tf } from '../runtime/backend.js';
+import { checkBackendFits, loadOptionsOf, type ModelBackend } from '../runtime/backend-choice.js';
 import type { DecodedInput } from '../runtime/decode.js';
 import { randomInputPool } from '../runtime/inputs.js';
 import { loadServedModel, type ServedModel } from '../runtime/served.js';
@@ -71,8 +72,11 @@ export interface AgentConfig {
   batchMax: number;
   flushMs: number;
   encoding: Encoding;
-  /** Where the TensorFlow.js backend search starts (ONNX models run on onnx-cpu, else onnx-wasm). */
-  backend?: BackendName;
+  /**
+   * Where the TensorFlow.js backend search starts, or the ONNX runtime of an ONNX model (onnx-cpu,
+   * else onnx-wasm; `onnx-wasm` forces the WebAssembly build). Unset: every default.
+   */
+  backend?: ModelBackend;
   batchSize: number;
   username?: string;
   password?: string;
@@ -248,8 +252,10 @@ export class Agent {
     const trust = trustFromKeyFiles(config.trustedKeys ?? [], config.allowUnsigned === true);
     const sensor = createSensor(config.sensor);
     // TF.js holds the inputs (sources, requests) whatever runs the model.
-    const runtime = await loadRuntime(config.backend);
-    const model = await loadServedModel(config.model, trust, { tfBackend: config.backend });
+    const load = loadOptionsOf(config.backend);
+    const runtime = await loadRuntime(load.tfBackend);
+    const model = await loadServedModel(config.model, trust, load);
+    checkBackendFits(config.backend, model, config.model);
     checkBatch(model, config.batchSize, config.model);
     await sensor.open();
     const outbox = openSpool(
@@ -680,7 +686,7 @@ export class Agent {
    * running the model it had.
    */
   async swapModel(path: string): Promise<ServedModel> {
-    const { tf } = await loadRuntime(this.config.backend);
+    const { tf } = await loadRuntime(loadOptionsOf(this.config.backend).tfBackend);
     const next = await this.loadNext(path).catch((error: unknown) => {
       log.error(
         { path, err: error, keeping: this.model.id.slice(0, 12) },
@@ -723,7 +729,9 @@ export class Agent {
 
   /** Loads and verifies a model to swap or stage, with this agent's trust and batch size. */
   private async loadNext(path: string): Promise<ServedModel> {
-    const next = await loadServedModel(path, this.trust, { tfBackend: this.config.backend });
+    // An ONNX --backend governs the ONNX models a deployment sends; a TF.js one still runs (the
+    // deployment chooses the model; only the starting one is refused, at start).
+    const next = await loadServedModel(path, this.trust, loadOptionsOf(this.config.backend));
     try {
       checkBatch(next, this.config.batchSize, path);
     } catch (error) {
@@ -750,7 +758,7 @@ export class Agent {
    * Between the steps it yields to the timers, so a window that falls due is served first.
    */
   async stageModel(path: string, warmupInferences: number): Promise<ServedModel> {
-    const { tf } = await loadRuntime(this.config.backend);
+    const { tf } = await loadRuntime(loadOptionsOf(this.config.backend).tfBackend);
     const next = await this.loadNext(path).catch((error: unknown) => {
       log.error(
         { path, err: error, keeping: this.model.id.slice(0, 12) },

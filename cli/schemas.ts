@@ -7,6 +7,7 @@ import { WARMUP_CAP, WARMUP_MIN } from '../agent/measure/warmup.js';
 import { storesThatCan } from '../collector/store/index.js';
 import { ENCODINGS, idProblem } from '../protocol/index.js';
 import { BACKENDS } from '../runtime/backend.js';
+import { MODEL_BACKENDS } from '../runtime/backend-choice.js';
 import { agentApiFields } from './schemas/agent-api.js';
 import { agentDeployFields } from './schemas/agent-deploy.js';
 import { agentModelFields } from './schemas/agent-models.js';
@@ -98,7 +99,10 @@ export const agentSchema = z.object({
     defaultHelp: `until latency settles: at least ${WARMUP_MIN}, at most ${WARMUP_CAP}`,
   }),
   ...publishFields('agent'),
-  backend: backend(),
+  backend: option(oneOf(MODEL_BACKENDS).optional(), {
+    help: 'where the TF.js backend search starts, or the ONNX runtime of an ONNX model (onnx-wasm forces the WebAssembly build)',
+    defaultHelp: `TF.js ${BACKENDS.join(', then ')}; ONNX onnx-cpu, then onnx-wasm`,
+  }),
   batchSize: option(int({ min: 1, max: 1024 }).default(1), { arg: 'n', help: 'inputs per inference call' }),
   ...agentReliabilityFields,
   ...agentModelFields,
