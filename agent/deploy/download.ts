@@ -100,7 +100,7 @@ async function fetchOnce(
       { ...authorization(access), ...(have > 0 ? { range: `bytes=${have}-` } : {}) },
       controller.signal,
     ).catch((error: Error) => {
-      throw new TransferError(`GET ${url}: ${error.message}`, true);
+      throw new TransferError(`GET ${url}: ${whyBroken(controller.signal, error)}`, true);
     });
     const status = response.statusCode ?? 0;
     if (status !== 200 && status !== 206) {
@@ -155,7 +155,7 @@ async function fetchOnce(
       if (error instanceof DeploymentRefusal) throw error;
       if (signal.aborted) throw signal.reason;
       throw new TransferError(
-        `GET ${url}: transfer broke at byte ${written}: ${(error as Error).message}`,
+        `GET ${url}: transfer broke at byte ${written}: ${whyBroken(controller.signal, error)}`,
         true,
       );
     } finally {
@@ -169,6 +169,14 @@ async function fetchOnce(
     clearTimeout(idle);
     signal.removeEventListener('abort', abort);
   }
+}
+
+/**
+ * Why a request broke: the idle timer's reason when it aborted it (node:http reports only
+ * "aborted" or "The operation was aborted", where fetch() gave the abort's reason as the cause).
+ */
+function whyBroken(signal: AbortSignal, error: unknown): string {
+  return signal.aborted && signal.reason instanceof Error ? signal.reason.message : (error as Error).message;
 }
 
 /** One GET: resolves with the response once its headers arrived; `signal` aborts it (and its body). */
