@@ -123,7 +123,7 @@ for (let i = 0; i < 20; i++) {
   await unixClient.one();
 }
 const loadBefore = loadavg();
-/** One measurement of each path, in a fixed cycle; each round starts one further along it. */
+/** One measurement of each path; each round runs them in a shuffled order. */
 const paths: { into: number[]; time: () => Promise<number> | number }[] = [
   {
     into: predictOnly,
@@ -166,11 +166,22 @@ const paths: { into: number[]; time: () => Promise<number> | number }[] = [
   { into: httpRemote, time: () => tcpClient.one() },
   { into: httpUnix, time: () => unixClient.one() },
 ];
+// A seeded shuffle per round (same order on every run): a fixed or rotated cycle would make each
+// path always follow the same one, and the call after an IPC wait finds colder caches.
+let seed = 14;
+const nextRandom = () => {
+  seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+  return seed / 2 ** 32;
+};
 for (let i = 0; i < ROUNDS; i++) {
-  // Interleaved, so that drift of the machine hits them alike; rotated, so that no path always
-  // follows the same one (the call after an IPC wait finds colder caches than the next).
-  for (let k = 0; k < paths.length; k++) {
-    const path = paths[(i + k) % paths.length];
+  // Interleaved, so that drift of the machine hits them alike.
+  const order = paths.map((_, k) => k);
+  for (let k = order.length - 1; k > 0; k--) {
+    const j = Math.floor(nextRandom() * (k + 1));
+    [order[k], order[j]] = [order[j] ?? k, order[k] ?? j];
+  }
+  for (const k of order) {
+    const path = paths[k];
     if (path !== undefined) path.into.push(await path.time());
   }
 }
