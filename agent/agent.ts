@@ -502,6 +502,7 @@ export class Agent {
             source,
             queuedMs,
             () => this.edgeAnswer(tensor, input.count, label, source, queuedMs),
+            label,
           );
         },
         { ...(options.signal === undefined ? {} : { signal: options.signal }) },

@@ -336,6 +336,18 @@ export const OFFLOAD_FIELDS = {
     sql: 'REAL',
     influx: field('float'),
   }),
+  label: row({
+    doc:
+      "The input's true class when the agent knew it as it sent the input (a labelled dataset, or a " +
+      'label given with the input); absent: unknown. With `prediction` it says whether the answer was ' +
+      'right; feedback given later for the same seq wins.',
+    unit: '',
+    value: integer(0, MAX_CLASS_INDEX),
+    optional: true,
+    wire: column('label'),
+    sql: 'INTEGER',
+    influx: field('integer'),
+  }),
 } as const satisfies Record<string, FieldSpec>;
 
 export type OffloadFieldName = keyof typeof OFFLOAD_FIELDS;

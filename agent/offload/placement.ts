@@ -119,6 +119,8 @@ export class Placement {
     input: { values: Float32Array; shape: readonly number[] },
     inputSource: InputSourceKind,
     runEdge: () => Promise<E>,
+    /** The input's true class when known: the offload record carries it (accuracy of offloaded answers). */
+    label: number | null = null,
   ): Promise<OffloadTurn<E>> {
     const offloader = this.offloader;
     const model = this.host.runningModel();
@@ -133,6 +135,7 @@ export class Placement {
         variant: model.variant,
         sensor: this.host.sensorLabel(),
         inputSource,
+        label,
         tags: { ...experimentTags(this.host.deploymentTags()), ...offloader.policy.tags },
       },
       nextSeq: () => this.host.nextSeq(),
@@ -149,7 +152,7 @@ export class Placement {
     runEdge: () => Promise<EdgeAnswerLike>,
   ): Promise<void> {
     const values = Float32Array.from(item.input.dataSync());
-    const turn = await this.offload(decision, { values, shape: item.input.shape }, kind, runEdge);
+    const turn = await this.offload(decision, { values, shape: item.input.shape }, kind, runEdge, item.label);
     if (item.reply === undefined) return;
     const figures = offloadFigures(turn);
     const edge = turn.edge;
@@ -191,8 +194,10 @@ export class Placement {
     source: InputSourceKind,
     queuedMs: number,
     runEdge: () => Promise<E>,
+    /** The true class of the (first) input, when the caller gave it. */
+    label: number | null = null,
   ): Promise<(E & { offload: OffloadFigures }) | OffloadedAnswer> {
-    const turn = await this.offload(decision, input, source, runEdge);
+    const turn = await this.offload(decision, input, source, runEdge, label);
     const figures = offloadFigures(turn);
     if (turn.edge !== undefined) return { ...turn.edge, offload: figures };
     const answer = turn.exchange.answer;

@@ -33,6 +33,8 @@ export interface OffloadContext {
   tags: { experiment?: string; arm?: string };
   policy: OffloadPolicy;
   fallback: 'none' | 'edge';
+  /** The input's true class when the agent knows it as it sends the input (a labelled dataset, an API label). */
+  label?: number | null | undefined;
 }
 
 export function offloadRecordOf(
@@ -49,6 +51,7 @@ export function offloadRecordOf(
     variant: context.variant,
     ...context.tags,
     inputSource: context.inputSource,
+    ...(context.label === undefined || context.label === null ? {} : { label: context.label }),
     roundTripS: Number(exchange.endNs - exchange.startNs) / 1e9,
     deviceEnergyJ: energy.energyJ,
     deviceEnergyUncertaintyJ: energy.uncertaintyJ,

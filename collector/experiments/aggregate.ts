@@ -41,8 +41,13 @@ export function offloadObservation(record: StoredOffload): Observation {
     energyJ: record.deviceEnergyJ + (record.outcome === 'ok' ? (record.serverEnergyJ ?? 0) : 0),
     baselineW: record.deviceBaselineW ?? 0,
     durationUs: Math.round(record.roundTripS * 1e6),
-    // The server's answer judged against the label given for this seq (none: not judged).
-    correct: record.correct ?? null,
+    // The server's answer judged against the label for this seq: feedback joined (correct), else
+    // the record's own label (the agent knew it); none: not judged.
+    correct:
+      record.correct ??
+      (record.label === undefined || record.prediction === undefined
+        ? null
+        : record.prediction === record.label),
   };
 }
 

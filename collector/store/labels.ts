@@ -5,7 +5,7 @@
 // joins either kind: an offloaded answer's label lands on its offload record.
 
 import type { RecordFilter } from './filter.js';
-import type { OffloadReader, RecordReader, StoredOffloadRecord, StoredRecord } from './store.js';
+import type { RecordReader, StoredOffloadRecord, StoredRecord } from './store.js';
 
 /** Where feedback is read from: a store that reads records (the same store as the records). */
 export type FeedbackReader = Pick<RecordReader, 'readFeedback'>;
@@ -34,12 +34,14 @@ export async function* readLabelledRecords(
   }
 }
 
-/** An offload record with the feedback given for its seq. */
+/**
+ * An offload record with the feedback given for its seq: `label` is the true class — the feedback's,
+ * else the record's own (the agent knew it as it sent the input), else absent — as the record's
+ * own optional field, so a labelled record is still an offload record.
+ */
 export interface LabelledOffloadRecord extends StoredOffloadRecord {
-  /** The true class given as feedback for this seq, or null when none was. */
-  label: number | null;
   /**
-   * Whether the server's answer (`prediction`) equals `label`; null without feedback, and for a
+   * Whether the server's answer (`prediction`) equals `label`; null without a label, and for a
    * request that got no answer (no prediction: nothing the device answered can be judged).
    */
   correct: boolean | null;
@@ -54,17 +56,17 @@ export interface LabelledOffloadRecord extends StoredOffloadRecord {
  * record, not this one, is what its feedback names.
  */
 export async function* readLabelledOffload(
-  offload: Pick<OffloadReader, 'readOffload'>,
+  offload: { readOffload(filter: RecordFilter): AsyncIterable<StoredOffloadRecord> },
   feedback: FeedbackReader,
   filter: RecordFilter = {},
 ): AsyncIterable<LabelledOffloadRecord> {
   const labels = new DeviceLabels(feedback);
   for await (const record of offload.readOffload(filter)) {
-    const label = (await labels.of(record))?.label ?? null;
+    const label = (await labels.of(record))?.label ?? record.label;
     yield {
       ...record,
-      label,
-      correct: label === null || record.prediction === undefined ? null : record.prediction === label,
+      ...(label === undefined ? {} : { label }),
+      correct: label === undefined || record.prediction === undefined ? null : record.prediction === label,
     };
   }
 }

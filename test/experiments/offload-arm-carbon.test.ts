@@ -8,7 +8,6 @@
 
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { StoredOffload } from '../../collector/experiments/aggregate.js';
 import {
   type AnalysisInput,
   analyseRecords,
@@ -21,6 +20,7 @@ import { compare, type Scenario, validateScenario } from '../../collector/lifecy
 import { measureOffload } from '../../collector/lifecycle/measured-offload.js';
 import { GRID_REGIONS, PUE_CLASSES } from '../../collector/lifecycle/profiles/index.js';
 import { SqliteStore } from '../../collector/store/sqlite.js';
+import type { StoredOffloadRecord as StoredOffload } from '../../collector/store/store.js';
 import { tempDir } from '../support/stack.js';
 
 const A = 'a'.repeat(64);

@@ -6,6 +6,7 @@
 // an answered offload's label on its offload record; after the server dies, a failed request
 // falls back to the edge and the answer names the edge record (seq + 1), which gets the label,
 // while the failed offload record (no answer) stays unlabelled and the agent refuses feedback for it.
+// A label sent with the input is carried by the offload record itself (its `label` field).
 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,9 +92,10 @@ describeWith(
       });
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };
     };
-    const infer = async (v: number): Promise<InferAnswer> => {
+    const infer = async (v: number, label?: number): Promise<InferAnswer> => {
       const answer = await post('/v1/infer', {
         input: Array.from({ length: 28 }, () => Array.from({ length: 28 }, () => [v])),
+        ...(label === undefined ? {} : { label }),
       });
       expect(answer.status, JSON.stringify(answer.body)).toBe(200);
       return answer.body as unknown as InferAnswer;
@@ -111,12 +113,19 @@ describeWith(
       expect((await feedback(right.seq, rightClass)).body).toMatchObject({ correct: true });
       expect((await feedback(wrong.seq, wrongLabel)).body).toMatchObject({ correct: false });
 
+      // A label sent with the input travels in the offload record itself (no feedback needed).
+      const given = await infer(0.3, 4);
+      expect(given.placement).toBe('offload');
+
       // The server dies: the request fails, the input runs on the edge, the answer is the edge's.
       serve.child.kill('SIGKILL');
       await serve.exited;
       const fellBack = await infer(0.4);
       expect(fellBack.placement).toBe('edge');
-      expect(fellBack.offload).toMatchObject({ outcome: 'unreachable', fallback: 'edge' });
+      // The kept-alive connection was cut (connection-reset), or a new one refused (unreachable).
+      expect(fellBack.offload).toMatchObject({ fallback: 'edge' });
+      const failedOutcome = fellBack.offload?.outcome as string;
+      expect(['unreachable', 'connection-reset']).toContain(failedOutcome);
       const failedSeq = fellBack.offload?.seq as number;
       expect(fellBack.seq).toBe(failedSeq + 1);
       const edgeClass = fellBack.predictedClass[0] as number;
@@ -128,7 +137,7 @@ describeWith(
         'records, offload records and feedback in both collectors',
         () =>
           stack.collectors.every(
-            (c) => c.stats.feedbacks === 3 && c.stats.records === 1 && c.stats.offloadRecords === 3,
+            (c) => c.stats.feedbacks === 3 && c.stats.records === 1 && c.stats.offloadRecords === 4,
           ),
         20_000,
       );
@@ -136,7 +145,7 @@ describeWith(
       const offloadRows = async (store: OffloadReader & RecordReader) => {
         const rows: [number, string, number | null, boolean | null][] = [];
         for await (const r of readLabelledOffload(store, store, { device: DEVICE }))
-          rows.push([r.seq, r.outcome, r.label, r.correct]);
+          rows.push([r.seq, r.outcome, r.label ?? null, r.correct]);
         return rows;
       };
       const edgeRows = async (store: RecordReader) => {
@@ -149,7 +158,8 @@ describeWith(
         expect(await offloadRows(store)).toEqual([
           [right.seq, 'ok', rightClass, true],
           [wrong.seq, 'ok', wrongLabel, false],
-          [failedSeq, 'unreachable', null, null],
+          [given.seq, 'ok', 4, given.predictedClass[0] === 4],
+          [failedSeq, failedOutcome, null, null],
         ]);
         expect(await edgeRows(store)).toEqual([[fellBack.seq, edgeClass, true]]);
       }

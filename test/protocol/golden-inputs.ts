@@ -392,6 +392,20 @@ const OFFLOAD_EXPLORE: OffloadBatch = {
   ],
 };
 
+/**
+ * Fixed input: requests whose inputs came with their true class (a labelled dataset): an answered
+ * one, right, and a failed one that fell back to the edge (labelled, no prediction).
+ */
+const OFFLOAD_LABELLED: OffloadBatch = {
+  v: 1,
+  type: 'offload',
+  device: 'rpi4-lab-01',
+  records: [
+    { ...(OFFLOAD_OK.records[0] as OffloadBatch['records'][number]), seq: 2010, label: 7 },
+    { ...(OFFLOAD_FALLBACK.records[0] as OffloadBatch['records'][number]), seq: 2011, label: 2 },
+  ],
+};
+
 /** Golden file name, the message, its encoding. */
 export const GOLDEN_VECTORS: readonly (readonly [name: string, message: Message, encoding: Encoding])[] = [
   ['inference-3.cbor.hex', INFERENCE_3, 'cbor'],
@@ -420,4 +434,6 @@ export const GOLDEN_VECTORS: readonly (readonly [name: string, message: Message,
   ['offload-fallback.json', OFFLOAD_FALLBACK, 'json'],
   ['offload-explore.cbor.hex', OFFLOAD_EXPLORE, 'cbor'],
   ['offload-explore.json', OFFLOAD_EXPLORE, 'json'],
+  ['offload-labelled.cbor.hex', OFFLOAD_LABELLED, 'cbor'],
+  ['offload-labelled.json', OFFLOAD_LABELLED, 'json'],
 ];

@@ -196,6 +196,8 @@ function offloadDataset(): { fleet: string; device: string; records: OffloadReco
       device: 'pi4-a',
       records: Array.from({ length: 6 }, (_, i) =>
         answered(300 + i, {
+          // The input's own true class (a labelled dataset), on some records.
+          ...(i % 2 === 0 ? { label: i } : {}),
           modelId: MODEL_B,
           variant: 'pruned-50',
           serverEnergyProvenance: 'estimated',
@@ -566,6 +568,9 @@ for (const h of HARNESSES) {
       await writer.writeOffload('lab', 'pi4-o', [
         quantizeOffloadRecord(makeOffloadRecord(5, { prediction: 1 })),
         makeFailedOffloadRecord(6),
+        // Labels the agent knew as it sent the input: judged without feedback; feedback wins.
+        quantizeOffloadRecord(makeOffloadRecord(7, { prediction: 2, label: 2 })),
+        quantizeOffloadRecord(makeOffloadRecord(8, { prediction: 2, label: 2 })),
       ]);
       // Feedback for the offload at 2 arrives before a second (later, winning) one; the fallback's
       // label names the edge record at 4; the one at 5 claims "correct" though 1 ≠ 3 (a third-party
@@ -575,6 +580,7 @@ for (const h of HARNESSES) {
       await feedback(4, 5, true, T0_US + 3_000);
       await feedback(5, 3, true, T0_US + 4_000);
       await feedback(6, 0, false, T0_US + 5_000);
+      await feedback(8, 9, false, T0_US + 6_000);
       await settle(store);
       await store.close();
       const reader = createStore(h.url(name), { ...h.options(`${name}-r`), readOnly: true });
@@ -585,12 +591,14 @@ for (const h of HARNESSES) {
         capability(reader, 'readRecords'),
         { device: 'pi4-o' },
       ))
-        offload.push([r.seq, r.label, r.correct]);
+        offload.push([r.seq, r.label ?? null, r.correct]);
       expect(offload).toEqual([
         [2, 7, true],
         [3, null, null],
         [5, 3, false],
         [6, 0, null],
+        [7, 2, true],
+        [8, 9, false],
       ]);
       const edge: [number, number | null, boolean | null][] = [];
       for await (const r of readLabelledRecords(capability(reader, 'readRecords'), { device: 'pi4-o' }))
