@@ -212,7 +212,7 @@ export class PlacementOwner {
 
   /**
    * Puts back a board's pre-experiment command (null: none). Returns false, changing nothing, when
-   * the experiment no longer holds the device (the operator forced a command meanwhile).
+   * the experiment no longer holds the device (the operator forced a command, or a clear, meanwhile).
    */
   experimentRestore(
     fleet: string,
@@ -223,6 +223,9 @@ export class PlacementOwner {
     return this.exclusive(async () => {
       const row = this.options.db.get(fleet, device);
       if (row !== null && row.owner !== `experiment:${experiment}`) return false;
+      // No row and an empty topic: the operator cleared the device by force during the experiment
+      // (an experiment's own command always has its row). That clear stays, as a forced set does.
+      if (row === null && this.retained.get(fleet, device) === null) return false;
       if (payload === null) {
         await this.publishRaw(fleet, device, null);
         this.options.db.delete(fleet, device);

@@ -174,6 +174,25 @@ describe('placement owner', () => {
     expect(published).toHaveLength(count);
   });
 
+  it('a forced clear during the experiment stays: the restore does not put the old command back', async () => {
+    experiments.exp1 = 'running';
+    await owner.experimentSet(
+      'lab',
+      'pi-1',
+      'exp1',
+      encodePlacementCommand({ v: 1, placement: 'offload', experiment: 'exp1', arm: 'b' }),
+      MODEL,
+    );
+    await owner.operatorClear({ devices: 'lab/pi-1', force: true });
+    expect(published.at(-1)).toEqual({ topic: 'edgewatt/v1/lab/pi-1/cmd/placement', command: null });
+    experiments.exp1 = 'stopped';
+    const count = published.length;
+    const before = encodePlacementCommand({ v: 1, placement: 'auto', reason: 'operator' });
+    expect(await owner.experimentRestore('lab', 'pi-1', 'exp1', before)).toBe(false);
+    expect(published).toHaveLength(count);
+    expect(db.get('lab', 'pi-1')).toBeNull();
+  });
+
   it('an ended experiment holds nothing; its restore puts back the command before it, or clears it', async () => {
     experiments.exp1 = 'running';
     const before = encodePlacementCommand({ v: 1, placement: 'offload', reason: 'operator' });
