@@ -369,10 +369,14 @@ export class PlacementOwner {
   start(everyMs: number): void {
     if (everyMs <= 0) return;
     const loop = () => {
-      this.refreshing = this.refreshBases().finally(() => {
-        this.refreshing = undefined;
-        if (this.timer !== undefined) this.timer = setTimeout(loop, everyMs);
-      });
+      // A refresh that fails as a whole (the table unreadable) is logged: unhandled, it would end
+      // the collector; the next one is still scheduled.
+      this.refreshing = this.refreshBases()
+        .catch((error: unknown) => log.warn({ err: (error as Error).message }, 'auto bases not refreshed'))
+        .finally(() => {
+          this.refreshing = undefined;
+          if (this.timer !== undefined) this.timer = setTimeout(loop, everyMs);
+        });
     };
     this.timer = setTimeout(loop, everyMs);
   }

@@ -147,6 +147,21 @@ describe('placement owner', () => {
     expect(last()?.reason).toMatch(/^experiment exp1 period 1; auto basis/);
   });
 
+  it('a refresh that fails as a whole (the placement table unreadable) is logged, and the next one runs', async () => {
+    owner.start(1_000);
+    await owner.operatorSet({ devices: 'lab/pi-1', placement: 'auto' });
+    expect(published).toHaveLength(1);
+    const list = vi.spyOn(db, 'list').mockImplementationOnce(() => {
+      throw new Error('database is locked');
+    });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(list).toHaveBeenCalledTimes(1);
+    expect(published).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(published).toHaveLength(2);
+    await owner.close();
+  });
+
   it('a running experiment holds its devices: the operator is refused, naming it, unless forced', async () => {
     experiments.exp1 = 'running';
     await owner.experimentSet(
