@@ -69,6 +69,37 @@ describe('placement HTTP API', () => {
     expect(sent).toEqual([]);
   });
 
+  it('no spelling of a placement path reaches a route without the token (encoded, doubled slashes, case, trailing slash)', async () => {
+    const app = await buildApi({ scenariosDir: '.', apiToken: 'secret', placement: owner });
+    const paths = [
+      '/v1/placement',
+      '/v1/placement/clear',
+      '/v1/%70lacement',
+      '/v1/placement%2Fclear',
+      '/v1/placement/%63lear',
+      '/v1//placement',
+      '//v1/placement',
+      '/V1/placement',
+      '/v1/placement/',
+      '/v1/placement/clear/',
+      '/v1/placement?force=true',
+      '/v1/placement;x',
+      '/v1/./placement',
+      '/v1/x/../placement',
+    ];
+    for (const url of paths) {
+      for (const method of ['GET', 'POST'] as const) {
+        const answer = await app.inject({
+          method,
+          url,
+          ...(method === 'POST' ? { payload: { devices: '*', placement: 'edge', force: true } } : {}),
+        });
+        expect([401, 404], `${method} ${url}: ${answer.statusCode}`).toContain(answer.statusCode);
+      }
+    }
+    expect(sent).toEqual([]);
+  });
+
   it('sets, refuses what an experiment holds (409 naming it) unless forced, and lists with the basis', async () => {
     const app = await buildApi({ scenariosDir: '.', apiToken: 'secret', placement: owner });
     const bad = await app.inject({
