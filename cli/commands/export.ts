@@ -1,5 +1,5 @@
 // `edgewatt export`: stored records as CSV or JSON Lines, for analysis elsewhere: inference
-// records (with their feedback labels), or with `--kind offload` offload records.
+// records (with their feedback labels), or with `--kind offload` offload records (with theirs).
 
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
@@ -9,7 +9,9 @@ import {
   capability,
   createStore,
   type LabelledRecord,
+  optionalCapability,
   type RecordFilter,
+  readLabelledOffload,
   readLabelledRecords,
   type SkipCount,
   skipFirstPerModel,
@@ -32,12 +34,17 @@ export const EXPORT_FIELDS: readonly (keyof LabelledRecord)[] = [
   'label',
 ];
 
-/** Columns of `--kind offload`: where a record came from, the offload table's fields, when it was stored. */
+/**
+ * Columns of `--kind offload`: where a record came from, the offload table's fields (`label`: the
+ * feedback's for its seq, else the record's own), when it was stored, and whether the server's
+ * answer matched the label.
+ */
 export const OFFLOAD_EXPORT_FIELDS: readonly string[] = [
   'fleet',
   'device',
   ...OFFLOAD_FIELD_NAMES,
   'receivedUs',
+  'correct',
 ];
 
 function csvCell(value: unknown): string {
@@ -117,8 +124,12 @@ async function exportOffload(
   await store.connect();
   const out = config.out === undefined ? process.stdout : createWriteStream(config.out);
   try {
+    // Feedback joins offload records too (one seq space), on every store that reads records.
+    const feedback = optionalCapability(store, 'readRecords');
+    const records =
+      feedback === undefined ? store.readOffload(filter) : readLabelledOffload(store, feedback, filter);
     const count = await exportRecords(
-      store.readOffload(filter) as AsyncIterable<Partial<LabelledRecord>>,
+      records as AsyncIterable<Partial<LabelledRecord>>,
       config.format,
       out,
       OFFLOAD_EXPORT_FIELDS,

@@ -65,6 +65,16 @@ beforeAll(async () => {
     makeOffloadRecord(5, { modelId: MODEL, variant: 'cnn-base', serverEnergyProvenance: 'estimated' }),
     makeFailedOffloadRecord(6, { modelId: MODEL, variant: 'cnn-base' }),
   ]);
+  // The truth for the answered one (prediction 7), given later: export joins it.
+  await writer.writeFeedback('demo', {
+    v: PROTOCOL_VERSION,
+    type: 'feedback',
+    device: 'pi4-kitchen',
+    seq: 5,
+    label: 7,
+    correct: true,
+    atUs: T0_US + 60_000,
+  });
   await optionalCapability(store, 'drain')?.drained();
   await store.close();
   return () => influx.remove();
@@ -123,12 +133,17 @@ describeWith(['influxd'], 'edgewatt export / compare reading InfluxDB', () => {
       ['pi4-kitchen', 5, 'ok', 0.004321, 'estimated', MODEL],
       ['pi4-kitchen', 6, 'timeout', undefined, undefined, MODEL],
     ]);
+    // Feedback joined: the answered request's label and verdict; the failed one has neither.
+    expect(lines.map((l) => [l.seq, l.label, l.correct])).toEqual([
+      [5, 7, true],
+      [6, undefined, null],
+    ]);
     expect(json.stderr()).toContain('exported 2 offload records');
     const csv = runCli(['export', '--store', url, '--kind', 'offload', '--device', 'pi5-lab']);
     expect((await csv.exited).code, csv.stderr()).toBe(0);
     const [header, ...rows] = csv.stdout().trim().split('\n');
     expect(header).toMatch(
-      /^fleet,device,seq,startUs,modelId,variant,.*,socketBytesSent,socketBytesReceived,outcome,.*,serverEnergyJ,.*,receivedUs$/,
+      /^fleet,device,seq,startUs,modelId,variant,.*,socketBytesSent,socketBytesReceived,outcome,.*,serverEnergyJ,.*,label,receivedUs,correct$/,
     );
     expect(rows).toEqual([]);
   });
