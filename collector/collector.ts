@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt, { type MqttClient } from 'mqtt';
+import { BrokerUnreachableError } from '../common/errors.js';
 import { logger } from '../common/logger.js';
 import { type DeploymentMessage, decodeAs, parseTopic, topicFilter } from '../protocol/index.js';
 import { Ingest, StoreRetryAbandoned } from './ingest/ingest.js';
@@ -11,6 +12,9 @@ import { answerBirth, type SeqAnswerStats } from './seq-answer.js';
 import type { RecordStore } from './store/index.js';
 
 const log = logger('collector');
+
+/** How long a placement command waits for the broker's acknowledgement before it is reported. */
+export const PUBLISH_ACK_TIMEOUT_MS = 10_000;
 
 export interface CollectorConfig {
   broker: string;
@@ -180,11 +184,50 @@ export class Collector {
     await this.config.onDeployment?.(address.value.fleet, decoded.value);
   }
 
-  /** Publishes at QoS 1 through the collector's connection (commands such as cmd/model). */
-  async publish(topic: string, payload: Uint8Array, options: { retain: boolean }): Promise<void> {
+  /**
+   * Publishes at QoS 1 through the collector's connection (commands such as cmd/model and
+   * cmd/placement). While the broker is down MQTT.js queues the message and its promise waits for
+   * the broker's acknowledgement. With `ackTimeoutMs` the wait is bounded and reported as the
+   * broker unreachable (the message stays queued and goes out when the broker is back): the
+   * placement owner uses it so that one operator command cannot hold its queue, and the
+   * collector's shutdown, for as long as the broker stays away. Rollouts wait unbounded: a device
+   * whose assignment is only queued is not failed.
+   */
+  async publish(
+    topic: string,
+    payload: Uint8Array,
+    options: { retain: boolean; ackTimeoutMs?: number },
+  ): Promise<void> {
     const client = this.clients[0];
     if (client === undefined) throw new Error('collector is not connected');
-    await client.publishAsync(topic, Buffer.from(payload), { qos: 1, retain: options.retain });
+    const acked = client.publishAsync(topic, Buffer.from(payload), { qos: 1, retain: options.retain });
+    const limitMs = options.ackTimeoutMs;
+    if (limitMs === undefined) {
+      await acked;
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new BrokerUnreachableError(
+              `the MQTT broker did not acknowledge ${topic} within ${limitMs / 1000} s; the command stays queued in the collector and goes out when the broker is back`,
+              {
+                hint: 'check that the broker is running and reachable; `edgewatt placement status` shows what each device holds',
+              },
+            ),
+          ),
+        limitMs,
+      );
+    });
+    // A late acknowledgement (or failure) after the bound has nobody waiting: swallow it here.
+    acked.catch(() => undefined);
+    try {
+      await Promise.race([acked, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   get stats() {

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { collectorMetricsSource } from '../../collector/api/metrics.js';
-import { Collector } from '../../collector/collector.js';
+import { Collector, PUBLISH_ACK_TIMEOUT_MS } from '../../collector/collector.js';
 import { type Deployment, openDeployment } from '../../collector/deploy/index.js';
 import { collectorBoards } from '../../collector/experiments/collector-boards.js';
 import { startExperimentDriver } from '../../collector/experiments/index.js';
@@ -39,7 +39,8 @@ export function collectorCommand(): Command {
       let experiments: ReturnType<typeof startExperimentDriver> | undefined;
       const placement = openPlacement({
         dataDir: config.dataDir,
-        publish: (topic, payload, options) => collector.publish(topic, payload, options),
+        publish: (topic, payload, options) =>
+          collector.publish(topic, payload, { ...options, ackTimeoutMs: PUBLISH_ACK_TIMEOUT_MS }),
         reader,
         offload: optionalCapability(store, 'readOffload'),
         scenarioPath: config.placementScenario,
