@@ -176,7 +176,10 @@ export class SampledSensor implements PowerSensor {
     while (ring.latestNs() < endNs || ring.written === 0) {
       // The worker has not tried a read past endNs yet (none at all, for the first sample): its
       // thread is starved, not failing, and the sample will come.
-      const starved = ring.attemptedNs < endNs || ring.attemptedNs === Number.NEGATIVE_INFINITY;
+      // A worker that exited is not starved: nothing will come, so only the usual short wait.
+      const starved =
+        this.feed.running !== false &&
+        (ring.attemptedNs < endNs || ring.attemptedNs === Number.NEGATIVE_INFINITY);
       if (!starved && Number.isFinite(endNs) && ring.attemptedNs >= endNs + limitMs * 1e6) break;
       if (performance.now() - startedMs >= (starved ? Math.max(limitMs, STARVED_WAIT_MS) : limitMs)) break;
       await sleep(Math.max(0.2, meta.periodMs / 4));

@@ -22,6 +22,8 @@ export interface SampleFeed {
   readonly ring: SampleRing;
   start(): Promise<SourceMeta>;
   stop(): Promise<void>;
+  /** False once the sampler is gone for good (its worker exited): no sample will come. */
+  readonly running?: boolean;
 }
 
 export interface WorkerData {
@@ -55,6 +57,7 @@ export class WorkerSampler implements SampleFeed {
   readonly ring: SampleRing;
   private worker: Worker | undefined;
   private exited: Promise<void> = Promise.resolve();
+  private alive = false;
   stats = { samples: 0, readErrors: 0 };
 
   constructor(
@@ -69,7 +72,13 @@ export class WorkerSampler implements SampleFeed {
     this.ring.clearStop();
     const worker = createWorker({ spec: this.spec, periodMs: this.periodMs, shared: this.ring.shared });
     this.worker = worker;
-    this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+    this.alive = true;
+    this.exited = new Promise((resolve) =>
+      worker.once('exit', () => {
+        this.alive = false;
+        resolve();
+      }),
+    );
     return new Promise((resolve, reject) => {
       worker.on('message', (message: WorkerMessage) => {
         // Once sampling runs, the worker must not keep the agent process alive on its own.
@@ -87,6 +96,10 @@ export class WorkerSampler implements SampleFeed {
         reject(new SamplerError(`sampling worker for ${JSON.stringify(this.spec)} exited (code ${code})`)),
       );
     });
+  }
+
+  get running(): boolean {
+    return this.alive;
   }
 
   async stop(): Promise<void> {

@@ -48,3 +48,15 @@ it('ends the wait after the usual few periods when the worker runs but its reads
   expect(sensor.uncoveredWindows).toBe(1);
   await sensor.close();
 });
+
+it('does not wait for a worker that exited: the usual short wait, then the last value held', async () => {
+  const { feed, sensor } = await openSensor();
+  // The worker had not tried a read past the window (it looks starved), but it is gone.
+  feed.running = false;
+  const t0 = performance.now();
+  const energy = await sensor.energyOf(window);
+  expect(performance.now() - t0).toBeLessThan(STARVED_WAIT_MS / 4);
+  expect(energy.sampleCount).toBe(0);
+  expect(sensor.uncoveredWindows).toBe(1);
+  await sensor.close();
+});

@@ -10,6 +10,8 @@ export class ManualFeed implements SampleFeed {
   readonly ring: SampleRing;
   started = false;
   stopped = false;
+  /** Set false to play a sampler whose worker exited. */
+  running = true;
 
   constructor(
     readonly meta: SourceMeta,
