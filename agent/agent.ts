@@ -184,6 +184,16 @@ export class Agent {
   private flushTimer: NodeJS.Timeout | undefined;
   private loop: Promise<void> = Promise.resolve();
   private readonly batchListeners: ((records: readonly InferenceRecord[]) => void)[] = [];
+  /** The seal under way (at most one; it never rejects), and whether another is due after it. */
+  private sealing: Promise<void> | undefined;
+  private sealAgain: { force: boolean } | undefined;
+  /** Set by kill(): a seal landing afterwards is left on disk (sent at the next start), not offered. */
+  private killed = false;
+  /** Runs numbered and being written (sealHeld): feedback for them waits until they are durable. */
+  private readonly sealingRuns = new Set<PendingRecord[]>();
+  /** Rejects when a seal failed other than on a full disk (finished() reports it). */
+  private readonly sealFailure: Promise<never>;
+  private failSeal: (error: unknown) => void = () => undefined;
   /** One model call (or code window) at a time: API, library and loop share it. */
   readonly queue: InferenceQueue;
   private readonly answers = new AnswerMemory();
@@ -218,6 +228,10 @@ export class Agent {
     startupMs: number,
   ) {
     this.windows = new WindowPlanner(sensor);
+    this.sealFailure = new Promise<never>((_, reject) => {
+      this.failSeal = reject;
+    });
+    this.sealFailure.catch(() => undefined); // logged where it happens; finished() reports it
     this.queue = new InferenceQueue(config.queueMax ?? 64);
     this.codeWindows = new CodeWindows(this.queue, sensor, (record: ReturnType<typeof recordOf>) =>
       this.push(record),
@@ -579,10 +593,19 @@ export class Agent {
     const correct = this.answers.judge(seq, label);
     const held = { label, correct, atUs: wallClockUs() };
     // Not sealed yet: its stored seq is known once it is (the collector may still raise the counter).
-    const pending = this.pending.find((entry) => entry.givenSeq === seq);
+    const pending = this.pending.find((entry) => entry.givenSeq === seq) ?? this.sealingRecord(seq);
     if (pending !== undefined) pending.feedback = [...(pending.feedback ?? []), held];
     else this.publishFeedback(this.renumbered.get(seq) ?? seq, held);
     return { seq, label, correct };
+  }
+
+  /** The record answered under `seq` when it is numbered but not durable yet. */
+  private sealingRecord(seq: number): PendingRecord | undefined {
+    for (const run of this.sealingRuns) {
+      const entry = run.find((candidate) => candidate.givenSeq === seq);
+      if (entry !== undefined) return entry;
+    }
+    return undefined;
   }
 
   /** Sends a `feedback` message for the record stored under `seq`. */
@@ -887,6 +910,12 @@ export class Agent {
    * SEQ_WAIT_MAX_BATCHES batches, then they are sealed anyway rather than held without bound.
    */
   private seal(force = false): void {
+    if (this.sealing !== undefined) {
+      // One seal in flight at a time (the spool lands them in order anyway); the next one takes
+      // everything that arrived meanwhile.
+      this.sealAgain = { force: force || (this.sealAgain?.force ?? false) };
+      return;
+    }
     if (this.pending.length === 0) return;
     if (
       !force &&
@@ -894,30 +923,70 @@ export class Agent {
       this.pending.length < this.config.batchMax * SEQ_WAIT_MAX_BATCHES
     )
       return;
+    this.sealing = this.sealHeld().then(
+      () => {
+        this.sealing = undefined;
+        const again = this.sealAgain;
+        this.sealAgain = undefined;
+        if (again !== undefined) this.seal(again.force);
+      },
+      (error: unknown) => {
+        // Not a full disk (that is dropped and counted in the spool): the spool takes no more seals.
+        this.sealing = undefined;
+        log.error({ err: error }, 'sealing records into the spool failed');
+        this.failSeal(error);
+      },
+    );
+  }
+
+  /**
+   * Numbers every held record now (their seqs were promised from nextSeq + position), then lets the
+   * spool write them off the event loop; each batch is offered to the broker once it is durable.
+   */
+  private async sealHeld(): Promise<void> {
+    const landed: Promise<void>[] = [];
     // Held records leave in batches of the usual size, one kind per batch, in seq order.
     while (this.pending.length > 0) {
       const kind = this.pending[0]?.kind;
       let count = 0;
       while (count < this.config.batchMax && this.pending[count]?.kind === kind) count++;
       const run = this.pending.splice(0, count);
-      let firstSeq: number;
-      if (kind === 'offload') {
-        firstSeq = this.sealOffload(run.map((entry) => entry.record as OffloadRecordDraft));
-      } else {
-        const batch = this.outbox.seal(run.map((entry) => entry.record as UnsequencedRecord));
-        this.publisher.enqueue(batch.firstSeq, batch.count);
-        for (const listener of this.batchListeners) listener(batch.records);
-        firstSeq = batch.firstSeq;
-      }
-      this.settleSeqs(run, firstSeq);
+      // Numbered now (before the await): records held meanwhile get the seqs after these.
+      const firstSeq = this.outbox.nextSeq;
+      this.sealingRuns.add(run);
+      const sealing =
+        kind === 'offload'
+          ? this.sealOffload(run.map((entry) => entry.record as OffloadRecordDraft))
+          : this.outbox
+              .sealBatchDurably(
+                'inference',
+                run.map((entry) => entry.record as UnsequencedRecord),
+              )
+              .then((batch) => {
+                if (this.killed) return;
+                this.publisher.enqueue(batch.firstSeq, batch.count);
+                for (const listener of this.batchListeners) listener(batch.records);
+              });
+      // Feedback for these records waits until they are durable: a seq lost in a crash is reused.
+      landed.push(
+        sealing.then(() => {
+          this.sealingRuns.delete(run);
+          if (!this.killed) this.settleSeqs(run, firstSeq);
+        }),
+      );
     }
+    await Promise.all(landed);
   }
 
-  /** Seals offload records as one `offload` batch, numbered from the same counter; returns its first seq. */
-  private sealOffload(records: readonly OffloadRecordDraft[]): number {
-    const batch = this.outbox.sealBatch('offload', records);
-    this.publisher.enqueue(batch.firstSeq, batch.count, 'offload');
-    return batch.firstSeq;
+  /** Seals offload records as one `offload` batch, numbered from the same counter. */
+  private async sealOffload(records: readonly OffloadRecordDraft[]): Promise<void> {
+    const batch = await this.outbox.sealBatchDurably('offload', records);
+    if (!this.killed) this.publisher.enqueue(batch.firstSeq, batch.count, 'offload');
+  }
+
+  /** Waits for the seal under way and any due after it. */
+  private async sealsLanded(): Promise<void> {
+    while (this.sealing !== undefined) await this.sealing;
   }
 
   /**
@@ -948,7 +1017,7 @@ export class Agent {
    * the agent cannot go on (the broker refused its credentials at start).
    */
   finished(): Promise<void> {
-    return Promise.race([this.loop, this.publisher.fatal]);
+    return Promise.race([this.loop, this.publisher.fatal, this.sealFailure]);
   }
 
   /** Shape of one input of the running model (without the batch dimension). */
@@ -972,6 +1041,7 @@ export class Agent {
     // Records held for the collector's answer about seqs: wait for it (bounded), then seal them.
     await Promise.race([this.publisher.seq.settled, sleep(drainTimeoutMs, undefined, { ref: false })]);
     this.seal(true);
+    await this.sealsLanded();
     const drained = await this.publisher.drain(drainTimeoutMs);
     if (!drained)
       log.warn(
@@ -1001,8 +1071,12 @@ export class Agent {
     clearInterval(this.flushTimer);
     this.placement.close();
     this.pending = [];
+    this.killed = true;
     await this.publisher.kill();
     await this.loop.catch(() => undefined);
+    // Writes already in the thread pool finish (a process killed mid-seal leaves them half done; the
+    // spool's recovery covers that): waited for so that a test reopening the directory sees them.
+    await this.outbox.idle();
     this.outbox.close();
     this.model.dispose();
   }

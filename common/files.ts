@@ -32,13 +32,18 @@ const tempPathOf = (path: string) => `${path}.${randomBytes(4).toString('hex')}$
  * and directory) run in libuv's thread pool, so a process serving requests keeps serving while the
  * disk syncs (a journal fsync took 1–12 ms here, more under load, all of it a pause when synchronous).
  */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array | string,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
+  const fsync = options.fsync ?? true;
   const temp = tempPathOf(path);
   try {
     const handle = await open(temp, 'w');
     try {
-      await handle.writeFile(data); // loops over short writes itself
-      await handle.sync();
+      await handle.writeFile(data); // loops over short writes itself; a full disk rejects (ENOSPC)
+      if (fsync) await handle.sync();
     } finally {
       await handle.close();
     }
@@ -47,7 +52,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await rm(temp, { force: true }).catch(() => undefined);
     throw error;
   }
-  await syncDirectory(dirname(path));
+  if (fsync) await syncDirectory(dirname(path));
 }
 
 export function writeFileAtomicSync(

@@ -133,6 +133,20 @@ export interface Spool {
    * records that break the contract.
    */
   sealBatch<K extends SpooledKind>(kind: K, records: readonly Unsequenced<K>[]): KindSealResult<K>;
+  /**
+   * sealBatch() without blocking the event loop: the records are numbered before it returns
+   * (`nextSeq` moves at once, so the seqs of records held meanwhile stay right), the batch and its
+   * counter are made durable off the event loop, and the promise resolves only once they are (the
+   * same promise sealBatch's return makes). Seals land in call order: a later one never before an
+   * earlier one. After a write failure other than a full disk, this and every later seal reject.
+   * Do not mix with sealBatch() while one is under way (SpoolError).
+   */
+  sealBatchDurably<K extends SpooledKind>(
+    kind: K,
+    records: readonly Unsequenced<K>[],
+  ): Promise<KindSealResult<K>>;
+  /** Resolves when every sealBatchDurably() and counter write begun so far has landed (or failed). */
+  idle(): Promise<void>;
   /** Pending batches, oldest first. */
   list(): SpoolEntry[];
   /** A pending batch's bytes, or undefined when it was acknowledged or dropped meanwhile. */
