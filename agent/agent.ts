@@ -191,6 +191,8 @@ export class Agent {
   private killed = false;
   /** Runs numbered and being written (sealHeld): feedback for them waits until they are durable. */
   private readonly sealingRuns = new Set<PendingRecord[]>();
+  /** Set when a seal failed other than on a full disk: no seal is tried again. */
+  private sealBroken = false;
   /** Rejects when a seal failed other than on a full disk (finished() reports it). */
   private readonly sealFailure: Promise<never>;
   private failSeal: (error: unknown) => void = () => undefined;
@@ -910,6 +912,7 @@ export class Agent {
    * SEQ_WAIT_MAX_BATCHES batches, then they are sealed anyway rather than held without bound.
    */
   private seal(force = false): void {
+    if (this.sealBroken) return; // the spool takes no more seals: records stay held, the agent stops
     if (this.sealing !== undefined) {
       // One seal in flight at a time (the spool lands them in order anyway); the next one takes
       // everything that arrived meanwhile.
@@ -933,6 +936,7 @@ export class Agent {
       (error: unknown) => {
         // Not a full disk (that is dropped and counted in the spool): the spool takes no more seals.
         this.sealing = undefined;
+        this.sealBroken = true;
         log.error({ err: error }, 'sealing records into the spool failed');
         this.failSeal(error);
       },

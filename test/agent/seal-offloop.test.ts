@@ -17,6 +17,7 @@ const SLOW_SYNC_MS = 1_000;
 const gate = vi.hoisted(() => ({
   hold: false,
   slowSync: false,
+  fail: false,
   held: [] as (() => void)[],
 }));
 
@@ -27,6 +28,9 @@ vi.mock('../../common/files.js', async (importOriginal) => {
     writeFileAtomic: async (path: string, data: Uint8Array | string, options?: { fsync?: boolean }) => {
       if (gate.hold && path.endsWith('.batch')) {
         await new Promise<void>((release) => gate.held.push(release));
+      }
+      if (gate.fail && path.endsWith('.batch')) {
+        throw Object.assign(new Error('i/o error'), { code: 'EIO' });
       }
       await actual.writeFileAtomic(path, data, options);
     },
@@ -55,6 +59,7 @@ beforeAll(async () => {
 afterEach(async () => {
   gate.hold = false;
   gate.slowSync = false;
+  gate.fail = false;
   for (const release of gate.held.splice(0)) release();
   await agent?.stop().catch(() => undefined);
   agent = undefined;
@@ -126,5 +131,26 @@ describe('agent: sealing off the event loop', () => {
     expect(sent.map((record) => record.seq)).toEqual(Array.from({ length: sent.length }, (_, i) => i));
     expect(sent.length).toBe(running.nextSeq);
     expect(spool.pendingBatches).toBe(0);
+  }, 60_000);
+
+  it('fails the agent (finished() rejects) on a write error other than a full disk', async () => {
+    stack = await startStack(join(dir.path, 'fail.sqlite'));
+    const running = await Agent.start(
+      agentConfig(stack.broker.url, modelPath, join(dir.path, 'state-fail'), {
+        device: 'seal-fail',
+        rate: 200,
+        flushMs: 20,
+      }),
+    );
+    agent = running;
+    const sent: InferenceRecord[] = [];
+    running.onBatch((records) => sent.push(...records));
+    await until(() => sent.length > 0);
+    gate.fail = true;
+    await expect(running.finished()).rejects.toMatchObject({ code: 'EIO' });
+    const offered = sent.length;
+    await running.stop(0);
+    agent = undefined;
+    expect(sent.length).toBe(offered); // nothing after the failure was offered
   }, 60_000);
 });
