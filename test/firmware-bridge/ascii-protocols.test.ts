@@ -160,4 +160,28 @@ describe('MLPerf Tiny DUT', () => {
   it('refuses a command longer than the DUT buffer instead of letting the DUT clamp it', async () => {
     await expect(dut().driver.send(`db ${'ab'.repeat(40)}`)).rejects.toThrow(/80-character buffer/);
   });
+
+  it('a boot banner that answers the first name% costs no answer: the late name is taken, the next command gets its own answer', async () => {
+    // A DUT that printed its banner only after the handshake began: its m-ready closes name%,
+    // whose own answer comes after. Before, the handshake asked again, and every later command
+    // got the answer of the one before it (a load that "never said m-load-done").
+    const written: string[] = [];
+    const driver = new DutDriver(async (text) => {
+      written.push(text);
+      if (text === 'name%' && written.length === 1)
+        setTimeout(() => {
+          for (const l of ['m-init-done', 'm-ready']) driver.onLine(l);
+          setTimeout(() => {
+            for (const l of ['m-name-dut-[emu]', 'm-ready']) driver.onLine(l);
+          }, 5);
+        }, 5);
+      else if (text === 'profile%')
+        setTimeout(() => {
+          for (const l of ['m-profile-[ULPMark]', 'm-model-[kws01]', 'm-ready']) driver.onLine(l);
+        }, 5);
+    });
+    await expect(driver.handshake(40, 1000)).resolves.toBe('emu');
+    expect(written).toEqual(['name%']);
+    await expect(driver.profile()).resolves.toEqual({ profile: 'ULPMark', model: 'kws01' });
+  });
 });

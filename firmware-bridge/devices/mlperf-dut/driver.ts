@@ -113,27 +113,49 @@ export class DutDriver {
 
   /**
    * Gets in step with the DUT: its boot banner (`m-init-done`, `m-ready`) may be waiting in the
-   * port when we open it, and the protocol has no way to tell which command an `m-ready` answers.
-   * So: wait until the line has been quiet for quietMs, then ask its name, up to 3 times as the
-   * runner does.
+   * port when we open it, or still on its way, and the protocol has no way to tell which command
+   * an `m-ready` answers. So: wait until the line has been quiet for quietMs (counted from now at
+   * the earliest: a banner not yet sent is not silence), then ask its name, up to 3 times as the
+   * runner does. After a try that met a stray `m-ready` (the banner answered it, so its own
+   * answer is still coming), the line is left to go quiet again: that late answer then arrives
+   * while no command waits and is dropped, instead of answering the next command and putting
+   * every later command one answer behind (a load that never said m-load-done under CI load).
    */
   async handshake(quietMs = 200, maxWaitMs = 3_000): Promise<string> {
-    const start = performance.now();
-    while (performance.now() - this.lastLineAtMs < quietMs && performance.now() - start < maxWaitMs) {
-      await new Promise((resolve) => setTimeout(resolve, quietMs / 4));
-    }
+    await this.quiet(quietMs, maxWaitMs);
     let last: unknown;
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         const name = await this.name();
-        if (name !== 'unknown') return name;
+        if (name !== 'unknown') {
+          if (attempt > 0) await this.quiet(quietMs, maxWaitMs);
+          return name;
+        }
       } catch (error) {
         last = error;
       }
+      const seen = this.unsolicited.length;
+      await this.quiet(quietMs, maxWaitMs);
+      // The answer to this try, arrived late: the DUT did say its name (a DUT that answers only
+      // so many commands must not be asked again).
+      const late = this.unsolicited.slice(seen).find((l) => l.startsWith('m-name-dut-['));
+      const lateName = /\[(.*)\]/.exec(late ?? '')?.[1];
+      if (lateName !== undefined) return lateName;
     }
     throw new DutError(
       `the DUT did not say its name in 3 tries (${last instanceof Error ? last.message : 'no m-name-dut line'}); check its port and baud rate (9600 in energy mode)`,
     );
+  }
+
+  /** Waits until no line has arrived for quietMs since the later of the last line and now, or maxWaitMs. */
+  private async quiet(quietMs: number, maxWaitMs: number): Promise<void> {
+    const start = performance.now();
+    while (
+      performance.now() - Math.max(this.lastLineAtMs, start) < quietMs &&
+      performance.now() - start < maxWaitMs
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, quietMs / 4));
+    }
   }
 
   /** `m-name-dut-[vendor]` → vendor. */
