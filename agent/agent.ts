@@ -4,13 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { logger } from '../common/logger.js';
 import { EDGEWATT_VERSION } from '../common/version.js';
-import {
-  buildTopic,
-  type Encoding,
-  encodeMessage,
-  type InferenceRecord,
-  PROTOCOL_VERSION,
-} from '../protocol/index.js';
+import type { Encoding, InferenceRecord } from '../protocol/index.js';
 import { ModelLoadError, type ModelTrust, TRUST_ANY, trustFromKeyFiles } from '../protocol/manifest/index.js';
 import { type BackendName, loadRuntime, type Tf } from '../runtime/backend.js';
 import { checkBackendFits, loadOptionsOf, type ModelBackend } from '../runtime/backend-choice.js';
@@ -31,12 +25,13 @@ import { OffloadFailedError, type OffloadFigures } from './offload/figures.js';
 import type { OffloadConfig } from './offload/offloader.js';
 import { Placement } from './offload/placement.js';
 import type { OffloadRecordDraft } from './offload/record.js';
-import type { UnsequencedRecord } from './publish/outbox.js';
-import { Publisher, type PublisherOptions } from './publish/publisher.js';
+import { closeAgentOutbox, killAgentOutbox, openAgentOutbox } from './publish/agent-outbox.js';
+import { FeedbackSender } from './publish/feedback-sender.js';
+import type { Publisher, PublisherOptions } from './publish/publisher.js';
+import { Sealer } from './publish/sealer.js';
 import type { Spool, SpoolOptions, SpoolStats } from './publish/spool.js';
-import { openSpool } from './publish/spools.js';
 import { createSensor, type PowerSensor, parseSensorSpec } from './sensors/index.js';
-import { AnswerMemory, SeqAliases } from './serve/answers.js';
+import { AnswerMemory } from './serve/answers.js';
 import { listenForFeedback } from './serve/feedback-command.js';
 import { InferenceQueue } from './serve/queue.js';
 import { recordOf } from './serve/record.js';
@@ -153,49 +148,14 @@ const log = logger('agent');
 
 export { OffloadFailedError, type OffloadFigures };
 
-/** Feedback for a record not sealed yet: published with the seq the record is sealed under. */
-interface HeldFeedback {
-  label: number;
-  correct: boolean;
-  atUs: number;
-}
-
-/**
- * A record waiting to be sealed, of either kind, with the seq its answer gave (the seq it is
- * expected to be sealed under: a counter raised by the collector meanwhile moves it; see seal()).
- */
-type PendingRecord = (
-  | { kind: 'inference'; record: UnsequencedRecord }
-  | { kind: 'offload'; record: OffloadRecordDraft }
-) & { givenSeq: number; feedback?: HeldFeedback[] };
-/** Batches held in memory at most while the counter is recovered from the collector (seq-recovery.ts). */
-const SEQ_WAIT_MAX_BATCHES = 20;
-
 export class Agent {
-  /** Records of both kinds in seq order: they share the device's one seq space. */
-  private pending: PendingRecord[] = [];
-  /**
-   * Answers' seqs that were sealed under another seq (the collector's answer raised the counter
-   * while they waited, docs/reliability.md): given → stored, so that feedback names the record.
-   */
-  private readonly renumbered = new SeqAliases();
+  /** Holds records until they are sealed into the spool, and offers each durable batch to the broker. */
+  private readonly sealer: Sealer;
+  /** Feedback for answers, sent once their records are durable, under the seq they are stored under. */
+  private readonly feedbackSender: FeedbackSender;
   private trust: ModelTrust = TRUST_ANY;
   private readonly stopController = new AbortController();
-  private flushTimer: NodeJS.Timeout | undefined;
   private loop: Promise<void> = Promise.resolve();
-  private readonly batchListeners: ((records: readonly InferenceRecord[]) => void)[] = [];
-  /** The seal under way (at most one; it never rejects), and whether another is due after it. */
-  private sealing: Promise<void> | undefined;
-  private sealAgain: { force: boolean } | undefined;
-  /** Set by kill(): a seal landing afterwards is left on disk (sent at the next start), not offered. */
-  private killed = false;
-  /** Runs numbered and being written (sealHeld): feedback for them waits until they are durable. */
-  private readonly sealingRuns = new Set<PendingRecord[]>();
-  /** Set when a seal failed other than on a full disk: no seal is tried again. */
-  private sealBroken = false;
-  /** Rejects when a seal failed other than on a full disk (finished() reports it). */
-  private readonly sealFailure: Promise<never>;
-  private failSeal: (error: unknown) => void = () => undefined;
   /** One model call (or code window) at a time: API, library and loop share it. */
   readonly queue: InferenceQueue;
   private readonly answers = new AnswerMemory();
@@ -230,10 +190,12 @@ export class Agent {
     startupMs: number,
   ) {
     this.windows = new WindowPlanner(sensor);
-    this.sealFailure = new Promise<never>((_, reject) => {
-      this.failSeal = reject;
-    });
-    this.sealFailure.catch(() => undefined); // logged where it happens; finished() reports it
+    this.sealer = new Sealer(outbox, publisher, config.batchMax, (run, firstSeq) =>
+      this.feedbackSender.settle(run, firstSeq),
+    );
+    this.feedbackSender = new FeedbackSender(publisher, config, (seq, held) =>
+      this.sealer.holdFeedback(seq, held),
+    );
     this.queue = new InferenceQueue(config.queueMax ?? 64);
     this.codeWindows = new CodeWindows(this.queue, sensor, (record: ReturnType<typeof recordOf>) =>
       this.push(record),
@@ -257,7 +219,7 @@ export class Agent {
         runningModel: () => this.model,
         sensorLabel: () => this.sensor.label,
         deploymentTags: () => this.tags,
-        nextSeq: () => this.outbox.nextSeq + this.pending.length,
+        nextSeq: () => this.sealer.nextSeq,
         pushOffload: (record) => this.pushOffload(record),
       },
     );
@@ -274,30 +236,14 @@ export class Agent {
     checkBackendFits(config.backend, model, config.model);
     checkBatch(model, config.batchSize, config.model);
     await sensor.open();
-    const outbox = openSpool(
-      config.spool?.kind ?? 'file',
-      config.stateDir,
-      config.device,
-      config.encoding,
-      config.spool,
-    );
     const board = parseSensorSpec(config.sensor)?.boardId;
-    const publisher = new Publisher(outbox, {
-      brokerUrl: config.broker,
-      fleet: config.fleet,
-      device: config.device,
-      username: config.username,
-      password: config.password,
-      stateDir: config.stateDir,
-      tls: config.tls,
-      describe: {
-        ...(board === undefined ? {} : { board }),
-        sensor: sensor.label,
-        backend: model.format === 'onnx' ? model.backend : runtime.backend,
-        modelId: model.id,
-        variant: model.variant,
-        agentVersion: EDGEWATT_VERSION,
-      },
+    const { outbox, publisher } = openAgentOutbox(config, {
+      ...(board === undefined ? {} : { board }),
+      sensor: sensor.label,
+      backend: model.format === 'onnx' ? model.backend : runtime.backend,
+      modelId: model.id,
+      variant: model.variant,
+      agentVersion: EDGEWATT_VERSION,
     });
     const agent = new Agent(config, model, sensor, outbox, publisher, runtime.backend, 0);
     agent.trust = trust;
@@ -306,8 +252,7 @@ export class Agent {
     agent.placement.listen(publisher);
     listenForFeedback(publisher, (seq, label) => agent.feedback(seq, label));
     agent.loop = agent.run(runtime.tf, startedAt);
-    agent.flushTimer = setInterval(() => agent.seal(), config.flushMs);
-    void publisher.seq.settled.then(() => agent.seal());
+    agent.sealer.startFlushing(config.flushMs);
     log.info(
       {
         device: config.device,
@@ -422,7 +367,7 @@ export class Agent {
       }
     } finally {
       source?.close();
-      this.seal();
+      this.sealer.seal();
     }
   }
 
@@ -465,23 +410,18 @@ export class Agent {
         'first inference',
       );
     }
-    // seal() numbers pending records in order from the outbox's next seq.
-    const seq = this.outbox.nextSeq + this.pending.length;
-    this.pending.push({ kind: 'inference', record: { ...record, ...tags }, givenSeq: seq });
+    const seq = this.sealer.hold({ kind: 'inference', record: { ...record, ...tags } });
     this.stats.inferences++;
     this.stats.totalLatencyUs += record.durationUs;
     if (inference !== undefined) this.answers.remember(seq, inference.run.argmax);
-    if (this.pending.length >= this.config.batchMax) this.seal();
     return seq;
   }
 
   /** Queues an offload record (same seq space as inference records); returns its seq. */
   private pushOffload(record: OffloadRecordDraft): number {
-    const seq = this.outbox.nextSeq + this.pending.length;
-    this.pending.push({ kind: 'offload', record, givenSeq: seq });
+    const seq = this.sealer.hold({ kind: 'offload', record });
     this.stats.offloads++;
     if (record.prediction !== undefined) this.answers.remember(seq, record.prediction);
-    if (this.pending.length >= this.config.batchMax) this.seal();
     return seq;
   }
 
@@ -593,38 +533,8 @@ export class Agent {
    */
   feedback(seq: number, label: number): { seq: number; label: number; correct: boolean } {
     const correct = this.answers.judge(seq, label);
-    const held = { label, correct, atUs: wallClockUs() };
-    // Not sealed yet: its stored seq is known once it is (the collector may still raise the counter).
-    const pending = this.pending.find((entry) => entry.givenSeq === seq) ?? this.sealingRecord(seq);
-    if (pending !== undefined) pending.feedback = [...(pending.feedback ?? []), held];
-    else this.publishFeedback(this.renumbered.get(seq) ?? seq, held);
+    this.feedbackSender.send(seq, { label, correct, atUs: wallClockUs() });
     return { seq, label, correct };
-  }
-
-  /** The record answered under `seq` when it is numbered but not durable yet. */
-  private sealingRecord(seq: number): PendingRecord | undefined {
-    for (const run of this.sealingRuns) {
-      const entry = run.find((candidate) => candidate.givenSeq === seq);
-      if (entry !== undefined) return entry;
-    }
-    return undefined;
-  }
-
-  /** Sends a `feedback` message for the record stored under `seq`. */
-  private publishFeedback(seq: number, feedback: HeldFeedback): void {
-    const message = {
-      v: PROTOCOL_VERSION,
-      type: 'feedback',
-      device: this.config.device,
-      seq,
-      label: feedback.label,
-      correct: feedback.correct,
-      atUs: feedback.atUs,
-    } as const;
-    this.publisher.publishSide(
-      buildTopic({ fleet: this.config.fleet, device: this.config.device, kind: 'feedback' }),
-      encodeMessage(message, this.config.encoding),
-    );
   }
 
   /** Opens a named energy window over any code (closed by endWindow); see agent/serve/windows.ts. */
@@ -906,114 +816,9 @@ export class Agent {
     return true;
   }
 
-  /**
-   * Number and persist what is pending, then offer it to the broker. While the counter is being
-   * recovered from the collector (publisher.seq), records wait in memory — up to
-   * SEQ_WAIT_MAX_BATCHES batches, then they are sealed anyway rather than held without bound.
-   */
-  private seal(force = false): void {
-    if (this.sealBroken) return; // the spool takes no more seals: records stay held, the agent stops
-    if (this.sealing !== undefined) {
-      // One seal in flight at a time (the spool lands them in order anyway); the next one takes
-      // everything that arrived meanwhile.
-      this.sealAgain = { force: force || (this.sealAgain?.force ?? false) };
-      return;
-    }
-    if (this.pending.length === 0) return;
-    if (
-      !force &&
-      !this.publisher.seq.isSettled &&
-      this.pending.length < this.config.batchMax * SEQ_WAIT_MAX_BATCHES
-    )
-      return;
-    this.sealing = this.sealHeld().then(
-      () => {
-        this.sealing = undefined;
-        const again = this.sealAgain;
-        this.sealAgain = undefined;
-        if (again !== undefined) this.seal(again.force);
-      },
-      (error: unknown) => {
-        // Not a full disk (that is dropped and counted in the spool): the spool takes no more seals.
-        this.sealing = undefined;
-        this.sealBroken = true;
-        log.error({ err: error }, 'sealing records into the spool failed');
-        this.failSeal(error);
-      },
-    );
-  }
-
-  /**
-   * Numbers every held record now (their seqs were promised from nextSeq + position), then lets the
-   * spool write them off the event loop; each batch is offered to the broker once it is durable.
-   */
-  private async sealHeld(): Promise<void> {
-    const landed: Promise<void>[] = [];
-    // Held records leave in batches of the usual size, one kind per batch, in seq order.
-    while (this.pending.length > 0) {
-      const kind = this.pending[0]?.kind;
-      let count = 0;
-      while (count < this.config.batchMax && this.pending[count]?.kind === kind) count++;
-      const run = this.pending.splice(0, count);
-      // Numbered now (before the await): records held meanwhile get the seqs after these.
-      const firstSeq = this.outbox.nextSeq;
-      this.sealingRuns.add(run);
-      const sealing =
-        kind === 'offload'
-          ? this.sealOffload(run.map((entry) => entry.record as OffloadRecordDraft))
-          : this.outbox
-              .sealBatchDurably(
-                'inference',
-                run.map((entry) => entry.record as UnsequencedRecord),
-              )
-              .then((batch) => {
-                if (this.killed) return;
-                this.publisher.enqueue(batch.firstSeq, batch.count);
-                for (const listener of this.batchListeners) listener(batch.records);
-              });
-      // Feedback for these records waits until they are durable: a seq lost in a crash is reused.
-      landed.push(
-        sealing.then(() => {
-          this.sealingRuns.delete(run);
-          if (!this.killed) this.settleSeqs(run, firstSeq);
-        }),
-      );
-    }
-    await Promise.all(landed);
-  }
-
-  /** Seals offload records as one `offload` batch, numbered from the same counter. */
-  private async sealOffload(records: readonly OffloadRecordDraft[]): Promise<void> {
-    const batch = await this.outbox.sealBatchDurably('offload', records);
-    if (!this.killed) this.publisher.enqueue(batch.firstSeq, batch.count, 'offload');
-  }
-
-  /** Waits for the seal under way and any due after it. */
-  private async sealsLanded(): Promise<void> {
-    while (this.sealing !== undefined) await this.sealing;
-  }
-
-  /**
-   * After a run is sealed from `firstSeq`: remembers the answers whose seq moved (the counter was
-   * raised under them by the collector's cmd/seq answer) and sends the feedback held for them.
-   */
-  private settleSeqs(run: readonly PendingRecord[], firstSeq: number): void {
-    const moved = firstSeq - (run[0]?.givenSeq ?? firstSeq);
-    run.forEach((entry, index) => {
-      const stored = firstSeq + index;
-      if (stored !== entry.givenSeq) this.renumbered.set(entry.givenSeq, stored);
-      for (const held of entry.feedback ?? []) this.publishFeedback(stored, held);
-    });
-    if (moved !== 0)
-      log.warn(
-        { answered: run[0]?.givenSeq, stored: firstSeq, count: run.length },
-        'records answered while the collector was asked for our seqs are stored under higher seqs; feedback with the answered seq is translated',
-      );
-  }
-
   /** Calls `listener` with every batch of records once it is durable, before it is sent. */
   onBatch(listener: (records: readonly InferenceRecord[]) => void): void {
-    this.batchListeners.push(listener);
+    this.sealer.onBatch(listener);
   }
 
   /**
@@ -1021,7 +826,7 @@ export class Agent {
    * the agent cannot go on (the broker refused its credentials at start).
    */
   finished(): Promise<void> {
-    return Promise.race([this.loop, this.publisher.fatal, this.sealFailure]);
+    return Promise.race([this.loop, this.publisher.fatal, this.sealer.failure]);
   }
 
   /** Shape of one input of the running model (without the batch dimension). */
@@ -1040,21 +845,9 @@ export class Agent {
   async stop(drainTimeoutMs = 10_000): Promise<SpoolStats> {
     this.stopController.abort();
     await this.loop;
-    clearInterval(this.flushTimer);
+    this.sealer.stopFlushing();
     this.placement.close();
-    // Records held for the collector's answer about seqs: wait for it (bounded), then seal them.
-    await Promise.race([this.publisher.seq.settled, sleep(drainTimeoutMs, undefined, { ref: false })]);
-    this.seal(true);
-    await this.sealsLanded();
-    const drained = await this.publisher.drain(drainTimeoutMs);
-    if (!drained)
-      log.warn(
-        { pending: this.outbox.stats().pendingBatches },
-        'stopping with unacknowledged batches on disk',
-      );
-    await this.publisher.close();
-    const spool = this.outbox.stats(); // pending and dropped (oldest first past the byte bound)
-    this.outbox.close();
+    const spool = await closeAgentOutbox(this.sealer, this.publisher, this.outbox, drainTimeoutMs);
     await this.sensor.close();
     log.info(
       {
@@ -1072,16 +865,10 @@ export class Agent {
   /** As on power loss: stop now, flush nothing, no offline message. For tests of recovery. */
   async kill(): Promise<void> {
     this.stopController.abort();
-    clearInterval(this.flushTimer);
+    this.sealer.stopFlushing();
     this.placement.close();
-    this.pending = [];
-    this.killed = true;
-    await this.publisher.kill();
-    await this.loop.catch(() => undefined);
-    // Writes already in the thread pool finish (a process killed mid-seal leaves them half done; the
-    // spool's recovery covers that): waited for so that a test reopening the directory sees them.
-    await this.outbox.idle();
-    this.outbox.close();
+    this.sealer.kill();
+    await killAgentOutbox(this.publisher, this.outbox, this.loop);
     this.model.dispose();
   }
 }
