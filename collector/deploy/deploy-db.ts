@@ -3,9 +3,8 @@
 // last published to each device, rollouts (one JSON document each, rewritten on every change in one
 // transaction with their log lines), so that a restarted collector carries on where it stopped.
 
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openStateDb } from '../state-db.js';
 import type { DeploymentReport } from './report.js';
 
 const SCHEMA = `
@@ -54,10 +53,7 @@ export class DeployDb {
   private readonly db: Database.Database;
 
   constructor(readonly path: string) {
-    mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.exec(SCHEMA);
+    this.db = openStateDb(path, SCHEMA);
   }
 
   /** Stores a status message; false when (fleet, device, seq) was stored already (a redelivery). */

@@ -4,10 +4,9 @@
 // a guardrail. Analysis reads the same rows to know what was planned. Each board's state before the
 // experiment first touched it (model, placement command) is kept too, and when it was put back.
 
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { EdgewattError } from '../../common/errors.js';
+import { openStateDb } from '../state-db.js';
 import { type Experiment, validateExperiment } from './experiment-file.js';
 
 export class ExperimentStateError extends EdgewattError {
@@ -114,10 +113,7 @@ export class ExperimentDb {
   private readonly db: Database.Database;
 
   constructor(readonly path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.exec(SCHEMA);
+    this.db = openStateDb(path, SCHEMA);
   }
 
   close(): void {

@@ -4,9 +4,8 @@
 // bad input, whole for good data that could not be stored (store-failed, points InfluxDB refused),
 // so that it can be stored again by hand.
 
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openStateDb } from '../state-db.js';
 
 /** Bytes of a refused payload kept; enough to see what it was, not enough to fill a disk. */
 export const DEAD_LETTER_PAYLOAD_BYTES = 1024;
@@ -85,13 +84,9 @@ export class SqliteDeadLetter implements DeadLetter {
     readonly path: string,
     private readonly maxEntries = 100_000,
   ) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    // NORMAL for bad input (a flood of it must not cost an fsync each); entries of good data that
-    // are acknowledged once here (`durable`) are committed with FULL, see add().
-    this.db.pragma('synchronous = NORMAL');
-    this.db.exec(`CREATE TABLE IF NOT EXISTS dead_letter (
+    this.db = openStateDb(
+      path,
+      `CREATE TABLE IF NOT EXISTS dead_letter (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       at_us INTEGER NOT NULL,
       topic TEXT NOT NULL,
@@ -99,7 +94,11 @@ export class SqliteDeadLetter implements DeadLetter {
       detail TEXT NOT NULL,
       payload_bytes INTEGER NOT NULL,
       payload_head BLOB NOT NULL
-    )`);
+    )`,
+    );
+    // NORMAL for bad input (a flood of it must not cost an fsync each); entries of good data that
+    // are acknowledged once here (`durable`) are committed with FULL, see add().
+    this.db.pragma('synchronous = NORMAL');
     this.insert = this.db.prepare(
       'INSERT INTO dead_letter (at_us, topic, reason, detail, payload_bytes, payload_head) VALUES (?, ?, ?, ?, ?, ?)',
     );

@@ -3,10 +3,10 @@
 // is how it knows whether the operator or a running experiment holds a device, which command to
 // re-publish with a fresh basis, and the basis's provenance (which the wire does not carry).
 
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
 import type { PlacementCommand } from '../../protocol/placement.js';
+import { openStateDb } from '../state-db.js';
 import type { BasisProvenance } from './basis.js';
 
 export const PLACEMENT_DB = 'placement.sqlite';
@@ -60,10 +60,7 @@ export class PlacementDb {
   private readonly db: Database.Database;
 
   constructor(readonly path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.exec(SCHEMA);
+    this.db = openStateDb(path, SCHEMA);
   }
 
   close(): void {
