@@ -16,7 +16,6 @@ import { decodeAs, type Encoding } from '../../protocol/index.js';
 import {
   DEFAULT_SPOOL_MAX_BYTES,
   type DroppedBatch,
-  encodeSpooled,
   type FsyncPolicy,
   type KindSealResult,
   type SealedBatch,
@@ -26,6 +25,8 @@ import {
   type SpooledKind,
   type SpoolOptions,
   type SpoolStats,
+  sealInference,
+  startSeal,
   type Unsequenced,
   type UnsequencedRecord,
 } from './spool.js';
@@ -79,8 +80,8 @@ export class Outbox implements Spool {
 
   constructor(
     stateDir: string,
-    private readonly device: string,
-    private readonly encoding: Encoding = 'cbor',
+    readonly device: string,
+    readonly encoding: Encoding = 'cbor',
     private readonly options: SpoolOptions = {},
   ) {
     this.dir = stateDir;
@@ -206,8 +207,7 @@ export class Outbox implements Spool {
    * bound or when the disk is full (the new batch too, when nothing older is left to make room).
    */
   seal(records: readonly UnsequencedRecord[]): SealResult {
-    const { kind: _kind, ...result } = this.sealBatch('inference', records);
-    return result;
+    return sealInference(this, records);
   }
 
   sealBatch<K extends SpooledKind>(kind: K, records: readonly Unsequenced<K>[]): KindSealResult<K> {
@@ -240,14 +240,7 @@ export class Outbox implements Spool {
 
   /** Numbers and encodes a batch (nothing written yet). */
   private number<K extends SpooledKind>(kind: K, records: readonly Unsequenced<K>[]) {
-    const firstSeq = this.nextSeqValue;
-    const { payload, records: sequenced } = encodeSpooled(
-      kind,
-      this.device,
-      this.encoding,
-      firstSeq,
-      records,
-    );
+    const { firstSeq, payload, records: sequenced } = startSeal(this, kind, records);
     const digest = digestOf(payload);
     const batch: Pending = {
       firstSeq,

@@ -71,6 +71,32 @@ export function encodeSpooled<K extends SpooledKind>(
   return { payload, records: sequenced as SpooledRecords[K][] };
 }
 
+/** What a spool numbers from and encodes with: the start of every seal. */
+export interface SealOrigin {
+  readonly device: string;
+  readonly encoding: Encoding;
+  readonly nextSeq: number;
+}
+
+/** Starts a seal: numbers `records` from the spool's next seq and encodes them as one batch of `kind`. */
+export function startSeal<K extends SpooledKind>(
+  spool: SealOrigin,
+  kind: K,
+  records: readonly Unsequenced<K>[],
+): { firstSeq: number; payload: Uint8Array; records: SpooledRecords[K][] } {
+  const firstSeq = spool.nextSeq;
+  return { firstSeq, ...encodeSpooled(kind, spool.device, spool.encoding, firstSeq, records) };
+}
+
+/** Spool.seal() on top of sealBatch(): an inference batch, its kind left out of the result. */
+export function sealInference(
+  spool: Pick<Spool, 'sealBatch'>,
+  records: readonly UnsequencedRecord[],
+): SealResult {
+  const { kind: _kind, ...result } = spool.sealBatch('inference', records);
+  return result;
+}
+
 /**
  * `always`: every sealed batch (and its counter) is fsync'ed before seal() returns: survives power
  * loss. `never`: written to the page cache only: survives `kill -9` of the agent, not a power cut

@@ -11,7 +11,6 @@ import { reportDrop } from './outbox.js';
 import {
   DEFAULT_SPOOL_MAX_BYTES,
   type DroppedBatch,
-  encodeSpooled,
   type KindSealResult,
   type SealedBatch,
   type SealResult,
@@ -20,6 +19,8 @@ import {
   type SpooledKind,
   type SpoolOptions,
   type SpoolStats,
+  sealInference,
+  startSeal,
   type Unsequenced,
   type UnsequencedRecord,
 } from './spool.js';
@@ -53,8 +54,8 @@ export class SqliteSpool implements Spool {
 
   constructor(
     stateDir: string,
-    private readonly device: string,
-    private readonly encoding: Encoding = 'cbor',
+    readonly device: string,
+    readonly encoding: Encoding = 'cbor',
     private readonly options: SpoolOptions = {},
   ) {
     this.maxBytes = options.maxBytes ?? DEFAULT_SPOOL_MAX_BYTES;
@@ -167,8 +168,7 @@ export class SqliteSpool implements Spool {
   }
 
   seal(records: readonly UnsequencedRecord[]): SealResult {
-    const { kind: _kind, ...result } = this.sealBatch('inference', records);
-    return result;
+    return sealInference(this, records);
   }
 
   /**
@@ -191,14 +191,7 @@ export class SqliteSpool implements Spool {
   }
 
   sealBatch<K extends SpooledKind>(kind: K, records: readonly Unsequenced<K>[]): KindSealResult<K> {
-    const firstSeq = this.nextSeqValue;
-    const { payload, records: sequenced } = encodeSpooled(
-      kind,
-      this.device,
-      this.encoding,
-      firstSeq,
-      records,
-    );
+    const { firstSeq, payload, records: sequenced } = startSeal(this, kind, records);
     const dropped = this.sealTx(firstSeq, records.length, payload, kind);
     this.nextSeqValue = firstSeq + records.length;
     this.pendingBytes += payload.length - dropped.reduce((sum, batch) => sum + batch.bytes, 0);
