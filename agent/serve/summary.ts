@@ -3,6 +3,8 @@
 // interval is over windows, the independent measurements (a batched window's inferences share
 // one energy), by Welford's running mean and variance.
 
+import { RunningMean } from '../../common/running-mean.js';
+
 export interface EnergySoFar {
   windows: number;
   inferences: number;
@@ -13,26 +15,22 @@ export interface EnergySoFar {
 }
 
 export class EnergyTally {
-  private n = 0;
-  private mean = 0;
-  private m2 = 0;
+  private readonly perInferenceJ = new RunningMean();
   inferences = 0;
 
   addWindow(perInferenceJ: number, inferences: number): void {
-    this.n++;
+    this.perInferenceJ.add(perInferenceJ);
     this.inferences += inferences;
-    const delta = perInferenceJ - this.mean;
-    this.mean += delta / this.n;
-    this.m2 += delta * (perInferenceJ - this.mean);
   }
 
   get soFar(): EnergySoFar {
-    const sd = this.n > 1 ? Math.sqrt(this.m2 / (this.n - 1)) : Number.NaN;
+    const { n, mean, m2 } = this.perInferenceJ;
+    const sd = n > 1 ? Math.sqrt(m2 / (n - 1)) : Number.NaN;
     return {
-      windows: this.n,
+      windows: n,
       inferences: this.inferences,
-      meanJ: this.n > 0 ? this.mean : Number.NaN,
-      halfWidth95J: (1.96 * sd) / Math.sqrt(this.n),
+      meanJ: n > 0 ? mean : Number.NaN,
+      halfWidth95J: (1.96 * sd) / Math.sqrt(n),
     };
   }
 }

@@ -7,13 +7,13 @@
 // share of labelled answers that were right gives the offload side's accuracy.
 
 import { EdgewattError } from '../../common/errors.js';
+import { type MeanEstimate, RunningMean as Running } from '../../common/running-mean.js';
 import type { SensorCoverage } from '../../protocol/index.js';
 // The store's pieces, not its registry (store/index.ts loads every driver), as measured.ts.
 import { describeFilter, type RecordFilter } from '../store/filter.js';
 import { type FeedbackReader, readLabelledOffload } from '../store/labels.js';
 import type { OffloadReader, StoredOffloadRecord } from '../store/store.js';
 import { coverageOfSensors } from './coverage.js';
-import { type MeanEstimate, RunningMean as Running } from './running-mean.js';
 
 export class OffloadMeasurementError extends EdgewattError {
   override readonly name = 'OffloadMeasurementError';

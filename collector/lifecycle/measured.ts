@@ -6,6 +6,7 @@
 // over windows (protocol/record-windows.ts), and above-idle energy over the window's span.
 
 import { EdgewattError } from '../../common/errors.js';
+import { type MeanEstimate, RunningMean } from '../../common/running-mean.js';
 import {
   meanOverWindows,
   type RecordWindow,
@@ -20,7 +21,6 @@ import { type SkipCount, skipFirstPerModel } from '../store/skip-first.js';
 import type { RecordReader } from '../store/store.js';
 import { coverageOfSensors } from './coverage.js';
 import type { OffloadMeasurement } from './measured-offload.js';
-import { type MeanEstimate, RunningMean } from './running-mean.js';
 import { Z95 } from './sample.js';
 import type { Uncertain } from './uncertain.js';
 

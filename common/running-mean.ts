@@ -1,5 +1,6 @@
-// Mean ± standard error of a stream of values in one pass (Welford's running mean and variance),
-// for the store-read device figures (measured.ts) and the offload side (measured-offload.ts).
+// Mean ± standard error of a stream of values in one pass (Welford's running mean and variance):
+// the collector's store-read device figures (collector/lifecycle/measured.ts, measured-offload.ts)
+// and the agent's energy so far (agent/serve/summary.ts).
 
 export interface MeanEstimate {
   mean: number;
