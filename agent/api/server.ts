@@ -6,21 +6,16 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Socket } from 'node:net';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { logger } from '../../common/logger.js';
-import {
-  type DecodedInput,
-  decodeImageInput,
-  decodeJsonInput,
-  decodeRawInput,
-  InputError,
-  rawTensorMeta,
-} from '../../runtime/decode.js';
+import { InputError } from '../../runtime/decode.js';
 import { type Agent, OffloadFailedError } from '../agent.js';
 import { UnknownRecordError } from '../serve/answers.js';
 import { QueueFullError, RequestAbortedError } from '../serve/queue.js';
 import { statusText } from '../serve/summary.js';
 import { type ApiListen, checkApiExposure } from './listen.js';
+import { type RequestInput, RequestInputDecoder } from './request-input.js';
 
 const log = logger('agent.api');
 
@@ -41,54 +36,37 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-type Body = Buffer | Record<string, unknown> | undefined;
-
 function reject(reply: FastifyReply, status: number, error: string, message: string, extra: object = {}) {
   return reply.code(status).send({ error, message, ...extra });
 }
 
-/** Reads dtype and shape from X-Edgewatt-Dtype / X-Edgewatt-Shape, or ?dtype=&shape=. */
-function rawMeta(request: FastifyRequest): { dtype: string; shape: number[] } {
-  const query = request.query as Record<string, string | undefined>;
-  const header = (name: string) => {
-    const value = request.headers[name];
-    return Array.isArray(value) ? value[0] : value;
-  };
-  return rawTensorMeta(header('x-edgewatt-dtype') ?? query.dtype, header('x-edgewatt-shape') ?? query.shape);
+/** The options of an inference that needs neither a label nor a watch (shared: agent.infer only reads them). */
+const FROM_HTTP = Object.freeze({ source: 'http' as const });
+
+/**
+ * An HTTP/1.1 client does not half-close while it waits for its answer: the end of its stream
+ * (or a reset) means it went away.
+ */
+function clientGone(socket: Socket): boolean {
+  return socket.destroyed || socket.readableEnded;
 }
 
-function decodeBody(
-  request: FastifyRequest,
-  inputShape: readonly number[],
-): { input: DecodedInput; label?: number } {
-  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  const body = request.body as Body;
-  if (type === 'application/json') {
-    const json = body as { input?: unknown; label?: unknown } | undefined;
-    if (json === undefined || typeof json !== 'object' || Array.isArray(json) || !('input' in json))
-      throw new InputError(
-        'format',
-        'a JSON body is an object with "input": nested arrays of the model\'s shape',
-      );
-    const label = json.label;
-    return {
-      input: decodeJsonInput(json.input, inputShape),
-      ...(typeof label === 'number' && Number.isInteger(label) && label >= 0 ? { label } : {}),
-    };
-  }
-  const bytes =
-    body instanceof Buffer ? new Uint8Array(body.buffer, body.byteOffset, body.byteLength) : undefined;
-  if (bytes === undefined || bytes.byteLength === 0)
-    throw new InputError('size', 'the request body is empty');
-  if (type === 'image/png' || type === 'image/jpeg') return { input: decodeImageInput(bytes, inputShape) };
-  if (type === 'application/octet-stream') {
-    const { dtype, shape } = rawMeta(request);
-    return { input: decodeRawInput(bytes, dtype, shape, inputShape) };
-  }
-  throw new InputError(
-    'format',
-    `content type ${JSON.stringify(type || '(none)')} is not accepted: use application/json, application/octet-stream (raw tensor), image/png or image/jpeg`,
-  );
+/** Aborts `signal` when the request's client goes away before its answer is sent. */
+function watchClient(socket: Socket, reply: FastifyReply): { signal: AbortSignal; stop(): void } {
+  const gone = new AbortController();
+  const onClose = () => {
+    if (!reply.sent) gone.abort();
+  };
+  socket.once('close', onClose);
+  socket.once('end', onClose);
+  if (clientGone(socket)) gone.abort();
+  return {
+    signal: gone.signal,
+    stop() {
+      socket.off('close', onClose);
+      socket.off('end', onClose);
+    },
+  };
 }
 
 function tokenMatches(given: string | undefined, expected: string): boolean {
@@ -96,8 +74,17 @@ function tokenMatches(given: string | undefined, expected: string): boolean {
   return given !== undefined && timingSafeEqual(digest(given), digest(expected));
 }
 
+/** Starts the API: refuses an exposed address without a token, builds the routes and listens. */
 export async function startApi(agent: Agent, options: ApiOptions): Promise<RunningApi> {
   checkApiExposure(options.listen, options.token);
+  return listenApi(buildApi(agent, options), options.listen, options.token !== undefined);
+}
+
+/**
+ * The API's fastify instance with its routes, hooks and parsers, not listening yet (bench:api adds
+ * a trivial route to this very instance to measure what fastify itself costs).
+ */
+export function buildApi(agent: Agent, options: Pick<ApiOptions, 'token'>): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: MAX_BODY_BYTES });
   app.addContentTypeParser(BINARY_TYPES, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   // Any other type is read as bytes too, so the route can name it in a 400 (not fastify's bare 415).
@@ -118,10 +105,11 @@ export async function startApi(agent: Agent, options: ApiOptions): Promise<Runni
     });
   }
 
+  const inputs = new RequestInputDecoder();
   app.post('/v1/infer', async (request, reply) => {
-    let decoded: ReturnType<typeof decodeBody>;
+    let decoded: RequestInput;
     try {
-      decoded = decodeBody(request, agent.inputShape);
+      decoded = inputs.decode(request, agent.inputShape);
     } catch (error) {
       if (error instanceof InputError) return reject(reply, 400, `bad-${error.problem}`, error.message);
       throw error;
@@ -129,25 +117,19 @@ export async function startApi(agent: Agent, options: ApiOptions): Promise<Runni
     // A client that goes away while its request waits takes it out of the queue. A request that
     // starts at once never waits, so it skips the watch (an AbortController and two socket
     // listeners a request); its client going away mid-inference costs that one inference.
-    // An HTTP/1.1 client does not half-close while it waits for its answer: the end of its
-    // stream (or a reset) means it went away.
     const socket = request.raw.socket;
-    const alreadyGone = socket.destroyed || socket.readableEnded;
-    const gone = agent.queue.startsAtOnce && !alreadyGone ? undefined : new AbortController();
-    const onClose = () => {
-      if (!reply.sent) gone?.abort();
-    };
-    if (gone !== undefined) {
-      socket.once('close', onClose);
-      socket.once('end', onClose);
-      if (alreadyGone) gone.abort();
-    }
+    const watch = agent.queue.startsAtOnce && !clientGone(socket) ? undefined : watchClient(socket, reply);
     try {
-      const answer = await agent.infer(decoded.input, {
-        source: 'http',
-        ...(gone === undefined ? {} : { signal: gone.signal }),
-        ...(decoded.label === undefined ? {} : { label: decoded.label }),
-      });
+      const answer = await agent.infer(
+        decoded.input,
+        watch === undefined && decoded.label === undefined
+          ? FROM_HTTP
+          : {
+              source: 'http',
+              ...(watch === undefined ? {} : { signal: watch.signal }),
+              ...(decoded.label === undefined ? {} : { label: decoded.label }),
+            },
+      );
       return reply.send(answer);
     } catch (error) {
       if (error instanceof QueueFullError) {
@@ -163,8 +145,7 @@ export async function startApi(agent: Agent, options: ApiOptions): Promise<Runni
       }
       throw error;
     } finally {
-      socket.off('close', onClose);
-      socket.off('end', onClose);
+      watch?.stop();
     }
   });
 
@@ -215,17 +196,22 @@ export async function startApi(agent: Agent, options: ApiOptions): Promise<Runni
     );
   });
 
+  return app;
+}
+
+/** Listens on `listen` (a socket file left by a killed agent is replaced). */
+export async function listenApi(app: FastifyInstance, listen: ApiListen, token = false): Promise<RunningApi> {
   let address: string;
-  if (options.listen.kind === 'unix') {
-    rmSync(options.listen.path, { force: true }); // a socket left by a killed agent
-    await app.listen({ path: options.listen.path });
-    address = `unix:${options.listen.path}`;
+  if (listen.kind === 'unix') {
+    rmSync(listen.path, { force: true }); // a socket left by a killed agent
+    await app.listen({ path: listen.path });
+    address = `unix:${listen.path}`;
   } else {
-    await app.listen({ host: options.listen.host, port: options.listen.port });
+    await app.listen({ host: listen.host, port: listen.port });
     const bound = app.server.address();
-    const port = typeof bound === 'object' && bound !== null ? bound.port : options.listen.port;
-    address = `http://${options.listen.host.includes(':') ? `[${options.listen.host}]` : options.listen.host}:${port}`;
+    const port = typeof bound === 'object' && bound !== null ? bound.port : listen.port;
+    address = `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${port}`;
   }
-  log.info({ address, token: options.token !== undefined }, 'local inference API listening');
+  log.info({ address, token }, 'local inference API listening');
   return { app, address, close: () => app.close() };
 }
