@@ -1,24 +1,28 @@
 // Overhead of the agent's local API (issue 14): one zoo CNN inference through POST /v1/infer vs
 // agent.infer() in-process vs the bare model call, interleaved in one run (median, p95). HTTP is
-// measured twice: with the client in this process (it shares the thread and the 2 cores with the
-// server) and from a separate process (bench/api-client.ts, as a real application calls it), over
-// TCP loopback and over a Unix socket. Then queue throughput under 64 concurrent HTTP clients and
-// the agent's memory with the API on.
+// measured with the client in this process (it shares the thread and the 2 cores with the server)
+// and from a separate process (bench/api-client.ts, as a real application calls it), over TCP
+// loopback and over a Unix socket. Next to each, two null baselines take the same request body and
+// answer a fixed small JSON: a bare node:http server (the transport floor: kernel, wake-ups, HTTP
+// parsing) and a trivial route on the API's own fastify instance (options, hooks, parsers), so
+// the HTTP overhead splits into floor, fastify and our route. Then queue throughput under 64
+// concurrent HTTP clients and the agent's memory with the API on.
 // Run: npm run bench:api (at a quiet moment: the figures are for the README).
 
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent as HttpAgent, request } from 'node:http';
+import { createServer, Agent as HttpAgent, request, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from '../agent/agent.js';
-import { startApi } from '../agent/api/server.js';
+import { buildApi, listenApi, type RunningApi } from '../agent/api/server.js';
 import { runInference } from '../agent/measure/runner.js';
 import { loadRuntime } from '../runtime/backend.js';
 import { machineLine } from './machine.js';
 
 const MODEL = new URL('../models/zoo/cnn-base', import.meta.url).pathname;
-const ROUNDS = 400;
+const ROUNDS = Number(process.env.EDGEWATT_BENCH_ROUNDS ?? 400);
 const dir = mkdtempSync(join(tmpdir(), 'edgewatt-bench-api-'));
 
 const quantile = (xs: number[], q: number) => {
@@ -47,10 +51,39 @@ const agent = await Agent.start({
   queueMax: 64,
   spool: { fsync: 'never' },
 });
-const api = await startApi(agent, { listen: { kind: 'tcp', host: '127.0.0.1', port: 0 } });
+/** What both null baselines answer: a fixed small JSON. */
+const NULL_ANSWER = { ok: true };
+const NULL_BYTES = Buffer.from(JSON.stringify(NULL_ANSWER));
+const NULL_PATH = '/bench/null';
+/** The API's fastify instance (same options, hooks, parsers) with the trivial route added. */
+async function apiWithNullRoute(listen: Parameters<typeof listenApi>[1]): Promise<RunningApi> {
+  const app = buildApi(agent, {});
+  app.post(NULL_PATH, async (_request, reply) => reply.send(NULL_ANSWER));
+  return listenApi(app, listen);
+}
+/** The transport floor: node:http reads the body and answers the same bytes in one write. */
+async function bareServer(listen: { port: number; host: string } | { path: string }): Promise<Server> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': NULL_BYTES.length,
+      });
+      res.end(NULL_BYTES);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(listen, resolve));
+  return server;
+}
+const api = await apiWithNullRoute({ kind: 'tcp', host: '127.0.0.1', port: 0 });
 // A second listener on the same agent (same queue), as an application on the board may use.
 const socketPath = join(dir, 'api.sock');
-const unixApi = await startApi(agent, { listen: { kind: 'unix', path: socketPath } });
+const unixApi = await apiWithNullRoute({ kind: 'unix', path: socketPath });
+const bareTcp = await bareServer({ host: '127.0.0.1', port: 0 });
+const bareSocketPath = join(dir, 'bare.sock');
+const bareUnix = await bareServer({ path: bareSocketPath });
+const bareTcpPort = (bareTcp.address() as { port: number }).port;
 const { tf } = await loadRuntime();
 const values = new Float32Array(784).fill(0.3);
 const body = Buffer.from(values.buffer);
@@ -58,18 +91,21 @@ const headers = { 'content-type': 'application/octet-stream', 'x-edgewatt-shape'
 // The bare model call: the model the agent runs, on a tensor made outside the timing, as the runner does.
 const model = (agent as unknown as { model: Parameters<typeof runInference>[0] }).model;
 
-// A lean keep-alive client (node:http), so the figure is the server's path more than fetch's.
+// A lean keep-alive client (node:http, Nagle off), so the figure is the server's path more than fetch's.
 const keepAlive = new HttpAgent({ keepAlive: true, maxSockets: 64 });
-const url = new URL(`${api.address}/v1/infer`);
-function post(): Promise<number> {
+const bareAgent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+const nullAgent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+const url = new URL(api.address);
+const noDelay = (socket: Socket) => socket.setNoDelay(true);
+function post(path = '/v1/infer', port = url.port, agentOfPath: HttpAgent = keepAlive): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
         host: url.hostname,
-        port: url.port,
-        path: url.pathname,
+        port,
+        path,
         method: 'POST',
-        agent: keepAlive,
+        agent: agentOfPath,
         headers: { ...headers, 'content-length': body.length },
       },
       (response) => {
@@ -78,16 +114,19 @@ function post(): Promise<number> {
       },
     );
     req.on('error', reject);
+    req.once('socket', noDelay);
     req.end(body);
   });
 }
+const postBare = () => post('/', String(bareTcpPort), bareAgent);
+const postNull = () => post(NULL_PATH, url.port, nullAgent);
 
 /** A client in its own process, driven over IPC one request at a time; it reports the latency it saw. */
 interface RemoteClient {
   child: ChildProcess;
-  one(): Promise<number>;
+  one(target: string): Promise<number>;
 }
-async function remoteClient(target: string): Promise<RemoteClient> {
+async function remoteClient(targets: { name: string; url: string }[]): Promise<RemoteClient> {
   const child = fork(new URL('./api-client.ts', import.meta.url).pathname, [], {
     execArgv: ['--import', 'tsx'],
   });
@@ -95,32 +134,44 @@ async function remoteClient(target: string): Promise<RemoteClient> {
     new Promise<{ kind: string; ms?: number; status?: number; message?: string }>((resolve) =>
       child.once('message', resolve),
     );
-  child.send({ kind: 'setup', url: target, headers, bodyBase64: body.toString('base64') });
+  const bodyBase64 = body.toString('base64');
+  child.send({ kind: 'setup', targets: targets.map((t) => ({ ...t, headers, bodyBase64 })) });
   await reply();
   return {
     child,
-    async one() {
-      child.send({ kind: 'one' });
+    async one(target) {
+      child.send({ kind: 'one', target });
       const answer = await reply();
       if (answer.kind !== 'done' || answer.status !== 200)
-        throw new Error(`the separate-process client failed: ${JSON.stringify(answer)}`);
+        throw new Error(`the separate-process client failed on ${target}: ${JSON.stringify(answer)}`);
       return answer.ms ?? Number.NaN;
     },
   };
 }
-const tcpClient = await remoteClient(`${api.address}/v1/infer`);
-const unixClient = await remoteClient(`unix:${socketPath}:/v1/infer`);
+const remote = await remoteClient([
+  { name: 'tcp-infer', url: `${api.address}/v1/infer` },
+  { name: 'tcp-null', url: `${api.address}${NULL_PATH}` },
+  { name: 'tcp-bare', url: `http://127.0.0.1:${bareTcpPort}/` },
+  { name: 'unix-infer', url: `unix:${socketPath}:/v1/infer` },
+  { name: 'unix-null', url: `unix:${socketPath}:${NULL_PATH}` },
+  { name: 'unix-bare', url: `unix:${bareSocketPath}:/` },
+]);
 
 const predictOnly: number[] = [];
 const bare: number[] = [];
 const inProcess: number[] = [];
 const http: number[] = [];
-const httpRemote: number[] = [];
-const httpUnix: number[] = [];
+const httpNull: number[] = [];
+const httpBare: number[] = [];
+const remoteOf = new Map<string, number[]>(
+  ['tcp-infer', 'tcp-null', 'tcp-bare', 'unix-infer', 'unix-null', 'unix-bare'].map((name) => [name, []]),
+);
+const remoteFigures = (name: string) => remoteOf.get(name) ?? [];
 for (let i = 0; i < 20; i++) {
   await post();
-  await tcpClient.one();
-  await unixClient.one();
+  await postNull();
+  await postBare();
+  for (const name of remoteOf.keys()) await remote.one(name);
 }
 const loadBefore = loadavg();
 /** One measurement of each path; each round runs them in a shuffled order. */
@@ -163,8 +214,23 @@ const paths: { into: number[]; time: () => Promise<number> | number }[] = [
       return performance.now() - t;
     },
   },
-  { into: httpRemote, time: () => tcpClient.one() },
-  { into: httpUnix, time: () => unixClient.one() },
+  {
+    into: httpNull,
+    time: async () => {
+      const t = performance.now();
+      await postNull();
+      return performance.now() - t;
+    },
+  },
+  {
+    into: httpBare,
+    time: async () => {
+      const t = performance.now();
+      await postBare();
+      return performance.now() - t;
+    },
+  },
+  ...[...remoteOf].map(([name, into]) => ({ into, time: () => remote.one(name) })),
 ];
 // A seeded shuffle per round (same order on every run): a fixed or rotated cycle would make each
 // path always follow the same one, and the call after an IPC wait finds colder caches.
@@ -188,7 +254,7 @@ for (let i = 0; i < ROUNDS; i++) {
 const loadAfter = loadavg();
 
 // 64 concurrent clients, each sending requests back to back for the duration.
-const DURATION_MS = 5000;
+const DURATION_MS = Number(process.env.EDGEWATT_BENCH_CONCURRENT_MS ?? 5000);
 let served = 0;
 let refused = 0;
 const until = performance.now() + DURATION_MS;
@@ -222,15 +288,50 @@ console.log(
 console.log(
   `agent.infer()                     ${fmt(inProcess)}  (${over(inProcess, bare)} over the bare call)`,
 );
-console.log(`POST /v1/infer, client in-process ${fmt(http)}  (${httpOver(http)})`);
-console.log(`POST /v1/infer, client process    ${fmt(httpRemote)}  (${httpOver(httpRemote)}; TCP loopback)`);
-console.log(`POST /v1/infer, client process    ${fmt(httpUnix)}  (${httpOver(httpUnix)}; Unix socket)`);
+/** The HTTP overhead over agent.infer() split into transport floor, fastify and our route, µs. */
+const layers = (what: string, infer: number[], nullRoute: number[], bareHttp: number[]) => {
+  const us = (ms: number) => `${(ms * 1000).toFixed(0)} µs`;
+  const total = median(infer) - median(inProcess);
+  const fastify = median(nullRoute) - median(bareHttp);
+  const route = total - median(nullRoute);
+  console.log(
+    `  ${what}: +${us(total)} over agent.infer() = node:http floor ${us(median(bareHttp))} + fastify ${us(fastify)} + our route ${us(route)}`,
+  );
+};
+const lines: [string, number[], string][] = [
+  ['POST /v1/infer, client in-process', http, 'TCP loopback'],
+  ['  fastify null route, in-process ', httpNull, 'same instance, fixed JSON'],
+  ['  node:http null, in-process     ', httpBare, 'fixed JSON'],
+  ['POST /v1/infer, client process   ', remoteFigures('tcp-infer'), 'TCP loopback'],
+  ['  fastify null route, process    ', remoteFigures('tcp-null'), 'TCP loopback'],
+  ['  node:http null, process        ', remoteFigures('tcp-bare'), 'TCP loopback'],
+  ['POST /v1/infer, client process   ', remoteFigures('unix-infer'), 'Unix socket'],
+  ['  fastify null route, process    ', remoteFigures('unix-null'), 'Unix socket'],
+  ['  node:http null, process        ', remoteFigures('unix-bare'), 'Unix socket'],
+];
+for (const [what, xs, how] of lines)
+  console.log(`${what} ${fmt(xs)}  (${what.startsWith('POST') ? `${httpOver(xs)}; ` : ''}${how})`);
+console.log('HTTP overhead at the median, by layer:');
+layers('client in-process, TCP', http, httpNull, httpBare);
+layers(
+  'client process, TCP',
+  remoteFigures('tcp-infer'),
+  remoteFigures('tcp-null'),
+  remoteFigures('tcp-bare'),
+);
+layers(
+  'client process, Unix socket',
+  remoteFigures('unix-infer'),
+  remoteFigures('unix-null'),
+  remoteFigures('unix-bare'),
+);
 console.log(
   `64 concurrent clients: ${(served / (DURATION_MS / 1000)).toFixed(0)} inferences/s served, ${refused} answered 429`,
 );
 console.log(`agent RSS with the API on: ${(rss / 2 ** 20).toFixed(0)} MiB`);
-keepAlive.destroy();
-for (const client of [tcpClient, unixClient]) client.child.send({ kind: 'exit' });
+for (const httpAgent of [keepAlive, bareAgent, nullAgent]) httpAgent.destroy();
+remote.child.send({ kind: 'exit' });
+await Promise.all([bareTcp, bareUnix].map((server) => new Promise((resolve) => server.close(resolve))));
 await unixApi.close();
 await api.close();
 await agent.stop(0);
