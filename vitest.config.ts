@@ -26,6 +26,7 @@ export default defineConfig({
           name: 'unit',
           include: ['test/**/*.test.ts'],
           exclude: [...INTEGRATION, ...SLOW],
+          globalSetup: ['test/support/temp-root.ts'],
           setupFiles: ['test/support/unit-set.ts'],
         },
       },
@@ -34,6 +35,7 @@ export default defineConfig({
         test: {
           name: 'slow',
           include: SLOW,
+          globalSetup: ['test/support/temp-root.ts'],
           setupFiles: ['test/support/unit-set.ts'],
         },
       },

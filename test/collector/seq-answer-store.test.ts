@@ -5,7 +5,7 @@
 // went backwards also after a restart.
 
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Ingest } from '../../collector/ingest/ingest.js';
 import type { RecordStore } from '../../collector/store/index.js';
 import { HIGHEST_SEQ_QUERY, SqliteStore } from '../../collector/store/sqlite.js';
@@ -26,6 +26,7 @@ async function open(name: string): Promise<SqliteStore> {
 afterEach(async () => {
   for (const store of opened.splice(0)) await store.close();
 });
+afterAll(() => dir.remove());
 
 const batch = (device: string, firstSeq: number, count: number) =>
   Buffer.from(

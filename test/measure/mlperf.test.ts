@@ -2,8 +2,7 @@
 // into test/fixtures (so it runs everywhere, CI included), and the format parsing. The check over
 // all 34 runs of ../shared/reference (27 MB, outside the repository) is `npm run bench:mlperf`.
 
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import {
   readMlperfRun,
   replayMlperfRun,
 } from '../../agent/measure/mlperf.js';
+import { testTempDir } from '../support/temp.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/mlperf-tiny/', import.meta.url));
 const TOLERANCE = 0.001; // 0.1 %, as the issue asks
@@ -92,7 +92,7 @@ describe('MLPerf Tiny format parsing', () => {
 
   it('computes a synthetic run exactly, fractional edge samples included', () => {
     // 1 µJ per 1 ms period; window 2 spans 0.0105 s → 0.0205 s = 10 periods = 10 µJ over 5 inferences.
-    const dir = mkdtempSync(join(tmpdir(), 'mlperf-'));
+    const dir = testTempDir('mlperf-');
     const count = 40;
     const bytes = new Uint8Array(1 + (count + 1) * 4);
     bytes[0] = 0xf1;
@@ -112,7 +112,7 @@ describe('MLPerf Tiny format parsing', () => {
   });
 
   it('says which file is missing from a folder that is not a run', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mlperf-'));
+    const dir = testTempDir('mlperf-');
     expect(() => readMlperfRun(dir)).toThrow(MlperfFormatError);
     expect(() => readMlperfRun(dir)).toThrow(/trace1-energy\.bin is missing/);
   });

@@ -1,7 +1,7 @@
 // The same tests for every sensor in the registry, each opened for real (sampled ones in their
 // worker thread) against a fake tree, a fake bus, a recorded command or a recorded trace.
 
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,7 +9,19 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSensor, SENSORS } from '../../agent/sensors/index.js';
 import type { PowerSensor } from '../../agent/sensors/sensor.js';
-import { copyTree, SYSFS_FIXTURES } from './support/tree.js';
+import { copyTree, removeCopiedTrees, SYSFS_FIXTURES } from './support/tree.js';
+
+/** Folders made for the cases (a fake command, a trace), removed when the file ends. */
+const made: string[] = [];
+const caseDir = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => {
+  removeCopiedTrees();
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 const busModule = fileURLToPath(new URL('./support/fake-ina-module.ts', import.meta.url));
 const mlperfRun = fileURLToPath(
@@ -17,7 +29,7 @@ const mlperfRun = fileURLToPath(
 );
 
 function fakeVcgencmd(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'edgewatt-vcgencmd-'));
+  const dir = caseDir('edgewatt-vcgencmd-');
   const script = join(dir, 'vcgencmd');
   writeFileSync(script, `#!/bin/sh\ncat '${join(SYSFS_FIXTURES, 'rpi5-pmic/vcgencmd-pmic_read_adc.txt')}'\n`);
   chmodSync(script, 0o755);
@@ -25,7 +37,7 @@ function fakeVcgencmd(): string {
 }
 
 function csvTrace(): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'edgewatt-trace-')), 'trace.csv');
+  const path = join(caseDir('edgewatt-trace-'), 'trace.csv');
   const rows = ['time_s,power_w'];
   for (let i = 0; i <= 1000; i++) rows.push(`${(i / 1000).toFixed(3)},${(3 + Math.sin(i / 50)).toFixed(4)}`);
   writeFileSync(path, `${rows.join('\n')}\n`);

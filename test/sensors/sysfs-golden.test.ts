@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { differenceCounter } from '../../agent/measure/integrate.js';
 import {
   findIna3221Rails,
@@ -11,7 +11,9 @@ import {
 import { Pi5PmicSource, parsePmicAdc, pi5PmicSensorFactory } from '../../agent/sensors/pi5-pmic.js';
 import { findRaplZones, packageZones, RaplSource, raplSensorFactory } from '../../agent/sensors/rapl.js';
 import type { ProbeEnv, RailReading } from '../../agent/sensors/sensor.js';
-import { copyTree, expected, SYSFS_FIXTURES } from './support/tree.js';
+import { copyTree, expected, removeCopiedTrees, SYSFS_FIXTURES } from './support/tree.js';
+
+afterAll(removeCopiedTrees);
 
 interface JetsonExpected {
   layout: 'hwmon' | 'iio';

@@ -2,13 +2,14 @@
 // that provision-device writes, each failure named, re-read when the file changes.
 
 import { createHash, pbkdf2Sync, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DeviceCredentials } from '../../serve/credentials.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'edgewatt-serve-cred-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const hex = (text: string) => createHash('sha256').update(text).digest('hex');
 const bearer = (token: string) => `Bearer ${token}`;
 

@@ -4,8 +4,7 @@
 // meter that was asked for and cannot be read; windows computed over the marks the model's thread
 // read (RAPL counter files, CPU time).
 
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EstimatedMeter } from '../../serve/energy/estimated.js';
@@ -14,6 +13,7 @@ import { EnergyMeterError, openEnergyMeter } from '../../serve/energy/index.js';
 import { markReader } from '../../serve/energy/mark.js';
 import { nvmlAvailable, PowerTrace, parseNvmlLine } from '../../serve/energy/nvml.js';
 import { RaplCounter, RaplMeter, readableRaplZones } from '../../serve/energy/rapl.js';
+import { testTempDir } from '../support/temp.js';
 
 describe('RAPL meter', () => {
   it('unwraps each zone’s counter at its range and sums the zones', () => {
@@ -55,7 +55,7 @@ describe('RAPL meter', () => {
   });
 
   it('finds no zone on a host without powercap, and names the permission fix when a counter is unreadable', () => {
-    const root = mkdtempSync(join(tmpdir(), 'edgewatt-rapl-'));
+    const root = testTempDir('edgewatt-rapl-');
     expect(readableRaplZones(root)).toBeNull();
     const zone = join(root, 'sys/class/powercap/intel-rapl:0');
     mkdirSync(zone, { recursive: true });
@@ -66,7 +66,7 @@ describe('RAPL meter', () => {
   });
 
   it('reads a (fake) powercap tree end to end through --energy auto', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'edgewatt-rapl-'));
+    const root = testTempDir('edgewatt-rapl-');
     const zone = join(root, 'sys/class/powercap/intel-rapl:0');
     mkdirSync(zone, { recursive: true });
     writeFileSync(join(zone, 'name'), 'package-0\n');
@@ -81,7 +81,7 @@ describe('RAPL meter', () => {
   });
 
   it('with marks read on the model’s thread, measures exactly between them (counter files, unwrapped in order)', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'edgewatt-rapl-'));
+    const root = testTempDir('edgewatt-rapl-');
     const zone = join(root, 'sys/class/powercap/intel-rapl:0');
     mkdirSync(zone, { recursive: true });
     writeFileSync(join(zone, 'name'), 'package-0\n');
@@ -173,7 +173,7 @@ describe('host-power ESTIMATE', () => {
   });
 
   it('auto falls back to the estimate where nothing is readable; an explicit meter that is not refuses to start', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'edgewatt-nometer-'));
+    const root = testTempDir('edgewatt-nometer-');
     const meter = await openEnergyMeter({ energy: 'auto', root, nvidiaSmi: () => null });
     expect(meter.provenance).toBe('estimated');
     await expect(openEnergyMeter({ energy: 'rapl', root, nvidiaSmi: () => null })).rejects.toBeInstanceOf(

@@ -4,20 +4,20 @@
 // .onnx file with its SHA-256 (checked by protocol/manifest's verifyModelArtifact, as in the agent). Plus the /metrics text: cumulative histograms and the ESTIMATE label.
 
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { TRUST_ANY } from '../../protocol/manifest/index.js';
 import { Histogram, renderServeMetrics, ServeMetrics } from '../../serve/metrics.js';
 import { loadServedModel } from '../../serve/model.js';
+import { testTempDir } from '../support/temp.js';
 
 const TINY = fileURLToPath(new URL('../fixtures/onnx/tiny', import.meta.url));
 const ZOO_MANIFEST = fileURLToPath(new URL('../../models/zoo/cnn-base/manifest.json', import.meta.url));
 
 function folderWithManifest(sha256: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'edgewatt-onnx-'));
+  const dir = testTempDir('edgewatt-onnx-');
   copyFileSync(join(TINY, 'model.onnx'), join(dir, 'model.onnx'));
   const manifest = JSON.parse(readFileSync(ZOO_MANIFEST, 'utf8')) as Record<string, unknown>;
   const bytes = readFileSync(join(dir, 'model.onnx'));

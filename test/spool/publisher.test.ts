@@ -16,6 +16,7 @@ import {
   type StatusMessage,
 } from '../../protocol/index.js';
 import { tempDir, waitFor } from '../support/stack.js';
+import { testTempDir } from '../support/temp.js';
 import { spoolOffloadRecord, spoolRecords } from './records.js';
 
 const FLEET = 'pub';
@@ -176,7 +177,7 @@ describe('publisher and a broker that goes away', () => {
   });
 
   it('keeps only the newest batches within the bound while offline, and counts what it dropped', async () => {
-    const probe = new Outbox(tempDir('edgewatt-size-').path, DEVICE);
+    const probe = new Outbox(testTempDir('edgewatt-size-'), DEVICE);
     const oneBatchBytes = probe.seal(spoolRecords(2)).payload.length;
     const spool = new Outbox(dir.path, DEVICE, 'cbor', { maxBytes: Math.floor(oneBatchBytes * 5.5) });
     const pub = publisher(spool);

@@ -4,9 +4,8 @@
 // `npm run test:unit` by mistake: such a test goes in a file named `*.int.test.ts`.
 
 import childProcess from 'node:child_process';
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
-import { join } from 'node:path';
+import { inject } from 'vitest';
 
 export class ProcessInUnitTestError extends Error {
   override name = 'ProcessInUnitTestError';
@@ -29,24 +28,10 @@ for (const starter of STARTERS) {
 // Named imports of node:child_process (`import { spawn } from ...`) see the replacements too.
 syncBuiltinESMExports();
 
-// Temporary files of in-process tests go to memory (tmpfs, /dev/shm) where the machine has one:
-// the code under test runs unchanged (its fsyncs included), but a sync there costs no disk
-// round trip. SQLite at synchronous=FULL made the 10,000-case fuzz run wait on the disk for over
-// a third of its time (29 s against 18 s on tmpfs, on a busy machine). What durability means on
-// a real disk is for the integration and crash tests, which keep the default TMPDIR; so does a
-// unit run with EDGEWATT_TEST_TMPDIR=default.
-const MEMORY_TMP = '/dev/shm';
-if (process.env.EDGEWATT_TEST_TMPDIR !== 'default' && isWritableDir(MEMORY_TMP)) {
-  const dir = join(MEMORY_TMP, `edgewatt-unit-${process.getuid?.() ?? 'user'}`);
-  mkdirSync(dir, { recursive: true });
-  process.env.TMPDIR = dir;
+// Temporary files go to this run's own folder (test/support/temp-root.ts: in memory where the
+// machine has one, test/support/temp-place.ts), which must be empty again when the run ends.
+const tempRoot = inject('edgewattTempRoot');
+if (tempRoot === undefined) {
+  throw new Error('test/support/temp-root.ts must be a globalSetup of every project that uses unit-set.ts');
 }
-
-function isWritableDir(path: string): boolean {
-  try {
-    accessSync(path, constants.W_OK);
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
+process.env.TMPDIR = tempRoot;
