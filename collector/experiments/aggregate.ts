@@ -15,7 +15,14 @@ import type { Period } from './schedule.js';
 export type Observation = Pick<
   StoredRecord,
   'device' | 'startUs' | 'experiment' | 'arm' | 'energyJ' | 'baselineW' | 'durationUs' | 'correct'
->;
+> & {
+  /**
+   * Where the answer came from, for an auto arm's shares: `offload` (an answered request), `none`
+   * (a request that got no answer and did not fall back); absent: the edge (an inference record,
+   * or a failed request whose fallback ran on the edge).
+   */
+  ranOn?: 'offload' | 'none';
+};
 
 /**
  * An offload record as a store reads it back (the device and fleet are the topic's), with
@@ -41,6 +48,7 @@ export function offloadObservation(record: StoredOffload): Observation {
     energyJ: record.deviceEnergyJ + (record.outcome === 'ok' ? (record.serverEnergyJ ?? 0) : 0),
     baselineW: record.deviceBaselineW ?? 0,
     durationUs: Math.round(record.roundTripS * 1e6),
+    ranOn: record.outcome === 'ok' ? 'offload' : 'none',
     // The server's answer judged against the label for this seq: feedback joined (correct), else
     // the record's own label (the agent knew it); none: not judged.
     correct:
@@ -122,9 +130,17 @@ export class Accumulator {
   }
 }
 
+/** The analysed records of a period by where each answer came from (an auto arm's two shares). */
+export interface PlacementShares {
+  edge: Accumulator;
+  offload: Accumulator;
+}
+
 export interface PeriodAggregate {
   period: Period;
   analysed: Accumulator;
+  /** `analysed` split by where each answer came from; requests without an answer are in neither. */
+  shares: PlacementShares;
   /** The analysed span split at its middle: for the carry-over check. */
   firstHalf: Accumulator;
   secondHalf: Accumulator;
@@ -171,6 +187,7 @@ export class ExperimentAggregator {
       const aggregate: PeriodAggregate = {
         period,
         analysed: new Accumulator(),
+        shares: { edge: new Accumulator(), offload: new Accumulator() },
         firstHalf: new Accumulator(),
         secondHalf: new Accumulator(),
         all: new Accumulator(),
@@ -239,6 +256,8 @@ export class ExperimentAggregator {
     else if (inWashout) aggregate.washout++;
     else {
       aggregate.analysed.add(record);
+      if (record.ranOn === undefined) aggregate.shares.edge.add(record);
+      else if (record.ranOn === 'offload') aggregate.shares.offload.add(record);
       const middle = (period.washoutEndMs + period.endMs) / 2;
       (atMs < middle ? aggregate.firstHalf : aggregate.secondHalf).add(record);
     }

@@ -141,6 +141,6 @@ export function analyseAggregates(
     }
   }
   const checks = analysisChecks(experiment, periods, means, aggregates, offloaded);
-  const summaries = armSummaries(input, periods, means, replicates, checks.warnings, offloadMeasures);
+  const summaries = armSummaries(input, periods, replicates, checks.warnings, offloadMeasures);
   return assembleResult(input, aggregates, aggregator, { periods, contrasts, checks, summaries });
 }

@@ -46,6 +46,32 @@ export const measuredOffloadSchema = z.strictObject({
   labelled: z.number().int().min(0),
 });
 
+/** One share of an auto arm: its records answered on one side, priced as an arm of that placement. */
+export const autoShareSchema = z.strictObject({
+  /** Analysed inferences whose answer came from this side. */
+  n: z.number().int().min(0),
+  boards: z.number().int().min(0),
+  /** Mean over boards of each board's mean energy per inference of the share, board-bootstrap 95 % interval. */
+  energyJ: z.strictObject({ mean: finite, lo: finite, hi: finite }),
+  accuracy: finite.nullable(),
+  carbonPerInferenceG: interval,
+  carbonPerCorrectG: interval.nullable(),
+  provenance: z.string(),
+});
+
+/** How an auto arm's carbon was made from its two shares (auto-carbon.ts). */
+export const autoSharesSchema = z.strictObject({
+  /** f: the share of the arm's answered analysed inferences that the server answered. */
+  offloadedFraction: z.number().min(0).max(1),
+  /** Analysed requests that got no answer and did not fall back: in the arm's energy, in neither share. */
+  unanswered: z.number().int().min(0),
+  /** Null when the share has no records (the arm is then priced wholly on the other side). */
+  edge: autoShareSchema.nullable(),
+  offload: autoShareSchema.nullable(),
+  /** One sentence: how the arm's figure was made (a mixture, or one side alone and why). */
+  method: z.string(),
+});
+
 export const analysisResultSchema = z.strictObject({
   schema: z.literal(ANALYSIS_SCHEMA),
   /** When the analysis ran. */
@@ -113,6 +139,11 @@ export const analysisResultSchema = z.strictObject({
        * offload terms (means over its answered requests in analysed periods); absent otherwise.
        */
       measuredOffload: measuredOffloadSchema.optional(),
+      /**
+       * An auto arm's two shares (answered on the edge, offloaded) with their fraction and each
+       * side's carbon; the arm's carbon is their mixture (1 − f)·edge + f·offload. Absent otherwise.
+       */
+      autoShares: autoSharesSchema.optional(),
     }),
   ),
   contrasts: z.array(
@@ -185,13 +216,19 @@ export const analysisResultSchema = z.strictObject({
   ),
   /** Per arm: [upper bin edge ms, count] over analysed records. */
   latency: z.array(z.strictObject({ arm: z.string(), histogram: z.array(z.tuple([finite, finite])) })),
-  /** Break-even inference rate of edge vs offload from the life-cycle engine, per arm. */
+  /**
+   * Break-even inference rate of edge vs offload from the life-cycle engine, per arm: an edge arm
+   * against the scenario's offload terms; an offload arm against the edge arm of the same model
+   * (`against`), else none; an auto arm its edge share against its offloaded share.
+   */
   breakeven: z
     .array(
       z.strictObject({
         arm: z.string(),
         inferencesPerDay: finite.nullable(),
         note: z.string(),
+        /** The edge arm an offload arm's break-even is computed against. */
+        against: z.string().optional(),
       }),
     )
     .optional(),

@@ -1,16 +1,19 @@
 // Each arm's figures: records, boards, energy per inference with its board-bootstrap interval,
 // p95 latency, accuracy, guardrails crossed (as warnings), and carbon per inference through the
-// life-cycle scenario (the experiment's, else the built-in assumed one).
+// life-cycle scenario (the experiment's, else the built-in assumed one): an edge arm on the edge
+// side, an offload arm on the offload side, an auto arm as the mixture of its two shares
+// (auto-carbon.ts). And the break-even rows that mean something for each.
 
+import type { OffloadMeasurement } from '../lifecycle/measured-offload.js';
 import { LatencyHistogram, type PeriodAggregate } from './aggregate.js';
 import type { AnalysisInput } from './analysis-input.js';
 import type { AnalysisResult } from './analysis-result.js';
-import { boardArmMeans } from './board-means.js';
-import { type ArmCarbon, armCarbon, defaultScenario } from './carbon.js';
+import { asArmMeasured, type MeasuredShare, measureShare } from './arm-measured.js';
+import { autoArmCarbon } from './auto-carbon.js';
+import { type ArmCarbon, armCarbon, armScenario, breakEvenOf, defaultScenario } from './carbon.js';
 import type { Experiment } from './experiment-file.js';
 import { measuredOffloadSummary } from './offload-carbon.js';
 import type { ArmOffloadMeasures } from './offload-measures.js';
-import { bootstrap, mean } from './resample.js';
 
 function latencySummaries(periods: readonly PeriodAggregate[], arms: readonly string[]) {
   return arms.map((arm) => {
@@ -30,17 +33,13 @@ export interface ArmSummaries {
 export function armSummaries(
   input: AnalysisInput,
   periods: readonly PeriodAggregate[],
-  means: Map<string, Map<string, number>>,
   replicates: number,
   warnings: string[],
-  /** Offload arms' measured offload values: their carbon takes them instead of the scenario's terms. */
+  /** Offload and auto arms' measured offload values: their carbon takes them instead of the scenario's terms. */
   offloadMeasures?: ArmOffloadMeasures,
 ): ArmSummaries {
   const { experiment } = input;
   const armIds = experiment.arms.map((a) => a.id);
-  const aboveIdle = boardArmMeans(periods, (p) =>
-    p.analysed.n === 0 ? null : p.analysed.aboveIdleSumJ / p.analysed.n,
-  );
   const latencies = latencySummaries(periods, armIds);
   const given = input.scenario ?? {
     scenario: defaultScenario(),
@@ -51,36 +50,16 @@ export function armSummaries(
       ? given
       : { ...given, scenario: { ...given.scenario, samples: input.carbonSamples } };
   const carbon: ArmCarbon[] = [];
+  /** What each arm measured, and how it was priced: for the break-even rows of offload arms. */
+  const priced = new Map<string, { whole: MeasuredShare; as: 'edge' | 'offload' | 'mixture' }>();
+  const offloadOf = new Map<string, OffloadMeasurement | null>();
   const arms: AnalysisResult['arms'] = experiment.arms.map((spec, index) => {
-    const armPeriods = periods.filter((p) => p.period.arm === spec.id && p.analysed.n > 0);
-    const boards = [...means.entries()]
-      .filter(([, m]) => m.has(spec.id))
-      .map(([, m]) => m.get(spec.id) as number);
-    const idle = [...aboveIdle.values()].filter((m) => m.has(spec.id)).map((m) => m.get(spec.id) as number);
-    const [ci, idleCi] = bootstrap(
-      boards.length,
-      (idx) => [mean(idx.map((i) => boards[i] as number)), mean(idx.map((i) => idle[i] as number))],
-      {
-        replicates,
-        seed: experiment.seed,
-        stream: 100 + index,
-        alpha: experiment.power.alpha,
-      },
-    );
-    const n = armPeriods.reduce((s, p) => s + p.analysed.n, 0);
-    const labelled = armPeriods.reduce((s, p) => s + p.analysed.labelled, 0);
-    const correct = armPeriods.reduce((s, p) => s + p.analysed.correct, 0);
-    const accuracy = labelled > 0 ? correct / labelled : null;
-    const latencyP95Ms = latencies[index]?.histogram.quantile(0.95) ?? null;
-    const energyJ = {
-      mean: boards.length > 0 ? mean(boards) : Number.NaN,
-      lo: ci?.lo ?? Number.NaN,
-      hi: ci?.hi ?? Number.NaN,
-    };
-    const meanLatencyS = latencies[index]?.histogram.quantile(0.5);
+    const options = { replicates, seed: experiment.seed, stream: 100 + index, alpha: experiment.power.alpha };
+    const whole = measureShare(periods, spec.id, (p) => p.analysed, options);
+    const { n, energyJ, latencyP95Ms, accuracy } = whole;
     // At analysis time a crossed guardrail is a warning; the driver stops the arm at run time.
     guardrailCrossed(experiment, energyJ.mean, latencyP95Ms, accuracy, spec.id, warnings);
-    if (boards.length === 0) {
+    if (whole.boards === 0) {
       return {
         arm: spec.id,
         n,
@@ -93,28 +72,34 @@ export function armSummaries(
         provenance: 'no analysable records: nothing measured, no carbon computed',
       };
     }
-    const offload = spec.placement === 'offload' ? (offloadMeasures?.of(spec.id, warnings) ?? null) : null;
-    const c = armCarbon(
-      scenario.scenario,
-      {
+    const offload = spec.placement === 'edge' ? null : (offloadMeasures?.of(spec.id, warnings) ?? null);
+    offloadOf.set(spec.id, offload);
+    let autoShares: AnalysisResult['arms'][number]['autoShares'];
+    let c: ArmCarbon;
+    if (spec.placement === 'auto') {
+      // Each share measured as an arm of its own (same bootstrap stream as the arm), then mixed.
+      const edge = measureShare(periods, spec.id, (p) => p.shares.edge, options);
+      const offloaded = measureShare(periods, spec.id, (p) => p.shares.offload, options);
+      const auto = autoArmCarbon(scenario.scenario, scenario.name, {
         arm: spec.id,
-        placement: spec.placement,
-        energyJ,
-        aboveIdleJ: { mean: mean(idle), lo: idleCi?.lo ?? Number.NaN, hi: idleCi?.hi ?? Number.NaN },
-        latencyP95Ms,
-        meanLatencyS: meanLatencyS === null || meanLatencyS === undefined ? null : meanLatencyS / 1000,
-        accuracy,
-        inputBytes: null,
-        outputBytes: null,
-      },
-      scenario.name,
-      offload,
-    );
+        edge,
+        offload: offloaded,
+        measurement: offload,
+        unanswered: n - edge.n - offloaded.n,
+        whole,
+      });
+      c = auto.carbon;
+      autoShares = auto.autoShares;
+      priced.set(spec.id, { whole, as: auto.pricedAs });
+    } else {
+      c = armCarbon(scenario.scenario, asArmMeasured(spec.id, spec.placement, whole), scenario.name, offload);
+      priced.set(spec.id, { whole, as: spec.placement });
+    }
     carbon.push(c);
     return {
       arm: spec.id,
       n,
-      boards: boards.length,
+      boards: whole.boards,
       energyJ,
       latencyP95Ms,
       accuracy,
@@ -122,8 +107,38 @@ export function armSummaries(
       carbonPerCorrectG: c.carbonPerCorrectG,
       provenance: c.provenance,
       ...(offload === null ? {} : { measuredOffload: measuredOffloadSummary(offload) }),
+      ...(autoShares === undefined ? {} : { autoShares }),
     };
   });
+  // An arm priced as offload has no measured edge side of its own: its break-even is against the
+  // edge arm of the same model where the experiment has one, else there is none.
+  for (const c of carbon) {
+    const arm = c.breakeven.arm;
+    if (priced.get(arm)?.as !== 'offload') continue;
+    const model = experiment.arms.find((a) => a.id === arm)?.model;
+    const edgeArm = experiment.arms.find(
+      (a) => a.placement === 'edge' && a.model === model && priced.get(a.id)?.as === 'edge',
+    );
+    const edgeWhole = edgeArm === undefined ? undefined : priced.get(edgeArm.id)?.whole;
+    if (edgeArm === undefined || edgeWhole === undefined) {
+      c.breakeven = {
+        arm,
+        inferencesPerDay: null,
+        note: 'none given: this arm ran offloaded only, so its edge side is not measured, and no edge arm of the same model has records to compare it with',
+      };
+      continue;
+    }
+    const offload = offloadOf.get(arm) ?? null;
+    const pair = breakEvenOf(
+      armScenario(scenario.scenario, asArmMeasured(arm, 'offload', edgeWhole), scenario.name, offload),
+    );
+    c.breakeven = {
+      arm,
+      inferencesPerDay: pair.inferencesPerDay,
+      note: `edge arm ${edgeArm.id} (same model, measured on the board) against this arm offloaded (${offload === null ? "the scenario's offload terms: no answered request measured" : 'its measured offload values'}): ${pair.note}`,
+      against: edgeArm.id,
+    };
+  }
   const emptyArms = arms.filter((a) => a.boards === 0).map((a) => a.arm);
   if (emptyArms.length > 0) warnings.push(`no analysable records for arm(s) ${emptyArms.join(', ')}`);
   return { arms, carbon, latencies };

@@ -5,7 +5,13 @@
 // scenario is the experiment's `lifecycle.scenario` file, or the built-in one below, which is an
 // assumption and says so.
 
-import { compare, type Scenario, validateScenario } from '../lifecycle/index.js';
+import {
+  type Comparison,
+  compare,
+  type Measurement,
+  type Scenario,
+  validateScenario,
+} from '../lifecycle/index.js';
 import type { OffloadMeasurement } from '../lifecycle/measured-offload.js';
 import type { AnalysisResult } from './analysis-result.js';
 import { measuredOffloadProvenance, withMeasuredOffload } from './offload-carbon.js';
@@ -38,27 +44,39 @@ export interface ArmMeasured {
   outputBytes: number | null;
 }
 
+/** One row of the result's break-even list. */
+export type BreakEvenRow = NonNullable<AnalysisResult['breakeven']>[number];
+
 export interface ArmCarbon {
   carbonPerInferenceG: AnalysisResult['arms'][number]['carbonPerInferenceG'];
   carbonPerCorrectG: AnalysisResult['arms'][number]['carbonPerCorrectG'];
   provenance: string;
-  breakeven: { arm: string; inferencesPerDay: number | null; note: string };
+  breakeven: BreakEvenRow;
 }
 
 /** 95 % interval half-width → the 90 % range the scenario's `normal` numbers use. */
 const Z975 = 1.959963984540054;
 const Z95 = 1.6448536269514722;
 
+/** The scenario an arm is priced on, and the measurement its measured offload values come from. */
+export interface ArmScenario {
+  scenario: Scenario;
+  source: (() => Measurement) | undefined;
+  /** The measured offload values taken (an offload arm's, when it has answered requests). */
+  measuredOffload: OffloadMeasurement | null;
+}
+
 /**
- * `offload`: the arm's measured offload values (offload-measures.ts); for an offload arm they
- * replace the scenario's offload terms (offload-carbon.ts). Null or absent: the scenario's.
+ * The arm's measured values put into the scenario: its energy (interval as a normal), latency
+ * and accuracy in the device section; for an offload arm (`placement: 'offload'`) with `offload`
+ * (offload-measures.ts), the offload terms from those measured values (offload-carbon.ts).
  */
-export function armCarbon(
+export function armScenario(
   base: Scenario,
   measured: ArmMeasured,
   scenarioName: string,
   offload: OffloadMeasurement | null = null,
-): ArmCarbon {
+): ArmScenario {
   const basis = base.energyBasis === 'marginal' ? measured.aboveIdleJ : measured.energyJ;
   const sigma = Math.max(0, (basis.hi - basis.lo) / (2 * Z975));
   const energy = basis.mean;
@@ -94,14 +112,53 @@ export function armCarbon(
     measuredOffload === null
       ? { scenario: given, source: undefined }
       : withMeasuredOffload(given, measuredOffload, measured.meanLatencyS);
-  const scenario = validateScenario(input.scenario, scenarioName);
-  const result = compare(scenario, input.source);
-  // Break-even only exists when the board is dedicated (idle and embodied shares depend on the rate):
-  // asked of the same scenario at central values under `dedicated`, whatever the scenario's allocation.
+  return {
+    scenario: validateScenario(input.scenario, scenarioName),
+    source: input.source,
+    measuredOffload,
+  };
+}
+
+/**
+ * Break-even only exists when the board is dedicated (idle and embodied shares depend on the rate):
+ * asked of the scenario at central values under `dedicated`, whatever the scenario's allocation.
+ */
+export function breakEvenOf(
+  priced: ArmScenario,
+  result?: Comparison,
+): { inferencesPerDay: number | null; note: string } {
+  const { scenario, source } = priced;
   const breakEven =
-    scenario.allocation === 'dedicated'
+    scenario.allocation === 'dedicated' && result !== undefined
       ? result.breakEvenInferencesPerDay
-      : compare({ ...scenario, allocation: 'dedicated', samples: 1 }, input.source).breakEvenInferencesPerDay;
+      : compare({ ...scenario, allocation: 'dedicated', samples: 1 }, source).breakEvenInferencesPerDay;
+  return {
+    inferencesPerDay: breakEven.inferencesPerDay,
+    note: `${scenario.allocation === 'dedicated' ? '' : 'for a board dedicated to this workload: '}${breakEven.reason}`,
+  };
+}
+
+/** An arm priced: its carbon, and the scenario and comparison it came from (auto arms mix two). */
+export interface PricedArm {
+  carbon: ArmCarbon;
+  priced: ArmScenario;
+  result: Comparison;
+}
+
+/**
+ * `offload`: the arm's measured offload values (offload-measures.ts); for an offload arm they
+ * replace the scenario's offload terms (offload-carbon.ts). Null or absent: the scenario's.
+ */
+export function priceArm(
+  base: Scenario,
+  measured: ArmMeasured,
+  scenarioName: string,
+  offload: OffloadMeasurement | null = null,
+): PricedArm {
+  const priced = armScenario(base, measured, scenarioName, offload);
+  const { scenario, source, measuredOffload } = priced;
+  const energy = (base.energyBasis === 'marginal' ? measured.aboveIdleJ : measured.energyJ).mean;
+  const result = compare(scenario, source);
   // An edge arm's carbon is the edge side on its measured energy; an offload arm's the offload side,
   // on its measured offload values when it has answered requests, else on the scenario's terms.
   const side = measured.placement === 'offload' ? result.offload.total : result.edge.total;
@@ -111,7 +168,7 @@ export function armCarbon(
       : measured.placement === 'offload'
         ? result.perCorrectInference.offload
         : result.perCorrectInference.edge;
-  return {
+  const carbon: ArmCarbon = {
     carbonPerInferenceG: { central: side.central, lo: side.p5, hi: side.p95 },
     carbonPerCorrectG:
       perCorrect === null ? null : { central: perCorrect.central, lo: perCorrect.p5, hi: perCorrect.p95 },
@@ -121,12 +178,18 @@ export function armCarbon(
         : measured.placement === 'offload'
           ? `life-cycle engine, scenario "${scenarioName}" (offload): the offload terms (radio, wait, network, datacenter) are the scenario's, not the energy measured in the experiment (${energy.toPrecision(4)} J per offloaded inference, device + server${measured.accuracy === null ? '' : `; accuracy ${measured.accuracy.toFixed(3)} used`}): no answered offload request of the arm was analysed; carbon intervals are the Monte Carlo 5th–95th percentiles`
           : `life-cycle engine, scenario "${scenarioName}" (${measured.placement}), device energy measured in the experiment (${energy.toPrecision(4)} J per inference${base.energyBasis === 'marginal' ? ' above idle' : ''}${measured.accuracy === null ? '' : `, accuracy ${measured.accuracy.toFixed(3)}`}); carbon intervals are the Monte Carlo 5th–95th percentiles`,
-    breakeven: {
-      arm: measured.arm,
-      inferencesPerDay: breakEven.inferencesPerDay,
-      note: `${scenario.allocation === 'dedicated' ? '' : 'for a board dedicated to this workload: '}${breakEven.reason}`,
-    },
+    breakeven: { arm: measured.arm, ...breakEvenOf(priced, result) },
   };
+  return { carbon, priced, result };
+}
+
+export function armCarbon(
+  base: Scenario,
+  measured: ArmMeasured,
+  scenarioName: string,
+  offload: OffloadMeasurement | null = null,
+): ArmCarbon {
+  return priceArm(base, measured, scenarioName, offload).carbon;
 }
 
 export function defaultScenario(): Scenario {

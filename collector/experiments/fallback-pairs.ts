@@ -17,8 +17,10 @@ export function fallbackObservation(offload: StoredOffload, edge: StoredRecord):
   const request = offloadObservation(offload);
   const durationUs = request.durationUs + edge.durationUs;
   const baselineJ = request.baselineW * request.durationUs + edge.baselineW * edge.durationUs;
+  // Its answer came from the edge: it belongs to an auto arm's edge share.
+  const { ranOn: _, ...rest } = request;
   return {
-    ...request,
+    ...rest,
     energyJ: request.energyJ + edge.energyJ,
     durationUs,
     baselineW: durationUs === 0 ? 0 : baselineJ / durationUs,
