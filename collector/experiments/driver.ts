@@ -15,7 +15,7 @@ import type { Experiment } from './experiment-file.js';
 import { encodePlacementCommand } from './placement.js';
 import type { AssignmentPort, BoardPort } from './ports.js';
 import { captureBefore, restoreBoards } from './restore.js';
-import { buildSchedule, type Period } from './schedule.js';
+import { experimentSchedule, type Period } from './schedule.js';
 import type { ExperimentDb, StoredExperiment } from './state-db.js';
 
 const log = logger('collector.experiments');
@@ -38,21 +38,9 @@ export interface DriverOptions {
 export const deploymentIdOf = (experiment: string, period: number): string =>
   `${experiment}.p${period}`.slice(0, 64);
 
+/** The stored experiment's schedule, by the one builder the plan and the analysis use too. */
 export function scheduleOfStored(stored: StoredExperiment): Period[] {
-  const e = stored.experiment;
-  return buildSchedule(
-    {
-      design: e.design,
-      arms: e.arms.map((a) => a.id),
-      periods: e.periods,
-      periodS: e.periodS,
-      washoutS: e.washoutS,
-      warmupS: e.warmupS,
-      seed: e.seed,
-    },
-    stored.devices,
-    stored.startedAtMs,
-  );
+  return experimentSchedule(stored.experiment, stored.devices, stored.startedAtMs);
 }
 
 export class ExperimentDriver {

@@ -305,6 +305,18 @@ describe("an auto arm's carbon is the mixture of its two shares, each priced as 
     expect(row?.note).toContain('no edge arm of the same model');
   });
 
+  it("gives an offload arm's break-even against the edge arm of the same model, not its own unmeasured edge side", async () => {
+    const f = fleet(() => true);
+    const result = await analyse('breakeven-pair', inputWith('offload', true), f.base, f.autoOffload);
+    const row = result.breakeven?.find((b) => b.arm === 'x');
+    expect(row?.against).toBe('base');
+    expect(row?.note).toContain(
+      'edge arm base (same model, measured on the board) against this arm offloaded (its measured offload values)',
+    );
+    // The edge arm's own row is unchanged: against the scenario's offload terms.
+    expect(result.breakeven?.find((b) => b.arm === 'base')?.against).toBeUndefined();
+  });
+
   it('mixes the very draws each side was summarised from: f → 0 gives the edge interval, f → 1 the offload one', () => {
     const share = (energyJ: number, n: number): MeasuredShare => ({
       n,

@@ -9,6 +9,7 @@ import {
   scheduleOfStored,
 } from '../../collector/experiments/driver.js';
 import { parseExperiment } from '../../collector/experiments/experiment-file.js';
+import { planExperiment } from '../../collector/experiments/plan.js';
 import type { AssignmentTags } from '../../collector/experiments/ports.js';
 import { ExperimentDb } from '../../collector/experiments/state-db.js';
 import type { RecordReader, StoredRecord } from '../../collector/store/index.js';
@@ -298,4 +299,43 @@ seed: 4
     expect(db.boardsBefore('drive-1')).toEqual([]);
     db.close();
   });
+
+  it.each(['crossover', 'parallel'] as const)(
+    'publishes, in a %s, the arm the plan schedules for every board and period (one schedule builder)',
+    async (design) => {
+      const file = parseExperiment(`
+id: agree-1
+fleet: lab
+devices: [pi-3, pi-1, pi-2, pi-4]
+design: ${design}
+arms: [{ id: dense, model: ${A} }, { id: pruned, model: ${B} }, { id: tiny, model: ${'c'.repeat(64)} }]
+periodS: 600
+periods: 5
+washoutS: 60
+warmupS: 30
+seed: 11
+power: { periodSdRel: 0.03, boardSdRel: 0.1 }
+`);
+      const plan = await planExperiment(file, null, T0);
+      const db = new ExperimentDb(dbPath());
+      const stored = db.create(file, plan.devices, T0 - 5000, T0);
+      expect(scheduleOfStored(stored)).toEqual(plan.schedule);
+      const port = new RecordingPort();
+      let now = T0;
+      const driver = new ExperimentDriver({ db, port, nowMs: () => now });
+      for (let period = 0; period < file.periods; period++) {
+        now = T0 + period * 600_000 + 1;
+        await driver.tick();
+      }
+      const published = port.sent.map((r) => `${r.device} ${r.deploymentId} ${r.tags?.arm}`).sort();
+      const planned = plan.schedule.map((p) => `${p.device} agree-1.p${p.period} ${p.arm}`).sort();
+      expect(published).toEqual(planned);
+      // Not trivially equal: the crossover's boards run the arms in different orders.
+      if (design === 'crossover')
+        expect(new Set(plan.schedule.filter((p) => p.period === 0).map((p) => p.arm)).size).toBeGreaterThan(
+          1,
+        );
+      db.close();
+    },
+  );
 });
