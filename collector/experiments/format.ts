@@ -20,9 +20,10 @@ export function formatAnalysis(r: AnalysisResult): string {
   );
   for (const a of r.arms) {
     lines.push(
-      `${a.arm.padEnd(14)} ${String(a.n).padStart(7)} ${String(a.boards).padStart(6)}  ${mJ(a.energyJ.mean).padStart(10)} [${mJ(a.energyJ.lo)} … ${mJ(a.energyJ.hi)}]  ${(a.latencyP95Ms === null ? '—' : `${a.latencyP95Ms.toFixed(1)} ms`).padStart(11)}  ${(a.accuracy === null ? '—' : a.accuracy.toFixed(3)).padStart(8)}  ${grams(a.carbonPerInferenceG.central)} [${grams(a.carbonPerInferenceG.lo)} … ${grams(a.carbonPerInferenceG.hi)}]`,
+      `${a.arm.padEnd(14)} ${String(a.n).padStart(7)} ${String(a.boards).padStart(6)}  ${mJ(a.energyJ.mean).padStart(10)} [${mJ(a.energyJ.lo)} … ${mJ(a.energyJ.hi)}]  ${(a.latencyP95Ms === null ? '—' : `${a.latencyP95Ms.toFixed(1)} ms`).padStart(11)}  ${(a.accuracy === null ? '—' : a.accuracy.toFixed(3)).padStart(8)}  ${grams(a.carbonPerInferenceG.central)} [${grams(a.carbonPerInferenceG.lo)} … ${grams(a.carbonPerInferenceG.hi)}]${a.autoShares === undefined ? '' : ' (mixture)'}`,
     );
   }
+  for (const a of r.arms) if (a.autoShares !== undefined) lines.push(...autoShareLines(a));
   for (const c of r.contrasts) {
     lines.push(
       '',
@@ -51,6 +52,29 @@ export function formatAnalysis(r: AnalysisResult): string {
     `  excluded: ${k.warmupExcluded} warm-up and ${k.washoutExcluded} washout records (kept in the store)`,
   );
   for (const w of k.warnings) lines.push(`  warning: ${w}`);
+  if ((r.breakeven ?? []).length > 0) {
+    lines.push('', 'break-even against offload (estimate, central factor values):');
+    for (const b of r.breakeven ?? [])
+      lines.push(
+        `  ${b.against === undefined ? b.arm : `${b.arm} vs edge arm ${b.against}`}: ${b.inferencesPerDay === null ? 'none' : `${b.inferencesPerDay.toPrecision(3)} inferences/day`} — ${b.note}`,
+      );
+  }
   lines.push('', `carbon: ${r.arms[0]?.provenance ?? ''}`);
   return `${lines.join('\n')}\n`;
+}
+
+type Arm = AnalysisResult['arms'][number];
+
+/** An auto arm's two shares, each priced as its placement, and how they make its figure. */
+function autoShareLines(a: Arm): string[] {
+  const s = a.autoShares as NonNullable<Arm['autoShares']>;
+  const share = (name: string, fraction: number, x: NonNullable<Arm['autoShares']>['edge']) =>
+    x === null
+      ? `  ${a.arm} ${name}: ${(fraction * 100).toFixed(1)} %, no records`
+      : `  ${a.arm} ${name}: ${(fraction * 100).toFixed(1)} % (${x.n} inferences), ${mJ(x.energyJ.mean)} per inference, carbon ${grams(x.carbonPerInferenceG.central)} [${grams(x.carbonPerInferenceG.lo)} … ${grams(x.carbonPerInferenceG.hi)}]${x.accuracy === null ? '' : `, accuracy ${x.accuracy.toFixed(3)}`}`;
+  return [
+    `  ${a.arm} is an auto arm; its carbon: ${s.method}`,
+    share('edge share (priced as an edge arm)', 1 - s.offloadedFraction, s.edge),
+    share('offloaded share (priced as an offload arm)', s.offloadedFraction, s.offload),
+  ];
 }

@@ -12,6 +12,7 @@ import { num } from '../../collector/web/html.js';
 import { DESKTOP, drawnPlots, launchChromium, PHONE, watchedPage } from '../support/chromium.js';
 import { tempDir } from '../support/stack.js';
 import { describeWith } from '../support/tools.js';
+import { autoArmAnalysis } from './auto-fleet.js';
 import { simulatedAnalysis } from './simulated-analysis.js';
 
 /** The page's document, inside page.evaluate only (the project compiles without the DOM library). */
@@ -104,6 +105,29 @@ describeWith(['chromium'], 'experiment report in headless Chromium', () => {
       expect(arms[i]).toContain(`${num(arm.energyJ.lo, 4)} – ${num(arm.energyJ.hi, 4)}`);
     const visible = await watched.page.locator('noscript .nojs, .nojs').first().isVisible();
     expect(visible, 'the page says plots need JavaScript').toBe(true);
+    expect(watched.outside).toEqual([]);
+    await watched.context.close();
+  });
+
+  it("draws an auto arm's report (a real analysis) with every plot's data, its shares in a table, no console errors", async () => {
+    const auto = autoArmAnalysis();
+    const autoFile = join(dir.path, 'auto-report.html');
+    writeFileSync(autoFile, renderReport(auto));
+    const watched = await watchedPage(browser, { viewport: DESKTOP });
+    await watched.page.goto(`file://${autoFile}`);
+    const plots = await drawnPlots(watched.page);
+    const expected = reportPlots(auto);
+    expect(plots.map((p) => p.id)).toEqual(expected.map((p) => p.id));
+    expect(plots.map((p) => p.id)).toContain('plot-carbon');
+    for (const plot of plots)
+      expect(
+        plot.seriesPoints?.every((n) => n > 0),
+        plot.id,
+      ).toBe(true);
+    // Two shares and the mixture.
+    expect(await watched.page.locator('table.auto-shares tbody tr').count()).toBe(3);
+    expect(await watched.page.locator('table.carbon').innerText()).toContain('x (mixture)');
+    expect(watched.errors).toEqual([]);
     expect(watched.outside).toEqual([]);
     await watched.context.close();
   });

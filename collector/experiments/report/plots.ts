@@ -3,6 +3,7 @@
 
 import { armColor, type PlotSpec, translucent } from '../../web/plot-spec.js';
 import type { AnalysisResult as ReportAnalysis } from '../analysis-result.js';
+import { carbonLabel } from './tables.js';
 
 const GREY = '#6b7280';
 /** Records before the experiment (the CUPED pre-period): no arm. */
@@ -191,12 +192,12 @@ export function carbonPlot(result: ReportAnalysis, palette: Map<string, string>)
     id: 'plot-carbon',
     title: 'Carbon per inference by arm (estimate)',
     caption:
-      'Life-cycle gCO₂e per inference from the measured energy through the life-cycle engine (grid intensity, embodied carbon, network and datacenter from sourced factor ranges): an estimate. Whiskers: the engine’s Monte Carlo interval (the provenance under the table says which percentiles).',
+      'Life-cycle gCO₂e per inference from the measured energy through the life-cycle engine (grid intensity, embodied carbon, network and datacenter from sourced factor ranges): an estimate. An auto arm (marked mixture) is the mixture of its edge share priced as an edge arm and its offloaded share priced as an offload arm. Whiskers: the engine’s Monte Carlo interval (the provenance under the table says which percentiles).',
     yLabel: 'gCO₂e per inference',
     xLabel: 'arm',
     x: 'category',
     xs: result.arms.map((_, i) => i),
-    xNames: result.arms.map((a) => a.arm),
+    xNames: result.arms.map(carbonLabel),
     series: result.arms.map((a, i) => ({
       name: a.arm,
       values: result.arms.map((_, j) => (j === i ? a.carbonPerInferenceG.central : null)),
@@ -215,7 +216,7 @@ export function breakevenPlot(result: ReportAnalysis, palette: Map<string, strin
     id: 'plot-breakeven',
     title: 'Break-even inference rate against offload, by arm (estimate)',
     caption:
-      'The daily inference count at which running the arm on the board emits as much as offloading it, from the measured energy through the life-cycle engine at central factor values (the table says on which side edge is lower). Log scale; arms without a break-even between 0.001 and 10⁹ per day are in the table only.',
+      'The daily inference count at which running the model on the board emits as much as offloading it, from the measured energy through the life-cycle engine at central factor values (the table says on which side edge is lower): an edge arm against the scenario’s offload terms, an offload arm against the edge arm of the same model, an auto arm its edge share against its offloaded share. Log scale; arms without a break-even between 0.001 and 10⁹ per day are in the table only.',
     yLabel: 'inferences per day (log scale)',
     xLabel: 'arm',
     x: 'category',

@@ -139,16 +139,20 @@ export function latencyTable(result: ReportAnalysis): string {
   );
 }
 
+/** An auto arm's carbon is a mixture of its two placements: its row and plot label say so. */
+export const carbonLabel = (a: ReportAnalysis['arms'][number]): string =>
+  a.autoShares === undefined ? a.arm : `${a.arm} (mixture)`;
+
 export function carbonTable(result: ReportAnalysis): string {
   const provenance = [...new Set(result.arms.map((a) => a.provenance))]
     .map((text) => `<p class="caption">${esc(text)}</p>`)
     .join('');
   return (
     table(
-      `Carbon per inference and per correct inference (gCO₂e) ${ESTIMATE}: central value and the life-cycle engine's Monte Carlo interval, from the measured energy.`,
+      `Carbon per inference and per correct inference (gCO₂e) ${ESTIMATE}: central value and the life-cycle engine's Monte Carlo interval, from the measured energy. An auto arm's figure is the mixture of its edge and offloaded shares (next table).`,
       ['arm', 'per inference [interval]', 'per correct inference [interval]'],
       result.arms.map((a) => [
-        esc(a.arm),
+        esc(carbonLabel(a)),
         `${num(a.carbonPerInferenceG.central, 3)} [${interval(a.carbonPerInferenceG.lo, a.carbonPerInferenceG.hi)}]`,
         a.carbonPerCorrectG === null
           ? '– (no ground truth)'
@@ -160,6 +164,79 @@ export function carbonTable(result: ReportAnalysis): string {
 }
 
 /**
+ * Auto arms: the two shares their carbon mixes — the inferences answered on the board, priced as
+ * an edge arm, and those the server answered, priced as an offload arm — with the offloaded
+ * fraction f and each side's carbon; empty when no arm is an auto arm.
+ */
+export function autoSharesTable(result: ReportAnalysis): string {
+  const arms = result.arms.filter((a) => a.autoShares !== undefined);
+  if (arms.length === 0) return '';
+  const rows = arms.flatMap((a) => {
+    const s = a.autoShares as NonNullable<typeof a.autoShares>;
+    const row = (name: string, fraction: number, share: typeof s.edge) =>
+      share === null
+        ? [
+            esc(a.arm),
+            name,
+            pct(fraction),
+            '0',
+            '–',
+            '–',
+            '– (no records: priced wholly on the other side)',
+            '–',
+          ]
+        : [
+            esc(a.arm),
+            name,
+            pct(fraction),
+            num(share.n, 6),
+            `${num(share.energyJ.mean, 4)} [${interval(share.energyJ.lo, share.energyJ.hi, 4)}]`,
+            pct(share.accuracy),
+            `${num(share.carbonPerInferenceG.central, 3)} [${interval(share.carbonPerInferenceG.lo, share.carbonPerInferenceG.hi)}]`,
+            share.carbonPerCorrectG === null
+              ? '– (no ground truth)'
+              : `${num(share.carbonPerCorrectG.central, 3)} [${interval(share.carbonPerCorrectG.lo, share.carbonPerCorrectG.hi)}]`,
+          ];
+    return [
+      row('edge share (priced as an edge arm)', 1 - s.offloadedFraction, s.edge),
+      row('offloaded share (priced as an offload arm)', s.offloadedFraction, s.offload),
+      [
+        esc(a.arm),
+        '<strong>mixture</strong>',
+        '100 %',
+        num(a.n, 6),
+        `${num(a.energyJ.mean, 4)} [${interval(a.energyJ.lo, a.energyJ.hi, 4)}]`,
+        pct(a.accuracy),
+        `<strong>${num(a.carbonPerInferenceG.central, 3)}</strong> [${interval(a.carbonPerInferenceG.lo, a.carbonPerInferenceG.hi)}]`,
+        a.carbonPerCorrectG === null
+          ? '– (no ground truth)'
+          : `${num(a.carbonPerCorrectG.central, 3)} [${interval(a.carbonPerCorrectG.lo, a.carbonPerCorrectG.hi)}]`,
+      ],
+    ];
+  });
+  const methods = arms
+    .map((a) => `<p class="caption">${esc(`${a.arm}: ${a.autoShares?.method ?? ''}`)}</p>`)
+    .join('');
+  return (
+    table(
+      `Auto arms: each inference ran where the agent's policy sent it. The share answered on the board is priced as an edge arm, the share the server answered as an offload arm (its measured offload values), and the arm's carbon (gCO₂e, ${ESTIMATE}) is their mixture (1 − f)·edge + f·offload, f the offloaded fraction; its interval mixes the engine's Monte Carlo draws one by one.`,
+      [
+        'arm',
+        'share',
+        'fraction',
+        'inferences',
+        'energy (J) [95 % interval]',
+        'accuracy',
+        'carbon per inference [interval]',
+        'per correct inference [interval]',
+      ],
+      rows,
+      'auto-shares',
+    ) + methods
+  );
+}
+
+/**
  * The measured offload values an offload arm's carbon took instead of the scenario's offload
  * terms, with where each came from; empty when no arm has them.
  */
@@ -167,7 +244,7 @@ export function measuredOffloadTable(result: ReportAnalysis): string {
   const arms = result.arms.filter((a) => a.measuredOffload !== undefined);
   if (arms.length === 0) return '';
   return table(
-    'Offload arms: the values their carbon took from their offload records (answered requests in the analysed periods), instead of the scenario’s offload terms; the network’s kWh/GB stays a model applied to the socket bytes.',
+    'Offload arms (and the offloaded share of auto arms): the values their carbon took from their offload records (answered requests in the analysed periods), instead of the scenario’s offload terms; the network’s kWh/GB stays a model applied to the socket bytes.',
     [
       'arm',
       'answered / requests',
@@ -198,10 +275,10 @@ export function measuredOffloadTable(result: ReportAnalysis): string {
 
 export function breakevenTable(result: ReportAnalysis): string {
   return table(
-    `Break-even inference rate of edge against offload ${ESTIMATE}, at central factor values.`,
+    `Break-even inference rate of edge against offload ${ESTIMATE}, at central factor values: an edge arm against the scenario's offload terms; an offload arm against the edge arm of the same model (its own edge side is not measured; none without one); an auto arm its edge share against its offloaded share.`,
     ['arm', 'break-even (inferences per day)', 'reading'],
     (result.breakeven ?? []).map((a) => [
-      esc(a.arm),
+      esc(a.against === undefined ? a.arm : `${a.arm} vs edge arm ${a.against}`),
       a.inferencesPerDay === null ? 'none in range' : num(a.inferencesPerDay, 3),
       esc(a.note),
     ]),
