@@ -2,11 +2,12 @@
 // agent.infer() in-process vs the bare model call, interleaved in one run (median, p95). HTTP is
 // measured with the client in this process (it shares the thread and the 2 cores with the server)
 // and from a separate process (bench/api-client.ts, as a real application calls it), over TCP
-// loopback and over a Unix socket. Next to each, two null baselines take the same request body and
-// answer a fixed small JSON: a bare node:http server (the transport floor: kernel, wake-ups, HTTP
-// parsing) and a trivial route on the API's own fastify instance (options, hooks, parsers), so
-// the HTTP overhead splits into floor, fastify and our route. Then queue throughput under 64
-// concurrent HTTP clients and the agent's memory with the API on.
+// loopback and over a Unix socket. Next to each, baselines that take the same request body in the
+// same interleaved run: a bare node:http server answering a fixed small JSON (the transport floor:
+// kernel, wake-ups, HTTP parsing on both sides), a trivial route on the API's own fastify instance
+// (options, hooks, parsers), and a route on it that runs agent.infer() on a prepared input, so
+// the HTTP overhead splits into floor, fastify, the model run inside a request, and our route.
+// Then queue throughput under 64 concurrent HTTP clients and the agent's memory with the API on.
 // Run: npm run bench:api (at a quiet moment: the figures are for the README).
 
 import { type ChildProcess, fork } from 'node:child_process';
@@ -51,14 +52,34 @@ const agent = await Agent.start({
   queueMax: 64,
   spool: { fsync: 'never' },
 });
-/** What both null baselines answer: a fixed small JSON. */
+/** What the null baselines answer: a fixed small JSON. */
 const NULL_ANSWER = { ok: true };
 const NULL_BYTES = Buffer.from(JSON.stringify(NULL_ANSWER));
-const NULL_PATH = '/bench/null';
-/** The API's fastify instance (same options, hooks, parsers) with the trivial route added. */
-async function apiWithNullRoute(listen: Parameters<typeof listenApi>[1]): Promise<RunningApi> {
+const values = new Float32Array(784).fill(0.3);
+const body = Buffer.from(values.buffer);
+const headers = { 'content-type': 'application/octet-stream', 'x-edgewatt-shape': '28,28,1' };
+/**
+ * What each HTTP series asks, from the cheapest: a bare node:http server (the transport floor);
+ * a trivial route on the API's own fastify instance (+ fastify); a route on it that runs
+ * agent.infer() on the bench's prepared input and answers the fixed JSON (+ the model run inside
+ * a request: HTTP work next to a model call finds colder caches); POST /v1/infer (+ our route:
+ * decoding the body, the answer's JSON). Each is sent the same body and headers.
+ */
+const TARGETS = ['bare', 'null', 'fixed', 'infer'] as const;
+type Target = (typeof TARGETS)[number];
+const ROUTE_OF: Record<Exclude<Target, 'bare'>, string> = {
+  null: '/bench/null',
+  fixed: '/bench/infer-fixed',
+  infer: '/v1/infer',
+};
+/** The API's fastify instance (same options, hooks, parsers) with the two baseline routes added. */
+async function apiWithBaselines(listen: Parameters<typeof listenApi>[1]): Promise<RunningApi> {
   const app = buildApi(agent, {});
-  app.post(NULL_PATH, async (_request, reply) => reply.send(NULL_ANSWER));
+  app.post(ROUTE_OF.null, async (_request, reply) => reply.send(NULL_ANSWER));
+  app.post(ROUTE_OF.fixed, async (_request, reply) => {
+    await agent.infer({ values, count: 1 });
+    return reply.send(NULL_ANSWER);
+  });
   return listenApi(app, listen);
 }
 /** The transport floor: node:http reads the body and answers the same bytes in one write. */
@@ -76,36 +97,38 @@ async function bareServer(listen: { port: number; host: string } | { path: strin
   await new Promise<void>((resolve) => server.listen(listen, resolve));
   return server;
 }
-const api = await apiWithNullRoute({ kind: 'tcp', host: '127.0.0.1', port: 0 });
+const api = await apiWithBaselines({ kind: 'tcp', host: '127.0.0.1', port: 0 });
 // A second listener on the same agent (same queue), as an application on the board may use.
 const socketPath = join(dir, 'api.sock');
-const unixApi = await apiWithNullRoute({ kind: 'unix', path: socketPath });
+const unixApi = await apiWithBaselines({ kind: 'unix', path: socketPath });
 const bareTcp = await bareServer({ host: '127.0.0.1', port: 0 });
 const bareSocketPath = join(dir, 'bare.sock');
 const bareUnix = await bareServer({ path: bareSocketPath });
-const bareTcpPort = (bareTcp.address() as { port: number }).port;
+const bareTcpPort = String((bareTcp.address() as { port: number }).port);
 const { tf } = await loadRuntime();
-const values = new Float32Array(784).fill(0.3);
-const body = Buffer.from(values.buffer);
-const headers = { 'content-type': 'application/octet-stream', 'x-edgewatt-shape': '28,28,1' };
 // The bare model call: the model the agent runs, on a tensor made outside the timing, as the runner does.
 const model = (agent as unknown as { model: Parameters<typeof runInference>[0] }).model;
 
-// A lean keep-alive client (node:http, Nagle off), so the figure is the server's path more than fetch's.
+// A lean keep-alive client (node:http, Nagle off), so the figure is the server's path more than
+// fetch's. Each series has its own connection; /v1/infer's pool also serves the 64 clients below.
 const keepAlive = new HttpAgent({ keepAlive: true, maxSockets: 64 });
-const bareAgent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
-const nullAgent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+const agentOf: Record<Target, HttpAgent> = {
+  bare: new HttpAgent({ keepAlive: true, maxSockets: 1 }),
+  null: new HttpAgent({ keepAlive: true, maxSockets: 1 }),
+  fixed: new HttpAgent({ keepAlive: true, maxSockets: 1 }),
+  infer: keepAlive,
+};
 const url = new URL(api.address);
 const noDelay = (socket: Socket) => socket.setNoDelay(true);
-function post(path = '/v1/infer', port = url.port, agentOfPath: HttpAgent = keepAlive): Promise<number> {
+function post(target: Target = 'infer'): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
         host: url.hostname,
-        port,
-        path,
+        port: target === 'bare' ? bareTcpPort : url.port,
+        path: target === 'bare' ? '/' : ROUTE_OF[target],
         method: 'POST',
-        agent: agentOfPath,
+        agent: agentOf[target],
         headers: { ...headers, 'content-length': body.length },
       },
       (response) => {
@@ -118,8 +141,6 @@ function post(path = '/v1/infer', port = url.port, agentOfPath: HttpAgent = keep
     req.end(body);
   });
 }
-const postBare = () => post('/', String(bareTcpPort), bareAgent);
-const postNull = () => post(NULL_PATH, url.port, nullAgent);
 
 /** A client in its own process, driven over IPC one request at a time; it reports the latency it saw. */
 interface RemoteClient {
@@ -148,31 +169,35 @@ async function remoteClient(targets: { name: string; url: string }[]): Promise<R
     },
   };
 }
-const remote = await remoteClient([
-  { name: 'tcp-infer', url: `${api.address}/v1/infer` },
-  { name: 'tcp-null', url: `${api.address}${NULL_PATH}` },
-  { name: 'tcp-bare', url: `http://127.0.0.1:${bareTcpPort}/` },
-  { name: 'unix-infer', url: `unix:${socketPath}:/v1/infer` },
-  { name: 'unix-null', url: `unix:${socketPath}:${NULL_PATH}` },
-  { name: 'unix-bare', url: `unix:${bareSocketPath}:/` },
-]);
+const remote = await remoteClient(
+  TARGETS.flatMap((target) => [
+    {
+      name: `tcp-${target}`,
+      url: target === 'bare' ? `http://127.0.0.1:${bareTcpPort}/` : `${api.address}${ROUTE_OF[target]}`,
+    },
+    {
+      name: `unix-${target}`,
+      url: target === 'bare' ? `unix:${bareSocketPath}:/` : `unix:${socketPath}:${ROUTE_OF[target]}`,
+    },
+  ]),
+);
 
+/** The HTTP series: each target from the in-process client, and from the client process over TCP and a Unix socket. */
+const CLIENTS = ['in-process', 'tcp', 'unix'] as const;
+type Client = (typeof CLIENTS)[number];
+const series = new Map<string, number[]>(
+  CLIENTS.flatMap((client) => TARGETS.map((target) => [`${client}-${target}`, []] as [string, number[]])),
+);
+const seriesOf = (client: Client, target: Target) => series.get(`${client}-${target}`) ?? [];
 const predictOnly: number[] = [];
 const bare: number[] = [];
 const inProcess: number[] = [];
-const http: number[] = [];
-const httpNull: number[] = [];
-const httpBare: number[] = [];
-const remoteOf = new Map<string, number[]>(
-  ['tcp-infer', 'tcp-null', 'tcp-bare', 'unix-infer', 'unix-null', 'unix-bare'].map((name) => [name, []]),
-);
-const remoteFigures = (name: string) => remoteOf.get(name) ?? [];
-for (let i = 0; i < 20; i++) {
-  await post();
-  await postNull();
-  await postBare();
-  for (const name of remoteOf.keys()) await remote.one(name);
-}
+for (let i = 0; i < 20; i++)
+  for (const target of TARGETS) {
+    await post(target);
+    await remote.one(`tcp-${target}`);
+    await remote.one(`unix-${target}`);
+  }
 const loadBefore = loadavg();
 /** One measurement of each path; each round runs them in a shuffled order. */
 const paths: { into: number[]; time: () => Promise<number> | number }[] = [
@@ -206,31 +231,18 @@ const paths: { into: number[]; time: () => Promise<number> | number }[] = [
       return performance.now() - t;
     },
   },
-  {
-    into: http,
-    time: async () => {
-      const t = performance.now();
-      await post();
-      return performance.now() - t;
+  ...TARGETS.flatMap((target) => [
+    {
+      into: seriesOf('in-process', target),
+      time: async () => {
+        const t = performance.now();
+        await post(target);
+        return performance.now() - t;
+      },
     },
-  },
-  {
-    into: httpNull,
-    time: async () => {
-      const t = performance.now();
-      await postNull();
-      return performance.now() - t;
-    },
-  },
-  {
-    into: httpBare,
-    time: async () => {
-      const t = performance.now();
-      await postBare();
-      return performance.now() - t;
-    },
-  },
-  ...[...remoteOf].map(([name, into]) => ({ into, time: () => remote.one(name) })),
+    { into: seriesOf('tcp', target), time: () => remote.one(`tcp-${target}`) },
+    { into: seriesOf('unix', target), time: () => remote.one(`unix-${target}`) },
+  ]),
 ];
 // A seeded shuffle per round (same order on every run): a fixed or rotated cycle would make each
 // path always follow the same one, and the call after an IPC wait finds colder caches.
@@ -288,48 +300,43 @@ console.log(
 console.log(
   `agent.infer()                     ${fmt(inProcess)}  (${over(inProcess, bare)} over the bare call)`,
 );
-/** The HTTP overhead over agent.infer() split into transport floor, fastify and our route, µs. */
-const layers = (what: string, infer: number[], nullRoute: number[], bareHttp: number[]) => {
-  const us = (ms: number) => `${(ms * 1000).toFixed(0)} µs`;
-  const total = median(infer) - median(inProcess);
-  const fastify = median(nullRoute) - median(bareHttp);
-  const route = total - median(nullRoute);
-  console.log(
-    `  ${what}: +${us(total)} over agent.infer() = node:http floor ${us(median(bareHttp))} + fastify ${us(fastify)} + our route ${us(route)}`,
-  );
+const HOW: Record<Client, string> = {
+  'in-process': 'client in this process, TCP loopback',
+  tcp: 'client process, TCP loopback',
+  unix: 'client process, Unix socket',
 };
-const lines: [string, number[], string][] = [
-  ['POST /v1/infer, client in-process', http, 'TCP loopback'],
-  ['  fastify null route, in-process ', httpNull, 'same instance, fixed JSON'],
-  ['  node:http null, in-process     ', httpBare, 'fixed JSON'],
-  ['POST /v1/infer, client process   ', remoteFigures('tcp-infer'), 'TCP loopback'],
-  ['  fastify null route, process    ', remoteFigures('tcp-null'), 'TCP loopback'],
-  ['  node:http null, process        ', remoteFigures('tcp-bare'), 'TCP loopback'],
-  ['POST /v1/infer, client process   ', remoteFigures('unix-infer'), 'Unix socket'],
-  ['  fastify null route, process    ', remoteFigures('unix-null'), 'Unix socket'],
-  ['  node:http null, process        ', remoteFigures('unix-bare'), 'Unix socket'],
-];
-for (const [what, xs, how] of lines)
-  console.log(`${what} ${fmt(xs)}  (${what.startsWith('POST') ? `${httpOver(xs)}; ` : ''}${how})`);
-console.log('HTTP overhead at the median, by layer:');
-layers('client in-process, TCP', http, httpNull, httpBare);
-layers(
-  'client process, TCP',
-  remoteFigures('tcp-infer'),
-  remoteFigures('tcp-null'),
-  remoteFigures('tcp-bare'),
-);
-layers(
-  'client process, Unix socket',
-  remoteFigures('unix-infer'),
-  remoteFigures('unix-null'),
-  remoteFigures('unix-bare'),
-);
-console.log(
-  `64 concurrent clients: ${(served / (DURATION_MS / 1000)).toFixed(0)} inferences/s served, ${refused} answered 429`,
-);
+const LABEL: Record<Target, string> = {
+  infer: 'POST /v1/infer',
+  fixed: '  route: agent.infer(), fixed JSON',
+  null: '  route: fixed JSON (fastify)',
+  bare: '  node:http, fixed JSON',
+};
+for (const client of CLIENTS) {
+  console.log(`HTTP, ${HOW[client]}:`);
+  for (const target of [...TARGETS].reverse()) {
+    const xs = seriesOf(client, target);
+    console.log(`  ${LABEL[target].padEnd(36)} ${fmt(xs)}${target === 'infer' ? `  (${httpOver(xs)})` : ''}`);
+  }
+}
+// The HTTP overhead over agent.infer() by layer, each a difference of medians.
+const us = (ms: number) => `${ms >= 0 ? '+' : ''}${(ms * 1000).toFixed(0)} µs`;
+console.log('HTTP overhead over agent.infer() at the median, by layer:');
+for (const client of CLIENTS) {
+  const m = (target: Target) => median(seriesOf(client, target));
+  const parts = [
+    `node:http floor ${us(m('bare'))}`,
+    `fastify ${us(m('null') - m('bare'))}`,
+    `model run inside a request ${us(m('fixed') - m('null') - median(inProcess))}`,
+    `our route ${us(m('infer') - m('fixed'))}`,
+  ];
+  console.log(`  ${HOW[client]}: ${us(m('infer') - median(inProcess))} = ${parts.join(' + ')}`);
+}
+if (DURATION_MS > 0)
+  console.log(
+    `64 concurrent clients: ${(served / (DURATION_MS / 1000)).toFixed(0)} inferences/s served, ${refused} answered 429`,
+  );
 console.log(`agent RSS with the API on: ${(rss / 2 ** 20).toFixed(0)} MiB`);
-for (const httpAgent of [keepAlive, bareAgent, nullAgent]) httpAgent.destroy();
+for (const httpAgent of Object.values(agentOf)) httpAgent.destroy();
 remote.child.send({ kind: 'exit' });
 await Promise.all([bareTcp, bareUnix].map((server) => new Promise((resolve) => server.close(resolve))));
 await unixApi.close();
