@@ -307,7 +307,7 @@ export class Agent {
           const item = inputs.next();
           try {
             await this.exclusive(() =>
-              this.placement.offloadLoopInput(decision, item, inputs.kind, () =>
+              this.placement.offloadLoopInput(decision, item, inputs.kind, async () =>
                 this.edgeAnswer(item.input, item.input.shape[0] ?? 1, item.label, inputs.kind, 0),
               ),
             );
@@ -433,7 +433,9 @@ export class Agent {
   /**
    * Runs the model on an application's input (decoded by runtime/decode.ts) in its own measured
    * window, through the queue shared with the loop; the record goes through the spool like any
-   * other. `signal` takes a request that is still waiting out of the queue (client gone).
+   * other. `signal` takes a request that is still waiting out of the queue (client gone). On an
+   * idle queue with a synchronous model call and a sensor that knows the energy at the window's
+   * end, the whole turn runs in the caller's turn, without a promise job (issue 14).
    */
   async infer(
     input: DecodedInput,
@@ -445,7 +447,7 @@ export class Agent {
     const queuedAt = performance.now();
     try {
       return await this.queue.run(
-        async () => {
+        () => {
           const queuedMs = performance.now() - queuedAt;
           const source = options.source ?? 'library';
           const label = options.label ?? null;
@@ -457,34 +459,59 @@ export class Agent {
             { values: input.values, shape: [input.count, ...this.model.inputShape] },
             source,
             queuedMs,
-            () => this.edgeAnswer(tensor, input.count, label, source, queuedMs),
+            async () => this.edgeAnswer(tensor, input.count, label, source, queuedMs),
             label,
           );
         },
-        { ...(options.signal === undefined ? {} : { signal: options.signal }) },
+        options.signal === undefined ? {} : { signal: options.signal },
       );
     } finally {
       tensor.dispose();
     }
   }
 
-  /** Runs an application's input on the edge in its own window (the caller holds the turn). */
-  private async edgeAnswer(
+  /**
+   * Runs an application's input on the edge in its own window (the caller holds the turn): a
+   * value when the window was measured synchronously, else a promise.
+   */
+  private edgeAnswer(
     tensor: Parameters<typeof runServed>[1],
     count: number,
     label: number | null,
     source: InputSourceKind,
     queuedMs: number,
-  ): Promise<InferAnswer> {
+  ): InferAnswer | Promise<InferAnswer> {
     // Taken inside the turn: a swap cannot dispose it under us.
     const model = this.model;
     const tags = this.recordTags();
-    const [inference] = await this.windows
-      .measure(() => ({ run: runServed(model, tensor), label }), 1)
-      .catch((error: unknown) => {
-        this.survives(model, error as Error); // reported to a deployment on probation; the caller gets it too
-        throw error;
-      });
+    const failed = (error: unknown): never => {
+      this.survives(model, error as Error); // reported to a deployment on probation; the caller gets it too
+      throw error;
+    };
+    let measured: AttributedInference<number | null>[] | Promise<AttributedInference<number | null>[]>;
+    try {
+      measured = this.windows.measure(() => ({ run: runServed(model, tensor), label }), 1);
+    } catch (error) {
+      return failed(error);
+    }
+    if (measured instanceof Promise)
+      return measured.then(
+        (window) => this.edgeAnswerOf(window, model, tags, count, source, queuedMs),
+        failed,
+      );
+    return this.edgeAnswerOf(measured, model, tags, count, source, queuedMs);
+  }
+
+  /** Records the window's inference and answers it. */
+  private edgeAnswerOf(
+    window: AttributedInference<number | null>[],
+    model: ServedModel,
+    tags: RecordTags,
+    count: number,
+    source: InputSourceKind,
+    queuedMs: number,
+  ): InferAnswer {
+    const [inference] = window;
     if (inference === undefined) throw new Error('the window ran no inference');
     this.answered(model);
     const context = { ...this.recordContext(source, model), batchSize: count };

@@ -4,7 +4,7 @@
 // energy divided by N; per-window figures and their median are kept for the agent's summary.
 
 import { logger } from '../../common/logger.js';
-import type { PowerSensor, WindowEnergy } from '../sensors/sensor.js';
+import type { InferenceWindow, PowerSensor, WindowEnergy } from '../sensors/sensor.js';
 import { type AttributionMethod, inferencesPerWindow } from './batched.js';
 import { median } from './integrate.js';
 import type { InferenceRun } from './runner.js';
@@ -46,27 +46,62 @@ export class WindowPlanner {
    * Runs one window: `runOne` once, or N times back to back, at most `budget` times, and
    * attributes the window's energy to its inferences. A synchronous run (TF.js, onnx-cpu) is
    * taken as it is, so that nothing, not even a promise job, runs between two of a window's runs;
-   * only an asynchronous one (onnx-wasm) is awaited.
+   * only an asynchronous one (onnx-wasm) is awaited. With synchronous runs and a sensor that
+   * knows the energy at the window's end (energyNow: the simulated one), the window is measured
+   * synchronously and the attributed inferences come back as a value, not a promise: no promise
+   * job between the model's answer and the caller's.
    */
-  async measure<L>(
+  measure<L>(
     runOne: () => { run: InferenceRun | Promise<InferenceRun>; label: L },
     budget = Infinity,
-  ): Promise<AttributedInference<L>[]> {
+  ): AttributedInference<L>[] | Promise<AttributedInference<L>[]> {
     const n = Math.max(1, Math.min(this.n, budget));
     const runs: { run: InferenceRun; label: L }[] = [];
     for (let i = 0; i < n; i++) {
       const { run, label } = runOne();
+      if (run instanceof Promise) return this.measureRest(runOne, runs, run, label, n);
+      runs.push({ run, label });
+    }
+    return this.close(runs);
+  }
+
+  /** The rest of a window once a run answered with a promise (onnx-wasm): awaited one by one. */
+  private async measureRest<L>(
+    runOne: () => { run: InferenceRun | Promise<InferenceRun>; label: L },
+    runs: { run: InferenceRun; label: L }[],
+    pending: Promise<InferenceRun>,
+    pendingLabel: L,
+    n: number,
+  ): Promise<AttributedInference<L>[]> {
+    runs.push({ run: await pending, label: pendingLabel });
+    while (runs.length < n) {
+      const { run, label } = runOne();
       runs.push({ run: run instanceof Promise ? await run : run, label });
     }
+    return this.close(runs);
+  }
+
+  /** Closes the window over `runs` and attributes its energy (at once where the sensor can). */
+  private close<L>(
+    runs: { run: InferenceRun; label: L }[],
+  ): AttributedInference<L>[] | Promise<AttributedInference<L>[]> {
     const first = runs[0]?.run.window;
     const last = runs[runs.length - 1]?.run.window;
     if (first === undefined || last === undefined) return [];
-    const window = {
-      startNs: first.startNs,
-      endNs: last.endNs,
-      cpuUs: runs.reduce((sum, r) => sum + r.run.window.cpuUs, 0),
-    };
-    const energy = await this.sensor.energyOf(window);
+    let cpuUs = 0;
+    for (const r of runs) cpuUs += r.run.window.cpuUs;
+    const window = { startNs: first.startNs, endNs: last.endNs, cpuUs };
+    const now = this.sensor.energyNow?.(window);
+    if (now !== undefined) return this.attribute(runs, window, now);
+    return this.sensor.energyOf(window).then((energy) => this.attribute(runs, window, energy));
+  }
+
+  private attribute<L>(
+    runs: { run: InferenceRun; label: L }[],
+    window: InferenceWindow,
+    energy: WindowEnergy,
+  ): AttributedInference<L>[] {
+    const n = runs.length;
     const perInference: WindowEnergy = {
       ...energy,
       energyJ: energy.energyJ / n,

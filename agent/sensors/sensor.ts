@@ -28,6 +28,12 @@ export interface PowerSensor {
   open(): Promise<void>;
   energyOf(window: InferenceWindow): Promise<WindowEnergy>;
   /**
+   * The same energy as energyOf, at once, for a sensor that knows it when the window ends (an
+   * estimate from the window's own clocks and CPU time). Sample-based sensors leave it out: they
+   * wait for the sample after the window's end.
+   */
+  energyNow?(window: InferenceWindow): WindowEnergy;
+  /**
    * Work the sensor did not see as a window ran since the last one (a new model's warm-up): the
    * time since that window is not an idle gap. Sensors that re-measure the baseline in gaps skip it.
    */

@@ -21,8 +21,14 @@ export class SimulatedSensor implements PowerSensor {
     return this.estimate(window);
   }
 
+  /** No sample to wait for: the estimate is known when the window ends (no promise job in between). */
+  energyNow(window: InferenceWindow): WindowEnergy {
+    return this.estimate(window);
+  }
+
   estimate(window: InferenceWindow): WindowEnergy {
-    return { ...estimateWindowEnergy(this.board, window), sampleCount: 0, provenance: 'estimated' };
+    const { energyJ, uncertaintyJ, baselineW } = estimateWindowEnergy(this.board, window);
+    return { energyJ, uncertaintyJ, baselineW, sampleCount: 0, provenance: 'estimated' };
   }
 }
 

@@ -1,7 +1,9 @@
 // One inference at a time per model: API requests, library calls and the agent's own loop all
 // pass through this queue, so two energy windows never overlap. Requests from outside are
 // bounded (a full queue refuses at once with how long to wait); a waiting request whose caller
-// went away (client disconnected) leaves the queue without running.
+// went away (client disconnected) leaves the queue without running. A job may answer
+// synchronously, and may leave work for after its answer (records, tallies: defer()), done before
+// the next job starts.
 
 import { EdgewattError } from '../../common/errors.js';
 
@@ -23,7 +25,8 @@ export class RequestAbortedError extends EdgewattError {
 }
 
 interface Job {
-  run: () => Promise<void>;
+  /** Starts the job (the queue is held for it) and settles its caller's promise when it ends. */
+  start: () => void;
   signal: AbortSignal | undefined;
   abort: () => void;
 }
@@ -37,6 +40,14 @@ export interface QueueStats {
   abandoned: number;
 }
 
+export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+export class QueueStateError extends EdgewattError {
+  override readonly name = 'QueueStateError';
+}
+
 export class InferenceQueue {
   private readonly waiting: Job[] = [];
   private busy = false;
@@ -46,9 +57,17 @@ export class InferenceQueue {
   /** A job has run since the event loop last turned: the next one waits for a turn. */
   private ranThisTurn = false;
   private turnClearScheduled = false;
+  /** Work jobs left for after their answer (defer()), in order; done by settle(). */
+  private deferred: (() => void)[] = [];
 
-  /** `maxWaiting`: bounded requests that may wait; more are refused with QueueFullError. */
-  constructor(private readonly maxWaiting: number) {}
+  /**
+   * `maxWaiting`: bounded requests that may wait; more are refused with QueueFullError.
+   * `onDeferredError`: a deferred piece of work that threw (its job had answered already).
+   */
+  constructor(
+    private readonly maxWaiting: number,
+    private readonly onDeferredError: (error: unknown) => void = () => undefined,
+  ) {}
 
   get depth(): number {
     return this.waiting.length + (this.busy ? 1 : 0);
@@ -62,9 +81,10 @@ export class InferenceQueue {
   /**
    * Runs `job` when nothing else runs. `bounded: false` is for the agent's own loop, which waits
    * for each of its jobs and so holds at most one place. Rejects with RequestAbortedError when
-   * `signal` aborts while waiting; a job that started runs to its end.
+   * `signal` aborts while waiting; a job that started runs to its end. A job may answer
+   * synchronously (a value, not a promise): the queue is then free again as soon as it returns.
    */
-  run<T>(job: () => Promise<T>, options: { signal?: AbortSignal; bounded?: boolean } = {}): Promise<T> {
+  run<T>(job: () => T | Promise<T>, options: { signal?: AbortSignal; bounded?: boolean } = {}): Promise<T> {
     const { signal, bounded = true } = options;
     if (bounded && this.waiting.length >= this.maxWaiting) {
       this.stats.refused++;
@@ -78,15 +98,13 @@ export class InferenceQueue {
     return new Promise<T>((resolve, reject) => {
       const entry: Job = {
         signal,
-        run: async () => {
-          const startedMs = performance.now();
+        start: () => {
           try {
-            resolve(await job());
+            const answer = this.execute(job);
+            if (isThenable(answer)) answer.then(resolve, reject);
+            else resolve(answer);
           } catch (error) {
             reject(error);
-          } finally {
-            this.stats.ran++;
-            this.serviceMs = 0.8 * this.serviceMs + 0.2 * (performance.now() - startedMs);
           }
         },
         abort: () => {
@@ -101,6 +119,61 @@ export class InferenceQueue {
       this.waiting.push(entry);
       this.next();
     });
+  }
+
+  /**
+   * Runs `job` now, in the caller's turn, when the queue starts a job at once (startsAtOnce; else
+   * QueueStateError): its answer comes back as it is, a value when the job answered synchronously,
+   * with no promise of the queue's around it. Its exception is thrown here.
+   */
+  runNow<T>(job: () => T | Promise<T>): T | Promise<T> {
+    if (!this.startsAtOnce) throw new QueueStateError('runNow() on a queue that is not idle: use run()');
+    this.settle();
+    this.busy = true;
+    this.ranThisTurn = true;
+    return this.execute(job);
+  }
+
+  /**
+   * Work of the running job for after its caller has the answer (its record, tallies): done in
+   * order before the next job starts, at the latest on the next event-loop turn, or when settle()
+   * is called (by whatever reads what it updates).
+   */
+  defer(work: () => void): void {
+    this.deferred.push(work);
+    this.scheduleTurnClear();
+  }
+
+  /** Does the deferred work now. */
+  settle(): void {
+    if (this.deferred.length === 0) return;
+    const works = this.deferred;
+    this.deferred = [];
+    for (const work of works) {
+      try {
+        work();
+      } catch (error) {
+        this.onDeferredError(error);
+      }
+    }
+  }
+
+  /** Runs a started job (the queue is held); frees the queue when it ends, however it ends. */
+  private execute<T>(job: () => T | Promise<T>): T | Promise<T> {
+    const startedMs = performance.now();
+    let answer: T | Promise<T>;
+    try {
+      answer = job();
+    } catch (error) {
+      this.ended(startedMs);
+      throw error;
+    }
+    if (!isThenable(answer)) {
+      this.ended(startedMs);
+      return answer;
+    }
+    // Any thenable holds the queue until it settles (a promise from another realm too).
+    return Promise.resolve(answer).finally(() => this.ended(startedMs));
   }
 
   /**
@@ -126,20 +199,30 @@ export class InferenceQueue {
       return;
     }
     job.signal?.removeEventListener('abort', job.abort);
+    this.settle();
     this.ranThisTurn = true;
-    void job.run().finally(() => {
-      this.busy = false;
-      if (!this.turnClearScheduled) {
-        // The flag falls once the event loop has turned after this job (I/O read, timers run).
-        this.turnClearScheduled = true;
-        setImmediate(this.clearTurn);
-      }
-      this.next();
-    });
+    job.start();
+  }
+
+  /** The running job has ended: the queue is free, and the next job waits for a loop turn. */
+  private ended(startedMs: number): void {
+    this.stats.ran++;
+    this.serviceMs = 0.8 * this.serviceMs + 0.2 * (performance.now() - startedMs);
+    this.busy = false;
+    this.scheduleTurnClear();
+    this.next();
+  }
+
+  private scheduleTurnClear(): void {
+    if (this.turnClearScheduled) return;
+    // The flag falls once the event loop has turned after this job (I/O read, timers run).
+    this.turnClearScheduled = true;
+    setImmediate(this.clearTurn);
   }
 
   private readonly clearTurn = () => {
     this.turnClearScheduled = false;
+    this.settle();
     if (!this.busy) this.ranThisTurn = false;
   };
 }

@@ -1,0 +1,69 @@
+// The window planner's two ways of closing a window: at once, when every run of the window was
+// synchronous and the sensor knows the energy at the window's end (the simulated sensor's
+// energyNow), and through the sensor's promise otherwise (a sampled sensor waits for the sample
+// after the window's end; an onnx-wasm run is awaited). Both attribute the same energy.
+
+import { describe, expect, it } from 'vitest';
+import type { InferenceRun } from '../../agent/measure/runner.js';
+import { WindowPlanner } from '../../agent/measure/windows.js';
+import type { PowerSensor } from '../../agent/sensors/sensor.js';
+import { SimulatedSensor } from '../../agent/sensors/simulated.js';
+import { boardById } from '../../protocol/boards/index.js';
+
+/** A run of 2 ms wall time and 1.5 ms CPU time, starting `atMs` after an arbitrary origin. */
+function run(atMs: number): InferenceRun {
+  const startNs = BigInt(Math.round(atMs * 1e6)) + 1_000_000_000n;
+  return {
+    window: { startNs, endNs: startNs + 2_000_000n, cpuUs: 1500 },
+    startUs: 1_700_000_000_000_000 + atMs * 1000,
+    inputBytes: 3136,
+    outputBytes: 40,
+    argmax: 3,
+    output: new Float32Array(10),
+  };
+}
+
+/** The simulated sensor without energyNow: only the promise, as a sampled sensor has. */
+function promiseOnly(sensor: SimulatedSensor): PowerSensor {
+  return {
+    label: sensor.label,
+    provenance: sensor.provenance,
+    open: () => sensor.open(),
+    close: () => sensor.close(),
+    energyOf: (window) => sensor.energyOf(window),
+  };
+}
+
+describe('WindowPlanner', () => {
+  const simulated = new SimulatedSensor(boardById('rpi4'));
+
+  it('closes a window of synchronous runs at once with a sensor that has energyNow (a value, not a promise)', () => {
+    const planner = new WindowPlanner(simulated);
+    const measured = planner.measure(() => ({ run: run(0), label: 7 }), 1);
+    expect(Array.isArray(measured)).toBe(true);
+    const [inference] = measured as Exclude<typeof measured, Promise<unknown>>;
+    expect(inference?.label).toBe(7);
+    expect(inference?.energy).toEqual(simulated.estimate(run(0).window));
+    expect(inference?.method).toBe('single');
+    expect(planner.windows).toBe(1);
+    expect(planner.medianPerInferenceJ).toBe(inference?.energy.energyJ);
+  });
+
+  it('goes through the promise without energyNow, with the same attributed energy', async () => {
+    const planner = new WindowPlanner(promiseOnly(simulated));
+    const measured = planner.measure(() => ({ run: run(0), label: null }), 1);
+    expect(measured).toBeInstanceOf(Promise);
+    const [inference] = await measured;
+    expect(inference?.energy).toEqual(simulated.estimate(run(0).window));
+    expect(planner.windows).toBe(1);
+  });
+
+  it('awaits a run that answers with a promise (onnx-wasm), then closes the window the same way', async () => {
+    const planner = new WindowPlanner(simulated);
+    const measured = planner.measure(() => ({ run: Promise.resolve(run(0)), label: 1 }), 1);
+    expect(measured).toBeInstanceOf(Promise);
+    const [inference] = await measured;
+    expect(inference?.energy).toEqual(simulated.estimate(run(0).window));
+    expect(inference?.label).toBe(1);
+  });
+});
