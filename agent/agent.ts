@@ -33,8 +33,8 @@ import type { Spool, SpoolOptions, SpoolStats } from './publish/spool.js';
 import { createSensor, type PowerSensor, parseSensorSpec } from './sensors/index.js';
 import { AnswerMemory } from './serve/answers.js';
 import { listenForFeedback } from './serve/feedback-command.js';
-import { InferenceQueue } from './serve/queue.js';
-import { recordOf } from './serve/record.js';
+import { InferenceQueue, isThenable } from './serve/queue.js';
+import { answerFigures, answerRowsOf, recordOf } from './serve/record.js';
 import { type AgentStatus, EnergyTally } from './serve/summary.js';
 import { type CodeWindow, CodeWindows } from './serve/windows.js';
 
@@ -158,6 +158,8 @@ export class Agent {
   private loop: Promise<void> = Promise.resolve();
   /** One model call (or code window) at a time: API, library and loop share it. */
   readonly queue: InferenceQueue;
+  /** Inferences answered whose records are not held yet (deferred): their seqs are reserved. */
+  private heldLater = 0;
   private readonly answers = new AnswerMemory();
   readonly energy = new EnergyTally();
   private readonly codeWindows: CodeWindows;
@@ -196,7 +198,9 @@ export class Agent {
     this.feedbackSender = new FeedbackSender(publisher, config, (seq, held) =>
       this.sealer.holdFeedback(seq, held),
     );
-    this.queue = new InferenceQueue(config.queueMax ?? 64);
+    this.queue = new InferenceQueue(config.queueMax ?? 64, (error) =>
+      log.error({ err: error }, 'recording an answered inference failed'),
+    );
     this.codeWindows = new CodeWindows(this.queue, sensor, (record: ReturnType<typeof recordOf>) =>
       this.push(record),
     );
@@ -219,7 +223,7 @@ export class Agent {
         runningModel: () => this.model,
         sensorLabel: () => this.sensor.label,
         deploymentTags: () => this.tags,
-        nextSeq: () => this.sealer.nextSeq,
+        nextSeq: () => this.sealer.nextSeq + this.heldLater,
         pushOffload: (record) => this.pushOffload(record),
       },
     );
@@ -397,7 +401,11 @@ export class Agent {
     record: ReturnType<typeof recordOf>,
     inference?: AttributedInference<number | null>,
     tags: RecordTags = {},
+    /** The seq an answer already gave it (reserved by edgeAnswerOf); else the next one. */
+    givenSeq?: number,
   ): number {
+    // Records answered earlier are held first, so that seqs stay in order.
+    if (givenSeq === undefined) this.queue.settle();
     if (this.stats.inferences === 0) {
       this.stats.startupMs = performance.now() - this.firstInferenceAt;
       // performance.now() counts from process start: the start-up a board's operator waits for.
@@ -410,7 +418,7 @@ export class Agent {
         'first inference',
       );
     }
-    const seq = this.sealer.hold({ kind: 'inference', record: { ...record, ...tags } });
+    const seq = this.sealer.hold({ kind: 'inference', record: { ...record, ...tags } }, givenSeq);
     this.stats.inferences++;
     this.stats.totalLatencyUs += record.durationUs;
     if (inference !== undefined) this.answers.remember(seq, inference.run.argmax);
@@ -419,6 +427,7 @@ export class Agent {
 
   /** Queues an offload record (same seq space as inference records); returns its seq. */
   private pushOffload(record: OffloadRecordDraft): number {
+    this.queue.settle();
     const seq = this.sealer.hold({ kind: 'offload', record });
     this.stats.offloads++;
     if (record.prediction !== undefined) this.answers.remember(seq, record.prediction);
@@ -445,26 +454,28 @@ export class Agent {
     // A swap keeps the input shape, so the tensor fits whichever model runs it.
     const tensor = this.tf.tensor(input.values, [input.count, ...this.model.inputShape]);
     const queuedAt = performance.now();
-    try {
-      return await this.queue.run(
-        () => {
-          const queuedMs = performance.now() - queuedAt;
-          const source = options.source ?? 'library';
-          const label = options.label ?? null;
-          const decision = this.placement.decide();
-          if (decision.placement === 'edge')
-            return this.edgeAnswer(tensor, input.count, label, source, queuedMs);
-          return this.placement.infer(
-            decision,
-            { values: input.values, shape: [input.count, ...this.model.inputShape] },
-            source,
-            queuedMs,
-            async () => this.edgeAnswer(tensor, input.count, label, source, queuedMs),
-            label,
-          );
-        },
-        options.signal === undefined ? {} : { signal: options.signal },
+    const turn = () => {
+      const queuedMs = performance.now() - queuedAt;
+      const source = options.source ?? 'library';
+      const label = options.label ?? null;
+      const decision = this.placement.decide();
+      if (decision.placement === 'edge') return this.edgeAnswer(tensor, input.count, label, source, queuedMs);
+      return this.placement.infer(
+        decision,
+        { values: input.values, shape: [input.count, ...this.model.inputShape] },
+        source,
+        queuedMs,
+        async () => this.edgeAnswer(tensor, input.count, label, source, queuedMs),
+        label,
       );
+    };
+    try {
+      // An idle queue runs the turn here, and a synchronous answer is returned as it is.
+      if (this.queue.startsAtOnce) {
+        const answer = this.queue.runNow(turn);
+        return isThenable(answer) ? await answer : answer;
+      }
+      return await this.queue.run(turn, options.signal === undefined ? {} : { signal: options.signal });
     } finally {
       tensor.dispose();
     }
@@ -502,7 +513,11 @@ export class Agent {
     return this.edgeAnswerOf(measured, model, tags, count, source, queuedMs);
   }
 
-  /** Records the window's inference and answers it. */
+  /**
+   * Answers the window's inference at once and leaves its record, tallies and the switch's first
+   * answer to the queue's deferred work (done before the next turn starts, or when something reads
+   * them: feedback, status, stop). The seq is reserved now, so the answer names the record's seq.
+   */
   private edgeAnswerOf(
     window: AttributedInference<number | null>[],
     model: ServedModel,
@@ -513,39 +528,37 @@ export class Agent {
   ): InferAnswer {
     const [inference] = window;
     if (inference === undefined) throw new Error('the window ran no inference');
-    this.answered(model);
-    const context = { ...this.recordContext(source, model), batchSize: count };
-    const record = recordOf(inference, context);
-    const seq = this.push(record, inference, tags);
-    this.energy.addWindow(record.energyJ, 1);
-    // From the call's output: an ONNX graph need not fix its output shape.
-    const classes = inference.run.output.length / count;
-    const output = Array.from(
-      { length: count },
-      // Each input's row straight from the call's output (not a copy of all of it per row).
-      (_, k) => Array.prototype.slice.call(inference.run.output, k * classes, (k + 1) * classes) as number[],
-    );
-    const predictedClass = output.map((row) => row.indexOf(Math.max(...row)));
+    const seq = this.sealer.nextSeq + this.heldLater;
+    this.heldLater++;
+    this.queue.defer(() => {
+      this.heldLater--;
+      this.answered(model);
+      const record = recordOf(inference, { ...this.recordContext(source, model), batchSize: count });
+      this.push(record, inference, tags, seq);
+      this.energy.addWindow(record.energyJ, 1);
+    });
+    const figures = answerFigures(inference);
+    const { output, predictedClass } = answerRowsOf(inference.run.output, count);
     const labels = model.manifest?.labels;
     return {
       seq,
       predictedClass,
       ...(labels === undefined ? {} : { predictedLabel: predictedClass.map((k) => labels[k] ?? null) }),
       output,
-      latencyMs: record.durationUs / 1000,
+      latencyMs: figures.durationUs / 1000,
       queuedMs,
       energy: {
-        energyJ: record.energyJ,
-        uncertaintyJ: record.energyUncertaintyJ,
-        aboveIdleJ: record.energyJ - (record.baselineW * record.durationUs) / 1e6,
-        baselineW: record.baselineW,
-        sampleCount: record.sampleCount,
-        provenance: record.provenance,
-        sensor: record.sensor,
+        energyJ: figures.energyJ,
+        uncertaintyJ: figures.energyUncertaintyJ,
+        aboveIdleJ: figures.energyJ - (figures.baselineW * figures.durationUs) / 1e6,
+        baselineW: figures.baselineW,
+        sampleCount: inference.energy.sampleCount,
+        provenance: inference.energy.provenance,
+        sensor: this.sensor.label,
       },
       modelId: model.id,
       variant: model.variant,
-      backend: context.backend,
+      backend: this.backendOf(model),
       ...(tags.placement === 'edge' ? { placement: 'edge' as const } : {}),
     };
   }
@@ -559,6 +572,7 @@ export class Agent {
    * sealed yet the message waits for its seal.
    */
   feedback(seq: number, label: number): { seq: number; label: number; correct: boolean } {
+    this.queue.settle(); // the answer's record is held (and its answer remembered) first
     const correct = this.answers.judge(seq, label);
     this.feedbackSender.send(seq, { label, correct, atUs: wallClockUs() });
     return { seq, label, correct };
@@ -588,6 +602,7 @@ export class Agent {
 
   /** The summary `GET /v1/status` and SIGUSR2 give (agent/serve/summary.ts). */
   status(): AgentStatus {
+    this.queue.settle();
     const spool = this.outbox.stats();
     return {
       device: this.config.device,
@@ -874,6 +889,7 @@ export class Agent {
     await this.loop;
     this.sealer.stopFlushing();
     this.placement.close();
+    this.queue.settle(); // answered inferences' records are held before the last seal
     const spool = await closeAgentOutbox(this.sealer, this.publisher, this.outbox, drainTimeoutMs);
     await this.sensor.close();
     log.info(

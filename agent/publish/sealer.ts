@@ -73,10 +73,14 @@ export class Sealer {
     return this.outbox.nextSeq + this.pending.length;
   }
 
-  /** Queues a record for the next batch (sealing when a batch is full); returns the seq it will be sealed under. */
-  hold(held: HeldRecord): number {
+  /**
+   * Queues a record for the next batch (sealing when a batch is full); returns the seq it will be
+   * sealed under. `givenSeq`: the seq an answer already gave it, reserved from nextSeq before the
+   * record was built (agent.infer() answers first); a counter raised meanwhile moves it like any.
+   */
+  hold(held: HeldRecord, givenSeq?: number): number {
     // seal() numbers pending records in order from the outbox's next seq.
-    const seq = this.nextSeq;
+    const seq = givenSeq ?? this.nextSeq;
     this.pending.push({ ...held, givenSeq: seq });
     if (this.pending.length >= this.batchMax) this.seal();
     return seq;

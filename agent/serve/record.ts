@@ -1,7 +1,9 @@
 // Builds the per-inference record from a measured window's inference: the one place that maps a
 // run, its attributed energy and the model to the wire record (agent loop, API, library alike).
+// answerFigures gives an answer the record's measured figures, rounded as the record rounds them,
+// without building the record (agent.infer() answers first and builds it after).
 
-import { type InferenceRecord, quantizeRecord } from '../../protocol/index.js';
+import { type InferenceRecord, quantizeRecord, RECORD_FIELDS } from '../../protocol/index.js';
 import type { LoadedModel } from '../../runtime/model.js';
 import type { InputSourceKind } from '../inputs/source.js';
 import type { AttributedInference } from '../measure/windows.js';
@@ -15,11 +17,43 @@ export interface RecordContext {
   inputSource: InputSourceKind;
 }
 
+/** A measured field's value at the resolution the wire carries (what quantizeRecord makes of it). */
+function rounded(
+  field: 'durationUs' | 'energyJ' | 'energyUncertaintyJ' | 'baselineW',
+  value: number,
+): number {
+  const wire = RECORD_FIELDS[field].wire;
+  if (wire.coding !== 'column' || !wire.rounded) return value;
+  return Math.round(value * wire.scale) / wire.scale;
+}
+
+/** The window's duration in whole µs (at least 1), as the record has it. */
+function durationUsOf(run: AttributedInference<unknown>['run']): number {
+  return Math.max(1, Math.round(Number(run.window.endNs - run.window.startNs) / 1000));
+}
+
+/** What an answer says of a measured inference, equal to its record's fields (recordOf). */
+export interface AnswerFigures {
+  durationUs: number;
+  energyJ: number;
+  energyUncertaintyJ: number;
+  baselineW: number;
+}
+
+export function answerFigures({ run, energy }: AttributedInference<unknown>): AnswerFigures {
+  return {
+    durationUs: rounded('durationUs', durationUsOf(run)),
+    energyJ: rounded('energyJ', energy.energyJ),
+    energyUncertaintyJ: rounded('energyUncertaintyJ', energy.uncertaintyJ),
+    baselineW: rounded('baselineW', energy.baselineW),
+  };
+}
+
 export function recordOf(
   { run, label, energy, method, windowInferences }: AttributedInference<number | null>,
   context: RecordContext,
 ): UnsequencedRecord & { durationUs: number } {
-  const durationUs = Math.max(1, Math.round(Number(run.window.endNs - run.window.startNs) / 1000));
+  const durationUs = durationUsOf(run);
   const { seq: _seq, ...record } = quantizeRecord({
     seq: 0,
     startUs: run.startUs,
@@ -45,4 +79,30 @@ export function recordOf(
     inputSource: context.inputSource,
   } satisfies InferenceRecord);
   return { ...record, durationUs };
+}
+
+/**
+ * An answer's rows (one per input, from the call's output, copied once) and each row's predicted
+ * class: the first index of its largest value (-1 when a row holds NaN, as indexOf(Math.max) gives).
+ */
+export function answerRowsOf(
+  values: ArrayLike<number>,
+  count: number,
+): { output: number[][]; predictedClass: number[] } {
+  // From the call's output: an ONNX graph need not fix its output shape.
+  const classes = values.length / count;
+  const output: number[][] = [];
+  const predictedClass: number[] = [];
+  for (let k = 0; k < count; k++) {
+    const row: number[] = [];
+    let max = Number.NEGATIVE_INFINITY;
+    for (let i = k * classes; i < (k + 1) * classes; i++) {
+      const value = values[i] as number;
+      row.push(value);
+      max = Math.max(max, value);
+    }
+    output.push(row);
+    predictedClass.push(row.indexOf(max));
+  }
+  return { output, predictedClass };
 }

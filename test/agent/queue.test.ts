@@ -230,13 +230,14 @@ describe('InferenceQueue', () => {
     const errors: unknown[] = [];
     const queue = new InferenceQueue(10, (error) => errors.push(error));
     const log: string[] = [];
-    queue.runNow(() => {
+    const answered = queue.runNow(() => {
       queue.defer(() => {
         throw new Error('bookkeeping failed');
       });
       queue.defer(() => log.push('later piece'));
       return 0;
     });
+    expect(answered).toBe(0);
     expect(log).toEqual([]);
     await tick();
     expect(log).toEqual(['later piece']);
