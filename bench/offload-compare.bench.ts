@@ -7,6 +7,7 @@
 // Run: npm run bench:offload-compare [-- --inputs n] [--keep <dir>]
 
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
@@ -64,6 +65,8 @@ const count = (table: string) => {
     db.close();
   }
 };
+// The load the runs met, said in the header instead of assumed (the machine may be quiet or shared).
+const loadBefore = loadavg();
 try {
   for (const placement of ['edge', 'offload'] as const) {
     const rig = await startOffloadRig({
@@ -90,12 +93,15 @@ try {
 } finally {
   await stack.stop();
 }
+const loadAfter = loadavg();
 
 const scenarioPath = join(dir, 'pi4-offload-measured.yaml');
 writeFileSync(scenarioPath, SCENARIO);
 const compare = runCli(['compare', '--scenario', scenarioPath, '--store', `sqlite:${storePath}`]);
 const { code } = await compare.exited;
-console.log(`bench:offload-compare — ${machineLine()}; measured under load (shared 2-core machine)`);
+console.log(
+  `bench:offload-compare — ${machineLine()}; load average (1 min) ${loadBefore[0]?.toFixed(2)} before, ${loadAfter[0]?.toFixed(2)} after the runs`,
+);
 console.log(
   `${INPUTS} inputs on the edge and ${INPUTS} offloaded by ${DEVICE} (simulated:rpi4, ESTIMATE) over ${describeLink(LINK)}`,
 );
