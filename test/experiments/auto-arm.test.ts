@@ -6,94 +6,40 @@
 
 import { describe, expect, it } from 'vitest';
 import type { StoredOffload } from '../../collector/experiments/aggregate.js';
-import { type AnalysisInput, analyseRecords, scheduleOf } from '../../collector/experiments/analyse.js';
-import { parseExperiment } from '../../collector/experiments/experiment-file.js';
+import { analyseRecords, scheduleOf } from '../../collector/experiments/analyse.js';
 import type { StoredRecord } from '../../collector/store/index.js';
+import {
+  MODEL_A as A,
+  analysisInputOf,
+  MODEL_B as B,
+  storedEdgeRecord,
+  storedOffloadOk,
+  twoArmExperiment,
+} from '../support/experiment-records.js';
 
-const A = 'a'.repeat(64);
-const B = 'b'.repeat(64);
-const T0 = Date.UTC(2026, 10, 28, 10, 0, 0);
 const DEVICES = ['pi-1', 'pi-2', 'pi-3', 'pi-4', 'pi-5', 'pi-6'];
-const input: AnalysisInput = {
-  experiment: parseExperiment(`
-id: auto-1
-fleet: lab
-devices: [${DEVICES.join(', ')}]
-arms:
-  - { id: edge, model: ${A} }
-  - { id: auto, model: ${B}, placement: auto, server: "https://serve.lan:8790" }
-periodS: 600
-periods: 2
-washoutS: 60
-warmupS: 30
-seed: 4
-`),
-  devices: DEVICES,
-  startedAtMs: T0,
-  endedAtMs: null,
+const input = analysisInputOf(twoArmExperiment('auto-1', DEVICES, 'auto'), DEVICES, {
   replicates: 200,
   carbonSamples: 50,
-};
+});
 const factor = (device: string) => 1 + 0.03 * (Number(device.slice(3)) - 1);
 
-const edge = (device: string, seq: number, atMs: number, arm: string, modelId: string): StoredRecord => ({
-  fleet: 'lab',
-  device,
-  seq,
-  startUs: atMs * 1000,
-  durationUs: 3000,
-  energyJ: 0.01 * factor(device),
-  energyUncertaintyJ: 0.0002,
-  baselineW: 0.6,
-  sampleCount: 10,
-  provenance: 'measured',
-  sensor: 'ina219',
-  modelId,
-  variant: arm,
-  backend: 'cpu',
-  batchSize: 1,
-  inputBytes: 3136,
-  outputBytes: 40,
-  correct: null,
-  experiment: 'auto-1',
-  arm,
-  placement: 'edge',
-});
+const edge = (device: string, seq: number, atMs: number, arm: string, modelId: string): StoredRecord =>
+  storedEdgeRecord({ experiment: 'auto-1', device, seq, atMs, energyJ: 0.01 * factor(device), arm, modelId });
 
-const offloaded = (device: string, seq: number, atMs: number): StoredOffload => ({
-  fleet: 'lab',
-  device,
-  seq,
-  startUs: atMs * 1000,
-  modelId: B,
-  variant: 'auto',
-  experiment: 'auto-1',
-  arm: 'auto',
-  deviceEnergyJ: 0.004 * factor(device),
-  deviceEnergyUncertaintyJ: 0.0001,
-  deviceBaselineW: 0.6,
-  energyProvenance: 'measured',
-  sensor: 'ina219',
-  requestBytes: 3136,
-  socketBytesSent: 3400,
-  roundTripS: 0.05,
-  responseBytes: 412,
-  socketBytesReceived: 600,
-  outcome: 'ok',
-  httpStatus: 200,
-  fallback: 'none',
-  policy: 'auto-comparison',
-  prediction: 3,
-  serverId: 'dc-1',
-  serverRegion: 'DE',
-  serverPueClass: 'hyperscale',
-  serverEnergyJ: 0.002 * factor(device),
-  serverEnergyUncertaintyJ: 0.0005,
-  serverIdleShareJ: 0.001,
-  serverEnergyProvenance: 'rapl',
-  serverBatchSize: 2,
-  serverLatencyS: 0.01,
-});
+const offloaded = (device: string, seq: number, atMs: number): StoredOffload =>
+  storedOffloadOk({
+    experiment: 'auto-1',
+    device,
+    seq,
+    atMs,
+    arm: 'auto',
+    policy: 'auto-comparison',
+    deviceEnergyJ: 0.004 * factor(device),
+    deviceEnergyUncertaintyJ: 0.0001,
+    serverEnergyJ: 0.002 * factor(device),
+    serverEnergyUncertaintyJ: 0.0005,
+  });
 
 describe('auto arms', () => {
   it('count each inference by the placement it had: half offloaded (6 mJ), half on the edge (10 mJ) is 8 mJ', () => {

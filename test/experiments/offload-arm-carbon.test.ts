@@ -8,82 +8,40 @@
 
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  type AnalysisInput,
-  analyseRecords,
-  analyseStore,
-  scheduleOf,
-} from '../../collector/experiments/analyse.js';
+import { analyseRecords, analyseStore, scheduleOf } from '../../collector/experiments/analyse.js';
 import { DEFAULT_SCENARIO } from '../../collector/experiments/carbon.js';
-import { parseExperiment } from '../../collector/experiments/experiment-file.js';
 import { compare, type Scenario, validateScenario } from '../../collector/lifecycle/index.js';
 import { measureOffload } from '../../collector/lifecycle/measured-offload.js';
 import { GRID_REGIONS, PUE_CLASSES } from '../../collector/lifecycle/profiles/index.js';
 import { SqliteStore } from '../../collector/store/sqlite.js';
 import type { StoredOffloadRecord as StoredOffload } from '../../collector/store/store.js';
+import {
+  analysisInputOf,
+  MODEL_B as B,
+  storedEdgeRecord,
+  storedOffloadOk,
+  twoArmExperiment,
+} from '../support/experiment-records.js';
 import { tempDir } from '../support/stack.js';
 
-const A = 'a'.repeat(64);
-const B = 'b'.repeat(64);
-const T0 = Date.UTC(2026, 10, 28, 10, 0, 0);
 const SAMPLES = 200;
-const experiment = parseExperiment(`
-id: off-c
-fleet: lab
-devices: [pi-1, pi-2]
-arms:
-  - { id: edge, model: ${A} }
-  - { id: offload, model: ${B}, placement: offload, server: "https://serve.lan:8790" }
-periodS: 600
-periods: 2
-washoutS: 60
-warmupS: 30
-seed: 4
-`);
-const input: AnalysisInput = {
-  experiment,
-  devices: ['pi-1', 'pi-2'],
-  startedAtMs: T0,
-  endedAtMs: null,
-  replicates: 50,
-  carbonSamples: SAMPLES,
-};
+const DEVICES = ['pi-1', 'pi-2'];
+const experiment = twoArmExperiment('off-c', DEVICES, 'offload');
+const input = analysisInputOf(experiment, DEVICES, { replicates: 50, carbonSamples: SAMPLES });
 
 function offloadRecord(device: string, seq: number, atMs: number): StoredOffload {
-  return {
-    fleet: 'lab',
+  return storedOffloadOk({
+    experiment: 'off-c',
     device,
     seq,
-    startUs: atMs * 1000,
-    modelId: B,
-    variant: 'offload',
-    experiment: 'off-c',
+    atMs,
     arm: 'offload',
-    roundTripS: 0.05,
+    policy: 'fixed',
     deviceEnergyJ: 0.004,
     deviceEnergyUncertaintyJ: 0,
-    deviceBaselineW: 0.6,
-    energyProvenance: 'measured',
-    sensor: 'ina219',
-    requestBytes: 3136,
-    responseBytes: 412,
-    socketBytesSent: 3400,
-    socketBytesReceived: 600,
-    outcome: 'ok',
-    httpStatus: 200,
-    fallback: 'none',
-    policy: 'fixed',
-    prediction: 3,
-    serverId: 'dc-1',
-    serverRegion: 'DE',
-    serverPueClass: 'hyperscale',
     serverEnergyJ: 0.002,
     serverEnergyUncertaintyJ: 0,
-    serverIdleShareJ: 0.001,
-    serverEnergyProvenance: 'rapl',
-    serverBatchSize: 2,
-    serverLatencyS: 0.01,
-  };
+  });
 }
 
 /**
@@ -105,29 +63,15 @@ function fleet() {
     for (let at = period.washoutEndMs; at < period.endMs; at += 10_000) {
       if (period.arm === 'offload') offloaded.push(offloadRecord(period.device, seq++, at));
       else
-        records.push({
-          fleet: 'lab',
-          device: period.device,
-          seq: seq++,
-          startUs: at * 1000,
-          durationUs: 3000,
-          energyJ: 0.01,
-          energyUncertaintyJ: 0.0002,
-          baselineW: 0.6,
-          sampleCount: 10,
-          provenance: 'measured',
-          sensor: 'ina219',
-          modelId: A,
-          variant: 'edge',
-          backend: 'cpu',
-          batchSize: 1,
-          inputBytes: 3136,
-          outputBytes: 40,
-          correct: null,
-          experiment: 'off-c',
-          arm: 'edge',
-          placement: 'edge',
-        });
+        records.push(
+          storedEdgeRecord({
+            experiment: 'off-c',
+            device: period.device,
+            seq: seq++,
+            atMs: at,
+            energyJ: 0.01,
+          }),
+        );
     }
   }
   return { records, offloaded };

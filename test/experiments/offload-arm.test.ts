@@ -7,13 +7,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { offloadObservation, type StoredOffload } from '../../collector/experiments/aggregate.js';
-import {
-  type AnalysisInput,
-  analyseRecords,
-  analyseStore,
-  scheduleOf,
-} from '../../collector/experiments/analyse.js';
-import { parseExperiment } from '../../collector/experiments/experiment-file.js';
+import { analyseRecords, analyseStore, scheduleOf } from '../../collector/experiments/analyse.js';
 import { fallbackObservation } from '../../collector/experiments/fallback-pairs.js';
 import { analyseExperiment, ExperimentDb } from '../../collector/experiments/index.js';
 import {
@@ -23,60 +17,25 @@ import {
   recordMatches,
   type StoredRecord,
 } from '../../collector/store/index.js';
+import {
+  analysisInputOf,
+  offloadCommon,
+  storedEdgeRecord,
+  storedOffloadOk,
+  T0,
+  twoArmExperiment,
+} from '../support/experiment-records.js';
 import { tempDir } from '../support/stack.js';
 
-const A = 'a'.repeat(64);
-const B = 'b'.repeat(64);
-const T0 = Date.UTC(2026, 10, 28, 10, 0, 0);
-const experiment = parseExperiment(`
-id: off-1
-fleet: lab
-devices: [pi-1, pi-2, pi-3, pi-4, pi-5, pi-6]
-arms:
-  - { id: edge, model: ${A} }
-  - { id: offload, model: ${B}, placement: offload, server: "https://serve.lan:8790" }
-periodS: 600
-periods: 2
-washoutS: 60
-warmupS: 30
-seed: 4
-`);
-const input: AnalysisInput = {
-  experiment,
-  devices: ['pi-1', 'pi-2', 'pi-3', 'pi-4', 'pi-5', 'pi-6'],
-  startedAtMs: T0,
-  endedAtMs: null,
-  replicates: 200,
-  carbonSamples: 50,
-};
+const DEVICES = ['pi-1', 'pi-2', 'pi-3', 'pi-4', 'pi-5', 'pi-6'];
+const experiment = twoArmExperiment('off-1', DEVICES, 'offload');
+const input = analysisInputOf(experiment, DEVICES, { replicates: 200, carbonSamples: 50 });
 
 /** Boards differ (pi-1 ×1.00 … pi-6 ×1.15); each board's offload arm costs 40 % less than its edge arm. */
 const boardFactor = (device: string) => 1 + 0.03 * (Number(device.slice(3)) - 1);
 
 function edgeRecord(device: string, seq: number, atMs: number): StoredRecord {
-  return {
-    fleet: 'lab',
-    device,
-    seq,
-    startUs: atMs * 1000,
-    durationUs: 3000,
-    energyJ: 0.01 * boardFactor(device),
-    energyUncertaintyJ: 0.0002,
-    baselineW: 0.6,
-    sampleCount: 10,
-    provenance: 'measured',
-    sensor: 'ina219',
-    modelId: A,
-    variant: 'edge',
-    backend: 'cpu',
-    batchSize: 1,
-    inputBytes: 3136,
-    outputBytes: 40,
-    correct: null,
-    experiment: 'off-1',
-    arm: 'edge',
-    placement: 'edge',
-  };
+  return storedEdgeRecord({ experiment: 'off-1', device, seq, atMs, energyJ: 0.01 * boardFactor(device) });
 }
 
 function offloadRecord(
@@ -86,26 +45,10 @@ function offloadRecord(
   failed: boolean,
   fallback: 'none' | 'edge' = 'none',
 ): StoredOffload {
-  const common = {
-    fleet: 'lab',
-    device,
-    seq,
-    startUs: atMs * 1000,
-    modelId: B,
-    variant: 'offload',
-    experiment: 'off-1',
-    arm: 'offload',
-    deviceEnergyUncertaintyJ: 0.0001,
-    deviceBaselineW: 0.6,
-    energyProvenance: 'measured',
-    sensor: 'ina219',
-    requestBytes: 3136,
-    socketBytesSent: 3400,
-    policy: 'fixed',
-  } as const;
+  const at = { experiment: 'off-1', device, seq, atMs, arm: 'offload', policy: 'fixed' } as const;
   if (failed)
     return {
-      ...common,
+      ...offloadCommon({ ...at, deviceEnergyUncertaintyJ: 0.0001 }),
       roundTripS: 2,
       deviceEnergyJ: 0.02,
       responseBytes: 0,
@@ -113,26 +56,13 @@ function offloadRecord(
       outcome: 'timeout',
       fallback,
     };
-  return {
-    ...common,
-    roundTripS: 0.05,
+  return storedOffloadOk({
+    ...at,
     deviceEnergyJ: 0.004 * boardFactor(device),
-    responseBytes: 412,
-    socketBytesReceived: 600,
-    outcome: 'ok',
-    httpStatus: 200,
-    fallback: 'none',
-    prediction: 3,
-    serverId: 'dc-1',
-    serverRegion: 'DE',
-    serverPueClass: 'hyperscale',
+    deviceEnergyUncertaintyJ: 0.0001,
     serverEnergyJ: 0.002 * boardFactor(device),
     serverEnergyUncertaintyJ: 0.0005,
-    serverIdleShareJ: 0.001,
-    serverEnergyProvenance: 'rapl',
-    serverBatchSize: 2,
-    serverLatencyS: 0.01,
-  };
+  });
 }
 
 /** Every 10 s of each period after its washout: edge records in edge periods, offload records in offload ones. */
