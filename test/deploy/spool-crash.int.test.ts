@@ -3,11 +3,10 @@
 // that had resolved — and was not committed — is there, whole; a torn tail is cut, nothing is
 // read back twice, and every entry read back still becomes line protocol.
 
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Spool } from '../../collector/sink/spool.js';
 import { readMessageEntry, renderEntries } from '../../collector/store/influx-entries.js';
+import { killWhenReady } from '../support/killed-writer.js';
 import { tempDir } from '../support/stack.js';
 
 describe('collector spool, killed process', () => {
@@ -20,31 +19,11 @@ describe('collector spool, killed process', () => {
   it.each(['true', 'false'])(
     'keeps every resolved append across kill -9 in the middle of appending (fsync %s)',
     async (fsync) => {
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', 'test/deploy/spool-writer.ts', dir.path, fsync],
-        {
-          stdio: ['ignore', 'pipe', 'inherit'],
-        },
+      const out = await killWhenReady(
+        'test/deploy/spool-writer.ts',
+        [dir.path, fsync],
+        (written) => (written.match(/^durable/gm)?.length ?? 0) >= 400,
       );
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-      });
-      await new Promise<void>((resolve, reject) => {
-        const check = setInterval(() => {
-          if ((out.match(/^durable/gm)?.length ?? 0) >= 400) {
-            clearInterval(check);
-            resolve();
-          }
-        }, 10);
-        child.once('exit', (code) => {
-          clearInterval(check);
-          reject(new Error(`spool writer exited early with ${code}`));
-        });
-      });
-      child.kill('SIGKILL');
-      await once(child, 'exit');
       const reported = (word: string) =>
         out
           .split('\n')

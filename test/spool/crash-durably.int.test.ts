@@ -2,12 +2,11 @@
 // once): every batch reported sealed is on disk whole or was acknowledged, the counter is past
 // everything reported or on disk, and no seq is reused (test/spool/spool-writer-durably.ts).
 
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Outbox } from '../../agent/publish/outbox.js';
 import type { FsyncPolicy } from '../../agent/publish/spool.js';
 import { decodeMessage } from '../../protocol/index.js';
+import { killWhenReady, linesAtLeast, sealedLines } from '../support/killed-writer.js';
 import { tempDir } from '../support/stack.js';
 
 describe('file spool, seals in flight off the event loop, killed process', () => {
@@ -20,34 +19,12 @@ describe('file spool, seals in flight off the event loop, killed process', () =>
   it.each(['always', 'never'] as FsyncPolicy[])(
     'keeps every batch reported sealed and reuses no seq (fsync %s)',
     async (fsync) => {
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', 'test/spool/spool-writer-durably.ts', dir.path, fsync],
-        { stdio: ['ignore', 'pipe', 'inherit'] },
+      const out = await killWhenReady(
+        'test/spool/spool-writer-durably.ts',
+        [dir.path, fsync],
+        linesAtLeast(300),
       );
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-      });
-      await new Promise<void>((resolve, reject) => {
-        const check = setInterval(() => {
-          if ((out.match(/\n/g)?.length ?? 0) >= 300) {
-            clearInterval(check);
-            resolve();
-          }
-        }, 10);
-        child.once('exit', (code) => {
-          clearInterval(check);
-          reject(new Error(`spool writer exited early with ${code}`));
-        });
-      });
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-      const lines = out
-        .split('\n')
-        .filter((line) => line.startsWith('sealed '))
-        .map((line) => line.split(' '))
-        .map(([, first, count, state]) => ({ firstSeq: Number(first), count: Number(count), state }));
+      const lines = sealedLines(out);
       expect(lines.length).toBeGreaterThanOrEqual(300);
       // Resolved in the order they were numbered: the seals land in call order.
       const firsts = lines.map((line) => line.firstSeq);

@@ -2,12 +2,11 @@
 // agent/publish/spools.ts keeps what it reported sealed, and never reuses a sequence number, when
 // the process sealing into it is killed with SIGKILL (test/spool/spool-writer.ts is that process).
 
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FsyncPolicy, Spool, SpoolOptions } from '../../agent/publish/spool.js';
 import { openSpool, SPOOL_KINDS } from '../../agent/publish/spools.js';
 import { decodeMessage } from '../../protocol/index.js';
+import { killWhenReady, linesAtLeast, sealedLines } from '../support/killed-writer.js';
 import { tempDir } from '../support/stack.js';
 import { spoolRecords } from './records.js';
 
@@ -33,36 +32,12 @@ describe.each(SPOOL_KINDS)('spool contract, killed process: %s', (kind) => {
   it.each(['always', 'never'] as FsyncPolicy[])(
     'survives kill -9 in the middle of sealing (fsync %s): every sealed batch is there or acknowledged, no seq reused',
     async (fsync) => {
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', 'test/spool/spool-writer.ts', kind, dir.path, fsync],
-        {
-          stdio: ['ignore', 'pipe', 'inherit'],
-        },
+      const out = await killWhenReady(
+        'test/spool/spool-writer.ts',
+        [kind, dir.path, fsync],
+        linesAtLeast(300),
       );
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-      });
-      await new Promise<void>((resolve, reject) => {
-        const check = setInterval(() => {
-          if ((out.match(/\n/g)?.length ?? 0) >= 300) {
-            clearInterval(check);
-            resolve();
-          }
-        }, 10);
-        child.once('exit', (code) => {
-          clearInterval(check);
-          reject(new Error(`spool writer exited early with ${code}`));
-        });
-      });
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-      const lines = out
-        .split('\n')
-        .filter((line) => line.startsWith('sealed '))
-        .map((line) => line.split(' '))
-        .map(([, first, count, state]) => ({ firstSeq: Number(first), count: Number(count), state }));
+      const lines = sealedLines(out);
       const last = lines[lines.length - 1];
       if (last === undefined) throw new Error('no batch was reported sealed');
 
