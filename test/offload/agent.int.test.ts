@@ -6,7 +6,6 @@
 
 import type net from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,9 +13,9 @@ import { Agent, type AgentConfig, OffloadFailedError } from '../../agent/agent.j
 import { startApi } from '../../agent/api/server.js';
 import { buildTopic, decodeMessage, type InferenceRecord, type OffloadRecord } from '../../protocol/index.js';
 import { encodePlacementCommand } from '../../protocol/placement.js';
+import { zooAgentConfig } from '../support/offload-agent.js';
 import { type Stack, startStack, tempDir, waitFor } from '../support/stack.js';
 
-const ZOO_MODEL = fileURLToPath(new URL('../../models/zoo/cnn-base', import.meta.url));
 const INPUT = { values: new Float32Array(28 * 28).fill(0.25), count: 1 };
 const ANSWER = {
   prediction: [0.05, 0.05, 0.8, 0.1],
@@ -81,24 +80,7 @@ afterAll(async () => {
 });
 
 function config(device: string, offload: AgentConfig['offload']): AgentConfig {
-  return {
-    broker: stack.broker.url,
-    fleet: 'lab',
-    device,
-    sensor: 'simulated:rpi4',
-    model: ZOO_MODEL,
-    allowUnsigned: true,
-    warmup: 0,
-    rate: 0,
-    count: 0,
-    stateDir: join(dir.path, device),
-    batchMax: 50,
-    flushMs: 50,
-    encoding: 'cbor',
-    batchSize: 1,
-    inputs: null,
-    ...(offload === undefined ? {} : { offload }),
-  };
+  return zooAgentConfig({ broker: stack.broker.url, device, stateDir: join(dir.path, device), offload });
 }
 
 describe('agent placement', () => {

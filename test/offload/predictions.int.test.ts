@@ -5,15 +5,13 @@
 // edge agent's answer for the same three, row by row.
 
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, type AgentConfig } from '../../agent/agent.js';
-import { trustFromKeyFiles } from '../../protocol/manifest/index.js';
 import { SERVE_HEADERS, serveAnswerSchema } from '../../protocol/serve-answer.js';
-import { type RunningServe, startServe } from '../../serve/server.js';
+import type { RunningServe } from '../../serve/server.js';
+import { startZooServe, zooAgentConfig } from '../support/offload-agent.js';
 import { type Stack, startStack, tempDir } from '../support/stack.js';
 
-const ZOO_MODEL = fileURLToPath(new URL('../../models/zoo/cnn-base', import.meta.url));
 const PIXELS = 28 * 28;
 /** Three different inputs (a seeded pattern each), so their rows differ. */
 const VALUES = Float32Array.from({ length: 3 * PIXELS }, (_, i) => {
@@ -27,20 +25,7 @@ let serve: RunningServe;
 
 beforeAll(async () => {
   stack = await startStack(join(dir.path, 'store.sqlite'));
-  serve = await startServe({
-    host: '127.0.0.1',
-    port: 0,
-    modelPath: ZOO_MODEL,
-    trust: trustFromKeyFiles([], true),
-    maxBatchSize: 8,
-    maxQueueDelayMs: 1,
-    maxQueue: 8,
-    maxBodyBytes: 1 << 20,
-    credentialsPath: null,
-    identity: { id: 'dc-test', region: 'FR', pueClass: 'hyperscale' },
-    energy: 'estimated',
-  });
-  await serve.ready;
+  serve = await startZooServe({ maxBatchSize: 8, credentialsPath: null });
 }, 60_000);
 afterAll(async () => {
   await serve?.close();
@@ -49,24 +34,7 @@ afterAll(async () => {
 });
 
 function config(device: string, offload?: AgentConfig['offload']): AgentConfig {
-  return {
-    broker: stack.broker.url,
-    fleet: 'lab',
-    device,
-    sensor: 'simulated:rpi4',
-    model: ZOO_MODEL,
-    allowUnsigned: true,
-    warmup: 0,
-    rate: 0,
-    count: 0,
-    stateDir: join(dir.path, device),
-    batchMax: 50,
-    flushMs: 50,
-    encoding: 'cbor',
-    batchSize: 1,
-    inputs: null,
-    ...(offload === undefined ? {} : { offload }),
-  };
+  return zooAgentConfig({ broker: stack.broker.url, device, stateDir: join(dir.path, device), offload });
 }
 
 async function post(withHeader: boolean) {

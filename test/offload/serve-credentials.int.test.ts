@@ -5,15 +5,13 @@
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, type AgentConfig } from '../../agent/agent.js';
 import { mosquittoPasswordHash } from '../../cli/commands/provision-files.js';
-import { trustFromKeyFiles } from '../../protocol/manifest/index.js';
-import { type RunningServe, startServe } from '../../serve/server.js';
+import type { RunningServe } from '../../serve/server.js';
+import { startZooServe, zooAgentConfig } from '../support/offload-agent.js';
 import { type Stack, startStack, tempDir } from '../support/stack.js';
 
-const ZOO_MODEL = fileURLToPath(new URL('../../models/zoo/cnn-base', import.meta.url));
 const INPUT = { values: new Float32Array(28 * 28).fill(0.25), count: 1 };
 const PASSWORD = 'broker-password-of-lab.pi-7';
 
@@ -29,20 +27,7 @@ beforeAll(async () => {
     passwd,
     `lab.pi-7:${mosquittoPasswordHash(PASSWORD)}\nother.pi-7:${mosquittoPasswordHash('another')}\n`,
   );
-  serve = await startServe({
-    host: '127.0.0.1',
-    port: 0,
-    modelPath: ZOO_MODEL,
-    trust: trustFromKeyFiles([], true),
-    maxBatchSize: 1,
-    maxQueueDelayMs: 1,
-    maxQueue: 8,
-    maxBodyBytes: 1 << 20,
-    credentialsPath: passwd,
-    identity: { id: 'dc-test', region: 'FR', pueClass: 'hyperscale' },
-    energy: 'estimated',
-  });
-  await serve.ready;
+  serve = await startZooServe({ maxBatchSize: 1, credentialsPath: passwd });
 }, 60_000);
 afterAll(async () => {
   await serve?.close();
@@ -54,25 +39,13 @@ function config(
   offload: AgentConfig['offload'],
   credentials: { username?: string; password?: string },
 ): AgentConfig {
-  return {
+  return zooAgentConfig({
     broker: stack.broker.url,
-    fleet: 'lab',
     device: 'pi-7',
     ...credentials,
-    sensor: 'simulated:rpi4',
-    model: ZOO_MODEL,
-    allowUnsigned: true,
-    warmup: 0,
-    rate: 0,
-    count: 0,
     stateDir: join(dir.path, `agent-${Math.random().toString(36).slice(2)}`),
-    batchMax: 50,
-    flushMs: 50,
-    encoding: 'cbor',
-    batchSize: 1,
-    inputs: null,
-    ...(offload === undefined ? {} : { offload }),
-  };
+    offload,
+  });
 }
 
 describe('offload credentials from provision-device', () => {
