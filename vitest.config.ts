@@ -26,8 +26,10 @@ export default defineConfig({
           name: 'unit',
           include: ['test/**/*.test.ts'],
           exclude: [...INTEGRATION, ...SLOW],
+          // Files share a worker process, each with fresh modules (test/support/fresh-modules.ts).
+          isolate: false,
           globalSetup: ['test/support/temp-root.ts'],
-          setupFiles: ['test/support/unit-set.ts'],
+          setupFiles: ['test/support/unit-set.ts', 'test/support/fresh-modules.ts'],
         },
       },
       {

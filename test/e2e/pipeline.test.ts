@@ -130,7 +130,12 @@ describe('agent → broker → collector → SQLite', () => {
     // Every sequence number ever handed out is stored, exactly once, and none was skipped.
     expect(seqs).toEqual(Array.from({ length: second.nextSeq }, (_, i) => i));
     expect(sealedByFirst.every((seq) => seqs.includes(seq))).toBe(true);
-    expect(seqs.length).toBe(sealedByFirst.length + 40);
+    // The second agent numbers its 40 records after every record of the first. A seal in flight
+    // when the first died lands on disk without being offered (agent/publish/sealer.ts kill()),
+    // so the first may have numbered more than it reported; the second sends those too (above).
+    const numberedByFirst = second.nextSeq - 40;
+    expect(numberedByFirst).toBeGreaterThanOrEqual(sealedByFirst.length);
+    expect(Math.max(...sealedByFirst)).toBeLessThan(numberedByFirst);
   });
 
   it('continues the sequence after a graceful restart', async () => {

@@ -20,8 +20,9 @@ beforeEach(() => {
   dir = tempDir('edgewatt-backoff-');
 });
 afterEach(async () => {
-  vi.useRealTimers();
+  // The spy wraps the fake setTimeout: restored after the clock, it would put the fake back.
   vi.restoreAllMocks();
+  vi.useRealTimers();
   await publisher?.close();
   publisher = undefined;
   dir.remove();
