@@ -470,8 +470,9 @@ export class Agent {
       );
     };
     try {
-      // An idle queue runs the turn here, and a synchronous answer is returned as it is.
-      if (this.queue.startsAtOnce) {
+      // An idle queue runs the turn here, and a synchronous answer is returned as it is. A caller
+      // already gone (aborted signal) goes through run(), which refuses it without running.
+      if (this.queue.startsAtOnce && options.signal?.aborted !== true) {
         const answer = this.queue.runNow(turn);
         return isThenable(answer) ? await answer : answer;
       }
