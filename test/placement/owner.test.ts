@@ -81,6 +81,15 @@ describe('placement owner', () => {
   });
 
   const last = () => published.at(-1)?.command;
+  /** Experiment exp1 sets `device` to `placement` for its arm `arm` (on MODEL). */
+  const exp1Sets = (device: string, placement: 'edge' | 'offload', arm: string) =>
+    owner.experimentSet(
+      'lab',
+      device,
+      'exp1',
+      encodePlacementCommand({ v: 1, placement, experiment: 'exp1', arm }),
+      MODEL,
+    );
 
   it('auto goes out with a basis for the device’s current model, and status shows its age and sources', async () => {
     const changes = await owner.operatorSet({ devices: 'lab/pi-1', placement: 'auto', reason: 'try auto' });
@@ -164,13 +173,7 @@ describe('placement owner', () => {
 
   it('a running experiment holds its devices: the operator is refused, naming it, unless forced', async () => {
     experiments.exp1 = 'running';
-    await owner.experimentSet(
-      'lab',
-      'pi-1',
-      'exp1',
-      encodePlacementCommand({ v: 1, placement: 'offload', experiment: 'exp1', arm: 'b' }),
-      MODEL,
-    );
+    await exp1Sets('pi-1', 'offload', 'b');
     const before = published.length;
     const refused = owner.operatorSet({ devices: 'lab/*', placement: 'edge' });
     await expect(refused).rejects.toThrow(PlacementOwnershipError);
@@ -191,13 +194,7 @@ describe('placement owner', () => {
 
   it('a forced clear during the experiment stays: the restore does not put the old command back', async () => {
     experiments.exp1 = 'running';
-    await owner.experimentSet(
-      'lab',
-      'pi-1',
-      'exp1',
-      encodePlacementCommand({ v: 1, placement: 'offload', experiment: 'exp1', arm: 'b' }),
-      MODEL,
-    );
+    await exp1Sets('pi-1', 'offload', 'b');
     await owner.operatorClear({ devices: 'lab/pi-1', force: true });
     expect(published.at(-1)).toEqual({ topic: 'edgewatt/v1/lab/pi-1/cmd/placement', command: null });
     experiments.exp1 = 'stopped';
@@ -211,20 +208,8 @@ describe('placement owner', () => {
   it('an ended experiment holds nothing; its restore puts back the command before it, or clears it', async () => {
     experiments.exp1 = 'running';
     const before = encodePlacementCommand({ v: 1, placement: 'offload', reason: 'operator' });
-    await owner.experimentSet(
-      'lab',
-      'pi-1',
-      'exp1',
-      encodePlacementCommand({ v: 1, placement: 'edge', experiment: 'exp1', arm: 'a' }),
-      MODEL,
-    );
-    await owner.experimentSet(
-      'lab',
-      'pi-2',
-      'exp1',
-      encodePlacementCommand({ v: 1, placement: 'edge', experiment: 'exp1', arm: 'a' }),
-      MODEL,
-    );
+    await exp1Sets('pi-1', 'edge', 'a');
+    await exp1Sets('pi-2', 'edge', 'a');
     experiments.exp1 = 'stopped';
     expect(await owner.experimentRestore('lab', 'pi-1', 'exp1', before)).toBe(true);
     expect(last()).toMatchObject({ placement: 'offload', reason: 'operator' });
