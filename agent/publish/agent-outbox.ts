@@ -1,4 +1,4 @@
-// The agent's publishing pair: opens its spool and the publisher that drains it, and closes them in
+// The agent's publishing pair (the firmware bridge's too): opens its spool and the publisher that drains it, and closes them in
 // the order durability needs (seal what is held, wait for acknowledgements, then close the spool).
 
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,8 +17,8 @@ export interface AgentOutboxConfig {
   broker: string;
   fleet: string;
   device: string;
-  username?: string;
-  password?: string;
+  username?: string | undefined;
+  password?: string | undefined;
   /** Where the sequence counter, the spool and the birth counter live; survives restarts. */
   stateDir: string;
   encoding: Encoding;

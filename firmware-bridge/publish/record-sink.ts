@@ -2,10 +2,10 @@
 // microcontroller's records are numbered, persisted, retried and acknowledged exactly like an
 // agent's (docs/reliability.md). Records are sealed in batches of batchMax or every flushMs.
 
+import { openAgentOutbox } from '../../agent/publish/agent-outbox.js';
 import type { UnsequencedRecord } from '../../agent/publish/outbox.js';
-import { Publisher, type PublisherOptions } from '../../agent/publish/publisher.js';
+import type { Publisher, PublisherOptions } from '../../agent/publish/publisher.js';
 import type { Spool, SpoolOptions, SpoolStats } from '../../agent/publish/spool.js';
-import { openSpool } from '../../agent/publish/spools.js';
 import { logger } from '../../common/logger.js';
 import { EDGEWATT_VERSION } from '../../common/version.js';
 import type { Encoding } from '../../protocol/index.js';
@@ -35,23 +35,12 @@ export class RecordSink {
   records = 0;
 
   constructor(private readonly config: RecordSinkConfig) {
-    this.spool = openSpool(
-      config.spool?.kind ?? 'file',
-      config.stateDir,
-      config.device,
-      config.encoding,
-      config.spool,
-    );
-    this.publisher = new Publisher(this.spool, {
-      brokerUrl: config.broker,
-      fleet: config.fleet,
-      device: config.device,
-      username: config.username,
-      password: config.password,
-      stateDir: config.stateDir,
-      tls: config.tls,
-      describe: { ...config.describe, agentVersion: EDGEWATT_VERSION },
+    const { outbox, publisher } = openAgentOutbox(config, {
+      ...config.describe,
+      agentVersion: EDGEWATT_VERSION,
     });
+    this.spool = outbox;
+    this.publisher = publisher;
     this.timer = setInterval(() => this.seal(), config.flushMs);
   }
 
