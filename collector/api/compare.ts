@@ -93,6 +93,15 @@ export function parseSkipFirst(text: string | undefined): { value: number } | { 
   return { value };
 }
 
+/** A scenario that did not parse is a 400 with its problems, a busy runner a 503; anything else is thrown on. */
+function refuseScenario(error: unknown, reply: FastifyReply) {
+  if (error instanceof ScenarioError)
+    return reply.code(400).send({ error: error.message, problems: error.problems });
+  if (error instanceof RunnerBusyError)
+    return reply.code(503).header('retry-after', '1').send({ error: error.message });
+  throw error;
+}
+
 async function run(
   scenario: Scenario,
   context: ApiContext,
@@ -192,11 +201,7 @@ export function compareRoutes(app: FastifyInstance, context: ApiContext, runner 
         const scenario = await runner.parse({ kind: 'text', text: found.text, origin: found.file });
         return await run(scenario, context, runner, reply, false, skip.value);
       } catch (error) {
-        if (error instanceof ScenarioError)
-          return reply.code(400).send({ error: error.message, problems: error.problems });
-        if (error instanceof RunnerBusyError)
-          return reply.code(503).header('retry-after', '1').send({ error: error.message });
-        throw error;
+        return refuseScenario(error, reply);
       }
     },
   );
@@ -225,11 +230,7 @@ export function compareRoutes(app: FastifyInstance, context: ApiContext, runner 
         );
         return await run(scenario, context, runner, reply, record === 'true', skip.value);
       } catch (error) {
-        if (error instanceof ScenarioError)
-          return reply.code(400).send({ error: error.message, problems: error.problems });
-        if (error instanceof RunnerBusyError)
-          return reply.code(503).header('retry-after', '1').send({ error: error.message });
-        throw error;
+        return refuseScenario(error, reply);
       }
     },
   );
