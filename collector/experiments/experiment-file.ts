@@ -3,12 +3,12 @@
 // It says which boards, which arms (model variant × placement), the design, the periods, the input,
 // the seed, the guardrails and the power-analysis assumptions.
 
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { EdgewattError } from '../../common/errors.js';
 import { idProblem } from '../../protocol/index.js';
 import { placementCommandSchema } from '../../protocol/placement.js';
 import { describeIssues } from '../lifecycle/scenario.js';
+import { parseYamlObject } from '../yaml-object.js';
 
 export class ExperimentFileError extends EdgewattError {
   override readonly name = 'ExperimentFileError';
@@ -189,19 +189,11 @@ function withValue(line: string, input: unknown): string {
 
 /** Parses YAML or JSON text (JSON is YAML 1.2) and validates it. */
 export function parseExperiment(text: string, origin = 'experiment'): Experiment {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (error) {
-    const where = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}` : '';
-    throw new ExperimentFileError(
-      `${origin}: not valid YAML or JSON${where}: ${(error as Error).message.split('\n')[0]}`,
-    );
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new ExperimentFileError(
-      `${origin}: an experiment file is a YAML object with id, fleet, devices, arms, periodS, periods`,
-    );
-  }
+  const raw = parseYamlObject(
+    text,
+    origin,
+    'an experiment file is a YAML object with id, fleet, devices, arms, periodS, periods',
+    (message) => new ExperimentFileError(message),
+  );
   return validateExperiment(raw, origin);
 }

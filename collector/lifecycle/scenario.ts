@@ -1,9 +1,9 @@
 // Scenario input: YAML or JSON, validated with strict zod objects. An unknown field or a bad value
 // is refused with its path (`device.energyJ: must be ≥ 0, got -1`), every problem listed at once.
 
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { type ZodError, z } from 'zod';
 import { EdgewattError } from '../../common/errors.js';
+import { parseYamlObject } from '../yaml-object.js';
 import { NUMERIC_HINT, numeric } from './numeric.js';
 import { boardIds, linkIds, pueClassIds, regionIds, serverIds } from './profiles/index.js';
 
@@ -169,19 +169,11 @@ export function validateScenario(input: unknown, origin = 'scenario'): Scenario 
 
 /** Parses YAML or JSON text (JSON is YAML 1.2) and validates it. */
 export function parseScenario(text: string, origin = 'scenario'): Scenario {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (error) {
-    const where = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}` : '';
-    throw new ScenarioError(
-      `${origin}: not valid YAML or JSON${where}: ${(error as Error).message.split('\n')[0]}`,
-    );
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new ScenarioError(
-      `${origin}: a scenario must be a YAML or JSON object with fields such as device, network`,
-    );
-  }
+  const raw = parseYamlObject(
+    text,
+    origin,
+    'a scenario must be a YAML or JSON object with fields such as device, network',
+    (message) => new ScenarioError(message),
+  );
   return validateScenario(raw, origin);
 }
