@@ -2,9 +2,13 @@
 // - `unit` (`npm run test:unit`): in-process and quick; starting another process fails there
 //   (test/support/unit-set.ts). The script runs one worker per core (`--maxWorkers=100%`; vitest's
 //   default leaves a core to its main process, which idles with forked workers: one worker on 2 cores).
+//   Its files share those worker processes, each file with fresh modules of ours
+//   (test/support/fresh-modules.ts): a new process per file cost half the run's CPU time.
 // - `slow` (`npm run test:slow`): files named *.slow.test.ts, in-process too, but long: the
 //   statistical honesty checks that repeat an analysis 50–500 times on simulated data (coverage,
 //   A/A, false positives, power) and the long fuzz and training runs.
+//   `unit` and `slow` keep their temporary files in a folder of the run's own that must be empty at
+//   the end (test/support/temp-root.ts).
 // - `integration`: files named *.int.test.ts, which start real processes (mosquitto, influxd,
 //   bin/edgewatt.js...).
 // Measured times are in the README's test section.
