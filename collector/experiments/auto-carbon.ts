@@ -125,7 +125,8 @@ export function autoArmCarbon(base: Scenario, scenarioName: string, input: AutoA
   if (edgePriced !== null && offloadPriced !== null) {
     const { perInference, perCorrect } = mixture(edgePriced, offloadPriced, f);
     // Break-even of this arm: its own edge share against its own offloaded share, both measured
-    // on the same boards and model (not the scenario's offload terms).
+    // on the same boards and model (not the scenario's offload terms, unless the offload records
+    // could not be taken as measured values: the note says so).
     const paired = armScenario(base, asArmMeasured(arm, 'offload', edge), scenarioName, measurement);
     const breakEven = breakEvenOf(paired);
     const method = `mixture of the arm's two placements: ${pct(f)} of its ${answered} answered inferences were offloaded (f = ${f.toPrecision(4)}); carbon per inference = (1 − f) × edge share + f × offloaded share, mixed draw by draw over the engine's Monte Carlo draws (common random numbers); per correct inference = all the carbon over all the correct answers${lost}`;
@@ -137,7 +138,7 @@ export function autoArmCarbon(base: Scenario, scenarioName: string, input: AutoA
         breakeven: {
           arm,
           inferencesPerDay: breakEven.inferencesPerDay,
-          note: `its edge share against its offloaded share (both measured): ${breakEven.note}`,
+          note: `its edge share against its offloaded share (${measurement === null ? "the edge share measured, the offloaded share on the scenario's offload terms: its offload records could not be taken as measured values" : 'both measured'}): ${breakEven.note}`,
         },
       },
       autoShares: autoShares(method),
