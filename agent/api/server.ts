@@ -69,9 +69,11 @@ function watchClient(socket: Socket, reply: FastifyReply): { signal: AbortSignal
   };
 }
 
-function tokenMatches(given: string | undefined, expected: string): boolean {
-  const digest = (text: string) => createHash('sha256').update(text).digest();
-  return given !== undefined && timingSafeEqual(digest(given), digest(expected));
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/** Compares digests (equal lengths, constant time); the expected one is made once, not per request. */
+function tokenMatches(given: string | undefined, expectedDigest: Buffer): boolean {
+  return given !== undefined && timingSafeEqual(digest(given), expectedDigest);
 }
 
 /** Starts the API: refuses an exposed address without a token, builds the routes and listens. */
@@ -91,11 +93,11 @@ export function buildApi(agent: Agent, options: Pick<ApiOptions, 'token'>): Fast
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   if (options.token !== undefined) {
-    const token = options.token;
+    const tokenDigest = digest(options.token);
     app.addHook('onRequest', async (request, reply) => {
       const header = request.headers.authorization;
       const given = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
-      if (!tokenMatches(given, token))
+      if (!tokenMatches(given, tokenDigest))
         return reject(
           reply,
           401,

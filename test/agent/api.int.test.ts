@@ -271,9 +271,20 @@ describe('POST /v1/infer with bad inputs: 400 naming the problem', () => {
     expect(status).toBe(413);
   });
 
-  it('a request without the token is refused with 401', async () => {
+  it('a request without the token, or with another one, is refused with 401', async () => {
     const answer = await call('/v1/infer', json({ input: image(0) }), JSON_TYPE, false);
     expect(answer.status).toBe(401);
+    for (const wrong of [`${TOKEN}x`, TOKEN.slice(1), ''])
+      expect(
+        (
+          await call(
+            '/v1/infer',
+            json({ input: image(0) }),
+            { ...JSON_TYPE, authorization: `Bearer ${wrong}` },
+            false,
+          )
+        ).status,
+      ).toBe(401);
   });
 });
 
