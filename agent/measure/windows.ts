@@ -26,19 +26,27 @@ export class WindowPlanner {
   private n = 1;
   private readonly recent: number[] = [];
   windows = 0;
+  /**
+   * The last window's figures, not yet in `recent` and N: folded in at the next window's start or
+   * when read, so that a window measured synchronously answers without this bookkeeping first.
+   */
+  private unfolded: { perInferenceJ: number; inferenceS: number } | undefined;
 
   constructor(private readonly sensor: PowerSensor) {}
 
   get inferencesPerWindow(): number {
+    this.fold();
     return this.n;
   }
 
   get method(): AttributionMethod {
+    this.fold();
     return this.n > 1 ? 'batched' : 'single';
   }
 
   /** Median over the recent windows of energy per inference, joules (NaN before the first). */
   get medianPerInferenceJ(): number {
+    this.fold();
     return median(this.recent);
   }
 
@@ -55,6 +63,7 @@ export class WindowPlanner {
     runOne: () => { run: InferenceRun | Promise<InferenceRun>; label: L },
     budget = Infinity,
   ): AttributedInference<L>[] | Promise<AttributedInference<L>[]> {
+    this.fold();
     const n = Math.max(1, Math.min(this.n, budget));
     const runs: { run: InferenceRun; label: L }[] = [];
     for (let i = 0; i < n; i++) {
@@ -107,14 +116,25 @@ export class WindowPlanner {
       energyJ: energy.energyJ / n,
       uncertaintyJ: energy.uncertaintyJ / n,
     };
-    this.remember(perInference.energyJ);
-    this.plan(Number(window.endNs - window.startNs) / 1e9 / n);
+    this.windows++;
+    this.unfolded = {
+      perInferenceJ: perInference.energyJ,
+      inferenceS: Number(window.endNs - window.startNs) / 1e9 / n,
+    };
     const method: AttributionMethod = n > 1 ? 'batched' : 'single';
     return runs.map(({ run, label }) => ({ run, label, energy: perInference, method, windowInferences: n }));
   }
 
+  /** Puts the last window's figures into the recent energies and plans N from its inference time. */
+  private fold(): void {
+    const last = this.unfolded;
+    if (last === undefined) return;
+    this.unfolded = undefined;
+    this.remember(last.perInferenceJ);
+    this.plan(last.inferenceS);
+  }
+
   private remember(perInferenceJ: number): void {
-    this.windows++;
     this.recent.push(perInferenceJ);
     if (this.recent.length > KEPT_WINDOWS) this.recent.shift();
   }

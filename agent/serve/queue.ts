@@ -51,7 +51,7 @@ export class QueueStateError extends EdgewattError {
 export class InferenceQueue {
   private readonly waiting: Job[] = [];
   private busy = false;
-  /** Smoothed time one job holds the queue, ms (for Retry-After). */
+  /** Smoothed time one job holds the queue, ms (for Retry-After), over jobs that waited for their turn. */
   private serviceMs = 10;
   readonly stats: QueueStats = { ran: 0, refused: 0, abandoned: 0 };
   /** A job has run since the event loop last turned: the next one waits for a turn. */
@@ -100,7 +100,7 @@ export class InferenceQueue {
         signal,
         start: () => {
           try {
-            const answer = this.execute(job);
+            const answer = this.execute(job, performance.now());
             if (isThenable(answer)) answer.then(resolve, reject);
             else resolve(answer);
           } catch (error) {
@@ -131,7 +131,8 @@ export class InferenceQueue {
     this.settle();
     this.busy = true;
     this.ranThisTurn = true;
-    return this.execute(job);
+    // Not timed: serviceMs is for Retry-After, which only jobs that wait are told.
+    return this.execute(job, undefined);
   }
 
   /**
@@ -158,9 +159,11 @@ export class InferenceQueue {
     }
   }
 
-  /** Runs a started job (the queue is held); frees the queue when it ends, however it ends. */
-  private execute<T>(job: () => T | Promise<T>): T | Promise<T> {
-    const startedMs = performance.now();
+  /**
+   * Runs a started job (the queue is held); frees the queue when it ends, however it ends.
+   * `startedMs`: when it started, for the smoothed service time (undefined: not timed).
+   */
+  private execute<T>(job: () => T | Promise<T>, startedMs: number | undefined): T | Promise<T> {
     let answer: T | Promise<T>;
     try {
       answer = job();
@@ -205,9 +208,10 @@ export class InferenceQueue {
   }
 
   /** The running job has ended: the queue is free, and the next job waits for a loop turn. */
-  private ended(startedMs: number): void {
+  private ended(startedMs: number | undefined): void {
     this.stats.ran++;
-    this.serviceMs = 0.8 * this.serviceMs + 0.2 * (performance.now() - startedMs);
+    if (startedMs !== undefined)
+      this.serviceMs = 0.8 * this.serviceMs + 0.2 * (performance.now() - startedMs);
     this.busy = false;
     this.scheduleTurnClear();
     this.next();

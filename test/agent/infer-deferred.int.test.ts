@@ -44,6 +44,7 @@ describe('agent.infer() in-process', () => {
     expect(agent.queue.stats.ran).toBe(ranBefore + 1);
     expect(agent.queue.depth).toBe(0);
     const answer = await pending;
+    expect(answer.queuedMs).toBe(0); // it waited for nothing
     expect(answer.energy.provenance).toBe('estimated');
     expect(answer.energy.energyJ).toBeGreaterThan(0);
     // Read right after the answer: the deferred record is held first.

@@ -66,4 +66,20 @@ describe('WindowPlanner', () => {
     expect(inference?.energy).toEqual(simulated.estimate(run(0).window));
     expect(inference?.label).toBe(1);
   });
+
+  it('plans N from the last window before the next one starts (a short inference on a sampling sensor: batched)', async () => {
+    // A sensor sampling every 1 ms: a 2 ms inference spans 2 periods, fewer than a single window needs.
+    const sampling: PowerSensor = { ...promiseOnly(simulated), samplePeriodS: 0.001 };
+    const planner = new WindowPlanner(sampling);
+    let runs = 0;
+    const runOne = () => ({ run: run(2 * runs++), label: null });
+    expect(await planner.measure(runOne)).toHaveLength(1);
+    expect(planner.inferencesPerWindow).toBe(50); // 100 periods of 1 ms over 2 ms inferences
+    expect(planner.method).toBe('batched');
+    const second = await planner.measure(runOne);
+    expect(second).toHaveLength(50);
+    expect(runs).toBe(51);
+    expect(second[0]?.windowInferences).toBe(50);
+    expect(planner.windows).toBe(2);
+  });
 });
