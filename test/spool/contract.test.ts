@@ -3,36 +3,17 @@
 // in bytes with the oldest dropped first and every drop counted. Durable across kill -9 of a real
 // process: test/spool/crash.int.test.ts.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DroppedBatch, Spool, SpoolOptions } from '../../agent/publish/spool.js';
-import { openSpool, SPOOL_KINDS } from '../../agent/publish/spools.js';
+import { describe, expect, it } from 'vitest';
+import type { DroppedBatch, Spool } from '../../agent/publish/spool.js';
+import { SPOOL_KINDS } from '../../agent/publish/spools.js';
 import { decodeAs, decodeMessage, type InferenceBatch } from '../../protocol/index.js';
-import { tempDir } from '../support/stack.js';
+import { spoolPerTest } from '../support/spool-per-test.js';
 import { spoolOffloadRecord, spoolRecords } from './records.js';
 
 const DEVICE = 'spool-dev';
 
 describe.each(SPOOL_KINDS)('spool contract: %s', (kind) => {
-  let dir: ReturnType<typeof tempDir>;
-  const opened: Spool[] = [];
-  const open = (options: SpoolOptions = {}) => {
-    const spool = openSpool(kind, dir.path, DEVICE, 'cbor', options);
-    opened.push(spool);
-    return spool;
-  };
-  /** Closes every open handle first, as a process exit would. */
-  const reopen = (options: SpoolOptions = {}) => {
-    for (const spool of opened.splice(0)) spool.close();
-    return open(options);
-  };
-
-  beforeEach(() => {
-    dir = tempDir('edgewatt-spool-');
-  });
-  afterEach(() => {
-    for (const spool of opened.splice(0)) spool.close();
-    dir.remove();
-  });
+  const { open, reopen } = spoolPerTest(kind, DEVICE);
 
   it('numbers records consecutively from 0 and says which seq comes next', () => {
     const spool = open();

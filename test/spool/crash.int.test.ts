@@ -2,39 +2,25 @@
 // agent/publish/spools.ts keeps what it reported sealed, and never reuses a sequence number, when
 // the process sealing into it is killed with SIGKILL (test/spool/spool-writer.ts is that process).
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { FsyncPolicy, Spool, SpoolOptions } from '../../agent/publish/spool.js';
-import { openSpool, SPOOL_KINDS } from '../../agent/publish/spools.js';
+import { describe, expect, it } from 'vitest';
+import type { FsyncPolicy } from '../../agent/publish/spool.js';
+import { SPOOL_KINDS } from '../../agent/publish/spools.js';
 import { decodeMessage } from '../../protocol/index.js';
 import { killWhenReady, linesAtLeast, sealedLines } from '../support/killed-writer.js';
-import { tempDir } from '../support/stack.js';
+import { spoolPerTest } from '../support/spool-per-test.js';
 import { spoolRecords } from './records.js';
 
 const DEVICE = 'spool-dev';
 
 describe.each(SPOOL_KINDS)('spool contract, killed process: %s', (kind) => {
-  let dir: ReturnType<typeof tempDir>;
-  const opened: Spool[] = [];
-  const open = (options: SpoolOptions = {}) => {
-    const spool = openSpool(kind, dir.path, DEVICE, 'cbor', options);
-    opened.push(spool);
-    return spool;
-  };
-
-  beforeEach(() => {
-    dir = tempDir('edgewatt-spool-');
-  });
-  afterEach(() => {
-    for (const spool of opened.splice(0)) spool.close();
-    dir.remove();
-  });
+  const { dirPath, open } = spoolPerTest(kind, DEVICE);
 
   it.each(['always', 'never'] as FsyncPolicy[])(
     'survives kill -9 in the middle of sealing (fsync %s): every sealed batch is there or acknowledged, no seq reused',
     async (fsync) => {
       const out = await killWhenReady(
         'test/spool/spool-writer.ts',
-        [kind, dir.path, fsync],
+        [kind, dirPath(), fsync],
         linesAtLeast(300),
       );
       const lines = sealedLines(out);
