@@ -3,13 +3,13 @@
 // stop() and start() again keep the data, for outage tests; remove() deletes everything.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { endChild } from './end-child.js';
 import { freePort } from './ports.js';
 import { hasTools } from './tools.js';
 
@@ -122,10 +122,7 @@ ${options.http ?? ''}
   const stop = async ({ kill = false } = {}) => {
     const running = child;
     child = undefined;
-    if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
-    const exited = once(running, 'exit');
-    running.kill(kill ? 'SIGKILL' : 'SIGTERM');
-    await exited;
+    await endChild(running, { kill });
   };
   await start();
   return {

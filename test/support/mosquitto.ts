@@ -2,10 +2,10 @@
 // integration tests and benchmarks; stop() ends it (SIGTERM) and waits for the exit.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { endChild } from './end-child.js';
 import { freePort, waitForPort } from './ports.js';
 import { hasTools } from './tools.js';
 
@@ -68,10 +68,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   const stop = async ({ kill = false } = {}) => {
     const running = child;
     child = undefined;
-    if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
-    const exited = once(running, 'exit');
-    running.kill(kill ? 'SIGKILL' : 'SIGTERM');
-    await exited;
+    await endChild(running, { kill });
   };
   await start();
   return {
