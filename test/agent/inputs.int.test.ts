@@ -5,7 +5,6 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,8 +12,8 @@ import { Agent, type AgentConfig } from '../../agent/agent.js';
 import { inputsFactory } from '../../cli/schemas/agent-api.js';
 import { buildTopic } from '../../protocol/index.js';
 import { type Stack, startStack, tempDir, waitFor } from '../support/stack.js';
+import { zooAgentConfig } from '../support/zoo-agent.js';
 
-const ZOO_MODEL = fileURLToPath(new URL('../../models/zoo/cnn-base', import.meta.url));
 const dir = tempDir('edgewatt-inputs-');
 let stack: Stack;
 
@@ -28,21 +27,9 @@ afterAll(async () => {
 
 function config(device: string, inputs: AgentConfig['inputs'], count: number): AgentConfig {
   return {
-    broker: stack.broker.url,
-    fleet: 'lab',
-    device,
-    sensor: 'simulated:rpi4',
-    model: ZOO_MODEL,
-    allowUnsigned: true,
-    warmup: 0,
-    rate: 0,
-    count,
-    stateDir: join(dir.path, device),
-    batchMax: 50,
-    flushMs: 50,
-    encoding: 'cbor',
-    batchSize: 1,
+    ...zooAgentConfig({ broker: stack.broker.url, device, stateDir: join(dir.path, device) }),
     inputs,
+    count,
   };
 }
 

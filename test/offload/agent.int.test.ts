@@ -13,8 +13,8 @@ import { Agent, type AgentConfig, OffloadFailedError } from '../../agent/agent.j
 import { startApi } from '../../agent/api/server.js';
 import { buildTopic, decodeMessage, type InferenceRecord, type OffloadRecord } from '../../protocol/index.js';
 import { encodePlacementCommand } from '../../protocol/placement.js';
-import { zooAgentConfig } from '../support/offload-agent.js';
 import { type Stack, startStack, tempDir, waitFor } from '../support/stack.js';
+import { zooAgentConfig } from '../support/zoo-agent.js';
 
 const INPUT = { values: new Float32Array(28 * 28).fill(0.25), count: 1 };
 const ANSWER = {

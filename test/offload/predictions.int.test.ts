@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, type AgentConfig } from '../../agent/agent.js';
 import { SERVE_HEADERS, serveAnswerSchema } from '../../protocol/serve-answer.js';
 import type { RunningServe } from '../../serve/server.js';
-import { startZooServe, zooAgentConfig } from '../support/offload-agent.js';
 import { type Stack, startStack, tempDir } from '../support/stack.js';
+import { startZooServe, zooAgentConfig } from '../support/zoo-agent.js';
 
 const PIXELS = 28 * 28;
 /** Three different inputs (a seeded pattern each), so their rows differ. */

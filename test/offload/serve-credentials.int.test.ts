@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, type AgentConfig } from '../../agent/agent.js';
 import { mosquittoPasswordHash } from '../../cli/commands/provision-files.js';
 import type { RunningServe } from '../../serve/server.js';
-import { startZooServe, zooAgentConfig } from '../support/offload-agent.js';
 import { type Stack, startStack, tempDir } from '../support/stack.js';
+import { startZooServe, zooAgentConfig } from '../support/zoo-agent.js';
 
 const INPUT = { values: new Float32Array(28 * 28).fill(0.25), count: 1 };
 const PASSWORD = 'broker-password-of-lab.pi-7';

@@ -1,6 +1,6 @@
-// Set-ups of the offload integration tests: an in-process agent on the zoo CNN that runs no loop
-// of its own (the test's requests are the load), and a real in-process `edgewatt serve` of the
-// same model, with the options the tests do not vary fixed here.
+// Set-ups of the in-process agent tests on the zoo CNN (offload, input sources): an agent that by
+// default runs no loop of its own (the test's requests are the load), and a real in-process
+// `edgewatt serve` of the same model, with the options the tests do not vary fixed here.
 
 import { fileURLToPath } from 'node:url';
 import type { AgentConfig } from '../../agent/agent.js';
