@@ -7,6 +7,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { BrokerUnreachableError } from '../common/errors.js';
 import { logger } from '../common/logger.js';
 import { type DeploymentMessage, decodeAs, parseTopic, topicFilter } from '../protocol/index.js';
+import { ACK_WINDOW_MESSAGES, AckWindow } from './ack-window.js';
 import { Ingest, StoreRetryAbandoned } from './ingest/ingest.js';
 import { answerBirth, type SeqAnswerStats } from './seq-answer.js';
 import type { RecordStore } from './store/index.js';
@@ -91,9 +92,17 @@ export class Collector {
       clientId: members > 1 ? `${baseId}-${member}` : baseId,
       protocolVersion: sharedGroup === undefined ? 4 : 5,
       clean: this.config.clientId === undefined,
-      ...(sharedGroup !== undefined && this.config.clientId !== undefined
-        ? { properties: { sessionExpiryInterval: this.config.sessionExpirySeconds ?? 7 * 86_400 } }
-        : {}),
+      // MQTT 5: the broker sends at most the messages our ack window holds before acknowledgements.
+      ...(sharedGroup === undefined
+        ? {}
+        : {
+            properties: {
+              receiveMaximum: ACK_WINDOW_MESSAGES,
+              ...(this.config.clientId === undefined
+                ? {}
+                : { sessionExpiryInterval: this.config.sessionExpirySeconds ?? 7 * 86_400 }),
+            },
+          }),
       reconnectPeriod: 1000,
       username:
         this.config.usernamePerConnection === true && this.config.username !== undefined
@@ -104,6 +113,10 @@ export class Collector {
       ...(cert === undefined ? {} : { cert: readFileSync(cert) }),
       ...(key === undefined ? {} : { key: readFileSync(key) }),
     });
+    // ingest.handle() answers for every message (stored, or dead-lettered after bounded store
+    // retries), so it is acknowledged; it throws only for a message abandoned at a persistent
+    // session's stop, which must stay unacknowledged for the broker to redeliver.
+    const acks = new AckWindow(client);
     client.handleMessage = (packet, done) => {
       // Stopping with a persistent session: a message not yet taken stays with the broker, which
       // delivers it again when this client id reconnects (done is never called: no PUBACK).
@@ -111,34 +124,32 @@ export class Collector {
       this.inProgress++;
       this.lastMessageAtMs = Date.now();
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      // ingest.handle() answers for every message (stored, or dead-lettered after bounded store
-      // retries), so it is acknowledged; it throws only for a message abandoned at a persistent
-      // session's stop, which must stay unacknowledged for the broker to redeliver.
       const handled = packet.topic.endsWith('/deployment')
         ? this.handleDeployment(packet.topic, payload)
         : packet.topic.endsWith('/cmd/placement')
           ? Promise.resolve(this.config.onPlacementCommand?.(packet.topic, payload))
           : this.ingest.handle(packet.topic, payload);
-      handled
+      const answered = handled
         .then((outcome) => {
           // A device's birth: tell it the highest seq stored for it (seq-answer.ts). Not for the
           // retained births a new subscription brings (every device at once, none of them waiting).
           if (outcome?.kind === 'status' && !packet.retain)
             answerBirth(client, packet.topic, payload, outcome.highestSeq, this.seqAnswers);
-          done();
         })
         .catch((error: Error) => {
-          if (error instanceof StoreRetryAbandoned) return;
-          log.error(
-            { topic: packet.topic, err: error.message },
-            'message handler failed; left unacknowledged',
-          );
-          done(error);
-        })
-        .finally(() => {
-          this.inProgress--;
-          if (this.inProgress === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+          if (!(error instanceof StoreRetryAbandoned))
+            log.error(
+              { topic: packet.topic, err: error.message },
+              'message handler failed; left unacknowledged',
+            );
+          throw error;
         });
+      // Acknowledged once handled, in arrival order; meanwhile the next messages are taken. Idle
+      // only after the PUBACK is written: stop() ends the connection then.
+      void acks.take(packet, done, answered).finally(() => {
+        this.inProgress--;
+        if (this.inProgress === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+      });
     };
     await connected(client);
     client.on('error', (error) => log.warn({ err: error.message }, 'mqtt error'));
