@@ -10,6 +10,12 @@ export interface SpoolEntry {
   bytes: Uint8Array;
   /** Points the entry becomes at the destination (≥ 1): what batching, counters and metrics count. */
   lines: number;
+  /**
+   * What the appender already derived from the bytes (the decoded message), kept with the entry
+   * while it is in memory so that the sink need not derive it again. Never written: an entry read
+   * back from disk has none, and the sink derives it from the bytes.
+   */
+  memo?: unknown;
 }
 
 export const FRAME_HEADER_BYTES = 12;

@@ -25,7 +25,14 @@ import { join } from 'node:path';
 import { logger } from '../../common/logger.js';
 import type { SinkBatch } from './sink.js';
 import { SpoolError } from './sink.js';
-import { frameBytes, framesOf, type SpoolEntry, scanFrames, writeFrame } from './spool-frames.js';
+import {
+  FRAME_HEADER_BYTES,
+  frameBytes,
+  framesOf,
+  type SpoolEntry,
+  scanFrames,
+  writeFrame,
+} from './spool-frames.js';
 
 export type { SpoolEntry } from './spool-frames.js';
 
@@ -41,6 +48,11 @@ export interface SpoolOptions {
   fsync: boolean;
   /** Pending entries kept in memory as well, bytes (default 32 MiB); the rest is read from disk when due. */
   memoryBytes?: number;
+  /**
+   * Lines of pending entries whose memo (SpoolEntry.memo: a decoded message, ~10× its bytes) is
+   * kept with them, at most (default 200,000); past it, memos are dropped and the sink decodes.
+   */
+  memoLines?: number;
 }
 
 /** Where a run of entries ends: segment number and byte offset just past it. */
@@ -57,6 +69,8 @@ export interface SpoolBatch extends SinkBatch {
 interface Chunk {
   /** The frames written to disk, or undefined when they are only on disk (between start and end). */
   body: Buffer | undefined;
+  /** The entries of `body` with their memos, while both are in memory (within memoLines). */
+  entries: SpoolEntry[] | undefined;
   /** Lines the chunk's entries stand for. */
   count: number;
   bytes: number;
@@ -83,6 +97,7 @@ export class Spool {
   private pendingBytesCount = 0;
   private pendingLinesCount = 0;
   private memoryBytesCount = 0;
+  private memoLinesCount = 0;
   private writing = false;
   private handle: FileHandle | undefined;
   private segment = 0;
@@ -207,6 +222,7 @@ export class Spool {
       this.pendingBytesCount -= chunk.bytes;
       this.pendingLinesCount -= chunk.count;
       if (chunk.body !== undefined) this.memoryBytesCount -= chunk.bytes;
+      if (chunk.entries !== undefined) this.memoLinesCount -= chunk.count;
     }
     // Atomic rename, no fsync: a checkpoint lost to power failure only means data is written twice,
     // and writes are idempotent.
@@ -242,6 +258,11 @@ export class Spool {
         chunk.body = undefined;
       else this.memoryBytesCount += chunk.bytes;
     }
+    if (chunk.entries !== undefined) {
+      if (chunk.body === undefined || this.memoLinesCount + chunk.count > (this.options.memoLines ?? 200_000))
+        chunk.entries = undefined;
+      else this.memoLinesCount += chunk.count;
+    }
     this.chunks.push(chunk);
     this.pendingBytesCount += chunk.bytes;
     this.pendingLinesCount += chunk.count;
@@ -249,6 +270,7 @@ export class Spool {
 
   /** A chunk's entries: from memory (trusted), or read back from its segment file (CRC-checked). */
   private entriesOf(chunk: Chunk): SpoolEntry[] {
+    if (chunk.entries !== undefined) return chunk.entries.slice();
     if (chunk.body !== undefined) return framesOf(chunk.body);
     const buffer = Buffer.allocUnsafe(chunk.end.offset - chunk.start.offset);
     const fd = openSync(join(this.options.dir, segmentName(chunk.start.segment)), 'r');
@@ -312,8 +334,20 @@ export class Spool {
         count += entry.lines;
       }
     const buffer = Buffer.allocUnsafeSlow(size);
+    // The entries as the chunk holds them: views into the buffer, with their memos.
+    const entries: SpoolEntry[] = [];
     let at = 0;
-    for (const w of round) for (const entry of w.entries) at = writeFrame(buffer, at, entry);
+    for (const w of round)
+      for (const entry of w.entries) {
+        const next = writeFrame(buffer, at, entry);
+        const bytes = buffer.subarray(at + FRAME_HEADER_BYTES, next);
+        entries.push(
+          entry.memo === undefined
+            ? { bytes, lines: entry.lines }
+            : { bytes, lines: entry.lines, memo: entry.memo },
+        );
+        at = next;
+      }
     while (this.pendingBytesCount > 0 && this.pendingBytesCount + buffer.length > this.options.maxBytes) {
       if (this.closed) throw new SpoolError('spool closed while waiting for room');
       if (!this.waitingForRoom)
@@ -349,6 +383,7 @@ export class Spool {
     this.segmentSize += buffer.length;
     this.push({
       body: buffer,
+      entries,
       count,
       bytes: buffer.length,
       start,
@@ -404,6 +439,7 @@ function recover(dir: string): { chunks: Chunk[]; lastSegment: number } {
         if (count >= RECOVERY_CHUNK_LINES || at >= run.end) {
           chunks.push({
             body: undefined,
+            entries: undefined,
             count,
             bytes: at - chunkStart,
             start: { segment, offset: chunkStart },

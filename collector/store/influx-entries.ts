@@ -28,9 +28,24 @@ const ENCODING_CODE: Record<Encoding, number> = { cbor: 1, json: 2 };
 const MESSAGE_HEAD_BYTES = 2 + 8 + 2 + 2;
 
 /**
+ * What a message entry carries in memory (SpoolEntry.memo): the message as ingest decoded it from
+ * the very payload spooled, so that the writer does not decode it again (it did cost as much as
+ * building the lines). Only for a payload as received: a message handed over without one is
+ * encoded, and its values are rounded to the wire's resolution on the way, so it is decoded.
+ */
+class DecodedMessage {
+  constructor(
+    readonly fleet: string,
+    readonly device: string,
+    readonly message: Message,
+  ) {}
+}
+
+/**
  * A spool entry for an accepted message: its payload as received, or — for a message handed
  * over without one (tests, tools) — its compact CBOR encoding (values at the wire's resolution).
  * `lines`: the points it becomes (for inference batches, inferencePointCount of its records).
+ * `message` must be the decoding of `received.payload` when that is given.
  */
 export function messageEntry(
   fleet: string,
@@ -64,7 +79,9 @@ export function messageEntry(
   at = bytes.writeUInt16LE(deviceBytes.length, at);
   at += deviceBytes.copy(bytes, at);
   bytes.set(payload, at);
-  return { bytes, lines };
+  return received === undefined
+    ? { bytes, lines }
+    : { bytes, lines, memo: new DecodedMessage(fleet, device, message) };
 }
 
 /** A spool entry holding points already in line protocol (one per element, no newlines inside). */
@@ -142,7 +159,12 @@ export function renderEntries(entries: readonly SpoolEntry[]): RenderedLines {
       lines += entry.lines;
       continue;
     }
-    const problem = kind === KIND_MESSAGE ? writeMessage(out, entry.bytes) : `unknown entry kind ${kind}`;
+    const problem =
+      kind === KIND_MESSAGE
+        ? entry.memo instanceof DecodedMessage
+          ? writeDecoded(out, entry.memo.fleet, entry.memo.device, entry.memo.message)
+          : writeMessage(out, entry.bytes)
+        : `unknown entry kind ${kind}`;
     if (typeof problem === 'string') {
       refused.push({ lines: entry.lines, reason: problem, bytes: entry.bytes });
       continue;
@@ -158,7 +180,11 @@ function writeMessage(out: LineBuffer, bytes: Uint8Array): number | string {
   if (spooled === undefined) return 'malformed message entry';
   const decoded = decodeMessage(spooled.payload);
   if (!decoded.ok) return `${decoded.error.reason}: ${decoded.error.message}`;
-  const message = decoded.value;
+  return writeDecoded(out, spooled.fleet, spooled.device, decoded.value);
+}
+
+/** Writes a decoded message's points into `out`: their count, or why it has none (nothing written then). */
+function writeDecoded(out: LineBuffer, fleet: string, device: string, message: Message): number | string {
   let points: string[];
   try {
     switch (message.type) {
@@ -166,20 +192,20 @@ function writeMessage(out: LineBuffer, bytes: Uint8Array): number | string {
         // A point that throws half-way (a tag it cannot write) takes the message's points with it.
         const start = out.length;
         try {
-          return writeInferenceLines(out, spooled.fleet, spooled.device, message.records);
+          return writeInferenceLines(out, fleet, device, message.records);
         } catch (error) {
           out.truncate(start);
           throw error;
         }
       }
       case 'offload':
-        points = offloadLines(spooled.fleet, spooled.device, message.records);
+        points = offloadLines(fleet, device, message.records);
         break;
       case 'status':
-        points = [statusLine(spooled.fleet, message)];
+        points = [statusLine(fleet, message)];
         break;
       case 'feedback':
-        points = [feedbackLine(spooled.fleet, message)];
+        points = [feedbackLine(fleet, message)];
         break;
       default:
         return `a ${message.type} message has no InfluxDB points`;

@@ -78,7 +78,11 @@ export interface StoredFeedback {
   atUs: number;
 }
 
-/** A message as the collector received it: its payload's bytes and when they arrived. */
+/**
+ * A message as the collector received it: its payload's bytes and when they arrived. Handed to a
+ * store with the message (or records) decoded from exactly this payload: a store may keep the
+ * decoded form instead of decoding the bytes again (influx-entries.ts).
+ */
 export interface ReceivedPayload {
   payload: Uint8Array;
   /** When the collector received it, µs since the Unix epoch. */

@@ -17,7 +17,7 @@ import {
   inferencePointCount,
   statusLine,
 } from '../../collector/store/influx-lines.js';
-import { encodeMessage, quantizeRecord } from '../../protocol/index.js';
+import { decodeMessage, encodeMessage, quantizeRecord } from '../../protocol/index.js';
 import { cborPayload, fullStatus, makeBatch, makeRecord, varyingRecords } from '../protocol/fixtures.js';
 import { SAMPLE_COMPARISON } from './fixtures.js';
 
@@ -76,11 +76,38 @@ describe('InfluxDB spool entries', () => {
     expect(inferencePointCount(records)).toBe(inferenceLines('lab', 'pi4-b', records).length);
   });
 
+  it('are not decoded again when they carry the message ingest decoded, and render the same bytes', () => {
+    const records = varyingRecords(30, 5, 2_000);
+    const batch = makeBatch(records, 'pi4-d');
+    const payload = encodeMessage(batch, 'cbor');
+    const decoded = decodeMessage(payload);
+    if (!decoded.ok || decoded.value.type !== 'inference') throw new Error('not an inference batch');
+    const entry = messageEntry('lab', 'pi4-d', decoded.value, { payload, receivedUs: 1 });
+    expect(entry.memo).toBeDefined();
+    // The same entry without its memo (as read back from disk) is decoded: the same bytes.
+    const withMemo = renderEntries([entry]);
+    const fromBytes = renderEntries([{ bytes: entry.bytes, lines: entry.lines }]);
+    expect(text(withMemo.body)).toBe(text(fromBytes.body));
+    expect(text(withMemo.body)).toBe(`${inferenceLines('lab', 'pi4-d', decoded.value.records).join('\n')}\n`);
+    // The memo is what is rendered: bytes damaged after ingest do not matter while it is held.
+    const damaged = Buffer.from(entry.bytes);
+    damaged.fill(0, damaged.length - payload.length);
+    expect(renderEntries([{ bytes: damaged, lines: entry.lines }]).refused).toHaveLength(1);
+    expect(text(renderEntries([{ ...entry, bytes: damaged }]).body)).toBe(text(withMemo.body));
+    // A message handed over without its payload is encoded (values rounded): no memo, decoded.
+    expect(messageEntry('lab', 'pi4-d', batch, undefined).memo).toBeUndefined();
+  });
+
   it('refuse, with their line count, entries that cannot become lines, and render the rest', () => {
     const good = makeBatch([makeRecord(1), makeRecord(2)], 'pi4-c');
     const goodEntry = messageEntry('lab', 'pi4-c', good, { payload: encodeMessage(good), receivedUs: 1 });
-    // Bytes that claim to be CBOR but are not a message (an older decoder's leftovers, say).
-    const bad = messageEntry('lab', 'pi4-c', good, { payload: cborPayload({ v: 99 }), receivedUs: 1 });
+    // Bytes that claim to be CBOR but are not a message (an older decoder's leftovers, say), as
+    // read back from disk (no memo: the message handed over is not their decoding).
+    const { bytes, lines } = messageEntry('lab', 'pi4-c', good, {
+      payload: cborPayload({ v: 99 }),
+      receivedUs: 1,
+    });
+    const bad = { bytes, lines };
     const unknownKind = { bytes: Buffer.from([9, 1, 2]), lines: 4 };
     const rendered = renderEntries([bad, goodEntry, unknownKind]);
     expect(text(rendered.body)).toBe(`${inferenceLines('lab', 'pi4-c', good.records).join('\n')}\n`);
