@@ -19,6 +19,7 @@ import {
   STATUS_KEYS as S,
   SOURCE_TAGS,
   type StatusMessage,
+  type TableField,
 } from '../../protocol/index.js';
 import type { ComparisonResult } from '../lifecycle/comparison-result.js';
 import type { LineBuffer } from './line-buffer.js';
@@ -122,7 +123,15 @@ function inferenceTags(fleet: string, device: string, r: InferenceRecord): strin
  * compute it), and batch size and tensor bytes go to `inference_io` (the table's `io` fields).
  * A field is left out when the record has none or it equals the table's `omit` (correct: null).
  */
-const inferenceFields = compileFieldWriter();
+/** A table's rows and their InfluxDB keys: what the field writers are compiled from. */
+export interface FieldTable {
+  readonly fields: readonly TableField[];
+  readonly keys: Readonly<Record<string, string>>;
+}
+
+const RECORD_TABLE: FieldTable = { fields: RECORD_FIELD_LIST, keys: INFERENCE_KEYS };
+
+const inferenceFields = compileFieldWriter(RECORD_TABLE);
 
 /**
  * Compiles the field writer from the table once: the collector builds a line per record at
@@ -130,15 +139,15 @@ const inferenceFields = compileFieldWriter();
  * hand-written template it replaces. The source holds only names checked to be identifiers and
  * JSON literals.
  */
-function compileFieldWriter(): (r: InferenceRecord) => string {
+function compileFieldWriter(table: FieldTable): (r: InferenceRecord) => string {
   // Fields always present form one concatenation, the others one test each; the first written
   // field has no leading comma (slicing it off would flatten the string on every record).
   let always = '';
   let sometimes = '';
-  for (const f of RECORD_FIELD_LIST) {
+  for (const f of table.fields) {
     const placement = f.influx;
     if (placement.as !== 'field') continue;
-    const key = INFERENCE_KEYS[f.name];
+    const key = table.keys[f.name] as string;
     if (!/^[a-zA-Z][a-zA-Z0-9]*$/.test(f.name) || !/^[a-z][a-z0-9_]*$/.test(key)) {
       throw new Error(`record field ${f.name} (key ${key}) cannot be compiled`);
     }
@@ -185,6 +194,15 @@ const sameIo = compileSameValues(IO_NAMES);
  * any record are those of the run that holds its seq. Redelivered, a message gives the same points.
  */
 export function inferenceLines(fleet: string, device: string, records: readonly InferenceRecord[]): string[] {
+  return linesOf(fleet, device, records, inferenceFields);
+}
+
+function linesOf(
+  fleet: string,
+  device: string,
+  records: readonly InferenceRecord[],
+  fields: (r: InferenceRecord) => string,
+): string[] {
   const lines: string[] = [];
   let tagsOf: InferenceRecord | undefined;
   let tags = '';
@@ -195,7 +213,7 @@ export function inferenceLines(fleet: string, device: string, records: readonly 
       tagsOf = r;
       tags = inferenceTags(fleet, device, r);
     }
-    lines.push(`${tags} ${inferenceFields(r)} ${recordTimestampNs(r)}`);
+    lines.push(`${tags} ${fields(r)} ${recordTimestampNs(r)}`);
     const next = records[i + 1];
     if (next === undefined || !sameIo(r, next)) {
       lines.push(ioLine(fleet, device, records[runStart] as InferenceRecord, i + 1 - runStart));
@@ -205,23 +223,33 @@ export function inferenceLines(fleet: string, device: string, records: readonly 
   return lines;
 }
 
+/** Room a point's timestamp and separators take at most. */
+const TIMESTAMP_BYTES = 64;
+
+/** A compiled field writer into a LineBuffer, and the room (reserve()) it needs besides string values. */
+interface FieldBytesWriter {
+  write: (r: InferenceRecord, o: LineBuffer) => void;
+  maxBytes: number;
+}
+
 /**
  * The same fields as inferenceFields(), written into a LineBuffer: keys and integers as bytes
  * directly, floats through String() (the shortest round-trip digits, as in a line). Compiled from
- * the table like inferenceFields; `maxBytes` bounds what it writes for one record (reserve()),
- * except string fields, which make their own room.
+ * the table like inferenceFields. The caller reserves `maxBytes` + TIMESTAMP_BYTES for a point
+ * before writing it; a string value has no bound, so it makes room for itself and then reserves
+ * that room again for whatever follows it in the point (the other fields, the timestamp).
  */
-const inferenceFieldBytes = compileFieldBytesWriter();
+const inferenceFieldBytes = compileFieldBytesWriter(RECORD_TABLE);
 
-function compileFieldBytesWriter(): { write: (r: InferenceRecord, o: LineBuffer) => void; maxBytes: number } {
+function compileFieldBytesWriter(table: FieldTable): FieldBytesWriter {
   let always = '';
   let sometimes = '';
   // A number takes at most 24 characters (-1.2345678901234567e-308), an integer 17 and its `i`.
   let maxBytes = 0;
-  for (const f of RECORD_FIELD_LIST) {
+  for (const f of table.fields) {
     const placement = f.influx;
     if (placement.as !== 'field') continue;
-    const key = INFERENCE_KEYS[f.name];
+    const key = table.keys[f.name] as string;
     if (!/^[a-zA-Z][a-zA-Z0-9]*$/.test(f.name) || !/^[a-z][a-z0-9_]*$/.test(key)) {
       throw new Error(`record field ${f.name} (key ${key}) cannot be compiled`);
     }
@@ -232,7 +260,7 @@ function compileFieldBytesWriter(): { write: (r: InferenceRecord, o: LineBuffer)
         : placement.type === 'float'
           ? `o.putAscii(float(${v}));`
           : placement.type === 'string'
-            ? `o.utf8(str(${v}));`
+            ? `o.utf8(str(${v})); o.reserve(room);`
             : `o.putAscii(${v} ? '1i' : '0i');`;
     if (!f.optional && placement.omit === undefined) {
       always += ` o.putAscii('${always === '' ? '' : ','}${key}='); ${put(`r.${f.name}`)}`;
@@ -242,7 +270,9 @@ function compileFieldBytesWriter(): { write: (r: InferenceRecord, o: LineBuffer)
     }
   }
   const source = `return (r, o) => {${always} let first = ${always === '' ? 'true' : 'false'}; let v;${sometimes} };`;
-  return { write: new Function('float', 'str', source)(float, str), maxBytes };
+  // After a string: room for every field and the timestamp again (more than what is left; cheap).
+  const room = maxBytes + TIMESTAMP_BYTES;
+  return { write: new Function('float', 'str', 'room', source)(float, str, room), maxBytes };
 }
 
 /** A point's timestamp as recordTimestampNs() writes it; digits directly for the usual whole, non-negative values. */
@@ -262,9 +292,6 @@ function putTimestamp(o: LineBuffer, r: InferenceRecord): void {
   o.putByte(48 + ns - hundreds * 100 - tens * 10);
 }
 
-/** Room a point's timestamp and separators take at most. */
-const TIMESTAMP_BYTES = 64;
-
 /**
  * Writes the points of inferenceLines() into `out`, each ending in a newline: the same bytes, but
  * the tags (shared by a batch's records) are encoded once and copied, and fields and timestamp
@@ -277,6 +304,16 @@ export function writeInferenceLines(
   device: string,
   records: readonly InferenceRecord[],
 ): number {
+  return writePoints(out, fleet, device, records, inferenceFieldBytes);
+}
+
+function writePoints(
+  out: LineBuffer,
+  fleet: string,
+  device: string,
+  records: readonly InferenceRecord[],
+  fieldBytes: FieldBytesWriter,
+): number {
   let points = 0;
   let tagsOf: InferenceRecord | undefined;
   let tagBytes: Buffer = Buffer.alloc(0);
@@ -288,8 +325,8 @@ export function writeInferenceLines(
       tagBytes = Buffer.from(`${inferenceTags(fleet, device, r)} `, 'utf8');
     }
     out.bytes(tagBytes);
-    out.reserve(inferenceFieldBytes.maxBytes + TIMESTAMP_BYTES);
-    inferenceFieldBytes.write(r, out);
+    out.reserve(fieldBytes.maxBytes + TIMESTAMP_BYTES);
+    fieldBytes.write(r, out);
     out.putByte(32); // ' '
     putTimestamp(out, r);
     out.putByte(10); // '\n'
@@ -362,3 +399,20 @@ export function comparisonLine(c: ComparisonResult): string {
 
 /** The value writers of line protocol, for the line builders of other measurements. */
 export const lineValues = { tag, str, int, float } as const;
+
+/**
+ * inferenceLines() and writeInferenceLines() with the fields of another table (the tags and
+ * `inference_io` stay the record table's): for tests of field kinds the record table does not
+ * have yet, such as a string field.
+ */
+export function inferenceWritersFor(table: FieldTable): {
+  lines: (fleet: string, device: string, records: readonly InferenceRecord[]) => string[];
+  write: (out: LineBuffer, fleet: string, device: string, records: readonly InferenceRecord[]) => number;
+} {
+  const fields = compileFieldWriter(table);
+  const bytes = compileFieldBytesWriter(table);
+  return {
+    lines: (fleet, device, records) => linesOf(fleet, device, records, fields),
+    write: (out, fleet, device, records) => writePoints(out, fleet, device, records, bytes),
+  };
+}

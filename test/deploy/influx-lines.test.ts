@@ -6,10 +6,18 @@ import {
   comparisonLine,
   inferenceLine,
   inferenceLines,
+  inferenceWritersFor,
   recordTimestampNs,
   statusLine,
 } from '../../collector/store/influx-lines.js';
-import type { StatusMessage } from '../../protocol/index.js';
+import { LineBuffer } from '../../collector/store/line-buffer.js';
+import {
+  INFERENCE_KEYS,
+  type InferenceRecord,
+  RECORD_FIELD_LIST,
+  type StatusMessage,
+  type TableField,
+} from '../../protocol/index.js';
 import { makeRecord, T0_US } from '../protocol/fixtures.js';
 import { SAMPLE_COMPARISON } from './fixtures.js';
 
@@ -111,5 +119,50 @@ describe('InfluxDB line protocol', () => {
       samples: '10000i',
     });
     expect(comparisonLine({ ...SAMPLE_COMPARISON, breakEvenPerS: null })).not.toContain('break_even');
+  });
+});
+
+describe('InfluxDB byte writer and string fields', () => {
+  // The record table has no string field yet; a table that adds one (before the optional fields,
+  // so that fields and the timestamp follow it in the point) is compiled the same way.
+  const note: TableField = {
+    name: 'operatorNote',
+    doc: 'free text',
+    unit: '',
+    value: { kind: 'text' },
+    optional: true,
+    wire: { coding: 'column', name: 'operatorNote', scale: 1, rounded: false },
+    sql: 'TEXT',
+    influx: { as: 'field', type: 'string' },
+  };
+  const firstOptional = RECORD_FIELD_LIST.findIndex((f) => f.optional);
+  const fields = [
+    ...RECORD_FIELD_LIST.slice(0, firstOptional),
+    note,
+    ...RECORD_FIELD_LIST.slice(firstOptional),
+  ];
+  const writers = inferenceWritersFor({
+    fields,
+    keys: { ...INFERENCE_KEYS, operatorNote: 'operator_note' },
+  });
+
+  it('writes, as bytes, exactly the lines of inferenceLines() when a long string value comes before other fields', () => {
+    // Longer than the room reserved for a whole point: one with quotes, backslashes, a newline and
+    // characters of 2, 3 and 4 bytes in UTF-8, one of 3-byte characters only (it fills the room
+    // it makes for itself exactly); a small first buffer, so it must grow mid-point.
+    const mixed = `${'é"\\€ 𝄞\n'.repeat(700)}end`;
+    const euros = '€'.repeat(3000);
+    const notes = [euros, undefined, mixed, undefined, 'short', euros];
+    const records = Array.from({ length: 6 }, (_, i) => ({
+      ...makeRecord(i + 1),
+      ...(notes[i] === undefined ? {} : { operatorNote: notes[i] }),
+      ...(i === 2 ? { windowInferences: 4, method: 'batched' as const, correct: true } : {}),
+    })) as InferenceRecord[];
+    const expected = `${writers.lines('lab', 'pi4-a', records).join('\n')}\n`;
+    expect(expected).toContain('operator_note="é\\"\\\\€ 𝄞 é');
+    const out = new LineBuffer(1024);
+    const points = writers.write(out, 'lab', 'pi4-a', records);
+    expect(out.take().toString('utf8')).toBe(expected);
+    expect(points).toBe(expected.split('\n').length - 1);
   });
 });
