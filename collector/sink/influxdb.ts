@@ -1,6 +1,6 @@
 // InfluxDB 1.x sink: turns a batch of spooled entries into line protocol (with the store's
-// renderer: the store decides what its entries hold), writes it with the `influx` client's HTTP
-// pool (POST /write, nanosecond precision) and says what is retryable: 5xx, network errors and timeouts,
+// renderer: the store decides what its entries hold), writes it over HTTP
+// keep-alive connections (POST /write, nanosecond precision; influx-write.ts) and says what is retryable: 5xx, network errors and timeouts,
 // a missing database (created, then retried) and auth failures (a typo must not throw data
 // away). A 400 (a partial write: a field type conflict, a tag over InfluxDB's value limit, a
 // point it cannot parse) is split in halves until only the refused points are left: the rest is
@@ -9,8 +9,9 @@
 import { readFileSync } from 'node:fs';
 import type { RequestOptions } from 'node:https';
 import { InfluxDB } from 'influx';
-import { Pool, RequestError } from 'influx/lib/src/pool.js';
+import { RequestError } from 'influx/lib/src/pool.js';
 import { logger } from '../../common/logger.js';
+import { InfluxWriteRequests } from './influx-write.js';
 import type { FailureAction, RefusedLines, Sink, SinkBatch, SinkWriteResult } from './sink.js';
 import type { SpoolEntry } from './spool-frames.js';
 
@@ -41,7 +42,7 @@ export interface InfluxTarget {
 
 export class InfluxSink implements Sink {
   readonly name = 'influxdb';
-  private readonly pool: Pool;
+  private readonly writes: InfluxWriteRequests;
   private readonly admin: InfluxDB;
   private readonly auth: string | undefined;
   private databaseReady = false;
@@ -58,9 +59,17 @@ export class InfluxSink implements Sink {
     if (target.cert !== undefined) tls.cert = readFileSync(target.cert);
     if (target.key !== undefined) tls.key = readFileSync(target.key);
     const protocol = target.https ? 'https' : 'http';
-    // maxRetries 0: the runtime owns retry and back-off, with the data safe in its spool.
-    this.pool = new Pool({ maxRetries: 0, requestTimeout: target.requestTimeoutMs ?? 30_000 });
-    this.pool.addHost(`${protocol}://${target.host}:${target.port}`, tls);
+    this.auth = target.username !== undefined ? `${target.username}:${target.password ?? ''}` : undefined;
+    // No retry there: the runtime owns retry and back-off, with the data safe in its spool.
+    this.writes = new InfluxWriteRequests({
+      host: target.host,
+      port: target.port,
+      database: target.database,
+      https: target.https,
+      tls,
+      ...(this.auth === undefined ? {} : { auth: this.auth }),
+      timeoutMs: target.requestTimeoutMs ?? 30_000,
+    });
     this.admin = new InfluxDB({
       host: target.host,
       port: target.port,
@@ -70,7 +79,6 @@ export class InfluxSink implements Sink {
       password: target.password,
       options: tls,
     });
-    this.auth = target.username !== undefined ? `${target.username}:${target.password ?? ''}` : undefined;
   }
 
   get url(): string {
@@ -177,15 +185,7 @@ export class InfluxSink implements Sink {
 
   private async post(body: Buffer): Promise<void> {
     try {
-      await this.pool.discard({
-        method: 'POST',
-        path: '/write',
-        query: { db: this.target.database, precision: 'n' },
-        // pool.d.ts types the body as a string, but pool.js only passes it to Buffer.from() (for
-        // content-length: a copy, no encoding) and req.write(), which both take a Buffer.
-        body: body as unknown as string,
-        auth: this.auth,
-      });
+      await this.writes.write(body);
     } catch (error) {
       if (error instanceof RequestError && error.res.statusCode === 404) this.databaseReady = false;
       throw error;
@@ -206,7 +206,9 @@ export class InfluxSink implements Sink {
     return 'retry';
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.writes.close();
+  }
 }
 
 /** A 400/422: InfluxDB refused some points of the body (it wrote the others: a partial write). */
