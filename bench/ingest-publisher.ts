@@ -1,6 +1,7 @@
 // Child process of bench/ingest.bench.ts: simulated devices publishing pre-encoded CBOR batches
 // at QoS 1 through a real broker, as fast as the broker acknowledges (a window of unacknowledged
-// messages per connection). Prints one JSON line: messages, records, seconds.
+// messages per connection). Prints one JSON line: messages, records, seconds, and its CPU time
+// while publishing (µs).
 
 import mqtt from 'mqtt';
 import { buildTopic, encodeMessage } from '../protocol/index.js';
@@ -51,6 +52,7 @@ await new Promise<void>((resolve) =>
   }),
 );
 const started = performance.now();
+const cpuBefore = process.cpuUsage();
 let next = 0;
 await Promise.all(
   clients.map(async (client, c) => {
@@ -66,5 +68,8 @@ await Promise.all(
   }),
 );
 const seconds = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage(cpuBefore);
 await Promise.all(clients.map((c) => c.endAsync()));
-process.stdout.write(`${JSON.stringify({ messages: next, records: next * batchSize, seconds })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ messages: next, records: next * batchSize, seconds, cpuUs: cpu.user + cpu.system })}\n`,
+);

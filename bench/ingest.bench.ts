@@ -10,6 +10,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +32,7 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 function publisher(broker: string): {
   child: ChildProcess;
   ready: Promise<void>;
-  result: Promise<{ seconds: number }>;
+  result: Promise<{ seconds: number; cpuUs: number }>;
 } {
   const child = spawn(
     process.execPath,
@@ -239,6 +240,8 @@ async function endToEnd(mosquitto: Mosquitto, influx: Influxd, spoolDir: string,
     await sleep(20);
   }
   const pid = collector.pid as number;
+  // The machine is shared: the 1-minute load average when the run starts says how quiet it was.
+  const loadAtStart = loadavg()[0] ?? Number.NaN;
   const pub = publisher(broker);
   await pub.ready;
   const cpuBefore = procStats(pid).cpuS;
@@ -297,7 +300,9 @@ async function endToEnd(mosquitto: Mosquitto, influx: Influxd, spoolDir: string,
   const cpuS = procStats(pid).cpuS - cpuBefore;
   const influxdShare = (procStats(serverPids.influxd).cpuS - serverCpuBefore.influxd) / seconds;
   const mosquittoShare = (procStats(serverPids.mosquitto).cpuS - serverCpuBefore.mosquitto) / seconds;
-  const publishSeconds = (await pub.result).seconds;
+  const { seconds: publishSeconds, cpuUs: publisherCpuUs } = await pub.result;
+  const influxdCpuS = influxdShare * seconds;
+  const mosquittoCpuS = mosquittoShare * seconds;
   collector.kill('SIGTERM');
   await once(collector, 'exit');
   const sustainedSeconds = ((at90Ms ?? Number.NaN) - (at10Ms ?? Number.NaN)) / 1000;
@@ -311,6 +316,11 @@ async function endToEnd(mosquitto: Mosquitto, influx: Influxd, spoolDir: string,
     cpuUsPerRecord: (cpuS * 1e6) / TOTAL,
     influxdShare,
     mosquittoShare,
+    // CPU of each process per record over the run: where the two cores went.
+    influxdUsPerRecord: (influxdCpuS * 1e6) / TOTAL,
+    mosquittoUsPerRecord: (mosquittoCpuS * 1e6) / TOTAL,
+    publisherUsPerRecord: publisherCpuUs / TOTAL,
+    loadAtStart,
     peakBuffered,
     peakBufferedBytes,
     stored,
@@ -320,7 +330,11 @@ async function endToEnd(mosquitto: Mosquitto, influx: Influxd, spoolDir: string,
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 async function main(): Promise<void> {
-  console.log(`Measured on: ${machineLine()}`);
+  console.log(
+    `Measured on: ${machineLine()}; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   console.log(
     `${DEVICES} simulated devices × ${BATCHES} batches × ${BATCH_SIZE} records = ${fmt(TOTAL)} records per run\n`,
   );
@@ -367,6 +381,9 @@ async function main(): Promise<void> {
     }
     console.log('');
     for (const { variant, result } of runs) {
+      console.log(
+        `CPU a record (${variant.label}, load average ${result.loadAtStart.toFixed(1)} at its start): collector ${result.cpuUsPerRecord.toFixed(2)} µs, influxd ${result.influxdUsPerRecord.toFixed(2)} µs, mosquitto ${result.mosquittoUsPerRecord.toFixed(2)} µs, publisher ${result.publisherUsPerRecord.toFixed(2)} µs`,
+      );
       console.log(
         `collector (${variant.label}): peak RSS ${(result.peakRss / 2 ** 20).toFixed(0)} MiB, CPU ${(result.cpuShare * 100).toFixed(0)} % of one core, ${result.cpuUsPerRecord.toFixed(2)} µs a record (meanwhile influxd ${(result.influxdShare * 100).toFixed(0)} %, mosquitto ${(result.mosquittoShare * 100).toFixed(0)} %); publishers done after ${result.publishSeconds.toFixed(1)} s, all stored after ${result.seconds.toFixed(1)} s; store buffer peaked at ${fmt(result.peakBuffered)} points (${(result.peakBufferedBytes / Math.max(1, result.peakBuffered)).toFixed(1)} spool bytes a point)`,
       );
