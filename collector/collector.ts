@@ -67,6 +67,8 @@ export class Collector {
   private stopping = false;
   private readonly filters = new Map<MqttClient, string[]>();
   private lastMessageAtMs = 0;
+  /** The last status message taken settles this (afterEarlierStatuses). */
+  private statuses: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly store: RecordStore,
@@ -124,11 +126,14 @@ export class Collector {
       this.inProgress++;
       this.lastMessageAtMs = Date.now();
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      const ingest = () => this.ingest.handle(packet.topic, payload);
       const handled = packet.topic.endsWith('/deployment')
         ? this.handleDeployment(packet.topic, payload)
         : packet.topic.endsWith('/cmd/placement')
           ? Promise.resolve(this.config.onPlacementCommand?.(packet.topic, payload))
-          : this.ingest.handle(packet.topic, payload);
+          : packet.topic.endsWith('/status')
+            ? this.afterEarlierStatuses(ingest)
+            : ingest();
       const answered = handled
         .then((outcome) => {
           // A device's birth: tell it the highest seq stored for it (seq-answer.ts). Not for the
@@ -177,6 +182,17 @@ export class Collector {
     await client.subscribeAsync(filters, { qos: 1 });
     this.filters.set(client, filters);
     return client;
+  }
+
+  /**
+   * Runs `handle` once every status message taken before it is handled. Messages of a connection
+   * are handled at the same time (ack-window.ts), but a birth waits on the store (the highest seq
+   * stored) and the last will behind it must not overtake it: status messages keep their order.
+   */
+  private afterEarlierStatuses<T>(handle: () => Promise<T>): Promise<T> {
+    const handled = this.statuses.then(handle, handle);
+    this.statuses = handled.catch(() => undefined);
+    return handled;
   }
 
   /** A device's deployment status message: decoded, checked against its topic, handed on. */
