@@ -7,6 +7,7 @@
 // (mqtt-packet corks the socket until the next tick). At most `maxInFlight` messages wait.
 
 import type { IPublishPacket, MqttClient, Packet } from 'mqtt';
+import { EdgewattError } from '../common/errors.js';
 
 /** Messages of one connection taken and not yet acknowledged, at most (also advertised as MQTT 5 Receive Maximum). */
 export const ACK_WINDOW_MESSAGES = 100;
@@ -25,7 +26,7 @@ interface Taken {
   ok: boolean;
 }
 
-export class AckWindowUnsupportedError extends Error {
+export class AckWindowUnsupportedError extends EdgewattError {
   override readonly name = 'AckWindowUnsupportedError';
 }
 
@@ -43,7 +44,9 @@ export class AckWindow {
     const internals = client as unknown as { _sendPacket?: SendPacket };
     const original = internals._sendPacket;
     if (typeof original !== 'function')
-      throw new AckWindowUnsupportedError('this MQTT.js has no _sendPacket; the collector needs mqtt 5.x');
+      throw new AckWindowUnsupportedError('this MQTT.js has no _sendPacket; the collector needs mqtt 5.x', {
+        hint: 'install the mqtt version package.json names (npm ci)',
+      });
     this.send = original.bind(client);
     internals._sendPacket = (packet, cb, ...rest) => {
       const taken = this.capturing;
