@@ -4,7 +4,7 @@
 // themselves (afterEach/afterAll); a leftover fails the run here, listed by name, so a leak into
 // /dev/shm (memory) cannot quietly return. The folder itself is then removed either way.
 
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -24,6 +24,9 @@ declare module 'vitest' {
  */
 const BY_LIBRARIES = [/^mat-debug-\d+\.log$/, /^\.ses$/, /^tsx-/];
 
+/** A run killed before its teardown leaves its folder behind; one older than this is removed. */
+const STALE_RUN_MS = 24 * 3600_000;
+
 export class TempLeakError extends Error {
   override name = 'TempLeakError';
 }
@@ -32,6 +35,7 @@ export default function setup(project: TestProject): () => void {
   const base = !useDiskTmp() && isWritableDir(MEMORY_TMP) ? MEMORY_TMP : tmpdir();
   const shared = join(base, `edgewatt-unit-${process.getuid?.() ?? 'user'}`);
   mkdirSync(shared, { recursive: true });
+  removeStaleRuns(shared);
   const root = mkdtempSync(join(shared, `run-${project.name}-`));
   // tsx keeps its transform cache in TMPDIR: point this run's at the one all runs share, so the
   // worker threads (sampler, compare runner) do not transform their modules again every run.
@@ -52,4 +56,12 @@ export default function setup(project: TestProject): () => void {
       );
     }
   };
+}
+
+function removeStaleRuns(shared: string): void {
+  for (const name of readdirSync(shared)) {
+    if (!name.startsWith('run-')) continue;
+    const path = join(shared, name);
+    if (Date.now() - statSync(path).mtimeMs > STALE_RUN_MS) rmSync(path, { recursive: true, force: true });
+  }
 }
