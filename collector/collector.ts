@@ -67,8 +67,8 @@ export class Collector {
   private stopping = false;
   private readonly filters = new Map<MqttClient, string[]>();
   private lastMessageAtMs = 0;
-  /** The last status message taken settles this (afterEarlierStatuses). */
-  private statuses: Promise<unknown> = Promise.resolve();
+  /** Messages taken and not handled yet: a status message waits for them (afterEarlierMessages). */
+  private readonly unhandled = new Set<Promise<void>>();
 
   constructor(
     private readonly store: RecordStore,
@@ -132,8 +132,14 @@ export class Collector {
         : packet.topic.endsWith('/cmd/placement')
           ? Promise.resolve(this.config.onPlacementCommand?.(packet.topic, payload))
           : packet.topic.endsWith('/status')
-            ? this.afterEarlierStatuses(ingest)
+            ? this.afterEarlierMessages(ingest)
             : ingest();
+      const settled = handled.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.unhandled.add(settled);
+      void settled.then(() => this.unhandled.delete(settled));
       const answered = handled
         .then((outcome) => {
           // A device's birth: tell it the highest seq stored for it (seq-answer.ts). Not for the
@@ -185,14 +191,14 @@ export class Collector {
   }
 
   /**
-   * Runs `handle` once every status message taken before it is handled. Messages of a connection
-   * are handled at the same time (ack-window.ts), but a birth waits on the store (the highest seq
-   * stored) and the last will behind it must not overtake it: status messages keep their order.
+   * Runs `handle` once every message taken before it is handled. Messages of a connection are
+   * handled at the same time (ack-window.ts), but a birth asks the store for the highest seq
+   * stored, which must count the device's batches that arrived before it (else a device that lost
+   * its counter reuses their seqs), and the last will behind it must not overtake it: a status
+   * message waits for every earlier message, statuses included, as when they were handled in turn.
    */
-  private afterEarlierStatuses<T>(handle: () => Promise<T>): Promise<T> {
-    const handled = this.statuses.then(handle, handle);
-    this.statuses = handled.catch(() => undefined);
-    return handled;
+  private afterEarlierMessages<T>(handle: () => Promise<T>): Promise<T> {
+    return Promise.allSettled([...this.unhandled]).then(handle);
   }
 
   /** A device's deployment status message: decoded, checked against its topic, handed on. */
