@@ -186,7 +186,10 @@ describeWith(['influxd'], 'InfluxDB store (real influxd)', () => {
     await first.connect();
     await influx.stop();
     await first.writeBatch('lab', 'pi4-d', records(0, 40));
-    // The first store is abandoned without close(), as by SIGKILL; its spool holds the records.
+    // The first store's writer stops while InfluxDB is down, leaving its spool as SIGKILL would
+    // (records on disk, checkpoint not past them). Left running, it could write them itself as
+    // soon as InfluxDB is back, before the second store opens the spool.
+    await first.runtime.close(0);
     await influx.start();
     const second = store('crash', 'crash-spool');
     await second.connect();
@@ -194,7 +197,6 @@ describeWith(['influxd'], 'InfluxDB store (real influxd)', () => {
     await second.drained();
     expect(await count('crash')).toBe(40);
     await second.close();
-    await first.runtime.close(0);
   }, 40_000);
 
   it('spools the MQTT payloads as received (a few bytes a record), and writes them after a crash', async () => {
@@ -215,7 +217,8 @@ describeWith(['influxd'], 'InfluxDB store (real influxd)', () => {
     const payloadBytes = encodeMessage(makeBatch(records(0, 50), 'pi4-e')).length;
     expect(spoolBytes).toBeGreaterThan(0);
     expect(spoolBytes).toBeLessThanOrEqual(4 * (payloadBytes + 64));
-    // Abandoned without close(), as by SIGKILL.
+    // Its writer stops while InfluxDB is down: the spool stays as SIGKILL would leave it (see above).
+    await first.runtime.close(0);
     await influx.start();
     const second = store('wire', 'wire-spool');
     await second.connect();
@@ -224,7 +227,6 @@ describeWith(['influxd'], 'InfluxDB store (real influxd)', () => {
     expect(await count('wire')).toBe(200);
     expect(second.sinkStats).toMatchObject({ written: 4 * 51, dropped: 0 });
     await second.close();
-    await first.runtime.close(0);
   }, 40_000);
 
   it('writes after the upgrade what a spool of the previous version (line protocol) still held', async () => {
