@@ -24,6 +24,8 @@ interface Taken {
   takeNext: TakeNext | undefined;
   settled: boolean;
   ok: boolean;
+  /** The connection it came on: its PUBACK is for that connection only (packet ids are per connection). */
+  stream: MqttClient['stream'];
 }
 
 export class AckWindowUnsupportedError extends EdgewattError {
@@ -37,7 +39,7 @@ export class AckWindow {
   private capturing: Taken | undefined;
 
   constructor(
-    client: MqttClient,
+    private readonly client: MqttClient,
     private readonly maxInFlight = ACK_WINDOW_MESSAGES,
   ) {
     // _sendPacket is MQTT.js's one door to the socket (5.x, private): every PUBACK goes through it.
@@ -81,7 +83,7 @@ export class AckWindow {
         (error: Error) => takeNext(error),
       );
     }
-    const taken: Taken = { ack: undefined, takeNext, settled: false, ok: false };
+    const taken: Taken = { ack: undefined, takeNext, settled: false, ok: false, stream: this.client.stream };
     this.queue.push(taken);
     if (this.queue.length < this.maxInFlight) this.release(taken);
     return handled.then(
@@ -111,7 +113,11 @@ export class AckWindow {
       if (head === undefined || !head.settled) break;
       this.release(head);
       this.queue.shift();
-      if (head.ok && head.ack !== undefined) this.send(head.ack);
+      // Only on the connection the message came on: on another, its packet id may name another
+      // message, not handled yet. Dropped, it is delivered again (persistent session) or was
+      // forgotten with its connection (clean session).
+      if (head.ok && head.ack !== undefined && this.client.connected && this.client.stream === head.stream)
+        this.send(head.ack);
     }
     // Room again: MQTT.js may take the next message (only the newest can be waiting for room).
     const newest = this.queue.at(-1);
