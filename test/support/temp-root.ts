@@ -58,10 +58,13 @@ export default function setup(project: TestProject): () => void {
   };
 }
 
-function removeStaleRuns(shared: string): void {
+export function removeStaleRuns(shared: string): void {
   for (const name of readdirSync(shared)) {
     if (!name.startsWith('run-')) continue;
     const path = join(shared, name);
-    if (Date.now() - statSync(path).mtimeMs > STALE_RUN_MS) rmSync(path, { recursive: true, force: true });
+    // Runs start and end at once on a shared machine: a folder listed may be gone by now.
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (stat !== undefined && Date.now() - stat.mtimeMs > STALE_RUN_MS)
+      rmSync(path, { recursive: true, force: true });
   }
 }
