@@ -26,6 +26,17 @@ export function openStateDb(path: string, schema: string): Database.Database {
       hint: `check that the folder ${dirname(path)} exists or can be made and is writable by this user, and that ${path} is a SQLite file`,
     });
   }
-  db.exec(schema);
+  try {
+    db.exec(schema);
+  } catch (error) {
+    db.close();
+    throw new StateDbOpenError(
+      `the state database ${path} does not take this collector's schema: ${(error as Error).message}`,
+      {
+        cause: error,
+        hint: `${path} was made by another program or another edgewatt version; move it aside and the collector makes a new one`,
+      },
+    );
+  }
   return db;
 }

@@ -56,6 +56,11 @@ export class InfluxWriteRequests {
         },
         (res) => {
           const status = res.statusCode ?? 0;
+          // An answer cut off before its end (the connection dropped) fails the write: without
+          // this its promise would never settle and the sink would wait on it for ever.
+          res.on('close', () => {
+            if (!res.complete) reject(new Error('InfluxDB closed the connection before its answer ended'));
+          });
           if (status >= 200 && status < 300) {
             res.resume();
             res.on('end', () => resolve());

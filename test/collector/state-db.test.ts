@@ -2,7 +2,7 @@
 // file is in WAL mode with its schema, and every one of the four stores refuses a path it cannot
 // open with a StateDbOpenError naming that path, with a hint.
 
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DeployDb } from '../../collector/deploy/deploy-db.js';
@@ -33,6 +33,28 @@ describe('openStateDb', () => {
     const again = openStateDb(path, schema);
     expect(again.prepare('SELECT v FROM t WHERE k = ?').get('a')).toEqual({ v: 1 });
     again.close();
+  });
+
+  it('refuses a SQLite file whose tables do not take the schema, naming the path', () => {
+    const path = join(dir.path, 'other-program.sqlite');
+    openStateDb(path, 'CREATE TABLE IF NOT EXISTS t (k TEXT PRIMARY KEY);').close();
+    const schema =
+      'CREATE TABLE IF NOT EXISTS t (k TEXT PRIMARY KEY, v INTEGER); CREATE INDEX IF NOT EXISTS t_v ON t (v);';
+    let caught: unknown;
+    try {
+      openStateDb(path, schema).close();
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(StateDbOpenError);
+    expect((caught as StateDbOpenError).message).toContain(path);
+    expect((caught as StateDbOpenError).message).toContain('no such column');
+    expect((caught as StateDbOpenError).hint).toContain('move it aside');
+    // Moved aside (here: removed), a new file with the schema is made.
+    rmSync(path);
+    rmSync(`${path}-wal`, { force: true });
+    rmSync(`${path}-shm`, { force: true });
+    openStateDb(path, schema).close();
   });
 
   it.each(STORES)('%s refuses a folder it cannot make with the path and a hint', (_name, open) => {
