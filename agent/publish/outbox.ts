@@ -182,6 +182,15 @@ export class Outbox implements Spool {
     writeFileAtomicSync(path, data, { fsync: this.fsync === 'always' });
   }
 
+  /** Takes the oldest pending batch out of the spool's count into `dropped`; its file is the caller's to remove (sync or not). */
+  private dropOldest(dropped: DroppedBatch[]): Pending | undefined {
+    const oldest = this.pending.shift();
+    if (oldest === undefined) return undefined;
+    this.pendingBytes -= oldest.bytes;
+    dropped.push(oldest);
+    return oldest;
+  }
+
   /**
    * Writes a file; on a full disk drops the oldest pending batch (counted) and tries again, until
    * it fits or nothing is left to drop. Returns false then: a full disk never throws from here.
@@ -193,11 +202,9 @@ export class Outbox implements Spool {
         return true;
       } catch (error) {
         if (!isDiskFull(error)) throw error;
-        const oldest = this.pending.shift();
+        const oldest = this.dropOldest(dropped);
         if (oldest === undefined) return false;
-        this.pendingBytes -= oldest.bytes;
         rmSync(join(this.batchesDir, oldest.file), { force: true });
-        dropped.push(oldest);
       }
     }
   }
@@ -229,10 +236,8 @@ export class Outbox implements Spool {
     this.nextSeqValue = firstSeq + records.length;
     this.saveCounter(dropped);
     while (this.pendingBytes > this.maxBytes && this.pending.length > 1) {
-      const oldest = this.pending.shift() as Pending;
-      this.pendingBytes -= oldest.bytes;
+      const oldest = this.dropOldest(dropped) as Pending;
       rmSync(join(this.batchesDir, oldest.file), { force: true });
-      dropped.push(oldest);
     }
     this.countDropped(dropped);
     return { kind, firstSeq, count: records.length, payload, records: sequenced };
@@ -282,9 +287,7 @@ export class Outbox implements Spool {
       // Never more than this batch's end: a crash must not leave the counter past batches not written.
       await this.saveCounterDurably(batch.firstSeq + batch.count, dropped);
       while (this.pendingBytes > this.maxBytes && this.pending.length > 1) {
-        const oldest = this.pending.shift() as Pending;
-        this.pendingBytes -= oldest.bytes;
-        dropped.push(oldest);
+        const oldest = this.dropOldest(dropped) as Pending;
         await rm(join(this.batchesDir, oldest.file), { force: true });
       }
       await this.countDroppedDurably(dropped);
@@ -335,10 +338,8 @@ export class Outbox implements Spool {
         return true;
       } catch (error) {
         if (!isDiskFull(error)) throw error;
-        const oldest = this.pending.shift();
+        const oldest = this.dropOldest(dropped);
         if (oldest === undefined) return false;
-        this.pendingBytes -= oldest.bytes;
-        dropped.push(oldest);
         await rm(join(this.batchesDir, oldest.file), { force: true });
       }
     }
