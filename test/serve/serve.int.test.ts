@@ -338,19 +338,35 @@ describeWith(['openssl'], 'edgewatt serve (real process)', () => {
   });
 
   it('on SIGTERM answers the requests in flight, then exits 0', async () => {
+    const batching = async () =>
+      (await call(`${secureUrl}/v1/status`, { ca })).body.batching as {
+        queueDepth: number;
+        requests: number;
+      };
+    const dispatched = async () => (await batching()).requests;
     const held = async () => {
-      const status = await call(`${secureUrl}/v1/status`, { ca });
-      const batching = status.body.batching as { queueDepth: number; requests: number };
-      return batching.requests + batching.queueDepth; // dispatched so far + waiting now
+      const now = await batching();
+      return now.requests + now.queueDepth; // dispatched so far + waiting now
     };
-    const before = await held();
-    const inFlight = Array.from({ length: 3 }, () => call(`${secureUrl}/v1/infer`, { ...HEAVY, ca }));
+    const waitFor = async (count: () => Promise<number>, atLeast: number, what: string) => {
+      const deadline = Date.now() + 20_000;
+      while ((await count()) < atLeast) {
+        if (Date.now() > deadline) throw new Error(`the server never ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
+    const before = await dispatched();
+    // The queue has two places (max batch 1): three requests arriving in one turn of the server's
+    // event loop, before the first is dispatched, would see a full queue and one would get 429. So the
+    // first is sent and dispatched, then the other two wait behind it.
+    const first = call(`${secureUrl}/v1/infer`, { ...HEAVY, ca });
+    await waitFor(dispatched, before + 1, 'dispatched the first request');
+    const inFlight = [
+      first,
+      ...Array.from({ length: 2 }, () => call(`${secureUrl}/v1/infer`, { ...HEAVY, ca })),
+    ];
     // Stop it once it holds all three (running or queued): a request that arrives later gets 503.
-    const deadline = Date.now() + 10_000;
-    while ((await held()) < before + 3) {
-      if (Date.now() > deadline) throw new Error('the server never held the three requests');
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await waitFor(held, before + 3, 'held the three requests');
     secure.child.kill('SIGTERM');
     const answers = await Promise.all(inFlight);
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
