@@ -1,17 +1,24 @@
 // A small fleet with an auto arm and known truth, for the auto arm's carbon tests and the report:
 // four boards; arm `x` (model B) offloads the inputs `offloaded(i)` picks — edge inferences cost
 // 10 mJ on the board, offloaded ones 4 mJ on the board over a 50 ms round trip and 2 mJ on a
-// RAPL-measured server in DE — next to an edge arm `base`.
+// RAPL-measured server in DE — next to an edge arm `base`; its analysis from a real SQLite file
+// with feedback, and a measured share for the auto arm's pricing alone.
 
 import type { StoredOffload } from '../../collector/experiments/aggregate.js';
 import { type AnalysisInput, analyseRecords, scheduleOf } from '../../collector/experiments/analyse.js';
 import type { AnalysisResult } from '../../collector/experiments/analysis-result.js';
+import type { MeasuredShare } from '../../collector/experiments/arm-measured.js';
 import { parseExperiment } from '../../collector/experiments/experiment-file.js';
 import type { StoredRecord } from '../../collector/store/index.js';
+import {
+  MODEL_A as A,
+  MODEL_B as B,
+  storedEdgeRecord,
+  storedOffloadOk,
+  T0,
+} from '../support/experiment-records.js';
+import { analyseOnSqlite, type Verdict } from './sqlite-fleet.js';
 
-const A = 'a'.repeat(64);
-const B = 'b'.repeat(64);
-const T0 = Date.UTC(2026, 10, 28, 10, 0, 0);
 export const DEVICES = ['pi-1', 'pi-2', 'pi-3', 'pi-4'];
 export const SAMPLES = 400;
 const factor = (device: string) => 1 + 0.04 * (Number(device.slice(3)) - 1);
@@ -41,63 +48,31 @@ seed: 4
 }
 
 const edgeRecord = (device: string, seq: number, atMs: number, arm: string): StoredRecord => ({
-  fleet: 'lab',
-  device,
-  seq,
-  startUs: atMs * 1000,
+  ...storedEdgeRecord({
+    experiment: 'auto-c',
+    device,
+    seq,
+    atMs,
+    arm,
+    modelId: arm === 'x' ? B : A,
+    energyJ: 0.01 * factor(device) * (1 + 0.01 * (seq % 5)),
+  }),
   durationUs: 3000 + (seq % 7) * 100,
-  energyJ: 0.01 * factor(device) * (1 + 0.01 * (seq % 5)),
-  energyUncertaintyJ: 0.0002,
-  baselineW: 0.6,
-  sampleCount: 10,
-  provenance: 'measured',
-  sensor: 'ina219',
-  modelId: arm === 'x' ? B : A,
-  variant: arm,
-  backend: 'cpu',
-  batchSize: 1,
-  inputBytes: 3136,
-  outputBytes: 40,
-  correct: null,
-  experiment: 'auto-c',
-  arm,
-  placement: 'edge',
 });
 
-const offloadRecord = (device: string, seq: number, atMs: number): StoredOffload => ({
-  fleet: 'lab',
-  device,
-  seq,
-  startUs: atMs * 1000,
-  modelId: B,
-  variant: 'x',
-  experiment: 'auto-c',
-  arm: 'x',
-  deviceEnergyJ: 0.004 * factor(device),
-  deviceEnergyUncertaintyJ: 0.0001,
-  deviceBaselineW: 0.6,
-  energyProvenance: 'measured',
-  sensor: 'ina219',
-  requestBytes: 3136,
-  socketBytesSent: 3400,
-  roundTripS: 0.05,
-  responseBytes: 412,
-  socketBytesReceived: 600,
-  outcome: 'ok',
-  httpStatus: 200,
-  fallback: 'none',
-  policy: 'auto-comparison',
-  prediction: 3,
-  serverId: 'dc-1',
-  serverRegion: 'DE',
-  serverPueClass: 'hyperscale',
-  serverEnergyJ: 0.002 * factor(device),
-  serverEnergyUncertaintyJ: 0.0005,
-  serverIdleShareJ: 0.001,
-  serverEnergyProvenance: 'rapl',
-  serverBatchSize: 2,
-  serverLatencyS: 0.01,
-});
+const offloadRecord = (device: string, seq: number, atMs: number): StoredOffload =>
+  storedOffloadOk({
+    experiment: 'auto-c',
+    device,
+    seq,
+    atMs,
+    arm: 'x',
+    policy: 'auto-comparison',
+    deviceEnergyJ: 0.004 * factor(device),
+    deviceEnergyUncertaintyJ: 0.0001,
+    serverEnergyJ: 0.002 * factor(device),
+    serverEnergyUncertaintyJ: 0.0005,
+  });
 
 export interface Fleet {
   base: StoredRecord[];
@@ -120,6 +95,54 @@ export function fleet(offloaded: (i: number) => boolean): Fleet {
   return out;
 }
 
+/** Arm x's edge answers: 9 in 10 right. */
+const edgeRight = (seq: number) => seq % 10 !== 0;
+/** The server's answers (prediction 3): 3 in 4 right, the label of the others is 5. */
+const serverLabel = (seq: number) => (seq % 4 === 0 ? 5 : 3);
+
+/**
+ * Writes the records to a new SQLite file `<dir>/<name>.sqlite` with feedback (9 in 10 of arm x's
+ * edge answers right, 3 in 4 of the server's) and analyses them as `input` says.
+ */
+export function analyseAutoFleet(
+  dir: string,
+  name: string,
+  input: AnalysisInput,
+  records: StoredRecord[],
+  offloads: StoredOffload[],
+): Promise<AnalysisResult> {
+  const feedback: Verdict[] = [
+    ...records
+      .filter((r) => r.arm === 'x')
+      .map((r) => ({
+        device: r.device,
+        seq: r.seq,
+        startUs: r.startUs,
+        label: 1,
+        correct: edgeRight(r.seq),
+      })),
+    ...offloads.map((r) => ({
+      device: r.device,
+      seq: r.seq,
+      startUs: r.startUs,
+      label: serverLabel(r.seq),
+      correct: serverLabel(r.seq) === 3,
+    })),
+  ];
+  return analyseOnSqlite(dir, name, input, { records, offloads, feedback });
+}
+
+/** A share of an arm as measured: energy per inference ± 10 %, 4 boards, 50 ms p95, 80 % right. */
+export const measuredShare = (energyJ: number, n: number): MeasuredShare => ({
+  n,
+  boards: 4,
+  energyJ: { mean: energyJ, lo: energyJ * 0.9, hi: energyJ * 1.1 },
+  aboveIdleJ: { mean: energyJ / 2, lo: energyJ * 0.45, hi: energyJ * 0.55 },
+  latencyP95Ms: 50,
+  meanLatencyS: 0.04,
+  accuracy: 0.8,
+});
+
 /**
  * A real analysis (in memory) of the fleet with one input in three offloaded, 9 in 10 edge
  * answers and 3 in 4 of the server's right (4 in 5 of arm base's): what the report meets for an auto arm.
@@ -127,9 +150,9 @@ export function fleet(offloaded: (i: number) => boolean): Fleet {
 export function autoArmAnalysis(): AnalysisResult {
   const f = fleet((i) => i % 3 === 0);
   const records = [...f.base, ...f.autoEdge].map((r) =>
-    r.arm === 'x' ? { ...r, correct: r.seq % 10 !== 0 } : r,
+    r.arm === 'x' ? { ...r, correct: edgeRight(r.seq) } : r,
   );
-  const offloads = f.autoOffload.map((r) => ({ ...r, correct: r.seq % 4 !== 0 }));
+  const offloads = f.autoOffload.map((r) => ({ ...r, correct: serverLabel(r.seq) === 3 }));
   return analyseRecords(
     { ...inputWith('auto', true), now: () => new Date(T0 + 3_600_000) },
     records,

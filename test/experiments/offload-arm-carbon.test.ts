@@ -8,7 +8,7 @@
 
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyseRecords, analyseStore, scheduleOf } from '../../collector/experiments/analyse.js';
+import { analyseRecords, scheduleOf } from '../../collector/experiments/analyse.js';
 import { DEFAULT_SCENARIO } from '../../collector/experiments/carbon.js';
 import { compare, type Scenario, validateScenario } from '../../collector/lifecycle/index.js';
 import { measureOffload } from '../../collector/lifecycle/measured-offload.js';
@@ -23,6 +23,7 @@ import {
   twoArmExperiment,
 } from '../support/experiment-records.js';
 import { tempDir } from '../support/stack.js';
+import { analyseOnSqlite } from './sqlite-fleet.js';
 
 const SAMPLES = 200;
 const DEVICES = ['pi-1', 'pi-2'];
@@ -175,39 +176,16 @@ describe('an offload arm through the life-cycle engine with its measured offload
 
   it('takes the accuracy of an offload arm from feedback joined to its offload records (real SQLite)', async () => {
     const { records, offloaded } = fleet();
-    const store = new SqliteStore(join(dir.path, 'arm.sqlite'));
-    await store.connect();
-    for (const device of input.devices) {
-      await store.writeBatch(
-        'lab',
-        device,
-        records.filter((r) => r.device === device),
-      );
-      await store.writeOffload(
-        'lab',
-        device,
-        offloaded.filter((r) => r.device === device),
-      );
-    }
     // Labels for every analysed offloaded answer (prediction 3): two in three right.
-    let labelled = 0;
-    for (const r of offloaded) {
-      if (r.deviceEnergyJ !== 0.004) continue;
-      const label = labelled % 3 === 2 ? 5 : 3;
-      labelled++;
-      await store.writeFeedback('lab', {
-        v: 1,
-        type: 'feedback',
-        device: r.device,
-        seq: r.seq,
-        label,
+    const feedback = offloaded
+      .filter((r) => r.deviceEnergyJ === 0.004)
+      .map((r, i) => {
+        const label = i % 3 === 2 ? 5 : 3;
         // The verdict the device would send; the collector judges the stored prediction anyway.
-        correct: label === 3,
-        atUs: r.startUs + 1,
+        return { device: r.device, seq: r.seq, startUs: r.startUs, label, correct: label === 3 };
       });
-    }
-    const result = await analyseStore(store, input, store);
-    await store.close();
+    const labelled = feedback.length;
+    const result = await analyseOnSqlite(dir.path, 'arm', input, { records, offloads: offloaded, feedback });
     const arm = result.arms.find((a) => a.arm === 'offload');
     const right = Math.ceil((labelled * 2) / 3);
     expect(arm?.accuracy).toBeCloseTo(right / labelled, 12);
