@@ -144,6 +144,12 @@ export const analysisResultSchema = z.strictObject({
        * side's carbon; the arm's carbon is their mixture (1 − f)·edge + f·offload. Absent otherwise.
        */
       autoShares: autoSharesSchema.optional(),
+      /**
+       * An offload arm (or an auto arm's offloaded share) whose offload records could not be taken
+       * as measured values: why, and the scenario's offload terms its carbon took instead (each
+       * with its value and source). Absent when measured, and for edge arms.
+       */
+      assumedOffload: z.strictObject({ reason: z.string(), terms: z.array(z.string()) }).optional(),
     }),
   ),
   contrasts: z.array(
@@ -218,8 +224,10 @@ export const analysisResultSchema = z.strictObject({
   latency: z.array(z.strictObject({ arm: z.string(), histogram: z.array(z.tuple([finite, finite])) })),
   /**
    * Break-even inference rate of edge vs offload from the life-cycle engine, per arm: an edge arm
-   * against the scenario's offload terms; an offload arm against the edge arm of the same model
-   * (`against`), else none; an auto arm its edge share against its offloaded share.
+   * against the offload arm of the same model whose offload values were measured (`against`), else
+   * against the scenario's offload terms (the note says which and why); an offload arm against the
+   * edge arm of the same model (`against`), else none; an auto arm its edge share against its
+   * offloaded share.
    */
   breakeven: z
     .array(
@@ -227,7 +235,10 @@ export const analysisResultSchema = z.strictObject({
         arm: z.string(),
         inferencesPerDay: finite.nullable(),
         note: z.string(),
-        /** The edge arm an offload arm's break-even is computed against. */
+        /**
+         * The arm the row is computed against: for an offload arm the edge arm of the same model,
+         * for an edge arm the measured offload arm of the same model.
+         */
         against: z.string().optional(),
       }),
     )

@@ -2,18 +2,18 @@
 // p95 latency, accuracy, guardrails crossed (as warnings), and carbon per inference through the
 // life-cycle scenario (the experiment's, else the built-in assumed one): an edge arm on the edge
 // side, an offload arm on the offload side, an auto arm as the mixture of its two shares
-// (auto-carbon.ts). And the break-even rows that mean something for each.
+// (auto-carbon.ts). And the break-even rows that mean something for each (breakeven-rows.ts).
 
-import type { OffloadMeasurement } from '../lifecycle/measured-offload.js';
 import { LatencyHistogram, type PeriodAggregate } from './aggregate.js';
 import type { AnalysisInput } from './analysis-input.js';
 import type { AnalysisResult } from './analysis-result.js';
-import { asArmMeasured, type MeasuredShare, measureShare } from './arm-measured.js';
+import { asArmMeasured, measureShare } from './arm-measured.js';
 import { autoArmCarbon } from './auto-carbon.js';
-import { type ArmCarbon, armCarbon, armScenario, breakEvenOf, defaultScenario } from './carbon.js';
+import { type PricedAs, pairBreakEvenRows } from './breakeven-rows.js';
+import { type ArmCarbon, armCarbon, defaultScenario, NO_MEASURED_OFFLOAD } from './carbon.js';
 import type { Experiment } from './experiment-file.js';
 import { measuredOffloadSummary } from './offload-carbon.js';
-import type { ArmOffloadMeasures } from './offload-measures.js';
+import type { ArmOffload, ArmOffloadMeasures } from './offload-measures.js';
 
 function latencySummaries(periods: readonly PeriodAggregate[], arms: readonly string[]) {
   return arms.map((arm) => {
@@ -50,9 +50,8 @@ export function armSummaries(
       ? given
       : { ...given, scenario: { ...given.scenario, samples: input.carbonSamples } };
   const carbon: ArmCarbon[] = [];
-  /** What each arm measured, and how it was priced: for the break-even rows of offload arms. */
-  const priced = new Map<string, { whole: MeasuredShare; as: 'edge' | 'offload' | 'mixture' }>();
-  const offloadOf = new Map<string, OffloadMeasurement | null>();
+  /** What each arm measured, how it was priced and its offload values: for the break-even rows. */
+  const priced = new Map<string, PricedAs>();
   const arms: AnalysisResult['arms'] = experiment.arms.map((spec, index) => {
     const options = { replicates, seed: experiment.seed, stream: 100 + index, alpha: experiment.power.alpha };
     const whole = measureShare(periods, spec.id, (p) => p.analysed, options);
@@ -72,8 +71,12 @@ export function armSummaries(
         provenance: 'no analysable records: nothing measured, no carbon computed',
       };
     }
-    const offload = spec.placement === 'edge' ? null : (offloadMeasures?.of(spec.id, warnings) ?? null);
-    offloadOf.set(spec.id, offload);
+    const armOffload: ArmOffload | null =
+      spec.placement === 'edge'
+        ? null
+        : (offloadMeasures?.of(spec.id, warnings) ?? { measurement: null, unmeasured: NO_MEASURED_OFFLOAD });
+    const offload = armOffload?.measurement ?? null;
+    const unmeasured = armOffload?.unmeasured ?? undefined;
     let autoShares: AnalysisResult['arms'][number]['autoShares'];
     let c: ArmCarbon;
     if (spec.placement === 'auto') {
@@ -85,15 +88,22 @@ export function armSummaries(
         edge,
         offload: offloaded,
         measurement: offload,
+        ...(unmeasured === undefined ? {} : { unmeasured }),
         unanswered: n - edge.n - offloaded.n,
         whole,
       });
       c = auto.carbon;
       autoShares = auto.autoShares;
-      priced.set(spec.id, { whole, as: auto.pricedAs });
+      priced.set(spec.id, { whole, as: auto.pricedAs, offload: armOffload });
     } else {
-      c = armCarbon(scenario.scenario, asArmMeasured(spec.id, spec.placement, whole), scenario.name, offload);
-      priced.set(spec.id, { whole, as: spec.placement });
+      c = armCarbon(
+        scenario.scenario,
+        asArmMeasured(spec.id, spec.placement, whole),
+        scenario.name,
+        offload,
+        unmeasured,
+      );
+      priced.set(spec.id, { whole, as: spec.placement, offload: armOffload });
     }
     carbon.push(c);
     return {
@@ -108,37 +118,11 @@ export function armSummaries(
       provenance: c.provenance,
       ...(offload === null ? {} : { measuredOffload: measuredOffloadSummary(offload) }),
       ...(autoShares === undefined ? {} : { autoShares }),
+      ...(c.assumedOffload === undefined ? {} : { assumedOffload: c.assumedOffload }),
     };
   });
-  // An arm priced as offload has no measured edge side of its own: its break-even is against the
-  // edge arm of the same model where the experiment has one, else there is none.
-  for (const c of carbon) {
-    const arm = c.breakeven.arm;
-    if (priced.get(arm)?.as !== 'offload') continue;
-    const model = experiment.arms.find((a) => a.id === arm)?.model;
-    const edgeArm = experiment.arms.find(
-      (a) => a.placement === 'edge' && a.model === model && priced.get(a.id)?.as === 'edge',
-    );
-    const edgeWhole = edgeArm === undefined ? undefined : priced.get(edgeArm.id)?.whole;
-    if (edgeArm === undefined || edgeWhole === undefined) {
-      c.breakeven = {
-        arm,
-        inferencesPerDay: null,
-        note: 'none given: this arm ran offloaded only, so its edge side is not measured, and no edge arm of the same model has records to compare it with',
-      };
-      continue;
-    }
-    const offload = offloadOf.get(arm) ?? null;
-    const pair = breakEvenOf(
-      armScenario(scenario.scenario, asArmMeasured(arm, 'offload', edgeWhole), scenario.name, offload),
-    );
-    c.breakeven = {
-      arm,
-      inferencesPerDay: pair.inferencesPerDay,
-      note: `edge arm ${edgeArm.id} (same model, measured on the board) against this arm offloaded (${offload === null ? "the scenario's offload terms: no answered request measured" : 'its measured offload values'}): ${pair.note}`,
-      against: edgeArm.id,
-    };
-  }
+  // Each priced arm's break-even row against measured values where the experiment has them.
+  pairBreakEvenRows(experiment, scenario, carbon, priced);
   const emptyArms = arms.filter((a) => a.boards === 0).map((a) => a.arm);
   if (emptyArms.length > 0) warnings.push(`no analysable records for arm(s) ${emptyArms.join(', ')}`);
   return { arms, carbon, latencies };

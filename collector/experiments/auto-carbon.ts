@@ -13,7 +13,14 @@ import type { ParameterId } from '../lifecycle/model.js';
 import { interval } from '../lifecycle/stats.js';
 import type { AnalysisResult } from './analysis-result.js';
 import { asArmMeasured, type MeasuredShare } from './arm-measured.js';
-import { type ArmCarbon, armScenario, breakEvenOf, type PricedArm, priceArm } from './carbon.js';
+import {
+  type ArmCarbon,
+  armScenario,
+  breakEvenOf,
+  NO_MEASURED_OFFLOAD,
+  type PricedArm,
+  priceArm,
+} from './carbon.js';
 
 type AutoShares = NonNullable<AnalysisResult['arms'][number]['autoShares']>;
 type Share = NonNullable<AutoShares['edge']>;
@@ -26,6 +33,8 @@ export interface AutoArmInput {
   offload: MeasuredShare;
   /** The arm's measured offload values (answered requests), or null (then the scenario's terms). */
   measurement: OffloadMeasurement | null;
+  /** Why `measurement` is null (offload-measures.ts), for the provenance and the break-even note. */
+  unmeasured?: string;
   /** Analysed requests without an answer (no fallback): in the arm's energy, in neither share. */
   unanswered: number;
   /** All the arm's analysed records: priced on the edge side only when no share has any. */
@@ -106,6 +115,7 @@ const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
 export function autoArmCarbon(base: Scenario, scenarioName: string, input: AutoArmInput): AutoArmCarbon {
   const { arm, edge, offload, measurement, unanswered, whole } = input;
+  const unmeasured = input.unmeasured ?? NO_MEASURED_OFFLOAD;
   const answered = edge.n + offload.n;
   const f = answered === 0 ? 0 : offload.n / answered;
   const lost =
@@ -114,7 +124,9 @@ export function autoArmCarbon(base: Scenario, scenarioName: string, input: AutoA
       : '';
   const edgePriced = edge.n > 0 ? priceArm(base, asArmMeasured(arm, 'edge', edge), scenarioName) : null;
   const offloadPriced =
-    offload.n > 0 ? priceArm(base, asArmMeasured(arm, 'offload', offload), scenarioName, measurement) : null;
+    offload.n > 0
+      ? priceArm(base, asArmMeasured(arm, 'offload', offload), scenarioName, measurement, unmeasured)
+      : null;
   const autoShares = (method: string): AutoShares => ({
     offloadedFraction: f,
     unanswered,
@@ -138,8 +150,11 @@ export function autoArmCarbon(base: Scenario, scenarioName: string, input: AutoA
         breakeven: {
           arm,
           inferencesPerDay: breakEven.inferencesPerDay,
-          note: `its edge share against its offloaded share (${measurement === null ? "the edge share measured, the offloaded share on the scenario's offload terms: its offload records could not be taken as measured values" : 'both measured'}): ${breakEven.note}`,
+          note: `its edge share against its offloaded share (${measurement === null ? `the edge share measured, the offloaded share on the scenario's ASSUMED offload terms, because ${unmeasured}` : 'both measured'}): ${breakEven.note}`,
         },
+        ...(offloadPriced.carbon.assumedOffload === undefined
+          ? {}
+          : { assumedOffload: offloadPriced.carbon.assumedOffload }),
       },
       autoShares: autoShares(method),
       pricedAs: 'mixture',

@@ -14,7 +14,12 @@ import {
 } from '../lifecycle/index.js';
 import type { OffloadMeasurement } from '../lifecycle/measured-offload.js';
 import type { AnalysisResult } from './analysis-result.js';
-import { measuredOffloadProvenance, withMeasuredOffload } from './offload-carbon.js';
+import {
+  assumedOffload,
+  assumedOffloadProvenance,
+  measuredOffloadProvenance,
+  withMeasuredOffload,
+} from './offload-carbon.js';
 
 /** Used when the experiment file names no scenario: a Raspberry Pi 4 in Belgium vs a GPU server in the US over Wi-Fi. */
 export const DEFAULT_SCENARIO = {
@@ -52,6 +57,8 @@ export interface ArmCarbon {
   carbonPerCorrectG: AnalysisResult['arms'][number]['carbonPerCorrectG'];
   provenance: string;
   breakeven: BreakEvenRow;
+  /** Offload priced on the scenario's offload terms: why, and which (offload-carbon.ts). */
+  assumedOffload?: NonNullable<AnalysisResult['arms'][number]['assumedOffload']>;
 }
 
 /** 95 % interval half-width → the 90 % range the scenario's `normal` numbers use. */
@@ -145,15 +152,20 @@ export interface PricedArm {
   result: Comparison;
 }
 
+/** Why an offload arm priced without measured offload values has none, when the caller does not say. */
+export const NO_MEASURED_OFFLOAD = 'no measured offload values were given to the analysis';
+
 /**
  * `offload`: the arm's measured offload values (offload-measures.ts); for an offload arm they
- * replace the scenario's offload terms (offload-carbon.ts). Null or absent: the scenario's.
+ * replace the scenario's offload terms (offload-carbon.ts). Null or absent: the scenario's, and
+ * `unmeasured` says why (provenance and `assumedOffload` name the terms taken).
  */
 export function priceArm(
   base: Scenario,
   measured: ArmMeasured,
   scenarioName: string,
   offload: OffloadMeasurement | null = null,
+  unmeasured: string = NO_MEASURED_OFFLOAD,
 ): PricedArm {
   const priced = armScenario(base, measured, scenarioName, offload);
   const { scenario, source, measuredOffload } = priced;
@@ -168,6 +180,8 @@ export function priceArm(
       : measured.placement === 'offload'
         ? result.perCorrectInference.offload
         : result.perCorrectInference.edge;
+  const assumed =
+    measured.placement === 'offload' && measuredOffload === null ? assumedOffload(result, unmeasured) : null;
   const carbon: ArmCarbon = {
     carbonPerInferenceG: { central: side.central, lo: side.p5, hi: side.p95 },
     carbonPerCorrectG:
@@ -175,10 +189,11 @@ export function priceArm(
     provenance:
       measuredOffload !== null
         ? measuredOffloadProvenance(result, measuredOffload, scenarioName)
-        : measured.placement === 'offload'
-          ? `life-cycle engine, scenario "${scenarioName}" (offload): the offload terms (radio, wait, network, datacenter) are the scenario's, not the energy measured in the experiment (${energy.toPrecision(4)} J per offloaded inference, device + server${measured.accuracy === null ? '' : `; accuracy ${measured.accuracy.toFixed(3)} used`}): no answered offload request of the arm was analysed; carbon intervals are the Monte Carlo 5th–95th percentiles`
+        : assumed !== null
+          ? assumedOffloadProvenance(scenarioName, assumed, energy, measured.accuracy)
           : `life-cycle engine, scenario "${scenarioName}" (${measured.placement}), device energy measured in the experiment (${energy.toPrecision(4)} J per inference${base.energyBasis === 'marginal' ? ' above idle' : ''}${measured.accuracy === null ? '' : `, accuracy ${measured.accuracy.toFixed(3)}`}); carbon intervals are the Monte Carlo 5th–95th percentiles`,
     breakeven: { arm: measured.arm, ...breakEvenOf(priced, result) },
+    ...(assumed === null ? {} : { assumedOffload: assumed }),
   };
   return { carbon, priced, result };
 }
@@ -188,8 +203,9 @@ export function armCarbon(
   measured: ArmMeasured,
   scenarioName: string,
   offload: OffloadMeasurement | null = null,
+  unmeasured: string = NO_MEASURED_OFFLOAD,
 ): ArmCarbon {
-  return priceArm(base, measured, scenarioName, offload).carbon;
+  return priceArm(base, measured, scenarioName, offload, unmeasured).carbon;
 }
 
 export function defaultScenario(): Scenario {

@@ -24,6 +24,7 @@ export function formatAnalysis(r: AnalysisResult): string {
     );
   }
   for (const a of r.arms) if (a.autoShares !== undefined) lines.push(...autoShareLines(a));
+  for (const a of r.arms) if (a.assumedOffload !== undefined) lines.push(...assumedOffloadLines(a));
   for (const c of r.contrasts) {
     lines.push(
       '',
@@ -56,7 +57,7 @@ export function formatAnalysis(r: AnalysisResult): string {
     lines.push('', 'break-even against offload (estimate, central factor values):');
     for (const b of r.breakeven ?? [])
       lines.push(
-        `  ${b.against === undefined ? b.arm : `${b.arm} vs edge arm ${b.against}`}: ${b.inferencesPerDay === null ? 'none' : `${b.inferencesPerDay.toPrecision(3)} inferences/day`} — ${b.note}`,
+        `  ${breakEvenLabel(r, b)}: ${b.inferencesPerDay === null ? 'none' : `${b.inferencesPerDay.toPrecision(3)} inferences/day`} — ${b.note}`,
       );
   }
   lines.push('', `carbon: ${r.arms[0]?.provenance ?? ''}`);
@@ -77,4 +78,23 @@ function autoShareLines(a: Arm): string[] {
     share('edge share (priced as an edge arm)', 1 - s.offloadedFraction, s.edge),
     share('offloaded share (priced as an offload arm)', s.offloadedFraction, s.offload),
   ];
+}
+
+/** An arm whose offloaded inferences are priced on the scenario's offload terms: which, and why. */
+function assumedOffloadLines(a: Arm): string[] {
+  const s = a.assumedOffload as NonNullable<Arm['assumedOffload']>;
+  return [
+    `  ${a.arm}: offload terms ASSUMED (the scenario's, not measured), because ${s.reason}:`,
+    `    ${s.terms.join('; ')}`,
+  ];
+}
+
+/** `arm`, or `arm vs <placement> arm <other>` when the row is computed against another arm. */
+export function breakEvenLabel(
+  r: Pick<AnalysisResult, 'experiment'>,
+  b: NonNullable<AnalysisResult['breakeven']>[number],
+): string {
+  if (b.against === undefined) return b.arm;
+  const placement = r.experiment.arms.find((x) => x.id === b.against)?.placement ?? 'other';
+  return `${b.arm} vs ${placement} arm ${b.against}`;
 }

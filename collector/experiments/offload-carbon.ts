@@ -126,3 +126,56 @@ export function measuredOffloadSummary(
     labelled: o.accuracy?.labelled ?? 0,
   };
 }
+
+/**
+ * The offload terms an arm's carbon takes from the scenario when its offload records cannot be
+ * taken as measured values: exactly those `withMeasuredOffload` would have replaced (bytes, round
+ * trip, radio energy, the offloading device, the server's energy per request, grid and PUE), each
+ * with its value and where it came from, from the engine's own provenance of the comparison.
+ */
+export function assumedOffloadTerms(result: Comparison): string[] {
+  const p = result.provenance;
+  const term = (id: keyof typeof p, label: string, value: (x: number) => string): string[] => {
+    const e = p[id];
+    return e === undefined ? [] : [`${label} ${value(e.central)} (${e.profile ?? e.origin})`];
+  };
+  const j = (x: number) => `${fmt(x)} J`;
+  return [
+    ...term('workload.inputBytes', 'bytes sent', (x) => `${x.toFixed(0)} B`),
+    ...term('workload.outputBytes', 'bytes received', (x) => `${x.toFixed(0)} B`),
+    ...term('network.rttS', 'round trip', (x) => `${fmt(x * 1000)} ms`),
+    ...term('network.uplinkUJPerBit', 'radio energy sending', (x) => `${fmt(x)} µJ/bit`),
+    ...term('network.downlinkUJPerBit', 'radio energy receiving', (x) => `${fmt(x)} µJ/bit`),
+    ...term('network.requestOverheadJ', 'radio energy per request', j),
+    ...term('network.tailW', 'radio tail power', (x) => `${fmt(x)} W`),
+    ...term('offloadDevice.idleW', "the offloading device's idle power while it waits", (x) => `${fmt(x)} W`),
+    ...term('offloadDevice.embodiedKg', "the offloading device's embodied carbon", (x) => `${fmt(x)} kgCO₂e`),
+    ...term('datacenter.energyJ', "the server's energy per request", j),
+    ...term('datacenter.gPerKWh', "the server's grid", (x) => `${fmt(x)} g/kWh`),
+    ...term('datacenter.pue', 'PUE', (x) => fmt(x)),
+  ];
+}
+
+/** Why and what: an arm's offload side on the scenario's terms, as the analysis result shows it. */
+export function assumedOffload(
+  result: Comparison,
+  reason: string,
+): NonNullable<AnalysisResult['arms'][number]['assumedOffload']> {
+  return { reason, terms: assumedOffloadTerms(result) };
+}
+
+/** The provenance of an offload arm (or share) priced on the scenario's offload terms: which, and why. */
+export function assumedOffloadProvenance(
+  scenarioName: string,
+  assumed: NonNullable<AnalysisResult['arms'][number]['assumedOffload']>,
+  energyJ: number,
+  accuracy: number | null,
+): string {
+  return [
+    `life-cycle engine, scenario "${scenarioName}" (offload), with the scenario's ASSUMED offload terms, not measured values, because ${assumed.reason}:`,
+    ` ${assumed.terms.join(', ')}`,
+    `; the energy measured in the experiment (${energyJ.toPrecision(4)} J per offloaded inference: the device's, plus the server's where it reported one) is not in this carbon`,
+    accuracy === null ? '' : `; accuracy ${accuracy.toFixed(3)} (measured) used`,
+    '; carbon intervals are the Monte Carlo 5th–95th percentiles',
+  ].join('');
+}

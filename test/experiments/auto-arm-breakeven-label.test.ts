@@ -3,19 +3,9 @@
 // taken as measured values) — never "both measured" for a side that is the scenario's assumption.
 
 import { describe, expect, it } from 'vitest';
-import type { MeasuredShare } from '../../collector/experiments/arm-measured.js';
 import { autoArmCarbon } from '../../collector/experiments/auto-carbon.js';
 import { defaultScenario } from '../../collector/experiments/carbon.js';
-
-const share = (energyJ: number, n: number): MeasuredShare => ({
-  n,
-  boards: 4,
-  energyJ: { mean: energyJ, lo: energyJ * 0.9, hi: energyJ * 1.1 },
-  aboveIdleJ: { mean: energyJ / 2, lo: energyJ * 0.45, hi: energyJ * 0.55 },
-  latencyP95Ms: 50,
-  meanLatencyS: 0.04,
-  accuracy: 0.8,
-});
+import { measuredShare as share } from './auto-fleet.js';
 
 describe("an auto arm's break-even note", () => {
   it("does not call the offloaded side measured when it is priced on the scenario's offload terms", () => {
@@ -32,6 +22,6 @@ describe("an auto arm's break-even note", () => {
     const note = auto.carbon.breakeven.note;
     expect(note).toContain('its edge share against its offloaded share');
     expect(note).not.toContain('both measured');
-    expect(note).toContain("the scenario's offload terms");
+    expect(note).toContain("the scenario's ASSUMED offload terms");
   });
 });

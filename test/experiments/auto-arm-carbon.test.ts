@@ -9,74 +9,22 @@
 // edge side with the mixed energy) is far from it: the offloaded share's network and datacenter
 // terms were left out.
 
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { StoredOffload } from '../../collector/experiments/aggregate.js';
-import { type AnalysisInput, analyseStore } from '../../collector/experiments/analyse.js';
+import type { AnalysisInput } from '../../collector/experiments/analyse.js';
 import type { AnalysisResult } from '../../collector/experiments/analysis-result.js';
-import type { MeasuredShare } from '../../collector/experiments/arm-measured.js';
 import { autoArmCarbon } from '../../collector/experiments/auto-carbon.js';
 import { armCarbon, defaultScenario } from '../../collector/experiments/carbon.js';
 import type { StoredRecord } from '../../collector/store/index.js';
-import { SqliteStore } from '../../collector/store/sqlite.js';
 import { tempDir } from '../support/stack.js';
-import { DEVICES, fleet, inputWith, SAMPLES } from './auto-fleet.js';
+import { analyseAutoFleet, fleet, inputWith, measuredShare, SAMPLES } from './auto-fleet.js';
 
 const dir = tempDir('edgewatt-auto-arm-carbon-');
 afterAll(() => dir.remove());
 
-/**
- * Writes the records to a new SQLite file with feedback: 9 in 10 edge answers right, 3 in 4 of
- * the server's (its prediction is 3), and analyses them as `input` does.
- */
-async function analyse(
-  name: string,
-  input: AnalysisInput,
-  records: StoredRecord[],
-  offloads: StoredOffload[],
-): Promise<AnalysisResult> {
-  const store = new SqliteStore(join(dir.path, `${name}.sqlite`));
-  await store.connect();
-  try {
-    for (const device of DEVICES) {
-      await store.writeBatch(
-        'lab',
-        device,
-        records.filter((r) => r.device === device),
-      );
-      await store.writeOffload(
-        'lab',
-        device,
-        offloads.filter((r) => r.device === device),
-      );
-    }
-    for (const r of records.filter((r) => r.arm === 'x'))
-      await store.writeFeedback('lab', {
-        v: 1,
-        type: 'feedback',
-        device: r.device,
-        seq: r.seq,
-        label: 1,
-        correct: r.seq % 10 !== 0,
-        atUs: r.startUs + 1,
-      });
-    for (const r of offloads) {
-      const label = r.seq % 4 === 0 ? 5 : 3;
-      await store.writeFeedback('lab', {
-        v: 1,
-        type: 'feedback',
-        device: r.device,
-        seq: r.seq,
-        label,
-        correct: label === 3,
-        atUs: r.startUs + 1,
-      });
-    }
-    return await analyseStore(store, input, store);
-  } finally {
-    await store.close();
-  }
-}
+/** The records on a new SQLite file `<name>.sqlite` with feedback, analysed as `input` says. */
+const analyse = (name: string, input: AnalysisInput, records: StoredRecord[], offloads: StoredOffload[]) =>
+  analyseAutoFleet(dir.path, name, input, records, offloads);
 
 const armOf = (r: AnalysisResult, id: string) => {
   const arm = r.arms.find((a) => a.arm === id);
@@ -202,20 +150,12 @@ describe("an auto arm's carbon is the mixture of its two shares, each priced as 
     expect(row?.note).toContain(
       'edge arm base (same model, measured on the board) against this arm offloaded (its measured offload values)',
     );
-    // The edge arm's own row is unchanged: against the scenario's offload terms.
-    expect(result.breakeven?.find((b) => b.arm === 'base')?.against).toBeUndefined();
+    // The edge arm's own row is the same pair, seen from the edge arm (edge-arm-breakeven.test.ts).
+    expect(result.breakeven?.find((b) => b.arm === 'base')?.against).toBe('x');
   });
 
   it('mixes the very draws each side was summarised from: f → 0 gives the edge interval, f → 1 the offload one', () => {
-    const share = (energyJ: number, n: number): MeasuredShare => ({
-      n,
-      boards: 4,
-      energyJ: { mean: energyJ, lo: energyJ * 0.9, hi: energyJ * 1.1 },
-      aboveIdleJ: { mean: energyJ / 2, lo: energyJ * 0.45, hi: energyJ * 0.55 },
-      latencyP95Ms: 50,
-      meanLatencyS: 0.04,
-      accuracy: 0.8,
-    });
+    const share = measuredShare;
     const base = { ...defaultScenario(), samples: SAMPLES };
     const at = (edgeN: number, offloadN: number) =>
       autoArmCarbon(base, 'built-in', {

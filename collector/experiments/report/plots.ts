@@ -216,7 +216,7 @@ export function breakevenPlot(result: ReportAnalysis, palette: Map<string, strin
     id: 'plot-breakeven',
     title: 'Break-even inference rate against offload, by arm (estimate)',
     caption:
-      'The daily inference count at which running the model on the board emits as much as offloading it, from the measured energy through the life-cycle engine at central factor values (the table says on which side edge is lower): an edge arm against the scenario’s offload terms, an offload arm against the edge arm of the same model, an auto arm its edge share against its offloaded share. Log scale; arms without a break-even between 0.001 and 10⁹ per day are in the table only.',
+      'The daily inference count at which running the model on the board emits as much as offloading it, from the measured energy through the life-cycle engine at central factor values (the table says on which side edge is lower): an edge arm against the measured offload arm of the same model (else the scenario’s offload terms), an offload arm against the edge arm of the same model, an auto arm its edge share against its offloaded share. Log scale; arms without a break-even between 0.001 and 10⁹ per day are in the table only.',
     yLabel: 'inferences per day (log scale)',
     xLabel: 'arm',
     x: 'category',

@@ -19,6 +19,7 @@ import {
 import {
   accuracyTable,
   armsTable,
+  assumedOffloadTable,
   autoSharesTable,
   boardPeriodTable,
   breakevenTable,
@@ -95,7 +96,7 @@ ${figure(byId.get('plot-latency'), latencyTable(result))}
 <h2>Accuracy</h2>
 ${byId.has('plot-accuracy') ? figure(byId.get('plot-accuracy'), accuracyTable(result)) : '<p class="meta">No ground truth was sent for this experiment: accuracy unknown.</p>'}
 <h2>Carbon per inference <span class="estimate">estimate</span></h2>
-${figure(byId.get('plot-carbon'), `${carbonTable(result)}${autoSharesTable(result)}${measuredOffloadTable(result)}`)}
+${figure(byId.get('plot-carbon'), `${carbonTable(result)}${autoSharesTable(result)}${measuredOffloadTable(result)}${assumedOffloadTable(result)}`)}
 <h2>Break-even against offload <span class="estimate">estimate</span></h2>
 ${byId.has('plot-breakeven') ? figure(byId.get('plot-breakeven'), breakevenTable(result)) : (result.breakeven ?? []).length > 0 ? figure(undefined, breakevenTable(result)) : '<p class="meta">No break-even in this analysis.</p>'}
 <h2>Checks and the per-period means</h2>

@@ -3,6 +3,7 @@
 
 import { esc, num, pct, table } from '../../web/html.js';
 import type { AnalysisResult as ReportAnalysis } from '../analysis-result.js';
+import { breakEvenLabel } from '../format.js';
 
 const interval = (lo: number, hi: number, digits = 3) => `${num(lo, digits)} – ${num(hi, digits)}`;
 const ESTIMATE = '<span class="estimate" title="computed from factor tables, not measured">estimate</span>';
@@ -273,12 +274,30 @@ export function measuredOffloadTable(result: ReportAnalysis): string {
   );
 }
 
+/**
+ * Offload arms (and auto arms' offloaded shares) whose offload records could not be taken as
+ * measured values: why, and the scenario's offload terms their carbon took instead; empty when none.
+ */
+export function assumedOffloadTable(result: ReportAnalysis): string {
+  const arms = result.arms.filter((a) => a.assumedOffload !== undefined);
+  if (arms.length === 0) return '';
+  return table(
+    `Offload terms ASSUMED: these arms' offloaded inferences are priced on the scenario's offload terms, not on measured values (${ESTIMATE}); why, and which terms were taken.`,
+    ['arm', 'why not measured', 'assumed offload terms (value, source)'],
+    arms.map((a) => {
+      const s = a.assumedOffload as NonNullable<typeof a.assumedOffload>;
+      return [esc(a.arm), esc(s.reason), s.terms.map(esc).join('<br>')];
+    }),
+    'assumed-offload',
+  );
+}
+
 export function breakevenTable(result: ReportAnalysis): string {
   return table(
-    `Break-even inference rate of edge against offload ${ESTIMATE}, at central factor values: an edge arm against the scenario's offload terms; an offload arm against the edge arm of the same model (its own edge side is not measured; none without one); an auto arm its edge share against its offloaded share.`,
+    `Break-even inference rate of edge against offload ${ESTIMATE}, at central factor values: an edge arm against the offload arm of the same model with measured offload values, else against the scenario's assumed offload terms (the reading says which); an offload arm against the edge arm of the same model (its own edge side is not measured; none without one); an auto arm its edge share against its offloaded share.`,
     ['arm', 'break-even (inferences per day)', 'reading'],
     (result.breakeven ?? []).map((a) => [
-      esc(a.against === undefined ? a.arm : `${a.arm} vs edge arm ${a.against}`),
+      esc(breakEvenLabel(result, a)),
       a.inferencesPerDay === null ? 'none in range' : num(a.inferencesPerDay, 3),
       esc(a.note),
     ]),
