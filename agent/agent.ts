@@ -20,7 +20,7 @@ import {
 import { median } from './measure/integrate.js';
 import { runServed, wallClockUs } from './measure/runner.js';
 import { WARMUP_GROUP, warmUp } from './measure/warmup.js';
-import { type AttributedInference, WindowPlanner } from './measure/windows.js';
+import { type AttributedInference, type OneInference, WindowPlanner } from './measure/windows.js';
 import { OffloadFailedError, type OffloadFigures } from './offload/figures.js';
 import type { OffloadConfig } from './offload/offloader.js';
 import { Placement } from './offload/placement.js';
@@ -453,36 +453,46 @@ export class Agent {
     this.codeWindows.assertNoneOpen();
     // A swap keeps the input shape, so the tensor fits whichever model runs it.
     const tensor = this.tf.tensor(input.values, [input.count, ...this.model.inputShape]);
-    // A call that starts at once waits for nothing: its queuedMs is 0, without reading the clock
-    // (performance.now() took ~0.56 µs a call on the 2-core VM, issue 14).
-    const atOnce = this.queue.startsAtOnce;
-    const queuedAt = atOnce ? 0 : performance.now();
-    const turn = () => {
-      const queuedMs = atOnce ? 0 : performance.now() - queuedAt;
-      const source = options.source ?? 'library';
-      const label = options.label ?? null;
-      const decision = this.placement.decide();
-      if (decision.placement === 'edge') return this.edgeAnswer(tensor, input.count, label, source, queuedMs);
-      return this.placement.infer(
-        decision,
-        { values: input.values, shape: [input.count, ...this.model.inputShape] },
-        source,
-        queuedMs,
-        async () => this.edgeAnswer(tensor, input.count, label, source, queuedMs),
-        label,
-      );
-    };
     try {
       // An idle queue runs the turn here, and a synchronous answer is returned as it is. A caller
-      // already gone (aborted signal) goes through run(), which refuses it without running.
-      if (atOnce && options.signal?.aborted !== true) {
-        const answer = this.queue.runNow(turn);
+      // already gone (aborted signal) goes through run(), which refuses it without running. A
+      // call that starts at once waits for nothing: its queuedMs is 0, without reading the clock
+      // (performance.now() took ~0.56 µs a call on the 2-core VM, issue 14). The turns are
+      // anonymous arrows calling a method: a named closure costs a defineProperty per call where
+      // the code runs through tsx/esbuild's keepNames (the benches, the tests).
+      if (this.queue.startsAtOnce && options.signal?.aborted !== true) {
+        const answer = this.queue.runNow(() => this.inferTurn(tensor, input, options, 0));
         return isThenable(answer) ? await answer : answer;
       }
-      return await this.queue.run(turn, options.signal === undefined ? {} : { signal: options.signal });
+      const queuedAt = performance.now();
+      return await this.queue.run(
+        () => this.inferTurn(tensor, input, options, performance.now() - queuedAt),
+        options.signal === undefined ? {} : { signal: options.signal },
+      );
     } finally {
       tensor.dispose();
     }
+  }
+
+  /** agent.infer()'s turn of the queue: on the edge, or offloaded where placement says so. */
+  private inferTurn(
+    tensor: Parameters<typeof runServed>[1],
+    input: DecodedInput,
+    options: { source?: InputSourceKind; label?: number },
+    queuedMs: number,
+  ): InferAnswer | Promise<InferAnswer> {
+    const source = options.source ?? 'library';
+    const label = options.label ?? null;
+    const decision = this.placement.decide();
+    if (decision.placement === 'edge') return this.edgeAnswer(tensor, input.count, label, source, queuedMs);
+    return this.placement.infer(
+      decision,
+      { values: input.values, shape: [input.count, ...this.model.inputShape] },
+      source,
+      queuedMs,
+      async () => this.edgeAnswer(tensor, input.count, label, source, queuedMs),
+      label,
+    );
   }
 
   /**
@@ -499,43 +509,45 @@ export class Agent {
     // Taken inside the turn: a swap cannot dispose it under us.
     const model = this.model;
     const tags = this.recordTags();
-    const failed = (error: unknown): never => {
-      this.survives(model, error as Error); // reported to a deployment on probation; the caller gets it too
-      throw error;
-    };
-    let measured: AttributedInference<number | null>[] | Promise<AttributedInference<number | null>[]>;
+    let measured: OneInference<number | null> | Promise<OneInference<number | null>>;
     try {
-      measured = this.windows.measure(() => ({ run: runServed(model, tensor), label }), 1);
+      measured = this.windows.measureOne(runServed(model, tensor), label);
     } catch (error) {
-      return failed(error);
+      return this.edgeFailed(model, error);
     }
     if (measured instanceof Promise)
       return measured.then(
-        (window) => this.edgeAnswerOf(window, model, tags, count, source, queuedMs),
-        failed,
+        (inference) => this.edgeAnswerOf(inference, model, tags, count, source, queuedMs),
+        (error: unknown) => this.edgeFailed(model, error),
       );
     return this.edgeAnswerOf(measured, model, tags, count, source, queuedMs);
   }
 
+  /** An edge inference failed: reported to a deployment on probation; the caller gets the error too. */
+  private edgeFailed(model: ServedModel, error: unknown): never {
+    this.survives(model, error as Error);
+    throw error;
+  }
+
   /**
-   * Answers the window's inference at once and leaves its record, tallies and the switch's first
-   * answer to the queue's deferred work (done before the next turn starts, or when something reads
-   * them: feedback, status, stop). The seq is reserved now, so the answer names the record's seq.
+   * Answers the window's inference at once and leaves its record, tallies, the window planner's
+   * bookkeeping and the switch's first answer to the queue's deferred work (done before the next
+   * turn starts, or when something reads them: feedback, status, stop). The seq is reserved now,
+   * so the answer names the record's seq.
    */
   private edgeAnswerOf(
-    window: AttributedInference<number | null>[],
+    inference: OneInference<number | null>,
     model: ServedModel,
     tags: RecordTags,
     count: number,
     source: InputSourceKind,
     queuedMs: number,
   ): InferAnswer {
-    const [inference] = window;
-    if (inference === undefined) throw new Error('the window ran no inference');
     const seq = this.sealer.nextSeq + this.heldLater;
     this.heldLater++;
     this.queue.defer(() => {
       this.heldLater--;
+      this.windows.settle();
       this.answered(model);
       const record = recordOf(inference, { ...this.recordContext(source, model), batchSize: count });
       this.push(record, inference, tags, seq);

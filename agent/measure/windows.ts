@@ -18,19 +18,28 @@ export interface AttributedInference<L> {
   windowInferences: number;
 }
 
+/** The inference of a window of one (WindowPlanner.measureOne). */
+export type OneInference<L> = AttributedInference<L> & { method: 'single'; windowInferences: 1 };
+
 /** Per-inference energies of the last windows kept for the median (bounded). */
 const KEPT_WINDOWS = 101;
 const log = logger('measure');
 
 export class WindowPlanner {
   private n = 1;
+  /** The last KEPT_WINDOWS per-inference energies, in no order (a ring: the median needs none). */
   private readonly recent: number[] = [];
+  private nextRecent = 0;
   windows = 0;
   /**
-   * The last window's figures, not yet in `recent` and N: folded in at the next window's start or
-   * when read, so that a window measured synchronously answers without this bookkeeping first.
+   * The last window's figures, not yet in `recent` and N: folded in at the next window's start,
+   * when read, or by settle() (agent.infer() does it after its answer), so that a window measured
+   * synchronously answers without this bookkeeping first. Two numbers, not an object: no
+   * allocation per window.
    */
-  private unfolded: { perInferenceJ: number; inferenceS: number } | undefined;
+  private unfolded = false;
+  private unfoldedPerInferenceJ = 0;
+  private unfoldedInferenceS = 0;
 
   constructor(private readonly sensor: PowerSensor) {}
 
@@ -72,6 +81,42 @@ export class WindowPlanner {
       runs.push({ run, label });
     }
     return this.close(runs);
+  }
+
+  /**
+   * A window of one inference that the caller has just run (runServed's answer, a value or, for
+   * onnx-wasm, a promise): the window is the run's own, attributed as measure() with a budget of 1
+   * attributes it. A value when the run was synchronous and the sensor knows the energy at the
+   * window's end (energyNow), so that agent.infer() answers with no promise job and no array, run
+   * closure or energy copy of a one-run window in between; else a promise. N (the planned
+   * inferences per window) plays no part in a window of one, so the last window is folded in only
+   * here, after the run, when no one folded it since (settle()).
+   */
+  measureOne<L>(
+    run: InferenceRun | Promise<InferenceRun>,
+    label: L,
+  ): OneInference<L> | Promise<OneInference<L>> {
+    if (run instanceof Promise) return run.then((done) => this.measureOne(done, label));
+    const window = run.window;
+    const now = this.sensor.energyNow?.(window);
+    if (now !== undefined) return this.attributeOne(run, label, now);
+    return this.sensor.energyOf(window).then((energy) => this.attributeOne(run, label, energy));
+  }
+
+  /** Folds the last window's figures in now (work for after an answer); a no-op when done already. */
+  settle(): void {
+    this.fold();
+  }
+
+  private attributeOne<L>(run: InferenceRun, label: L, energy: WindowEnergy): OneInference<L> {
+    this.fold();
+    this.windows++;
+    this.unfolded = true;
+    // attribute() divides by the window's inferences: by 1 the same values, so the inference
+    // holds the sensor's figures as they are (read only, never changed), not a copy.
+    this.unfoldedPerInferenceJ = energy.energyJ;
+    this.unfoldedInferenceS = Number(run.window.endNs - run.window.startNs) / 1e9;
+    return { run, label, energy, method: 'single', windowInferences: 1 };
   }
 
   /** The rest of a window once a run answered with a promise (onnx-wasm): awaited one by one. */
@@ -117,26 +162,26 @@ export class WindowPlanner {
       uncertaintyJ: energy.uncertaintyJ / n,
     };
     this.windows++;
-    this.unfolded = {
-      perInferenceJ: perInference.energyJ,
-      inferenceS: Number(window.endNs - window.startNs) / 1e9 / n,
-    };
+    this.unfolded = true;
+    this.unfoldedPerInferenceJ = perInference.energyJ;
+    this.unfoldedInferenceS = Number(window.endNs - window.startNs) / 1e9 / n;
     const method: AttributionMethod = n > 1 ? 'batched' : 'single';
     return runs.map(({ run, label }) => ({ run, label, energy: perInference, method, windowInferences: n }));
   }
 
   /** Puts the last window's figures into the recent energies and plans N from its inference time. */
   private fold(): void {
-    const last = this.unfolded;
-    if (last === undefined) return;
-    this.unfolded = undefined;
-    this.remember(last.perInferenceJ);
-    this.plan(last.inferenceS);
+    if (!this.unfolded) return;
+    this.unfolded = false;
+    this.remember(this.unfoldedPerInferenceJ);
+    this.plan(this.unfoldedInferenceS);
   }
 
+  /** Keeps the newest KEPT_WINDOWS energies: each replaces the oldest once full (no shift of the rest). */
   private remember(perInferenceJ: number): void {
-    this.recent.push(perInferenceJ);
-    if (this.recent.length > KEPT_WINDOWS) this.recent.shift();
+    if (this.recent.length < KEPT_WINDOWS) this.recent.push(perInferenceJ);
+    else this.recent[this.nextRecent] = perInferenceJ;
+    this.nextRecent = (this.nextRecent + 1) % KEPT_WINDOWS;
   }
 
   private plan(inferenceS: number): void {

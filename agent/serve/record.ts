@@ -17,14 +17,20 @@ export interface RecordContext {
   inputSource: InputSourceKind;
 }
 
-/** A measured field's value at the resolution the wire carries (what quantizeRecord makes of it). */
-function rounded(
-  field: 'durationUs' | 'energyJ' | 'energyUncertaintyJ' | 'baselineW',
-  value: number,
-): number {
+/** The scale a measured field is rounded to on the wire (what quantizeRecord uses), or none. */
+function wireScale(field: 'durationUs' | 'energyJ' | 'energyUncertaintyJ' | 'baselineW'): number | undefined {
   const wire = RECORD_FIELDS[field].wire;
-  if (wire.coding !== 'column' || !wire.rounded) return value;
-  return Math.round(value * wire.scale) / wire.scale;
+  return wire.coding === 'column' && wire.rounded ? wire.scale : undefined;
+}
+// Looked up once: answerFigures runs on every agent.infer() before its answer.
+const DURATION_SCALE = wireScale('durationUs');
+const ENERGY_SCALE = wireScale('energyJ');
+const UNCERTAINTY_SCALE = wireScale('energyUncertaintyJ');
+const BASELINE_SCALE = wireScale('baselineW');
+
+/** A measured field's value at the resolution the wire carries (what quantizeRecord makes of it). */
+function rounded(scale: number | undefined, value: number): number {
+  return scale === undefined ? value : Math.round(value * scale) / scale;
 }
 
 /** The window's duration in whole µs (at least 1), as the record has it. */
@@ -42,10 +48,10 @@ export interface AnswerFigures {
 
 export function answerFigures({ run, energy }: AttributedInference<unknown>): AnswerFigures {
   return {
-    durationUs: rounded('durationUs', durationUsOf(run)),
-    energyJ: rounded('energyJ', energy.energyJ),
-    energyUncertaintyJ: rounded('energyUncertaintyJ', energy.uncertaintyJ),
-    baselineW: rounded('baselineW', energy.baselineW),
+    durationUs: rounded(DURATION_SCALE, durationUsOf(run)),
+    energyJ: rounded(ENERGY_SCALE, energy.energyJ),
+    energyUncertaintyJ: rounded(UNCERTAINTY_SCALE, energy.uncertaintyJ),
+    baselineW: rounded(BASELINE_SCALE, energy.baselineW),
   };
 }
 

@@ -82,4 +82,47 @@ describe('WindowPlanner', () => {
     expect(second[0]?.windowInferences).toBe(50);
     expect(planner.windows).toBe(2);
   });
+
+  it('measureOne closes a window of one synchronous run at once, attributed as measure() attributes it', () => {
+    const one = new WindowPlanner(simulated);
+    const measured = one.measureOne(run(0), 7);
+    expect(measured).not.toBeInstanceOf(Promise);
+    const inference = measured as Exclude<typeof measured, Promise<unknown>>;
+    const [viaMeasure] = new WindowPlanner(simulated).measure(
+      () => ({ run: run(0), label: 7 }),
+      1,
+    ) as Exclude<ReturnType<WindowPlanner['measure']>, Promise<unknown>>;
+    expect(inference).toEqual(viaMeasure);
+    expect(one.windows).toBe(1);
+    expect(one.medianPerInferenceJ).toBe(inference.energy.energyJ);
+  });
+
+  it('measureOne goes through the promise for a sampled sensor and for a run that is a promise (onnx-wasm)', async () => {
+    const sampled = new WindowPlanner(promiseOnly(simulated)).measureOne(run(0), null);
+    expect(sampled).toBeInstanceOf(Promise);
+    expect((await sampled).energy).toEqual(simulated.estimate(run(0).window));
+    const wasm = new WindowPlanner(simulated).measureOne(Promise.resolve(run(0)), 1);
+    expect(wasm).toBeInstanceOf(Promise);
+    expect((await wasm).label).toBe(1);
+  });
+
+  it('keeps the median over the newest 101 windows only, whichever way they were measured', () => {
+    const planner = new WindowPlanner(simulated);
+    const energies: number[] = [];
+    // Windows of growing length: each has more energy than the one before.
+    for (let i = 0; i < 250; i++) {
+      const longer = run(10 * i);
+      longer.window = { ...longer.window, endNs: longer.window.startNs + BigInt(1_000_000 + i * 10_000) };
+      const measured =
+        i % 2 === 0
+          ? planner.measureOne(longer, null)
+          : planner.measure(() => ({ run: longer, label: null }), 1);
+      const [inference] = [measured].flat() as { energy: { energyJ: number } }[];
+      energies.push(inference?.energy.energyJ ?? Number.NaN);
+      if (i % 3 === 0) planner.settle(); // folding early (after an answer) changes nothing
+    }
+    const newest = energies.slice(-101).sort((a, b) => a - b);
+    expect(planner.medianPerInferenceJ).toBe(newest[50]);
+    expect(planner.windows).toBe(250);
+  });
 });
