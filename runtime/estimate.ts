@@ -66,22 +66,40 @@ export function triangularSd(figure: FigureRange): number {
 }
 
 export function estimateWindowEnergy(board: EstimatedBoard, window: InferenceWindow): WindowEstimate {
-  if (window.waiting === true) return estimateWaitingWindowEnergy(board, window);
-  const durationS = Number(window.endNs - window.startNs) / 1e9;
-  const cpuS = window.cpuUs / 1e6;
-  const utilisation = durationS > 0 ? Math.min(1, cpuS / (durationS * board.cpuCores)) : 0;
+  return windowEstimator(board)(window);
+}
+
+/**
+ * estimateWindowEnergy for one board, with the board's constant figures (central values, the
+ * triangular SDs) taken once: the simulated sensor estimates every agent.infer() window before
+ * its answer, and reading them per window reached into the profile's objects and took three
+ * square roots each time. The same arithmetic in the same order, so the same bits.
+ */
+export function windowEstimator(board: EstimatedBoard): (window: InferenceWindow) => WindowEstimate {
+  const cores = board.cpuCores;
   const idleW = board.idleW.central;
-  const dynamicW = (board.loadW.central - idleW) * utilisation;
-  const powerW = idleW + dynamicW;
-  const idleSdW = triangularSd(board.idleW) * (1 - utilisation);
-  const loadSdW = triangularSd(board.loadW) * utilisation;
-  const modelSdW = dynamicW * MODEL_FORM_RELATIVE_UNCERTAINTY;
-  const powerSdW = Math.sqrt(idleSdW ** 2 + loadSdW ** 2 + modelSdW ** 2);
-  // The board runs the inference `speed` times longer than this host did (same utilisation).
-  const speed = board.hostSpeedFactor;
-  const boardS = durationS * speed.central;
-  const uncertaintyJ = Math.hypot(powerSdW * boardS, powerW * durationS * triangularSd(speed));
-  return { energyJ: powerW * boardS, uncertaintyJ, baselineW: idleW * speed.central };
+  const loadW = board.loadW.central;
+  const idleSdW = triangularSd(board.idleW);
+  const loadSdW = triangularSd(board.loadW);
+  const speedCentral = board.hostSpeedFactor.central;
+  const speedSd = triangularSd(board.hostSpeedFactor);
+  const baselineW = idleW * speedCentral;
+  return (window) => {
+    if (window.waiting === true) return estimateWaitingWindowEnergy(board, window);
+    const durationS = Number(window.endNs - window.startNs) / 1e9;
+    const cpuS = window.cpuUs / 1e6;
+    const utilisation = durationS > 0 ? Math.min(1, cpuS / (durationS * cores)) : 0;
+    const dynamicW = (loadW - idleW) * utilisation;
+    const powerW = idleW + dynamicW;
+    const modelSdW = dynamicW * MODEL_FORM_RELATIVE_UNCERTAINTY;
+    const powerSdW = Math.sqrt(
+      (idleSdW * (1 - utilisation)) ** 2 + (loadSdW * utilisation) ** 2 + modelSdW ** 2,
+    );
+    // The board runs the inference `speed` times longer than this host did (same utilisation).
+    const boardS = durationS * speedCentral;
+    const uncertaintyJ = Math.hypot(powerSdW * boardS, powerW * durationS * speedSd);
+    return { energyJ: powerW * boardS, uncertaintyJ, baselineW };
+  };
 }
 
 /** `host time × 12 (6.4–24, UNSOURCED assumption)`, for the labels of estimates. */

@@ -3,15 +3,18 @@
 // estimated in every record.
 
 import { type Board, boardIds } from '../../protocol/boards/index.js';
-import { estimateWindowEnergy, type InferenceWindow } from '../../runtime/estimate.js';
+import { type InferenceWindow, type WindowEstimate, windowEstimator } from '../../runtime/estimate.js';
 import { type PowerSensor, SensorConfigError, type SensorFactory, type WindowEnergy } from './sensor.js';
 
 export class SimulatedSensor implements PowerSensor {
   readonly provenance = 'estimated' as const;
   readonly label: string;
+  /** The board's estimate with its constant figures taken once (runtime/estimate.ts). */
+  private readonly estimateOf: (window: InferenceWindow) => WindowEstimate;
 
-  constructor(private readonly board: Board) {
+  constructor(board: Board) {
     this.label = `simulated:${board.id}`;
+    this.estimateOf = windowEstimator(board);
   }
 
   async open(): Promise<void> {}
@@ -27,7 +30,7 @@ export class SimulatedSensor implements PowerSensor {
   }
 
   estimate(window: InferenceWindow): WindowEnergy {
-    const { energyJ, uncertaintyJ, baselineW } = estimateWindowEnergy(this.board, window);
+    const { energyJ, uncertaintyJ, baselineW } = this.estimateOf(window);
     return { energyJ, uncertaintyJ, baselineW, sampleCount: 0, provenance: 'estimated' };
   }
 }

@@ -171,3 +171,36 @@ describe('SimulatedSensor.estimate', () => {
     await sensor.close();
   });
 });
+
+describe('SimulatedSensor: the board figures taken once (runtime/estimate.ts windowEstimator)', () => {
+  /** The estimate as it was computed per window before, reading the board's ranges each time. */
+  function perWindow(board: Board, w: ReturnType<typeof window>) {
+    const durationS = Number(w.endNs - w.startNs) / 1e9;
+    const utilisation = durationS > 0 ? Math.min(1, w.cpuUs / 1e6 / (durationS * board.cpuCores)) : 0;
+    const idleW = board.idleW.central;
+    const dynamicW = (board.loadW.central - idleW) * utilisation;
+    const powerW = idleW + dynamicW;
+    const powerSdW = Math.sqrt(
+      (triangularSd(board.idleW) * (1 - utilisation)) ** 2 +
+        (triangularSd(board.loadW) * utilisation) ** 2 +
+        (dynamicW * 0.25) ** 2,
+    );
+    const boardS = durationS * board.hostSpeedFactor.central;
+    return {
+      energyJ: powerW * boardS,
+      uncertaintyJ: Math.hypot(powerSdW * boardS, powerW * durationS * triangularSd(board.hostSpeedFactor)),
+      baselineW: idleW * board.hostSpeedFactor.central,
+    };
+  }
+
+  it('gives the same bits as the per-window computation on every board (1,000 windows each)', () => {
+    for (const board of BOARDS) {
+      const sensor = new SimulatedSensor(board);
+      for (let i = 0; i < 1000; i++) {
+        const w = window(0.0001 + i * 0.00037, (i * 7919) % 5000);
+        const { energyJ, uncertaintyJ, baselineW } = sensor.estimate(w);
+        expect({ energyJ, uncertaintyJ, baselineW }).toStrictEqual(perWindow(board, w));
+      }
+    }
+  });
+});
