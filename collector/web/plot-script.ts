@@ -96,7 +96,9 @@ export const PLOT_SCRIPT = `
             ctx.beginPath(); ctx.moveTo(x, y0); ctx.lineTo(x, y1);
             ctx.moveTo(x - 6 * r, y0); ctx.lineTo(x + 6 * r, y0); ctx.moveTo(x - 6 * r, y1); ctx.lineTo(x + 6 * r, y1);
             ctx.stroke();
-            if (shift !== 0 && finite(s.values[i])) {
+            // Where uPlot's own points are nulled out (below), every dot is drawn here: the middle
+            // series' of an odd number (shift 0) too.
+            if (category && whiskered > 1 && finite(s.values[i])) {
               ctx.fillStyle = s.color; ctx.beginPath(); ctx.arc(x, px(u, s.values[i], 'y'), 4.5 * r, 0, 7); ctx.fill();
             }
           }

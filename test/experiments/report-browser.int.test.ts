@@ -15,8 +15,24 @@ import { describeWith } from '../support/tools.js';
 import { autoArmAnalysis } from './auto-fleet.js';
 import { simulatedAnalysis } from './simulated-analysis.js';
 
-/** The page's document, inside page.evaluate only (the project compiles without the DOM library). */
-declare const document: { documentElement: { scrollWidth: number; clientWidth: number } };
+/** The page's document and window, inside page.evaluate only (the project compiles without the DOM library). */
+declare const document: {
+  documentElement: { scrollWidth: number; clientWidth: number };
+  getElementById(id: string): { textContent: string | null } | null;
+};
+declare const window: { devicePixelRatio: number };
+/** What the test reads of a drawn uPlot instance. */
+interface UPlotLike {
+  valToPos(value: number, scale: string, canvasPixels: boolean): number;
+  ctx: { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+}
+
+/** Three arms, so that one whisker sits in the middle (shift 0) of its category. */
+const THREE_ARMS = [
+  { id: 'dense', energyJ: 0.05 },
+  { id: 'pruned', energyJ: 0.0465 },
+  { id: 'pruned-more', energyJ: 0.04 },
+];
 
 describeWith(['chromium'], 'experiment report in headless Chromium', () => {
   const dir = tempDir('edgewatt-report-');
@@ -129,6 +145,45 @@ describeWith(['chromium'], 'experiment report in headless Chromium', () => {
     expect(await watched.page.locator('table.carbon').innerText()).toContain('x (mixture)');
     expect(watched.errors).toEqual([]);
     expect(watched.outside).toEqual([]);
+    await watched.context.close();
+  });
+
+  it('draws the dot of every arm of a three-arm report, the middle one too, beside its whisker', async () => {
+    const three = simulatedAnalysis({ arms: THREE_ARMS, periods: 3 }).analysis;
+    const threeFile = join(dir.path, 'three-arms.html');
+    writeFileSync(threeFile, renderReport(three));
+    const watched = await watchedPage(browser, { viewport: DESKTOP });
+    await watched.page.goto(`file://${threeFile}`);
+    const spec = reportPlots(three).find((p) => p.id === 'plot-energy');
+    expect(spec?.series.length).toBe(3);
+    // Per arm: is the pixel 3 px right of its mean (inside the 4.5 px dot, outside the 2 px
+    // whisker) in the arm's colour? The whiskers are offset by 14 px from the middle one.
+    const dots = await watched.page.evaluate(
+      (series) => {
+        const plots = (window as unknown as { edgewattPlots: (UPlotLike | null)[] }).edgewattPlots;
+        const island = JSON.parse(document.getElementById('edgewatt-plots')?.textContent ?? '[]') as {
+          id: string;
+        }[];
+        const u = plots[island.findIndex((p) => p.id === 'plot-energy')];
+        if (u === null || u === undefined) return null;
+        const r = window.devicePixelRatio || 1;
+        return series.map((s, k) => {
+          const x = u.valToPos(k, 'x', true) + (k - 1) * 14 * r + 3 * r;
+          const y = u.valToPos(s.value, 'y', true);
+          const [red = 0, green = 0, blue = 0] = u.ctx.getImageData(Math.round(x), Math.round(y), 1, 1).data;
+          const n = Number.parseInt(s.color.slice(1), 16);
+          return (
+            Math.abs(red - ((n >> 16) & 255)) +
+              Math.abs(green - ((n >> 8) & 255)) +
+              Math.abs(blue - (n & 255)) <
+            40
+          );
+        });
+      },
+      spec?.series.map((s, k) => ({ color: s.color, value: s.values[k] as number })) ?? [],
+    );
+    expect(dots).toEqual([true, true, true]);
+    expect(watched.errors).toEqual([]);
     await watched.context.close();
   });
 });
