@@ -2,11 +2,13 @@
 // the power check, and the report's fixtures: boards with a true energy per inference per arm,
 // board-to-board spread, a board × arm interaction, period-to-period and record noise, warm-up
 // spikes after each switch, a washout that still carries the previous arm, and a pre-experiment
-// period. It produces stored-record-like rows (StoredRecord) exactly as the store returns them.
+// period. It produces stored-record-like rows (StoredRecord) exactly as the store returns them, and
+// for an auto arm the offload records (StoredOffload) of the inputs it offloaded.
 
 import { createHash } from 'node:crypto';
 import { hashString, Xoshiro128 } from '../lifecycle/random.js';
 import type { StoredRecord } from '../store/index.js';
+import type { StoredOffload } from './aggregate.js';
 import { analyseRecords } from './analyse.js';
 import type { AnalysisResult } from './analysis-result.js';
 import type { Experiment } from './experiment-file.js';
@@ -21,7 +23,22 @@ export interface SimulatedArm {
   latencyMs?: number;
   /** Probability an answer is correct; absent: records carry no ground truth. */
   accuracy?: number;
-  placement?: 'edge' | 'offload';
+  placement?: 'edge' | 'offload' | 'auto';
+  /** An auto arm's offloaded inputs: the rest run on the board at `energyJ`. */
+  offload?: SimulatedOffload;
+}
+
+/** What an auto arm's offloaded requests truly cost, on a median board. */
+export interface SimulatedOffload {
+  /** Share of the arm's inputs offloaded (each input on its own draw). */
+  share: number;
+  /** The board's energy over the request window (radio and waiting), J. */
+  deviceEnergyJ: number;
+  /** The server's energy per request, J (labelled an estimate, as the simulated boards' energy). */
+  serverEnergyJ: number;
+  roundTripMs: number;
+  /** Probability the server's answer is right; absent: the arm's accuracy. */
+  accuracy?: number;
 }
 
 export interface FleetSpec {
@@ -59,6 +76,8 @@ export interface SimulatedFleet {
   schedule: Period[];
   startMs: number;
   records: StoredRecord[];
+  /** Offload records of auto arms' offloaded inputs (none without an auto arm). */
+  offloads: StoredOffload[];
   /** The true relative difference of each arm against the first, on the fleet's mean board. */
   trueRelDiff: Record<string, number>;
 }
@@ -120,6 +139,7 @@ export function simulateFleet(spec: FleetSpec): SimulatedFleet {
   const armById = new Map(spec.arms.map((arm) => [arm.id, arm]));
   const modelIds = new Map(spec.arms.map((arm) => [arm.id, simulatedModelId(arm.id)]));
   const records: StoredRecord[] = [];
+  const offloads: StoredOffload[] = [];
   const stepMs = 1000 / spec.ratePerS;
   devices.forEach((device) => {
     const boardFactor = Math.exp(spec.boardSdRel * normal(truth));
@@ -129,6 +149,11 @@ export function simulateFleet(spec: FleetSpec): SimulatedFleet {
     const random = new Xoshiro128(spec.seed, hashString(`records:${device}`));
     let seq = 0;
     const emit = (arm: SimulatedArm, atMs: number, levelJ: number, tagged: boolean): void => {
+      // Only an auto arm draws whether to offload: fleets without one keep their exact records.
+      if (tagged && arm.offload !== undefined && random.next() < arm.offload.share) {
+        offloads.push(offloadRecord(spec, arm, arm.offload, device, seq++, atMs, boardFactor, random));
+        return;
+      }
       const energyJ = Math.max(1e-6, levelJ * (1 + spec.recordSdRel * normal(random)));
       const latencyMs = (arm.latencyMs ?? 40) * boardFactor * (1 + 0.05 * normal(random));
       const record: StoredRecord = {
@@ -151,7 +176,13 @@ export function simulateFleet(spec: FleetSpec): SimulatedFleet {
         inputBytes: 3136,
         outputBytes: 40,
         correct: arm.accuracy === undefined ? null : random.next() < arm.accuracy,
-        ...(tagged ? { experiment: spec.experimentId, arm: arm.id, placement: arm.placement ?? 'edge' } : {}),
+        ...(tagged
+          ? {
+              experiment: spec.experimentId,
+              arm: arm.id,
+              placement: arm.placement === 'offload' ? 'offload' : 'edge',
+            }
+          : {}),
       };
       records.push(record);
     };
@@ -187,8 +218,70 @@ export function simulateFleet(spec: FleetSpec): SimulatedFleet {
   });
   const base = spec.arms[0] as SimulatedArm;
   const trueRelDiff: Record<string, number> = {};
-  for (const arm of spec.arms) trueRelDiff[arm.id] = arm.energyJ / base.energyJ - 1;
-  return { spec, devices, schedule, startMs, records, trueRelDiff };
+  for (const arm of spec.arms) trueRelDiff[arm.id] = trueEnergyJ(arm) / trueEnergyJ(base) - 1;
+  return { spec, devices, schedule, startMs, records, offloads, trueRelDiff };
+}
+
+/** An arm's true energy per inference on a median board: an auto arm's is the mixture of its two placements. */
+export function trueEnergyJ(arm: SimulatedArm): number {
+  const o = arm.offload;
+  return o === undefined
+    ? arm.energyJ
+    : (1 - o.share) * arm.energyJ + o.share * (o.deviceEnergyJ + o.serverEnergyJ);
+}
+
+/** An answered offload of an auto arm's input to a simulated server in DE (hyperscale PUE). */
+function offloadRecord(
+  spec: FleetSpec,
+  arm: SimulatedArm,
+  o: SimulatedOffload,
+  device: string,
+  seq: number,
+  atMs: number,
+  boardFactor: number,
+  random: Xoshiro128,
+): StoredOffload {
+  const deviceEnergyJ = Math.max(
+    1e-6,
+    o.deviceEnergyJ * boardFactor * (1 + spec.recordSdRel * normal(random)),
+  );
+  const serverEnergyJ = Math.max(1e-6, o.serverEnergyJ * (1 + spec.recordSdRel * normal(random)));
+  const accuracy = o.accuracy ?? arm.accuracy;
+  return {
+    fleet: spec.fleet,
+    device,
+    seq,
+    startUs: Math.round(atMs * 1000),
+    modelId: simulatedModelId(arm.id),
+    variant: arm.id,
+    experiment: spec.experimentId,
+    arm: arm.id,
+    roundTripS: Math.round(o.roundTripMs * (1 + 0.05 * normal(random))) / 1000,
+    deviceEnergyJ: Math.round(deviceEnergyJ * 1e9) / 1e9,
+    deviceEnergyUncertaintyJ: Math.round(deviceEnergyJ * 0.02 * 1e9) / 1e9,
+    deviceBaselineW: Math.round(0.6 * boardFactor * 1e6) / 1e6,
+    energyProvenance: 'estimated',
+    sensor: 'simulated:rpi4',
+    requestBytes: 3136,
+    responseBytes: 412,
+    socketBytesSent: 3400,
+    socketBytesReceived: 600,
+    outcome: 'ok',
+    httpStatus: 200,
+    fallback: 'none',
+    policy: 'auto-comparison',
+    prediction: 0,
+    serverId: 'sim-server',
+    serverRegion: 'DE',
+    serverPueClass: 'hyperscale',
+    serverEnergyJ: Math.round(serverEnergyJ * 1e9) / 1e9,
+    serverEnergyUncertaintyJ: Math.round(serverEnergyJ * 0.1 * 1e9) / 1e9,
+    serverIdleShareJ: 0,
+    serverEnergyProvenance: 'estimated',
+    serverBatchSize: 1,
+    serverLatencyS: 0.005,
+    correct: accuracy === undefined ? null : random.next() < accuracy,
+  };
 }
 
 /** A fleet like the lab's: 10 boards, two arms, B truly 7 % cheaper, four periods of 10 min. */
@@ -232,6 +325,7 @@ export function simulateAnalysis(
       now: () => new Date(fleet.startMs + spec.periods * spec.periodS * 1000),
     },
     fleet.records,
+    fleet.offloads,
   );
   return { fleet, result };
 }

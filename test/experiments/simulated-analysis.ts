@@ -29,6 +29,7 @@ export function simulatedAnalysis(
       now: () => new Date(fleet.startMs + spec.periods * spec.periodS * 1000 + 60_000),
     },
     fleet.records,
+    fleet.offloads,
   );
   return { fleet, analysis };
 }
