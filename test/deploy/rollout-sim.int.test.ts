@@ -108,8 +108,21 @@ describeWith(['mosquitto'], 'rollouts with simulated devices, real Mosquitto and
     dir.remove();
   });
 
+  /** Records of `device` in the collector's store (read-only, beside the running collector). */
+  const stored = (device: string): number => {
+    const db = new Database(join(dir.path, 'store.sqlite'), { readonly: true });
+    try {
+      return (db.prepare('SELECT count(*) AS n FROM inference WHERE device = ?').get(device) as { n: number })
+        .n;
+    } finally {
+      db.close();
+    }
+  };
+
   it('canary passes, the rest follow; a device offline during the rollout converges later', async () => {
-    await new Promise((r) => setTimeout(r, 2500)); // a pre-rollout period of ~250 records per board
+    // A pre-rollout period of 250 stored records per board (the gate needs 40 in each period): waited
+    // for, not slept for, since a loaded machine stores fewer per second.
+    await waitFor('250 stored records of each board', () => DEVICES.every((d) => stored(d) >= 250), 30_000);
     await agents.get('pi-3')?.stop();
     const started = JSON.parse(
       await cli(rolloutStartArgs({ api, model: models.b, inProgressTimeout: '4s', gatePreWindow: '60s' })),
@@ -138,7 +151,9 @@ describeWith(['mosquitto'], 'rollouts with simulated devices, real Mosquitto and
   }, 60_000);
 
   it('a canary whose energy regresses is rolled back to its previous model automatically', async () => {
-    await new Promise((r) => setTimeout(r, 1500));
+    // 150 more records of the canary on model b, stored, for the gate's pre-rollout period.
+    const storedBefore = stored('pi-1');
+    await waitFor('150 more stored records of pi-1', () => stored('pi-1') >= storedBefore + 150, 30_000);
     const started = JSON.parse(
       await cli(
         rolloutStartArgs({ api, model: models.slow, inProgressTimeout: '10s', gatePreWindow: '20s' }),

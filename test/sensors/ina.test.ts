@@ -191,10 +191,17 @@ describe('INA sensors through the sampling worker (fake bus module)', () => {
         // The load swings between 1.5 W and 3.5 W; the baseline is its mean over the 100 ms at open().
         expect(sensor.baselineW).toBeGreaterThan(1.5);
         expect(sensor.baselineW).toBeLessThan(3.5);
+        // A window of 100 ms, longer while it holds fewer than 20 samples: a sampling thread starved
+        // of CPU on a loaded machine takes fewer than one a millisecond (waited for, up to 10 s).
         const startNs = process.hrtime.bigint();
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        const endNs = process.hrtime.bigint();
-        const energy = await sensor.energyOf({ startNs, endNs, cpuUs: 0 });
+        const deadline = Date.now() + 10_000;
+        let endNs: bigint;
+        let energy: Awaited<ReturnType<typeof sensor.energyOf>>;
+        do {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          endNs = process.hrtime.bigint();
+          energy = await sensor.energyOf({ startNs, endNs, cpuUs: 0 });
+        } while (energy.sampleCount < 20 && Date.now() < deadline);
         let trueJ = 0;
         const stepNs = 10_000;
         for (let t = Number(startNs); t < Number(endNs); t += stepNs)
