@@ -9,6 +9,7 @@ import { MAX_SCENARIO_BODY_BYTES } from '../../collector/api/compare.js';
 import { collectorMetricsSource } from '../../collector/api/metrics.js';
 import { type ApiServer, startApi } from '../../collector/api/server.js';
 import { Ingest } from '../../collector/ingest/ingest.js';
+import { parseScenario } from '../../collector/lifecycle/index.js';
 import { SqliteStore } from '../../collector/store/sqlite.js';
 import { tempDir } from '../support/stack.js';
 
@@ -55,6 +56,11 @@ describe('scenario bodies off the event loop', () => {
     // Just under the limit (16 KiB; written out so that the test means the same on older code).
     expect(MAX_SCENARIO_BODY_BYTES).toBeGreaterThanOrEqual(16 * 1024);
     const body = smallArrays(16 * 1024 - 100);
+    // What the four parses cost on this thread, now (a loaded machine makes it longer): parsed on
+    // the event loop, as before the fix, they would hold /metrics about that long.
+    const inThreadStarted = performance.now();
+    for (let i = 0; i < 4; i++) expect(() => parseScenario(body, 'calibration')).toThrow();
+    const inThreadMs = performance.now() - inThreadStarted;
     let parsing = true;
     const posts = Promise.all([post(body), post(body), post(body), post(body)]).finally(() => {
       parsing = false;
@@ -75,8 +81,12 @@ describe('scenario bodies off the event loop', () => {
     // Each body is parsed, and refused as not a scenario (400), none as a server error.
     expect(answers.map((answer) => answer.status)).toEqual([400, 400, 400, 400]);
     expect(latenciesMs.length).toBeGreaterThan(0);
-    expect(Math.max(...latenciesMs), `latencies ${latenciesMs.map(Math.round).join(', ')} ms`).toBeLessThan(
-      400,
-    );
+    // 400 ms on a quiet machine; relative to the in-thread cost when the machine is slower, so
+    // that load alone does not fail it: four parses on the event loop would take about inThreadMs.
+    const boundMs = Math.max(400, inThreadMs / 2);
+    expect(
+      Math.max(...latenciesMs),
+      `latencies ${latenciesMs.map(Math.round).join(', ')} ms (in-thread parses ${Math.round(inThreadMs)} ms)`,
+    ).toBeLessThan(boundMs);
   });
 });
