@@ -30,6 +30,7 @@ describe('the 475-byte value-sharing message', () => {
     const outcome = JSON.parse(run.stdout) as { ok: boolean; reason?: string; message?: string; ms: number };
     expect(outcome).toMatchObject({ ok: false, reason: 'malformed' });
     expect(outcome.message).toContain('tag 28');
-    expect(outcome.ms).toBeLessThan(500);
+    // The old decoder took minutes; 5 s leaves a loaded machine room for a cold first call.
+    expect(outcome.ms).toBeLessThan(5_000);
   }, 30_000);
 });

@@ -25,11 +25,20 @@ import { expectFailure, makeBatch, varyingRecords } from '../protocol/fixtures.j
  */
 const BOUND_MS = 500;
 
-/** Runs `work` and returns its result with the milliseconds it took. */
+/**
+ * Runs `work` three times and returns its first result with the fewest milliseconds a run took: a
+ * run the machine's load stalled does not fail the bound, a decoder that is slow every time does.
+ */
 function timed<T>(work: () => T): [T, number] {
-  const started = performance.now();
-  const result = work();
-  return [result, performance.now() - started];
+  let result: T | undefined;
+  let fastestMs = Number.POSITIVE_INFINITY;
+  for (let run = 0; run < 3; run++) {
+    const started = performance.now();
+    const value = work();
+    fastestMs = Math.min(fastestMs, performance.now() - started);
+    if (run === 0) result = value;
+  }
+  return [result as T, fastestMs];
 }
 
 describe('value sharing (CBOR tags 28/29)', () => {
