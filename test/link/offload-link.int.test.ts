@@ -108,8 +108,11 @@ describeIf(linkRequirement(), 'offload through emulated links (real agent and se
       const quickest = Math.min(...of(preset.id).figures.map((figure) => figure.roundTripMs));
       expect(quickest, preset.id).toBeGreaterThanOrEqual(delayMs - 2 * preset.jitterMs);
       // The load on this shared machine only adds time, so the bound above is one-sided; the
-      // median stays within the delays plus a generous allowance for that load.
-      expect(of(preset.id).rttMs - of('base').rttMs, preset.id).toBeLessThan(delayMs + preset.jitterMs + 30);
+      // median stays within the delays plus a generous allowance for that load: 30 ms, plus the
+      // base link's own median round trip, which grows with the load (the proxy's timers fire late).
+      expect(of(preset.id).rttMs - of('base').rttMs, preset.id).toBeLessThan(
+        delayMs + preset.jitterMs + 30 + of('base').rttMs,
+      );
     }
     // LTE's round trip is longer than Wi-Fi's by its extra delay (50 ms), at least half of it at the median.
     const extraDelayMs =

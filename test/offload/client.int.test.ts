@@ -158,7 +158,9 @@ describeWith(['openssl'], 'offload client', () => {
     expect(slow.outcome).toBe('timeout');
     const tookMs = Number(slow.endNs - slow.startNs) / 1e6;
     expect(tookMs).toBeGreaterThanOrEqual(295);
-    expect(tookMs).toBeLessThan(1500);
+    // At the deadline, not at the server's pace (it never answers): generous (10×) above it, as a
+    // timer on a loaded machine fires late.
+    expect(tookMs).toBeLessThan(3000);
     expect(slow.socketBytesSent).toBeGreaterThan(3136); // the request did go out
     hang = false;
     expect((await c.send(INPUT, SHAPE, '2')).outcome).toBe('ok');
