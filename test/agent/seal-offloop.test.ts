@@ -11,8 +11,11 @@ import { Agent } from '../../agent/agent.js';
 import type { InferenceRecord } from '../../protocol/index.js';
 import { agentConfig, demoModel, type Stack, startStack, tempDir } from '../support/stack.js';
 
-/** How long a synchronous durable write takes while `slowSync` is on: a slow SD card. */
-const SLOW_SYNC_MS = 1_000;
+/**
+ * How long a synchronous durable write takes while `slowSync` is on: a slow SD card. Long, so that
+ * the stall bound below (half of it) leaves a loaded machine's own pauses far inside it.
+ */
+const SLOW_SYNC_MS = 2_000;
 
 const gate = vi.hoisted(() => ({
   hold: false,
@@ -91,7 +94,7 @@ describe('agent: sealing off the event loop', () => {
     // now blocks the main thread for SLOW_SYNC_MS.
     gate.hold = true;
     gate.slowSync = true;
-    await until(() => gate.held.length === 1, 5_000);
+    await until(() => gate.held.length === 1);
     const servedBefore = running.stats.inferences;
     const offeredBefore = sent.length;
     const delay = monitorEventLoopDelay({ resolution: 10 });
@@ -111,7 +114,7 @@ describe('agent: sealing off the event loop', () => {
     // stop() with a seal in flight: it drains only after that seal landed, and every numbered
     // record was offered, in order, once.
     gate.hold = true;
-    await until(() => gate.held.length === 1, 5_000);
+    await until(() => gate.held.length === 1);
     gate.hold = false;
     let released = false;
     const drainedAfterRelease: boolean[] = [];
