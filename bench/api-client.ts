@@ -32,7 +32,7 @@ function whereOf(url: string): Pick<Target, 'where' | 'path'> {
     return { where: { socketPath: url.slice(5, at) }, path: url.slice(at + 1) };
   }
   const parsed = new URL(url);
-  return { where: { host: parsed.hostname, port: parsed.port }, path: parsed.pathname };
+  return { where: { host: parsed.hostname, port: parsed.port }, path: `${parsed.pathname}${parsed.search}` };
 }
 
 const noDelay = (socket: Socket) => socket.setNoDelay(true);

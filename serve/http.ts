@@ -8,12 +8,12 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { logger } from '../common/logger.js';
 import { SERVE_HEADERS, type ServeAnswer } from '../protocol/serve-answer.js';
 import { InputError } from '../runtime/decode.js';
+import { RequestBodyDecoder } from '../runtime/request-body.js';
 import type { Batched, DynamicBatcher } from './batcher.js';
 import type { DeviceCredentials } from './credentials.js';
 import type { InferItem, ItemResult } from './engine.js';
 import { QueueFullError, RequestAbortedError, ServerStoppingError } from './errors.js';
 import type { RequestOutcome, ServeMetrics } from './metrics.js';
-import { decodeRequestBody } from './request-body.js';
 
 const log = logger('serve.http');
 const BINARY_TYPES = ['application/octet-stream', 'image/png', 'image/jpeg'];
@@ -59,6 +59,8 @@ export function buildServeApp(
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   const count = (outcome: RequestOutcome) => context.metrics.count(outcome);
+  // JSON may say "inputs"; the raw body is copied (the batcher lays inputs end to end anyway).
+  const inputs = new RequestBodyDecoder({ inputsKey: true });
   /** Arrival of each request (its first byte's turn on the event loop), ms. */
   const arrivedMs = new WeakMap<FastifyRequest, number>();
   app.addHook('onRequest', async (request) => {
@@ -97,15 +99,7 @@ export function buildServeApp(
     }
     let input: InferItem;
     try {
-      input = decodeRequestBody(
-        {
-          contentType: (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '',
-          body: request.body,
-          header: (name) => header(request, name),
-          query: request.query as Record<string, string | undefined>,
-        },
-        model.inputShape,
-      );
+      input = inputs.decode(request, model.inputShape).input;
     } catch (error) {
       if (error instanceof InputError) {
         count('bad-input');

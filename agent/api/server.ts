@@ -4,18 +4,19 @@
 // request goes through the agent's queue; every failure is an answer (400, 401, 404, 429), never a
 // crash. Documented in docs/agent-api.md.
 
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import type { Socket } from 'node:net';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { createServer } from 'node:http';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerFactory } from 'fastify';
 import { logger } from '../../common/logger.js';
 import { InputError } from '../../runtime/decode.js';
-import { type Agent, OffloadFailedError } from '../agent.js';
+import { RequestBodyDecoder, type RequestInput } from '../../runtime/request-body.js';
+import type { Agent } from '../agent.js';
 import { UnknownRecordError } from '../serve/answers.js';
-import { QueueFullError, RequestAbortedError } from '../serve/queue.js';
 import { statusText } from '../serve/summary.js';
+import { InferFastPath, type InferPathStats } from './fast-infer.js';
+import { type ApiReply, errorReply, InferCall, inputRefusal, JSON_TYPE } from './infer-reply.js';
 import { type ApiListen, checkApiExposure } from './listen.js';
-import { type RequestInput, RequestInputDecoder } from './request-input.js';
+import { TokenCheck, UNAUTHORIZED_MESSAGE } from './token.js';
 
 const log = logger('agent.api');
 
@@ -27,10 +28,17 @@ export interface ApiOptions {
   listen: ApiListen;
   /** Bearer token every route requires when set (required beyond loopback). */
   token?: string | undefined;
+  /** Raw tensor requests below fastify (fast-infer.ts); off only to compare the paths in tests. */
+  fastPath?: boolean;
 }
 
-export interface RunningApi {
+/** The API's fastify instance, not listening yet, and what it counts. */
+export interface BuiltApi {
   app: FastifyInstance;
+  stats: { infer: InferPathStats };
+}
+
+export interface RunningApi extends BuiltApi {
   /** http://host:port, or unix:<path>. */
   address: string;
   close(): Promise<void>;
@@ -40,40 +48,11 @@ function reject(reply: FastifyReply, status: number, error: string, message: str
   return reply.code(status).send({ error, message, ...extra });
 }
 
-/** The options of an inference that needs neither a label nor a watch (shared: agent.infer only reads them). */
-const FROM_HTTP = Object.freeze({ source: 'http' as const });
-
-/**
- * An HTTP/1.1 client does not half-close while it waits for its answer: the end of its stream
- * (or a reset) means it went away.
- */
-function clientGone(socket: Socket): boolean {
-  return socket.destroyed || socket.readableEnded;
-}
-
-/** Aborts `signal` when the request's client goes away before its answer is sent. */
-function watchClient(socket: Socket, reply: FastifyReply): { signal: AbortSignal; stop(): void } {
-  const gone = new AbortController();
-  const onClose = () => {
-    if (!reply.sent) gone.abort();
-  };
-  socket.once('close', onClose);
-  socket.once('end', onClose);
-  if (clientGone(socket)) gone.abort();
-  return {
-    signal: gone.signal,
-    stop() {
-      socket.off('close', onClose);
-      socket.off('end', onClose);
-    },
-  };
-}
-
-const digest = (text: string) => createHash('sha256').update(text).digest();
-
-/** Compares digests (equal lengths, constant time); the expected one is made once, not per request. */
-function tokenMatches(given: string | undefined, expectedDigest: Buffer): boolean {
-  return given !== undefined && timingSafeEqual(digest(given), expectedDigest);
+/** Sends an ApiReply as fastify: the same headers, in the same order, as writeReply() below it. */
+function send(reply: FastifyReply, answer: ApiReply): FastifyReply {
+  if (answer.close === true) void reply.header('connection', 'close');
+  if (answer.retryAfterS !== undefined) void reply.header('retry-after', String(answer.retryAfterS));
+  return reply.code(answer.status).type(JSON_TYPE).send(answer.json);
 }
 
 /** Starts the API: refuses an exposed address without a token, builds the routes and listens. */
@@ -83,72 +62,70 @@ export async function startApi(agent: Agent, options: ApiOptions): Promise<Runni
 }
 
 /**
- * The API's fastify instance with its routes, hooks and parsers, not listening yet (bench:api adds
- * a trivial route to this very instance to measure what fastify itself costs).
+ * The API's fastify instance with its routes, hooks and parsers, and the fast path in front of
+ * them, not listening yet (bench:api adds trivial routes to this very instance to measure what
+ * fastify itself costs).
  */
-export function buildApi(agent: Agent, options: Pick<ApiOptions, 'token'>): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: MAX_BODY_BYTES });
+export function buildApi(agent: Agent, options: Pick<ApiOptions, 'token' | 'fastPath'>): BuiltApi {
+  const stats = { infer: { fastPath: 0, routed: 0 } };
+  const token = options.token === undefined ? undefined : new TokenCheck(options.token);
+  // One decoder and one answer writer for both paths: the raw dtype and shape parsed once.
+  const inputs = new RequestBodyDecoder({ viewBody: true });
+  const call = new InferCall(agent);
+  const fast =
+    options.fastPath === false
+      ? undefined
+      : new InferFastPath(agent, call, inputs, token, MAX_BODY_BYTES, stats.infer);
+  // fastify's own server (lib/server.js: its timeouts), with the fast path's requests taken first.
+  const serverFactory: FastifyServerFactory = (handler, serverOptions) => {
+    const server = createServer((req, res) => {
+      if (fast?.takes(req) === true) fast.handle(req, res);
+      else handler(req, res);
+    });
+    // fastify has filled in its defaults by now (keep-alive 72 s, the rest 0: node's).
+    const timeouts = serverOptions as {
+      keepAliveTimeout: number;
+      requestTimeout: number;
+      connectionTimeout: number;
+      maxRequestsPerSocket: number;
+    };
+    server.keepAliveTimeout = timeouts.keepAliveTimeout;
+    server.requestTimeout = timeouts.requestTimeout;
+    server.setTimeout(timeouts.connectionTimeout);
+    if (timeouts.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = timeouts.maxRequestsPerSocket;
+    return server;
+  };
+  const app = Fastify({
+    logger: false,
+    bodyLimit: MAX_BODY_BYTES,
+    ...(fast === undefined ? {} : { serverFactory }),
+  }) as unknown as FastifyInstance;
+  if (fast !== undefined)
+    // fastify answers 503 to requests that arrive while it closes: the fast path steps aside.
+    app.addHook('preClose', (done) => {
+      fast.closing = true;
+      done();
+    });
   app.addContentTypeParser(BINARY_TYPES, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   // Any other type is read as bytes too, so the route can name it in a 400 (not fastify's bare 415).
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  if (options.token !== undefined) {
-    const tokenDigest = digest(options.token);
+  if (token !== undefined)
     app.addHook('onRequest', async (request, reply) => {
-      const header = request.headers.authorization;
-      const given = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
-      if (!tokenMatches(given, tokenDigest))
-        return reject(
-          reply,
-          401,
-          'unauthorized',
-          "this API needs Authorization: Bearer <the agent's --api-token>",
-        );
+      if (!token.allows(request.headers.authorization))
+        return reject(reply, 401, 'unauthorized', UNAUTHORIZED_MESSAGE);
     });
-  }
 
-  const inputs = new RequestInputDecoder();
   app.post('/v1/infer', async (request, reply) => {
+    stats.infer.routed++;
     let decoded: RequestInput;
     try {
       decoded = inputs.decode(request, agent.inputShape);
     } catch (error) {
-      if (error instanceof InputError) return reject(reply, 400, `bad-${error.problem}`, error.message);
+      if (error instanceof InputError) return send(reply, inputRefusal(error));
       throw error;
     }
-    // A client that goes away while its request waits takes it out of the queue. A request that
-    // starts at once never waits, so it skips the watch (an AbortController and two socket
-    // listeners a request); its client going away mid-inference costs that one inference.
-    const socket = request.raw.socket;
-    const watch = agent.queue.startsAtOnce && !clientGone(socket) ? undefined : watchClient(socket, reply);
-    try {
-      const answer = await agent.infer(
-        decoded.input,
-        watch === undefined && decoded.label === undefined
-          ? FROM_HTTP
-          : {
-              source: 'http',
-              ...(watch === undefined ? {} : { signal: watch.signal }),
-              ...(decoded.label === undefined ? {} : { label: decoded.label }),
-            },
-      );
-      return reply.send(answer);
-    } catch (error) {
-      if (error instanceof QueueFullError) {
-        void reply.header('retry-after', String(error.retryAfterS));
-        return reject(reply, 429, 'queue-full', error.message, { retryAfterS: error.retryAfterS });
-      }
-      if (error instanceof OffloadFailedError)
-        // The input's offload record says what happened; the answer carries its figures.
-        return reject(reply, 502, 'offload-failed', error.message, { offload: error.figures });
-      if (error instanceof RequestAbortedError) {
-        log.debug({ err: error.message }, 'client went away before its inference ran');
-        return reject(reply, 499, 'aborted', error.message);
-      }
-      throw error;
-    } finally {
-      watch?.stop();
-    }
+    return send(reply, await call.run(decoded, request.raw.socket, reply.raw));
   });
 
   app.post('/v1/feedback', async (request, reply) => {
@@ -181,28 +158,18 @@ export function buildApi(agent: Agent, options: Pick<ApiOptions, 'token'>): Fast
     const wantsJson =
       (request.query as { format?: string }).format === 'json' ||
       (request.headers.accept ?? '').includes('application/json');
-    if (wantsJson) return reply.send(status);
+    if (wantsJson) return reply.send({ ...status, api: stats });
     return reply.type('text/plain; charset=utf-8').send(`${statusText(status)}\n`);
   });
 
-  app.setErrorHandler((error, _request, reply) => {
-    const status = (error as { statusCode?: number }).statusCode;
-    if (status !== undefined && status >= 400 && status < 500)
-      return reject(reply, status, status === 413 ? 'bad-size' : 'bad-request', (error as Error).message);
-    log.error({ err: error }, 'API request failed');
-    return reject(
-      reply,
-      500,
-      'internal',
-      'the agent could not answer this request; it keeps running (see its log)',
-    );
-  });
+  app.setErrorHandler((error, _request, reply) => send(reply, errorReply(error)));
 
-  return app;
+  return { app, stats };
 }
 
 /** Listens on `listen` (a socket file left by a killed agent is replaced). */
-export async function listenApi(app: FastifyInstance, listen: ApiListen, token = false): Promise<RunningApi> {
+export async function listenApi(api: BuiltApi, listen: ApiListen, token = false): Promise<RunningApi> {
+  const { app } = api;
   let address: string;
   if (listen.kind === 'unix') {
     rmSync(listen.path, { force: true }); // a socket left by a killed agent
@@ -215,5 +182,5 @@ export async function listenApi(app: FastifyInstance, listen: ApiListen, token =
     address = `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${port}`;
   }
   log.info({ address, token }, 'local inference API listening');
-  return { app, address, close: () => app.close() };
+  return { ...api, address, close: () => app.close() };
 }

@@ -156,6 +156,8 @@ describe('POST /v1/infer with good inputs', () => {
   });
 
   it('takes raw float32 bytes with dtype and shape in headers, and uint8 with them in the query', async () => {
+    const paths = async () => (await call('/v1/status?format=json', undefined)).body.api;
+    const before = (await paths()) as { infer: { fastPath: number; routed: number } };
     const values = new Float32Array(28 * 28).fill(0.2);
     const raw = await call('/v1/infer', Buffer.from(values.buffer), {
       'content-type': 'application/octet-stream',
@@ -169,6 +171,10 @@ describe('POST /v1/infer with good inputs', () => {
       'content-type': 'application/octet-stream',
     });
     expect(bytes.status).toBe(200);
+    // Headers only: the fast path below fastify; a query, or JSON: fastify's route.
+    expect(await paths()).toEqual({
+      infer: { fastPath: before.infer.fastPath + 1, routed: before.infer.routed + 2 },
+    });
   });
 
   it('takes a PNG of the model’s size and a larger colour JPEG (resized, made grey)', async () => {

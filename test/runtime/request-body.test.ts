@@ -1,21 +1,27 @@
-// The local API's body decoder (agent/api/request-input.ts): raw dtype and shape are parsed once
-// per distinct header text and reused, but a request whose text differs (another shape, another
-// dtype, the query instead of the headers, a bad one between good ones) is decoded by its own;
-// the raw float32 input is a view of the request body, not a copy.
+// The request body decoder of the agent's API and of edgewatt serve (runtime/request-body.ts):
+// raw dtype and shape are parsed once per distinct header text and reused, but a request whose
+// text differs (another shape, another dtype, the query instead of the headers, a bad one between
+// good ones) is decoded by its own; the raw float32 input is a view of the request body when the
+// server says it may be, else a copy; serve's JSON may say "inputs".
 
-import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { RequestInputDecoder } from '../../agent/api/request-input.js';
 import { InputError } from '../../runtime/decode.js';
+import { type RequestBody, RequestBodyDecoder } from '../../runtime/request-body.js';
 
 const INPUT_SHAPE = [2, 2, 1];
+/** The agent API's decoder. */
+const RequestInputDecoder = class extends RequestBodyDecoder {
+  constructor() {
+    super({ viewBody: true });
+  }
+};
 
 function request(
-  body: Buffer | object | undefined,
-  headers: Record<string, string>,
-  query: Record<string, string> = {},
-): FastifyRequest {
-  return { body, headers, query } as unknown as FastifyRequest;
+  body: unknown,
+  headers: Record<string, string | string[]>,
+  query: Record<string, string | string[]> = {},
+): RequestBody {
+  return { body, headers, query };
 }
 
 const floats = (...values: number[]) => Buffer.from(new Float32Array(values).buffer);
@@ -24,7 +30,7 @@ const raw = (extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
-describe('RequestInputDecoder', () => {
+describe('RequestBodyDecoder', () => {
   it('decodes a float32 body as a view of the body, with the shape from the header', () => {
     const body = floats(1, 2, 3, 4);
     const { input } = new RequestInputDecoder().decode(
@@ -94,5 +100,59 @@ describe('RequestInputDecoder', () => {
     expect(() =>
       decoder.decode(request(Buffer.from('BM'), { 'content-type': 'image/bmp' }), INPUT_SHAPE),
     ).toThrow('"image/bmp"');
+  });
+
+  it('copies a raw body unless the server lets the input view it', () => {
+    const body = floats(1, 2, 3, 4);
+    const { input } = new RequestBodyDecoder().decode(
+      request(body, raw({ 'x-edgewatt-shape': '2,2,1' })),
+      INPUT_SHAPE,
+    );
+    expect(Array.from(input.values)).toEqual([1, 2, 3, 4]);
+    expect(input.values.buffer).not.toBe(body.buffer);
+  });
+
+  it('names a type not served before an empty body, and refuses JSON null or a list as a format error', () => {
+    const decoder = new RequestInputDecoder();
+    expect(() =>
+      decoder.decode(request(Buffer.alloc(0), { 'content-type': 'text/plain' }), INPUT_SHAPE),
+    ).toThrow('"text/plain"');
+    expect(() => decoder.decode(request(undefined, {}), INPUT_SHAPE)).toThrow('"(none)"');
+    expect(() => decoder.decode(request(undefined, { 'content-type': 'image/png' }), INPUT_SHAPE)).toThrow(
+      'empty',
+    );
+    for (const body of [null, [1, 2], 3, 'x'])
+      expect(() =>
+        decoder.decode(request(body, { 'content-type': 'application/json' }), INPUT_SHAPE),
+      ).toThrow(expect.objectContaining({ problem: 'format' }));
+  });
+
+  it('takes "inputs" for "input" only when told (edgewatt serve), and "input" first when both are there', () => {
+    const values = [
+      [[1], [2]],
+      [[3], [4]],
+    ];
+    const json = { 'content-type': 'application/json' };
+    expect(() => new RequestInputDecoder().decode(request({ inputs: values }, json), INPUT_SHAPE)).toThrow(
+      '"input"',
+    );
+    const serve = new RequestBodyDecoder({ inputsKey: true });
+    expect(Array.from(serve.decode(request({ inputs: values }, json), INPUT_SHAPE).input.values)).toEqual([
+      1, 2, 3, 4,
+    ]);
+    const both = serve.decode(request({ input: values, inputs: [[[9]]] }, json), INPUT_SHAPE);
+    expect(Array.from(both.input.values)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('reads the first of a repeated query parameter (a shape error, not a crash, when it is bad)', () => {
+    const decoder = new RequestInputDecoder();
+    const input = decoder.decode(
+      request(Buffer.from([1, 2, 3, 4]), raw(), { shape: ['2,2,1', '9'], dtype: ['uint8', 'int32'] }),
+      INPUT_SHAPE,
+    ).input;
+    expect(Array.from(input.values)).toEqual([1, 2, 3, 4]);
+    expect(() =>
+      decoder.decode(request(floats(1, 2, 3, 4), raw(), { shape: ['x', '2,2,1'] }), INPUT_SHAPE),
+    ).toThrow(InputError);
   });
 });
