@@ -7,8 +7,9 @@
 // kernel, wake-ups, HTTP parsing on both sides), a trivial route on the API's own fastify instance
 // (options, hooks, parsers), and a route on it that runs agent.infer() on a prepared input, so
 // the HTTP overhead splits into floor, fastify, the model run inside a request, and our route.
-// POST /v1/infer with a raw body takes the API's fast path below fastify (agent/api/fast-infer.ts);
-// the same request with a query string goes through fastify's route, measured beside it.
+// POST /v1/infer with a raw body takes the API's fast path below fastify (agent/api/fast-infer.ts):
+// its baseline is the bare node:http server running agent.infer() on the prepared input. The same
+// request with a query string goes through fastify's route, measured beside it.
 // The work agent.infer() leaves for after its answer (its record, tallies: agent/serve/queue.ts
 // defer()) is done between paths, outside every path's timing, and printed on its own.
 // Then queue throughput under 64 concurrent HTTP clients and the agent's memory with the API on.
@@ -64,16 +65,19 @@ const body = Buffer.from(values.buffer);
 const headers = { 'content-type': 'application/octet-stream', 'x-edgewatt-shape': '28,28,1' };
 /**
  * What each HTTP series asks, from the cheapest: a bare node:http server (the transport floor);
- * a trivial route on the API's own fastify instance (+ fastify); a route on it that runs
+ * the same running agent.infer() on the prepared input first (the fast path's baseline); a trivial route on the API's own fastify instance (+ fastify); a route on it that runs
  * agent.infer() on the bench's prepared input and answers the fixed JSON (+ the model run inside
  * a request: HTTP work next to a model call finds colder caches); POST /v1/infer through
  * fastify's route (+ our route: decoding the body, the answer's JSON), sent with a query string
  * that the fast path leaves to fastify; POST /v1/infer as applications send it (the fast path).
  * Each is sent the same body and headers.
  */
-const TARGETS = ['bare', 'null', 'fixed', 'routed', 'infer'] as const;
+const TARGETS = ['bare', 'bareFixed', 'null', 'fixed', 'routed', 'infer'] as const;
 type Target = (typeof TARGETS)[number];
-const ROUTE_OF: Record<Exclude<Target, 'bare'>, string> = {
+/** The targets on a bare node:http server of the bench's, not on the API. */
+type BareTarget = 'bare' | 'bareFixed';
+const isBare = (target: Target): target is BareTarget => target === 'bare' || target === 'bareFixed';
+const ROUTE_OF: Record<Exclude<Target, BareTarget>, string> = {
   null: '/bench/null',
   fixed: '/bench/infer-fixed',
   routed: '/v1/infer?via=fastify',
@@ -90,16 +94,27 @@ async function apiWithBaselines(listen: Parameters<typeof listenApi>[1]): Promis
   });
   return listenApi(built, listen);
 }
-/** The transport floor: node:http reads the body and answers the same bytes in one write. */
-async function bareServer(listen: { port: number; host: string } | { path: string }): Promise<Server> {
+/**
+ * The transport floor: node:http reads the body and answers the same bytes in one write; with
+ * `infer`, it runs agent.infer() on the prepared input first (the fast path's baseline: the model
+ * run inside a request, without fastify).
+ */
+async function bareServer(
+  listen: { port: number; host: string } | { path: string },
+  infer = false,
+): Promise<Server> {
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
-      res.writeHead(200, {
-        'content-type': 'application/json; charset=utf-8',
-        'content-length': NULL_BYTES.length,
-      });
-      res.end(NULL_BYTES);
+      const answer = () => {
+        res.writeHead(200, {
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': NULL_BYTES.length,
+        });
+        res.end(NULL_BYTES);
+      };
+      if (infer) void agent.infer({ values, count: 1 }).then(answer);
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(listen, resolve));
@@ -109,10 +124,22 @@ const api = await apiWithBaselines({ kind: 'tcp', host: '127.0.0.1', port: 0 });
 // A second listener on the same agent (same queue), as an application on the board may use.
 const socketPath = join(dir, 'api.sock');
 const unixApi = await apiWithBaselines({ kind: 'unix', path: socketPath });
-const bareTcp = await bareServer({ host: '127.0.0.1', port: 0 });
-const bareSocketPath = join(dir, 'bare.sock');
-const bareUnix = await bareServer({ path: bareSocketPath });
-const bareTcpPort = String((bareTcp.address() as { port: number }).port);
+const bareServers = {
+  bare: {
+    tcp: await bareServer({ host: '127.0.0.1', port: 0 }),
+    socketPath: join(dir, 'bare.sock'),
+  },
+  bareFixed: {
+    tcp: await bareServer({ host: '127.0.0.1', port: 0 }, true),
+    socketPath: join(dir, 'bare-fixed.sock'),
+  },
+};
+const bareUnix = [
+  await bareServer({ path: bareServers.bare.socketPath }),
+  await bareServer({ path: bareServers.bareFixed.socketPath }, true),
+];
+const bareTcpPort = (target: BareTarget) =>
+  String((bareServers[target].tcp.address() as { port: number }).port);
 const { tf } = await loadRuntime();
 // The bare model call: the model the agent runs, on a tensor made outside the timing, as the runner does.
 const model = (agent as unknown as { model: Parameters<typeof runInference>[0] }).model;
@@ -122,6 +149,7 @@ const model = (agent as unknown as { model: Parameters<typeof runInference>[0] }
 const keepAlive = new HttpAgent({ keepAlive: true, maxSockets: 64 });
 const agentOf: Record<Target, HttpAgent> = {
   bare: new HttpAgent({ keepAlive: true, maxSockets: 1 }),
+  bareFixed: new HttpAgent({ keepAlive: true, maxSockets: 1 }),
   null: new HttpAgent({ keepAlive: true, maxSockets: 1 }),
   fixed: new HttpAgent({ keepAlive: true, maxSockets: 1 }),
   routed: new HttpAgent({ keepAlive: true, maxSockets: 1 }),
@@ -134,8 +162,8 @@ function post(target: Target = 'infer'): Promise<number> {
     const req = request(
       {
         host: url.hostname,
-        port: target === 'bare' ? bareTcpPort : url.port,
-        path: target === 'bare' ? '/' : ROUTE_OF[target],
+        port: isBare(target) ? bareTcpPort(target) : url.port,
+        path: isBare(target) ? '/' : ROUTE_OF[target],
         method: 'POST',
         agent: agentOf[target],
         headers: { ...headers, 'content-length': body.length },
@@ -182,11 +210,13 @@ const remote = await remoteClient(
   TARGETS.flatMap((target) => [
     {
       name: `tcp-${target}`,
-      url: target === 'bare' ? `http://127.0.0.1:${bareTcpPort}/` : `${api.address}${ROUTE_OF[target]}`,
+      url: isBare(target) ? `http://127.0.0.1:${bareTcpPort(target)}/` : `${api.address}${ROUTE_OF[target]}`,
     },
     {
       name: `unix-${target}`,
-      url: target === 'bare' ? `unix:${bareSocketPath}:/` : `unix:${socketPath}:${ROUTE_OF[target]}`,
+      url: isBare(target)
+        ? `unix:${bareServers[target].socketPath}:/`
+        : `unix:${socketPath}:${ROUTE_OF[target]}`,
     },
   ]),
 );
@@ -331,6 +361,7 @@ const LABEL: Record<Target, string> = {
   routed: '  POST /v1/infer via fastify',
   fixed: '  route: agent.infer(), fixed JSON',
   null: '  route: fixed JSON (fastify)',
+  bareFixed: '  node:http: agent.infer(), fixed JSON',
   bare: '  node:http, fixed JSON',
 };
 for (const client of CLIENTS) {
@@ -356,9 +387,13 @@ for (const client of CLIENTS) {
   console.log(`    via fastify ${us(m('routed') - median(inProcess))} = ${parts.join(' + ')}`);
   // The fast path has no fastify layer: over the floor is its own work with the model run inside it.
   console.log(
-    `    fast path   ${us(m('infer') - median(inProcess))} = node:http floor ${us(m('bare'))} + the fast path and the model run inside it ${us(m('infer') - m('bare') - median(inProcess))}`,
+    `    fast path   ${us(m('infer') - median(inProcess))} = node:http floor ${us(m('bare'))} + model run inside a request ${us(m('bareFixed') - m('bare') - median(inProcess))} + the fast path ${us(m('infer') - m('bareFixed'))}`,
   );
 }
+const servedBy = (key: 'fastPath' | 'routed') => api.stats.infer[key] + unixApi.stats.infer[key];
+console.log(
+  `POST /v1/infer requests served: ${servedBy('fastPath')} by the fast path, ${servedBy('routed')} by fastify's route`,
+);
 if (DURATION_MS > 0)
   console.log(
     `64 concurrent clients: ${(served / (DURATION_MS / 1000)).toFixed(0)} inferences/s served, ${refused} answered 429`,
@@ -366,7 +401,11 @@ if (DURATION_MS > 0)
 console.log(`agent RSS with the API on: ${(rss / 2 ** 20).toFixed(0)} MiB`);
 for (const httpAgent of Object.values(agentOf)) httpAgent.destroy();
 remote.child.send({ kind: 'exit' });
-await Promise.all([bareTcp, bareUnix].map((server) => new Promise((resolve) => server.close(resolve))));
+await Promise.all(
+  [bareServers.bare.tcp, bareServers.bareFixed.tcp, ...bareUnix].map(
+    (server) => new Promise((resolve) => server.close(resolve)),
+  ),
+);
 await unixApi.close();
 await api.close();
 await agent.stop(0);
