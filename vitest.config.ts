@@ -50,6 +50,11 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: INTEGRATION,
+          // Real processes on a loaded 2-core CI machine: cases that take 5–8 s quiet (bridge-mlperf,
+          // documented examples, profile, deploy) had less than 4× headroom under the 30 s default.
+          // A case that needs longer still says so itself.
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
           // bin/edgewatt.js runs dist/: build it once so the processes run the current sources.
           globalSetup: ['test/support/global-setup.ts'],
         },

@@ -83,8 +83,9 @@ describe('live experiment analysis on a worker thread', () => {
     const viaWorker = await maxLoopDelayMs(() => live.analyse(experimentId));
     // The control: on the event loop the analysis blocks it for a long stretch.
     expect(inThread.maxMs).toBeGreaterThan(300);
-    // Through the worker the loop never waits long (timers, GC and the reply's structured clone only).
-    expect(viaWorker.maxMs).toBeLessThan(Math.min(150, inThread.maxMs / 4));
+    // Through the worker the loop never waits long (timers, GC and the reply's structured clone only);
+    // relative to the in-thread stall only, as a loaded machine lengthens both (no fixed ms).
+    expect(viaWorker.maxMs).toBeLessThan(inThread.maxMs / 4);
     const result = viaWorker.value;
     if (result === null) throw new Error('the worker found no experiment');
     expect(result.conclusion).toBe(inThread.value.conclusion);
