@@ -116,7 +116,7 @@ beforeAll(async () => {
     ],
     { EDGEWATT_LOG_LEVEL: 'info' },
   );
-  await waitForPort(port, 'agent API', 30_000);
+  await waitForPort(port, 'agent API', 30_000, agent.child);
 }, 40_000);
 
 afterAll(async () => {

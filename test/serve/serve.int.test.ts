@@ -143,8 +143,8 @@ describeWith(['openssl'], 'edgewatt serve (real process)', () => {
       '2',
     ]);
     await Promise.all([
-      waitForPort(plainPort, 'serve', 30_000),
-      waitForPort(securePort, 'serve (TLS)', 30_000),
+      waitForPort(plainPort, 'serve', 30_000, plain.child),
+      waitForPort(securePort, 'serve (TLS)', 30_000, secure.child),
     ]);
     await Promise.all([waitReady(plainUrl), waitReady(secureUrl, ca)]);
   }, 60_000);

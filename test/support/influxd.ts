@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { endChild } from './end-child.js';
-import { freePort } from './ports.js';
+import { ExitedBeforeListeningError, freePort } from './ports.js';
 import { hasTools } from './tools.js';
 
 export const hasInfluxd = hasTools('influxd');
@@ -35,8 +35,11 @@ export interface InfluxSeries {
   values: unknown[][];
 }
 
-/** GET with node:http(s), trusting `ca` when given (fetch cannot take a CA). */
-function get(url: string, ca?: string): Promise<{ status: number; body: string }> {
+/**
+ * GET with node:http(s), trusting `ca` when given (fetch cannot take a CA); `idleMs` ends a request
+ * whose socket stays silent that long.
+ */
+function get(url: string, ca?: string, idleMs?: number): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const request = url.startsWith('https:') ? httpsGet : httpGet;
     const req = request(url, ca === undefined ? {} : { ca: readFileSync(ca) }, (res) => {
@@ -48,12 +51,15 @@ function get(url: string, ca?: string): Promise<{ status: number; body: string }
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
     req.on('error', reject);
+    if (idleMs !== undefined)
+      req.setTimeout(idleMs, () => req.destroy(new Error(`no answer within ${idleMs} ms`)));
   });
 }
 
 async function ping(url: string, ca?: string): Promise<boolean> {
   try {
-    return (await get(`${url}/ping`, ca)).status === 204;
+    // Bounded: whatever holds the port before influxd binds it may accept and never answer.
+    return (await get(`${url}/ping`, ca, 5_000)).status === 204;
   } catch {
     return false;
   }
@@ -70,12 +76,13 @@ export interface InfluxdOptions {
 
 export async function startInfluxd(options: InfluxdOptions = {}): Promise<Influxd> {
   const dir = mkdtempSync(join(tmpdir(), 'edgewatt-influxd-'));
-  const port = await freePort();
-  const rpcPort = await freePort();
+  let port = await freePort();
+  let rpcPort = await freePort();
   const confPath = join(dir, 'influxdb.conf');
-  writeFileSync(
-    confPath,
-    `reporting-disabled = true
+  const writeConfig = () =>
+    writeFileSync(
+      confPath,
+      `reporting-disabled = true
 bind-address = "127.0.0.1:${rpcPort}"
 
 [meta]
@@ -102,8 +109,8 @@ ${options.http ?? ''}
 [logging]
   level = "warn"
 `,
-  );
-  const url = `${options.https === true ? 'https' : 'http'}://127.0.0.1:${port}`;
+    );
+  const url = () => `${options.https === true ? 'https' : 'http'}://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
   let stderr = '';
   const start = async () => {
@@ -112,10 +119,11 @@ ${options.http ?? ''}
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);
     });
-    const deadline = Date.now() + 20_000;
-    while (!(await ping(url, options.ca))) {
-      if (child.exitCode !== null) throw new Error(`influxd exited with ${child.exitCode}: ${stderr}`);
-      if (Date.now() > deadline) throw new Error(`influxd did not answer /ping at ${url}: ${stderr}`);
+    const deadline = Date.now() + 30_000;
+    while (!(await ping(url(), options.ca))) {
+      if (child.exitCode !== null)
+        throw new ExitedBeforeListeningError(`influxd exited with ${child.exitCode}: ${stderr}`);
+      if (Date.now() > deadline) throw new Error(`influxd did not answer /ping at ${url()}: ${stderr}`);
       await sleep(50);
     }
   };
@@ -124,17 +132,29 @@ ${options.http ?? ''}
     child = undefined;
     await endChild(running, { kill });
   };
-  await start();
+  // A free port may be taken before influxd binds it: then it exits, and other ports are tried.
+  for (let attempt = 1; ; attempt++) {
+    writeConfig();
+    try {
+      await start();
+      break;
+    } catch (error) {
+      const taken =
+        error instanceof ExitedBeforeListeningError && /address already in use/i.test(error.message);
+      if (!taken || attempt === 3) throw error;
+      [port, rpcPort] = [await freePort(), await freePort()];
+    }
+  }
   return {
     pid: () => child?.pid,
     port,
-    url,
+    url: url(),
     dir,
     async query(db, q) {
       const auth: Record<string, string> =
         options.auth === undefined ? {} : { u: options.auth.username, p: options.auth.password };
       const res = await get(
-        `${url}/query?${new URLSearchParams({ db, q, epoch: 'ns', ...auth })}`,
+        `${url()}/query?${new URLSearchParams({ db, q, epoch: 'ns', ...auth })}`,
         options.ca,
       );
       const body = JSON.parse(res.body) as {

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { endChild } from './end-child.js';
-import { freePort, waitForPort } from './ports.js';
+import { ExitedBeforeListeningError, freePort, waitForPort } from './ports.js';
 import { hasTools } from './tools.js';
 
 export const hasMosquitto = hasTools('mosquitto');
@@ -37,51 +37,77 @@ export interface Mosquitto {
 
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mosquitto> {
   const dir = mkdtempSync(join(tmpdir(), 'edgewatt-mosquitto-'));
-  const port = await freePort();
+  let port = await freePort();
   const confPath = join(dir, 'mosquitto.conf');
   const logPath = join(dir, 'mosquitto.log');
-  writeFileSync(
-    confPath,
-    options.config?.(port, dir) ??
-      [
-        `listener ${port} 127.0.0.1`,
-        // Run as root, mosquitto would switch to user "mosquitto", which cannot write this temp dir.
-        `user ${userInfo().username}`,
-        'allow_anonymous true',
-        `persistence ${options.persistence === false ? 'false' : 'true'}`,
-        `persistence_location ${dir}/`,
-        // Unbounded queues for the tests: a lost message must be our bug, never a broker limit.
-        'max_queued_messages 0',
-        'max_queued_bytes 0',
-        `log_dest file ${logPath}`,
-        'log_type error',
-        'log_type warning',
-        'log_type notice',
-        options.extraConfig ?? '',
-      ].join('\n'),
-  );
+  const writeConfig = () =>
+    writeFileSync(
+      confPath,
+      options.config?.(port, dir) ??
+        [
+          `listener ${port} 127.0.0.1`,
+          // Run as root, mosquitto would switch to user "mosquitto", which cannot write this temp dir.
+          `user ${userInfo().username}`,
+          'allow_anonymous true',
+          `persistence ${options.persistence === false ? 'false' : 'true'}`,
+          `persistence_location ${dir}/`,
+          // Unbounded queues for the tests: a lost message must be our bug, never a broker limit.
+          'max_queued_messages 0',
+          'max_queued_bytes 0',
+          `log_dest file ${logPath}`,
+          'log_type error',
+          'log_type warning',
+          'log_type notice',
+          options.extraConfig ?? '',
+        ].join('\n'),
+    );
+  const log = () => {
+    try {
+      return readFileSync(logPath, 'utf8');
+    } catch {
+      return '';
+    }
+  };
   let child: ChildProcess | undefined;
+  let stderr = '';
   const start = async () => {
-    child = spawn('mosquitto', ['-c', confPath], { stdio: ['ignore', 'ignore', 'pipe'] });
-    await waitForPort(port, 'mosquitto');
+    stderr = '';
+    const started = spawn('mosquitto', ['-c', confPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = started;
+    started.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    try {
+      await waitForPort(port, 'mosquitto', 15_000, started);
+    } catch (error) {
+      if (error instanceof ExitedBeforeListeningError)
+        throw new ExitedBeforeListeningError(`${error.message}: ${stderr}${log().slice(-2000)}`);
+      throw error;
+    }
   };
   const stop = async ({ kill = false } = {}) => {
     const running = child;
     child = undefined;
     await endChild(running, { kill });
   };
-  await start();
+  // The free port may be taken before mosquitto binds it: then it exits, and another is tried.
+  for (let attempt = 1; ; attempt++) {
+    writeConfig();
+    try {
+      await start();
+      break;
+    } catch (error) {
+      const taken =
+        error instanceof ExitedBeforeListeningError && /address already in use/i.test(error.message);
+      if (!taken || attempt === 3) throw error;
+      port = await freePort();
+    }
+  }
   return {
     port,
     url: `mqtt://127.0.0.1:${port}`,
     dir,
-    log: () => {
-      try {
-        return readFileSync(logPath, 'utf8');
-      } catch {
-        return '';
-      }
-    },
+    log,
     stop,
     start,
     async remove() {
