@@ -6,6 +6,7 @@
 // path served each. Queued fast-path requests are each answered for their own body.
 
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Agent } from '../../agent/agent.js';
@@ -343,6 +344,53 @@ describe('what the fast path takes', () => {
     expect(status.api).toEqual({ infer: fast.stats.infer });
     expect(fast.stats.infer.fastPath).toBeGreaterThan(10);
     expect(status.inferences).toBeGreaterThan(0);
+  });
+
+  it('steps aside while the API closes: a request arriving then gets fastify’s 503 on both paths', async () => {
+    const rawRequest = (value: number) =>
+      Buffer.concat([
+        Buffer.from(
+          `POST /v1/infer HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/octet-stream\r\nX-Edgewatt-Shape: 28,28,1\r\nContent-Length: 3136\r\n\r\n`,
+        ),
+        floats(value),
+      ]);
+    const exchanges: string[][] = [];
+    for (const fastPath of [true, false]) {
+      const api = await startApi(agent, {
+        listen: { kind: 'tcp', host: '127.0.0.1', port: 0 },
+        token: TOKEN,
+        fastPath,
+      });
+      const socket = connect(Number(new URL(api.address).port), '127.0.0.1');
+      let received = '';
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.toString('latin1');
+      });
+      const ended = new Promise((resolve) => socket.on('close', resolve));
+      const hold = await holdQueue();
+      let closed: Promise<void> = Promise.resolve();
+      try {
+        // The first request waits in the queue, so its connection is busy when the API starts closing.
+        socket.write(rawRequest(0.3));
+        await until('the first request to wait', () => agent.queue.depth === 2);
+        closed = api.close();
+        await until('the API to stop listening', () => !api.app.server.listening);
+        socket.write(rawRequest(0.3));
+      } finally {
+        await hold.release();
+      }
+      await ended;
+      await closed;
+      const at = received.indexOf('HTTP/1.1', 1);
+      exchanges.push(
+        [received.slice(0, at), received.slice(at)].map((r) => r.replace(/Date: [^\r]+/, 'Date: (date)')),
+      );
+      expect(api.stats.infer).toEqual(fastPath ? { fastPath: 1, routed: 0 } : { fastPath: 0, routed: 1 });
+    }
+    const [viaFast, viaRoute] = exchanges;
+    expect(viaFast?.[0]).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(viaFast?.[1]).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
+    expect(viaFast?.[1]).toBe(viaRoute?.[1]);
   });
 
   it('answers queued requests each for its own body', async () => {
