@@ -76,7 +76,7 @@ describeWith(['mosquitto'], 'sequence counter lost (real mosquitto, agent proces
       const duplicatesBefore = collector.stats.duplicates;
       const regressionsBefore = collector.stats.seqRegressions;
       const second = await runAgent(device, stateDir, 40, spool);
-      await waitFor('second run stored', () => seqsOf(device).length >= 80, 10_000).catch(() => undefined);
+      await waitFor('second run stored', () => seqsOf(device).length >= 80, 30_000).catch(() => undefined);
       await collector.idle();
       // Before: the second run restarted at seq 0 and its 40 records were dropped as duplicates.
       expect(seqsOf(device)).toEqual(Array.from({ length: 80 }, (_, i) => i));

@@ -26,7 +26,7 @@ let stack: Stack;
 
 beforeAll(async () => {
   stack = await startStack(join(dir.path, 'store.sqlite'));
-}, 30_000);
+}, 60_000);
 afterAll(async () => {
   await stack?.stop();
   dir.remove();
@@ -77,7 +77,7 @@ describe('seqs answered during seq recovery', () => {
     };
     const second = await Agent.start(config('state-2'));
     try {
-      await waitFor('the collector answered the birth', () => held.length > 0, 4_000);
+      await waitFor('the collector answered the birth', () => held.length > 0, 20_000);
       const answers: InferAnswer[] = [];
       for (let k = 0; k < 3; k++) answers.push(await second.infer(input(10 + k), { source: 'http' }));
       // Answered before the counter was known: the seqs the spool expected (from 0).

@@ -69,7 +69,7 @@ describeWith(
       const wrong = store('authfix', { ca: file('ca.crt'), username: ADMIN.username, password: 'typo' });
       await wrong.connect();
       await wrong.writeBatch('lab', 'pi4-u', records);
-      await waitFor('refused writes', () => wrong.sinkStats.retries >= 2, 10_000);
+      await waitFor('refused writes', () => wrong.sinkStats.retries >= 2, 30_000);
       // 10 record points and the batch's inference_io point.
       expect(wrong.sinkStats).toMatchObject({ dropped: 0, written: 0, pendingLines: 11 });
       expect(wrong.sinkStats.lastError).toMatch(/auth|401|user/i);
@@ -95,7 +95,7 @@ describeWith(
       });
       await s.connect();
       await s.writeBatch('lab', 'pi4-v', records);
-      await waitFor('refused connections', () => s.sinkStats.retries >= 2, 10_000);
+      await waitFor('refused connections', () => s.sinkStats.retries >= 2, 30_000);
       expect(s.sinkStats).toMatchObject({ dropped: 0, written: 0, pendingLines: 11 });
       expect(s.sinkStats.lastError).toMatch(/certificate|self.signed|verify/i);
       await s.runtime.close(0);

@@ -28,7 +28,7 @@ beforeAll(async () => {
     await influx.remove();
     dir.remove();
   };
-}, 30_000);
+}, 60_000);
 
 function store(db: string, spool = db): InfluxStore {
   return new InfluxStore(`127.0.0.1:${influx.port}/${db}`, {
@@ -172,14 +172,14 @@ describeWith(['influxd'], 'InfluxDB store (real influxd)', () => {
     await s.drained();
     await influx.stop();
     for (let i = 1; i < 6; i++) await s.writeBatch('lab', 'pi4-c', records(i * 50, 50));
-    await waitFor('failed writes', () => s.sinkStats.retries >= 2, 10_000);
+    await waitFor('failed writes', () => s.sinkStats.retries >= 2, 30_000);
     expect(s.sinkStats.pendingLines).toBe(5 * 51); // 50 record points + 1 inference_io point per batch
     await influx.start();
     await s.drained();
     expect(await count('outage')).toBe(300);
     expect(s.sinkStats.dropped).toBe(0);
     await s.close();
-  }, 40_000);
+  }, 60_000);
 
   it('writes what a dead collector left in its spool when the next one starts on it', async () => {
     const first = store('crash', 'crash-spool');

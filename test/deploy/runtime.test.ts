@@ -124,7 +124,7 @@ describe('sink runtime', () => {
     const sink = new ScriptedSink();
     const runtime = await start(sink, 4, 60_000);
     for (let i = 0; i < 3; i++) await runtime.append(e(`${i}a`, `${i}b`));
-    await waitFor('two batches', () => sink.batches.length >= 1, 2000);
+    await waitFor('two batches', () => sink.batches.length >= 1, 10_000);
     expect(sink.batches[0]).toEqual(['0a', '0b', '1a', '1b']);
   });
 

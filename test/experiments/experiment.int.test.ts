@@ -82,7 +82,7 @@ probationS: 10
     const received = new Map<string, Buffer>();
     client.on('message', (topic, payload) => received.set(topic, payload));
     await client.subscribeAsync('edgewatt/v1/lab/+/cmd/model', { qos: 1 });
-    await waitFor('three retained assignments', () => received.size === 3, 10_000);
+    await waitFor('three retained assignments', () => received.size === 3, 30_000);
     await client.endAsync();
     const trustedDeploy = [loadTrustedKey(deployKeys.publicKeyPath)];
     for (const period of scheduleOfStored(stored).filter((p) => p.period === 0)) {
@@ -100,7 +100,7 @@ probationS: 10
     }
     db.close();
     deployDb.close();
-  }, 30_000);
+  }, 60_000);
 
   it('records tagged by the experiment, stored by both collectors, analyse as from the records themselves', async () => {
     const spec = defaultFleetSpec({ boards: 6, ratePerS: 0.05, seed: 11 });

@@ -50,7 +50,7 @@ describeWith(['mosquitto'], 'experiment placement commands and stop, through Mos
       onPlacementCommand: (topic, payload) => owner.observe(topic, payload),
     });
     await collector.start();
-  }, 30_000);
+  }, 60_000);
 
   afterAll(async () => {
     await collector?.stop();
@@ -74,7 +74,7 @@ describeWith(['mosquitto'], 'experiment placement commands and stop, through Mos
     await client.publishAsync('test/barrier', 'x', { qos: 1, retain: true });
     await client.subscribeAsync('edgewatt/v1/lab/+/cmd/+', { qos: 1 });
     await client.subscribeAsync('test/barrier', { qos: 1 });
-    await waitFor('the barrier after the retained commands', () => barrier, 10_000);
+    await waitFor('the barrier after the retained commands', () => barrier, 30_000);
     await client.endAsync();
     return seen;
   }
@@ -234,5 +234,5 @@ seed: 4
     expect(deployDb.assignment('lab', 'pi-1')?.issuedAt).toBe(assignmentsBefore);
     db.close();
     deployDb.close();
-  }, 30_000);
+  }, 60_000);
 });

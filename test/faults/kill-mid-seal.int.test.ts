@@ -57,7 +57,7 @@ describeWith(['mosquitto'], 'agent killed with SIGKILL mid-seal', () => {
         }
       });
       await waitFor('records from the first process', () => rig.store.count() >= 200, 60_000);
-      await waitFor('an fsync under way', () => inFlight > 0, 10_000);
+      await waitFor('an fsync under way', () => inFlight > 0, 30_000);
       first.kill('SIGKILL');
       await once(first, 'exit');
       expect(fsyncs).toBeGreaterThan(6); // the seals went through the slowed off-loop path

@@ -132,7 +132,7 @@ export async function clientIdTakeover(dir: string, batches: number, shipped: bo
     await collector.start();
     const produced = batches * RECORDS_PER_BATCH;
     const storedNow = () => [...store.records()].filter((r) => r.device === 'dev-a');
-    await waitFor('queue delivered', () => storedNow().length === produced, 10_000).catch(() => undefined);
+    await waitFor('queue delivered', () => storedNow().length === produced, 30_000).catch(() => undefined);
     await collector.idle();
     const seqs = storedNow().map((r) => r.seq);
     const distinct = new Set(seqs).size;

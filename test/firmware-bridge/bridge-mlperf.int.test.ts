@@ -18,7 +18,7 @@ describeWith(['socat', 'mosquitto'], 'edgewatt bridge with an LPM01A and an MLPe
   let stack: MosquittoStack;
   beforeAll(async () => {
     stack = await startMosquittoStack(dir.path, { sqliteFile: 'mlperf.sqlite' });
-  }, 30_000);
+  }, 60_000);
   afterAll(async () => {
     await stack?.stop();
     dir.remove();

@@ -17,7 +17,7 @@ describeWith(['socat', 'mosquitto'], 'edgewatt bridge with a PPK2', () => {
   let stack: MosquittoStack;
   beforeAll(async () => {
     stack = await startMosquittoStack(dir.path, { sqliteFile: 'ppk2.sqlite' });
-  }, 30_000);
+  }, 60_000);
   afterAll(async () => {
     await stack?.stop();
     dir.remove();

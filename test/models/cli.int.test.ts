@@ -238,7 +238,7 @@ describe('edgewatt model', () => {
           .summary()
           .filter((row) => row.device === device)
           .reduce((sum, row) => sum + row.inferences, 0);
-      await waitFor('records of both agents', () => stored('pi-zoo') === 5 && stored('pi-dev') === 5, 10_000);
+      await waitFor('records of both agents', () => stored('pi-zoo') === 5 && stored('pi-dev') === 5, 30_000);
       const devices = new Map(['pi-unsigned', 'pi-zoo', 'pi-dev'].map((device) => [device, stored(device)]));
       expect(devices.get('pi-unsigned')).toBe(0);
       expect(devices.get('pi-zoo')).toBe(5);

@@ -95,7 +95,7 @@ describeWith(['mosquitto'], 'agent credentials that do not match the device (rea
         const sealed = spool.seal(spoolRecords(4, i * 4));
         publisher.enqueue(sealed.firstSeq, sealed.count);
       }
-      await waitFor('refused publishes', () => publisher.stats.publishesRefused >= 2, 10_000);
+      await waitFor('refused publishes', () => publisher.stats.publishesRefused >= 2, 30_000);
       expect(publisher.stats.lastRefusal).toMatchObject({ reasonCode: 0x87, reason: 'Not authorized' });
       expect(publisher.stats.batchesSent).toBe(0);
       expect(await publisher.drain(300)).toBe(false);

@@ -93,7 +93,7 @@ describeWith(['mosquitto'], 'client ids bound to users (deploy/mosquitto.conf, r
     await a.endAsync();
     collector = collect();
     await collector.start();
-    await waitFor('queued records stored', () => storedSeqs('dev-a').length === 40, 10_000).catch(
+    await waitFor('queued records stored', () => storedSeqs('dev-a').length === 40, 30_000).catch(
       () => undefined,
     );
     await collector.idle();
@@ -101,7 +101,7 @@ describeWith(['mosquitto'], 'client ids bound to users (deploy/mosquitto.conf, r
     await collector.stop();
     // On the config before `use_username_as_clientid`, the thief's clean sessions wiped the queue.
     expect(stored).toEqual(Array.from({ length: 40 }, (_, i) => i));
-  }, 30_000);
+  }, 60_000);
 
   it('does not let a device kick another off by reusing its client id', async () => {
     const stateDir = join(dir.path, 'agent-a');

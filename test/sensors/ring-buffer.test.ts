@@ -88,7 +88,7 @@ describeIf(onLinux, 'the sampling worker', () => {
     const busModule = new URL('./support/fake-ina-module.ts', import.meta.url).pathname;
     const sampler = new WorkerSampler(`ina219:busModule=${busModule}`, 1);
     await sampler.start();
-    await waitFor('the worker to write 60 samples', () => sampler.ring.written > 60, 10_000);
+    await waitFor('the worker to write 60 samples', () => sampler.ring.written > 60, 20_000);
     await sampler.stop();
     // Positive, and less than the wall time the worker ran (a few seconds at most under load).
     expect(sampler.ring.writerCpuS).toBeGreaterThan(0);

@@ -41,7 +41,7 @@ const counterOnDisk = (file = 'seq.json') =>
   (JSON.parse(readFileSync(join(dir.path, file), 'utf8')) as { nextSeq: number }).nextSeq;
 
 async function until(condition: () => boolean): Promise<void> {
-  await vi.waitFor(() => expect(condition()).toBe(true), { timeout: 5_000, interval: 2 });
+  await vi.waitFor(() => expect(condition()).toBe(true), { timeout: 20_000, interval: 2 });
 }
 
 beforeEach(() => {

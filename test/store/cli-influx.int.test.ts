@@ -78,7 +78,7 @@ beforeAll(async () => {
   await optionalCapability(store, 'drain')?.drained();
   await store.close();
   return () => influx.remove();
-}, 30_000);
+}, 60_000);
 afterAll(() => dir.remove());
 
 describeWith(['influxd'], 'edgewatt export / compare reading InfluxDB', () => {

@@ -252,7 +252,7 @@ for (const h of HARNESSES) {
     beforeAll(async () => {
       await h.setup();
       return () => h.teardown();
-    }, 30_000);
+    }, 60_000);
 
     it('declares its capabilities, and refuses the others naming the store and what to use', async () => {
       const { store } = await open();

@@ -27,7 +27,7 @@ beforeAll(async () => {
     await influx.remove();
     dir.remove();
   };
-}, 30_000);
+}, 60_000);
 
 function rig(db: string): { store: InfluxStore; ingest: Ingest; deadLetter: MemoryDeadLetter } {
   const store = new InfluxStore(`127.0.0.1:${influx.port}/${db}`, {
