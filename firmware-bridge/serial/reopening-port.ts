@@ -3,13 +3,14 @@
 // there yet, retries with the agent's jittered back-off until stopped. Writes are refused while the
 // port is closed (the caller's protocol layer times out and says so).
 
-import { SerialPort, type SerialPortMock } from 'serialport';
+import type { SerialPort, SerialPortMock } from 'serialport';
 
 /** The real port or serialport's own mock (both are SerialPortStreams over a binding). */
 type AnyPort = SerialPort | SerialPortMock;
 
 import { type Backoff, backoffDelayMs, DEFAULT_BACKOFF } from '../../agent/publish/backoff.js';
 import { logger } from '../../common/logger.js';
+import { hangUpAwarePort } from './hang-up.js';
 
 const log = logger('bridge.serial');
 
@@ -51,7 +52,7 @@ export class ReopeningPort {
   private open(): void {
     if (this.stopped) return;
     const settings = { path: this.options.path, baudRate: this.options.baudRate, autoOpen: false } as const;
-    const port = this.options.createPort?.(settings) ?? new SerialPort(settings);
+    const port = this.options.createPort?.(settings) ?? hangUpAwarePort(settings);
     port.on('data', (chunk: Buffer) => this.options.onData(chunk));
     port.on('close', () => this.retry(port, 'closed'));
     port.on('error', (error: Error) => this.retry(port, error.message));
