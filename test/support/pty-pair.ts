@@ -28,10 +28,13 @@ export async function startPtyPair(dir: string, name = 'tty'): Promise<PtyPair> 
     stderr += chunk.toString();
   });
   const exited = new Promise<void>((resolve) => socat.once('exit', () => resolve()));
-  for (let i = 0; i < 100 && !(existsSync(device) && existsSync(host)); i++) await sleep(20);
+  // A deadline, not a count of sleeps: a loaded machine may start socat late (it was 2 s).
+  const deadline = Date.now() + 15_000;
+  while (!(existsSync(device) && existsSync(host)) && Date.now() < deadline && socat.exitCode === null)
+    await sleep(20);
   if (!(existsSync(device) && existsSync(host))) {
     socat.kill('SIGKILL');
-    throw new Error(`socat made no pseudo-terminals in 2 s: ${stderr}`);
+    throw new Error(`socat made no pseudo-terminals in 15 s: ${stderr}`);
   }
   // Held open for the pair's life: when the emulator closes the device side, the host side must
   // not see a hang-up (a board that resets is still plugged in). Only unplug() ends the pair.
