@@ -22,6 +22,10 @@ export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // expect.poll() waits for a condition; its 1 s default was a deadline too tight for a loaded
+    // 2-core machine (a pty hang-up, a port opening, windows after an emulator: firmware.int's CI
+    // failure of stop 20). A poll still ends as soon as its condition holds.
+    expect: { poll: { timeout: 15_000 } },
     pool: 'forks',
     projects: [
       {
