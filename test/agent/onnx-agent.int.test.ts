@@ -108,7 +108,7 @@ describe('import → sign → agent, with the ONNX fixture', () => {
     const port = await freePort();
     const agent = startAgent(MODEL, port, 'onnx-1');
     try {
-      await waitForPort(port, 'agent API', 30_000);
+      await waitForPort(port, 'agent API', 30_000, agent.child);
       const input = Array.from({ length: 784 }, (_, i) => (i % 29) / 28);
       const image = Array.from({ length: 28 }, (_, r) =>
         Array.from({ length: 28 }, (_, c) => [input[r * 28 + c] ?? 0]),

@@ -33,7 +33,7 @@ describe('edgewatt collector --http', () => {
       EXAMPLES,
     ]);
     try {
-      await waitForPort(port, 'collector HTTP API');
+      await waitForPort(port, 'collector HTTP API', 30_000, run.child);
       const listed = await (await fetch(`http://127.0.0.1:${port}/v1/scenarios`)).json();
       expect(listed).toMatchObject({ scenarios: expect.arrayContaining(['pi4-wifi-gpu']) });
       const response = await fetch(`http://127.0.0.1:${port}/v1/compare?scenario=pi4-wifi-gpu`);

@@ -46,7 +46,7 @@ describeWith(['mosquitto', 'openssl'], 'agent offloading to edgewatt serve (real
           ...['--tls-cert', certs.cert, '--tls-key', certs.key, '--energy', 'estimated'],
           ...['--server-id', 'dc-int', '--grid-region', 'FR', '--pue-class', 'hyperscale'],
         ]);
-        await waitForPort(port, 'edgewatt serve', 30_000);
+        await waitForPort(port, 'edgewatt serve', 30_000, serve.child);
       })(),
     ]);
   }, 60_000);

@@ -253,7 +253,7 @@ describeWith(['openssl'], 'offload client', () => {
     );
     const child: ChildProcess = spawn(process.execPath, [script], { stdio: 'ignore' });
     closers.push(() => child.kill('SIGKILL'));
-    await waitForPort(port, 'the server process');
+    await waitForPort(port, 'the server process', 15_000, child);
     const c = client(`http://127.0.0.1:${port}`, { timeoutMs: 1000 });
     expect((await c.send(INPUT, SHAPE, '1')).outcome).toBe('ok');
     const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -71,7 +71,7 @@ describeWith(
         ...['--placement', 'offload', '--offload-server', `http://127.0.0.1:${servePort}`],
         ...['--offload-fallback', 'edge', '--offload-timeout-ms', '2000'],
       ]);
-      await waitForPort(apiPort, 'agent API', 30_000);
+      await waitForPort(apiPort, 'agent API', 30_000, agent.child);
     }, 90_000);
 
     afterAll(async () => {

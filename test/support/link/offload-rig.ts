@@ -165,7 +165,7 @@ export async function startOffloadRig(options: OffloadRigOptions): Promise<Offlo
     );
     const running = agent;
     await Promise.race([
-      waitForPort(apiPort, 'the agent API', 60_000),
+      waitForPort(apiPort, 'the agent API', 60_000, running.child),
       running.exited.then(({ code }) => {
         throw new Error(`edgewatt agent exited (${code}) before its API listened: ${running.stderr()}`);
       }),
