@@ -82,12 +82,18 @@ describe('poison messages', () => {
   it('refuses the red-team value-sharing message (issue 12, item 1) in bounded time, dead-lettering its bytes', async () => {
     const ingest = new Ingest(store, { deadLetter });
     const payload = dagBomb('d1', 20);
-    const started = performance.now();
-    expect(await ingest.handle(topic('d1'), payload)).toMatchObject({
-      kind: 'rejected',
-      reason: 'malformed',
-    });
-    expect(performance.now() - started).toBeLessThan(500);
+    // The fastest of three (the old decoder took 2 s every time): a run that a loaded machine
+    // stalled does not fail the bound.
+    let fastestMs = Number.POSITIVE_INFINITY;
+    for (let run = 0; run < 3; run++) {
+      const started = performance.now();
+      expect(await ingest.handle(topic('d1'), payload)).toMatchObject({
+        kind: 'rejected',
+        reason: 'malformed',
+      });
+      fastestMs = Math.min(fastestMs, performance.now() - started);
+    }
+    expect(fastestMs).toBeLessThan(500);
     const [kept] = deadLetter.recent(1);
     expect(kept?.detail).toContain('tag 28');
     expect(Buffer.from(kept?.payloadHead ?? []).equals(Buffer.from(payload))).toBe(true);
