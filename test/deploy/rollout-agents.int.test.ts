@@ -235,12 +235,12 @@ describeWith(
         view.log.map((l) => l.line).join('\n'),
       ).toBe(true);
       // Each board now serves B: its newest records name it.
-      await waitFor('every board serving B', () => DEVICES.every((d) => newestModel(d) === models.b), 15_000);
+      await waitFor('every board serving B', () => DEVICES.every((d) => newestModel(d) === models.b), 30_000);
     }, 60_000);
 
     it('a canary whose energy per inference regresses is rolled back by the health gate', async () => {
       // B's pre-rollout period on the canary.
-      await waitFor('records of B on pi-1', () => (storedByModel('pi-1')[models.b] ?? 0) >= 60, 15_000);
+      await waitFor('records of B on pi-1', () => (storedByModel('pi-1')[models.b] ?? 0) >= 60, 30_000);
       const started = JSON.parse(
         await cli(
           rolloutStartArgs({
@@ -268,7 +268,7 @@ describeWith(
       expect(Number(change?.[1])).toBeGreaterThan(100);
       // The canary ran the slow model, then serves B again; the others never left B.
       expect(storedByModel('pi-1')[models.slow] ?? 0).toBeGreaterThan(0);
-      await waitFor('pi-1 serving B again', () => newestModel('pi-1') === models.b, 15_000);
+      await waitFor('pi-1 serving B again', () => newestModel('pi-1') === models.b, 30_000);
       for (const device of ['pi-2', 'pi-3']) expect(storedByModel(device)[models.slow]).toBeUndefined();
     }, 60_000);
 
@@ -286,7 +286,7 @@ describeWith(
           const count = () =>
             (db.prepare('SELECT count(*) AS n FROM inference WHERE device = ?').get(device) as { n: number })
               .n;
-          await waitFor(`${device}'s ${nextSeq} records stored`, () => count() >= nextSeq, 15_000).catch(
+          await waitFor(`${device}'s ${nextSeq} records stored`, () => count() >= nextSeq, 30_000).catch(
             () => undefined,
           );
           const rows = db
@@ -303,6 +303,6 @@ describeWith(
       } finally {
         db.close();
       }
-    }, 30_000);
+    }, 120_000);
   },
 );

@@ -190,7 +190,7 @@ describeWith(['mosquitto'], 'rollouts with simulated devices, real Mosquitto and
           () =>
             (db.prepare('SELECT count(*) AS n FROM inference WHERE device = ?').get(device) as { n: number })
               .n >= want.size,
-          15_000,
+          30_000,
         );
         const rows = db.prepare('SELECT seq FROM inference WHERE device = ? ORDER BY seq').all(device) as {
           seq: number;
@@ -201,5 +201,5 @@ describeWith(['mosquitto'], 'rollouts with simulated devices, real Mosquitto and
     } finally {
       db.close();
     }
-  }, 30_000);
+  }, 90_000);
 });
