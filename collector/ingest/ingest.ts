@@ -3,8 +3,19 @@
 // collector.ts wires it to a broker and acknowledges whatever handle() returns for.
 
 import { logger } from '../../common/logger.js';
-import { decodeAs, MAX_PAYLOAD_BYTES, type ProtocolErrorReason, parseTopic } from '../../protocol/index.js';
-import { type RecordStore, type RefusedData, StoreRefusedError } from '../store/index.js';
+import {
+  type DecodeDetail,
+  decodeAs,
+  MAX_PAYLOAD_BYTES,
+  type ProtocolErrorReason,
+  parseTopic,
+} from '../../protocol/index.js';
+import {
+  type ReceivedPayload,
+  type RecordStore,
+  type RefusedData,
+  StoreRefusedError,
+} from '../store/index.js';
 import { type DeadLetter, deadLetterEntry, MemoryDeadLetter } from './dead-letter.js';
 import { DEFAULT_RATE_LIMIT, DeviceRateLimiter, type RateLimit } from './rate-limit.js';
 import { DEFAULT_STORE_RETRY, StoreRetry, type StoreRetryPolicy, UnackedMessages } from './store-retry.js';
@@ -249,7 +260,10 @@ export class Ingest {
     if (!this.limiter.allow(key)) {
       return this.reject('rate-limited', `device ${key} is over its message rate limit`, topic, payload);
     }
-    const decoded = decodeAs(kind, payload);
+    // An inference batch's checked columns come back too: the InfluxDB store keeps them (compact)
+    // until the batch is written, instead of its records.
+    const detail: DecodeDetail = {};
+    const decoded = decodeAs(kind, payload, detail);
     if (!decoded.ok) return this.reject(decoded.error.reason, decoded.error.message, topic, payload);
     const message = decoded.value;
     if (message.device !== device) {
@@ -278,7 +292,8 @@ export class Ingest {
       remember(this.births, key, message.birth);
     }
     // The bytes as received go to the store with the records, for a store that spools them (InfluxDB).
-    const received = { payload, receivedUs: Math.round(this.nowMs() * 1000) };
+    const received: ReceivedPayload = { payload, receivedUs: Math.round(this.nowMs() * 1000) };
+    if (detail.columns !== undefined) received.columns = detail.columns;
     const write = async (): Promise<IngestOutcome> => {
       if (message.type === 'status') {
         await this.store.writeStatus(fleet, message, received);

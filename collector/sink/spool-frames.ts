@@ -16,6 +16,8 @@ export interface SpoolEntry {
    * back from disk has none, and the sink derives it from the bytes.
    */
   memo?: unknown;
+  /** Memory the memo takes, bytes, about (what the spool's memo budget counts; 0 when absent). */
+  memoBytes?: number;
 }
 
 export const FRAME_HEADER_BYTES = 12;

@@ -49,10 +49,11 @@ export interface SpoolOptions {
   /** Pending entries kept in memory as well, bytes (default 32 MiB); the rest is read from disk when due. */
   memoryBytes?: number;
   /**
-   * Lines of pending entries whose memo (SpoolEntry.memo: a decoded message, ~10× its bytes) is
-   * kept with them, at most (default 200,000); past it, memos are dropped and the sink decodes.
+   * Memory of the memos (SpoolEntry.memo, e.g. a batch's decoded columns, ~2× its bytes; each entry
+   * says its memoBytes) kept with pending entries, at most (default 64 MiB); past it, memos are
+   * dropped and the sink decodes the bytes again.
    */
-  memoLines?: number;
+  memoBytes?: number;
 }
 
 /** Where a run of entries ends: segment number and byte offset just past it. */
@@ -69,8 +70,10 @@ export interface SpoolBatch extends SinkBatch {
 interface Chunk {
   /** The frames written to disk, or undefined when they are only on disk (between start and end). */
   body: Buffer | undefined;
-  /** The entries of `body` with their memos, while both are in memory (within memoLines). */
+  /** The entries of `body` with their memos, while both are in memory (within memoBytes). */
   entries: SpoolEntry[] | undefined;
+  /** Bytes the memos of `entries` take (SpoolEntry.memoBytes summed). */
+  memoBytes: number;
   /** Lines the chunk's entries stand for. */
   count: number;
   bytes: number;
@@ -88,6 +91,8 @@ interface Waiting {
 const SEGMENT = /^(\d{10})\.spool2$/;
 const CHECKPOINT = 'checkpoint2.json';
 const RECOVERY_CHUNK_LINES = 5000;
+/** Memos kept with pending entries by default, bytes: the decoded columns of ~1.2 M inference records. */
+const DEFAULT_MEMO_BYTES = 64 * 2 ** 20;
 
 const segmentName = (n: number) => `${String(n).padStart(10, '0')}.spool2`;
 
@@ -97,7 +102,7 @@ export class Spool {
   private pendingBytesCount = 0;
   private pendingLinesCount = 0;
   private memoryBytesCount = 0;
-  private memoLinesCount = 0;
+  private memoBytesCount = 0;
   private writing = false;
   private handle: FileHandle | undefined;
   private segment = 0;
@@ -222,7 +227,7 @@ export class Spool {
       this.pendingBytesCount -= chunk.bytes;
       this.pendingLinesCount -= chunk.count;
       if (chunk.body !== undefined) this.memoryBytesCount -= chunk.bytes;
-      if (chunk.entries !== undefined) this.memoLinesCount -= chunk.count;
+      if (chunk.entries !== undefined) this.memoBytesCount -= chunk.memoBytes;
     }
     // Atomic rename, no fsync: a checkpoint lost to power failure only means data is written twice,
     // and writes are idempotent.
@@ -259,9 +264,12 @@ export class Spool {
       else this.memoryBytesCount += chunk.bytes;
     }
     if (chunk.entries !== undefined) {
-      if (chunk.body === undefined || this.memoLinesCount + chunk.count > (this.options.memoLines ?? 200_000))
+      if (
+        chunk.body === undefined ||
+        this.memoBytesCount + chunk.memoBytes > (this.options.memoBytes ?? DEFAULT_MEMO_BYTES)
+      )
         chunk.entries = undefined;
-      else this.memoLinesCount += chunk.count;
+      else this.memoBytesCount += chunk.memoBytes;
     }
     this.chunks.push(chunk);
     this.pendingBytesCount += chunk.bytes;
@@ -336,16 +344,17 @@ export class Spool {
     const buffer = Buffer.allocUnsafeSlow(size);
     // The entries as the chunk holds them: views into the buffer, with their memos.
     const entries: SpoolEntry[] = [];
+    let memoBytes = 0;
     let at = 0;
     for (const w of round)
       for (const entry of w.entries) {
         const next = writeFrame(buffer, at, entry);
         const bytes = buffer.subarray(at + FRAME_HEADER_BYTES, next);
-        entries.push(
-          entry.memo === undefined
-            ? { bytes, lines: entry.lines }
-            : { bytes, lines: entry.lines, memo: entry.memo },
-        );
+        if (entry.memo === undefined) entries.push({ bytes, lines: entry.lines });
+        else {
+          entries.push({ bytes, lines: entry.lines, memo: entry.memo });
+          memoBytes += entry.memoBytes ?? 0;
+        }
         at = next;
       }
     while (this.pendingBytesCount > 0 && this.pendingBytesCount + buffer.length > this.options.maxBytes) {
@@ -384,6 +393,7 @@ export class Spool {
     this.push({
       body: buffer,
       entries,
+      memoBytes,
       count,
       bytes: buffer.length,
       start,
@@ -440,6 +450,7 @@ function recover(dir: string): { chunks: Chunk[]; lastSegment: number } {
           chunks.push({
             body: undefined,
             entries: undefined,
+            memoBytes: 0,
             count,
             bytes: at - chunkStart,
             start: { segment, offset: chunkStart },

@@ -11,7 +11,9 @@ import {
   type FeedbackMessage,
   INFERENCE_IO_KEYS,
   INFERENCE_KEYS,
+  type InferenceColumns,
   type InferenceRecord,
+  inferenceCursor,
   MEASUREMENTS,
   RECORD_FIELD_LIST,
   RECORD_FIELDS,
@@ -304,24 +306,77 @@ export function writeInferenceLines(
   device: string,
   records: readonly InferenceRecord[],
 ): number {
-  return writePoints(out, fleet, device, records, inferenceFieldBytes);
+  return writePoints(
+    out,
+    fleet,
+    device,
+    records.length,
+    (i) => records[i] as InferenceRecord,
+    true,
+    inferenceFieldBytes,
+  );
 }
+
+/**
+ * The same points as writeInferenceLines() of the batch's records, written from the checked wire
+ * columns ingest decoded (what the spool keeps in memory, ~50 bytes a record): each record is
+ * read into one of two reused objects, so a batch makes no object per record.
+ */
+export function writeInferenceColumns(
+  out: LineBuffer,
+  fleet: string,
+  device: string,
+  columns: InferenceColumns,
+): number {
+  const cursor = inferenceCursor(columns);
+  columnSlots ??= [cursor.blank(), cursor.blank()];
+  return writePoints(
+    out,
+    fleet,
+    device,
+    cursor.count,
+    (i) => cursor.next(columnSlots?.[i & 1] as InferenceRecord),
+    false,
+    inferenceFieldBytes,
+  );
+}
+
+/**
+ * The two objects writeInferenceColumns() reads records into, in turn (the one being written and
+ * the next), made once with every field in place: the writer is synchronous, so they are reused.
+ */
+let columnSlots: [InferenceRecord, InferenceRecord] | undefined;
+
+/**
+ * Record `i` of a message, asked for in order, each once. A reader that reuses objects returns a
+ * record valid only until the read after next (`stable` false).
+ */
+type ReadRecord = (i: number) => InferenceRecord;
 
 function writePoints(
   out: LineBuffer,
   fleet: string,
   device: string,
-  records: readonly InferenceRecord[],
+  count: number,
+  read: ReadRecord,
+  /** Whether a record read stays valid after later reads (an array's); else those kept are copied. */
+  stable: boolean,
   fieldBytes: FieldBytesWriter,
 ): number {
   let points = 0;
   let tagsOf: InferenceRecord | undefined;
   let tagBytes: Buffer = Buffer.alloc(0);
+  // The first record of the current run of equal io values (its `inference_io` point's values).
+  let runFirst: InferenceRecord | undefined;
   let runStart = 0;
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i] as InferenceRecord;
+  // The record being written and the next one (read ahead: it may end the io run).
+  let next: InferenceRecord | undefined = count > 0 ? read(0) : undefined;
+  for (let i = 0; i < count; i++) {
+    const r = next as InferenceRecord;
+    next = i + 1 < count ? read(i + 1) : undefined;
+    if (runFirst === undefined) runFirst = stable ? r : { ...r };
     if (tagsOf === undefined || !sameTags(tagsOf, r)) {
-      tagsOf = r;
+      tagsOf = stable ? r : { ...r };
       tagBytes = Buffer.from(`${inferenceTags(fleet, device, r)} `, 'utf8');
     }
     out.bytes(tagBytes);
@@ -331,10 +386,10 @@ function writePoints(
     putTimestamp(out, r);
     out.putByte(10); // '\n'
     points++;
-    const next = records[i + 1];
     if (next === undefined || !sameIo(r, next)) {
-      out.utf8(`${ioLine(fleet, device, records[runStart] as InferenceRecord, i + 1 - runStart)}\n`);
+      out.utf8(`${ioLine(fleet, device, runFirst, i + 1 - runStart)}\n`);
       points++;
+      runFirst = undefined;
       runStart = i + 1;
     }
   }
@@ -413,6 +468,7 @@ export function inferenceWritersFor(table: FieldTable): {
   const bytes = compileFieldBytesWriter(table);
   return {
     lines: (fleet, device, records) => linesOf(fleet, device, records, fields),
-    write: (out, fleet, device, records) => writePoints(out, fleet, device, records, bytes),
+    write: (out, fleet, device, records) =>
+      writePoints(out, fleet, device, records.length, (i) => records[i] as InferenceRecord, true, bytes),
   };
 }

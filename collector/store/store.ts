@@ -4,7 +4,13 @@
 // De-duplication of (fleet, device, seq) is the record writer's contract: redelivery is normal.
 
 import { EdgewattError } from '../../common/errors.js';
-import type { FeedbackMessage, InferenceRecord, OffloadRecord, StatusMessage } from '../../protocol/index.js';
+import type {
+  FeedbackMessage,
+  InferenceColumns,
+  InferenceRecord,
+  OffloadRecord,
+  StatusMessage,
+} from '../../protocol/index.js';
 import type { ComparisonResult } from '../lifecycle/comparison-result.js';
 import type { RecordFilter } from './filter.js';
 
@@ -87,6 +93,8 @@ export interface ReceivedPayload {
   payload: Uint8Array;
   /** When the collector received it, µs since the Unix epoch. */
   receivedUs: number;
+  /** For an inference batch: the checked wire object its records were decoded from (what a buffering store keeps). */
+  columns?: InferenceColumns;
 }
 
 export interface DeviceStatus {

@@ -7,7 +7,10 @@ import { fail, type Result } from '../errors.js';
 import { MAX_PAYLOAD_BYTES } from '../limits.js';
 import type { Message, TopicPayloads } from '../messages.js';
 import { cborShapeProblem } from './cbor-shape.js';
-import { fromWire, toWire } from './wire.js';
+import { type DecodeDetail, fromWire, toWire } from './wire.js';
+
+export type { RecordCursor } from './columnar.js';
+export { type DecodeDetail, type InferenceColumns, inferenceCursor } from './wire.js';
 
 export type Encoding = 'cbor' | 'json';
 export const ENCODINGS: readonly Encoding[] = ['cbor', 'json'];
@@ -71,8 +74,11 @@ export function detectEncoding(payload: Uint8Array): Encoding | null {
   return null;
 }
 
-/** Decodes untrusted bytes into a message; never throws. */
-export function decodeMessage(payload: Uint8Array): Result<Message> {
+/**
+ * Decodes untrusted bytes into a message; never throws. With `detail`, also hands back the checked
+ * wire object of an inference batch (DecodeDetail), for a caller that keeps the batch in memory.
+ */
+export function decodeMessage(payload: Uint8Array, detail?: DecodeDetail): Result<Message> {
   if (payload.length === 0) return fail('empty', 'payload is empty');
   if (payload.length > MAX_PAYLOAD_BYTES) {
     return fail(
@@ -103,7 +109,7 @@ export function decodeMessage(payload: Uint8Array): Result<Message> {
     return fail('malformed', `${encoding} payload cannot be parsed: ${(error as Error).message}`);
   }
   try {
-    return fromWire(value);
+    return fromWire(value, detail);
   } catch (error) {
     // fromWire is written not to throw; this is the boundary's last guard.
     return fail('invalid', `payload could not be checked: ${(error as Error).message}`);
@@ -114,10 +120,12 @@ export function decodeMessage(payload: Uint8Array): Result<Message> {
 export function decodeAs<K extends keyof TopicPayloads>(
   kind: K,
   payload: Uint8Array,
+  detail?: DecodeDetail,
 ): Result<TopicPayloads[K]> {
-  const decoded = decodeMessage(payload);
+  const decoded = decodeMessage(payload, detail);
   if (!decoded.ok) return decoded;
   if (decoded.value.type !== kind) {
+    if (detail !== undefined) detail.columns = undefined;
     return fail('topic-mismatch', `payload is a ${decoded.value.type} message on a ${kind} topic`);
   }
   return decoded as Result<TopicPayloads[K]>;

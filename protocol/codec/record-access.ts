@@ -49,3 +49,41 @@ export function compileRecordBuilder<R>(
   };`;
   return new Function('at', source)(at);
 }
+
+/**
+ * Like compileRecordBuilder, but writes record `i` into `into` (reused) instead of making an
+ * object: every field is assigned, an absent optional one as undefined, so the object keeps one
+ * shape. Values are the very expressions the builder uses, so a field read here equals the same
+ * field of the record expand() builds. `blank()` makes such an object with every field in place
+ * (one literal: its fields stay in the object, where a field added later would not). For the
+ * collector's InfluxDB writer, which turns a batch's columns into points without an object per
+ * record.
+ */
+export function compileRecordReader<R>(wireColumns: readonly CompiledColumn[]): {
+  read: (into: R, seq: number, startUs: number, columns: unknown[], i: number) => R;
+  blank: () => R;
+} {
+  const assignments: string[] = [];
+  const fields: string[] = ['seq: 0', 'startUs: 0'];
+  wireColumns.forEach((c, k) => {
+    if (!/^[a-zA-Z][a-zA-Z0-9]*$/.test(c.field) || !Number.isFinite(c.scale)) {
+      throw new Error(`record field ${c.field} (scale ${c.scale}) cannot be compiled`);
+    }
+    const value = c.scale === 1 ? `at(columns[${k}], i)` : `at(columns[${k}], i) / ${c.scale}`;
+    fields.push(`${c.field}: undefined`);
+    assignments.push(
+      c.optional
+        ? `r.${c.field} = columns[${k}] !== undefined && at(columns[${k}], i) !== null ? ${value} : undefined;`
+        : `r.${c.field} = ${value};`,
+    );
+  });
+  const source = `return {
+    read: (r, seq, startUs, columns, i) => {
+      r.seq = seq; r.startUs = startUs;
+      ${assignments.join('\n      ')}
+      return r;
+    },
+    blank: () => ({ ${fields.join(', ')} }),
+  };`;
+  return new Function('at', source)(at);
+}

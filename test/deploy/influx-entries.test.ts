@@ -4,6 +4,7 @@
 // points. Entries that cannot become lines are refused, with their line count, not thrown.
 
 import { describe, expect, it } from 'vitest';
+import type { SpoolEntry } from '../../collector/sink/spool-frames.js';
 import {
   legacyLinesEntry,
   linesEntry,
@@ -17,7 +18,7 @@ import {
   inferencePointCount,
   statusLine,
 } from '../../collector/store/influx-lines.js';
-import { decodeMessage, encodeMessage, quantizeRecord } from '../../protocol/index.js';
+import { type DecodeDetail, decodeMessage, encodeMessage, quantizeRecord } from '../../protocol/index.js';
 import { cborPayload, fullStatus, makeBatch, makeRecord, varyingRecords } from '../protocol/fixtures.js';
 import { SAMPLE_COMPARISON } from './fixtures.js';
 
@@ -96,6 +97,74 @@ describe('InfluxDB spool entries', () => {
     expect(text(renderEntries([{ ...entry, bytes: damaged }]).body)).toBe(text(withMemo.body));
     // A message handed over without its payload is encoded (values rounded): no memo, decoded.
     expect(messageEntry('lab', 'pi4-d', batch, undefined).memo).toBeUndefined();
+  });
+
+  it('keep the checked columns ingest decoded as the memo, a fifth of the records in memory, and render from them the very bytes of the records', () => {
+    // Every optional field some of the time, runs of tags and io values, escaped UTF-8 tags.
+    const batches = [11, 12, 13].map((seed) =>
+      varyingRecords(60, seed, seed * 1_000).map((r, i) => ({
+        ...r,
+        ...(i % 4 === 0 ? {} : { experiment: `exp-${seed}`, arm: i % 2 === 0 ? 'a' : 'b' }),
+        ...(i % 5 === 0 ? { placement: 'offload' as const } : {}),
+        ...(i % 7 === 0 ? { method: 'batched' as const, windowInferences: 1 + (i % 3) } : {}),
+        ...(i % 6 === 0 ? { baselineUncertaintyW: 0.0125 * i, inputSource: 'dataset' as const } : {}),
+        ...(i % 9 === 0 ? { correct: i % 2 === 0 } : {}),
+        ...(i >= 30 ? { sensor: 'capteur été, rail=5 V' } : {}),
+      })),
+    );
+    const decodedBatches = batches.map((records, k) => {
+      const payload = encodeMessage(makeBatch(records, `pi4-${k}`), k === 1 ? 'json' : 'cbor');
+      const detail: DecodeDetail = {};
+      const decoded = decodeMessage(payload, detail);
+      if (!decoded.ok || decoded.value.type !== 'inference') throw new Error('not an inference batch');
+      expect(detail.columns).toBeDefined();
+      return { payload, message: decoded.value, columns: detail.columns };
+    });
+    const entries = decodedBatches.map(({ payload, message, columns }, k) =>
+      messageEntry('lab fleet', `pi4-${k}`, message, { payload, receivedUs: 1, columns }),
+    );
+    const expected = decodedBatches
+      .map(({ message }, k) => `${inferenceLines('lab fleet', `pi4-${k}`, message.records).join('\n')}\n`)
+      .join('');
+    for (const entry of entries) {
+      expect(entry.memo).toBeDefined();
+      // Counted against the spool's memo budget at ~56 bytes a record (~250 as record objects).
+      expect(entry.memoBytes).toBe(56 * 60);
+    }
+    expect(text(renderEntries(entries).body)).toBe(expected);
+    // Without their memos (read back from disk): decoded again, the same bytes.
+    expect(text(renderEntries(entries.map(({ bytes, lines }) => ({ bytes, lines }))).body)).toBe(expected);
+    // The memo is what is rendered while it is held, as for a decoded message.
+    const damaged = Buffer.from(entries[0]?.bytes ?? []);
+    damaged.fill(0, 20);
+    expect(text(renderEntries([{ ...(entries[0] as SpoolEntry), bytes: damaged }]).body)).toBe(
+      `${inferenceLines('lab fleet', 'pi4-0', decodedBatches[0]?.message.records ?? []).join('\n')}\n`,
+    );
+    // Status messages keep their decoded message as memo (no columns), with its weight.
+    const status = fullStatus({ device: 'pi4-s' });
+    const statusEntry = messageEntry('lab', 'pi4-s', status, {
+      payload: encodeMessage(status),
+      receivedUs: 1,
+    });
+    expect(statusEntry.memoBytes).toBe(256);
+  });
+
+  it('refuse, from a columns memo too, a message whose tag cannot be written half-way through, with none of its points', () => {
+    const records = varyingRecords(40, 9, 1_000).map((r, i) =>
+      i === 25 ? { ...r, variant: 'two\nlines' } : r,
+    );
+    const payload = encodeMessage(makeBatch(records, 'pi4-d'));
+    const detail: DecodeDetail = {};
+    const decoded = decodeMessage(payload, detail);
+    if (!decoded.ok) throw new Error('not decoded');
+    const fine = makeBatch(varyingRecords(10, 3, 5_000), 'pi4-e');
+    const rendered = renderEntries([
+      messageEntry('lab', 'pi4-d', decoded.value, { payload, receivedUs: 1, columns: detail.columns }),
+      messageEntry('lab', 'pi4-e', fine, { payload: encodeMessage(fine), receivedUs: 1 }),
+    ]);
+    expect(text(rendered.body)).toBe(`${inferenceLines('lab', 'pi4-e', fine.records).join('\n')}\n`);
+    expect(rendered.refused).toHaveLength(1);
+    expect(rendered.refused[0]?.reason).toMatch(/control character/);
   });
 
   it('refuse, with their line count, entries that cannot become lines, and render the rest', () => {

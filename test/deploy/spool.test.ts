@@ -206,20 +206,20 @@ describe('write-ahead spool', () => {
     expect(bytes(noMemory.peek(1000))).toEqual(bytes(fromMemory));
   });
 
-  it('keeps the memo of an entry with it in memory, up to memoLines, and never on disk', async () => {
-    const opts = options({ memoLines: 5 });
+  it('keeps the memo of an entry with it in memory, up to memoBytes, and never on disk', async () => {
+    const opts = options({ memoBytes: 500 });
     const spool = await Spool.open(opts);
     const memo = { decoded: 'once' };
-    await spool.append([{ ...entry('first', 3), memo }]);
-    // Past the cap (3 + 3 > 5 lines): kept without its memo, bytes as ever.
-    await spool.append([{ ...entry('second', 3), memo }]);
+    await spool.append([{ ...entry('first', 3), memo, memoBytes: 300 }]);
+    // Past the cap (300 + 300 > 500 bytes): kept without its memo, bytes as ever.
+    await spool.append([{ ...entry('second', 3), memo, memoBytes: 300 }]);
     const batch = spool.peek(100);
     expect(read(batch)).toEqual(['first', 'second']);
     expect(batch?.entries.map((e) => e.memo)).toEqual([memo, undefined]);
     // Committed, the first makes room for a memo again.
     const [first] = spool.peekBatches(3, 1);
     await spool.commit(first?.end ?? { segment: 0, offset: 0 });
-    await spool.append([{ ...entry('third', 2), memo }]);
+    await spool.append([{ ...entry('third', 2), memo, memoBytes: 200 }]);
     expect(spool.peek(100)?.entries.map((e) => e.memo)).toEqual([undefined, memo]);
     // Read back from disk (a new spool on the same dir): the bytes, no memo.
     const disk = await Spool.open(opts);

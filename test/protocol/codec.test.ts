@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  type DecodeDetail,
   decodeAs,
   decodeMessage,
   detectEncoding,
@@ -7,6 +8,7 @@ import {
   encodeMessage,
   type InferenceBatch,
   type InferenceRecord,
+  inferenceCursor,
   quantizeRecord,
   type StatusMessage,
 } from '../../protocol/index.js';
@@ -151,6 +153,51 @@ describe('wire columns', () => {
     expect(wire.energyNJ).toEqual([12_345_678, 500_000_000]);
     expect(wire.correct).toEqual([true, null]);
     expect(wire.seq).toBe(4);
+  });
+});
+
+describe('checked columns (DecodeDetail) and their cursor', () => {
+  it.each(ENCODINGS)(
+    '%s: read one at a time into reused objects, the records are those decode gives, field for field',
+    (encoding) => {
+      const records = varyingRecords(80, 21).map((r, i) => ({
+        ...r,
+        ...(i % 3 === 0 ? { experiment: 'exp', arm: i % 2 === 0 ? 'a' : 'b' } : {}),
+        ...(i % 5 === 0
+          ? { method: 'batched' as const, windowInferences: 4, placement: 'offload' as const }
+          : {}),
+        ...(i % 4 === 0 ? { baselineUncertaintyW: 0.01 * i } : {}),
+      }));
+      const detail: DecodeDetail = {};
+      const decoded = decodeMessage(encodeMessage(makeBatch(records), encoding), detail);
+      if (!decoded.ok || decoded.value.type !== 'inference' || detail.columns === undefined)
+        throw new Error('no inference batch with columns');
+      const cursor = inferenceCursor(detail.columns);
+      expect(cursor.count).toBe(records.length);
+      const slots = [cursor.blank(), cursor.blank()];
+      decoded.value.records.forEach((record, i) => {
+        const read = cursor.next(slots[i & 1] as InferenceRecord);
+        expect(read).toBe(slots[i & 1]);
+        // Absent optional fields are undefined in the reused object, left out of the record.
+        const present = Object.fromEntries(Object.entries(read).filter(([, v]) => v !== undefined));
+        expect(present).toStrictEqual({ ...record });
+      });
+      expect(() => cursor.next(cursor.blank())).toThrow(RangeError);
+    },
+  );
+
+  it('are handed back only for an inference batch that was accepted', () => {
+    const status = fullStatus();
+    const detail: DecodeDetail = {};
+    expect(decodeMessage(encodeMessage(status), detail).ok).toBe(true);
+    expect(detail.columns).toBeUndefined();
+    // On another kind's topic the batch is refused, and no columns are left behind.
+    expect(decodeAs('status', encodeMessage(makeBatch([makeRecord(1)])), detail).ok).toBe(false);
+    expect(detail.columns).toBeUndefined();
+    const broken = wireOf(makeBatch([makeRecord(1), makeRecord(2)]));
+    broken.durationUs = [1, 2, 3];
+    expect(decodeMessage(cborPayload(broken), detail).ok).toBe(false);
+    expect(detail.columns).toBeUndefined();
   });
 });
 
