@@ -46,11 +46,14 @@ export interface SpoolOptions {
   segmentBytes: number;
   /** fdatasync after each group of appends (default true). Without it a power loss can lose acknowledged data. */
   fsync: boolean;
-  /** Pending entries kept in memory as well, bytes (default 32 MiB); the rest is read from disk when due. */
+  /**
+   * Pending entries kept in memory as well, bytes (default 48 MiB, ~1.9 M records of CBOR
+   * batches); the rest is read from disk when due. An entry's memo is kept only with its bytes.
+   */
   memoryBytes?: number;
   /**
    * Memory of the memos (SpoolEntry.memo, e.g. a batch's decoded columns, ~2× its bytes; each entry
-   * says its memoBytes) kept with pending entries, at most (default 64 MiB); past it, memos are
+   * says its memoBytes) kept with pending entries, at most (default 80 MiB); past it, memos are
    * dropped and the sink decodes the bytes again.
    */
   memoBytes?: number;
@@ -91,8 +94,10 @@ interface Waiting {
 const SEGMENT = /^(\d{10})\.spool2$/;
 const CHECKPOINT = 'checkpoint2.json';
 const RECOVERY_CHUNK_LINES = 5000;
-/** Memos kept with pending entries by default, bytes: the decoded columns of ~1.2 M inference records. */
-const DEFAULT_MEMO_BYTES = 64 * 2 ** 20;
+/** Pending entries' bytes kept in memory by default. */
+const DEFAULT_MEMORY_BYTES = 48 * 2 ** 20;
+/** Memos kept with pending entries by default, bytes: the decoded columns of ~1.5 M inference records. */
+const DEFAULT_MEMO_BYTES = 80 * 2 ** 20;
 
 const segmentName = (n: number) => `${String(n).padStart(10, '0')}.spool2`;
 
@@ -259,7 +264,7 @@ export class Spool {
 
   private push(chunk: Chunk): void {
     if (chunk.body !== undefined) {
-      if (this.memoryBytesCount + chunk.bytes > (this.options.memoryBytes ?? 32 * 2 ** 20))
+      if (this.memoryBytesCount + chunk.bytes > (this.options.memoryBytes ?? DEFAULT_MEMORY_BYTES))
         chunk.body = undefined;
       else this.memoryBytesCount += chunk.bytes;
     }

@@ -193,8 +193,10 @@ export class InfluxStore
             received,
           )
         : linesEntry(inferenceLines(fleet, device, records));
+    // Counted before the wait, so that the records are not kept alive through the spool's fsync.
+    const inserted = records.length;
     await this.runtime.append([entry]);
-    return { inserted: records.length, duplicates: 0 };
+    return { inserted, duplicates: 0 };
   }
 
   /** Offload records (measurement `offload`), spooled like records: the payload as received. */
@@ -215,8 +217,9 @@ export class InfluxStore
             received,
           )
         : linesEntry(offloadLines(fleet, device, records));
+    const inserted = records.length;
     await this.runtime.append([entry]);
-    return { inserted: records.length, duplicates: 0 };
+    return { inserted, duplicates: 0 };
   }
 
   async writeStatus(fleet: string, status: StatusMessage, received?: ReceivedPayload): Promise<void> {

@@ -85,6 +85,29 @@ describe('a message waiting for the store', () => {
     expect(gauge(ingest, 'edgewatt_store_recoveries_total')).toBe(1);
   });
 
+  it('is handed to the store again on a retry with the same records (decoded again from its bytes), and its span counted once', async () => {
+    const attempts: InferenceRecord[][] = [];
+    const store = switchable(() => attempts.length < 3);
+    const writeBatch = store.writeBatch.bind(store);
+    store.writeBatch = async (fleet, device, records, received) => {
+      attempts.push([...records]);
+      return writeBatch(fleet, device, records, received);
+    };
+    const ingest = new Ingest(store, {
+      storeRetry: { initialDelayMs: 1, maxDelayMs: 1 },
+      maxStoreAttempts: 10,
+    });
+    const payload = encodeMessage({ v: 1, type: 'inference', device: 'd1', records: [record(7), record(8)] });
+    expect(await ingest.handle(topic, payload)).toMatchObject({ kind: 'stored', inserted: 2 });
+    expect(attempts).toHaveLength(3);
+    expect(attempts[1]).toEqual(attempts[0]);
+    expect(attempts[2]).toEqual(attempts[0]);
+    expect(attempts[0]?.map((r) => r.seq)).toEqual([7, 8]);
+    expect(store.stored).toEqual([7, 8]);
+    expect(ingest.seqSpan.get('lab/d1')).toEqual({ lowSeq: 7, highSeq: 8, stored: 2 });
+    expect(ingest.stats.records).toBe(2);
+  });
+
   it('is not answered while neither the store nor the dead-letter table takes it', async () => {
     let deadLetterDown = true;
     const memory = new MemoryDeadLetter();
