@@ -243,6 +243,19 @@ interface FieldBytesWriter {
  */
 const inferenceFieldBytes = compileFieldBytesWriter(RECORD_TABLE);
 
+/**
+ * Source that stores the ASCII `text` at the LineBuffer `o`'s position, a constant store per byte
+ * (room reserved before): no call and no loop for a key. Reads o.buffer afresh, since a string
+ * value written before it may have grown the buffer.
+ */
+function storeAscii(text: string): string {
+  if (!/^[\x20-\x7e]*$/.test(text))
+    throw new Error(`key text ${JSON.stringify(text)} is not printable ASCII`);
+  let source = '{ const b = o.buffer; const at = o.at;';
+  for (let i = 0; i < text.length; i++) source += ` b[at + ${i}] = ${text.charCodeAt(i)};`;
+  return `${source} o.at = at + ${text.length}; }`;
+}
+
 function compileFieldBytesWriter(table: FieldTable): FieldBytesWriter {
   let always = '';
   let sometimes = '';
@@ -265,10 +278,10 @@ function compileFieldBytesWriter(table: FieldTable): FieldBytesWriter {
             ? `o.utf8(str(${v})); o.reserve(room);`
             : `o.putAscii(${v} ? '1i' : '0i');`;
     if (!f.optional && placement.omit === undefined) {
-      always += ` o.putAscii('${always === '' ? '' : ','}${key}='); ${put(`r.${f.name}`)}`;
+      always += ` ${storeAscii(`${always === '' ? '' : ','}${key}=`)} ${put(`r.${f.name}`)}`;
     } else {
       const omit = placement.omit === undefined ? '' : ` && v !== ${JSON.stringify(placement.omit)}`;
-      sometimes += ` v = r.${f.name}; if (v !== undefined${omit}) { o.putAscii(first ? '${key}=' : ',${key}='); first = false; ${put('v')} }`;
+      sometimes += ` v = r.${f.name}; if (v !== undefined${omit}) { if (first) ${storeAscii(`${key}=`)} else ${storeAscii(`,${key}=`)} first = false; ${put('v')} }`;
     }
   }
   const source = `return (r, o) => {${always} let first = ${always === '' ? 'true' : 'false'}; let v;${sometimes} };`;
