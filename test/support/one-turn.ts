@@ -128,7 +128,10 @@ export async function prepareBurst(
     close,
     async send() {
       const pid = server.pid;
-      if (pid === undefined || server.exitCode !== null) throw new Error('the server process is not running');
+      // A server killed by a signal has no exit code, only a signal code: its pid is free for the
+      // system to give to another process, which SIGSTOP must never reach.
+      if (pid === undefined || server.exitCode !== null || server.signalCode !== null)
+        throw new Error('the server process is not running');
       const answers: Promise<BurstAnswer>[] = [];
       process.kill(pid, 'SIGSTOP');
       try {

@@ -34,11 +34,15 @@ function serverProcess(port: number) {
 it("fails at once when the server exits because its port was taken, and never takes the stranger's listener for it", async () => {
   const port = await stranger();
   const child = serverProcess(port);
-  const startedMs = performance.now();
-  await expect(waitForPort(port, 'the server', 20_000, child)).rejects.toThrow(ExitedBeforeListeningError);
-  expect(performance.now() - startedMs).toBeLessThan(15_000); // not the 20 s deadline
-  // Without the process, the stranger passes for a listener: what the owner check guards against.
-  await waitForPort(port, 'anything');
+  try {
+    const startedMs = performance.now();
+    await expect(waitForPort(port, 'the server', 20_000, child)).rejects.toThrow(ExitedBeforeListeningError);
+    expect(performance.now() - startedMs).toBeLessThan(15_000); // not the 20 s deadline
+    // Without the process, the stranger passes for a listener: what the owner check guards against.
+    await waitForPort(port, 'anything');
+  } finally {
+    child.kill('SIGKILL'); // a process that did bind (the failure this test looks for) is not left running
+  }
 });
 
 it('resolves once the server process itself listens', async () => {
