@@ -139,9 +139,15 @@ ${options.http ?? ''}
       await start();
       break;
     } catch (error) {
+      // An influxd that did not come up is ended: no Influxd is returned to stop it (one that never
+      // answered /ping within the deadline was left running).
+      await stop({ kill: true });
       const taken =
         error instanceof ExitedBeforeListeningError && /address already in use/i.test(error.message);
-      if (!taken || attempt === 3) throw error;
+      if (!taken || attempt === 3) {
+        rmSync(dir, { recursive: true, force: true });
+        throw error;
+      }
       [port, rpcPort] = [await freePort(), await freePort()];
     }
   }

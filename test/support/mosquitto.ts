@@ -18,6 +18,8 @@ export interface MosquittoOptions {
   persistence?: boolean;
   /** Replaces the generated config (e.g. a deploy/ file adapted to the port and temp dir). */
   config?: (port: number, dir: string) => string;
+  /** How long a start waits for the broker to listen, ms (default 15 s). */
+  startTimeoutMs?: number;
 }
 
 export interface Mosquitto {
@@ -78,7 +80,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
       stderr = (stderr + chunk.toString()).slice(-4000);
     });
     try {
-      await waitForPort(port, 'mosquitto', 15_000, started);
+      await waitForPort(port, 'mosquitto', options.startTimeoutMs ?? 15_000, started);
     } catch (error) {
       if (error instanceof ExitedBeforeListeningError)
         throw new ExitedBeforeListeningError(`${error.message}: ${stderr}${log().slice(-2000)}`);
@@ -97,9 +99,15 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
       await start();
       break;
     } catch (error) {
+      // A broker that did not come up is ended: no Mosquitto is returned to stop it (one that
+      // never listened within the deadline was left running, for as long as the machine ran).
+      await stop({ kill: true });
       const taken =
         error instanceof ExitedBeforeListeningError && /address already in use/i.test(error.message);
-      if (!taken || attempt === 3) throw error;
+      if (!taken || attempt === 3) {
+        rmSync(dir, { recursive: true, force: true });
+        throw error;
+      }
       port = await freePort();
     }
   }
