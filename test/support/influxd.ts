@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { endChild } from './end-child.js';
-import { ExitedBeforeListeningError, freePort } from './ports.js';
+import { ExitedBeforeListeningError, freePort, ownsListener } from './ports.js';
 import { hasTools } from './tools.js';
 
 export const hasInfluxd = hasTools('influxd');
@@ -119,10 +119,17 @@ ${options.http ?? ''}
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);
     });
+    const started = child;
     const deadline = Date.now() + 30_000;
-    while (!(await ping(url(), options.ca))) {
-      if (child.exitCode !== null)
-        throw new ExitedBeforeListeningError(`influxd exited with ${child.exitCode}: ${stderr}`);
+    // Its own answer: whatever took the port after freePort() may answer /ping too (another
+    // worker's influxd), while this one exits for want of the port.
+    while (
+      !((await ping(url(), options.ca)) && started.pid !== undefined && ownsListener(started.pid, port))
+    ) {
+      if (started.exitCode !== null || started.signalCode !== null)
+        throw new ExitedBeforeListeningError(
+          `influxd exited with ${started.exitCode ?? started.signalCode}: ${stderr}`,
+        );
       if (Date.now() > deadline) throw new Error(`influxd did not answer /ping at ${url()}: ${stderr}`);
       await sleep(50);
     }

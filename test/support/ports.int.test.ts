@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
-import { ExitedBeforeListeningError, freePort, waitForPort } from './ports.js';
+import { ExitedBeforeListeningError, freePort, ownsListener, waitForPort } from './ports.js';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -53,4 +53,14 @@ it('resolves once the server process itself listens', async () => {
   } finally {
     child.kill('SIGKILL');
   }
+});
+
+it('counts a process that is gone (exited and reaped) as owning no listener, whoever listens on the port', async () => {
+  const port = await stranger();
+  const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+  await once(child, 'exit');
+  // Its pid names no process now: it must not pass for the stranger's owner (a wait that read the
+  // exit a moment late took the stranger's listener for the server's).
+  expect(ownsListener(child.pid as number, port)).toBe(false);
+  expect(ownsListener(process.pid, port)).toBe(true); // the control: this process holds the stranger
 });

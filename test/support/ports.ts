@@ -63,15 +63,18 @@ function listeningInodes(port: number): Set<string> | undefined {
   return readAny ? inodes : undefined;
 }
 
-/** Whether process `pid` holds a socket listening on `port`; true when /proc cannot tell. */
-function ownsListener(pid: number, port: number): boolean {
+/**
+ * Whether process `pid` holds a socket listening on `port`; true when /proc cannot tell. A process
+ * that is gone (it exited and was reaped: no /proc/<pid>) owns nothing, whoever listens there.
+ */
+export function ownsListener(pid: number, port: number): boolean {
   const inodes = listeningInodes(port);
   if (inodes === undefined) return true;
   let fds: string[];
   try {
     fds = readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
   }
   return fds.some((fd) => {
     try {
