@@ -18,14 +18,15 @@ const MAJOR_TAG = 6;
 const INDEFINITE = 31;
 const BREAK = 0xff;
 
-/** Simple values and floats the wire may carry: false, true, null, undefined, float16/32/64. */
-const ALLOWED_SIMPLE = new Set([20, 21, 22, 23, 25, 26, 27]);
+/** Simple values and floats the wire may carry: false, true, null, undefined, float16/32/64, as a bit mask. */
+const ALLOWED_SIMPLE_MASK = (1 << 20) | (1 << 21) | (1 << 22) | (1 << 23) | (1 << 25) | (1 << 26) | (1 << 27);
 
-/** Open containers: items still expected (Infinity for indefinite length, closed by a break). */
-interface Open {
-  remaining: number;
-  indefinite: boolean;
-}
+// The open containers as two typed-array stacks, not an array of objects: this walk runs on every
+// CBOR message the collector takes, over every item (a batch of 100 records is ~1,000 items), and
+// objects per container and a Set lookup per simple value made it cost as much as cbor-x's own
+// decode. Items still expected per container (Infinity for indefinite length, closed by a break).
+const remainingAt = new Float64Array(MAX_CBOR_NESTING + 1);
+const indefiniteAt = new Uint8Array(MAX_CBOR_NESTING + 1);
 
 /**
  * Why the CBOR item in `bytes` is not one the protocol carries (a tag, a simple value it does not
@@ -33,20 +34,39 @@ interface Open {
  * Values are not judged here; the wire schema does that after decoding.
  */
 export function cborShapeProblem(bytes: Uint8Array): string | null {
-  const stack: Open[] = [];
+  const length = bytes.length;
+  let depth = 0; // open containers; the top one is at depth - 1
   let at = 0;
   let items = 1; // items still to read at the top level: exactly one
-  while (items > 0 || stack.length > 0) {
-    const top = stack[stack.length - 1];
-    if (top !== undefined && top.remaining === 0) {
-      stack.pop();
+  while (items > 0 || depth > 0) {
+    if (depth > 0 && remainingAt[depth - 1] === 0) {
+      depth--;
       continue;
     }
-    if (at >= bytes.length) return `truncated: the payload ends inside an item at byte ${at}`;
+    const topIndefinite = depth > 0 && indefiniteAt[depth - 1] === 1;
+    if (depth > 0 && !topIndefinite) {
+      // Fast lane for a run of integers in a definite array or map (the wire's columns are
+      // integer arrays): whole heads, nothing to check but their length. Anything else, or a head
+      // cut off by the end, goes the general way below, which says what is wrong.
+      let remaining = remainingAt[depth - 1] as number;
+      while (remaining > 0 && at < length) {
+        const head = bytes[at] as number;
+        if (head >= 0x40) break; // not major type 0 or 1
+        const headInfo = head & 0x1f;
+        if (headInfo < 24) at += 1;
+        else if (headInfo <= 27 && at + 1 + (1 << (headInfo - 24)) <= length)
+          at += 1 + (1 << (headInfo - 24));
+        else break;
+        remaining--;
+      }
+      remainingAt[depth - 1] = remaining;
+      if (remaining === 0) continue;
+    }
+    if (at >= length) return `truncated: the payload ends inside an item at byte ${at}`;
     const initial = bytes[at] as number;
-    if (top?.indefinite && initial === BREAK) {
+    if (topIndefinite && initial === BREAK) {
       at++;
-      stack.pop();
+      depth--;
       continue;
     }
     const major = initial >> 5;
@@ -56,7 +76,7 @@ export function cborShapeProblem(bytes: Uint8Array): string | null {
     let argument = info;
     if (info >= 24 && info <= 27) {
       const size = 1 << (info - 24);
-      if (at + size > bytes.length) return `truncated: the head at byte ${headAt} needs ${size} more bytes`;
+      if (at + size > length) return `truncated: the head at byte ${headAt} needs ${size} more bytes`;
       argument = 0;
       // Read as a float sum, not with bit operations: 8-byte lengths pass 2^32, and any length
       // past the payload's own is refused just below, so precision beyond 2^53 does not matter.
@@ -65,8 +85,8 @@ export function cborShapeProblem(bytes: Uint8Array): string | null {
     } else if (info >= 28 && info <= 30) {
       return `reserved additional information ${info} at byte ${headAt}`;
     }
-    if (top !== undefined && !top.indefinite) top.remaining--;
-    else if (top === undefined) items--;
+    if (depth === 0) items--;
+    else if (!topIndefinite) (remainingAt[depth - 1] as number)--;
     switch (major) {
       case MAJOR_UNSIGNED:
       case MAJOR_NEGATIVE:
@@ -76,40 +96,46 @@ export function cborShapeProblem(bytes: Uint8Array): string | null {
       case MAJOR_TEXT:
         if (info === INDEFINITE) {
           // Chunks of the same major type follow until a break; each is checked as an item.
-          if (stack.length >= MAX_CBOR_NESTING) return nestingProblem(headAt);
-          stack.push({ remaining: Number.POSITIVE_INFINITY, indefinite: true });
+          if (depth >= MAX_CBOR_NESTING) return nestingProblem(headAt);
+          remainingAt[depth] = Number.POSITIVE_INFINITY;
+          indefiniteAt[depth] = 1;
+          depth++;
           break;
         }
-        if (argument > bytes.length - at) {
+        if (argument > length - at) {
           return `truncated: a string of ${argument} bytes at byte ${headAt} passes the end of the payload`;
         }
         at += argument;
         break;
       case MAJOR_ARRAY:
       case MAJOR_MAP: {
-        if (stack.length >= MAX_CBOR_NESTING) return nestingProblem(headAt);
+        if (depth >= MAX_CBOR_NESTING) return nestingProblem(headAt);
         if (info === INDEFINITE) {
-          stack.push({ remaining: Number.POSITIVE_INFINITY, indefinite: true });
+          remainingAt[depth] = Number.POSITIVE_INFINITY;
+          indefiniteAt[depth] = 1;
+          depth++;
           break;
         }
         const count = major === MAJOR_MAP ? argument * 2 : argument;
         // Each item takes at least one byte: a count past the rest of the payload is a lie.
-        if (count > bytes.length - at) {
+        if (count > length - at) {
           return `truncated: ${argument} ${major === MAJOR_MAP ? 'entries' : 'items'} announced at byte ${headAt}, more than the payload holds`;
         }
-        stack.push({ remaining: count, indefinite: false });
+        remainingAt[depth] = count;
+        indefiniteAt[depth] = 0;
+        depth++;
         break;
       }
       case MAJOR_TAG:
         return `tag ${argument} at byte ${headAt} is not used by this protocol (it carries only maps, arrays, text, numbers, booleans and null)`;
       default:
         if (info === INDEFINITE) return `a break outside an indefinite-length item at byte ${headAt}`;
-        if (!ALLOWED_SIMPLE.has(info)) {
+        if (((ALLOWED_SIMPLE_MASK >>> info) & 1) === 0) {
           return `simple value ${info < 24 ? info : argument} at byte ${headAt} is not used by this protocol`;
         }
     }
   }
-  if (at !== bytes.length) return `${bytes.length - at} bytes after the end of the message at byte ${at}`;
+  if (at !== length) return `${length - at} bytes after the end of the message at byte ${at}`;
   return null;
 }
 
